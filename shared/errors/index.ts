@@ -1,0 +1,2 @@
+export * from './ServiceError';
+export * from './CorruptFormatError';
