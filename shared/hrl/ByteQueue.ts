@@ -4,7 +4,9 @@
  * than the current read plus one chunk.
  */
 export class ByteQueue {
-  private readonly chunks: Buffer[] = [];
+  private chunks: Buffer[] = [];
+  /** Index of the first unread chunk (shifting arrays of tiny chunks would be quadratic). */
+  private head = 0;
   private buffered = 0;
   private done = false;
   private readonly iterator: AsyncIterator<Uint8Array>;
@@ -22,7 +24,7 @@ export class ByteQueue {
   async read(n: number): Promise<Buffer> {
     while (this.buffered < n && (await this.pull()));
     const want = Math.min(n, this.buffered);
-    const first = this.chunks[0];
+    const first = this.chunks[this.head];
     if (first !== undefined && first.length >= want) {
       const out = first.subarray(0, want);
       this.consume(want);
@@ -31,7 +33,7 @@ export class ByteQueue {
     const out = Buffer.allocUnsafe(want);
     let filled = 0;
     while (filled < want) {
-      const c = this.chunks[0];
+      const c = this.chunks[this.head];
       const k = Math.min(c.length, want - filled);
       c.copy(out, filled, 0, k);
       filled += k;
@@ -40,7 +42,7 @@ export class ByteQueue {
     return out;
   }
 
-  /** Bytes left after the source ends, up to one chunk's worth (0 when it is exhausted). */
+  /** Whether any byte is left (> 0) once the reads so far are done; 0 means the source is exhausted. */
   async remaining(): Promise<number> {
     if (this.buffered === 0) await this.pull();
     return this.buffered;
@@ -70,14 +72,18 @@ export class ByteQueue {
   private consume(n: number): void {
     this.buffered -= n;
     while (n > 0) {
-      const c = this.chunks[0];
+      const c = this.chunks[this.head];
       if (c.length <= n) {
-        this.chunks.shift();
+        this.head++;
         n -= c.length;
       } else {
-        this.chunks[0] = c.subarray(n);
+        this.chunks[this.head] = c.subarray(n);
         n = 0;
       }
+    }
+    if (this.head > 1024 || this.head === this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head);
+      this.head = 0;
     }
   }
 }

@@ -48,7 +48,7 @@ export class HrlReader implements AsyncIterable<HrlEntry> {
           const trailer = Buffer.concat([tag, await take('HRL trailer', 'trailer', HRL_TRAILER_LENGTH - 4, v.position + 4)]);
           const end = v.acceptTrailer(trailer);
           const extra = await q.remaining();
-          if (extra > 0) throw v.trailingBytes(extra);
+          if (extra > 0) throw v.trailingBytes();
           yield { kind: 'end', trailer: end };
           return;
         }

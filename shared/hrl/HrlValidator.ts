@@ -275,9 +275,9 @@ export class HrlValidator {
   }
 
   /** Anything after the trailer is an error: a log is exactly header, records, trailer. */
-  trailingBytes(count: number): CorruptFormatError {
+  trailingBytes(): CorruptFormatError {
     return new CorruptFormatError(
-      { structure: TRAILER, field: 'end of log', offset: this.position, expected: 'end of input', actual: `${count}+ more bytes` },
+      { structure: TRAILER, field: 'end of log', offset: this.position, expected: 'end of input', actual: 'more bytes' },
       'data after the trailer',
     );
   }

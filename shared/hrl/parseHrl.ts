@@ -35,6 +35,6 @@ export function parseHrl(buf: Buffer, expect?: HrlExpectation): ParsedHrl {
     records.push(v.acceptRecord(recordHeader, buf.subarray(payloadStart, payloadStart + length)));
   }
   const trailer = v.acceptTrailer(take('HRL trailer', 'trailer', HRL_TRAILER_LENGTH));
-  if (buf.length > v.position) throw v.trailingBytes(buf.length - v.position);
+  if (buf.length > v.position) throw v.trailingBytes();
   return { header, records, trailer };
 }
