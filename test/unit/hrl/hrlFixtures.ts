@@ -38,8 +38,8 @@ export function patternPayload(offset: number, units: number): Buffer {
 }
 
 /** `count` ascending, non-overlapping writes of 1..maxUnits units with random gaps. */
-export function randomWrites(rand: () => number, count: number, maxUnits = 8): HrlWrite[] {
-  const writes: HrlWrite[] = [];
+export function randomWrites(rand: () => number, count: number, maxUnits = 8): (HrlWrite & { payload: Buffer })[] {
+  const writes: (HrlWrite & { payload: Buffer })[] = [];
   let at = 0;
   for (let i = 0; i < count; i++) {
     at += Math.floor(rand() * 4) * UNIT;
