@@ -1,4 +1,4 @@
-import { HrlHeaderInit, HrlWrite, HrlReader, HrlEntry } from '../../../shared/hrl';
+import { HrlHeaderInit, HrlReader, HrlEntry } from '../../../shared/hrl';
 
 /** Seeded PRNG (mulberry32), so a failing case reproduces from its seed. */
 export function prng(seed: number): () => number {
@@ -38,8 +38,8 @@ export function patternPayload(offset: number, units: number): Buffer {
 }
 
 /** `count` ascending, non-overlapping writes of 1..maxUnits units with random gaps. */
-export function randomWrites(rand: () => number, count: number, maxUnits = 8): (HrlWrite & { payload: Buffer })[] {
-  const writes: (HrlWrite & { payload: Buffer })[] = [];
+export function randomWrites(rand: () => number, count: number, maxUnits = 8): { offset: number; payload: Buffer }[] {
+  const writes: { offset: number; payload: Buffer }[] = [];
   let at = 0;
   for (let i = 0; i < count; i++) {
     at += Math.floor(rand() * 4) * UNIT;
