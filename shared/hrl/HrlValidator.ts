@@ -26,6 +26,7 @@ import {
   HrlHeaderToken,
 } from './HrlHeaderToken';
 import { HrlIdentityMismatchError } from './HrlIdentityMismatchError';
+import { HrlLogChecksum } from './HrlLogChecksum';
 import { HrlRecord } from './HrlRecord';
 import { HRL_RECORD_HEADER_LENGTH, HrlRecordHeaderField, HrlRecordHeaderToken } from './HrlRecordHeaderToken';
 import { HrlTrailer } from './HrlTrailer';
@@ -54,7 +55,7 @@ export class HrlValidator {
   /** Absolute offset of the next byte to validate. */
   position = 0;
   header?: HrlHeader;
-  private logCrc = 0;
+  private readonly logChecksum = new HrlLogChecksum();
   private recordCount = 0;
   private payloadBytes = 0;
   /** End of the previous record on the disk; records ascend and never overlap. */
@@ -74,7 +75,7 @@ export class HrlValidator {
 
   /** The log checksum if the trailer's first 24 bytes were `trailerPrefix` (for writers). */
   logChecksumWith(trailerPrefix: Buffer): number {
-    return crc32c(trailerPrefix, this.logCrc);
+    return this.logChecksum.valueWith(trailerPrefix);
   }
 
   /** A truncation error: `needed` bytes were wanted from `start`, only `available` came. */
@@ -183,14 +184,14 @@ export class HrlValidator {
     this.checkExpectation(header);
     this.header = header;
     this.diskLimit = Math.ceil(header.virtualSize / DATA_UNIT_SIZE) * DATA_UNIT_SIZE;
-    this.logCrc = crc32c(bytes);
+    this.logChecksum.addHeader(bytes);
     this.position = length;
     return header;
   }
 
-  /** Reads the 4-byte tag at the current position: a record or the trailer, nothing else. */
-  kindOf(tagBytes: Buffer): HrlStructureKind {
-    const tag = tagBytes.readUInt32LE(0);
+  /** Reads the 4-byte tag at `buf[off]` (the current position): a record or the trailer, nothing else. */
+  kindOf(buf: Buffer, off: number): HrlStructureKind {
+    const tag = buf.readUInt32LE(off);
     if (tag === HRL_RECORD_TAG) return 'record';
     if (tag === HRL_TRAILER_TAG) return 'trailer';
     throw new CorruptFormatError(
@@ -200,8 +201,8 @@ export class HrlValidator {
   }
 
   /** The payload length of the record header at the current position, refused if absurd. */
-  payloadLength(recordHeader: Buffer): number {
-    const length = recordHeader.readUInt32LE(HrlRecordHeaderField.length);
+  payloadLength(buf: Buffer, off: number): number {
+    const length = buf.readUInt32LE(off + HrlRecordHeaderField.length);
     if (length === 0 || length > HRL_MAX_RECORD_LENGTH) {
       throw new CorruptFormatError(
         { structure: RECORD, field: 'length', offset: this.position + HrlRecordHeaderField.length, expected: `1..${HRL_MAX_RECORD_LENGTH}`, actual: length },
@@ -211,44 +212,52 @@ export class HrlValidator {
     return length;
   }
 
-  /** Validates one record (its 24-byte header and its whole payload) and advances past it. */
-  acceptRecord(recordHeader: Buffer, payload: Buffer): HrlRecord {
+  /**
+   * Validates one record — its 24-byte header at `buf[off]` and its whole payload — and advances
+   * past it. Hot path: no bigint and no copies unless something is wrong.
+   */
+  acceptRecord(buf: Buffer, off: number, payload: Buffer): HrlRecord {
     const at = this.position;
     const f = HrlRecordHeaderField;
-    const raw = HrlRecordHeaderToken.get(recordHeader, 0);
-    const crc = HrlRecordHeaderToken.crc(recordHeader, 0, payload);
-    if (crc !== raw.recordCrc) {
-      throw new CorruptFormatError({ structure: RECORD, field: 'recordCrc', offset: at + f.recordCrc, expected: hex(crc), actual: hex(raw.recordCrc) });
+    const storedCrc = buf.readUInt32LE(off + f.recordCrc);
+    const crc = HrlRecordHeaderToken.crc(buf, off, payload);
+    if (crc !== storedCrc) {
+      throw new CorruptFormatError({ structure: RECORD, field: 'recordCrc', offset: at + f.recordCrc, expected: hex(crc), actual: hex(storedCrc) });
     }
-    if (raw.reserved !== 0) {
-      throw new CorruptFormatError({ structure: RECORD, field: 'reserved', offset: at + f.reserved, expected: 0, actual: raw.reserved });
+    const reserved = buf.readUInt32LE(off + f.reserved);
+    if (reserved !== 0) {
+      throw new CorruptFormatError({ structure: RECORD, field: 'reserved', offset: at + f.reserved, expected: 0, actual: reserved });
     }
-    if (raw.length % DATA_UNIT_SIZE !== 0) {
-      throw new CorruptFormatError({ structure: RECORD, field: 'length', offset: at + f.length, expected: `multiple of ${DATA_UNIT_SIZE}`, actual: raw.length }, 'misaligned record');
+    const length = buf.readUInt32LE(off + f.length);
+    if (length % DATA_UNIT_SIZE !== 0) {
+      throw new CorruptFormatError({ structure: RECORD, field: 'length', offset: at + f.length, expected: `multiple of ${DATA_UNIT_SIZE}`, actual: length }, 'misaligned record');
     }
-    if (raw.offset % BigInt(DATA_UNIT_SIZE) !== 0n) {
-      throw new CorruptFormatError({ structure: RECORD, field: 'offset', offset: at + f.offset, expected: `multiple of ${DATA_UNIT_SIZE}`, actual: raw.offset }, 'misaligned record');
+    // offset = hi * 2^32 + lo is exact while hi < 2^21; larger is outside any disk anyway.
+    const lo = buf.readUInt32LE(off + f.offset);
+    const hi = buf.readUInt32LE(off + f.offset + 4);
+    if (lo % DATA_UNIT_SIZE !== 0) {
+      throw new CorruptFormatError({ structure: RECORD, field: 'offset', offset: at + f.offset, expected: `multiple of ${DATA_UNIT_SIZE}`, actual: buf.readBigUInt64LE(off + f.offset) }, 'misaligned record');
     }
-    if (raw.offset + BigInt(raw.length) > BigInt(this.diskLimit)) {
+    const offset = hi < 0x200000 ? hi * 0x100000000 + lo : Infinity;
+    if (offset + length > this.diskLimit) {
       throw new CorruptFormatError(
-        { structure: RECORD, field: 'offset', offset: at + f.offset, expected: `offset + length <= ${this.diskLimit}`, actual: `${raw.offset} + ${raw.length}` },
+        { structure: RECORD, field: 'offset', offset: at + f.offset, expected: `offset + length <= ${this.diskLimit}`, actual: `${buf.readBigUInt64LE(off + f.offset)} + ${length}` },
         'record outside the disk',
       );
     }
-    const offset = Number(raw.offset);
     if (offset < this.previousEnd) {
       throw new CorruptFormatError(
         { structure: RECORD, field: 'offset', offset: at + f.offset, expected: `>= ${this.previousEnd}`, actual: offset },
         'records must ascend by offset without overlapping',
       );
     }
-    this.checkTailPadding(payload, offset, at);
-    this.previousEnd = offset + raw.length;
-    this.logCrc = crc32c(recordHeader, this.logCrc);
+    if (offset + length > this.header!.virtualSize) this.checkTailPadding(payload, offset, at);
+    this.previousEnd = offset + length;
+    this.logChecksum.addRecordCrc(storedCrc);
     this.recordCount++;
-    this.payloadBytes += raw.length;
-    this.position = at + HRL_RECORD_HEADER_LENGTH + raw.length;
-    return { offset, length: raw.length, payload, logOffset: at };
+    this.payloadBytes += length;
+    this.position = at + HRL_RECORD_HEADER_LENGTH + length;
+    return { offset, length, payload, logOffset: at };
   }
 
   /** Validates the trailer at the current position against everything seen before it. */
@@ -340,8 +349,7 @@ export class HrlValidator {
   /** Plain logs: bytes of the last unit beyond the disk's end must be zero (they are not written). */
   private checkTailPadding(payload: Buffer, offset: number, at: number): void {
     const h = this.header!;
-    const end = offset + payload.length;
-    if (h.encryption !== 'none' || end <= h.virtualSize) return;
+    if (h.encryption !== 'none') return;
     const from = h.virtualSize - offset;
     for (let i = from; i < payload.length; i++) {
       if (payload[i] !== 0) {

@@ -108,14 +108,14 @@ describe('HRL reader rejects', () => {
     const log = good();
     const first = parseHrl(log).records[2];
     log[first.logOffset + 24 + 1000] ^= 0x10;
-    await expectRejected(log, corrupt('recordCrc', first.logOffset + 20));
+    await expectRejected(log, corrupt('recordCrc', first.logOffset + 4));
   });
 
   it('a record whose header has one flipped bit (offset field)', async () => {
     const log = good();
     const r = parseHrl(log).records[1];
     log[r.logOffset + 9] ^= 0x80;
-    await expectRejected(log, corrupt('recordCrc', r.logOffset + 20));
+    await expectRejected(log, corrupt('recordCrc', r.logOffset + 4));
   });
 
   it('truncation at every kind of point, reporting the offset where bytes ran out', async () => {
@@ -169,21 +169,21 @@ describe('HRL reader rejects', () => {
     await expectRejected(forgeHrl(h, [{ offset: vs - 4096n, payload: p }]), corrupt('offset', at(0) + 8));
     await expectRejected(forgeHrl(h, [{ offset: 2n ** 64n - 4096n, payload: p }]), corrupt('offset', at(0) + 8));
     await expectRejected(forgeHrl(h, [{ offset: 512, payload: p }]), corrupt('offset', at(0) + 8));
-    await expectRejected(forgeHrl(h, [{ offset: 0, payload: Buffer.alloc(4096 + 512) }]), corrupt('length', at(0) + 4));
+    await expectRejected(forgeHrl(h, [{ offset: 0, payload: Buffer.alloc(4096 + 512) }]), corrupt('length', at(0) + 16));
     await expectRejected(forgeHrl(h, [{ offset: 0, payload: p }, { offset: 4096, payload: p }]), corrupt('offset', at(1) + 8));
     await expectRejected(forgeHrl(h, [{ offset: 8192, payload: p }, { offset: 0, payload: p }]), corrupt('offset', at(1) + 8));
-    await expectRejected(forgeHrl(h, [{ offset: 0, payload: p, reserved: 5 }]), corrupt('reserved', at(0) + 16));
+    await expectRejected(forgeHrl(h, [{ offset: 0, payload: p, reserved: 5 }]), corrupt('reserved', at(0) + 20));
   });
 
   it('absurd record lengths before allocating or reading the payload', async () => {
     const header = forgeHrl({}, []).subarray(0, -32);
     const huge = Buffer.alloc(24);
     huge.writeUInt32LE(0x524c5248, 0);
-    huge.writeUInt32LE(0xfffff000, 4); // 4 GiB - 4 KiB, no payload follows
+    huge.writeUInt32LE(0xfffff000, 16); // 4 GiB - 4 KiB, no payload follows
     const log = Buffer.concat([header, huge]);
-    await expectRejected(log, corrupt('length', header.length + 4));
-    huge.writeUInt32LE(0, 4);
-    await expectRejected(Buffer.concat([header, huge]), corrupt('length', header.length + 4));
+    await expectRejected(log, corrupt('length', header.length + 16));
+    huge.writeUInt32LE(0, 16);
+    await expectRejected(Buffer.concat([header, huge]), corrupt('length', header.length + 16));
   });
 
   it('non-zero padding past the end of a disk that is not whole units', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CorruptFormatError, UnsupportedFormatError } from '../../../shared/errors';
-import { buildHrl, parseHrl } from '../../../shared/hrl';
+import { buildHrl, HrlLogChecksum, parseHrl } from '../../../shared/hrl';
 import { crc32c } from '@node-rs/crc32';
 import { prng, randomChunks, randomWrites, readAll, sampleHeader } from './hrlFixtures';
 
@@ -117,16 +117,18 @@ describe('HRL fuzz', () => {
     const hl = log.readUInt16LE(10);
     if (hl < 8 || hl > log.length) return log;
     log.writeUInt32LE(crc32c(log.subarray(0, hl - 4)), hl - 4);
-    let chain = crc32c(log.subarray(0, hl));
+    const chain = new HrlLogChecksum();
+    chain.addHeader(log.subarray(0, hl));
     let at = hl;
     while (at + 24 <= log.length && log.readUInt32LE(at) === 0x524c5248) {
-      const len = log.readUInt32LE(at + 4);
+      const len = log.readUInt32LE(at + 16);
       if (at + 24 + len > log.length) return log;
-      log.writeUInt32LE(crc32c(log.subarray(at + 24, at + 24 + len), crc32c(log.subarray(at, at + 20))), at + 20);
-      chain = crc32c(log.subarray(at, at + 24), chain);
+      const crc = crc32c(log.subarray(at + 8, at + 24 + len));
+      log.writeUInt32LE(crc, at + 4);
+      chain.addRecordCrc(crc);
       at += 24 + len;
     }
-    if (at + 32 <= log.length && log.readUInt32LE(at) === 0x544c5248) log.writeUInt32LE(crc32c(log.subarray(at, at + 24), chain), at + 24);
+    if (at + 32 <= log.length && log.readUInt32LE(at) === 0x544c5248) log.writeUInt32LE(chain.valueWith(log.subarray(at, at + 24)), at + 24);
     return log;
   }
 
