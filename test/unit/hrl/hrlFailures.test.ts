@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CorruptFormatError, UnsupportedFormatError } from '../../../shared/errors';
-import { buildHrl, HrlExpectation, HrlWriter, parseHrl } from '../../../shared/hrl';
+import { PassThrough } from 'node:stream';
+import { buildHrl, HrlExpectation, HrlWriter, parseHrl, writeHrl } from '../../../shared/hrl';
 import { keyFingerprint } from '../../../shared/crypto';
 import { forgeHrl, resealHeader } from './forgeHrl';
 import { patternPayload, prng, randomChunks, randomWrites, readAll, sampleHeader, UNIT } from './hrlFixtures';
@@ -238,5 +239,15 @@ describe('HRL writer refuses', () => {
     const sameHalves = Buffer.concat([Buffer.alloc(32, 7), Buffer.alloc(32, 7)]);
     expect(() => new HrlWriter(sampleHeader(), { key: sameHalves })).toThrow(/halves of the key are identical/);
     expect(() => new HrlWriter(sampleHeader(), { key: randomBytes(32) })).toThrow(/32 bytes, not 64/);
+  });
+
+  it('a stream write with a bad record: writeHrl rejects and destroys the stream, so no log looks finished', async () => {
+    const sink = new PassThrough();
+    const received: Buffer[] = [];
+    sink.on('data', (c: Buffer) => received.push(c));
+    const writes = [{ offset: 8192, payload: patternPayload(8192, 1) }, { offset: 0, payload: patternPayload(0, 1) }];
+    await expect(writeHrl(sink, sampleHeader(), writes)).rejects.toMatchObject({ code: 'HrlWriteRejected' });
+    expect(sink.destroyed).toBe(true);
+    expect(() => parseHrl(Buffer.concat(received))).toThrow(CorruptFormatError);
   });
 });
