@@ -9,6 +9,7 @@ export * from './HrlHeaderToken';
 export * from './HrlRecordHeaderToken';
 export * from './HrlTrailerToken';
 export * from './HrlLogChecksum';
+export * from './validateHrlHeader';
 export * from './HrlValidator';
 export * from './ParsedHrl';
 export * from './parseHrl';
