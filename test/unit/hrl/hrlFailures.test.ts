@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CorruptFormatError, UnsupportedFormatError } from '../../../shared/errors';
 import { PassThrough } from 'node:stream';
-import { buildHrl, HrlExpectation, HrlWriter, parseHrl, writeHrl } from '../../../shared/hrl';
+import { buildHrl, HrlExpectation, HrlReader, HrlWriter, parseHrl, writeHrl } from '../../../shared/hrl';
 import { keyFingerprint } from '../../../shared/crypto';
 import { forgeHrl, resealHeader } from './forgeHrl';
 import { patternPayload, prng, randomChunks, randomWrites, readAll, sampleHeader, UNIT } from './hrlFixtures';
@@ -249,5 +249,17 @@ describe('HRL writer refuses', () => {
     await expect(writeHrl(sink, sampleHeader(), writes)).rejects.toMatchObject({ code: 'HrlWriteRejected' });
     expect(sink.destroyed).toBe(true);
     expect(() => parseHrl(Buffer.concat(received))).toThrow(CorruptFormatError);
+  });
+
+  it('streaming: records come before the trailer is checked, and the damage still surfaces at the end', async () => {
+    const log = good();
+    log[log.length - 32 + 16] ^= 0xff; // payloadBytes, covered by the log checksum
+    const seen: string[] = [];
+    await expect(
+      (async () => {
+        for await (const e of new HrlReader(randomChunks(log, prng(9), 5000))) seen.push(e.kind);
+      })(),
+    ).rejects.toMatchObject({ code: 'CorruptFormat', location: { field: 'logChecksum' } });
+    expect(seen).toEqual(['header', ...Array(6).fill('record')]); // never 'end': do not apply
   });
 });

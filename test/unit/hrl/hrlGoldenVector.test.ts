@@ -14,7 +14,8 @@ describe('HRL golden vector (docs/hrl-format.md, "Example")', () => {
 
   it('produces exactly the bytes of the hex dump in the format document', () => {
     const doc = readFileSync(join(__dirname, '../../../docs/hrl-format.md'), 'utf8');
-    const example = doc.slice(doc.indexOf('## Example'), doc.indexOf('## Versioning'));
+    const start = doc.indexOf('## Example');
+    const example = doc.slice(start, doc.indexOf('\n## ', start + 1));
     const lines = [...example.matchAll(/^([0-9a-f]{8})  ((?:[0-9a-f]{2} ?)+)/gm)];
     expect(lines.length).toBe(12);
     expect(example).toContain(`${log.length} bytes`);
