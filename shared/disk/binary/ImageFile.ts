@@ -1,5 +1,5 @@
 import { open, FileHandle } from 'node:fs/promises';
-import { CorruptFormatError } from '../../errors';
+import { CorruptFormatError, ServiceError } from '../../errors';
 
 /**
  * A disk image file opened for random reads. Every structured read names what it reads so a
@@ -14,10 +14,13 @@ export class ImageFile {
   ) {}
 
   static async open(path: string): Promise<ImageFile> {
-    const handle = await open(path, 'r');
+    const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') throw new ServiceError('InputNotFound', `${path} does not exist`, { cause: err });
+      throw err;
+    });
     try {
       const st = await handle.stat();
-      if (!st.isFile()) throw new Error(`${path} is not a regular file`);
+      if (!st.isFile()) throw new ServiceError('InputNotAFile', `${path} is not a regular file`);
       return new ImageFile(path, handle, st.size);
     } catch (err) {
       await handle.close();
