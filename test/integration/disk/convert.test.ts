@@ -1,21 +1,11 @@
-import { readFileSync, readdirSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../support/tempDir';
+import { readTail512 } from './fileBytes';
 import { QemuFormat, asr, compareImages, createImage, ensureBuilt, qemuInfo, writePattern } from './qemu';
 
 const MIB = 1024 * 1024;
 const roundUpMiB = (n: number) => Math.ceil(n / MIB) * MIB;
-
-function tail512(path: string): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(512);
-    readSync(fd, buf, 0, 512, statSync(path).size - 512);
-    return buf;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 describe('asr disk convert, judged by qemu-img', () => {
   const dir = tempDir('asr-disk-convert-');
@@ -74,7 +64,7 @@ describe('asr disk convert, judged by qemu-img', () => {
     const outInfo = qemuInfo(out, 'vpc');
     expect(outInfo.format).toBe('vpc');
     expect(outInfo['virtual-size']).toBe(virtualSize);
-    const footer = tail512(out);
+    const footer = readTail512(out);
     expect(footer.toString('latin1', 0, 8)).toBe('conectix');
     expect(footer.toString('latin1', 28, 32)).toBe('win ');
     expect(footer.readUInt32BE(60)).toBe(2);

@@ -1,31 +1,12 @@
-import { copyFileSync, existsSync, openSync, readSync, readdirSync, statSync, truncateSync, writeSync, closeSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import { tempDir } from '../../support/tempDir';
+import { readAt, writeAt } from './fileBytes';
 import { asr, compareImages, createImage, ensureBuilt, writePattern } from './qemu';
 
 const MIB = 1024 * 1024;
 const KIB = 1024;
-
-function readAt(path: string, offset: number, length: number): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    readSync(fd, buf, 0, length, offset);
-    return buf;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function writeAt(path: string, offset: number, data: Buffer): void {
-  const fd = openSync(path, 'r+');
-  try {
-    writeSync(fd, data, 0, data.length, offset);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function flipByte(path: string, offset: number): void {
   writeAt(path, offset, Buffer.from([readAt(path, offset, 1)[0] ^ 0x5a]));

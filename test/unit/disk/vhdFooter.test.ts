@@ -1,21 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, readSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildFixedVhdFooter, validateVhdFooter, vhdChecksum, vhdGeometry } from '../../../shared/disk';
 import { CorruptFormatError } from '../../../shared/errors';
 import { tempDir } from '../../support/tempDir';
+import { readTail512 } from '../../integration/disk/fileBytes';
 
 const GIB = 2 ** 30;
 
 function qemuFixedFooter(path: string, size: number): Buffer {
   execFileSync('qemu-img', ['create', '-q', '-f', 'vpc', '-o', 'subformat=fixed', path, String(size)]);
-  const fd = openSync(path, 'r');
   try {
-    const buf = Buffer.alloc(512);
-    readSync(fd, buf, 0, 512, statSync(path).size - 512);
-    return buf;
+    return readTail512(path);
   } finally {
-    closeSync(fd);
     unlinkSync(path);
   }
 }
