@@ -113,6 +113,30 @@ describe('asr disk convert refuses damaged and unsupported images', () => {
     });
   });
 
+  describe('fixed VHD', () => {
+    let fixed: string;
+    beforeAll(() => {
+      fixed = join(dir.path, 'fixed.vhd');
+      createImage(fixed, 'vpc', 2 * MIB, 'subformat=fixed,force_size=on');
+      writePattern(fixed, 'vpc', [[0xab, 0, 4096]]);
+    });
+    it('a flipped byte in the footer fails its checksum', () => {
+      expectRefused(fixed, (f) => flipByte(f, 2 * MIB + 40), new RegExp(`corrupt: VHD footer checksum at offset ${2 * MIB + 64}`));
+    });
+    it('a file cut inside its footer', () => {
+      expectRefused(fixed, (f) => truncateSync(f, 2 * MIB + 300), new RegExp(`corrupt: VHD footer extent at offset ${2 * MIB}.*truncated`));
+    });
+    it('a damaged cookie read as VHD on request', () => {
+      const copy = join(dir.path, 'cookie.vhd');
+      copyFileSync(fixed, copy);
+      flipByte(copy, 2 * MIB + 1);
+      const r = asr('disk', 'convert', '--input-format', 'vhd', copy, join(dir.path, 'cookie.out.vhd'));
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/corrupt: VHD footer cookie at offset 2097152, expected conectix/);
+      expect(existsSync(join(dir.path, 'cookie.out.vhd'))).toBe(false);
+    });
+  });
+
   describe('VHDX', () => {
     it('a flipped byte in both headers fails their checksums', () => {
       expectRefused(vhdx, (f) => { flipByte(f, 64 * KIB + 200); flipByte(f, 128 * KIB + 200); }, /corrupt: VHDX header checksum at offset 65540.*both headers/);
