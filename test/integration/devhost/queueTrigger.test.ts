@@ -80,4 +80,16 @@ describe('funclocal storage queue trigger (fixture app over real Azurite)', () =
     await pause(800);
     expect(readRecords(records, 'onDoomed')).toHaveLength(5);
   });
+
+  it('on SIGTERM stops polling but lets a running invocation finish and delete its message', async () => {
+    const slow = queues.getQueueClient('slow');
+    await slow.sendMessage(b64('"take your time"'));
+    await waitFor('the slow handler to start', () => readRecords(records, 'onSlow').length === 1);
+    await host.stop();
+    expect(readRecords(records, 'onSlow').map((r) => r.phase)).toEqual(['started', 'finished']);
+    expect(host.logs()).toMatch(/SIGTERM: stopping/);
+    const left = await slow.peekMessages();
+    expect(left.peekedMessageItems).toHaveLength(0);
+    expect((await slow.getProperties()).approximateMessagesCount).toBe(0);
+  });
 });
