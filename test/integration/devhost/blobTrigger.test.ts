@@ -100,4 +100,17 @@ describe('funclocal blob trigger (fixture app over real Azurite)', () => {
     expect(readRecords(records, 'alwaysFails')).toHaveLength(5);
     expect(host!.logs()).toMatch(/\[alwaysFails\] Blob broken\/bad\.bin failed 5 times/);
   });
+
+  it('runs each blob version once when two hosts of the same app share the storage (receipt leases)', async () => {
+    const second = await start();
+    try {
+      const names = Array.from({ length: 12 }, (_, i) => `race-${i}.txt`);
+      await Promise.all(names.map((n) => upload('samples', n, n)));
+      await waitFor('all race blobs to fire', () => names.every((n) => firesOf(n).length >= 1));
+      await pause(POLL_MS * 5);
+      for (const n of names) expect(firesOf(n)).toHaveLength(1);
+    } finally {
+      await second.stop();
+    }
+  });
 });
