@@ -2,6 +2,7 @@ import { FunctionRegistration } from '../core/FunctionRegistration';
 import { HostContext, TriggerKind } from '../core/HostContext';
 import { resolveSettingExpressions } from '../core/HostConfig';
 import { HOSTS_CONTAINER } from './BlobReceiptStore';
+import { ListenerLock } from './ListenerLock';
 import { blobServiceFor } from './StorageClients';
 import { TimerSchedule } from './TimerSchedule';
 import { StoredTimerStatus, TimerStatus, TimerStatusStore } from './TimerStatusStore';
@@ -14,13 +15,19 @@ interface Timer {
   fn: FunctionRegistration;
   schedule: TimerSchedule;
   runOnStartup: boolean;
+  lock: ListenerLock;
 }
+
+/** How often a host without the timer's lock checks whether it became free. */
+const LOCK_RETRY_MS = 5000;
 
 /**
  * Timer triggers: NCRONTAB (6 or 5 fields) or TimeSpan schedules in UTC, one loop per function.
  * The status blob keeps Last/Next across restarts: a host that starts after a missed Next
  * fires once at once with IsPastDue true, as Azure does; `runOnStartup` fires at every start.
  * Invocations of one timer never overlap: occurrences missed while one runs are skipped.
+ * Like Azure, a timer is a singleton: among hosts of the same app only the one holding its
+ * listener lock runs it.
  */
 export class TimerTriggerKind implements TriggerKind {
   readonly name = 'timer';
@@ -28,27 +35,54 @@ export class TimerTriggerKind implements TriggerKind {
   private readonly work = new WorkTracker();
   private host?: HostContext;
   private store?: TimerStatusStore;
-  private loops: Promise<void>[] = [];
 
   async start(functions: FunctionRegistration[], host: HostContext): Promise<void> {
     this.host = host;
+    const hosts = blobServiceFor(host.storageConnectionString).getContainerClient(HOSTS_CONTAINER);
     // Validate every schedule before any timer runs: a bad one is a startup error.
     const timers: Timer[] = functions.map((fn) => {
       const raw = String(fn.trigger.binding.schedule ?? '');
       const expression = resolveSettingExpressions(raw, host.settings, `Function "${fn.name}"`);
       const runOnStartup = fn.trigger.binding.runOnStartup === true || fn.trigger.binding.runOnStartup === 'true';
-      return { fn, schedule: TimerSchedule.parse(expression, fn.name), runOnStartup };
+      const lock = new ListenerLock(hosts, `locks/${host.hostId}/${fn.name}.Listener`);
+      return { fn, schedule: TimerSchedule.parse(expression, fn.name), runOnStartup, lock };
     });
-    this.store = new TimerStatusStore(blobServiceFor(host.storageConnectionString).getContainerClient(HOSTS_CONTAINER), host.hostId);
+    this.store = new TimerStatusStore(hosts, host.hostId);
     for (const t of timers) {
       host.logger.log('information', `Timer trigger "${t.schedule.expression}" (UTC)${t.runOnStartup ? ', runOnStartup' : ''}`, { functionName: t.fn.name });
-      this.loops.push(this.work.track(() => this.run(t)));
+      void this.work.track(() => this.runWhileLocked(t));
     }
   }
 
   async stop(): Promise<void> {
     const left = await this.work.stop(STOP_GRACE_MS);
     if (left > 0) this.host?.logger.log('warning', `Stopped with ${left} timer invocation(s) still running.`);
+  }
+
+  /** Runs the timer whenever this host holds its lock; waits for the lock otherwise. */
+  private async runWhileLocked(timer: Timer): Promise<void> {
+    const scope = { functionName: timer.fn.name };
+    let waiting = false;
+    while (!this.work.stopping) {
+      let acquired = false;
+      try {
+        acquired = await timer.lock.tryAcquire();
+      } catch (e) {
+        this.host!.logger.log('warning', `Taking the timer lock failed: ${(e as Error).message}`, scope);
+      }
+      if (!acquired) {
+        if (!waiting) this.host!.logger.log('information', 'Another host of this app runs this timer; waiting for its lock', scope);
+        waiting = true;
+        await this.work.sleep(LOCK_RETRY_MS);
+        continue;
+      }
+      waiting = false;
+      try {
+        await this.run(timer);
+      } finally {
+        if (this.work.stopping || !timer.lock.held) await timer.lock.release();
+      }
+    }
   }
 
   private async run(timer: Timer): Promise<void> {
@@ -85,7 +119,7 @@ export class TimerTriggerKind implements TriggerKind {
     } else if (timer.runOnStartup) {
       ({ status, stored } = await this.fire(timer, status, stored, false));
     }
-    while (!this.work.stopping) {
+    while (!this.work.stopping && timer.lock.held) {
       const due = new Date(status.Next).getTime();
       const wait = due - Date.now();
       if (wait > 0) {

@@ -68,4 +68,19 @@ describe('funclocal timer trigger (fixture app over real Azurite)', () => {
     // runOnStartup fires at every start.
     expect(readRecords(records, 'yearly')).toHaveLength(2);
   });
+
+  it('runs a timer on one host only when two hosts of the same app share the storage', async () => {
+    const second = await start();
+    try {
+      await waitFor('the second host to wait for the lock', () => /\[tick\] Another host of this app runs this timer/.test(second.logs()), 5000);
+      const from = Date.now();
+      await pause(3200);
+      const ticks = readRecords(records, 'tick').filter((t) => t.at >= from);
+      expect(ticks.length).toBeGreaterThanOrEqual(2);
+      expect(ticks.length).toBeLessThanOrEqual(4);
+      expect(readRecords(records, 'yearly')).toHaveLength(2);
+    } finally {
+      await second.stop();
+    }
+  });
 });
