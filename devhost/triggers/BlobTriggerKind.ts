@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { BlobItem, ContainerClient } from '@azure/storage-blob';
 import { FunctionRegistration } from '../core/FunctionRegistration';
 import { HostContext, TriggerKind } from '../core/HostContext';
@@ -95,7 +96,12 @@ export class BlobTriggerKind implements TriggerKind {
         await this.work.whenBelow(this.parallelism);
         if (this.work.stopping) return;
         watch.active.add(key);
-        void this.work.track(() => this.process(watch, item, etag, values).finally(() => watch.active.delete(key)));
+        void this.work.track(() => this.process(watch, item, etag, values)
+          .catch((e: unknown) => {
+            // Storage trouble, not the function's: the receipt stays incomplete and the next poll tries again.
+            this.host!.logger.log('warning', `Blob ${watch.container.containerName}/${item.name}: ${(e as Error).message}; will try again`, { functionName: watch.fn.name });
+          })
+          .finally(() => watch.active.delete(key)));
       }
     } catch (e) {
       // A container that does not exist yet simply has no blobs.
@@ -116,6 +122,14 @@ export class BlobTriggerKind implements TriggerKind {
     if (claim.state === 'completed') watch.seen.set(item.name, etag);
     if (claim.state !== 'claimed') return;
 
+    if ((item.properties.contentLength ?? 0) > bufferConstants.MAX_LENGTH) {
+      // The function gets the blob as one byte array, which Node cannot hold beyond this size: it can never succeed.
+      log.log('error', `Blob ${container.containerName}/${item.name} is ${item.properties.contentLength} bytes, more than one Node buffer holds (${bufferConstants.MAX_LENGTH}); sent to ${BLOB_POISON_QUEUE}`, scope);
+      await this.poison(watch, item, etag);
+      await claim.receipt.complete();
+      watch.seen.set(item.name, etag);
+      return;
+    }
     const blob = container.getBlobClient(item.name);
     let bytes: Buffer;
     try {

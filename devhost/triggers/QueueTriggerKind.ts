@@ -86,7 +86,12 @@ export class QueueTriggerKind implements TriggerKind {
           continue;
         }
         idle = MIN_POLL_MS;
-        for (const m of messages) void w.work.track(() => this.process(w, m));
+        for (const m of messages) {
+          void w.work.track(() => this.process(w, m).catch((e: unknown) => {
+            // Storage trouble after the run (e.g. the lease ran out): the message becomes visible again by itself.
+            logger.log('warning', `Message ${m.messageId}: ${(e as Error).message}`, scope);
+          }));
+        }
       } catch (e) {
         logger.log('warning', `Polling queue ${w.queue.name} failed: ${(e as Error).message}`, scope);
         await w.work.sleep(config.maxPollingIntervalMs);
