@@ -6,22 +6,21 @@ const queueServices = new Map<string, QueueServiceClient>();
 
 /** One blob service client per connection string, shared by every trigger of the host. */
 export function blobServiceFor(connectionString: string): BlobServiceClient {
-  let client = blobServices.get(connectionString);
-  if (!client) {
-    client = BlobServiceClient.fromConnectionString(connectionString);
-    blobServices.set(connectionString, client);
-  }
-  return client;
+  return cached(blobServices, connectionString, () => BlobServiceClient.fromConnectionString(connectionString));
 }
 
 /** One queue service client per connection string, shared by every trigger of the host. */
 export function queueServiceFor(connectionString: string): QueueServiceClient {
-  let client = queueServices.get(connectionString);
-  if (!client) {
-    client = QueueServiceClient.fromConnectionString(connectionString);
-    queueServices.set(connectionString, client);
+  return cached(queueServices, connectionString, () => QueueServiceClient.fromConnectionString(connectionString));
+}
+
+function cached<T>(cache: Map<string, T>, key: string, create: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = create();
+    cache.set(key, value);
   }
-  return client;
+  return value;
 }
 
 /** True when a storage call failed with this HTTP status (and, when given, one of these error codes). */
