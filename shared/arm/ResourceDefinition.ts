@@ -44,6 +44,8 @@ export interface ResourceDefinition<P = Record<string, unknown>> {
   putReplaces: boolean;
   /** PUT answered 202 + Location (enable protection) rather than 200/201. */
   asyncPut: boolean;
+  /** Also answers ASR's `POST …/{name}/remove` (the client's `beginDelete`; its DELETE is `beginPurge`). */
+  postRemove?: boolean;
   /** DELETE answered 202 + Location (ASR's LRO deletes) rather than 200. */
   asyncDelete: boolean;
   createSchema: z.ZodType;

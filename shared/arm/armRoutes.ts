@@ -29,6 +29,10 @@ function routesOf(def: ResourceDefinition<any>): ArmRoute[] {
   if (def.updateSchema) {
     routes.push({ method: 'PATCH', pattern: instance, role: 'Contributor', action: `update ${noun}`, handler: (ctx) => patchResourceHandler(def, ctx, names(ctx.captures)) });
   }
+  if (def.postRemove) {
+    // For an item this is "disable protection"; our remove and purge both delete the document.
+    routes.push({ method: 'POST', pattern: [...instance, 'remove'], role: 'Contributor', action: `remove ${noun}`, handler: (ctx) => deleteResourceHandler(def, ctx, names(ctx.captures)) });
+  }
   if (def.vaultListSegment && def.collections.length > 1) {
     routes.push({
       method: 'GET', pattern: [...VAULT_PREFIX, def.vaultListSegment], role: 'Reader', action: `list ${noun} of the vault`,

@@ -17,6 +17,7 @@ export const fabricResource: ResourceDefinition = {
   putReplaces: true,
   asyncPut: false,
   asyncDelete: true,
+  postRemove: true,
   createSchema: fabricInput,
   async build(input, ctx) {
     const body = input as z.infer<typeof fabricInput>;

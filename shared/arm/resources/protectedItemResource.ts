@@ -59,6 +59,7 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
   putReplaces: false,
   asyncPut: true,
   asyncDelete: true,
+  postRemove: true,
   createSchema: enableProtectionInput,
   updateSchema: updateInput,
   async build(input, ctx) {

@@ -17,6 +17,7 @@ export const protectionContainerResource: ResourceDefinition = {
   putReplaces: true,
   asyncPut: false,
   asyncDelete: true,
+  postRemove: true,
   createSchema: containerInput,
   async build(_input, ctx) {
     return {
