@@ -13,6 +13,10 @@ const VAULT = 'vault1';
 const V = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.RecoveryServices/vaults/${VAULT}`;
 const VNET = `/subscriptions/${SUB}/resourceGroups/target/providers/Microsoft.Network/virtualNetworks/vnet1`;
 
+/** A fetch response's JSON body, loosely typed for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const bodyOf = async (res: Response): Promise<any> => res.json();
+
 /** The error an SDK call failed with: status and ARM error code. */
 async function failure(p: Promise<unknown>): Promise<{ statusCode?: number; code?: string; message: string }> {
   try {
@@ -107,9 +111,9 @@ describe('ARM-shaped API driven by the official @azure/arm-recoveryservices-site
       properties: { providerSpecificInput: { instanceType: 'HyperVReplicaAzure', recoveryPointHistoryDuration: 25 } },
     });
     expect(retention.status).toBe(400);
-    expect((await retention.json()).error.message).toContain('recoveryPointHistoryDuration');
+    expect((await bodyOf(retention)).error.message).toContain('recoveryPointHistoryDuration');
     const notJson = await raw('PUT', `${V}/replicationPolicies/bad`, contributorToken, '{nope');
-    expect([notJson.status, (await notJson.json()).error.code]).toEqual([400, 'InvalidJson']);
+    expect([notJson.status, (await bodyOf(notJson)).error.code]).toEqual([400, 'InvalidJson']);
     const missing = await failure(reader.replicationFabrics.get(VAULT, RG, 'no-such-site'));
     expect([missing.statusCode, missing.code]).toEqual([404, 'NotFound']);
     const noVault = await failure(reader.replicationPolicies.get('no-vault', RG, 'x'));
@@ -173,7 +177,7 @@ describe('ARM-shaped API driven by the official @azure/arm-recoveryservices-site
       expect(location).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/subscriptions\/.+\/replicationOperationResults\//);
       const polled = await fetch(location, { headers: { authorization: `Bearer ${readerToken}` } });
       expect(polled.status).toBe(200);
-      expect((await polled.json()).name).toBe('tmp1');
+      expect((await bodyOf(polled)).name).toBe('tmp1');
       const items = [];
       for await (const i of reader.replicationProtectedItems.list(VAULT, RG)) items.push(i);
       expect(items.map((i) => i.name).sort()).toEqual(['app1', 'db1', 'tmp1', 'web1']);
@@ -206,7 +210,7 @@ describe('ARM-shaped API driven by the official @azure/arm-recoveryservices-site
       // The client itself refuses a body without recoveryNetworkId, so send it raw.
       const missing = await raw('PUT', `${V}/replicationFabrics/${FABRIC}/replicationNetworks/n2/replicationNetworkMappings/m2`, contributorToken, { properties: {} });
       expect(missing.status).toBe(400);
-      expect((await missing.json()).error.message).toContain('properties.recoveryNetworkId');
+      expect((await bodyOf(missing)).error.message).toContain('properties.recoveryNetworkId');
 
       const s = await contributor.replicationStorageClassificationMappings.beginCreateAndWait(VAULT, RG, FABRIC, 'gold', 'gold-to-premium', {
         properties: { targetStorageClassificationId: `${V}/replicationFabrics/azure/replicationStorageClassifications/premium` },
@@ -282,7 +286,7 @@ describe('ARM-shaped API driven by the official @azure/arm-recoveryservices-site
       const [a, b] = await Promise.all([patch([itemIds[0]]), patch([itemIds[1], itemIds[2]])]);
       expect([a.status, b.status].sort()).toEqual([200, 412]);
       const loser = a.status === 412 ? a : b;
-      expect((await loser.json()).error.code).toBe('PreconditionFailed');
+      expect((await bodyOf(loser)).error.code).toBe('PreconditionFailed');
     });
 
     it('removes a plan, then the items it held can go (disable protection, 202 polled to done)', async () => {
@@ -332,13 +336,13 @@ describe('ARM-shaped API driven by the official @azure/arm-recoveryservices-site
       const res = await raw(method, path, undefined, method === 'GET' || method === 'DELETE' ? undefined : {});
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
-      expect((await res.json()).error.code).toBe('Unauthenticated');
+      expect((await bodyOf(res)).error.code).toBe('Unauthenticated');
     });
 
     it.each(routes.filter(([m]) => m !== 'GET'))('%s %s answers 403 to a Reader and names the role', async (method, path) => {
       const res = await raw(method, path, readerToken, method === 'DELETE' ? undefined : {});
       expect(res.status).toBe(403);
-      expect((await res.json()).error.message).toContain("'Contributor'");
+      expect((await bodyOf(res)).error.message).toContain("'Contributor'");
     });
 
     it('refuses expired tokens and tokens from another issuer through the official client', async () => {
