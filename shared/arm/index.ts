@@ -6,3 +6,4 @@ export * from './armErrorCatalogue';
 export * from './ResourceDefinition';
 export { RESOURCE_DEFINITIONS } from './resources';
 export { recoveryPointDocumentId } from './handlers/recoveryPointHandlers';
+export * from './armApiFromEnv';
