@@ -1,5 +1,5 @@
 import type { SiteRecoveryManagementClient } from '@azure/arm-recoveryservices-siterecovery';
-import { ArmApi } from '../../../shared/arm';
+import { ArmApi, recoveryPointDocumentId } from '../../../shared/arm';
 import { ensureMetadataStore, type MetadataStore } from '../../../shared/metadata';
 import { DevelopmentIssuer, TokenVerifier } from '../../../shared/security';
 import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
@@ -301,7 +301,7 @@ describe('ARM-shaped API driven by the official @azure/arm-recoveryservices-site
       for (const [i, t] of ['2026-01-01T00:00:00Z', '2026-01-01T01:00:00Z'].entries()) {
         const name = `rp${i}`;
         await store.putRecoveryPoint({
-          id: `${itemId.toLowerCase().split('/vaults/vault1/')[1].split('/').join('|')}|recoverypoints|${name}`,
+          id: recoveryPointDocumentId(itemId, name),
           vaultKey: `${SUB}/${RG}/${VAULT}`, itemId: itemId.toLowerCase(), name, armId: `${itemId}/recoveryPoints/${name}`,
           recoveryPointTime: t, recoveryPointType: 'CrashConsistent',
         });
