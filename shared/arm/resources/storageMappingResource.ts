@@ -16,8 +16,7 @@ export const storageMappingResource: ResourceDefinition = {
   vaultListSegment: 'replicationStorageClassificationMappings',
   putReplaces: true,
   asyncPut: false,
-  // ASR's client declares only 200 for this delete.
-  asyncDelete: false,
+  asyncDelete: true,
   createSchema: createInput,
   async build(input) {
     return { properties: { targetStorageClassificationId: (input as z.infer<typeof createInput>).properties.targetStorageClassificationId }, refs: [] };
