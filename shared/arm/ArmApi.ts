@@ -8,6 +8,14 @@ import { matchPattern, type ArmRoute } from './ArmRoute';
 import { toArmErrorResponse } from './armErrorCatalogue';
 import { armRoutes } from './armRoutes';
 
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch (err) {
+    throw new ServiceError('InvalidParameter', `path segment '${segment}' is not valid percent-encoding`, { cause: err });
+  }
+}
+
 /** Verifies the bearer token of a request (TokenVerifier, or anything shaped like it). */
 export interface BearerVerifier {
   verify(authorization: string | undefined): Promise<Principal>;
@@ -52,7 +60,7 @@ export class ArmApi {
     try {
       const url = new URL(request.url, 'http://localhost');
       principal = await this.options.verifier.verify(request.headers.authorization);
-      const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+      const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeSegment);
       let captures: string[] | undefined;
       let pathKnown = false;
       for (const r of this.routes) {

@@ -100,6 +100,11 @@ describe('ArmApi rules for plans, items and vaults (plain requests, no HTTP)', (
     expect((await call('DELETE', `${item}`)).status).toBe(204);
   });
 
+  it('answers 400 for a path that is not valid percent-encoding', async () => {
+    const res = await call('GET', `${V}/replicationPolicies/%E0%A4%A`);
+    expect([res.status, res.body.error.code]).toEqual([400, 'InvalidParameter']);
+  });
+
   it('refuses to move a vault and to delete one that still holds resources', async () => {
     const moved = await call('PUT', V, { location: 'elsewhere' });
     expect([moved.status, moved.body.error.target]).toEqual([400, 'location']);
