@@ -52,6 +52,8 @@ export interface ResourceDefinition<P = Record<string, unknown>> {
   updateSchema?: z.ZodType;
   build(input: unknown, ctx: BuildContext, existing?: ResourceDocument<P>): Promise<BuiltResource<P>>;
   update?(input: unknown, existing: ResourceDocument<P>, ctx: BuildContext): Promise<BuiltResource<P>>;
+  /** The properties as answered, when they add derived views to what is stored. */
+  present?(properties: P): Record<string, unknown>;
   /** Work after the document is deleted (e.g. drop an item's recovery points). */
   afterDelete?(doc: ResourceDocument<P>, ctx: BuildContext): Promise<void>;
 }

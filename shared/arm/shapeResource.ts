@@ -1,8 +1,9 @@
 import type { ResourceDocument, VaultDocument } from '../metadata';
+import type { ResourceDefinition } from './ResourceDefinition';
 
 /** ARM JSON of a vault resource: `{id, name, type, location, properties}`. */
-export function shapeResource(doc: ResourceDocument, type: string, location: string): Record<string, unknown> {
-  return { id: doc.armId, name: doc.name, type, location, properties: doc.properties };
+export function shapeResource(doc: ResourceDocument<any>, def: ResourceDefinition<any>, location: string): Record<string, unknown> {
+  return { id: doc.armId, name: doc.name, type: def.type, location, properties: def.present ? def.present(doc.properties) : doc.properties };
 }
 
 /** ARM JSON of a vault (`Microsoft.RecoveryServices/vaults`). */

@@ -18,5 +18,5 @@ export async function operationResultHandler(ctx: ArmContext, operationId: strin
   if (!doc || !def) throw new ServiceError('NotFound', 'the resource this operation created has since been deleted');
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (doc._etag) headers.etag = doc._etag;
-  return { status: 200, headers, body: shapeResource(doc, def.type, vault.location) };
+  return { status: 200, headers, body: shapeResource(doc, def, vault.location) };
 }

@@ -51,7 +51,7 @@ async function scope(def: ResourceDefinition<any>, ctx: ArmContext, names: strin
 function resourceResponse(status: number, def: ResourceDefinition<any>, doc: ResourceDocument<any>, b: BuildContext): ArmResponse {
   const headers: Record<string, string> = { ...JSON_HEADERS };
   if (doc._etag) headers.etag = doc._etag;
-  return { status, headers, body: shapeResource(doc, def.type, b.vaultLocation) };
+  return { status, headers, body: shapeResource(doc, def, b.vaultLocation) };
 }
 
 function accepted(ctx: ArmContext, b: BuildContext, op: 'put' | 'delete', docId: string): ArmResponse {
@@ -176,6 +176,6 @@ export async function listResourcesHandler(def: ResourceDefinition<any>, ctx: Ar
   return {
     status: 200,
     headers: { ...JSON_HEADERS },
-    body: { value: page.items.map((d) => shapeResource(d, def.type, b.vaultLocation)), ...(nextLink ? { nextLink } : {}) },
+    body: { value: page.items.map((d) => shapeResource(d, def, b.vaultLocation)), ...(nextLink ? { nextLink } : {}) },
   };
 }

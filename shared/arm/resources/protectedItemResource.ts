@@ -38,12 +38,21 @@ const enableProtectionInput = z.object({
   }),
 });
 
+/** ASR's `IPConfigInputDetails`, for the fields this service acts on. */
+const ipConfigInput = z.object({
+  isPrimary: z.boolean().optional(),
+  recoverySubnetName: z.string().min(1).optional(),
+  recoveryStaticIPAddress: z.ipv4().optional(),
+});
+
 /** ASR's `UpdateReplicationProtectedItemInput` for the fields this service acts on. */
 const updateInput = z.object({
   properties: z.object({
     recoveryAzureVMName: vmName.optional(),
     recoveryAzureVMSize: z.string().min(1).optional(),
     selectedRecoveryAzureNetworkId: z.string().min(1).optional(),
+    /** ASR's way to choose subnet and static IP: the primary IP configuration of the first NIC. */
+    vmNics: z.array(z.object({ nicId: z.string().optional(), ipConfigs: z.array(ipConfigInput).optional() })).optional(),
     selectedRecoverySubnetName: z.string().min(1).optional(),
     recoveryIpAddress: z.ipv4().optional(),
   }),
@@ -107,6 +116,8 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
   async update(input, existing) {
     const { properties: u } = input as z.infer<typeof updateInput>;
     const d = existing.properties.providerSpecificDetails;
+    const configs = u.vmNics?.[0]?.ipConfigs ?? [];
+    const ip = configs.find((c) => c.isPrimary) ?? configs[0];
     return {
       properties: {
         ...existing.properties,
@@ -115,11 +126,38 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
           recoveryAzureVmName: u.recoveryAzureVMName ?? d.recoveryAzureVmName,
           recoveryAzureVMSize: u.recoveryAzureVMSize ?? d.recoveryAzureVMSize,
           selectedRecoveryAzureNetworkId: u.selectedRecoveryAzureNetworkId ?? d.selectedRecoveryAzureNetworkId,
-          selectedRecoverySubnetName: u.selectedRecoverySubnetName ?? d.selectedRecoverySubnetName,
-          recoveryIpAddress: u.recoveryIpAddress ?? d.recoveryIpAddress,
+          selectedRecoverySubnetName: u.selectedRecoverySubnetName ?? ip?.recoverySubnetName ?? d.selectedRecoverySubnetName,
+          recoveryIpAddress: u.recoveryIpAddress ?? ip?.recoveryStaticIPAddress ?? d.recoveryIpAddress,
         },
       },
       refs: existing.refs,
+    };
+  },
+  /**
+   * Adds ASR's own views of disks and NIC (`azureVmDiskDetails`, `vmNics`): the official
+   * client drops fields its model does not know, so target IP and subnet would be invisible
+   * to it otherwise. The stored fields stay the source of truth.
+   */
+  present(p) {
+    const d = p.providerSpecificDetails;
+    return {
+      ...p,
+      providerSpecificDetails: {
+        ...d,
+        azureVmDiskDetails: d.disks.map((k, lun) => ({
+          diskId: k.diskId, vhdId: k.diskId, vhdName: k.diskName ?? k.diskId, vhdType: lun === 0 ? 'OperatingSystem' : 'DataDisk',
+          maxSizeMB: k.capacityInBytes === undefined ? undefined : String(Math.ceil(k.capacityInBytes / 1048576)), lunId: String(lun),
+        })),
+        vmNics: [{
+          nicId: 'nic0',
+          selectionType: 'SelectedByUser',
+          recoveryVMNetworkId: d.selectedRecoveryAzureNetworkId,
+          ipConfigs: [{
+            name: 'ipconfig1', isPrimary: true, recoverySubnetName: d.selectedRecoverySubnetName,
+            recoveryStaticIPAddress: d.recoveryIpAddress, recoveryIPAddressType: d.recoveryIpAddress ? 'Static' : 'Dynamic',
+          }],
+        }],
+      },
     };
   },
   async afterDelete(doc, ctx) {

@@ -146,8 +146,7 @@ describe('ARM-shaped API driven by the official @azure/arm-recoveryservices-site
             protectableItemId: `${V}/replicationFabrics/${FABRIC}/replicationProtectionContainers/${CONTAINER}/replicationProtectableItems/${vm}`,
             providerSpecificDetails: {
               instanceType: 'HyperVReplicaAzure', vmName: vm, targetAzureVmName: `${vm}-dr`, targetVmSize: 'Standard_D2s_v3',
-              targetAzureNetworkId: VNET, targetAzureSubnetId: `${VNET}/subnets/default`, targetIpAddress: '10.0.0.4',
-              disks: [{ diskId: `${vm}-os`, capacityInBytes: 1 << 30 }],
+              targetAzureNetworkId: VNET, targetAzureSubnetId: `${VNET}/subnets/default`, disksToInclude: [`${vm}-os`, `${vm}-data`],
             } as never,
           },
         }, { updateIntervalInMs: 10 });
@@ -186,6 +185,25 @@ describe('ARM-shaped API driven by the official @azure/arm-recoveryservices-site
       expect(web.properties?.providerSpecificDetails).toMatchObject({ instanceType: 'HyperVReplicaAzure', recoveryAzureVmName: 'web1-dr', recoveryAzureVMSize: 'Standard_D2s_v3' });
       await contributor.replicationProtectedItems.beginPurgeAndWait(VAULT, RG, FABRIC, CONTAINER, 'tmp1', { updateIntervalInMs: 10 });
       expect((await failure(reader.replicationProtectedItems.get(VAULT, RG, FABRIC, CONTAINER, 'tmp1'))).statusCode).toBe(404);
+    });
+
+    it('updates an item\'s target settings through the client\'s update (PATCH)', async () => {
+      const updated = await contributor.replicationProtectedItems.beginUpdateAndWait(VAULT, RG, FABRIC, CONTAINER, 'app1', {
+        properties: {
+          recoveryAzureVMName: 'app1-dr2', recoveryAzureVMSize: 'Standard_D4s_v3',
+          vmNics: [{ nicId: 'nic0', ipConfigs: [{ isPrimary: true, recoverySubnetName: 'backend', recoveryStaticIPAddress: '10.0.1.4' }] }],
+        },
+      });
+      expect(updated.properties?.providerSpecificDetails).toMatchObject({
+        recoveryAzureVmName: 'app1-dr2', recoveryAzureVMSize: 'Standard_D4s_v3',
+        // The client keeps only ASR's own fields: target network, subnet and IP arrive in vmNics, disks in azureVmDiskDetails.
+        selectedRecoveryAzureNetworkId: VNET,
+        vmNics: [{ recoveryVMNetworkId: VNET, ipConfigs: [{ recoverySubnetName: 'backend', recoveryStaticIPAddress: '10.0.1.4', recoveryIPAddressType: 'Static' }] }],
+        azureVmDiskDetails: [{ diskId: 'app1-os', vhdType: 'OperatingSystem' }, { diskId: 'app1-data', vhdType: 'DataDisk' }],
+      });
+      const containers = [];
+      for await (const c of reader.replicationProtectionContainers.list(VAULT, RG)) containers.push(c.name);
+      expect(containers).toEqual([CONTAINER]);
     });
 
     it('refuses protection with an unknown policy, naming the field', async () => {

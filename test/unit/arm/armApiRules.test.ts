@@ -83,6 +83,15 @@ describe('ArmApi rules for plans, items and vaults (plain requests, no HTTP)', (
     expect((await call('PUT', item, body({ encryptionKeyFingerprint: 'AB'.repeat(32) }))).status).toBe(409);
     const badIp = await call('PUT', `${C}/replicationProtectedItems/ip`, body({ encryptionKeyFingerprint: 'ab'.repeat(32), targetIpAddress: '10.0.0.300' }));
     expect([badIp.status, badIp.body.error.target]).toEqual([400, 'properties.providerSpecificDetails.targetIpAddress']);
+    const withIp = `${C}/replicationProtectedItems/ip`;
+    expect((await call('PUT', withIp, body({
+      encryptionKeyFingerprint: 'ab'.repeat(32), targetIpAddress: '10.0.0.5', targetAzureSubnetId: '/vnets/v/subnets/front',
+      disks: [{ diskId: 'os', capacityInBytes: 2 * 1048576 + 1 }],
+    }))).status).toBe(202);
+    const d = (await call('GET', withIp)).body.properties.providerSpecificDetails;
+    expect(d).toMatchObject({ recoveryIpAddress: '10.0.0.5', selectedRecoverySubnetName: 'front', disks: [{ diskId: 'os', capacityInBytes: 2 * 1048576 + 1 }] });
+    expect(d.vmNics[0].ipConfigs[0]).toMatchObject({ recoveryStaticIPAddress: '10.0.0.5', recoverySubnetName: 'front', recoveryIPAddressType: 'Static' });
+    expect(d.azureVmDiskDetails).toEqual([{ diskId: 'os', vhdId: 'os', vhdName: 'os', vhdType: 'OperatingSystem', maxSizeMB: '3', lunId: '0' }]);
   });
 
   it('drops an item\'s recovery points when protection is removed', async () => {
