@@ -125,6 +125,17 @@ describe('CosmosMetadataStore over a real Cosmos DB protocol server', () => {
     expect((await store.listRecoveryPoints(VK, '/items/a')).items).toHaveLength(0);
   });
 
+  it('keeps jobs with ETag-guarded updates, newest first', async () => {
+    const job = (id: string, createdAt: string) => ({ id, vaultKey: VK, name: id, armId: `/jobs/${id}`, properties: { state: 'InProgress' }, createdAt });
+    const j1 = await store.createJob(job('j1', '2026-01-01T00:00:00Z'));
+    await store.createJob(job('j2', '2026-01-02T00:00:00Z'));
+    const done = await store.replaceJob({ ...j1, properties: { state: 'Succeeded' } }, { ifMatch: j1._etag });
+    expect(await codeOf(store.replaceJob({ ...j1, properties: { state: 'Failed' } }, { ifMatch: j1._etag }))).toBe('PreconditionFailed');
+    expect((await store.getJob(VK, 'j1'))?.properties).toEqual({ state: 'Succeeded' });
+    expect(done._etag).not.toBe(j1._etag);
+    expect((await store.listJobs(VK)).items.map((j) => j.id)).toEqual(['j2', 'j1']);
+  });
+
   it('appends audit events and lists them newest first', async () => {
     await store.appendAudit({ id: 'a1', vaultKey: VK, at: '2026-01-01T00:00:00Z', principal: 'u', action: 'PUT x', resourceId: '/x', result: { status: 200 } });
     await store.appendAudit({ id: 'a2', vaultKey: VK, at: '2026-01-02T00:00:00Z', principal: 'u', action: 'DELETE x', resourceId: '/x', result: { status: 409, code: 'Conflict' } });
