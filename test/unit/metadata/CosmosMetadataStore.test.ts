@@ -1,3 +1,4 @@
+import { CosmosClient } from '@azure/cosmos';
 import { ServiceError } from '../../../shared/errors';
 import {
   ensureMetadataStore, type MetadataStore, type ResourceDocument, type VaultDocument,
@@ -39,6 +40,17 @@ describe('CosmosMetadataStore over a real Cosmos DB protocol server', () => {
     const again = await ensureMetadataStore(config());
     await again.createResource(resource('idem'));
     expect((await store.getResource(VK, 'idem'))?.name).toBe('idem');
+  });
+
+  it('partitions by vault (vaults by subscription) and sets TTL on the containers that grow', async () => {
+    const db = new CosmosClient({ endpoint: cosmos.endpoint, key: cosmos.key, connectionPolicy: { enableEndpointDiscovery: false } }).database('meta');
+    const def = async (id: string) => (await db.container(id).read()).resource!;
+    expect((await def('vaults')).partitionKey?.paths).toEqual(['/subscriptionId']);
+    for (const id of ['resources', 'recoveryPoints', 'jobs', 'audit']) expect((await def(id)).partitionKey?.paths).toEqual(['/vaultKey']);
+    expect((await def('jobs')).defaultTtl).toBe(100);
+    expect((await def('audit')).defaultTtl).toBe(100);
+    expect((await def('recoveryPoints')).defaultTtl).toBe(-1);
+    expect((await def('resources')).defaultTtl).toBeUndefined();
   });
 
   it('returns undefined for a missing document and NotFound when deleting it', async () => {
