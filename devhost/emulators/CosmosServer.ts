@@ -106,15 +106,16 @@ export async function startCosmosServer(options: CosmosServerOptions): Promise<C
   const endpoint = `http://${options.host}:${port}/`;
   // The account advertises itself as its own write/read region; the SDK follows that address.
   const meta = account.read();
+  let stopping: Promise<void> | undefined;
   for (const loc of [...meta.writableLocations, ...meta.readableLocations]) loc.databaseAccountEndpoint = endpoint;
   return {
     endpoint, port, recovery, journal,
-    stop: async () => {
+    stop: () => (stopping ??= (async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
       await writer?.close();
-    },
+    })()),
   };
 }
