@@ -13,6 +13,16 @@ async function start(dataDir: string): Promise<{ server: CosmosServer; client: C
   return { server, client: new CosmosClient({ endpoint: server.endpoint, key: COSMOS_EMULATOR_KEY }) };
 }
 
+/** Starts a server on `dir`, runs `write` against container db/c, then stops cleanly. */
+async function writeThenStop(dir: string, write: (container: Container) => Promise<unknown>): Promise<void> {
+  const { server, client } = await start(dir);
+  const { database } = await client.databases.create({ id: 'db' });
+  const { container } = await database.containers.create({ id: 'c', partitionKey: { paths: ['/id'] } });
+  await write(container);
+  client.dispose();
+  await server.stop();
+}
+
 async function dump(container: Container): Promise<unknown[]> {
   const { resources } = await container.items.query('SELECT * FROM c ORDER BY c.id').fetchAll();
   return resources;
@@ -53,7 +63,7 @@ describe('Cosmos journal recovery', () => {
     await a.server.stop();
 
     const b = await start(dir);
-    expect(b.server.recovery).toMatchObject({ snapshotRecords: 1, tornTail: false }) // the empty state: one id counter;
+    expect(b.server.recovery).toMatchObject({ snapshotRecords: 1, tornTail: false }); // the empty state: one id counter
     expect(b.server.recovery!.journalRecords).toBeGreaterThan(10);
     const again = b.client.database('vault').container('items');
     expect(await dump(again)).toEqual(before);
@@ -72,17 +82,14 @@ describe('Cosmos journal recovery', () => {
 
   it('compacts on start: one snapshot and a fresh journal, no growth across restarts', async () => {
     const dir = fresh();
-    let s = await start(dir);
-    const { database } = await s.client.databases.create({ id: 'db' });
-    const { container } = await database.containers.create({ id: 'c', partitionKey: { paths: ['/id'] } });
-    for (let round = 0; round < 3; round += 1) {
-      await Promise.all(Array.from({ length: 50 }, (_, i) => container.items.upsert({ id: `k${i}`, round })));
-    }
-    s.client.dispose();
-    await s.server.stop();
+    await writeThenStop(dir, async (container) => {
+      for (let round = 0; round < 3; round += 1) {
+        await Promise.all(Array.from({ length: 50 }, (_, i) => container.items.upsert({ id: `k${i}`, round })));
+      }
+    });
     const sizes: number[] = [];
     for (let restart = 0; restart < 3; restart += 1) {
-      s = await start(dir);
+      const s = await start(dir);
       const files = readdirSync(dir).sort();
       expect(files).toEqual([`journal-${restart + 2}.jsonl`, `snapshot-${restart + 2}.jsonl`]);
       expect(statSync(join(dir, files[0])).size).toBe(0);
@@ -97,16 +104,11 @@ describe('Cosmos journal recovery', () => {
 
   it('drops a torn tail (a write cut short by a crash) and keeps everything before it', async () => {
     const dir = fresh();
-    const a = await start(dir);
-    const { database } = await a.client.databases.create({ id: 'db' });
-    const { container } = await database.containers.create({ id: 'c', partitionKey: { paths: ['/id'] } });
-    await container.items.create({ id: 'kept' });
-    a.client.dispose();
-    await a.server.stop();
+    await writeThenStop(dir, (container) => container.items.create({ id: 'kept' }));
     appendFileSync(join(dir, 'journal-1.jsonl'), '0badf00d {"t":"set","p":["docs","db","c"],"rc":9,"d":{"id":"to');
 
     const b = await start(dir);
-    expect(b.server.recovery).toMatchObject({ tornTail: true, journalRecords: 3 }) // database, container, document;
+    expect(b.server.recovery).toMatchObject({ tornTail: true, journalRecords: 3 }); // database, container, document
     expect((await dump(b.client.database('db').container('c'))).map((d) => (d as { id: string }).id))
       .toEqual(['kept']);
     b.client.dispose();
@@ -114,13 +116,10 @@ describe('Cosmos journal recovery', () => {
 
   it('refuses to start, naming file and offset, when an acknowledged record in the middle is damaged', async () => {
     const dir = fresh();
-    const a = await start(dir);
-    const { database } = await a.client.databases.create({ id: 'db' });
-    const { container } = await database.containers.create({ id: 'c', partitionKey: { paths: ['/id'] } });
-    await container.items.create({ id: 'one' });
-    await container.items.create({ id: 'two' });
-    a.client.dispose();
-    await a.server.stop();
+    await writeThenStop(dir, async (container) => {
+      await container.items.create({ id: 'one' });
+      await container.items.create({ id: 'two' });
+    });
     const path = join(dir, 'journal-1.jsonl');
     const text = readFileSync(path, 'utf8');
     const at = text.indexOf('"one"');
