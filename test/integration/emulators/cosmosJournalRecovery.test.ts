@@ -1,4 +1,4 @@
-import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CosmosClient, Container } from '@azure/cosmos';
 import { COSMOS_EMULATOR_KEY } from '../../../devhost/emulators/EmulatorSettings';
@@ -131,5 +131,16 @@ describe('Cosmos journal recovery', () => {
     });
     // Nothing was rewritten: the damaged generation is still there for a human to look at.
     expect(readdirSync(dir).sort()).toEqual(['journal-1.jsonl', 'snapshot-1.jsonl']);
+  });
+
+  it('refuses to start when a journal has lost its snapshot, instead of silently starting empty', async () => {
+    const dir = fresh();
+    await writeThenStop(dir, (container) => container.items.create({ id: 'orphaned' }));
+    rmSync(join(dir, 'snapshot-1.jsonl'));
+    await expect(start(dir)).rejects.toMatchObject({
+      code: 'CorruptFormat',
+      message: expect.stringContaining('snapshot-1.jsonl is missing'),
+    });
+    expect(readdirSync(dir)).toEqual(['journal-1.jsonl']);
   });
 });
