@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { FunctionHost } from './FunctionHost';
 import { loadHostConfig } from './core/HostConfig';
+import { resolveAppEntryFiles } from './core/AppLoader';
 import { HostLogger } from './core/HostLogger';
 import { TriggerKind } from './core/HostContext';
 import { COSMOS_EMULATOR_KEY, EmulatorSettings, findRunningEmulators, spawnEmulatorsProcess } from './emulators';
@@ -35,16 +36,18 @@ export function defaultTriggerKinds(): TriggerKind[] {
 
 /**
  * `funclocal start`: storage and Cosmos DB run in their own process, as they are separate
- * services in Azure (a host crash must not take storage with it). Without --storage and
- * --cosmos that process is launched here and stopped with the host.
+ * services in Azure (a host crash must not take storage with it). With neither --storage nor
+ * --cosmos that process is launched here (or a live one for the same data dir is adopted) and
+ * stopped with the host; with either, the given services are used and nothing is launched.
  */
 export async function startLocalHost(options: LocalHostOptions): Promise<RunningLocalHost> {
   // Fail fast on a bad app folder, before launching anything.
+  resolveAppEntryFiles(options.appDir);
   loadHostConfig(resolve(options.appDir));
   const settings: Record<string, string> = {};
   let storage = options.storage;
   let stopEmulators: (() => Promise<void>) | undefined;
-  if (!options.storage || !options.cosmosEndpoint) {
+  if (!options.storage && !options.cosmosEndpoint) {
     const dataDir = resolve(options.dataDir);
     let emulatorSettings: EmulatorSettings;
     const running = findRunningEmulators(dataDir);
@@ -63,7 +66,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     storage ??= emulatorSettings.storageConnectionString;
     settings.COSMOS_ENDPOINT = options.cosmosEndpoint ?? emulatorSettings.cosmosEndpoint;
     settings.COSMOS_KEY = options.cosmosKey ?? emulatorSettings.cosmosKey;
-  } else {
+  } else if (options.cosmosEndpoint) {
+    // Given services are used as they are; what is not given stays unset (the app says so).
     settings.COSMOS_ENDPOINT = options.cosmosEndpoint;
     settings.COSMOS_KEY = options.cosmosKey ?? COSMOS_EMULATOR_KEY;
   }
