@@ -1,0 +1,5 @@
+export * from './merkleHash';
+export * from './MerkleAccumulator';
+export * from './MerkleTree';
+export * from './digestOfStream';
+export * from './digestOfBuffer';
