@@ -28,3 +28,4 @@ export * from './listReplicaSnapshots';
 export * from './mergeDisk';
 export * from './pruneRecoveryPoints';
 export * from './quarantineLog';
+export * from './beginResync';
