@@ -33,3 +33,4 @@ export * from './mergeDisk';
 export * from './pruneRecoveryPoints';
 export * from './quarantineLog';
 export * from './writtenRanges';
+export * from './sweepReplication';
