@@ -34,3 +34,4 @@ export * from './pruneRecoveryPoints';
 export * from './quarantineLog';
 export * from './writtenRanges';
 export * from './sweepReplication';
+export * from './replicationDepsFromEnv';
