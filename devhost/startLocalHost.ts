@@ -1,6 +1,9 @@
 import { FunctionHost } from './FunctionHost';
 import { HostLogger } from './core/HostLogger';
 import { TriggerKind } from './core/HostContext';
+import { BlobTriggerKind } from './triggers/BlobTriggerKind';
+import { QueueTriggerKind } from './triggers/QueueTriggerKind';
+import { TimerTriggerKind } from './triggers/TimerTriggerKind';
 
 export interface LocalHostOptions {
   appDir: string;
@@ -19,7 +22,7 @@ export interface RunningLocalHost {
 
 /** The trigger kinds funclocal offers beyond HTTP. */
 export function defaultTriggerKinds(): TriggerKind[] {
-  return [];
+  return [new BlobTriggerKind(), new TimerTriggerKind(), new QueueTriggerKind()];
 }
 
 /**
