@@ -38,16 +38,19 @@ export class DevelopmentIssuer {
    * Loads the key pair from `dir`, creating it on first use. Several processes may race to
    * create it: the file is written exclusively and the loser reads the winner's key.
    */
-  static async open(dir: string, options: { issuer?: string; audience?: string } = {}): Promise<DevelopmentIssuer> {
-    await mkdir(dir, { recursive: true });
+  static async open(dir: string, options: { issuer?: string; audience?: string; createIfMissing?: boolean } = {}): Promise<DevelopmentIssuer> {
     const path = join(dir, KEY_FILE);
     let jwk: JWK;
     try {
       jwk = JSON.parse(await readFile(path, 'utf8')) as JWK;
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && options.createIfMissing === false) {
+        throw new ServiceError('DevIssuerMissing', `no development issuer key at ${path}: start the local host (npm start) first, or point ASR_DATA_DIR at its data directory`, { cause: err });
+      }
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
         throw new ServiceError('DevIssuerUnreadable', `cannot read the development issuer key ${path}: delete it to make a new one`, { cause: err });
       }
+      await mkdir(dir, { recursive: true });
       const { privateKey } = await generateKeyPair(ALG, { extractable: true });
       const fresh = { ...(await exportJWK(privateKey)), alg: ALG, kid: `dev-${randomUUID()}` };
       try {
