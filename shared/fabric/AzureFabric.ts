@@ -65,7 +65,7 @@ export class AzureFabric implements TargetFabric {
     const disk = await armCall(`import managed disk ${staged.name}`, () =>
       this.compute.disks.createOrUpdate(request.resourceGroup, staged.name, {
         location: this.options.location,
-        tags: tagsToRecord(request.tags),
+        tags: { ...tagsToRecord(request.tags), [MACHINE_TAG]: request.machineName },
         sku: { name: this.options.diskSku ?? 'Standard_LRS' },
         hyperVGeneration: 'V1',
         creationData: { createOption: 'Import', sourceUri: blob.url, storageAccountId: this.options.storageAccountId },
@@ -83,7 +83,7 @@ export class AzureFabric implements TargetFabric {
         recommendedAction: 'Delete that VM (or clean up the earlier test failover), or change the item\'s target VM name.',
       });
     }
-    const tags = tagsToRecord(spec.tags);
+    const tags = { ...tagsToRecord(spec.tags), [MACHINE_TAG]: spec.name };
     const nics: NetworkInterface[] = [];
     for (const [i, n] of spec.nics.entries()) {
       nics.push(await armCall(`create NIC of ${spec.name}`, () =>
@@ -173,15 +173,15 @@ export class AzureFabric implements TargetFabric {
 
   async listResources(filter: FabricTagFilter): Promise<FabricResource[]> {
     const out: FabricResource[] = [];
-    const add = (kind: FabricResource['kind'], id: string | undefined, tagRecord: Record<string, string> | undefined, machineName: (name: string) => string) => {
+    const add = (kind: FabricResource['kind'], id: string | undefined, tagRecord: Record<string, string> | undefined) => {
       const tags = tagsFromRecord(tagRecord);
       if (!id || !tags || !tagsMatch(tags, filter)) return;
       const name = nameOfId(id);
-      out.push({ kind, resourceGroup: resourceGroupOfId(id), name, machineName: machineName(name), id, tags });
+      out.push({ kind, resourceGroup: resourceGroupOfId(id), name, machineName: tagRecord?.[MACHINE_TAG] ?? name, id, tags });
     };
-    for await (const vm of this.compute.virtualMachines.listAll()) add('machine', vm.id, vm.tags, (n) => n);
-    for await (const nic of this.network.networkInterfaces.listAll()) add('nic', nic.id, nic.tags, (n) => n.replace(/-nic\d+$/, ''));
-    for await (const d of this.compute.disks.list()) add('disk', d.id, d.tags, (n) => tagsFromRecord(d.tags)?.item ? n.slice(0, n.lastIndexOf('-')) : n);
+    for await (const vm of this.compute.virtualMachines.listAll()) add('machine', vm.id, vm.tags);
+    for await (const nic of this.network.networkInterfaces.listAll()) add('nic', nic.id, nic.tags);
+    for await (const d of this.compute.disks.list()) add('disk', d.id, d.tags);
     return out;
   }
 
@@ -245,6 +245,9 @@ export class AzureFabric implements TargetFabric {
     return `${vnet}/subnets/${subnet}`;
   }
 }
+
+/** ARM tag naming the machine a disk or NIC belongs to (names alone are ambiguous: `web-1-disk-0`). */
+const MACHINE_TAG = 'asrmachine';
 
 function nicName(machine: string, index: number): string {
   return `${machine}-nic${index}`;

@@ -56,7 +56,7 @@ describe('AzureFabric: the ARM requests it makes (recorded, not sent)', () => {
       method: 'PUT', path: diskPath, apiVersion: DISKS_API, authorization: 'Bearer test-token',
       body: {
         location: 'westeurope',
-        tags: { asrvault: disk.vault, asrplan: 'plan-web', asrjob: 'job-pf', asritem: 'vm-sql', asrscenario: 'PlannedFailover' },
+        tags: { asrvault: disk.vault, asrplan: 'plan-web', asrjob: 'job-pf', asritem: 'vm-sql', asrscenario: 'PlannedFailover', asrmachine: 'sql-01' },
         sku: { name: 'Standard_LRS' },
         properties: { hyperVGeneration: 'V1', creationData: { createOption: 'Import', sourceUri: d.blobUrl, storageAccountId: STORAGE_ID } },
       },
