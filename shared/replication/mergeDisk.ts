@@ -97,6 +97,13 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
       const seed = firstLog!.ok ? firstLog!.log.header : undefined;
       state = await initializeReplica(blob, disk, lease.leaseId, { epoch: seed!.epoch, sourceVirtualSize: seed!.virtualSize, cutTimeMs: seed!.cutTimeMs });
     }
+    /** Logs being read ahead; a failed read surfaces when (and if) its turn comes. */
+    const prefetched = new Map<bigint, Promise<ReadLogResult>>();
+    const readLog = (p: PendingLog, st: ReplicaState): Promise<ReadLogResult> => {
+      const r = readPendingLog(deps, p, expectationFor(disk, st, p.sequence, settings.keyFingerprint), tuning);
+      r.catch(() => undefined);
+      return r;
+    };
     result.epoch = state.epoch;
     result.lastAppliedSequence = state.lastAppliedSequence;
     for (;;) {
@@ -117,8 +124,13 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
           break;
         }
         lease.assertHeld();
-        const read = firstLog && next === 1n ? firstLog : await readPendingLog(deps, log, expectationFor(disk, state, next, settings.keyFingerprint), tuning);
+        const read = firstLog && next === 1n ? firstLog : await (prefetched.get(next) ?? readLog(log, state));
         firstLog = undefined;
+        prefetched.delete(next);
+        // Read and validate the next log while this one's pages are written: the download then
+        // hides behind the Put Page calls instead of adding to them.
+        const ahead = pending.find((p) => p.sequence === next + 1n);
+        if (read.ok && ahead && (options.upTo === undefined || ahead.sequence <= options.upTo)) prefetched.set(ahead.sequence, readLog(ahead, state));
         if (!read.ok) {
           await quarantine(deps, disk, log, read.reason, result);
           return progressed;
