@@ -1,3 +1,4 @@
+import { ParsedHrl } from '../hrl';
 import { DiskRef, diskKey } from './DiskRef';
 import { DiskLease } from './DiskLease';
 import { MergeResult } from './MergeResult';
@@ -163,7 +164,7 @@ async function applyValidatedLog(
   lease: DiskLease,
   state: ReplicaState,
   log: PendingLog,
-  parsed: import('../hrl').ParsedHrl,
+  parsed: ParsedHrl,
   settings: ReplicationSettings,
   result: MergeResult,
 ): Promise<ReplicaState> {
