@@ -16,6 +16,11 @@ export interface DiskExtentOptions {
   skipZeroes?: boolean;
   /** Largest `data` buffer yielded; default 1 MiB. Multiple of 512. */
   maxExtentBytes?: number;
+  /**
+   * Called with the virtual offset reached after each piece read, yielded or skipped, so
+   * progress moves through long zero runs that yield nothing.
+   */
+  onScanned?(virtualOffset: number): void;
 }
 
 /**

@@ -59,6 +59,7 @@ export abstract class MappedDiskImage implements DiskImage {
       for (let done = 0; done < span.length; done += max) {
         const n = Math.min(max, span.length - done);
         const data = await this.file.readStructure('data block', span.fileOffset! + done, n);
+        options.onScanned?.(span.virtualOffset + done + n);
         if (zero && data.equals(zero.subarray(0, n))) continue;
         yield { offset: span.virtualOffset + done, data };
       }

@@ -29,7 +29,10 @@ export async function openDiskImage(path: string, options: OpenDiskImageOptions 
     const tail = file.size >= VHD_FOOTER.len ? await file.readUpTo(file.size - VHD_FOOTER.len, 8) : Buffer.alloc(0);
     const format = options.format ?? detect(head, tail);
     if (format === 'vhdx') return await VhdxImage.open(file);
-    if (format === 'raw') return new FlatDiskImage(file, 'raw', file.size);
+    if (format === 'raw') {
+      if (!options.format) await refuseCutVhdFooter(file);
+      return new FlatDiskImage(file, 'raw', file.size);
+    }
     return await openVhd(file);
   } catch (err) {
     await file.close();
@@ -42,6 +45,22 @@ function detect(head: Buffer, tail: Buffer): 'raw' | 'vhd' | 'vhdx' {
   if (lead === VHDX_SIGNATURE) return 'vhdx';
   if (lead === VHD_COOKIE || tail.toString('latin1') === VHD_COOKIE) return 'vhd';
   return 'raw';
+}
+
+/**
+ * A fixed VHD cut short by less than a sector still shows its footer cookie near the end, just
+ * not 512 bytes before it. Raw disks are whole sectors, so a cookie there means truncation, not
+ * data. (Cut by a sector or more, a fixed VHD is indistinguishable from a raw image.)
+ */
+async function refuseCutVhdFooter(file: ImageFile): Promise<void> {
+  if (file.size % 512 === 0) return;
+  const from = Math.max(0, file.size - 2 * VHD_FOOTER.len);
+  const at = (await file.readUpTo(from, file.size - from)).indexOf(VHD_COOKIE, 0, 'latin1');
+  if (at < 0) return;
+  throw new CorruptFormatError(
+    { structure: 'VHD footer', field: 'extent', offset: from + at, expected: `512 bytes ending the file at ${from + at + VHD_FOOTER.len}`, actual: `${file.size - from - at} bytes` },
+    'a fixed VHD footer that does not end the file: truncated',
+  );
 }
 
 async function openVhd(file: ImageFile): Promise<DiskImage> {

@@ -32,12 +32,12 @@ export async function uploadFixedVhdToPageBlob(
   await client.create(virtualSize + 512, options.overwrite ? { conditions: options.conditions } : { conditions: { ifNoneMatch: '*' } });
   const writer = new PageBlobWriter(client, { conditions: options.conditions, maxInFlight: options.maxInFlight });
   // Small pieces skip zero runs finely; the writer coalesces adjacent ones back into 4 MiB calls.
-  for await (const extent of image.extents({ skipZeroes: true, maxExtentBytes: 256 * 1024 })) {
+  const onScanned = (reached: number) => options.onProgress?.(reached, image.virtualSize);
+  for await (const extent of image.extents({ skipZeroes: true, maxExtentBytes: 256 * 1024, onScanned })) {
     let data = extent.data;
     // A raw image may end mid-sector; the blob is whole pages, zero past the image's end.
     if (data.length % 512 !== 0) data = Buffer.concat([data, Buffer.alloc(512 - (data.length % 512))]);
     await writer.write(extent.offset, data);
-    options.onProgress?.(extent.offset + extent.data.length, image.virtualSize);
   }
   await writer.flush();
   await writer.write(virtualSize, buildFixedVhdFooter({ virtualSize }));

@@ -36,10 +36,10 @@ export async function writeFixedVhd(image: DiskImage, outPath: string, options: 
   try {
     // Sized first so unwritten ranges are holes that read as zero.
     await out.truncate(virtualSize + 512);
-    for await (const extent of image.extents({ skipZeroes: true })) {
+    const onScanned = (reached: number) => options.onProgress?.(reached, image.virtualSize);
+    for await (const extent of image.extents({ skipZeroes: true, onScanned })) {
       await out.write(extent.data, 0, extent.data.length, extent.offset);
       bytesWritten += extent.data.length;
-      options.onProgress?.(extent.offset + extent.data.length, image.virtualSize);
     }
     await out.write(buildFixedVhdFooter({ virtualSize }), 0, 512, virtualSize);
     await out.sync();

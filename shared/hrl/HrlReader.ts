@@ -44,7 +44,7 @@ export class HrlReader implements AsyncIterable<HrlEntry> {
       yield { kind: 'header', header: v.acceptHeader(Buffer.concat([prefix, rest])) };
       for (;;) {
         const tag = await take('HRL record', 'tag', 4);
-        if (v.kindOf(tag) === 'trailer') {
+        if (v.kindOf(tag, 0) === 'trailer') {
           const trailer = Buffer.concat([tag, await take('HRL trailer', 'trailer', HRL_TRAILER_LENGTH - 4, v.position + 4)]);
           const end = v.acceptTrailer(trailer);
           const extra = await q.remaining();
@@ -53,9 +53,9 @@ export class HrlReader implements AsyncIterable<HrlEntry> {
           return;
         }
         const recordHeader = Buffer.concat([tag, await take('HRL record', 'header', HRL_RECORD_HEADER_LENGTH - 4, v.position + 4)]);
-        const length = v.payloadLength(recordHeader);
+        const length = v.payloadLength(recordHeader, 0);
         const payload = await take('HRL record', 'payload', length, v.position + HRL_RECORD_HEADER_LENGTH);
-        const record: HrlRecord = v.acceptRecord(recordHeader, payload);
+        const record: HrlRecord = v.acceptRecord(recordHeader, 0, payload);
         yield { kind: 'record', record };
       }
     } finally {

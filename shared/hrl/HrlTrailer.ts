@@ -2,7 +2,7 @@
 export interface HrlTrailer {
   recordCount: number;
   payloadBytes: number;
-  /** CRC-32C chaining header, record headers and trailer (see docs/hrl-format.md). */
+  /** CRC-32C chaining header, record CRCs and trailer (see shared/hrl/HrlLogChecksum). */
   logChecksum: number;
   /** Total bytes of the log, trailer included. */
   logLength: number;

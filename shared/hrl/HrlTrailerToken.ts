@@ -9,7 +9,7 @@ import { HRL_TRAILER_TAG } from './hrlConstants';
  * |   4 |    4 | reserved     | 0                                                            |
  * |   8 |    8 | recordCount  | number of records in the log                                 |
  * |  16 |    8 | payloadBytes | sum of record lengths                                        |
- * |  24 |    4 | logChecksum  | CRC-32C over header, every record header, trailer [0, 24)    |
+ * |  24 |    4 | logChecksum  | CRC-32C over header, every recordCrc, trailer [0, 24)        |
  * |  28 |    4 | reserved2    | 0                                                            |
  * @see docs/hrl-format.md
  */

@@ -75,8 +75,8 @@ export class HrlWriter {
       if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset ${offset} is not a byte offset`);
       stored = this.key ? encryptDataUnits(this.key, payload, offset) : Buffer.from(payload.buffer, payload.byteOffset, payload.length);
       recordHeader = HrlRecordHeaderToken.put(offset, stored);
-      this.validator.payloadLength(recordHeader);
-      this.validator.acceptRecord(recordHeader, stored);
+      this.validator.payloadLength(recordHeader, 0);
+      this.validator.acceptRecord(recordHeader, 0, stored);
     } catch (cause) {
       throw new HrlWriteRejectedError(`the record at offset ${offset} (${payload.length} bytes)`, cause);
     }

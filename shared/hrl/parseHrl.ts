@@ -16,23 +16,28 @@ import { HrlRecord } from './HrlRecord';
  */
 export function parseHrl(buf: Buffer, expect?: HrlExpectation): ParsedHrl {
   const v = new HrlValidator(expect);
-  const take = (structure: string, field: string, n: number): Buffer => {
+  /** Ensures `n` bytes are present at the current position. */
+  const need = (structure: string, field: string, n: number): void => {
     const available = buf.length - v.position;
     if (available < n) throw v.truncated(structure, field, n, Math.max(available, 0));
+  };
+  const take = (structure: string, field: string, n: number): Buffer => {
+    need(structure, field, n);
     return buf.subarray(v.position, v.position + n);
   };
   const headerLength = v.headerLength(buf.subarray(0, HRL_HEADER_PREFIX_LENGTH));
   const header = v.acceptHeader(take('HRL header', 'header', headerLength));
   const records: HrlRecord[] = [];
   for (;;) {
-    const tag = take('HRL record', 'tag', 4);
-    if (v.kindOf(tag) === 'trailer') break;
-    const recordHeader = take('HRL record', 'header', HRL_RECORD_HEADER_LENGTH);
-    const length = v.payloadLength(recordHeader);
-    const payloadStart = v.position + HRL_RECORD_HEADER_LENGTH;
+    need('HRL record', 'tag', 4);
+    if (v.kindOf(buf, v.position) === 'trailer') break;
+    need('HRL record', 'header', HRL_RECORD_HEADER_LENGTH);
+    const headerAt = v.position;
+    const length = v.payloadLength(buf, headerAt);
+    const payloadStart = headerAt + HRL_RECORD_HEADER_LENGTH;
     const available = buf.length - payloadStart;
     if (available < length) throw v.truncated('HRL record', 'payload', length, available, payloadStart);
-    records.push(v.acceptRecord(recordHeader, buf.subarray(payloadStart, payloadStart + length)));
+    records.push(v.acceptRecord(buf, headerAt, buf.subarray(payloadStart, payloadStart + length)));
   }
   const trailer = v.acceptTrailer(take('HRL trailer', 'trailer', HRL_TRAILER_LENGTH));
   if (buf.length > v.position) throw v.trailingBytes();

@@ -1,4 +1,5 @@
-import { EMPTY_ROOT, HASH_SIZE, parentHash } from './merkleHash';
+import { diskBlocks } from './diskBlocks';
+import { DIGEST_BLOCK_SIZE, EMPTY_ROOT, HASH_SIZE, leafHash, parentHash } from './merkleHash';
 
 /**
  * The whole Merkle tree of a disk, kept so that changing k blocks costs k·log2(n) hashes instead
@@ -32,6 +33,21 @@ export class MerkleTree {
       leaves.set(h, i * HASH_SIZE);
     });
     return new MerkleTree(leafHashes.length, leaves);
+  }
+
+  /** Builds the tree from leaf hashes stored back to back (n·32 bytes), without per-leaf objects. */
+  static fromLeafHashBuffer(leafHashes: Uint8Array): MerkleTree {
+    if (leafHashes.length % HASH_SIZE !== 0) throw new RangeError(`leaf hash buffer of ${leafHashes.length} bytes is not a multiple of ${HASH_SIZE}`);
+    return new MerkleTree(leafHashes.length / HASH_SIZE, Buffer.from(leafHashes));
+  }
+
+  /** Hashes a whole disk of `size` bytes from chunks of any size and keeps its tree. */
+  static async fromStream(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, size: number): Promise<MerkleTree> {
+    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`size ${size} is not a byte count`);
+    const leaves = Buffer.alloc(Math.ceil(size / DIGEST_BLOCK_SIZE) * HASH_SIZE);
+    let i = 0;
+    for await (const block of diskBlocks(source, size)) leaves.set(leafHash(block), HASH_SIZE * i++);
+    return new MerkleTree(i, leaves);
   }
 
   /** Replaces leaf `index`; the path to the root is rehashed lazily by {@link root}. */

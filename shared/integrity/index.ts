@@ -1,4 +1,5 @@
 export * from './merkleHash';
+export * from './diskBlocks';
 export * from './MerkleAccumulator';
 export * from './MerkleTree';
 export * from './digestOfStream';

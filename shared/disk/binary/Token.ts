@@ -43,3 +43,19 @@ export interface Field<T> {
 export function readField<T>(buf: Buffer, base: number, field: Field<T>): T {
   return field.token.get(buf, base + field.at);
 }
+
+/** The decoded value of every field of a layout map (other members, like `len`, are left out). */
+export type Decoded<L> = {
+  [K in keyof L as L[K] extends Field<unknown> ? K : never]: L[K] extends Field<infer T> ? T : never;
+};
+
+/** Decodes every field of `layout` for a structure starting at `base` in `buf`. */
+export function decodeFields<L extends object>(buf: Buffer, base: number, layout: L): Decoded<L> {
+  const out: Record<string, unknown> = {};
+  for (const [name, member] of Object.entries(layout)) {
+    if (member && typeof member === 'object' && 'token' in member && 'at' in member) {
+      out[name] = readField(buf, base, member as Field<unknown>);
+    }
+  }
+  return out as Decoded<L>;
+}

@@ -3,6 +3,7 @@ import { ImageFile } from '../binary/ImageFile';
 import { assertNoOverlap, ClaimedRange } from '../binary/assertNoOverlap';
 import { toSafeNumber } from '../binary/toSafeNumber';
 import { DiskSpan, MappedDiskImage } from '../MappedDiskImage';
+import { allocatedBlockBytes } from '../allocatedBlockBytes';
 import { vhdChecksum } from './VhdChecksum';
 import {
   VHD_BAT_UNUSED, VHD_DYNAMIC_COOKIE, VHD_DYNAMIC_HEADER, VHD_DYNAMIC_HEADER_VERSION, decodeVhdDynamicHeader,
@@ -36,11 +37,7 @@ export class DynamicVhdImage extends MappedDiskImage {
   }
 
   get allocatedBytes(): number {
-    let total = 0;
-    this.blockOffsets.forEach((at, i) => {
-      if (at !== undefined) total += Math.min(this.blockSize, this.virtualSize - i * this.blockSize);
-    });
-    return total;
+    return allocatedBlockBytes(this.blockOffsets, this.blockSize, this.virtualSize);
   }
 
   /** Parses and checks the dynamic header and BAT named by an already validated footer. */

@@ -1,4 +1,4 @@
-import { Field, UINT32_BE, UINT64_BE, ascii, readField } from '../binary/Token';
+import { Decoded, Field, UINT32_BE, UINT64_BE, ascii, decodeFields } from '../binary/Token';
 
 /**
  * The 1024-byte dynamic disk header of a dynamic or differencing VHD, big-endian, at the
@@ -31,23 +31,8 @@ export const VHD_DYNAMIC_HEADER_VERSION = 0x00010000;
 /** A BAT entry of all ones: the block is not allocated and reads as zero. */
 export const VHD_BAT_UNUSED = 0xffffffff;
 
-export interface VhdDynamicHeader {
-  cookie: string;
-  tableOffset: bigint;
-  headerVersion: number;
-  maxTableEntries: number;
-  blockSize: number;
-  checksum: number;
-}
+export type VhdDynamicHeader = Decoded<typeof VHD_DYNAMIC_HEADER>;
 
 export function decodeVhdDynamicHeader(buf: Buffer): VhdDynamicHeader {
-  const h = VHD_DYNAMIC_HEADER;
-  return {
-    cookie: readField(buf, 0, h.cookie),
-    tableOffset: readField(buf, 0, h.tableOffset),
-    headerVersion: readField(buf, 0, h.headerVersion),
-    maxTableEntries: readField(buf, 0, h.maxTableEntries),
-    blockSize: readField(buf, 0, h.blockSize),
-    checksum: readField(buf, 0, h.checksum),
-  };
+  return decodeFields(buf, 0, VHD_DYNAMIC_HEADER);
 }

@@ -1,4 +1,4 @@
-import { Field, UINT8, UINT16_BE, UINT32_BE, UINT64_BE, ascii, bytes, readField } from '../binary/Token';
+import { Decoded, Field, UINT8, UINT16_BE, UINT32_BE, UINT64_BE, ascii, bytes, decodeFields } from '../binary/Token';
 
 /**
  * The 512-byte VHD footer ("hard disk footer"), big-endian. A fixed VHD has it only at the end
@@ -51,46 +51,9 @@ export const VHD_NO_DATA_OFFSET = 0xffffffffffffffffn;
 export const VhdDiskType = { fixed: 2, dynamic: 3, differencing: 4 } as const;
 
 /** The decoded footer. */
-export interface VhdFooter {
-  cookie: string;
-  features: number;
-  formatVersion: number;
-  dataOffset: bigint;
-  timestamp: number;
-  creatorApp: string;
-  creatorVersion: number;
-  creatorHostOs: string;
-  originalSize: bigint;
-  currentSize: bigint;
-  cylinders: number;
-  heads: number;
-  sectorsPerTrack: number;
-  diskType: number;
-  checksum: number;
-  uniqueId: Buffer;
-  savedState: number;
-}
+export type VhdFooter = Decoded<typeof VHD_FOOTER>;
 
 /** Decodes every field without judging it (see `validateVhdFooter`). */
 export function decodeVhdFooter(buf: Buffer): VhdFooter {
-  const f = VHD_FOOTER;
-  return {
-    cookie: readField(buf, 0, f.cookie),
-    features: readField(buf, 0, f.features),
-    formatVersion: readField(buf, 0, f.formatVersion),
-    dataOffset: readField(buf, 0, f.dataOffset),
-    timestamp: readField(buf, 0, f.timestamp),
-    creatorApp: readField(buf, 0, f.creatorApp),
-    creatorVersion: readField(buf, 0, f.creatorVersion),
-    creatorHostOs: readField(buf, 0, f.creatorHostOs),
-    originalSize: readField(buf, 0, f.originalSize),
-    currentSize: readField(buf, 0, f.currentSize),
-    cylinders: readField(buf, 0, f.cylinders),
-    heads: readField(buf, 0, f.heads),
-    sectorsPerTrack: readField(buf, 0, f.sectorsPerTrack),
-    diskType: readField(buf, 0, f.diskType),
-    checksum: readField(buf, 0, f.checksum),
-    uniqueId: readField(buf, 0, f.uniqueId),
-    savedState: readField(buf, 0, f.savedState),
-  };
+  return decodeFields(buf, 0, VHD_FOOTER);
 }

@@ -1,4 +1,4 @@
-import { Field, UINT16_LE, UINT32_LE, UINT64_LE, ascii, bytes, readField } from '../binary/Token';
+import { Decoded, Field, UINT16_LE, UINT32_LE, UINT64_LE, ascii, bytes, decodeFields } from '../binary/Token';
 
 /**
  * One of the two 4 KiB VHDX headers, at 64 KiB and 128 KiB, little-endian. The current header
@@ -29,30 +29,11 @@ export const VHDX_HEADER = {
 export const VHDX_HEADER_OFFSETS = [64 * 1024, 128 * 1024] as const;
 export const VHDX_HEADER_SIGNATURE = 'head';
 
-export interface VhdxHeader {
+export type VhdxHeader = Decoded<typeof VHDX_HEADER> & {
   /** Absolute offset the header was read from. */
   at: number;
-  signature: string;
-  checksum: number;
-  sequenceNumber: bigint;
-  logGuid: Buffer;
-  logVersion: number;
-  version: number;
-  logLength: number;
-  logOffset: bigint;
-}
+};
 
 export function decodeVhdxHeader(buf: Buffer, at: number): VhdxHeader {
-  const h = VHDX_HEADER;
-  return {
-    at,
-    signature: readField(buf, 0, h.signature),
-    checksum: readField(buf, 0, h.checksum),
-    sequenceNumber: readField(buf, 0, h.sequenceNumber),
-    logGuid: readField(buf, 0, h.logGuid),
-    logVersion: readField(buf, 0, h.logVersion),
-    version: readField(buf, 0, h.version),
-    logLength: readField(buf, 0, h.logLength),
-    logOffset: readField(buf, 0, h.logOffset),
-  };
+  return { ...decodeFields(buf, 0, VHDX_HEADER), at };
 }

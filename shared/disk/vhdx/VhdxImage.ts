@@ -3,6 +3,7 @@ import { ImageFile } from '../binary/ImageFile';
 import { assertNoOverlap, ClaimedRange } from '../binary/assertNoOverlap';
 import { toSafeNumber } from '../binary/toSafeNumber';
 import { DiskSpan, MappedDiskImage } from '../MappedDiskImage';
+import { allocatedBlockBytes } from '../allocatedBlockBytes';
 import { readCurrentVhdxHeader } from './readCurrentVhdxHeader';
 import { readVhdxMetadata } from './readVhdxMetadata';
 import { readVhdxRegions } from './readVhdxRegions';
@@ -32,11 +33,7 @@ export class VhdxImage extends MappedDiskImage {
   }
 
   get allocatedBytes(): number {
-    let total = 0;
-    this.blockOffsets.forEach((at, i) => {
-      if (at !== undefined) total += Math.min(this.blockSize, this.virtualSize - i * this.blockSize);
-    });
-    return total;
+    return allocatedBlockBytes(this.blockOffsets, this.blockSize, this.virtualSize);
   }
 
   static async open(file: ImageFile): Promise<VhdxImage> {

@@ -1,4 +1,4 @@
-import { Field, UINT16_LE, UINT32_LE, ascii, bytes, readField } from '../binary/Token';
+import { Decoded, Field, UINT16_LE, UINT32_LE, ascii, bytes, decodeFields } from '../binary/Token';
 
 /**
  * The metadata table at the start of the metadata region, little-endian, followed by the items
@@ -44,22 +44,11 @@ export const VhdxMetadataItem = {
   parentLocator: 'A8D35F2D-B30B-454D-ABF7-D3D84834AB0C',
 } as const;
 
-export interface VhdxMetadataEntry {
+export type VhdxMetadataEntry = Decoded<typeof VHDX_METADATA_ENTRY> & {
   /** Absolute offset of the entry in the file. */
   at: number;
-  itemId: Buffer;
-  offset: number;
-  length: number;
-  flags: number;
-}
+};
 
 export function decodeVhdxMetadataEntry(buf: Buffer, base: number, at: number): VhdxMetadataEntry {
-  const e = VHDX_METADATA_ENTRY;
-  return {
-    at,
-    itemId: readField(buf, base, e.itemId),
-    offset: readField(buf, base, e.offset),
-    length: readField(buf, base, e.length),
-    flags: readField(buf, base, e.flags),
-  };
+  return { ...decodeFields(buf, base, VHDX_METADATA_ENTRY), at };
 }

@@ -1,4 +1,4 @@
-import { Field, UINT32_LE, UINT64_LE, ascii, bytes, readField } from '../binary/Token';
+import { Decoded, Field, UINT32_LE, UINT64_LE, ascii, bytes, decodeFields } from '../binary/Token';
 
 /**
  * The 64 KiB VHDX region table, at 192 KiB (a copy at 256 KiB), little-endian: where the BAT
@@ -35,22 +35,11 @@ export const VHDX_REGION_SIGNATURE = 'regi';
 export const VHDX_BAT_REGION_GUID = '2DC27766-F623-4200-9D64-115E9BFD4A08';
 export const VHDX_METADATA_REGION_GUID = '8B7CA206-4790-4B9A-B8FE-575F050F886E';
 
-export interface VhdxRegionEntry {
+export type VhdxRegionEntry = Decoded<typeof VHDX_REGION_ENTRY> & {
   /** Absolute offset of the entry in the file. */
   at: number;
-  guid: Buffer;
-  fileOffset: bigint;
-  length: number;
-  required: boolean;
-}
+};
 
 export function decodeVhdxRegionEntry(buf: Buffer, base: number, at: number): VhdxRegionEntry {
-  const e = VHDX_REGION_ENTRY;
-  return {
-    at,
-    guid: readField(buf, base, e.guid),
-    fileOffset: readField(buf, base, e.fileOffset),
-    length: readField(buf, base, e.length),
-    required: (readField(buf, base, e.required) & 1) === 1,
-  };
+  return { ...decodeFields(buf, base, VHDX_REGION_ENTRY), at };
 }

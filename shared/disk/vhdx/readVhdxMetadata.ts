@@ -2,6 +2,7 @@ import { CorruptFormatError, UnsupportedFormatError } from '../../errors';
 import { ImageFile } from '../binary/ImageFile';
 import { guidFromBytes, guidToBytes } from '../binary/Guid';
 import { toSafeNumber } from '../binary/toSafeNumber';
+import { decodeFields } from '../binary/Token';
 import { VhdxRegion } from './readVhdxRegions';
 import {
   VHDX_METADATA_ENTRY, VHDX_METADATA_FLAG_REQUIRED, VHDX_METADATA_FLAG_USER, VHDX_METADATA_SIGNATURE, VHDX_METADATA_TABLE,
@@ -30,11 +31,10 @@ export async function readVhdxMetadata(file: ImageFile, region: VhdxRegion): Pro
   const T = VHDX_METADATA_TABLE;
   const at = region.offset;
   const table = await file.readStructure(STRUCTURE, at, T.len);
-  const signature = table.toString('latin1', 0, 8);
+  const { signature, entryCount: count } = decodeFields(table, 0, T);
   if (signature !== VHDX_METADATA_SIGNATURE) {
     throw new CorruptFormatError({ structure: STRUCTURE, field: 'signature', offset: at, expected: VHDX_METADATA_SIGNATURE, actual: JSON.stringify(signature) });
   }
-  const count = table.readUInt16LE(T.entryCount.at);
   if (count > T.maxEntries) {
     throw new CorruptFormatError({ structure: STRUCTURE, field: 'entry count', offset: at + T.entryCount.at, expected: `<= ${T.maxEntries}`, actual: count });
   }

@@ -2,6 +2,7 @@ import { CorruptFormatError, UnsupportedFormatError } from '../../errors';
 import { ImageFile } from '../binary/ImageFile';
 import { guidFromBytes, guidToBytes } from '../binary/Guid';
 import { toSafeNumber } from '../binary/toSafeNumber';
+import { decodeFields } from '../binary/Token';
 import {
   VHDX_BAT_REGION_GUID, VHDX_METADATA_REGION_GUID, VHDX_REGION_ENTRY, VHDX_REGION_SIGNATURE, VHDX_REGION_TABLE,
   VHDX_REGION_TABLE_OFFSETS, decodeVhdxRegionEntry,
@@ -34,16 +35,14 @@ export async function readVhdxRegions(file: ImageFile): Promise<VhdxRegions> {
   const at = VHDX_REGION_TABLE_OFFSETS[0];
   const T = VHDX_REGION_TABLE;
   const buf = await file.readStructure(STRUCTURE, at, T.len);
-  const checksum = buf.readUInt32LE(T.checksum.at);
+  const { checksum, signature, entryCount: count } = decodeFields(buf, 0, T);
   const expected = vhdxChecksum(buf, T.checksum.at);
   if (checksum !== expected) {
     throw new CorruptFormatError({ structure: STRUCTURE, field: 'checksum', offset: at + T.checksum.at, expected, actual: checksum });
   }
-  const signature = buf.toString('latin1', 0, 4);
   if (signature !== VHDX_REGION_SIGNATURE) {
     throw new CorruptFormatError({ structure: STRUCTURE, field: 'signature', offset: at, expected: VHDX_REGION_SIGNATURE, actual: JSON.stringify(signature) });
   }
-  const count = buf.readUInt32LE(T.entryCount.at);
   if (count > T.maxEntries) {
     throw new CorruptFormatError({ structure: STRUCTURE, field: 'entry count', offset: at + T.entryCount.at, expected: `<= ${T.maxEntries}`, actual: count });
   }
@@ -56,7 +55,7 @@ export async function readVhdxRegions(file: ImageFile): Promise<VhdxRegions> {
     const field = `entry ${i}`;
     const kind = e.guid.equals(batGuid) ? 'bat' : e.guid.equals(metadataGuid) ? 'metadata' : undefined;
     if (!kind) {
-      if (e.required) {
+      if (e.required & 1) {
         throw new UnsupportedFormatError({ structure: STRUCTURE, field, offset: e.at, expected: 'BAT or metadata region', actual: guidFromBytes(e.guid) }, 'unknown required region');
       }
       continue;

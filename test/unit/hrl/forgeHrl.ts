@@ -1,5 +1,5 @@
 import { crc32c } from '@node-rs/crc32';
-import { HrlHeaderToken, HrlRecordHeaderToken, HrlTrailerToken, HRL_FORMAT_VERSION } from '../../../shared/hrl';
+import { HrlHeaderToken, HrlLogChecksum, HrlRecordHeaderToken, HrlTrailerToken, HRL_FORMAT_VERSION } from '../../../shared/hrl';
 
 /** Raw header fields for forging logs the writer refuses to produce. */
 export interface ForgedHeader {
@@ -42,20 +42,22 @@ export function forgeHrl(h: ForgedHeader, records: ForgedRecord[], trailer: { re
     idParts: (h.ids ?? ['v', 'i', 'd']).map((s) => Buffer.from(s)),
   });
   const parts: Buffer[] = [header];
-  let logCrc = crc32c(header);
+  const logChecksum = new HrlLogChecksum();
+  logChecksum.addHeader(header);
   let bytes = 0;
   for (const r of records) {
     const rh = Buffer.alloc(24);
     rh.writeUInt32LE(0x524c5248, 0);
-    rh.writeUInt32LE(r.length ?? r.payload.length, 4);
     rh.writeBigUInt64LE(BigInt(r.offset), 8);
-    rh.writeUInt32LE(r.reserved ?? 0, 16);
-    rh.writeUInt32LE(HrlRecordHeaderToken.crc(rh, 0, r.payload), 20);
+    rh.writeUInt32LE(r.length ?? r.payload.length, 16);
+    rh.writeUInt32LE(r.reserved ?? 0, 20);
+    const crc = HrlRecordHeaderToken.crc(rh, 0, r.payload);
+    rh.writeUInt32LE(crc, 4);
     parts.push(rh, r.payload);
-    logCrc = crc32c(rh, logCrc);
+    logChecksum.addRecordCrc(crc);
     bytes += r.payload.length;
   }
-  parts.push(HrlTrailerToken.put(trailer.recordCount ?? records.length, trailer.payloadBytes ?? bytes, (p) => crc32c(p, logCrc)));
+  parts.push(HrlTrailerToken.put(trailer.recordCount ?? records.length, trailer.payloadBytes ?? bytes, (p) => logChecksum.valueWith(p)));
   return Buffer.concat(parts);
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CorruptFormatError, UnsupportedFormatError } from '../../../shared/errors';
-import { buildHrl, HrlExpectation, HrlWriter, parseHrl } from '../../../shared/hrl';
+import { PassThrough } from 'node:stream';
+import { buildHrl, HrlExpectation, HrlReader, HrlWriter, parseHrl, writeHrl } from '../../../shared/hrl';
 import { keyFingerprint } from '../../../shared/crypto';
 import { forgeHrl, resealHeader } from './forgeHrl';
 import { patternPayload, prng, randomChunks, randomWrites, readAll, sampleHeader, UNIT } from './hrlFixtures';
@@ -108,14 +109,14 @@ describe('HRL reader rejects', () => {
     const log = good();
     const first = parseHrl(log).records[2];
     log[first.logOffset + 24 + 1000] ^= 0x10;
-    await expectRejected(log, corrupt('recordCrc', first.logOffset + 20));
+    await expectRejected(log, corrupt('recordCrc', first.logOffset + 4));
   });
 
   it('a record whose header has one flipped bit (offset field)', async () => {
     const log = good();
     const r = parseHrl(log).records[1];
     log[r.logOffset + 9] ^= 0x80;
-    await expectRejected(log, corrupt('recordCrc', r.logOffset + 20));
+    await expectRejected(log, corrupt('recordCrc', r.logOffset + 4));
   });
 
   it('truncation at every kind of point, reporting the offset where bytes ran out', async () => {
@@ -169,21 +170,21 @@ describe('HRL reader rejects', () => {
     await expectRejected(forgeHrl(h, [{ offset: vs - 4096n, payload: p }]), corrupt('offset', at(0) + 8));
     await expectRejected(forgeHrl(h, [{ offset: 2n ** 64n - 4096n, payload: p }]), corrupt('offset', at(0) + 8));
     await expectRejected(forgeHrl(h, [{ offset: 512, payload: p }]), corrupt('offset', at(0) + 8));
-    await expectRejected(forgeHrl(h, [{ offset: 0, payload: Buffer.alloc(4096 + 512) }]), corrupt('length', at(0) + 4));
+    await expectRejected(forgeHrl(h, [{ offset: 0, payload: Buffer.alloc(4096 + 512) }]), corrupt('length', at(0) + 16));
     await expectRejected(forgeHrl(h, [{ offset: 0, payload: p }, { offset: 4096, payload: p }]), corrupt('offset', at(1) + 8));
     await expectRejected(forgeHrl(h, [{ offset: 8192, payload: p }, { offset: 0, payload: p }]), corrupt('offset', at(1) + 8));
-    await expectRejected(forgeHrl(h, [{ offset: 0, payload: p, reserved: 5 }]), corrupt('reserved', at(0) + 16));
+    await expectRejected(forgeHrl(h, [{ offset: 0, payload: p, reserved: 5 }]), corrupt('reserved', at(0) + 20));
   });
 
   it('absurd record lengths before allocating or reading the payload', async () => {
     const header = forgeHrl({}, []).subarray(0, -32);
     const huge = Buffer.alloc(24);
     huge.writeUInt32LE(0x524c5248, 0);
-    huge.writeUInt32LE(0xfffff000, 4); // 4 GiB - 4 KiB, no payload follows
+    huge.writeUInt32LE(0xfffff000, 16); // 4 GiB - 4 KiB, no payload follows
     const log = Buffer.concat([header, huge]);
-    await expectRejected(log, corrupt('length', header.length + 4));
-    huge.writeUInt32LE(0, 4);
-    await expectRejected(Buffer.concat([header, huge]), corrupt('length', header.length + 4));
+    await expectRejected(log, corrupt('length', header.length + 16));
+    huge.writeUInt32LE(0, 16);
+    await expectRejected(Buffer.concat([header, huge]), corrupt('length', header.length + 16));
   });
 
   it('non-zero padding past the end of a disk that is not whole units', async () => {
@@ -238,5 +239,27 @@ describe('HRL writer refuses', () => {
     const sameHalves = Buffer.concat([Buffer.alloc(32, 7), Buffer.alloc(32, 7)]);
     expect(() => new HrlWriter(sampleHeader(), { key: sameHalves })).toThrow(/halves of the key are identical/);
     expect(() => new HrlWriter(sampleHeader(), { key: randomBytes(32) })).toThrow(/32 bytes, not 64/);
+  });
+
+  it('a stream write with a bad record: writeHrl rejects and destroys the stream, so no log looks finished', async () => {
+    const sink = new PassThrough();
+    const received: Buffer[] = [];
+    sink.on('data', (c: Buffer) => received.push(c));
+    const writes = [{ offset: 8192, payload: patternPayload(8192, 1) }, { offset: 0, payload: patternPayload(0, 1) }];
+    await expect(writeHrl(sink, sampleHeader(), writes)).rejects.toMatchObject({ code: 'HrlWriteRejected' });
+    expect(sink.destroyed).toBe(true);
+    expect(() => parseHrl(Buffer.concat(received))).toThrow(CorruptFormatError);
+  });
+
+  it('streaming: records come before the trailer is checked, and the damage still surfaces at the end', async () => {
+    const log = good();
+    log[log.length - 32 + 16] ^= 0xff; // payloadBytes, covered by the log checksum
+    const seen: string[] = [];
+    await expect(
+      (async () => {
+        for await (const e of new HrlReader(randomChunks(log, prng(9), 5000))) seen.push(e.kind);
+      })(),
+    ).rejects.toMatchObject({ code: 'CorruptFormat', location: { field: 'logChecksum' } });
+    expect(seen).toEqual(['header', ...Array(6).fill('record')]); // never 'end': do not apply
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { buildHrl, decryptHrlRecord, hrlChunks, HrlWriter, parseHrl, writeHrl, HRL_MAGIC } from '../../../shared/hrl';
+import { buildHrl, HrlRecordDecryptor, hrlChunks, HrlWriter, parseHrl, writeHrl, HRL_MAGIC } from '../../../shared/hrl';
 import { keyFingerprint } from '../../../shared/crypto';
 import { patternPayload, prng, randomChunks, randomWrites, readAll, sampleHeader, UNIT } from './hrlFixtures';
 
@@ -79,13 +79,15 @@ describe('HRL round trip', () => {
     for (const w of writes) {
       for (let u = 0; u < w.payload.length; u += UNIT) expect(log.includes(w.payload.subarray(u, u + 16))).toBe(false);
     }
+    const decryptor = new HrlRecordDecryptor(parsed.header, key);
     parsed.records.forEach((r, i) => {
       expect(r.payload.equals(writes[i].payload)).toBe(false);
-      expect(decryptHrlRecord(parsed.header, r, key).equals(writes[i].payload)).toBe(true);
+      expect(decryptor.decrypt(r).equals(writes[i].payload)).toBe(true);
     });
-    const wrongKey = randomBytes(64);
-    expect(() => decryptHrlRecord(parsed.header, parsed.records[0], wrongKey)).toThrow(expect.objectContaining({ code: 'HrlIdentityMismatch' }));
-    expect(() => decryptHrlRecord(parsed.header, parsed.records[0])).toThrow(expect.objectContaining({ code: 'HrlIdentityMismatch' }));
+    expect(() => new HrlRecordDecryptor(parsed.header, randomBytes(64))).toThrow(expect.objectContaining({ code: 'HrlIdentityMismatch' }));
+    expect(() => new HrlRecordDecryptor(parsed.header)).toThrow(expect.objectContaining({ code: 'HrlIdentityMismatch' }));
+    const plainLog = parseHrl(buildHrl(sampleHeader(), writes.slice(0, 1)));
+    expect(new HrlRecordDecryptor(plainLog.header).decrypt(plainLog.records[0]).equals(writes[0].payload)).toBe(true);
     const streamed = await readAll(randomChunks(log, prng(5)));
     expect(streamed.filter((e) => e.kind === 'record')).toHaveLength(50);
   });

@@ -38,12 +38,15 @@ describe('disk digest (Merkle root of SHA-256 over 4 KiB blocks)', () => {
       const root = digestOfBuffer(data);
       expect((await digestOfStream(randomChunks(data, rand, 9000), size)).equals(root)).toBe(true);
       expect(MerkleTree.fromLeafHashes(leavesOf(data)).root().equals(root)).toBe(true);
+      expect(MerkleTree.fromLeafHashBuffer(Buffer.concat(leavesOf(data))).root().equals(root)).toBe(true);
+      expect((await MerkleTree.fromStream(randomChunks(data, rand, 5000), size)).root().equals(root)).toBe(true);
     }
   });
 
   it('rejects a stream shorter or longer than the declared size', async () => {
     await expect(digestOfStream([Buffer.alloc(100)], 101)).rejects.toThrow(RangeError);
     await expect(digestOfStream([Buffer.alloc(100)], 99)).rejects.toThrow(RangeError);
+    await expect(MerkleTree.fromStream([Buffer.alloc(100)], 4096)).rejects.toThrow(RangeError);
   });
 
   it('incremental update of 1% of leaves equals a full recomputation, and touches only their paths', () => {

@@ -1,6 +1,7 @@
+import { CosmosClient } from '@azure/cosmos';
 import { ServiceError } from '../../../shared/errors';
 import {
-  ensureMetadataStore, type MetadataStore, type ResourceDocument, type VaultDocument,
+  ensureMetadataStore, recoveryPointDocumentId, vaultRelativeSegments, type MetadataStore, type ResourceDocument, type VaultDocument,
 } from '../../../shared/metadata';
 import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
 
@@ -39,6 +40,17 @@ describe('CosmosMetadataStore over a real Cosmos DB protocol server', () => {
     const again = await ensureMetadataStore(config());
     await again.createResource(resource('idem'));
     expect((await store.getResource(VK, 'idem'))?.name).toBe('idem');
+  });
+
+  it('partitions by vault (vaults by subscription) and sets TTL on the containers that grow', async () => {
+    const db = new CosmosClient({ endpoint: cosmos.endpoint, key: cosmos.key, connectionPolicy: { enableEndpointDiscovery: false } }).database('meta');
+    const def = async (id: string) => (await db.container(id).read()).resource!;
+    expect((await def('vaults')).partitionKey?.paths).toEqual(['/subscriptionId']);
+    for (const id of ['resources', 'recoveryPoints', 'jobs', 'audit']) expect((await def(id)).partitionKey?.paths).toEqual(['/vaultKey']);
+    expect((await def('jobs')).defaultTtl).toBe(100);
+    expect((await def('audit')).defaultTtl).toBe(100);
+    expect((await def('recoveryPoints')).defaultTtl).toBe(-1);
+    expect((await def('resources')).defaultTtl).toBeUndefined();
   });
 
   it('returns undefined for a missing document and NotFound when deleting it', async () => {
@@ -125,9 +137,30 @@ describe('CosmosMetadataStore over a real Cosmos DB protocol server', () => {
     expect((await store.listRecoveryPoints(VK, '/items/a')).items).toHaveLength(0);
   });
 
+  it('keeps jobs with ETag-guarded updates, newest first', async () => {
+    const job = (id: string, createdAt: string) => ({ id, vaultKey: VK, name: id, armId: `/jobs/${id}`, properties: { state: 'InProgress' }, createdAt });
+    const j1 = await store.createJob(job('j1', '2026-01-01T00:00:00Z'));
+    await store.createJob(job('j2', '2026-01-02T00:00:00Z'));
+    const done = await store.replaceJob({ ...j1, properties: { state: 'Succeeded' } }, { ifMatch: j1._etag });
+    expect(await codeOf(store.replaceJob({ ...j1, properties: { state: 'Failed' } }, { ifMatch: j1._etag }))).toBe('PreconditionFailed');
+    expect((await store.getJob(VK, 'j1'))?.properties).toEqual({ state: 'Succeeded' });
+    expect(done._etag).not.toBe(j1._etag);
+    expect((await store.listJobs(VK)).items.map((j) => j.id)).toEqual(['j2', 'j1']);
+  });
+
   it('appends audit events and lists them newest first', async () => {
     await store.appendAudit({ id: 'a1', vaultKey: VK, at: '2026-01-01T00:00:00Z', principal: 'u', action: 'PUT x', resourceId: '/x', result: { status: 200 } });
     await store.appendAudit({ id: 'a2', vaultKey: VK, at: '2026-01-02T00:00:00Z', principal: 'u', action: 'DELETE x', resourceId: '/x', result: { status: 409, code: 'Conflict' } });
     expect((await store.listAudit(VK)).items.map((e) => e.id)).toEqual(['a2', 'a1']);
+  });
+});
+
+describe('document ids', () => {
+  it('derive from the vault-relative ARM path, case-insensitively', () => {
+    const item = '/subscriptions/S/resourceGroups/RG/providers/Microsoft.RecoveryServices/vaults/V/replicationFabrics/F/replicationProtectionContainers/C/replicationProtectedItems/VM1';
+    expect(recoveryPointDocumentId(item, 'RP1')).toBe('replicationfabrics|f|replicationprotectioncontainers|c|replicationprotecteditems|vm1|recoverypoints|rp1');
+    expect(recoveryPointDocumentId(item.toLowerCase(), 'rp1')).toBe(recoveryPointDocumentId(item, 'RP1'));
+    expect(vaultRelativeSegments('/subscriptions/s/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v')).toBeUndefined();
+    expect(() => recoveryPointDocumentId('/not/an/item', 'x')).toThrow(/not the ARM id/);
   });
 });
