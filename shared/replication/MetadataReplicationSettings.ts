@@ -1,6 +1,5 @@
-import type { MetadataStore, PolicyProperties } from '../metadata';
+import { resourceDocumentId, vaultRelativeSegments, type MetadataStore, type PolicyProperties } from '../metadata';
 import { DiskRef } from './DiskRef';
-import { documentIdOfArmId } from './documentIdOfArmId';
 import { ReplicaLocator } from './ReplicaLocator';
 import { ReplicationError } from './ReplicationError';
 import { ReplicationPolicySchema } from './ReplicationPolicy';
@@ -20,7 +19,8 @@ export class MetadataReplicationSettings implements ReplicationSettingsSource {
       throw new ReplicationError('ReplicaNotFound', `no protected item named '${disk.item}' in vault '${disk.vault}'; logs of unprotected disks are not merged`);
     }
     const policyArmId = where.item.properties.policyId;
-    const policy = await this.store.getResource<PolicyProperties>(where.vaultKey, documentIdOfArmId(policyArmId));
+    const segments = vaultRelativeSegments(policyArmId);
+    const policy = segments && (await this.store.getResource<PolicyProperties>(where.vaultKey, resourceDocumentId(segments)));
     if (!policy) throw new ReplicationError('ReplicaNotFound', `the policy ${policyArmId} of protected item '${disk.item}' does not exist`);
     const d = policy.properties.providerSpecificDetails;
     const parsed = ReplicationPolicySchema.parse({

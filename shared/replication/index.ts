@@ -24,7 +24,6 @@ export * from './beginResync';
 export * from './cosmosRecoveryPointDeleter';
 export * from './cutRecoveryPoint';
 export * from './decryptReplicaInPlace';
-export * from './documentIdOfArmId';
 export * from './drainUpTo';
 export * from './ignoreNotFound';
 export * from './isLogRefusal';
