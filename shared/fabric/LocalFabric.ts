@@ -1,7 +1,6 @@
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { RestError } from '@azure/storage-blob';
 import type { ReplicationDeps } from '../replication';
-import { ClientCopyPageBlobClient } from './ClientCopyPageBlobClient';
 import { FabricError } from './FabricError';
 import { FABRIC_CONTAINERS, fabricDiskBlob, fabricDiskPrefix, machineRecordBlob } from './FabricDiskLayout';
 import { FabricMachine } from './FabricMachine';
@@ -67,7 +66,8 @@ export class LocalFabric implements TargetFabric {
   async materializeDisk(request: MaterializeDiskRequest): Promise<MaterializedDisk> {
     validateMaterializeRequest(request);
     await this.ensureContainers();
-    const target = new ClientCopyPageBlobClient(this.disks.getPageBlobClient(fabricDiskBlob(request.resourceGroup, request.machineName, request.source)).url, this.options.blobs);
+    // materializeToPoint copies through the client on emulators (Azurite aliases server-side page-blob copies).
+    const target = this.disks.getPageBlobClient(fabricDiskBlob(request.resourceGroup, request.machineName, request.source));
     return materializeDiskToBlob(this.options.replication, target, request);
   }
 

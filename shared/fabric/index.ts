@@ -14,5 +14,4 @@ export * from './LocalFabric';
 export * from './materializeDiskToBlob';
 export * from './verifyDiskBlob';
 export * from './AzureFabric';
-export * from './ClientCopyPageBlobClient';
 export * from './targetFabricFromEnv';

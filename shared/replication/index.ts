@@ -36,3 +36,4 @@ export * from './replicationDepsFromEnv';
 export * from './sweepReplication';
 export * from './writtenRanges';
 export * from './epochOfPendingLog';
+export * from './copyPageBlob';

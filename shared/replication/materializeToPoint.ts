@@ -12,6 +12,7 @@ import { readReplica, replicaClient } from './ReplicaBlob';
 import { JournalEntry, journalContainer, listJournal } from './ReplicaJournal';
 import { ReplicationDeps } from './ReplicationDeps';
 import { ReplicationError } from './ReplicationError';
+import { copyPageBlob } from './copyPageBlob';
 
 /** Which state of the disk to produce. Give at most one of `sequence` and `time`; neither = latest merged. */
 export interface MaterializeOptions {
@@ -65,8 +66,7 @@ export async function materializeToPoint(deps: ReplicationDeps, disk: DiskRef, t
     throw new ReplicationError('InvalidReplicationRequest', `the key given does not match the vault's key fingerprint for disk ${diskKey(disk)}`);
   }
 
-  const copy = await target.beginCopyFromURL(replica.withSnapshot(base.snapshot).url);
-  await copy.pollUntilDone();
+  await copyPageBlob(replica.withSnapshot(base.snapshot), target);
 
   const replayed: bigint[] = [];
   let digest = base.diskDigest;

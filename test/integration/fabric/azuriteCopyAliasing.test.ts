@@ -2,11 +2,11 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { startAzurite, TestAzurite } from '../../support/azurite';
 
 /**
- * Canary for the Azurite defect `ClientCopyPageBlobClient` works around: a server-side copy of a
- * page blob shares its page ranges with the source, so writing the copy changes the source's
- * snapshot. When this test fails, Azurite has fixed it and the local fabric may copy server-side.
+ * Canary for the Azurite defect `copyPageBlob` (shared/replication) works around: a server-side
+ * copy of a page blob shares its page ranges with the source, so writing the copy changes the
+ * source's snapshot. When this test fails, Azurite has fixed it and emulators may copy server-side.
  */
-describe('Azurite 3.35 page blob copy (why the local fabric copies through the client)', () => {
+describe('Azurite 3.35 page blob copy (why copies on emulators go through the client)', () => {
   let az: TestAzurite;
   beforeAll(async () => {
     az = await startAzurite();

@@ -91,6 +91,11 @@ describe('recovery points and the journal (Azurite, Cosmos DB, qemu-img)', () =>
     expect(between).toMatchObject({ sequence: 42n, base: { sequence: 41n }, replayed: [42n], verified: true });
     expect(await check('between', logs[41])).toBe(true);
     expect(await check('between', logs[40])).toBe(false);
+    // Replaying onto the copy must leave the point it was copied from untouched (Azurite 3.35
+    // aliases the page list of server-side page-blob copies; see shared/replication/copyPageBlob.ts).
+    const again = await materializeToPoint(h.deps(), disk, target('point-41-again'), { sequence: 41n });
+    expect(again).toMatchObject({ sequence: 41n, replayed: [], verified: true });
+    expect(await check('point-41-again', logs[40])).toBe(true);
 
     const latest = await materializeToPoint(h.deps(), disk, target('latest'));
     expect(latest.sequence).toBe(50n);
