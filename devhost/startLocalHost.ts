@@ -1,6 +1,7 @@
 import { FunctionHost } from './FunctionHost';
 import { HostLogger } from './core/HostLogger';
 import { TriggerKind } from './core/HostContext';
+import { DurableTriggerKind } from './durable/DurableTriggerKind';
 
 export interface LocalHostOptions {
   appDir: string;
@@ -19,7 +20,7 @@ export interface RunningLocalHost {
 
 /** The trigger kinds funclocal offers beyond HTTP. */
 export function defaultTriggerKinds(): TriggerKind[] {
-  return [];
+  return [new DurableTriggerKind()];
 }
 
 /**
