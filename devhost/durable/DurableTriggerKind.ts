@@ -48,7 +48,8 @@ export class DurableTriggerKind implements TriggerKind {
       maxIdleMs: options.maxQueuePollingIntervalMs, scheduled: () => this.activities?.poller.nudge(),
     });
     this.activities = new ActivityDispatcher({
-      activities, invoker: host.invoker, logger: host.logger, store, workItems, control,
+      activities, invoker: host.invoker, logger: host.logger, workItems, control,
+      isFinished: (id, exec) => this.orchestrations?.isFinished(id, exec) ?? false,
       maxConcurrent: options.maxConcurrentActivityFunctions, visibilitySeconds: options.workItemQueueVisibilitySeconds,
       maxIdleMs: options.maxQueuePollingIntervalMs, completed: () => this.orchestrations?.poller.nudge(),
     });

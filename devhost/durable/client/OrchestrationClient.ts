@@ -72,7 +72,7 @@ export class OrchestrationClient {
   }
 
   async post(r: Pick<InstanceRecord, 'instanceId' | 'executionId'>, event: RecordedEvent['event'], delaySeconds = 0): Promise<void> {
-    await this.control.send({ id: randomUUID(), instanceId: r.instanceId, executionId: r.executionId, event }, delaySeconds);
+    await this.control.send({ id: randomUUID(), instanceId: r.instanceId, executionId: r.executionId, events: [event] }, delaySeconds);
     this.posted();
   }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { FunctionInvoker } from '../../core/FunctionInvoker';
 import { FunctionRegistration } from '../../core/FunctionRegistration';
 import { HostLogger } from '../../core/HostLogger';
@@ -6,17 +5,17 @@ import { fromTypedData } from '../../core/TypedData';
 import { historyEvent } from '../history/HistoryEvent';
 import { HistoryEventType } from '../history/HistoryEventType';
 import { toJsonText } from '../replay/actionMaterializers';
-import { InstanceStore } from '../store/InstanceStore';
-import { isTerminal } from '../store/InstanceRecord';
 import { ControlMessage, WorkItemMessage } from '../store/QueueMessages';
 import { ReceivedMessage, TaskHubQueue } from '../store/TaskHubQueue';
+import { CompletionBatcher } from './CompletionBatcher';
 import { QueuePoller } from './QueuePoller';
 
 export interface ActivityDispatcherOptions {
   activities: Map<string, FunctionRegistration>;
   invoker: FunctionInvoker;
   logger: HostLogger;
-  store: InstanceStore;
+  /** Whether the execution is known to be over (then its activities are skipped). */
+  isFinished: (instanceId: string, executionId: string) => boolean;
   workItems: TaskHubQueue<WorkItemMessage>;
   control: TaskHubQueue<ControlMessage>;
   maxConcurrent: number;
@@ -36,8 +35,10 @@ export class ActivityDispatcher {
   private running = 0;
   private readonly inflight = new Set<Promise<void>>();
   readonly poller: QueuePoller;
+  private readonly completions: CompletionBatcher;
 
   constructor(private readonly o: ActivityDispatcherOptions) {
+    this.completions = new CompletionBatcher(o.control, o.completed);
     this.poller = new QueuePoller('activities', (max) => this.fetch(max), () => o.maxConcurrent - this.running, o.maxIdleMs,
       (e) => o.logger.log('warning', `Activity queue poll failed: ${(e as Error).message}`));
   }
@@ -65,9 +66,8 @@ export class ActivityDispatcher {
 
   private async run(m: ReceivedMessage<WorkItemMessage>): Promise<void> {
     const w = m.body;
-    const instance = await this.o.store.read(w.instanceId);
-    if (!instance || instance.executionId !== w.executionId || isTerminal(instance.runtimeStatus)) {
-      await this.o.workItems.delete(m); // the orchestration is gone or over: nobody waits for this result
+    if (this.o.isFinished(w.instanceId, w.executionId)) {
+      await this.o.workItems.delete(m); // the orchestration is over: nobody waits for this result
       return;
     }
     const keeper = setInterval(() => {
@@ -90,8 +90,7 @@ export class ActivityDispatcher {
     } finally {
       clearInterval(keeper);
     }
-    await this.o.control.send({ id: randomUUID(), instanceId: w.instanceId, executionId: w.executionId, event });
-    this.o.completed();
+    await this.completions.post(w.instanceId, w.executionId, event);
     await this.o.workItems.delete(m);
   }
 }

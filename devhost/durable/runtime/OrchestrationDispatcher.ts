@@ -17,7 +17,7 @@ import { RecordedEvent } from '../replay/RecordedEvent';
 import { DurableStoreError } from '../store/DurableStoreError';
 import { InstanceRecord, isTerminal, RuntimeStatus } from '../store/InstanceRecord';
 import { InstanceStore } from '../store/InstanceStore';
-import { ControlMessage, WorkItemMessage } from '../store/QueueMessages';
+import { ControlMessage, eventMessageId, WorkItemMessage } from '../store/QueueMessages';
 import { MAX_VISIBILITY_SECONDS, ReceivedMessage, TaskHubQueue } from '../store/TaskHubQueue';
 import { QueuePoller } from './QueuePoller';
 import { runLimited } from './runLimited';
@@ -64,6 +64,8 @@ export class OrchestrationDispatcher {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly episodesDone = new Set<Promise<void>>();
   private held = 0;
+  /** Executions known to be over (bounded): their pending activities need not run. */
+  private readonly finished = new Set<string>();
 
   constructor(private readonly o: OrchestrationDispatcherOptions) {
     this.poller = new QueuePoller('orchestrations', (max) => this.fetch(max), () => MAX_HELD - this.held, o.maxIdleMs,
@@ -81,11 +83,21 @@ export class OrchestrationDispatcher {
     await Promise.allSettled([...this.episodesDone]);
   }
 
+  /** Whether this host saw the execution end (a restarted host does not know; the activity then just runs). */
+  isFinished(instanceId: string, executionId: string): boolean {
+    return this.finished.has(`${instanceId}|${executionId}`);
+  }
+
+  private markFinished(instanceId: string, executionId: string): void {
+    if (this.finished.size > 10000) this.finished.delete(this.finished.values().next().value!);
+    this.finished.add(`${instanceId}|${executionId}`);
+  }
+
   private async fetch(max: number): Promise<number> {
     const messages = await this.o.control.receive(max, this.o.visibilitySeconds);
     for (const m of messages) {
-      const e = m.body.event;
-      const early = e.EventType === HistoryEventType.TimerFired ? Date.parse(e.FireAt!) - Date.now() : 0;
+      const e = m.body.events[0];
+      const early = e?.EventType === HistoryEventType.TimerFired ? Date.parse(e.FireAt!) - Date.now() : 0;
       if (early > 15) await this.holdEarlyTimer(m, early);
       else this.enqueue(m);
     }
@@ -169,28 +181,31 @@ export class OrchestrationDispatcher {
     const commands: EpisodeCommand[] = [];
     const apply = (d: ControlDecision) => { appended.push(...d.appended); commands.push(...d.commands); status = d.runtimeStatus; };
 
-    for (const m of batch) {
-      const b = m.body;
-      if (b.executionId !== rec.executionId || isTerminal(status) || seen.has(b.id)) continue;
-      seen.add(b.id);
-      const r: RecordedEvent = { event: b.event, meta: { messageId: b.id } };
-      switch (b.event.EventType) {
-        case HistoryEventType.ExecutionTerminated:
-          apply(decideTermination(JSON.parse(b.event.Input ?? '""') as string, now, r.meta));
-          break;
-        case HistoryEventType.ExecutionSuspended:
-          if (status === 'Running' || status === 'Pending') apply(decideSuspension(b.event.Reason ?? '', now, r.meta));
-          break;
-        case HistoryEventType.ExecutionResumed:
-          if (status === 'Suspended') {
-            apply(decideResumption(b.event.Reason ?? '', now, r.meta));
-            incoming = [...parked, ...incoming];
-            parked = [];
-          }
-          break;
-        default:
-          incoming.push(r);
-      }
+    for (const { body: b } of batch) {
+      if (b.executionId !== rec.executionId) continue;
+      b.events.forEach((event, i) => {
+        const messageId = eventMessageId(b, i);
+        if (isTerminal(status) || seen.has(messageId)) return;
+        seen.add(messageId);
+        const r: RecordedEvent = { event, meta: { messageId } };
+        switch (event.EventType) {
+          case HistoryEventType.ExecutionTerminated:
+            apply(decideTermination(JSON.parse(event.Input ?? '""') as string, now, r.meta));
+            break;
+          case HistoryEventType.ExecutionSuspended:
+            if (status === 'Running' || status === 'Pending') apply(decideSuspension(event.Reason ?? '', now, r.meta));
+            break;
+          case HistoryEventType.ExecutionResumed:
+            if (status === 'Suspended') {
+              apply(decideResumption(event.Reason ?? '', now, r.meta));
+              incoming = [...parked, ...incoming];
+              parked = [];
+            }
+            break;
+          default:
+            incoming.push(r);
+        }
+      });
     }
 
     const startsNow = incoming.some((r) => r.event.EventType === HistoryEventType.ExecutionStarted);
@@ -236,6 +251,7 @@ export class OrchestrationDispatcher {
     const etag = await this.o.store.replace(next, rec.etag!);
     this.cache.set(instanceId, { etag, executionId: next.executionId, history: again ? [] : [...past, ...appended] });
     if (isTerminal(status)) this.cache.delete(instanceId);
+    if (isTerminal(status) || again) this.markFinished(instanceId, rec.executionId);
     await this.deleteAll(batch);
     if (again) void this.o.store.deleteHistory(instanceId, rec.executionId).catch(() => undefined);
     this.o.logger.log('debug', `Episode of ${rec.name} ${instanceId}: +${appended.length} events, ${commands.length} command(s), ${status}`);

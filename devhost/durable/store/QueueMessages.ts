@@ -1,15 +1,20 @@
 import { HistoryEvent } from '../history/HistoryEvent';
 
 /**
- * A message to an orchestration instance (control queue). Every one carries a history event;
- * `id` is ours and survives redelivery and re-posting, so a message is recognised when it
- * comes back after its episode committed.
+ * A message to an orchestration instance (control queue). It carries history events (several
+ * when activity completions are batched); `id` is ours and survives redelivery and re-posting,
+ * so each event (`id/index`) is recognised when it comes back after its episode committed.
  */
 export interface ControlMessage {
   id: string;
   instanceId: string;
   executionId: string;
-  event: HistoryEvent;
+  events: HistoryEvent[];
+}
+
+/** The id that recognises one event of a control message. */
+export function eventMessageId(m: ControlMessage, index: number): string {
+  return `${m.id}/${index}`;
 }
 
 /** A request to run one activity (work-item queue). */
