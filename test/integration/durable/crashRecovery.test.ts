@@ -42,13 +42,13 @@ describe('Durable orchestrations survive a kill -9 of the host', () => {
       const snap: Record<string, string[]> = {};
       for (const id of [seq, fan, timer]) snap[id] = completedTags((await d.status(id, 'showHistory=true&showHistoryOutput=true')).body);
       before = snap;
-      if (snap[seq].length >= 2 && snap[fan].length >= 1) break;
+      if (snap[seq].length >= 1 && snap[fan].length >= 4) break;
       if (Date.now() > until) throw new Error(`no progress before the crash: ${JSON.stringify(snap)}\n${host.logs()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     await host.kill('SIGKILL');
     expect(before[seq].length).toBeLessThan(6);
-    expect(before[fan].length).toBeLessThan(12);
+    expect(before[fan].length).toBeLessThan(24);
     expect(before[timer]).toEqual([]);
 
     host = await run();
@@ -56,14 +56,13 @@ describe('Durable orchestrations survive a kill -9 of the host', () => {
     const [s, f, t] = [await d.waitFor(seq, undefined, 40000), await d.waitFor(fan, undefined, 40000), await d.waitFor(timer, undefined, 40000)];
     expect(s).toMatchObject({ runtimeStatus: 'Completed', output: [0, 1, 2, 3, 4, 5].map((i) => `seq:step${i}`) });
     expect(f.runtimeStatus).toBe('Completed');
-    expect(f.output).toEqual(Array.from({ length: 12 }, (_, i) => `fan:branch${i}`));
+    expect(f.output).toEqual(Array.from({ length: 24 }, (_, i) => `fan:branch${i}`));
     expect(t).toMatchObject({ runtimeStatus: 'Completed', output: { tag: 'timer:after-timer' } });
     expect(Date.parse(t.lastUpdatedTime)).toBeGreaterThanOrEqual(Date.parse(t.output.firedAfter));
 
     const counts = new Map<string, number>();
     for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) counts.set(line, (counts.get(line) ?? 0) + 1);
     const expected = [...s.output, ...f.output, t.output.tag] as string[];
-    for (const tag of expected) expect({ tag, ran: counts.get(tag) ?? 0 }).toEqual({ tag, ran: expect.any(Number) });
     for (const tag of expected) expect(counts.get(tag)).toBeGreaterThanOrEqual(1); // at least once
     for (const tag of [...before[seq], ...before[fan]]) expect({ tag, ran: counts.get(tag) }).toEqual({ tag, ran: 1 }); // completed before the crash: exactly once
     expect([...counts.keys()].sort()).toEqual([...expected].sort()); // nothing ran that was not asked for
