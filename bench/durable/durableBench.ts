@@ -64,13 +64,20 @@ async function rawStorageCost(conn: string, n: number): Promise<number> {
   return (performance.now() - t0) / n;
 }
 
+/** GET as JSON, retrying a connection the loaded machine dropped. */
+async function getJson(url: string): Promise<unknown> {
+  for (let attempt = 1; ; attempt++) {
+    try { return await (await fetch(url)).json(); } catch (e) { if (attempt >= 5) throw e; }
+  }
+}
+
 async function runOrchestration(base: string, name: string, input: number): Promise<number> {
   const api = `${base}/runtime/webhooks/durabletask`;
   const t0 = performance.now();
   const res = await fetch(`${api}/orchestrators/${name}`, { method: 'POST', body: JSON.stringify(input) });
   const { id } = (await res.json()) as { id: string };
   for (;;) {
-    const s = (await (await fetch(`${api}/instances/${id}`)).json()) as { runtimeStatus: string; output: unknown };
+    const s = (await getJson(`${api}/instances/${id}`)) as { runtimeStatus: string; output: unknown };
     if (s.runtimeStatus === 'Completed') break;
     if (s.runtimeStatus === 'Failed' || s.runtimeStatus === 'Terminated') throw new Error(`${name} ${s.runtimeStatus}: ${JSON.stringify(s.output)}`);
     await new Promise((r) => setTimeout(r, 20));
@@ -83,7 +90,7 @@ async function main(): Promise<void> {
   const steps = Number(process.argv[3] ?? 100);
   const azurite = await startAzurite();
   const port = await freePort();
-  const host = spawn(process.execPath, [FUNCLOCAL, 'start', '--app', APP, '--port', String(port), '--storage', azurite.conn, '--log-level', process.env.BENCH_LOG ?? 'warning'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const host = spawn(process.execPath, [FUNCLOCAL, 'start', '--app', APP, '--port', String(port), '--storage', azurite.conn, '--log-level', process.env.BENCH_LOG ?? 'information'], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     await waitForOutput(host, /Host started/, 'funclocal');
     const base = `http://127.0.0.1:${port}`;

@@ -17,7 +17,7 @@ import { RecordedEvent } from '../replay/RecordedEvent';
 import { DurableStoreError } from '../store/DurableStoreError';
 import { InstanceRecord, isTerminal, RuntimeStatus } from '../store/InstanceRecord';
 import { InstanceStore } from '../store/InstanceStore';
-import { ControlMessage, eventMessageId, WorkItemMessage } from '../store/QueueMessages';
+import { ActivityTask, ControlMessage, eventMessageId, WorkItemMessage } from '../store/QueueMessages';
 import { MAX_VISIBILITY_SECONDS, ReceivedMessage, TaskHubQueue } from '../store/TaskHubQueue';
 import { QueuePoller } from './QueuePoller';
 import { runLimited } from './runLimited';
@@ -42,6 +42,24 @@ type Held = ReceivedMessage<ControlMessage>;
 /** Messages held in memory at most (received, waiting for their instance's episode). */
 const MAX_HELD = 512;
 const SEND_PARALLELISM = 32;
+/** Activities per work-item message at most; small enough to spread over the concurrency slots. */
+const TASKS_PER_WORK_ITEM = 16;
+const WORK_ITEM_CHARS = 40 * 1024;
+
+/** Splits an episode's activities into work-item messages by count and size. */
+function chunkTasks(tasks: ActivityTask[]): ActivityTask[][] {
+  const out: ActivityTask[][] = [];
+  let chunk: ActivityTask[] = [];
+  let chars = 0;
+  for (const t of tasks) {
+    const size = t.input.length + t.name.length + 40;
+    if (chunk.length && (chunk.length >= TASKS_PER_WORK_ITEM || chars + size > WORK_ITEM_CHARS)) { out.push(chunk); chunk = []; chars = 0; }
+    chunk.push(t);
+    chars += size;
+  }
+  if (chunk.length) out.push(chunk);
+  return out;
+}
 
 /**
  * Runs orchestration episodes. Messages from the control queue are grouped per instance; one
@@ -274,12 +292,12 @@ export class OrchestrationDispatcher {
 
   /** Posts the episode's work. Runs before the commit, so a crash can duplicate work but never lose it. */
   private async carryOut(rec: InstanceRecord, next: InstanceRecord, commands: EpisodeCommand[], now: Date): Promise<void> {
-    let activities = 0;
-    await runLimited(commands, SEND_PARALLELISM, async (c) => {
+    const tasks = commands.flatMap((c) => (c.kind === 'scheduleActivity' ? [{ taskId: c.taskId, name: c.name, input: c.input }] : []));
+    const items = chunkTasks(tasks).map((chunk) => ({ id: randomUUID(), instanceId: rec.instanceId, executionId: rec.executionId, tasks: chunk }));
+    await runLimited([...items.map((w) => ({ kind: 'workItem' as const, w })), ...commands.filter((c) => c.kind !== 'scheduleActivity')], SEND_PARALLELISM, async (c) => {
       switch (c.kind) {
-        case 'scheduleActivity':
-          await this.o.workItems.send({ id: randomUUID(), instanceId: rec.instanceId, executionId: rec.executionId, taskId: c.taskId, name: c.name, input: c.input });
-          activities++;
+        case 'workItem':
+          await this.o.workItems.send(c.w);
           return;
         case 'createTimer': {
           const wait = Date.parse(c.fireAt) - now.getTime();
@@ -310,7 +328,7 @@ export class OrchestrationDispatcher {
           return;
       }
     });
-    if (activities) this.o.scheduled();
+    if (items.length) this.o.scheduled();
   }
 
   private async deleteAll(batch: Held[]): Promise<void> {

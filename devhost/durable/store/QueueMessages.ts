@@ -17,13 +17,22 @@ export function eventMessageId(m: ControlMessage, index: number): string {
   return `${m.id}/${index}`;
 }
 
-/** A request to run one activity (work-item queue). */
-export interface WorkItemMessage {
-  id: string;
-  instanceId: string;
-  executionId: string;
+/** One activity to run. */
+export interface ActivityTask {
   taskId: number;
   name: string;
   /** JSON text. */
   input: string;
+}
+
+/**
+ * A request to run activities of one execution (work-item queue). An episode that schedules
+ * many (a fan-out) posts them in a few messages; as tasks finish, the message is rewritten to
+ * hold only the rest, so after a crash only unfinished tasks come back.
+ */
+export interface WorkItemMessage {
+  id: string;
+  instanceId: string;
+  executionId: string;
+  tasks: ActivityTask[];
 }
