@@ -78,7 +78,8 @@ export class OrchestrationDispatcher {
   private readonly buffers = new Map<string, Held[]>();
   private readonly active = new Set<string>();
   private readonly ready: string[] = [];
-  private readonly cache = new Map<string, { etag: string; executionId: string; history: RecordedEvent[] }>();
+  /** The instance row and history this host last committed; the commit's If-Match catches a stale copy. */
+  private readonly cache = new Map<string, { record: InstanceRecord; history: RecordedEvent[] }>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly episodesDone = new Set<Promise<void>>();
   private held = 0;
@@ -172,22 +173,28 @@ export class OrchestrationDispatcher {
         await this.episode(id, batch);
       } catch (e) {
         this.cache.delete(id);
-        const retry = e instanceof DurableStoreError && e.code === 'EtagMismatch';
-        this.o.logger.log(retry ? 'debug' : 'warning', `Episode of ${id} did not commit (its messages will be redelivered): ${(e as Error).stack ?? e}`);
+        if (e instanceof DurableStoreError && e.code === 'EtagMismatch' && batch.length) {
+          // Someone else changed the row (or our copy was stale): redo at once from a fresh read.
+          this.o.logger.log('debug', `Episode of ${id} lost a race; retrying with fresh state.`);
+          this.buffers.set(id, [...batch, ...(this.buffers.get(id) ?? [])]);
+          this.held += batch.length;
+          await new Promise((r) => setTimeout(r, 20));
+          continue;
+        }
+        this.o.logger.log('warning', `Episode of ${id} did not commit (its messages will be redelivered): ${(e as Error).stack ?? e}`);
       }
     }
   }
 
   private async episode(instanceId: string, batch: Held[]): Promise<void> {
     const now = new Date();
-    const rec = await this.o.store.read(instanceId);
+    const cached = this.cache.get(instanceId);
+    const rec = cached?.record ?? await this.o.store.read(instanceId);
     if (!rec) {
       await this.deleteAll(batch);
       return;
     }
-    const cached = this.cache.get(instanceId);
-    const past = cached && cached.etag === rec.etag && cached.executionId === rec.executionId
-      ? cached.history : await this.o.store.readHistory(instanceId, rec.executionId, rec.historyCount);
+    const past = cached?.history ?? await this.o.store.readHistory(instanceId, rec.executionId, rec.historyCount);
     const book = readExecutionBook(past);
     const seen = book.messageIds;
     for (const p of rec.parked) if (p.meta?.messageId) seen.add(p.meta.messageId);
@@ -267,7 +274,7 @@ export class OrchestrationDispatcher {
     await this.carryOut(rec, next, commands, now);
     await this.o.store.writeHistory(instanceId, rec.executionId, rec.historyCount, appended);
     const etag = await this.o.store.replace(next, rec.etag!);
-    this.cache.set(instanceId, { etag, executionId: next.executionId, history: again ? [] : [...past, ...appended] });
+    this.cache.set(instanceId, { record: { ...next, etag }, history: again ? [] : [...past, ...appended] });
     if (isTerminal(status)) this.cache.delete(instanceId);
     if (isTerminal(status) || again) this.markFinished(instanceId, rec.executionId);
     await this.deleteAll(batch);
