@@ -5,6 +5,7 @@ import { fromTypedData } from '../../core/TypedData';
 import { historyEvent, HistoryEvent } from '../history/HistoryEvent';
 import { HistoryEventType } from '../history/HistoryEventType';
 import { toJsonText } from '../replay/actionMaterializers';
+import { DurableStoreError } from '../store/DurableStoreError';
 import { ActivityTask, ControlMessage, WorkItemMessage } from '../store/QueueMessages';
 import { ReceivedMessage, TaskHubQueue } from '../store/TaskHubQueue';
 import { CompletionBatcher } from './CompletionBatcher';
@@ -98,7 +99,15 @@ export class ActivityDispatcher {
   private async run(item: HeldItem, task: ActivityTask): Promise<void> {
     const w = item.m.body;
     const event = await this.invoke(w.instanceId, task);
-    await this.completions.post(w.instanceId, w.executionId, event);
+    try {
+      await this.completions.post(w.instanceId, w.executionId, event);
+    } catch (e) {
+      if (!(e instanceof DurableStoreError) || e.code !== 'PayloadTooLarge') throw e;
+      // A result too large for a message would be retried forever: report it as the activity's failure.
+      await this.completions.post(w.instanceId, w.executionId, historyEvent(HistoryEventType.TaskFailed, new Date(), {
+        TaskScheduledId: task.taskId, Reason: `Activity function '${task.name}' failed: ${e.message}`, Details: e.code,
+      }));
+    }
     item.remaining.delete(task.taskId);
     item.dirty = true;
     if (item.remaining.size === 0) this.write(item);

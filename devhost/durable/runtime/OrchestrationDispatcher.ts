@@ -42,6 +42,7 @@ type Held = ReceivedMessage<ControlMessage>;
 /** Messages held in memory at most (received, waiting for their instance's episode). */
 const MAX_HELD = 512;
 const SEND_PARALLELISM = 32;
+const CLIENT_EVENTS = new Set([HistoryEventType.EventRaised, HistoryEventType.ExecutionTerminated, HistoryEventType.ExecutionSuspended, HistoryEventType.ExecutionResumed]);
 /** Activities per work-item message at most; small enough to spread over the concurrency slots. */
 const TASKS_PER_WORK_ITEM = 16;
 const WORK_ITEM_CHARS = 40 * 1024;
@@ -207,9 +208,11 @@ export class OrchestrationDispatcher {
     const apply = (d: ControlDecision) => { appended.push(...d.appended); commands.push(...d.commands); status = d.runtimeStatus; };
 
     for (const { body: b } of batch) {
-      if (b.executionId !== rec.executionId) continue;
       b.events.forEach((event, i) => {
         const messageId = eventMessageId(b, i);
+        // Work results belong to the execution that asked for them; what clients send (events,
+        // terminate, suspend, resume) goes to the instance, whichever execution is current.
+        if (b.executionId !== rec.executionId && !CLIENT_EVENTS.has(event.EventType)) return;
         if (isTerminal(status) || seen.has(messageId)) return;
         seen.add(messageId);
         const r: RecordedEvent = { event, meta: { messageId } };
@@ -304,7 +307,17 @@ export class OrchestrationDispatcher {
     await runLimited([...items.map((w) => ({ kind: 'workItem' as const, w })), ...commands.filter((c) => c.kind !== 'scheduleActivity')], SEND_PARALLELISM, async (c) => {
       switch (c.kind) {
         case 'workItem':
-          await this.o.workItems.send(c.w);
+          try {
+            await this.o.workItems.send(c.w);
+          } catch (e) {
+            if (!(e instanceof DurableStoreError) || e.code !== 'PayloadTooLarge') throw e;
+            // The input cannot travel: fail those tasks, so the orchestrator sees a catchable error.
+            for (const t of c.w.tasks) {
+              await this.o.client.post(rec, historyEvent(HistoryEventType.TaskFailed, now, {
+                TaskScheduledId: t.taskId, Reason: `Activity function '${t.name}' was not started: ${e.message}`, Details: e.code,
+              }));
+            }
+          }
           return;
         case 'createTimer': {
           const wait = Date.parse(c.fireAt) - now.getTime();

@@ -130,6 +130,22 @@ describe('Durable orchestrations in funclocal (fixture app, real HTTP, real Azur
     expect(done.output).toBe("Orchestrator function 'failing' failed: orchestrator broke on purpose");
   });
 
+  it('turns an activity result too large for a message into a catchable activity failure', async () => {
+    const id = await d.start('tooBig');
+    const done = await d.waitFor(id, undefined, 15000);
+    expect(done.runtimeStatus).toBe('Completed');
+    expect(done.output).toMatch(/Activity function 'bigResult' failed: .*exceeds the queue limit/);
+  });
+
+  it('delivers an event to the current execution after continue-as-new', async () => {
+    const id = await d.start('eventAfterRestart');
+    const running = await d.waitFor(id, ['Running']);
+    expect(running.input).toBeDefined();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await d.post(id, 'raiseEvent/hello', 'second execution')).toBe(202);
+    expect((await d.waitFor(id, undefined, 10000)).output).toBe('second execution');
+  });
+
   it('continues as new, keeping the custom status of the last round', async () => {
     const id = await d.start('counter', { n: 1, max: 4 });
     const done = await d.waitFor(id, undefined, 20000);
