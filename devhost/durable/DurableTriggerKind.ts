@@ -40,7 +40,10 @@ export class DurableTriggerKind implements TriggerKind {
     const workItems = new TaskHubQueue<WorkItemMessage>(host.storageConnectionString, names.workItemQueue);
     await Promise.all([store.ensure(), control.ensure(), workItems.ensure()]);
 
-    const client = new OrchestrationClient(store, control, new Set(orchestrators.keys()), () => this.orchestrations?.poller.nudge());
+    const client = new OrchestrationClient(store, control, workItems, new Set(orchestrators.keys()), () => {
+      this.orchestrations?.poller.nudge();
+      this.activities?.poller.nudge();
+    });
     this.client = client;
     this.orchestrations = new OrchestrationDispatcher({
       orchestrators, invoker: host.invoker, logger: host.logger, store, client, control, workItems,

@@ -90,10 +90,15 @@ export function durableHttpApi(client: OrchestrationClient, hub: string, publicB
         case 'terminate': await client.terminate(a, reason); return accepted(res);
         case 'suspend': await client.suspend(a, reason); return accepted(res);
         case 'resume': await client.resume(a, reason); return accepted(res);
-        case 'rewind':
-        case 'restart':
-          await client.get(a);
-          throw new DurableStoreError('NotSupported', `${b} is not supported by funclocal; start a new instance instead.`);
+        case 'rewind': await client.rewind(a, reason); return accepted(res);
+        case 'restart': {
+          const old = await client.get(a);
+          const fresh = q.get('restartWithNewInstanceId') !== 'false';
+          const r = await client.start({ name: old.name, instanceId: fresh ? undefined : a, input: old.input, version: old.version });
+          const urls = managementUrls(`${publicBase()}/runtime/webhooks/durabletask`, hub, r.instanceId);
+          sendJson(res, 202, urls, { location: urls.statusQueryGetUri });
+          return;
+        }
       }
     }
     if (head === 'entities') throw new DurableStoreError('NotSupported', 'Durable entities are not supported by funclocal.');

@@ -5,7 +5,8 @@ import { RecordedEvent } from '../replay/RecordedEvent';
 import { DurableStoreError } from '../store/DurableStoreError';
 import { InstanceQuery, InstanceStore } from '../store/InstanceStore';
 import { InstanceRecord, isTerminal, ParentLink } from '../store/InstanceRecord';
-import { ControlMessage } from '../store/QueueMessages';
+import { decideRewind } from '../replay/decideRewind';
+import { ControlMessage, WorkItemMessage } from '../store/QueueMessages';
 import { TaskHubQueue } from '../store/TaskHubQueue';
 
 export interface StartOptions {
@@ -25,6 +26,7 @@ export class OrchestrationClient {
   constructor(
     private readonly store: InstanceStore,
     private readonly control: TaskHubQueue<ControlMessage>,
+    private readonly workItems: TaskHubQueue<WorkItemMessage>,
     private readonly orchestrators: ReadonlySet<string>,
     /** Called after posting to the control queue (wakes the local dispatcher). */
     private readonly posted: () => void,
@@ -105,6 +107,34 @@ export class OrchestrationClient {
   async resume(instanceId: string, reason: string): Promise<void> {
     const r = await this.running(instanceId, 'resume');
     await this.post(r, historyEvent(HistoryEventType.ExecutionResumed, new Date(), { Reason: reason }));
+  }
+
+  /**
+   * Rewinds a failed instance: a new execution id, its history without the failures, the
+   * failed activities and sub-orchestrations posted again, then the row committed under
+   * If-Match. A crash before the commit leaves the instance Failed (rewind again).
+   */
+  async rewind(instanceId: string, reason: string): Promise<void> {
+    const r = await this.get(instanceId);
+    if (r.runtimeStatus !== 'Failed') {
+      throw new DurableStoreError('InstanceNotFailed', `Instance '${instanceId}' is ${r.runtimeStatus}; only failed instances can be rewound.`);
+    }
+    const executionId = randomUUID().replace(/-/g, '');
+    const d = decideRewind(await this.history(r), executionId);
+    if (!d) throw new DurableStoreError('NotSupported', `Instance '${instanceId}' failed in a task with a retry policy; funclocal cannot rewind those. Start a new instance instead.`);
+    const next: InstanceRecord = { ...r, executionId, runtimeStatus: 'Running', output: undefined, historyCount: d.history.length, lastUpdatedTime: new Date() };
+    const activities = d.rerun.filter((e) => e.EventType === HistoryEventType.TaskScheduled);
+    if (activities.length) {
+      await this.workItems.send({ id: randomUUID(), instanceId, executionId, tasks: activities.map((e) => ({ taskId: e.EventId, name: e.Name!, input: e.Input ?? 'null' })) });
+    }
+    for (const e of d.rerun.filter((x) => x.EventType === HistoryEventType.SubOrchestrationInstanceCreated)) {
+      await this.start({ name: e.Name!, instanceId: e.InstanceId, input: e.Input ?? 'null', parent: { instanceId, executionId, taskId: e.EventId, name: r.name } });
+    }
+    await this.store.writeHistory(instanceId, executionId, 0, d.history);
+    await this.store.replace(next, r.etag!);
+    void this.store.deleteHistory(instanceId, r.executionId).catch(() => undefined);
+    this.posted();
+    void reason;
   }
 
   /** Deletes a finished instance and its history; running ones must be terminated first. */

@@ -146,6 +146,27 @@ describe('Durable orchestrations in funclocal (fixture app, real HTTP, real Azur
     expect((await d.waitFor(id, undefined, 10000)).output).toBe('second execution');
   });
 
+  it('rewinds a failed instance: the failed activity runs again and the orchestration completes', async () => {
+    const id = await d.start('rewindable', undefined, 'rewind-me');
+    const failed = await d.waitFor(id, undefined, 10000);
+    expect(failed.runtimeStatus).toBe('Failed');
+    expect(await d.post(id, 'rewind?reason=fixed')).toBe(202);
+    const done = await d.waitFor(id, ['Completed'], 10000);
+    expect(done.output).toEqual(['Hello before!', 'rewind-me ok on call 2']);
+    expect(await d.post(id, 'rewind?reason=again')).toBe(412);
+    expect(await d.post('no-such-instance', 'rewind?reason=x')).toBe(404);
+  });
+
+  it('restarts an instance with the same input under a new id', async () => {
+    const id = await d.start('counter', { n: 3, max: 3 }, 'restart-me');
+    await d.waitFor(id);
+    const res = await fetch(`${d.api}/instances/${id}/restart`, { method: 'POST' });
+    expect(res.status).toBe(202);
+    const { id: fresh } = (await res.json()) as { id: string };
+    expect(fresh).not.toBe(id);
+    expect(await d.waitFor(fresh)).toMatchObject({ runtimeStatus: 'Completed', output: 3, input: { n: 3, max: 3 } });
+  });
+
   it('continues as new, keeping the custom status of the last round', async () => {
     const id = await d.start('counter', { n: 1, max: 4 });
     const done = await d.waitFor(id, undefined, 20000);
