@@ -123,6 +123,14 @@ describe('Durable orchestrations in funclocal (fixture app, real HTTP, real Azur
     expect((await d.status('parent-ok-child')).body.runtimeStatus).toBe('Completed');
   });
 
+  it('retries a failed sub-orchestration as a new child instance', async () => {
+    const id = await d.start('parentRetries', undefined, 'retry-parent');
+    const done = await d.waitFor(id, undefined, 15000);
+    expect(done).toMatchObject({ runtimeStatus: 'Completed', output: 'retry-parent-key ok on call 2' });
+    expect((await d.status('retry-parent:0000')).body.runtimeStatus).toBe('Failed');
+    expect((await d.status('retry-parent:0002')).body.runtimeStatus).toBe('Completed');
+  });
+
   it('fails the instance with the message when orchestrator code throws', async () => {
     const id = await d.start('failing');
     const done = await d.waitFor(id, undefined, 10000);

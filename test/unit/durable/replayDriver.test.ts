@@ -86,6 +86,19 @@ describe('replay driver against the real durable-functions library', () => {
     expect(JSON.parse((r.final as { output: string }).output)).toMatch(/Activity function 'broken' failed: attempt 3 broke/);
   });
 
+  it('surfaces the first failure of a Task.all and of a sub-orchestration as catchable errors', async () => {
+    const r = await simulate(function* (c: Ctx) {
+      const caught: string[] = [];
+      try { yield c.df.Task.all([c.df.callActivity('ok', 1), c.df.callActivity('bad', 2)]); } catch (e) { caught.push((e as Error).message); }
+      try { yield c.df.callSubOrchestrator('child', 'x'); } catch (e) { caught.push((e as Error).message); }
+      return caught;
+    }, null, (name) => { if (name !== 'ok') throw new Error(`${name} broke`); return 'fine'; });
+    const caught = JSON.parse((r.final as { output: string }).output) as string[];
+    expect(caught[0]).toMatch(/Activity function 'bad' failed: bad broke/);
+    expect(caught[1]).toMatch(/child broke/);
+    expect(shape(r.history)).toContain('SubOrchestrationInstanceCreated#2');
+  });
+
   it('waits out retry delays growing by the backoff coefficient, capped', () => {
     const o = { firstRetryIntervalInMilliseconds: 1000, maxNumberOfAttempts: 5, backoffCoefficient: 2, maxRetryIntervalInMilliseconds: 3000 };
     expect([1, 2, 3, 4].map((n) => retryDelayMs(o, n))).toEqual([1000, 2000, 3000, 3000]);

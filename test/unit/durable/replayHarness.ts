@@ -79,6 +79,13 @@ export async function simulate(fn: unknown, input: unknown, world: ActivityWorld
         inbox.push({ event: result instanceof Error
           ? historyEvent(HistoryEventType.TaskFailed, new Date(now), { TaskScheduledId: c.taskId, Reason: `Activity function '${c.name}' failed: ${result.message}`, Details: 'stack' })
           : historyEvent(HistoryEventType.TaskCompleted, new Date(now), { TaskScheduledId: c.taskId, Result: JSON.stringify(result ?? null) }) });
+      } else if (c.kind === 'startSubOrchestration') {
+        // The world answers a child orchestration like an activity.
+        let result: unknown;
+        try { result = world(c.name, JSON.parse(c.input), 0); } catch (e) { result = e; }
+        inbox.push({ event: result instanceof Error
+          ? historyEvent(HistoryEventType.SubOrchestrationInstanceFailed, new Date(now), { TaskScheduledId: c.taskId, Reason: result.message, Details: '' })
+          : historyEvent(HistoryEventType.SubOrchestrationInstanceCompleted, new Date(now), { TaskScheduledId: c.taskId, Result: JSON.stringify(result ?? null) }) });
       } else if (c.kind === 'createTimer') {
         timers.push({ id: c.timerId, fireAt: c.fireAt });
       } else {
