@@ -235,6 +235,12 @@ describe('Durable orchestrations in funclocal (fixture app, real HTTP, real Azur
     const viaLibrary = (await (await fetch(`${host.baseUrl}/api/instances?status=Completed`)).json()) as string[];
     expect(viaLibrary).toEqual(expect.arrayContaining(ids));
     expect((await fetch(`${d.api}/instances?runtimeStatus=Bogus`)).status).toBe(400);
+    const byPrefix = (await (await fetch(`${d.api}/instances?instanceIdPrefix=query-&showInput=false`)).json()) as Array<{ instanceId: string; input: unknown }>;
+    expect(byPrefix.map((s) => s.instanceId).sort()).toEqual([...ids].sort());
+    expect(byPrefix.every((s) => s.input === null)).toBe(true);
+    const purged = await fetch(`${d.api}/instances?runtimeStatus=Completed&createdTimeFrom=${from.toISOString()}`, { method: 'DELETE' });
+    expect(((await purged.json()) as { instancesDeleted: number }).instancesDeleted).toBeGreaterThanOrEqual(5);
+    for (const id of ids) expect((await d.status(id)).http).toBe(404);
   });
 
   it('purges a finished instance and refuses to purge a running one', async () => {
