@@ -20,6 +20,8 @@ export interface OrchestratorAction {
   fireAt?: string;
   isCanceled?: boolean;
   externalEventName?: string;
+  /** Entity operations. */
+  operation?: string;
   compoundActions?: OrchestratorAction[];
 }
 

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
+import { entityInstanceId } from '../entities/EntityRequest';
 import { RawHttpHandler } from '../../core/HostContext';
 import { readBody, sendJson } from '../../http/HostHttpServer';
 import { DurableErrorCode, DurableStoreError } from '../store/DurableStoreError';
@@ -101,7 +103,18 @@ export function durableHttpApi(client: OrchestrationClient, hub: string, publicB
         }
       }
     }
-    if (head === 'entities') throw new DurableStoreError('NotSupported', 'Durable entities are not supported by funclocal.');
+    if (head === 'entities' && a && b && !c && method === 'POST') {
+      const op = q.get('op') ?? '';
+      const text = (await readBody(req)).toString('utf8').trim();
+      await client.signalEntity(entityInstanceId(a, b), { id: randomUUID(), op, signal: true, input: text === '' ? undefined : text });
+      return accepted(res);
+    }
+    if (head === 'entities' && a && b && !c && method === 'GET') {
+      const found = await client.readEntity(entityInstanceId(a, b));
+      if (!found) throw new DurableStoreError('InstanceNotFound', `Entity @${a}@${b} does not exist.`);
+      sendJson(res, 200, found.state);
+      return;
+    }
     sendJson(res, 404, { error: { code: 'NotFound', message: `No Durable API route for ${method} /${parts.join('/')}.` } });
   }
 }

@@ -5,6 +5,7 @@ import { RecordedEvent } from '../replay/RecordedEvent';
 import { DurableStoreError } from '../store/DurableStoreError';
 import { InstanceQuery, InstanceStore } from '../store/InstanceStore';
 import { InstanceRecord, isTerminal, ParentLink } from '../store/InstanceRecord';
+import { EntityRequest, isEntityInstanceId } from '../entities/EntityRequest';
 import { decideRewind } from '../replay/decideRewind';
 import { ControlMessage, WorkItemMessage } from '../store/QueueMessages';
 import { TaskHubQueue } from '../store/TaskHubQueue';
@@ -73,8 +74,9 @@ export class OrchestrationClient {
     await this.post(r, startedEvent(r, r.input));
   }
 
-  async post(r: Pick<InstanceRecord, 'instanceId' | 'executionId'>, event: RecordedEvent['event'], delaySeconds = 0): Promise<void> {
-    await this.control.send({ id: randomUUID(), instanceId: r.instanceId, executionId: r.executionId, events: [event] }, delaySeconds);
+  /** Posts events to an instance in one message (so they arrive together and in order). */
+  async post(r: Pick<InstanceRecord, 'instanceId' | 'executionId'>, events: RecordedEvent['event'] | Array<RecordedEvent['event']>, delaySeconds = 0): Promise<void> {
+    await this.control.send({ id: randomUUID(), instanceId: r.instanceId, executionId: r.executionId, events: Array.isArray(events) ? events : [events] }, delaySeconds);
     this.posted();
   }
 
@@ -159,8 +161,23 @@ export class OrchestrationClient {
     return n;
   }
 
-  query(q: InstanceQuery, pageSize: number, continuationToken?: string) {
-    return this.store.query(q, pageSize, continuationToken);
+  /** A page of orchestration instances (entities are left out, as the Durable API does). */
+  async query(q: InstanceQuery, pageSize: number, continuationToken?: string) {
+    const page = await this.store.query(q, pageSize, continuationToken);
+    return { ...page, instances: page.instances.filter((r) => !isEntityInstanceId(r.instanceId)) };
+  }
+
+  /** Sends an operation to an entity (`@name@key`); the entity is created by its first operation. */
+  async signalEntity(entityId: string, ...requests: EntityRequest[]): Promise<void> {
+    await this.post({ instanceId: entityId, executionId: '' }, requests.map((request) =>
+      historyEvent(HistoryEventType.EventRaised, new Date(), { Name: request.id, Input: JSON.stringify(request) })));
+  }
+
+  /** An entity's state, or undefined when it does not exist. */
+  async readEntity(entityId: string): Promise<{ state: unknown } | undefined> {
+    const r = await this.store.read(entityId);
+    if (!r?.entity?.exists) return undefined;
+    return { state: r.entity.state === undefined ? null : JSON.parse(r.entity.state) };
   }
 
   /** Re-posts ExecutionStarted for instances whose start message a crash may have lost. */

@@ -4,6 +4,7 @@ import { FunctionRegistration } from '../../core/FunctionRegistration';
 import { HostLogger } from '../../core/HostLogger';
 import { fromTypedData } from '../../core/TypedData';
 import { OrchestrationClient, startedEvent } from '../client/OrchestrationClient';
+import { EntityRequest, isEntityInstanceId, parseEntityInstanceId } from '../entities/EntityRequest';
 import { historyEvent } from '../history/HistoryEvent';
 import { HistoryEventType } from '../history/HistoryEventType';
 import { ControlDecision, decideResumption, decideSuspension, decideTermination } from '../replay/decideControl';
@@ -19,11 +20,13 @@ import { InstanceRecord, isTerminal, RuntimeStatus } from '../store/InstanceReco
 import { InstanceStore } from '../store/InstanceStore';
 import { ActivityTask, ControlMessage, eventMessageId, WorkItemMessage } from '../store/QueueMessages';
 import { MAX_VISIBILITY_SECONDS, ReceivedMessage, TaskHubQueue } from '../store/TaskHubQueue';
+import { runEntityBatch } from './EntityRunner';
 import { QueuePoller } from './QueuePoller';
 import { runLimited } from './runLimited';
 
 export interface OrchestrationDispatcherOptions {
   orchestrators: Map<string, FunctionRegistration>;
+  entities: Map<string, FunctionRegistration>;
   invoker: FunctionInvoker;
   logger: HostLogger;
   store: InstanceStore;
@@ -187,7 +190,37 @@ export class OrchestrationDispatcher {
     }
   }
 
+  /** An entity's turn: run the batch of operations that arrived, commit the new state. */
+  private async entityEpisode(instanceId: string, batch: Held[]): Promise<void> {
+    const now = new Date();
+    const { name } = parseEntityInstanceId(instanceId);
+    const rec: InstanceRecord = this.cache.get(instanceId)?.record ?? await this.o.store.read(instanceId) ?? {
+      instanceId, name, version: '', executionId: '', runtimeStatus: 'Running', input: 'null', createdTime: now, lastUpdatedTime: now,
+      historyCount: 0, parked: [], entity: { exists: false, processed: [] },
+    };
+    const seen = new Set(rec.entity?.processed ?? []);
+    const requests: EntityRequest[] = [];
+    for (const { body } of batch) {
+      for (const e of body.events) {
+        if (e.EventType !== HistoryEventType.EventRaised) continue;
+        const r = JSON.parse(e.Input ?? 'null') as EntityRequest | null;
+        if (!r || seen.has(r.id)) continue;
+        seen.add(r.id);
+        requests.push(r);
+      }
+    }
+    if (requests.length) {
+      const entity = await runEntityBatch({ rec, requests, fn: this.o.entities.get(name), invoker: this.o.invoker, client: this.o.client });
+      const next: InstanceRecord = { ...rec, entity, lastUpdatedTime: now };
+      const etag = rec.etag ? await this.o.store.replace(next, rec.etag) : await this.o.store.insert(next);
+      if (!etag) throw new DurableStoreError('EtagMismatch', `Entity ${instanceId} was created concurrently.`, { retryable: true });
+      this.cache.set(instanceId, { record: { ...next, etag }, history: [] });
+    }
+    await this.deleteAll(batch);
+  }
+
   private async episode(instanceId: string, batch: Held[]): Promise<void> {
+    if (isEntityInstanceId(instanceId)) return this.entityEpisode(instanceId, batch);
     const now = new Date();
     const cached = this.cache.get(instanceId);
     const rec = cached?.record ?? await this.o.store.read(instanceId);
@@ -304,7 +337,12 @@ export class OrchestrationDispatcher {
   private async carryOut(rec: InstanceRecord, next: InstanceRecord, commands: EpisodeCommand[], now: Date): Promise<void> {
     const tasks = commands.flatMap((c) => (c.kind === 'scheduleActivity' ? [{ taskId: c.taskId, name: c.name, input: c.input }] : []));
     const items = chunkTasks(tasks).map((chunk) => ({ id: randomUUID(), instanceId: rec.instanceId, executionId: rec.executionId, tasks: chunk }));
-    await runLimited([...items.map((w) => ({ kind: 'workItem' as const, w })), ...commands.filter((c) => c.kind !== 'scheduleActivity')], SEND_PARALLELISM, async (c) => {
+    // Operations to one entity travel in one message, in the order the orchestrator issued them.
+    const toEntities = new Map<string, EntityRequest[]>();
+    for (const c of commands) if (c.kind === 'sendEntityOperation') toEntities.set(c.entityInstanceId, [...(toEntities.get(c.entityInstanceId) ?? []), c.request]);
+    const entityPosts = [...toEntities].map(([target, requests]) => ({ kind: 'entityOperations' as const, target, requests }));
+    const rest = commands.filter((c) => c.kind !== 'scheduleActivity' && c.kind !== 'sendEntityOperation');
+    await runLimited([...items.map((w) => ({ kind: 'workItem' as const, w })), ...entityPosts, ...rest], SEND_PARALLELISM, async (c) => {
       switch (c.kind) {
         case 'workItem':
           try {
@@ -345,6 +383,9 @@ export class OrchestrationDispatcher {
           return;
         case 'continueAsNew':
           await this.o.client.post(next, startedEvent(next, c.input));
+          return;
+        case 'entityOperations':
+          await this.o.client.signalEntity(c.target, ...c.requests);
           return;
       }
     });

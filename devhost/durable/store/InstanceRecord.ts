@@ -41,5 +41,7 @@ export interface InstanceRecord {
   parent?: ParentLink;
   historyCount: number;
   parked: ParkedEvent[];
+  /** Durable entities (`@name@key`): the state as JSON text, whether it exists, recent request ids. */
+  entity?: { state?: string; exists: boolean; processed: string[] };
   etag?: string;
 }

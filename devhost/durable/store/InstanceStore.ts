@@ -161,6 +161,11 @@ function toEntity(r: InstanceRecord): TableEntity<Record<string, unknown>> {
   putText(e, 'CustomStatus', r.customStatus);
   if (r.parent) e.Parent = JSON.stringify(r.parent);
   if (r.parked.length) putText(e, 'Parked', JSON.stringify(r.parked));
+  if (r.entity) {
+    putText(e, 'EntityState', r.entity.state);
+    e.EntityExists = r.entity.exists;
+    putText(e, 'EntityProcessed', JSON.stringify(r.entity.processed));
+  }
   return e;
 }
 
@@ -180,6 +185,9 @@ function fromEntity(e: Record<string, unknown>): InstanceRecord {
     parent: typeof e.Parent === 'string' ? JSON.parse(e.Parent) : undefined,
     historyCount: Number(e.HistoryCount ?? 0),
     parked: parked ? JSON.parse(parked) : [],
+    entity: typeof e.EntityExists === 'boolean'
+      ? { state: getText(e, 'EntityState'), exists: e.EntityExists, processed: JSON.parse(getText(e, 'EntityProcessed') ?? '[]') }
+      : undefined,
     etag: e.etag as string | undefined,
   };
 }

@@ -175,6 +175,31 @@ describe('Durable orchestrations in funclocal (fixture app, real HTTP, real Azur
     expect(await d.waitFor(fresh)).toMatchObject({ runtimeStatus: 'Completed', output: 3, input: { n: 3, max: 3 } });
   });
 
+  it('runs Durable entities: signals from clients and orchestrators, calls with results, state reads', async () => {
+    const entity = `${d.api}/entities/tally/c1`;
+    expect((await fetch(entity)).status).toBe(404);
+    expect((await fetch(`${entity}?op=add`, { method: 'POST', body: '5' })).status).toBe(202);
+    const until = Date.now() + 10000;
+    while ((await fetch(entity)).status === 404 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(await (await fetch(entity)).json()).toBe(5);
+    const id = await d.start('useCounter', 'c1');
+    const done = await d.waitFor(id, undefined, 10000);
+    expect(done).toMatchObject({ runtimeStatus: 'Completed', output: 15 }); // the signal sent before the call is applied first
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await (await fetch(entity)).json()).toBe(16); // the signal sent as the orchestration ended still arrives
+    expect((await fetch(`${host.baseUrl}/api/entity/tally/c1?op=add`, { method: 'POST', body: '4' })).status).toBe(202);
+    let state: { entityExists: boolean; entityState: number } | undefined;
+    for (let i = 0; i < 50; i++) {
+      state = (await (await fetch(`${host.baseUrl}/api/entity/tally/c1`)).json()) as typeof state;
+      if (state!.entityState === 20) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(state).toEqual({ entityExists: true, entityState: 20 });
+    expect(await (await fetch(`${host.baseUrl}/api/entity/tally/none`)).json()).toEqual({ entityExists: false });
+    const listed = (await (await fetch(`${d.api}/instances`)).json()) as Array<{ instanceId: string }>;
+    expect(listed.some((s) => s.instanceId.startsWith('@'))).toBe(false);
+  });
+
   it('continues as new, keeping the custom status of the last round', async () => {
     const id = await d.start('counter', { n: 1, max: 4 });
     const done = await d.waitFor(id, undefined, 20000);
