@@ -92,7 +92,7 @@ export function durableHttpApi(client: OrchestrationClient, hub: string, publicB
         case 'terminate': await client.terminate(a, reason); return accepted(res);
         case 'suspend': await client.suspend(a, reason); return accepted(res);
         case 'resume': await client.resume(a, reason); return accepted(res);
-        case 'rewind': await client.rewind(a, reason); return accepted(res);
+        case 'rewind': await client.rewind(a); return accepted(res);
         case 'restart': {
           const old = await client.get(a);
           const fresh = q.get('restartWithNewInstanceId') !== 'false';

@@ -116,7 +116,7 @@ export class OrchestrationClient {
    * failed activities and sub-orchestrations posted again, then the row committed under
    * If-Match. A crash before the commit leaves the instance Failed (rewind again).
    */
-  async rewind(instanceId: string, reason: string): Promise<void> {
+  async rewind(instanceId: string): Promise<void> {
     const r = await this.get(instanceId);
     if (r.runtimeStatus !== 'Failed') {
       throw new DurableStoreError('InstanceNotFailed', `Instance '${instanceId}' is ${r.runtimeStatus}; only failed instances can be rewound.`);
@@ -136,7 +136,6 @@ export class OrchestrationClient {
     await this.store.replace(next, r.etag!);
     void this.store.deleteHistory(instanceId, r.executionId).catch(() => undefined);
     this.posted();
-    void reason;
   }
 
   /** Deletes a finished instance and its history; running ones must be terminated first. */

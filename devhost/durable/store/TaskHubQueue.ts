@@ -58,8 +58,4 @@ export class TaskHubQueue<T> {
       if (s !== 404 && s !== 400) throw e;
     }
   }
-
-  async approximateCount(): Promise<number> {
-    return (await this.client.getProperties()).approximateMessagesCount ?? 0;
-  }
 }

@@ -173,3 +173,21 @@ describe('prepareEpisode', () => {
     expect(r.accepted.map((a) => HistoryEventType[a.event.EventType])).toEqual(['OrchestratorStarted', 'EventRaised', 'TimerFired']);
   });
 });
+
+describe('entity operations in the replay driver', () => {
+  it('records callEntity and signalEntity as EventSent with task ids and the request the library re-keys on', async () => {
+    const { decideEpisode } = await import('../../../devhost/durable/replay/decideEpisode');
+    const t = new Date('2026-01-01T00:00:00Z');
+    const decision = decideEpisode({
+      instanceId: 'o1', past: [], outcome: { state: { isDone: false, actions: [[
+        { actionType: 9, instanceId: '@tally@k', operation: 'add', input: 2 },
+        { actionType: 7, instanceId: '@tally@k', operation: 'get' },
+      ]] } },
+      accepted: [{ event: historyEvent(HistoryEventType.OrchestratorStarted, t) }, { event: historyEvent(HistoryEventType.ExecutionStarted, t) }],
+    });
+    const sent = decision.appended.filter((r) => r.event.EventType === HistoryEventType.EventSent).map((r) => r.event);
+    expect(sent.map((e) => [e.EventId, e.InstanceId, e.Name])).toEqual([[0, '@tally@k', 'add'], [1, '@tally@k', 'get']]);
+    expect(JSON.parse(sent[1].Input!)).toEqual({ id: `o1:${t.getTime()}:1`, op: 'get', signal: false, parent: 'o1' });
+    expect(decision.commands.map((c) => c.kind)).toEqual(['sendEntityOperation', 'sendEntityOperation']);
+  });
+});

@@ -88,9 +88,10 @@ export async function simulate(fn: unknown, input: unknown, world: ActivityWorld
           : historyEvent(HistoryEventType.SubOrchestrationInstanceCompleted, new Date(now), { TaskScheduledId: c.taskId, Result: JSON.stringify(result ?? null) }) });
       } else if (c.kind === 'createTimer') {
         timers.push({ id: c.timerId, fireAt: c.fireAt });
-      } else {
+      } else if (c.kind === 'complete' || c.kind === 'continueAsNew') {
         return { history, decisions, final: c, calls };
-      }
+      } // entity operations: not simulated
+
     }
     now += 10;
   }
