@@ -307,13 +307,13 @@ export class OrchestrationDispatcher {
     const done = commands.find((c) => c.kind === 'complete');
     if (done && done.kind === 'complete') next.output = done.output;
 
-    await this.carryOut(rec, next, commands, now);
-    await this.o.store.writeHistory(instanceId, rec.executionId, rec.historyCount, appended);
+    // Work and history rows both precede the commit (their order among themselves does not matter).
+    await Promise.all([this.carryOut(rec, next, commands, now), this.o.store.writeHistory(instanceId, rec.executionId, rec.historyCount, appended)]);
     const etag = await this.o.store.replace(next, rec.etag!);
     this.cache.set(instanceId, { record: { ...next, etag }, history: again ? [] : [...past, ...appended] });
     if (isTerminal(status)) this.cache.delete(instanceId);
     if (isTerminal(status) || again) this.markFinished(instanceId, rec.executionId);
-    await this.deleteAll(batch);
+    this.deleteLater(batch);
     if (again) void this.o.store.deleteHistory(instanceId, rec.executionId).catch(() => undefined);
     this.o.logger.log('debug', `Episode of ${rec.name} ${instanceId}: +${appended.length} events, ${commands.length} command(s), ${status}`);
   }
@@ -390,6 +390,14 @@ export class OrchestrationDispatcher {
       }
     });
     if (items.length) this.o.scheduled();
+  }
+
+  /** Deletes committed messages without holding up the next episode (a redelivered one is recognised). */
+  private deleteLater(batch: Held[]): void {
+    const p = this.deleteAll(batch)
+      .catch((e) => this.o.logger.log('debug', `Deleting handled control messages failed: ${(e as Error).message}`))
+      .finally(() => this.episodesDone.delete(p));
+    this.episodesDone.add(p);
   }
 
   private async deleteAll(batch: Held[]): Promise<void> {
