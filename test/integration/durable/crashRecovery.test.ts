@@ -70,4 +70,31 @@ describe('Durable orchestrations survive a kill -9 of the host', () => {
     const reruns = [...counts.values()].filter((n) => n > 1).length;
     expect(reruns).toBeLessThanOrEqual(5);
   });
+
+  it('survives repeated kills at arbitrary moments without losing or repeating completed work', async () => {
+    const chaosFile = join(dir.path, 'chaos.txt');
+    writeFileSync(chaosFile, '');
+    const run = () => startFunclocal({ app: APP, storage: azurite.connectionString, env: { SIDE_EFFECTS_FILE: chaosFile } });
+    await host?.stop();
+    host = await run();
+    let d = durableApi(host.baseUrl);
+    const ids = [await d.start('crashFanOut', undefined, 'chaos-fan'), await d.start('crashSequence', undefined, 'chaos-seq')];
+    const completedBefore = new Set<string>();
+    for (const pause of [900, 1300, 600]) {
+      await new Promise((r) => setTimeout(r, pause));
+      for (const id of ids) completedTags((await d.status(id, 'showHistory=true&showHistoryOutput=true')).body).forEach((t) => completedBefore.add(t));
+      await host.kill('SIGKILL');
+      host = await run();
+      d = durableApi(host.baseUrl);
+    }
+    const fan = await d.waitFor('chaos-fan', undefined, 40000);
+    const seq = await d.waitFor('chaos-seq', undefined, 40000);
+    expect(fan).toMatchObject({ runtimeStatus: 'Completed', output: Array.from({ length: 24 }, (_, i) => `chaos-fan:branch${i}`) });
+    expect(seq).toMatchObject({ runtimeStatus: 'Completed', output: [0, 1, 2, 3, 4, 5].map((i) => `chaos-seq:step${i}`) });
+    const counts = new Map<string, number>();
+    for (const line of readFileSync(chaosFile, 'utf8').split('\n').filter(Boolean)) counts.set(line, (counts.get(line) ?? 0) + 1);
+    for (const tag of [...fan.output, ...seq.output]) expect(counts.get(tag)).toBeGreaterThanOrEqual(1);
+    expect(completedBefore.size).toBeGreaterThan(0);
+    for (const tag of completedBefore) expect({ tag, ran: counts.get(tag) }).toEqual({ tag, ran: 1 });
+  });
 });
