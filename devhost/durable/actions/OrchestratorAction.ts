@@ -25,16 +25,6 @@ export interface OrchestratorAction {
   compoundActions?: OrchestratorAction[];
 }
 
-/** The orchestrator's answer to one episode (`OrchestratorState`, schema V2+). */
-export interface OrchestratorState {
-  isDone: boolean;
-  actions: OrchestratorAction[][];
-  output?: unknown;
-  error?: string;
-  customStatus?: unknown;
-  schemaVersion?: number;
-}
-
 /**
  * The leaves of the action tree in yield order (compound children in array order): the order
  * in which the library hands out task ids.

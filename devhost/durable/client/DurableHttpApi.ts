@@ -4,7 +4,7 @@ import { entityInstanceId } from '../entities/EntityRequest';
 import { RawHttpHandler } from '../../core/HostContext';
 import { readBody, sendJson } from '../../http/HostHttpServer';
 import { DurableErrorCode, DurableStoreError } from '../store/DurableStoreError';
-import { RuntimeStatus } from '../store/InstanceRecord';
+import { RuntimeStatus } from '../store/RuntimeStatus';
 import { InstanceQuery } from '../store/InstanceStore';
 import { managementUrls } from './ClientInputData';
 import { instanceStatus } from './InstanceStatus';

@@ -1,5 +1,6 @@
 import { ActionType } from '../actions/ActionType';
-import { consumesTaskId, flattenActions, OrchestratorState } from '../actions/OrchestratorAction';
+import { consumesTaskId, flattenActions } from '../actions/OrchestratorAction';
+import { OrchestratorState } from '../actions/OrchestratorState';
 import { historyEvent } from '../history/HistoryEvent';
 import { HistoryEventType, OrchestrationStatusCode } from '../history/HistoryEventType';
 import { actionMaterializers, preEncodedInput, scheduledEventOf, subOrchestrationInstanceId, toJsonText } from './actionMaterializers';

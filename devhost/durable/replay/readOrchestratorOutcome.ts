@@ -1,4 +1,4 @@
-import { OrchestratorState } from '../actions/OrchestratorAction';
+import { OrchestratorState } from '../actions/OrchestratorState';
 import { OrchestratorOutcome } from './decideEpisode';
 
 const OUT_OF_PROC_LABEL = '\n\n$OutOfProcData$:';

@@ -3,9 +3,8 @@ import { FunctionInvoker } from '../../core/FunctionInvoker';
 import { FunctionRegistration } from '../../core/FunctionRegistration';
 import { HostLogger } from '../../core/HostLogger';
 import { fromTypedData } from '../../core/TypedData';
-import { OrchestrationClient, startedEvent } from '../client/OrchestrationClient';
+import { OrchestrationClient } from '../client/OrchestrationClient';
 import { EntityRequest, isEntityInstanceId, parseEntityInstanceId } from '../entities/EntityRequest';
-import { historyEvent } from '../history/HistoryEvent';
 import { HistoryEventType } from '../history/HistoryEventType';
 import { ControlDecision, decideResumption, decideSuspension, decideTermination } from '../replay/decideControl';
 import { decideEpisode, OrchestratorOutcome } from '../replay/decideEpisode';
@@ -16,11 +15,13 @@ import { prepareEpisode } from '../replay/prepareEpisode';
 import { outcomeFromError, outcomeFromResult } from '../replay/readOrchestratorOutcome';
 import { RecordedEvent } from '../replay/RecordedEvent';
 import { DurableStoreError } from '../store/DurableStoreError';
-import { InstanceRecord, isTerminal, RuntimeStatus } from '../store/InstanceRecord';
+import { InstanceRecord } from '../store/InstanceRecord';
+import { isTerminal, RuntimeStatus } from '../store/RuntimeStatus';
 import { InstanceStore } from '../store/InstanceStore';
-import { ActivityTask, ControlMessage, eventMessageId, WorkItemMessage } from '../store/QueueMessages';
+import { ControlMessage, eventMessageId, WorkItemMessage } from '../store/QueueMessages';
 import { MAX_VISIBILITY_SECONDS, ReceivedMessage, TaskHubQueue } from '../store/TaskHubQueue';
 import { runEntityBatch } from './EntityRunner';
+import { EpisodeWorkPoster } from './EpisodeWorkPoster';
 import { QueuePoller } from './QueuePoller';
 import { runLimited } from './runLimited';
 
@@ -46,24 +47,6 @@ type Held = ReceivedMessage<ControlMessage>;
 const MAX_HELD = 512;
 const SEND_PARALLELISM = 32;
 const CLIENT_EVENTS = new Set([HistoryEventType.EventRaised, HistoryEventType.ExecutionTerminated, HistoryEventType.ExecutionSuspended, HistoryEventType.ExecutionResumed]);
-/** Activities per work-item message at most; small enough to spread over the concurrency slots. */
-const TASKS_PER_WORK_ITEM = 16;
-const WORK_ITEM_CHARS = 40 * 1024;
-
-/** Splits an episode's activities into work-item messages by count and size. */
-function chunkTasks(tasks: ActivityTask[]): ActivityTask[][] {
-  const out: ActivityTask[][] = [];
-  let chunk: ActivityTask[] = [];
-  let chars = 0;
-  for (const t of tasks) {
-    const size = t.input.length + t.name.length + 40;
-    if (chunk.length && (chunk.length >= TASKS_PER_WORK_ITEM || chars + size > WORK_ITEM_CHARS)) { out.push(chunk); chunk = []; chars = 0; }
-    chunk.push(t);
-    chars += size;
-  }
-  if (chunk.length) out.push(chunk);
-  return out;
-}
 
 /**
  * Runs orchestration episodes. Messages from the control queue are grouped per instance; one
@@ -90,7 +73,13 @@ export class OrchestrationDispatcher {
   /** Executions known to be over (bounded): their pending activities need not run. */
   private readonly finished = new Set<string>();
 
+  private readonly work: EpisodeWorkPoster;
+
   constructor(private readonly o: OrchestrationDispatcherOptions) {
+    this.work = new EpisodeWorkPoster({
+      workItems: o.workItems, client: o.client, scheduled: o.scheduled,
+      timerDue: (ms) => this.later(ms, () => this.poller.nudge()),
+    });
     this.poller = new QueuePoller('orchestrations', (max) => this.fetch(max), () => MAX_HELD - this.held, o.maxIdleMs,
       (e) => o.logger.log('warning', `Control queue poll failed: ${(e as Error).message}`));
   }
@@ -308,7 +297,7 @@ export class OrchestrationDispatcher {
     if (done && done.kind === 'complete') next.output = done.output;
 
     // Work and history rows both precede the commit (their order among themselves does not matter).
-    await Promise.all([this.carryOut(rec, next, commands, now), this.o.store.writeHistory(instanceId, rec.executionId, rec.historyCount, appended)]);
+    await Promise.all([this.work.post(rec, next, commands, now), this.o.store.writeHistory(instanceId, rec.executionId, rec.historyCount, appended)]);
     const etag = await this.o.store.replace(next, rec.etag!);
     this.cache.set(instanceId, { record: { ...next, etag }, history: again ? [] : [...past, ...appended] });
     if (isTerminal(status)) this.cache.delete(instanceId);
@@ -331,65 +320,6 @@ export class OrchestrationDispatcher {
     } catch (e) {
       return outcomeFromError(rec.name, e);
     }
-  }
-
-  /** Posts the episode's work. Runs before the commit, so a crash can duplicate work but never lose it. */
-  private async carryOut(rec: InstanceRecord, next: InstanceRecord, commands: EpisodeCommand[], now: Date): Promise<void> {
-    const tasks = commands.flatMap((c) => (c.kind === 'scheduleActivity' ? [{ taskId: c.taskId, name: c.name, input: c.input }] : []));
-    const items = chunkTasks(tasks).map((chunk) => ({ id: randomUUID(), instanceId: rec.instanceId, executionId: rec.executionId, tasks: chunk }));
-    // Operations to one entity travel in one message, in the order the orchestrator issued them.
-    const toEntities = new Map<string, EntityRequest[]>();
-    for (const c of commands) if (c.kind === 'sendEntityOperation') toEntities.set(c.entityInstanceId, [...(toEntities.get(c.entityInstanceId) ?? []), c.request]);
-    const entityPosts = [...toEntities].map(([target, requests]) => ({ kind: 'entityOperations' as const, target, requests }));
-    const rest = commands.filter((c) => c.kind !== 'scheduleActivity' && c.kind !== 'sendEntityOperation');
-    await runLimited([...items.map((w) => ({ kind: 'workItem' as const, w })), ...entityPosts, ...rest], SEND_PARALLELISM, async (c) => {
-      switch (c.kind) {
-        case 'workItem':
-          try {
-            await this.o.workItems.send(c.w);
-          } catch (e) {
-            if (!(e instanceof DurableStoreError) || e.code !== 'PayloadTooLarge') throw e;
-            // The input cannot travel: fail those tasks, so the orchestrator sees a catchable error.
-            for (const t of c.w.tasks) {
-              await this.o.client.post(rec, historyEvent(HistoryEventType.TaskFailed, now, {
-                TaskScheduledId: t.taskId, Reason: `Activity function '${t.name}' was not started: ${e.message}`, Details: e.code,
-              }));
-            }
-          }
-          return;
-        case 'createTimer': {
-          const wait = Date.parse(c.fireAt) - now.getTime();
-          await this.o.client.post(rec, historyEvent(HistoryEventType.TimerFired, now, { TimerId: c.timerId, FireAt: c.fireAt }), Math.max(0, Math.floor(wait / 1000)));
-          this.later(Math.max(0, wait - 900), () => this.poller.nudge());
-          return;
-        }
-        case 'startSubOrchestration':
-          try {
-            await this.o.client.start({ name: c.name, instanceId: c.instanceId, input: c.input, parent: { instanceId: rec.instanceId, executionId: rec.executionId, taskId: c.taskId, name: rec.name } });
-          } catch (e) {
-            if (!(e instanceof DurableStoreError) || e.retryable) throw e;
-            await this.o.client.post(rec, historyEvent(HistoryEventType.SubOrchestrationInstanceFailed, now, {
-              TaskScheduledId: c.taskId, Reason: `Could not start sub-orchestration '${c.name}': ${e.message}`, Details: e.code,
-            }));
-          }
-          return;
-        case 'complete':
-          if (rec.parent) {
-            const parent = { instanceId: rec.parent.instanceId, executionId: rec.parent.executionId };
-            await this.o.client.post(parent, c.status === 'Completed'
-              ? historyEvent(HistoryEventType.SubOrchestrationInstanceCompleted, now, { TaskScheduledId: rec.parent.taskId, Result: c.output })
-              : historyEvent(HistoryEventType.SubOrchestrationInstanceFailed, now, { TaskScheduledId: rec.parent.taskId, Reason: c.failure?.reason ?? 'failed', Details: c.failure?.details ?? '' }));
-          }
-          return;
-        case 'continueAsNew':
-          await this.o.client.post(next, startedEvent(next, c.input));
-          return;
-        case 'entityOperations':
-          await this.o.client.signalEntity(c.target, ...c.requests);
-          return;
-      }
-    });
-    if (items.length) this.o.scheduled();
   }
 
   /** Deletes committed messages without holding up the next episode (a redelivered one is recognised). */

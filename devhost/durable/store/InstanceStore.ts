@@ -1,7 +1,8 @@
 import { odata, RestError, TableClient, TableEntity, TableTransaction } from '@azure/data-tables';
 import { RecordedEvent } from '../replay/RecordedEvent';
 import { DurableStoreError } from './DurableStoreError';
-import { InstanceRecord, RuntimeStatus } from './InstanceRecord';
+import { InstanceRecord } from './InstanceRecord';
+import { RuntimeStatus } from './RuntimeStatus';
 import { getText, putText } from './LargeText';
 import { TaskHubNames } from './TaskHubNames';
 
