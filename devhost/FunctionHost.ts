@@ -101,7 +101,7 @@ export class FunctionHost {
       const type = fn.trigger.binding.type.toLowerCase();
       const kind = this.kinds.find((k) => k.triggerTypes.includes(type));
       if (!kind) {
-        throw new HostStartupError(`Function "${fn.name}" uses a ${fn.trigger.binding.type} trigger, which funclocal does not support (supported: ${this.kinds.flatMap((k) => k.triggerTypes).join(', ')}).`);
+        throw new HostStartupError(`Function "${fn.name}" uses trigger type ${fn.trigger.binding.type}, which funclocal does not support (supported: ${this.kinds.flatMap((k) => k.triggerTypes).join(', ')}).`);
       }
       for (const [name, b] of Object.entries(fn.bindings)) {
         if (name === fn.trigger.name) continue;

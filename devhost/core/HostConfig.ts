@@ -38,6 +38,7 @@ function readJson(path: string): Record<string, unknown> {
 
 /** Reads `<appDir>/host.json` (required, as in Azure) and applies the defaults Azure applies. */
 export function loadHostConfig(appDir: string): HostConfig {
+  if (!existsSync(appDir)) throw new HostStartupError(`App folder ${appDir} does not exist: pass --app <folder of the Functions app>.`);
   const path = join(appDir, 'host.json');
   if (!existsSync(path)) throw new HostStartupError(`${appDir} has no host.json: a Functions app needs one at its root.`);
   const raw = readJson(path);

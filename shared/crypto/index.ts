@@ -1,0 +1,5 @@
+export * from './dataUnit';
+export * from './InvalidEncryptionKeyError';
+export * from './assertXtsKey';
+export * from './xtsDataUnits';
+export * from './keyFingerprint';

@@ -1,0 +1,6 @@
+export * from './merkleHash';
+export * from './diskBlocks';
+export * from './MerkleAccumulator';
+export * from './MerkleTree';
+export * from './digestOfStream';
+export * from './digestOfBuffer';

@@ -1,0 +1,111 @@
+import { join, resolve } from 'node:path';
+import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
+import { startAzurite, TestAzurite } from '../../support/azurite';
+import { RunningFunclocal, startFunclocal } from '../../support/funclocal';
+import { tempDir } from '../../support/tempDir';
+import { pause, readRecords, waitFor } from './triggerRecords';
+
+const APP = resolve(__dirname, '../../fixtures/apps/blob-app');
+const POLL_MS = 200;
+
+describe('funclocal blob trigger (fixture app over real Azurite)', () => {
+  let azurite: TestAzurite;
+  let host: RunningFunclocal | undefined;
+  let dir: { path: string; cleanup(): void };
+  let records: string;
+  let blobs: BlobServiceClient;
+  const start = () => startFunclocal({ app: APP, storage: azurite.connectionString, env: { FIXTURE_RECORD_FILE: records, FUNCLOCAL_BLOB_POLL_MS: String(POLL_MS) } });
+  const upload = async (container: string, name: string, text: string, metadata?: Record<string, string>) => {
+    const c: ContainerClient = blobs.getContainerClient(container);
+    await c.createIfNotExists();
+    await c.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), { metadata });
+  };
+  const firesOf = (name: string) => readRecords(records, 'onSample').filter((r) => r.name === name);
+
+  beforeAll(async () => {
+    dir = tempDir('blobtrigger-');
+    records = join(dir.path, 'records.jsonl');
+    azurite = await startAzurite();
+    blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
+    host = await start();
+  });
+  afterAll(async () => {
+    await host?.stop();
+    await azurite?.stop();
+    dir?.cleanup();
+  });
+
+  it('fires once per blob version: new fires, unchanged does not, overwritten fires again', async () => {
+    await upload('samples', 'a.txt', 'one', { origin: 'test' });
+    const [first] = await waitFor('a.txt to fire', () => firesOf('a.txt').length === 1 && firesOf('a.txt'));
+    expect(first).toMatchObject({ blobTrigger: 'samples/a.txt', text: 'one', length: 3, metadata: { origin: 'test' } });
+    expect(String(first.uri)).toMatch(/\/samples\/a\.txt$/);
+    await pause(POLL_MS * 5);
+    expect(firesOf('a.txt')).toHaveLength(1);
+    await upload('samples', 'a.txt', 'two');
+    await waitFor('a.txt to fire again', () => firesOf('a.txt').length === 2);
+    expect(firesOf('a.txt')[1]).toMatchObject({ text: 'two' });
+    expect(firesOf('a.txt')[1].etag).not.toEqual(first.etag);
+  });
+
+  it('hands every placeholder to the handler, %Setting% in the path, names spanning "/"', async () => {
+    await upload('hrl', 'vault1/item-7/disk-0/000001.hrl', 'log bytes');
+    await upload('samples', 'dir/sub/b.txt', 'nested');
+    const hrl = await waitFor('the replica log to fire', () => readRecords(records, 'onReplicaLog')[0]);
+    expect(hrl).toMatchObject({ vault: 'vault1', item: 'item-7', disk: 'disk-0', name: '000001.hrl', blobTrigger: 'hrl/vault1/item-7/disk-0/000001.hrl', bytes: 9 });
+    const nested = await waitFor('the nested blob to fire', () => firesOf('dir/sub/b.txt')[0]);
+    expect(nested).toMatchObject({ blobTrigger: 'samples/dir/sub/b.txt', text: 'nested' });
+  });
+
+  /** Ends the host as `end` says, writes `written` while it is down, restarts: only `written` fires. */
+  const restartAround = async (end: (h: RunningFunclocal) => Promise<void>, written: string, expected: Record<string, number>) => {
+    await end(host!);
+    host = undefined;
+    await upload('samples', written, 'written while down');
+    host = await start();
+    await waitFor(`${written} to fire`, () => firesOf(written).length === 1);
+    await pause(POLL_MS * 5);
+    for (const [name, count] of Object.entries({ ...expected, [written]: 1 })) expect([name, firesOf(name).length]).toEqual([name, count]);
+  };
+
+  it('does not re-fire after a clean restart, and fires for a blob written while the host was down', async () => {
+    await restartAround((h) => h.stop(), 'while-down.txt', { 'a.txt': 2, 'dir/sub/b.txt': 1 });
+  });
+
+  it('does not re-fire completed blobs after a SIGKILL of the host', async () => {
+    await restartAround((h) => h.kill('SIGKILL'), 'after-kill.txt', { 'a.txt': 2, 'dir/sub/b.txt': 1, 'while-down.txt': 1 });
+  });
+
+  it('tries a failing blob 5 times, then posts it to webjobs-blobtrigger-poison and stops', async () => {
+    await upload('broken', 'bad.bin', 'nope');
+    const tries = await waitFor('5 tries', () => readRecords(records, 'alwaysFails').length >= 5 && readRecords(records, 'alwaysFails'));
+    expect(tries.map((t) => t.retryCount)).toEqual([0, 1, 2, 3, 4]);
+    const poison = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient('webjobs-blobtrigger-poison');
+    const peeked = await waitFor('the poison message', async () => {
+      const res = await poison.peekMessages({ numberOfMessages: 5 }).catch(() => undefined);
+      return res && res.peekedMessageItems.length > 0 ? res.peekedMessageItems : undefined;
+    });
+    expect(peeked).toHaveLength(1);
+    const props = await blobs.getContainerClient('broken').getBlobClient('bad.bin').getProperties();
+    expect(JSON.parse(Buffer.from(peeked[0].messageText, 'base64').toString('utf8'))).toEqual({
+      Type: 'blob', FunctionId: 'alwaysFails', BlobType: 'BlockBlob', ContainerName: 'broken', BlobName: 'bad.bin', ETag: props.etag,
+    });
+    await pause(POLL_MS * 5);
+    expect(readRecords(records, 'alwaysFails')).toHaveLength(5);
+    expect(host!.logs()).toMatch(/\[alwaysFails\] Blob broken\/bad\.bin failed 5 times/);
+  });
+
+  it('runs each blob version once when two hosts of the same app share the storage (receipt leases)', async () => {
+    const second = await start();
+    try {
+      const names = Array.from({ length: 12 }, (_, i) => `race-${i}.txt`);
+      await Promise.all(names.map((n) => upload('samples', n, n)));
+      await waitFor('all race blobs to fire', () => names.every((n) => firesOf(n).length >= 1));
+      await pause(POLL_MS * 5);
+      for (const n of names) expect(firesOf(n)).toHaveLength(1);
+    } finally {
+      await second.stop();
+    }
+  });
+});

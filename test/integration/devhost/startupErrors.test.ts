@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+import { runFunclocal } from '../../support/funclocal';
+import { freePort } from '../../support/ports';
+
+const APPS = resolve(__dirname, '../../fixtures/apps');
+// Startup must fail before storage is touched, so a connection string to nothing will do.
+const NO_STORAGE = 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;';
+
+async function startApp(app: string) {
+  return runFunclocal(['start', '--app', app, '--port', String(await freePort()), '--storage', NO_STORAGE]);
+}
+
+function expectOneLineError(result: { code: number | null; stderr: string }, pattern: RegExp): void {
+  expect(result.code).toBe(1);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^funclocal: /);
+  expect(lines[0]).toMatch(pattern);
+}
+
+describe('funclocal startup errors: one line on stderr saying what to fix, exit code 1', () => {
+  it('refuses a missing app folder', async () => {
+    expectOneLineError(await startApp(resolve(APPS, 'no-such-app')), /App folder .*no-such-app does not exist: pass --app/);
+  });
+
+  it('refuses a package.json without "main"', async () => {
+    expectOneLineError(await startApp(resolve(APPS, 'bad-nomain-app')), /has no "main": set it to the compiled function files/);
+  });
+
+  it('refuses a "main" that matches no file', async () => {
+    expectOneLineError(await startApp(resolve(APPS, 'bad-main-app')), /"main" \(dist\/functions\/\*\.js\) matches no file .*build the app first/);
+  });
+
+  it('refuses a trigger it does not support, naming the function', async () => {
+    expectOneLineError(await startApp(resolve(APPS, 'bad-eventhub-app')), /Function "onTelemetry" uses trigger type eventHubTrigger, which funclocal does not support \(supported: .*timertrigger/);
+  });
+
+  it('refuses an invalid timer schedule, naming the function and the schedule', async () => {
+    expectOneLineError(await startApp(resolve(APPS, 'bad-cron-app')), /Function "nightly" has an invalid timer schedule "0 0 25 \* \* \*": .*Use NCRONTAB/);
+  });
+});
