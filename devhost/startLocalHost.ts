@@ -4,6 +4,7 @@ import { loadHostConfig } from './core/HostConfig';
 import { resolveAppEntryFiles } from './core/AppLoader';
 import { HostLogger } from './core/HostLogger';
 import { TriggerKind } from './core/HostContext';
+import { DurableTriggerKind } from './durable/DurableTriggerKind';
 import { COSMOS_EMULATOR_KEY, EmulatorSettings, findRunningEmulators, spawnEmulatorsProcess } from './emulators';
 import { BlobTriggerKind } from './triggers/BlobTriggerKind';
 import { QueueTriggerKind } from './triggers/QueueTriggerKind';
@@ -31,7 +32,7 @@ export interface RunningLocalHost {
 
 /** The trigger kinds funclocal offers beyond HTTP. */
 export function defaultTriggerKinds(): TriggerKind[] {
-  return [new BlobTriggerKind(), new TimerTriggerKind(), new QueueTriggerKind()];
+  return [new BlobTriggerKind(), new TimerTriggerKind(), new QueueTriggerKind(), new DurableTriggerKind()];
 }
 
 /**
