@@ -10,7 +10,7 @@ export interface PlanAction {
 }
 
 /** A protected item a job works on. */
-export interface MachineRef {
+export interface PlanItemRef {
   /** ARM id of the protected item. */
   itemId: string;
   /** Its name (last ARM segment). */
@@ -19,7 +19,7 @@ export interface MachineRef {
 
 export interface PlanGroup {
   groupType: 'Shutdown' | 'Failover' | 'Boot';
-  items: MachineRef[];
+  items: PlanItemRef[];
   startGroupActions: PlanAction[];
   endGroupActions: PlanAction[];
 }

@@ -22,6 +22,8 @@ export interface RecoveryJobInput {
   testNetworkId?: string;
   sourceSiteOperations?: 'Required' | 'NotRequired';
   wrappedKey?: string;
+  /** Cleanup and cancel: the job whose machines to remove (the test failover's, the failover's). */
+  previousJobId?: string;
   /** Seconds to wait for final logs (planned failover) and, by default, for a manual action. */
   timeouts: { finalLogSeconds: number; manualActionSeconds?: number; runbookSeconds: number };
   /** How often to look for the final logs, in seconds. */
