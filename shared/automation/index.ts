@@ -1,4 +1,7 @@
 export * from './ActionTimeoutPolicy';
+export * from './AutomationError';
+export * from './AutomationSettings';
+export * from './BlobUsedTokenLedger';
 export * from './CallbackClaims';
 export * from './CallbackTokenError';
 export * from './ManualActionTaskDetails';
@@ -6,3 +9,9 @@ export * from './RecoveryPlanActionDetails';
 export * from './RecoveryPlanContext';
 export * from './RunbookOutcome';
 export * from './UsedTokenLedger';
+export * from './actionApplicability';
+export * from './actionTimeouts';
+export * from './buildRecoveryPlanContext';
+export * from './callbackToken';
+export * from './invokeRunbookWebhook';
+export * from './runbookCallback';
