@@ -9,6 +9,11 @@ export interface ScenarioTargets {
   vaultKey: string;
   planId?: string;
   itemIds: string[];
+  /**
+   * `finish` only: the job's ARM id. A plan or item whose current scenario is another job's is
+   * left alone (a test failover ending after its cleanup started must not undo the cleanup's marks).
+   */
+  jobId?: string;
 }
 
 /** ASR's `currentScenario` of a plan or item. */
@@ -83,6 +88,8 @@ export class ScenarioLock {
     const ids = [...(t.planId ? [t.planId] : []), ...t.itemIds];
     for (const id of ids) {
       await this.update(t.vaultKey, id, (p) => {
+        const current = p.currentScenario as CurrentScenario | undefined;
+        if (t.jobId && current && current.jobId.toLowerCase() !== t.jobId.toLowerCase()) return p;
         const location = outcome === 'Succeeded' ? activeLocationAfter(scenario) : undefined;
         return {
           ...p,
@@ -104,8 +111,10 @@ export class ScenarioLock {
     for (let attempt = 1; ; attempt++) {
       const doc = await this.store.getResource(vaultKey, documentIdOfArmId(armId));
       if (!doc) return; // deleted meanwhile: nothing to mark
+      const next = change(doc.properties);
+      if (next === doc.properties) return;
       try {
-        await this.store.replaceResource({ ...doc, properties: change(doc.properties), updatedAt: new Date().toISOString() }, { ifMatch: doc._etag });
+        await this.store.replaceResource({ ...doc, properties: next, updatedAt: new Date().toISOString() }, { ifMatch: doc._etag });
         return;
       } catch (err) {
         if (!(err instanceof ServiceError && err.code === 'PreconditionFailed') || attempt >= 20) throw err;
