@@ -1,5 +1,5 @@
 import { ServiceError } from '../errors';
-import type { MetadataStore } from '../metadata';
+import type { JobDocument, MetadataStore } from '../metadata';
 import { applyJobEvent, type RecoveryJobState } from './applyJobEvent';
 import type { JobEvent } from './JobEvent';
 import type { RecoveryJobDocument } from './RecoveryJobDocument';
@@ -19,7 +19,7 @@ export class JobRecorder {
   constructor(private readonly store: MetadataStore, private readonly maxAttempts = 30) {}
 
   async get(vaultKey: string, jobId: string): Promise<RecoveryJobDocument> {
-    const doc = (await this.store.getJob(vaultKey, jobId)) as RecoveryJobDocument | undefined;
+    const doc = (await this.store.getJob(vaultKey, jobId)) as unknown as RecoveryJobDocument | undefined;
     if (!doc) throw new ServiceError('NotFound', `job '${jobId}' does not exist in this vault; list jobs with 'asr job list'`);
     return doc;
   }
@@ -30,7 +30,7 @@ export class JobRecorder {
       const next = events.reduce(applyJobEvent, doc.properties);
       if (JSON.stringify(next) === JSON.stringify(doc.properties)) return { state: next.state, cancelRequested: !!next.cancelRequested };
       try {
-        await this.store.replaceJob({ ...doc, properties: next } as RecoveryJobDocument, { ifMatch: doc._etag });
+        await this.store.replaceJob({ ...doc, properties: next } as unknown as JobDocument, { ifMatch: doc._etag });
         return { state: next.state, cancelRequested: !!next.cancelRequested };
       } catch (err) {
         if (!(err instanceof ServiceError && err.code === 'PreconditionFailed') || attempt >= this.maxAttempts) throw err;

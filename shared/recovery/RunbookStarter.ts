@@ -22,5 +22,5 @@ export interface StartRunbookRequest {
  * recovery plan context and the callback URL. Returns the token id (the task's runbook job id).
  */
 export interface RunbookStarter {
-  start(request: StartRunbookRequest): Promise<{ tokenId: string; expiresAt: string }>;
+  start(request: StartRunbookRequest): Promise<{ tokenId: string; expiresAt: string; onTimeout?: 'Fail' | 'Continue' }>;
 }
