@@ -1,3 +1,4 @@
+export * from './FabricDiskLayout';
 export * from './FabricError';
 export * from './FabricMachine';
 export * from './FabricResource';
@@ -9,3 +10,6 @@ export * from './MaterializeDiskRequest';
 export * from './MaterializedDisk';
 export * from './PointSelector';
 export * from './TargetFabric';
+export * from './LocalFabric';
+export * from './materializeDiskToBlob';
+export * from './verifyDiskBlob';
