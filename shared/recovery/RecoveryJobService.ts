@@ -4,6 +4,7 @@ import { assertXtsKey, keyFingerprint } from '../crypto';
 import { ServiceError } from '../errors';
 import type { JobDocument, MetadataStore, ProtectedItemProperties, ResourceDocument, VaultDocument } from '../metadata';
 import { documentIdOfArmId } from '../replication';
+import { vaultKeyOf } from '../metadata';
 import type { RecoveryJobState } from './applyJobEvent';
 import { FINISHED_JOB_STATES, allTasks } from './AsrJob';
 import { JobRecorder } from './JobRecorder';
@@ -62,6 +63,11 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   throw new ServiceError('InvalidRequestBody', `${field}: ${issue.message}`, { details: { target: field } });
 }
 
+/** The vault's partition key (not its document id). */
+export function keyOfVault(vault: VaultDocument): string {
+  return vaultKeyOf({ subscriptionId: vault.subscriptionId, resourceGroupName: vault.resourceGroupName, vaultName: vault.name });
+}
+
 function nameOf(id: string): string {
   return id.split('/').filter(Boolean).pop()!;
 }
@@ -106,7 +112,7 @@ export class RecoveryJobService {
       } catch (err) {
         throw new ServiceError('InvalidRequestBody', `providerSpecificDetails.primaryKekCertificatePfx: not a 64-byte AES-256-XTS key in base64 (${(err as Error).message})`, { cause: err, details: { target: 'properties.providerSpecificDetails.primaryKekCertificatePfx' } });
       }
-      await this.assertKeyFits(vault.id, items.map((i) => i.itemId), keyFingerprint(key));
+      await this.assertKeyFits(keyOfVault(vault), items.map((i) => i.itemId), keyFingerprint(key));
       wrappedKey = this.keys.wrap(key, jobName);
       key.fill(0);
     }
@@ -115,7 +121,7 @@ export class RecoveryJobService {
     const { steps, tasks } = planRecoverySteps(snapshot, scenario, { direction, sourceSiteOperations: p.sourceSiteOperations });
     const at = this.now().toISOString();
     const jobInput: RecoveryJobInput = {
-      vaultKey: vault.id, vaultArmId: vault.armId, jobId: jobName, scenario, direction, plan: snapshot, steps,
+      vaultKey: keyOfVault(vault), vaultArmId: vault.armId, jobId: jobName, scenario, direction, plan: snapshot, steps,
       point: recoveryPointChoiceOf(details),
       testNetworkId: scenario === 'TestFailover' ? p.networkId : undefined,
       sourceSiteOperations: p.sourceSiteOperations,
@@ -125,7 +131,7 @@ export class RecoveryJobService {
       pollSeconds: this.settings.pollSeconds,
     };
 
-    const targets = { vaultKey: vault.id, planId: target.kind === 'plan' ? target.doc.armId : undefined, itemIds: items.map((i) => i.itemId) };
+    const targets = { vaultKey: keyOfVault(vault), planId: target.kind === 'plan' ? target.doc.armId : undefined, itemIds: items.map((i) => i.itemId) };
     await this.lock.begin(targets, scenario, { scenarioName: scenario, jobId: jobArmId, startTime: at });
     const properties: RecoveryJobState = {
       activityId: randomUUID(), scenarioName: scenario, friendlyName: scenarioFriendlyName(scenario, snapshot.targetName),
@@ -134,7 +140,7 @@ export class RecoveryJobService {
       customDetails: { instanceType: scenario === 'TestFailover' ? 'TestFailoverJobDetails' : 'FailoverJobDetails', protectedItemDetails: items.map((i) => ({ name: i.name, friendlyName: i.name })) },
     };
     const doc: RecoveryJobDocument = {
-      id: jobName, vaultKey: vault.id, name: jobName, armId: jobArmId, properties, createdAt: at,
+      id: jobName, vaultKey: keyOfVault(vault), name: jobName, armId: jobArmId, properties, createdAt: at,
       recovery: { input: { ...jobInput, wrappedKey: undefined } },
     };
     await this.store.createJob(doc as unknown as JobDocument);
@@ -142,7 +148,7 @@ export class RecoveryJobService {
       await this.orchestrations.start(RECOVERY_JOB_ORCHESTRATION, jobName, jobInput);
     } catch (err) {
       const error = { code: 'OrchestrationNotStarted', message: `the job could not be started: ${(err as Error).message}`, possibleCauses: 'The Durable Functions task hub is unavailable.', recommendedAction: 'Retry the operation.' };
-      await this.jobs.record(vault.id, jobName, [{ type: 'jobFailed', at, error }]);
+      await this.jobs.record(keyOfVault(vault), jobName, [{ type: 'jobFailed', at, error }]);
       await this.lock.finish({ ...targets, jobId: jobArmId }, scenario, 'Failed', at);
       throw new ServiceError('ServiceUnavailable', error.message, { cause: err, retryable: true });
     }
@@ -182,12 +188,12 @@ export class RecoveryJobService {
 
   /** Runs a failed or cancelled job's operation again as a new job (a key must be supplied again). */
   async restart(vault: VaultDocument, jobName: string): Promise<StartedJob> {
-    const job = await this.jobs.get(vault.id, jobName);
+    const job = await this.jobs.get(keyOfVault(vault), jobName);
     if (!['Failed', 'Cancelled'].includes(job.properties.state)) {
       throw new ServiceError('Conflict', `job ${jobName} is ${job.properties.state}; only a failed or cancelled job can be restarted`);
     }
     const old = job.recovery.input;
-    const targetDoc = await this.store.getResource(vault.id, documentIdOfArmId(old.plan.targetId));
+    const targetDoc = await this.store.getResource(keyOfVault(vault), documentIdOfArmId(old.plan.targetId));
     if (!targetDoc) throw new ServiceError('NotFound', `the job's target ${old.plan.targetId} no longer exists`);
     const target: RecoveryTarget = old.plan.targetType === 'RecoveryPlan' ? { kind: 'plan', doc: targetDoc } : { kind: 'item', doc: targetDoc };
     const point = old.point;

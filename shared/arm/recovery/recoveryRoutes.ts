@@ -38,7 +38,7 @@ async function loadTarget(ctx: ArmContext, kind: Kind): Promise<{ vault: VaultDo
   const segments = kind === 'plan'
     ? ['replicationRecoveryPlans', names[0]]
     : ['replicationFabrics', names[0], 'replicationProtectionContainers', names[1], 'replicationProtectedItems', names[2]];
-  const doc = await ctx.store.getResource(vault.id, documentIdOf(segments));
+  const doc = await ctx.store.getResource(ctx.vaultKey!, documentIdOf(segments));
   if (!doc) {
     throw new ServiceError('NotFound', `${kind === 'plan' ? 'recovery plan' : 'protected item'} '${names[names.length - 1]}' does not exist in vault '${vault.name}'`);
   }
@@ -60,7 +60,7 @@ function withApiVersion(ctx: ArmContext, path: string): string {
 async function startHandler(ctx: ArmContext, service: RecoveryJobService, kind: Kind, scenario: RecoveryScenario): Promise<ArmResponse> {
   const { vault, target } = await loadTarget(ctx, kind);
   const started = await service.start(vault, target, scenario, parseJson(ctx.request.bodyText));
-  const fresh = await ctx.store.getResource(vault.id, target.doc.id);
+  const fresh = await ctx.store.getResource(ctx.vaultKey!, target.doc.id);
   const body = targetBody({ ...target, doc: fresh ?? target.doc } as RecoveryTarget, vault.location);
   return {
     status: 202,
@@ -72,7 +72,7 @@ async function startHandler(ctx: ArmContext, service: RecoveryJobService, kind: 
 async function operationResultHandler(ctx: ArmContext, service: RecoveryJobService, kind: Kind): Promise<ArmResponse> {
   const { vault, target } = await loadTarget(ctx, kind);
   const jobName = ctx.captures[ctx.captures.length - 1];
-  const job = await service.get(vault.id, jobName);
+  const job = await service.get(ctx.vaultKey!, jobName);
   const p = job.properties;
   if (p.state === 'NotStarted' || p.state === 'InProgress') {
     return { status: 202, headers: { location: ctx.url.toString(), 'retry-after': '2' } };
@@ -85,7 +85,7 @@ async function operationResultHandler(ctx: ArmContext, service: RecoveryJobServi
       body: { error: { code: e?.code ?? `Job${p.state}`, message: `job ${jobName} ${p.state.toLowerCase()}: ${e?.message ?? p.stateDescription}`, details: [{ code: 'JobId', message: job.armId }] } },
     };
   }
-  const fresh = await ctx.store.getResource(vault.id, target.doc.id);
+  const fresh = await ctx.store.getResource(ctx.vaultKey!, target.doc.id);
   return { status: 200, headers: JSON_HEADERS, body: targetBody({ ...target, doc: fresh ?? target.doc } as RecoveryTarget, vault.location) };
 }
 
@@ -137,7 +137,7 @@ export function recoveryRoutes(service: RecoveryJobService): ArmRoute[] {
       handler: async (ctx) => {
         const vault = await ctx.requireVault();
         const started = await service.restart(vault, ctx.captures[3]);
-        return jobResponse(await service.get(vault.id, started.jobName));
+        return jobResponse(await service.get(ctx.vaultKey!, started.jobName));
       },
     },
   );
