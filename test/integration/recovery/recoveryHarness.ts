@@ -102,7 +102,7 @@ export interface RecoveryHost {
  * Azurite and Cosmos DB in this process; the real compiled app in `funclocal` (its own
  * process, so it can be killed); a fake Automation webhook on loopback.
  */
-export async function startRecoveryHost(env: Record<string, string> = {}): Promise<RecoveryHost> {
+export async function startRecoveryHost(env: Record<string, string> = {}, options: { app?: string } = {}): Promise<RecoveryHost> {
   const [azurite, cosmos, automation] = await Promise.all([startAzurite(), startTestCosmos(), startFakeAutomation()]);
   const tmp = tempDir('recovery-e2e-');
   const port = await freePort();
@@ -114,7 +114,7 @@ export async function startRecoveryHost(env: Record<string, string> = {}): Promi
     RECOVERY_POLL_SECONDS: '1', RECOVERY_FINAL_LOG_TIMEOUT_SECONDS: '60',
     ...env,
   };
-  const start = () => startFunclocal({ app: APP, port, storage: azurite.connectionString, cosmos: cosmos.endpoint, env: hostEnv });
+  const start = () => startFunclocal({ app: options.app ?? APP, port, storage: azurite.connectionString, cosmos: cosmos.endpoint, env: hostEnv });
   let host = await start();
   const issuer = await DevelopmentIssuer.open(hostEnv.ASR_DEV_ISSUER_DIR);
   const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
