@@ -15,8 +15,8 @@ function built(): Promise<RecoveryActivities> {
  * dependencies once and call `shared/recovery`. The input arrives already JSON-decoded.
  */
 const names: (keyof RecoveryActivities)[] = [
-  'recordJob', 'checkPrerequisites', 'requestShutdown', 'pollFinalLogs', 'clearShutdownRequests', 'prepareMachine',
-  'chooseRecoveryPoint', 'materializeDisk', 'createMachine', 'startMachine', 'checkMachine', 'removeMachines', 'startRunbook', 'finishScenario',
+  'recordJob', 'checkPrerequisites', 'requestShutdown', 'pollFinalLogs', 'clearShutdownRequests',
+  'beginMachine', 'materializeDisk', 'bringUpMachine', 'settleMachine', 'startRunbook', 'finishScenario',
 ];
 
 for (const name of names) {

@@ -1,4 +1,5 @@
-import type { FabricMachine, FabricTags, MachineCheck, MachineRef, MachineSpec, MaterializeDiskRequest, MaterializedDisk, TargetFabric } from '../fabric';
+import type { RecoveredMachineInfo } from '../automation/buildRecoveryPlanContext';
+import type { FabricTags, MachineRef, MachineSpec, MaterializeDiskRequest, MaterializedDisk, TargetFabric } from '../fabric';
 import type { MetadataStore, ProtectedItemProperties, ResourceDocument } from '../metadata';
 import { documentIdOfArmId, vaultSegmentOf, type DiskRef, type ReplicationDeps } from '../replication';
 import { ServiceError } from '../errors';
@@ -10,7 +11,8 @@ import { JobRecorder, type RecordedJob } from './JobRecorder';
 import type { KeyWrapper } from './KeyWrapper';
 import type { PlanItemRef } from './PlanSnapshot';
 import { RecoveryError } from './RecoveryError';
-import type { RecoveryPointChoice } from './RecoveryPointChoice';
+import type { MachineTaskInput } from './MachineTask';
+import { CANCELLED_ERROR } from './RecoveryEvents';
 import type { RecoveryScenario } from './RecoveryScenario';
 import type { RunbookStarter, StartRunbookRequest } from './RunbookStarter';
 import { ScenarioLock, type ScenarioTargets } from './ScenarioLock';
@@ -36,15 +38,6 @@ export interface MachinePlan {
   encrypted: boolean;
   /** The item's stored name of the recovered machine (without the test suffix). */
   recoveryName: string;
-}
-
-export interface PrepareMachineInput {
-  vaultKey: string;
-  jobId: string;
-  scenario: RecoveryScenario;
-  planName?: string;
-  item: PlanItemRef;
-  testNetworkId?: string;
 }
 
 export interface MaterializeDiskInput {
@@ -87,6 +80,54 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
   const lock = new ScenarioLock(deps.store);
   const diskRefs = (vaultKey: string, item: ResourceDocument<ProtectedItemProperties>): DiskRef[] =>
     item.properties.providerSpecificDetails.disks.map((d) => ({ vault: vaultSegmentOf(vaultKey), item: item.name, disk: d.diskId }));
+
+  /** Target name, size, network and IP of one machine, from the item's settings. */
+  async function prepare(input: MachineTaskInput): Promise<MachinePlan> {
+    const item = await loadItem(deps.store, input.vaultKey, input.item.itemId);
+    const d = item.properties.providerSpecificDetails;
+    const test = input.scenario === 'TestFailover';
+    const recoveryName = d.recoveryAzureVmName ?? item.name;
+    const ref: MachineRef = { resourceGroup: last(d.recoveryAzureResourceGroupId) ?? 'asr-recovery', name: test ? `${recoveryName}-test` : recoveryName };
+    const network = test ? input.testNetworkId ?? `${last(d.selectedRecoveryAzureNetworkId) ?? 'recovery'}-test` : d.selectedRecoveryAzureNetworkId;
+    if (!network) {
+      throw new RecoveryError('NetworkNotMapped', `${item.name} has no target network`, {
+        possibleCauses: 'No recovery network was chosen for the item.', recommendedAction: 'Set the item\'s target network, then retry.',
+      });
+    }
+    const tags: FabricTags = { vault: vaultSegmentOf(input.vaultKey), job: input.jobId, item: item.name, scenario: input.scenario, ...(input.planName ? { plan: input.planName } : {}) };
+    if (d.faultInjection === 'FailStart') tags.faultInjection = 'FailStart';
+    return {
+      ref,
+      recoveryName,
+      encrypted: d.encryption === 'Enabled' || !!d.encryptionKeyFingerprint,
+      disks: diskRefs(input.vaultKey, item),
+      spec: {
+        ...ref,
+        size: d.recoveryAzureVMSize ?? 'Standard_D2s_v3',
+        nics: [{ network, subnet: d.selectedRecoverySubnetName ?? 'default', ...(d.recoveryIpAddress ? { staticIp: d.recoveryIpAddress } : {}) }],
+        testNetwork: test,
+        tags,
+      },
+    };
+  }
+
+  /**
+   * Runs one hop of a machine task with its job bookkeeping: optionally marks the task started,
+   * hands `work` a progress reporter, records the failure on the task if `work` throws an
+   * expected error, and stops early (as `JobCancelled`) when the job was asked to cancel.
+   */
+  async function machineStep<T>(input: MachineTaskInput, work: (progress: (description: string) => Promise<void>) => Promise<T>, start: boolean): Promise<StepOutcome<T>> {
+    const check = (r: RecordedJob) => { if (r.cancelRequested) throw new RecoveryError('JobCancelled', CANCELLED_ERROR.message, CANCELLED_ERROR); };
+    const progress = async (description: string) => check(await jobs.record(input.vaultKey, input.jobId, [{ type: 'taskProgress', taskId: input.taskId, description }]));
+    const result = await outcome(async () => {
+      if (start) check(await jobs.record(input.vaultKey, input.jobId, [{ type: 'taskStarted', taskId: input.taskId, at: new Date().toISOString() }]));
+      return work(progress);
+    }, input.item.name);
+    if (!result.ok && result.error.code !== 'JobCancelled') {
+      await jobs.record(input.vaultKey, input.jobId, [{ type: 'taskFailed', taskId: input.taskId, at: new Date().toISOString(), error: result.error }]);
+    }
+    return result;
+  }
 
   return {
     async recordJob(input: { vaultKey: string; jobId: string; events: JobEvent[] }): Promise<RecordedJob> {
@@ -151,41 +192,21 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
       for (const ref of input.items) await deps.shutdowns.clear({ vault: vaultSegmentOf(input.vaultKey), item: last(ref.itemId)! });
     },
 
-    /** Target name, size, network and IP from the item's settings; test failovers go to the test network with a `-test` suffix. */
-    async prepareMachine(input: PrepareMachineInput): Promise<StepOutcome<MachinePlan>> {
-      return outcome(async () => {
-        const item = await loadItem(deps.store, input.vaultKey, input.item.itemId);
-        const d = item.properties.providerSpecificDetails;
-        const test = input.scenario === 'TestFailover';
-        const recoveryName = d.recoveryAzureVmName ?? item.name;
-        const ref: MachineRef = { resourceGroup: last(d.recoveryAzureResourceGroupId) ?? 'asr-recovery', name: test ? `${recoveryName}-test` : recoveryName };
-        const network = test ? input.testNetworkId ?? `${last(d.selectedRecoveryAzureNetworkId) ?? 'recovery'}-test` : d.selectedRecoveryAzureNetworkId;
-        if (!network) {
-          throw new RecoveryError('NetworkNotMapped', `${item.name} has no target network`, {
-            possibleCauses: 'No recovery network was chosen for the item.', recommendedAction: 'Set the item\'s target network (asr item update … or the portal), then retry.',
-          });
-        }
-        const tags: FabricTags = { vault: vaultSegmentOf(input.vaultKey), job: input.jobId, item: item.name, scenario: input.scenario, ...(input.planName ? { plan: input.planName } : {}) };
-        const fault = d.faultInjection;
-        if (fault === 'FailStart') tags.faultInjection = 'FailStart';
-        return {
-          ref,
-          recoveryName,
-          encrypted: d.encryption === 'Enabled' || !!d.encryptionKeyFingerprint,
-          disks: diskRefs(input.vaultKey, item),
-          spec: {
-            ...ref,
-            size: d.recoveryAzureVMSize ?? 'Standard_D2s_v3',
-            nics: [{ network, subnet: d.selectedRecoverySubnetName ?? 'default', ...(d.recoveryIpAddress ? { staticIp: d.recoveryIpAddress } : {}) }],
-            testNetwork: test,
-            tags,
-          },
-        };
-      }, input.item.name);
-    },
-
-    async chooseRecoveryPoint(input: { disks: DiskRef[]; choice: RecoveryPointChoice; finals?: Record<string, { epoch: string; sequence: string }> }): Promise<StepOutcome<ChosenPoints>> {
-      return outcome(() => choosePointSelectors(deps.replication, input.disks, input.choice, input.finals), input.disks[0]?.item);
+    /**
+     * A machine task's first hop: mark it started, work out where the machine goes (target name,
+     * size, network and IP from the item; test failovers go to the test network with a `-test`
+     * suffix) and resolve the recovery point per disk (draining first for Latest). One activity
+     * instead of several: each hop through the task hub costs a queue round trip
+     * (bench/failover). Failures are recorded on the task here.
+     */
+    async beginMachine(input: MachineTaskInput): Promise<StepOutcome<{ plan: MachinePlan; chosen: ChosenPoints }>> {
+      return machineStep(input, async (progress) => {
+        const plan = await prepare(input);
+        await progress(input.point.kind === 'Latest' && !input.finals ? 'Draining pending logs and choosing the recovery point' : 'Choosing the recovery point');
+        const chosen = await choosePointSelectors(deps.replication, plan.disks, input.point, input.finals);
+        await progress(`Materialising ${plan.disks.length} disk(s) from ${chosen.description}`);
+        return { plan, chosen };
+      }, true);
     },
 
     /** The key is opened here, used for this disk and dropped: it never enters a return value or a log. */
@@ -196,33 +217,47 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
       }, `disk ${input.request.source.disk} of ${input.request.source.item}`);
     },
 
-    async createMachine(spec: MachineSpec): Promise<StepOutcome<FabricMachine>> {
-      return outcome(() => deps.fabric.createMachine(spec), spec.name);
-    },
-
-    async startMachine(ref: MachineRef): Promise<StepOutcome<FabricMachine>> {
-      return outcome(() => deps.fabric.startMachine(ref), ref.name);
-    },
-
-    async checkMachine(ref: MachineRef): Promise<StepOutcome<MachineCheck>> {
-      return outcome(async () => {
-        const check = await deps.fabric.checkMachine(ref);
+    /** A machine task's last hop: create the machine with its disks, start it, check it, and mark the task done. */
+    async bringUpMachine(input: { task: MachineTaskInput; plan: MachinePlan; disks: MaterializedDisk[]; pointDescription: string }): Promise<StepOutcome<RecoveredMachineInfo>> {
+      const { plan, disks } = input;
+      return machineStep(input.task, async (progress) => {
+        await progress(`Creating ${plan.ref.name} (${plan.spec.size})`);
+        await deps.fabric.createMachine({ ...plan.spec, disks });
+        await progress(`Starting ${plan.ref.name}`);
+        const started = await deps.fabric.startMachine(plan.ref);
+        const check = await deps.fabric.checkMachine(plan.ref);
         if (!check.healthy) {
           const failed = check.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ');
-          throw new RecoveryError('MachineUnhealthy', `${ref.name} is ${check.powerState} and failed its checks: ${failed}`, {
+          throw new RecoveryError('MachineUnhealthy', `${plan.ref.name} is ${check.powerState} and failed its checks: ${failed}`, {
             possibleCauses: 'The recovered disks or the machine are not sound.', recommendedAction: 'Look at the machine in the target, then fail over from another point.',
           });
         }
-        return check;
-      }, ref.name);
+        const ips = started.nics.map((n) => n.privateIp ?? n.staticIp).filter((ip): ip is string => !!ip);
+        await jobs.record(input.task.vaultKey, input.task.jobId, [{
+          type: 'taskSucceeded', taskId: input.task.taskId, at: new Date().toISOString(),
+          description: `${plan.ref.name} is running (${ips.join(', ') || 'no IP'}), recovered from ${input.pointDescription}`,
+          customDetails: { machineName: plan.ref.name, resourceGroup: plan.ref.resourceGroup, ipAddresses: ips, checks: check.checks, disks: disks.map((d) => ({ name: d.name, sequence: d.sequence, pointTime: d.pointTime, digest: d.expectedDigest })) },
+        }]);
+        return {
+          item: input.task.item.itemId, resourceGroup: plan.ref.resourceGroup, machineName: plan.ref.name, ips,
+          recoveryPointId: disks[0]?.baseRecoveryPointId ?? '', recoveryPointTime: disks[0]?.pointTime ?? '',
+        };
+      }, false);
     },
 
-    /** Removes what a job made for one item (test failover cleanup, cancel failover). */
-    async removeMachines(input: { vaultKey: string; jobId: string; item: PlanItemRef }): Promise<StepOutcome<string[]>> {
-      return outcome(async () => {
-        const result = await deps.fabric.cleanup({ vault: vaultSegmentOf(input.vaultKey), job: input.jobId, item: last(input.item.itemId)! });
-        return result.deleted.map((r) => `${r.kind} ${r.name}`);
-      }, input.item.name);
+    /** Cleanup, commit and cancel of one machine, in one hop: remove what the earlier job made (or nothing, for commit). */
+    async settleMachine(input: MachineTaskInput): Promise<StepOutcome<string[]>> {
+      return machineStep(input, async () => {
+        const removed = input.operation === 'commit'
+          ? []
+          : (await deps.fabric.cleanup({ vault: vaultSegmentOf(input.vaultKey), job: input.previousJobId ?? input.jobId, item: last(input.item.itemId)! })).deleted.map((r) => `${r.kind} ${r.name}`);
+        await jobs.record(input.vaultKey, input.jobId, [{
+          type: 'taskSucceeded', taskId: input.taskId, at: new Date().toISOString(),
+          description: input.operation === 'commit' ? `${input.item.name}: failover committed` : removed.length ? `Removed ${removed.join(', ')}` : 'Nothing to remove',
+          customDetails: { removed },
+        }]);
+        return removed;
+      }, true);
     },
 
     async startRunbook(input: StartRunbookRequest): Promise<StepOutcome<{ tokenId: string; expiresAt: string }>> {
