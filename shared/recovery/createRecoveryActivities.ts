@@ -111,18 +111,18 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
     };
   }
 
+  /** Records job events for a machine task; a job asked to cancel stops the task here. */
+  async function report(input: MachineTaskInput, events: JobEvent[]): Promise<void> {
+    const r = await jobs.record(input.vaultKey, input.jobId, events);
+    if (r.cancelRequested) throw new RecoveryError('JobCancelled', CANCELLED_ERROR.message, CANCELLED_ERROR);
+  }
+
   /**
-   * Runs one hop of a machine task with its job bookkeeping: optionally marks the task started,
-   * hands `work` a progress reporter, records the failure on the task if `work` throws an
-   * expected error, and stops early (as `JobCancelled`) when the job was asked to cancel.
+   * Runs one hop of a machine task: an expected failure is recorded on the task (with the
+   * error's code and advice) and returned as a value; a cancel request surfaces as `JobCancelled`.
    */
-  async function machineStep<T>(input: MachineTaskInput, work: (progress: (description: string) => Promise<void>) => Promise<T>, start: boolean): Promise<StepOutcome<T>> {
-    const check = (r: RecordedJob) => { if (r.cancelRequested) throw new RecoveryError('JobCancelled', CANCELLED_ERROR.message, CANCELLED_ERROR); };
-    const progress = async (description: string) => check(await jobs.record(input.vaultKey, input.jobId, [{ type: 'taskProgress', taskId: input.taskId, description }]));
-    const result = await outcome(async () => {
-      if (start) check(await jobs.record(input.vaultKey, input.jobId, [{ type: 'taskStarted', taskId: input.taskId, at: new Date().toISOString() }]));
-      return work(progress);
-    }, input.item.name);
+  async function machineStep<T>(input: MachineTaskInput, work: () => Promise<T>): Promise<StepOutcome<T>> {
+    const result = await outcome(work, input.item.name);
     if (!result.ok && result.error.code !== 'JobCancelled') {
       await jobs.record(input.vaultKey, input.jobId, [{ type: 'taskFailed', taskId: input.taskId, at: new Date().toISOString(), error: result.error }]);
     }
@@ -200,13 +200,17 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
      * (bench/failover). Failures are recorded on the task here.
      */
     async beginMachine(input: MachineTaskInput): Promise<StepOutcome<{ plan: MachinePlan; chosen: ChosenPoints }>> {
-      return machineStep(input, async (progress) => {
+      const startedAt = new Date().toISOString();
+      return machineStep(input, async () => {
         const plan = await prepare(input);
-        await progress(input.point.kind === 'Latest' && !input.finals ? 'Draining pending logs and choosing the recovery point' : 'Choosing the recovery point');
         const chosen = await choosePointSelectors(deps.replication, plan.disks, input.point, input.finals);
-        await progress(`Materialising ${plan.disks.length} disk(s) from ${chosen.description}`);
+        // One write for start and progress: every machine of a group updates the same job document.
+        await report(input, [
+          { type: 'taskStarted', taskId: input.taskId, at: startedAt },
+          { type: 'taskProgress', taskId: input.taskId, description: `Materialising ${plan.disks.length} disk(s) from ${chosen.description}` },
+        ]);
         return { plan, chosen };
-      }, true);
+      });
     },
 
     /** The key is opened here, used for this disk and dropped: it never enters a return value or a log. */
@@ -220,10 +224,8 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
     /** A machine task's last hop: create the machine with its disks, start it, check it, and mark the task done. */
     async bringUpMachine(input: { task: MachineTaskInput; plan: MachinePlan; disks: MaterializedDisk[]; pointDescription: string }): Promise<StepOutcome<RecoveredMachineInfo>> {
       const { plan, disks } = input;
-      return machineStep(input.task, async (progress) => {
-        await progress(`Creating ${plan.ref.name} (${plan.spec.size})`);
+      return machineStep(input.task, async () => {
         await deps.fabric.createMachine({ ...plan.spec, disks });
-        await progress(`Starting ${plan.ref.name}`);
         const started = await deps.fabric.startMachine(plan.ref);
         const check = await deps.fabric.checkMachine(plan.ref);
         if (!check.healthy) {
@@ -233,7 +235,7 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
           });
         }
         const ips = started.nics.map((n) => n.privateIp ?? n.staticIp).filter((ip): ip is string => !!ip);
-        await jobs.record(input.task.vaultKey, input.task.jobId, [{
+        await report(input.task, [{
           type: 'taskSucceeded', taskId: input.task.taskId, at: new Date().toISOString(),
           description: `${plan.ref.name} is running (${ips.join(', ') || 'no IP'}), recovered from ${input.pointDescription}`,
           customDetails: { machineName: plan.ref.name, resourceGroup: plan.ref.resourceGroup, ipAddresses: ips, checks: check.checks, disks: disks.map((d) => ({ name: d.name, sequence: d.sequence, pointTime: d.pointTime, digest: d.expectedDigest })) },
@@ -242,22 +244,23 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
           item: input.task.item.itemId, resourceGroup: plan.ref.resourceGroup, machineName: plan.ref.name, ips,
           recoveryPointId: disks[0]?.baseRecoveryPointId ?? '', recoveryPointTime: disks[0]?.pointTime ?? '',
         };
-      }, false);
+      });
     },
 
     /** Cleanup, commit and cancel of one machine, in one hop: remove what the earlier job made (or nothing, for commit). */
     async settleMachine(input: MachineTaskInput): Promise<StepOutcome<string[]>> {
+      const startedAt = new Date().toISOString();
       return machineStep(input, async () => {
         const removed = input.operation === 'commit'
           ? []
           : (await deps.fabric.cleanup({ vault: vaultSegmentOf(input.vaultKey), job: input.previousJobId ?? input.jobId, item: last(input.item.itemId)! })).deleted.map((r) => `${r.kind} ${r.name}`);
-        await jobs.record(input.vaultKey, input.jobId, [{
+        await report(input, [{ type: 'taskStarted', taskId: input.taskId, at: startedAt }, {
           type: 'taskSucceeded', taskId: input.taskId, at: new Date().toISOString(),
           description: input.operation === 'commit' ? `${input.item.name}: failover committed` : removed.length ? `Removed ${removed.join(', ')}` : 'Nothing to remove',
           customDetails: { removed },
         }]);
         return removed;
-      }, true);
+      });
     },
 
     async startRunbook(input: StartRunbookRequest): Promise<StepOutcome<{ tokenId: string; expiresAt: string }>> {
