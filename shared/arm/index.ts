@@ -5,5 +5,4 @@ export * from './ArmContext';
 export * from './armErrorCatalogue';
 export * from './ResourceDefinition';
 export { RESOURCE_DEFINITIONS } from './resources';
-export { recoveryPointDocumentId } from './handlers/recoveryPointHandlers';
 export * from './armApiFromEnv';

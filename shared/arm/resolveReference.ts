@@ -1,7 +1,7 @@
 import { ServiceError } from '../errors';
-import type { ResourceDocument, ResourceKind } from '../metadata';
+import { resourceDocumentId, type ResourceDocument, type ResourceKind } from '../metadata';
 import type { BuildContext } from './ResourceDefinition';
-import { documentIdOf, relativeSegmentsOf } from './resourceIds';
+import { relativeSegmentsOf } from './resourceIds';
 
 /**
  * Reads the resource an id in a request body points at. `InvalidReference` naming the field
@@ -10,7 +10,7 @@ import { documentIdOf, relativeSegmentsOf } from './resourceIds';
 export async function resolveReference<P>(ctx: BuildContext, armId: string, kind: ResourceKind, field: string): Promise<ResourceDocument<P>> {
   const segments = relativeSegmentsOf(armId, ctx.vaultArmId);
   const doc = segments && segments.length % 2 === 0
-    ? await ctx.store.getResource<P>(ctx.vaultKey, documentIdOf(segments))
+    ? await ctx.store.getResource<P>(ctx.vaultKey, resourceDocumentId(segments))
     : undefined;
   if (!doc || doc.kind !== kind) {
     throw new ServiceError('InvalidReference',

@@ -1,8 +1,3 @@
-/** The Cosmos id of a vault resource: its vault-relative path, lower case, `/` replaced by `|`. */
-export function documentIdOf(relativeSegments: string[]): string {
-  return relativeSegments.join('|').toLowerCase();
-}
-
 /** Splits an ARM id under `vaultArmId` into its relative segments; undefined if it lies elsewhere. */
 export function relativeSegmentsOf(armId: string, vaultArmId: string): string[] | undefined {
   const a = armId.replace(/\/+$/, '');

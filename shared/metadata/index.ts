@@ -5,3 +5,4 @@ export * from './MetadataStoreConfig';
 export * from './CosmosMetadataStore';
 export * from './ensureMetadataStore';
 export * from './cosmosErrors';
+export * from './documentIds';

@@ -1,10 +1,9 @@
 import { ServiceError } from '../../errors';
-import type { RecoveryPointDocument } from '../../metadata';
+import { recoveryPointDocumentId, resourceDocumentId, type RecoveryPointDocument } from '../../metadata';
 import type { ArmContext } from '../ArmContext';
 import type { ArmResponse } from '../ArmRequest';
 import { nextLinkOf, skipTokenOf } from '../paging';
 import { protectedItemResource } from '../resources';
-import { documentIdOf } from '../resourceIds';
 
 const TYPE = 'Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationProtectedItems/recoveryPoints';
 
@@ -24,7 +23,7 @@ function shape(p: RecoveryPointDocument): Record<string, unknown> {
 async function requireItem(ctx: ArmContext, names: string[]) {
   await ctx.requireVault();
   const segs = names.flatMap((n, i) => [protectedItemResource.collections[i], n]);
-  const item = await ctx.store.getResource(ctx.vaultKey!, documentIdOf(segs));
+  const item = await ctx.store.getResource(ctx.vaultKey!, resourceDocumentId(segs));
   if (!item || item.kind !== 'protectedItem') {
     throw new ServiceError('NotFound', `replicationProtectedItems '${names[2]}' does not exist in container '${names[1]}'`);
   }
@@ -48,10 +47,4 @@ export async function getRecoveryPointHandler(ctx: ArmContext, names: string[], 
   const point = await ctx.store.getRecoveryPoint(ctx.vaultKey!, recoveryPointDocumentId(item.armId, pointName));
   if (!point) throw new ServiceError('NotFound', `recovery point '${pointName}' does not exist for '${item.name}'`);
   return { status: 200, headers: { 'content-type': 'application/json' }, body: shape(point) };
-}
-
-/** The document id of an item's recovery point (the writer of points uses the same rule). */
-export function recoveryPointDocumentId(itemArmId: string, pointName: string): string {
-  const rel = itemArmId.toLowerCase().split('/providers/microsoft.recoveryservices/vaults/')[1]?.split('/').slice(1) ?? [];
-  return documentIdOf([...rel, 'recoveryPoints', pointName]);
 }

@@ -1,12 +1,11 @@
 import { ServiceError } from '../../errors';
-import type { ResourceDocument, VaultDocument } from '../../metadata';
+import { resourceDocumentId, type ResourceDocument, type VaultDocument } from '../../metadata';
 import type { ArmContext } from '../ArmContext';
 import type { ArmResponse } from '../ArmRequest';
 import type { BuildContext, ResourceDefinition } from '../ResourceDefinition';
 import { nextLinkOf, skipTokenOf } from '../paging';
 import { operationLocation } from '../operationResults';
 import { parseBody, parseJson } from '../parseBody';
-import { documentIdOf } from '../resourceIds';
 import { shapeResource } from '../shapeResource';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -32,7 +31,7 @@ async function scope(def: ResourceDefinition<any>, ctx: ArmContext, names: strin
   for (const level of def.storedAncestors) {
     if (level >= names.length) continue;
     const segs = segmentsOf(def, names.slice(0, level + 1));
-    const doc = await ctx.store.getResource(ctx.vaultKey!, documentIdOf(segs));
+    const doc = await ctx.store.getResource(ctx.vaultKey!, resourceDocumentId(segs));
     if (!doc) {
       throw new ServiceError('NotFound', `${def.collections[level]} '${names[level]}' does not exist in vault '${vault.name}'; create it first`);
     }
@@ -76,7 +75,7 @@ async function refuseIfReferenced(ctx: ArmContext, b: BuildContext, what: string
 /** GET of one resource. */
 export async function getResourceHandler(def: ResourceDefinition<any>, ctx: ArmContext, names: string[]): Promise<ArmResponse> {
   const b = await scope(def, ctx, names);
-  const doc = await ctx.store.getResource(b.vaultKey, documentIdOf(segmentsOf(def, names)));
+  const doc = await ctx.store.getResource(b.vaultKey, resourceDocumentId(segmentsOf(def, names)));
   if (!doc || doc.kind !== def.kind) throw new ServiceError('NotFound', `${describe(def, names)} does not exist in this vault`);
   return resourceResponse(200, def, doc, b);
 }
@@ -85,7 +84,7 @@ export async function getResourceHandler(def: ResourceDefinition<any>, ctx: ArmC
 export async function putResourceHandler(def: ResourceDefinition<any>, ctx: ArmContext, names: string[]): Promise<ArmResponse> {
   const b = await scope(def, ctx, names);
   const input = parseBody(def.createSchema, parseJson(ctx.request.bodyText));
-  const id = documentIdOf(segmentsOf(def, names));
+  const id = resourceDocumentId(segmentsOf(def, names));
   const existing = await ctx.store.getResource(b.vaultKey, id);
   const ifMatch = ctx.request.headers['if-match'];
   if (existing && (!def.putReplaces)) {
@@ -128,7 +127,7 @@ export async function patchResourceHandler(def: ResourceDefinition<any>, ctx: Ar
   }
   const b = await scope(def, ctx, names);
   const input = parseBody(def.updateSchema, parseJson(ctx.request.bodyText));
-  const id = documentIdOf(segmentsOf(def, names));
+  const id = resourceDocumentId(segmentsOf(def, names));
   const ifMatch = ctx.request.headers['if-match'];
   for (let attempt = 1; ; attempt++) {
     const existing = await ctx.store.getResource(b.vaultKey, id);
@@ -156,7 +155,7 @@ export async function patchResourceHandler(def: ResourceDefinition<any>, ctx: Ar
 /** DELETE: refused while referenced; absent resources answer 204 (ARM deletes are idempotent). */
 export async function deleteResourceHandler(def: ResourceDefinition<any>, ctx: ArmContext, names: string[]): Promise<ArmResponse> {
   const b = await scope(def, ctx, names);
-  const id = documentIdOf(segmentsOf(def, names));
+  const id = resourceDocumentId(segmentsOf(def, names));
   const existing = await ctx.store.getResource(b.vaultKey, id);
   if (!existing || existing.kind !== def.kind) return { status: 204, headers: {} };
   await refuseIfReferenced(ctx, b, describe(def, names), existing);

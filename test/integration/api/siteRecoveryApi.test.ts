@@ -1,6 +1,6 @@
 import type { SiteRecoveryManagementClient } from '@azure/arm-recoveryservices-siterecovery';
-import { ArmApi, recoveryPointDocumentId } from '../../../shared/arm';
-import { ensureMetadataStore, type MetadataStore } from '../../../shared/metadata';
+import { ArmApi } from '../../../shared/arm';
+import { ensureMetadataStore, recoveryPointDocumentId, type MetadataStore } from '../../../shared/metadata';
 import { DevelopmentIssuer, TokenVerifier } from '../../../shared/security';
 import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
 import { tempDir } from '../../support/tempDir';

@@ -1,5 +1,5 @@
-import { ArmApi, recoveryPointDocumentId } from '../../../shared/arm';
-import { ensureMetadataStore } from '../../../shared/metadata';
+import { ArmApi } from '../../../shared/arm';
+import { ensureMetadataStore, recoveryPointDocumentId } from '../../../shared/metadata';
 import { DevelopmentIssuer, TokenVerifier } from '../../../shared/security';
 import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
 import { tempDir } from '../../support/tempDir';

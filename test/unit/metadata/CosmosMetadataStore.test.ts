@@ -1,7 +1,7 @@
 import { CosmosClient } from '@azure/cosmos';
 import { ServiceError } from '../../../shared/errors';
 import {
-  ensureMetadataStore, type MetadataStore, type ResourceDocument, type VaultDocument,
+  ensureMetadataStore, recoveryPointDocumentId, vaultRelativeSegments, type MetadataStore, type ResourceDocument, type VaultDocument,
 } from '../../../shared/metadata';
 import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
 
@@ -152,5 +152,15 @@ describe('CosmosMetadataStore over a real Cosmos DB protocol server', () => {
     await store.appendAudit({ id: 'a1', vaultKey: VK, at: '2026-01-01T00:00:00Z', principal: 'u', action: 'PUT x', resourceId: '/x', result: { status: 200 } });
     await store.appendAudit({ id: 'a2', vaultKey: VK, at: '2026-01-02T00:00:00Z', principal: 'u', action: 'DELETE x', resourceId: '/x', result: { status: 409, code: 'Conflict' } });
     expect((await store.listAudit(VK)).items.map((e) => e.id)).toEqual(['a2', 'a1']);
+  });
+});
+
+describe('document ids', () => {
+  it('derive from the vault-relative ARM path, case-insensitively', () => {
+    const item = '/subscriptions/S/resourceGroups/RG/providers/Microsoft.RecoveryServices/vaults/V/replicationFabrics/F/replicationProtectionContainers/C/replicationProtectedItems/VM1';
+    expect(recoveryPointDocumentId(item, 'RP1')).toBe('replicationfabrics|f|replicationprotectioncontainers|c|replicationprotecteditems|vm1|recoverypoints|rp1');
+    expect(recoveryPointDocumentId(item.toLowerCase(), 'rp1')).toBe(recoveryPointDocumentId(item, 'RP1'));
+    expect(vaultRelativeSegments('/subscriptions/s/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v')).toBeUndefined();
+    expect(() => recoveryPointDocumentId('/not/an/item', 'x')).toThrow(/not the ARM id/);
   });
 });
