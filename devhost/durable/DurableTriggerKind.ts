@@ -31,24 +31,26 @@ export class DurableTriggerKind implements TriggerKind {
     const byType = (t: string) => new Map(functions.filter((f) => f.trigger.binding.type.toLowerCase() === t).map((f) => [f.name.toLowerCase(), f]));
     const orchestrators = byType('orchestrationtrigger');
     const activities = byType('activitytrigger');
-    for (const f of byType('entitytrigger').values()) {
-      host.logger.log('warning', `Entity function "${f.name}" will never run: funclocal does not support Durable entities yet.`);
-    }
+    const entities = byType('entitytrigger');
 
     const store = new InstanceStore(host.storageConnectionString, names);
     const control = new TaskHubQueue<ControlMessage>(host.storageConnectionString, names.controlQueue);
     const workItems = new TaskHubQueue<WorkItemMessage>(host.storageConnectionString, names.workItemQueue);
     await Promise.all([store.ensure(), control.ensure(), workItems.ensure()]);
 
-    const client = new OrchestrationClient(store, control, new Set(orchestrators.keys()), () => this.orchestrations?.poller.nudge());
+    const client = new OrchestrationClient(store, control, workItems, new Set(orchestrators.keys()), () => {
+      this.orchestrations?.poller.nudge();
+      this.activities?.poller.nudge();
+    });
     this.client = client;
     this.orchestrations = new OrchestrationDispatcher({
-      orchestrators, invoker: host.invoker, logger: host.logger, store, client, control, workItems,
+      orchestrators, entities, invoker: host.invoker, logger: host.logger, store, client, control, workItems,
       maxConcurrent: options.maxConcurrentOrchestratorFunctions, visibilitySeconds: options.controlQueueVisibilitySeconds,
       maxIdleMs: options.maxQueuePollingIntervalMs, scheduled: () => this.activities?.poller.nudge(),
     });
     this.activities = new ActivityDispatcher({
-      activities, invoker: host.invoker, logger: host.logger, store, workItems, control,
+      activities, invoker: host.invoker, logger: host.logger, workItems, control,
+      isFinished: (id, exec) => this.orchestrations?.isFinished(id, exec) ?? false,
       maxConcurrent: options.maxConcurrentActivityFunctions, visibilitySeconds: options.workItemQueueVisibilitySeconds,
       maxIdleMs: options.maxQueuePollingIntervalMs, completed: () => this.orchestrations?.poller.nudge(),
     });
@@ -64,7 +66,7 @@ export class DurableTriggerKind implements TriggerKind {
     if (resent) host.logger.log('information', `Durable: re-posted the start of ${resent} pending instance(s).`);
     this.orchestrations.start();
     this.activities.start();
-    host.logger.log('information', `Durable task hub "${names.hub}": ${orchestrators.size} orchestrator(s), ${activities.size} activit${activities.size === 1 ? 'y' : 'ies'}.`);
+    host.logger.log('information', `Durable task hub "${names.hub}": ${orchestrators.size} orchestrator(s), ${activities.size} activit${activities.size === 1 ? 'y' : 'ies'}, ${entities.size} entit${entities.size === 1 ? 'y' : 'ies'}.`);
   }
 
   async stop(): Promise<void> {

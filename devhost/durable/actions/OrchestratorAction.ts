@@ -20,17 +20,9 @@ export interface OrchestratorAction {
   fireAt?: string;
   isCanceled?: boolean;
   externalEventName?: string;
+  /** Entity operations. */
+  operation?: string;
   compoundActions?: OrchestratorAction[];
-}
-
-/** The orchestrator's answer to one episode (`OrchestratorState`, schema V2+). */
-export interface OrchestratorState {
-  isDone: boolean;
-  actions: OrchestratorAction[][];
-  output?: unknown;
-  error?: string;
-  customStatus?: unknown;
-  schemaVersion?: number;
 }
 
 /**

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
+import { entityInstanceId } from '../entities/EntityRequest';
 import { RawHttpHandler } from '../../core/HostContext';
 import { readBody, sendJson } from '../../http/HostHttpServer';
 import { DurableErrorCode, DurableStoreError } from '../store/DurableStoreError';
-import { RuntimeStatus } from '../store/InstanceRecord';
+import { RuntimeStatus } from '../store/RuntimeStatus';
 import { InstanceQuery } from '../store/InstanceStore';
 import { managementUrls } from './ClientInputData';
 import { instanceStatus } from './InstanceStatus';
@@ -90,13 +92,29 @@ export function durableHttpApi(client: OrchestrationClient, hub: string, publicB
         case 'terminate': await client.terminate(a, reason); return accepted(res);
         case 'suspend': await client.suspend(a, reason); return accepted(res);
         case 'resume': await client.resume(a, reason); return accepted(res);
-        case 'rewind':
-        case 'restart':
-          await client.get(a);
-          throw new DurableStoreError('NotSupported', `${b} is not supported by funclocal; start a new instance instead.`);
+        case 'rewind': await client.rewind(a); return accepted(res);
+        case 'restart': {
+          const old = await client.get(a);
+          const fresh = q.get('restartWithNewInstanceId') !== 'false';
+          const r = await client.start({ name: old.name, instanceId: fresh ? undefined : a, input: old.input, version: old.version });
+          const urls = managementUrls(`${publicBase()}/runtime/webhooks/durabletask`, hub, r.instanceId);
+          sendJson(res, 202, urls, { location: urls.statusQueryGetUri });
+          return;
+        }
       }
     }
-    if (head === 'entities') throw new DurableStoreError('NotSupported', 'Durable entities are not supported by funclocal.');
+    if (head === 'entities' && a && b && !c && method === 'POST') {
+      const op = q.get('op') ?? '';
+      const text = (await readBody(req)).toString('utf8').trim();
+      await client.signalEntity(entityInstanceId(a, b), { id: randomUUID(), op, signal: true, input: text === '' ? undefined : text });
+      return accepted(res);
+    }
+    if (head === 'entities' && a && b && !c && method === 'GET') {
+      const found = await client.readEntity(entityInstanceId(a, b));
+      if (!found) throw new DurableStoreError('InstanceNotFound', `Entity @${a}@${b} does not exist.`);
+      sendJson(res, 200, found.state);
+      return;
+    }
     sendJson(res, 404, { error: { code: 'NotFound', message: `No Durable API route for ${method} /${parts.join('/')}.` } });
   }
 }

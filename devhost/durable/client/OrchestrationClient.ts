@@ -4,8 +4,11 @@ import { HistoryEventType } from '../history/HistoryEventType';
 import { RecordedEvent } from '../replay/RecordedEvent';
 import { DurableStoreError } from '../store/DurableStoreError';
 import { InstanceQuery, InstanceStore } from '../store/InstanceStore';
-import { InstanceRecord, isTerminal, ParentLink } from '../store/InstanceRecord';
-import { ControlMessage } from '../store/QueueMessages';
+import { InstanceRecord, ParentLink } from '../store/InstanceRecord';
+import { isTerminal } from '../store/RuntimeStatus';
+import { EntityRequest, isEntityInstanceId } from '../entities/EntityRequest';
+import { decideRewind } from '../replay/decideRewind';
+import { ControlMessage, WorkItemMessage } from '../store/QueueMessages';
 import { TaskHubQueue } from '../store/TaskHubQueue';
 
 export interface StartOptions {
@@ -25,6 +28,7 @@ export class OrchestrationClient {
   constructor(
     private readonly store: InstanceStore,
     private readonly control: TaskHubQueue<ControlMessage>,
+    private readonly workItems: TaskHubQueue<WorkItemMessage>,
     private readonly orchestrators: ReadonlySet<string>,
     /** Called after posting to the control queue (wakes the local dispatcher). */
     private readonly posted: () => void,
@@ -71,8 +75,9 @@ export class OrchestrationClient {
     await this.post(r, startedEvent(r, r.input));
   }
 
-  async post(r: Pick<InstanceRecord, 'instanceId' | 'executionId'>, event: RecordedEvent['event'], delaySeconds = 0): Promise<void> {
-    await this.control.send({ id: randomUUID(), instanceId: r.instanceId, executionId: r.executionId, event }, delaySeconds);
+  /** Posts events to an instance in one message (so they arrive together and in order). */
+  async post(r: Pick<InstanceRecord, 'instanceId' | 'executionId'>, events: RecordedEvent['event'] | Array<RecordedEvent['event']>, delaySeconds = 0): Promise<void> {
+    await this.control.send({ id: randomUUID(), instanceId: r.instanceId, executionId: r.executionId, events: Array.isArray(events) ? events : [events] }, delaySeconds);
     this.posted();
   }
 
@@ -107,6 +112,33 @@ export class OrchestrationClient {
     await this.post(r, historyEvent(HistoryEventType.ExecutionResumed, new Date(), { Reason: reason }));
   }
 
+  /**
+   * Rewinds a failed instance: a new execution id, its history without the failures, the
+   * failed activities and sub-orchestrations posted again, then the row committed under
+   * If-Match. A crash before the commit leaves the instance Failed (rewind again).
+   */
+  async rewind(instanceId: string): Promise<void> {
+    const r = await this.get(instanceId);
+    if (r.runtimeStatus !== 'Failed') {
+      throw new DurableStoreError('InstanceNotFailed', `Instance '${instanceId}' is ${r.runtimeStatus}; only failed instances can be rewound.`);
+    }
+    const executionId = randomUUID().replace(/-/g, '');
+    const d = decideRewind(await this.history(r), executionId);
+    if (!d) throw new DurableStoreError('NotSupported', `Instance '${instanceId}' failed in a task with a retry policy; funclocal cannot rewind those. Start a new instance instead.`);
+    const next: InstanceRecord = { ...r, executionId, runtimeStatus: 'Running', output: undefined, historyCount: d.history.length, lastUpdatedTime: new Date() };
+    const activities = d.rerun.filter((e) => e.EventType === HistoryEventType.TaskScheduled);
+    if (activities.length) {
+      await this.workItems.send({ id: randomUUID(), instanceId, executionId, tasks: activities.map((e) => ({ taskId: e.EventId, name: e.Name!, input: e.Input ?? 'null' })) });
+    }
+    for (const e of d.rerun.filter((x) => x.EventType === HistoryEventType.SubOrchestrationInstanceCreated)) {
+      await this.start({ name: e.Name!, instanceId: e.InstanceId, input: e.Input ?? 'null', parent: { instanceId, executionId, taskId: e.EventId, name: r.name } });
+    }
+    await this.store.writeHistory(instanceId, executionId, 0, d.history);
+    await this.store.replace(next, r.etag!);
+    void this.store.deleteHistory(instanceId, r.executionId).catch(() => undefined);
+    this.posted();
+  }
+
   /** Deletes a finished instance and its history; running ones must be terminated first. */
   async purge(instanceId: string): Promise<number> {
     const r = await this.get(instanceId);
@@ -129,8 +161,23 @@ export class OrchestrationClient {
     return n;
   }
 
-  query(q: InstanceQuery, pageSize: number, continuationToken?: string) {
-    return this.store.query(q, pageSize, continuationToken);
+  /** A page of orchestration instances (entities are left out, as the Durable API does). */
+  async query(q: InstanceQuery, pageSize: number, continuationToken?: string) {
+    const page = await this.store.query(q, pageSize, continuationToken);
+    return { ...page, instances: page.instances.filter((r) => !isEntityInstanceId(r.instanceId)) };
+  }
+
+  /** Sends an operation to an entity (`@name@key`); the entity is created by its first operation. */
+  async signalEntity(entityId: string, ...requests: EntityRequest[]): Promise<void> {
+    await this.post({ instanceId: entityId, executionId: '' }, requests.map((request) =>
+      historyEvent(HistoryEventType.EventRaised, new Date(), { Name: request.id, Input: JSON.stringify(request) })));
+  }
+
+  /** An entity's state, or undefined when it does not exist. */
+  async readEntity(entityId: string): Promise<{ state: unknown } | undefined> {
+    const r = await this.store.read(entityId);
+    if (!r?.entity?.exists) return undefined;
+    return { state: r.entity.state === undefined ? null : JSON.parse(r.entity.state) };
   }
 
   /** Re-posts ExecutionStarted for instances whose start message a crash may have lost. */

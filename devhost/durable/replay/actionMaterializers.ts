@@ -1,5 +1,6 @@
 import { ActionType } from '../actions/ActionType';
 import { OrchestratorAction } from '../actions/OrchestratorAction';
+import { EntityRequest } from '../entities/EntityRequest';
 import { historyEvent } from '../history/HistoryEvent';
 import { HistoryEventType } from '../history/HistoryEventType';
 import { EpisodeCommand } from './EpisodeCommand';
@@ -17,6 +18,23 @@ export interface MaterializeContext {
 }
 
 type Materializer = (action: OrchestratorAction, id: number, ctx: MaterializeContext) => Materialized;
+
+/**
+ * callEntity / signalEntity: an EventSent whose Input is the request (the library reads its id
+ * to match the response, an EventRaised named after it). The id is derived from the episode
+ * time and the task id, so it is stable and unique across executions.
+ */
+const entityOperation: Materializer = (a, id, { now, instanceId }) => {
+  const signal = a.actionType === ActionType.SignalEntity;
+  const request: EntityRequest = {
+    id: `${instanceId}:${now.getTime()}:${id}`, op: a.operation!, signal,
+    input: a.input === undefined ? undefined : JSON.stringify(a.input), parent: signal ? undefined : instanceId,
+  };
+  return {
+    recorded: { event: historyEvent(HistoryEventType.EventSent, now, { EventId: id, InstanceId: a.instanceId!, Name: a.operation!, Input: JSON.stringify(request) }) },
+    command: { kind: 'sendEntityOperation', entityInstanceId: a.instanceId!, request },
+  };
+};
 
 /** Activity and ContinueAsNew string inputs arrive JSON-encoded already; everything else raw. */
 export function preEncodedInput(input: unknown): string {
@@ -73,6 +91,8 @@ export const actionMaterializers: Partial<Record<ActionType, Materializer>> = {
   [ActionType.CallSubOrchestrator]: subOrchestration,
   [ActionType.CallSubOrchestratorWithRetry]: subOrchestration,
   [ActionType.CreateTimer]: timer,
+  [ActionType.CallEntity]: entityOperation,
+  [ActionType.SignalEntity]: entityOperation,
 };
 
 /** The kind of scheduling event each action type records (for the determinism check). */
@@ -82,4 +102,6 @@ export const scheduledEventOf: Partial<Record<ActionType, HistoryEventType>> = {
   [ActionType.CallSubOrchestrator]: HistoryEventType.SubOrchestrationInstanceCreated,
   [ActionType.CallSubOrchestratorWithRetry]: HistoryEventType.SubOrchestrationInstanceCreated,
   [ActionType.CreateTimer]: HistoryEventType.TimerCreated,
+  [ActionType.CallEntity]: HistoryEventType.EventSent,
+  [ActionType.SignalEntity]: HistoryEventType.EventSent,
 };

@@ -1,5 +1,6 @@
 import { ActionType } from '../actions/ActionType';
-import { consumesTaskId, flattenActions, OrchestratorState } from '../actions/OrchestratorAction';
+import { consumesTaskId, flattenActions } from '../actions/OrchestratorAction';
+import { OrchestratorState } from '../actions/OrchestratorState';
 import { historyEvent } from '../history/HistoryEvent';
 import { HistoryEventType, OrchestrationStatusCode } from '../history/HistoryEventType';
 import { actionMaterializers, preEncodedInput, scheduledEventOf, subOrchestrationInstanceId, toJsonText } from './actionMaterializers';
@@ -93,7 +94,7 @@ export function decideEpisode(input: EpisodeInput): EpisodeDecision {
     const materialize = actionMaterializers[leaf.actionType];
     if (!materialize) {
       broken = true;
-      failure = `The orchestrator used ${ActionType[leaf.actionType]}, which funclocal does not support (supported: activities, sub-orchestrations, timers, external events, continue-as-new).`;
+      failure = `The orchestrator used ${ActionType[leaf.actionType]}, which funclocal does not support (supported: activities, sub-orchestrations, timers, external events, entity calls and signals, continue-as-new).`;
       break;
     }
     const m = materialize(leaf, next++, { instanceId, now });
@@ -113,16 +114,18 @@ export function decideEpisode(input: EpisodeInput): EpisodeDecision {
     close(OrchestrationStatusCode.Failed, failure);
     return finish({ runtimeStatus: 'Failed', commands: [{ kind: 'complete', status: 'Failed', output: toJsonText(failure), failure: { reason: failure, details: '' } }] });
   }
+  // Signals are fire-and-forget: they leave even when the orchestration ends in this episode.
+  const signals = work.filter((c) => c.kind === 'sendEntityOperation');
   if (outcome.state.isDone) {
     const again = all.find((a) => a.actionType === ActionType.ContinueAsNew);
     if (again) {
       const next = preEncodedInput(again.input);
       close(OrchestrationStatusCode.ContinuedAsNew, next);
-      return finish({ runtimeStatus: 'ContinuedAsNew', commands: [{ kind: 'continueAsNew', input: next }] });
+      return finish({ runtimeStatus: 'ContinuedAsNew', commands: [...signals, { kind: 'continueAsNew', input: next }] });
     }
     const output = toJsonText(outcome.state.output);
     close(OrchestrationStatusCode.Completed, output);
-    return finish({ runtimeStatus: 'Completed', commands: [{ kind: 'complete', status: 'Completed', output }] });
+    return finish({ runtimeStatus: 'Completed', commands: [...signals, { kind: 'complete', status: 'Completed', output }] });
   }
   return finish({ runtimeStatus: 'Running', commands: work });
 }

@@ -1,4 +1,4 @@
-import { OrchestratorState } from '../actions/OrchestratorAction';
+import { OrchestratorState } from '../actions/OrchestratorState';
 import { OrchestratorOutcome } from './decideEpisode';
 
 const OUT_OF_PROC_LABEL = '\n\n$OutOfProcData$:';
@@ -19,10 +19,12 @@ export function outcomeFromResult(value: unknown): OrchestratorOutcome {
 export function outcomeFromError(functionName: string, error: unknown): OrchestratorOutcome {
   const text = error instanceof Error ? error.message : String(error);
   const at = text.indexOf(OUT_OF_PROC_LABEL);
-  const message = at >= 0 ? text.slice(0, at) : text;
   let state: OrchestratorState = { isDone: false, actions: [[]] };
   if (at >= 0) {
     try { state = JSON.parse(text.slice(at + OUT_OF_PROC_LABEL.length)) as OrchestratorState; } catch { /* keep the empty state */ }
   }
+  // The library puts a flag, not the user's message, before the label (durable-functions
+  // 3.5.0 passes `orchestratorReturned`); the message is the state's `error`.
+  const message = state.error ?? (at >= 0 ? text.slice(0, at) : text);
   return { state, failure: `Orchestrator function '${functionName}' failed: ${message}` };
 }

@@ -3,8 +3,8 @@ import { FunctionInvoker } from '../../core/FunctionInvoker';
 import { FunctionRegistration } from '../../core/FunctionRegistration';
 import { HostLogger } from '../../core/HostLogger';
 import { fromTypedData } from '../../core/TypedData';
-import { OrchestrationClient, startedEvent } from '../client/OrchestrationClient';
-import { historyEvent } from '../history/HistoryEvent';
+import { OrchestrationClient } from '../client/OrchestrationClient';
+import { EntityRequest, isEntityInstanceId, parseEntityInstanceId } from '../entities/EntityRequest';
 import { HistoryEventType } from '../history/HistoryEventType';
 import { ControlDecision, decideResumption, decideSuspension, decideTermination } from '../replay/decideControl';
 import { decideEpisode, OrchestratorOutcome } from '../replay/decideEpisode';
@@ -15,15 +15,19 @@ import { prepareEpisode } from '../replay/prepareEpisode';
 import { outcomeFromError, outcomeFromResult } from '../replay/readOrchestratorOutcome';
 import { RecordedEvent } from '../replay/RecordedEvent';
 import { DurableStoreError } from '../store/DurableStoreError';
-import { InstanceRecord, isTerminal, RuntimeStatus } from '../store/InstanceRecord';
+import { InstanceRecord } from '../store/InstanceRecord';
+import { isTerminal, RuntimeStatus } from '../store/RuntimeStatus';
 import { InstanceStore } from '../store/InstanceStore';
-import { ControlMessage, WorkItemMessage } from '../store/QueueMessages';
+import { ControlMessage, eventMessageId, WorkItemMessage } from '../store/QueueMessages';
 import { MAX_VISIBILITY_SECONDS, ReceivedMessage, TaskHubQueue } from '../store/TaskHubQueue';
+import { runEntityBatch } from './EntityRunner';
+import { EpisodeWorkPoster } from './EpisodeWorkPoster';
 import { QueuePoller } from './QueuePoller';
 import { runLimited } from './runLimited';
 
 export interface OrchestrationDispatcherOptions {
   orchestrators: Map<string, FunctionRegistration>;
+  entities: Map<string, FunctionRegistration>;
   invoker: FunctionInvoker;
   logger: HostLogger;
   store: InstanceStore;
@@ -42,6 +46,7 @@ type Held = ReceivedMessage<ControlMessage>;
 /** Messages held in memory at most (received, waiting for their instance's episode). */
 const MAX_HELD = 512;
 const SEND_PARALLELISM = 32;
+const CLIENT_EVENTS = new Set([HistoryEventType.EventRaised, HistoryEventType.ExecutionTerminated, HistoryEventType.ExecutionSuspended, HistoryEventType.ExecutionResumed]);
 
 /**
  * Runs orchestration episodes. Messages from the control queue are grouped per instance; one
@@ -60,12 +65,21 @@ export class OrchestrationDispatcher {
   private readonly buffers = new Map<string, Held[]>();
   private readonly active = new Set<string>();
   private readonly ready: string[] = [];
-  private readonly cache = new Map<string, { etag: string; executionId: string; history: RecordedEvent[] }>();
+  /** The instance row and history this host last committed; the commit's If-Match catches a stale copy. */
+  private readonly cache = new Map<string, { record: InstanceRecord; history: RecordedEvent[] }>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly episodesDone = new Set<Promise<void>>();
   private held = 0;
+  /** Executions known to be over (bounded): their pending activities need not run. */
+  private readonly finished = new Set<string>();
+
+  private readonly work: EpisodeWorkPoster;
 
   constructor(private readonly o: OrchestrationDispatcherOptions) {
+    this.work = new EpisodeWorkPoster({
+      workItems: o.workItems, client: o.client, scheduled: o.scheduled,
+      timerDue: (ms) => this.later(ms, () => this.poller.nudge()),
+    });
     this.poller = new QueuePoller('orchestrations', (max) => this.fetch(max), () => MAX_HELD - this.held, o.maxIdleMs,
       (e) => o.logger.log('warning', `Control queue poll failed: ${(e as Error).message}`));
   }
@@ -81,11 +95,21 @@ export class OrchestrationDispatcher {
     await Promise.allSettled([...this.episodesDone]);
   }
 
+  /** Whether this host saw the execution end (a restarted host does not know; the activity then just runs). */
+  isFinished(instanceId: string, executionId: string): boolean {
+    return this.finished.has(`${instanceId}|${executionId}`);
+  }
+
+  private markFinished(instanceId: string, executionId: string): void {
+    if (this.finished.size > 10000) this.finished.delete(this.finished.values().next().value!);
+    this.finished.add(`${instanceId}|${executionId}`);
+  }
+
   private async fetch(max: number): Promise<number> {
     const messages = await this.o.control.receive(max, this.o.visibilitySeconds);
     for (const m of messages) {
-      const e = m.body.event;
-      const early = e.EventType === HistoryEventType.TimerFired ? Date.parse(e.FireAt!) - Date.now() : 0;
+      const e = m.body.events[0];
+      const early = e?.EventType === HistoryEventType.TimerFired ? Date.parse(e.FireAt!) - Date.now() : 0;
       if (early > 15) await this.holdEarlyTimer(m, early);
       else this.enqueue(m);
     }
@@ -142,22 +166,58 @@ export class OrchestrationDispatcher {
         await this.episode(id, batch);
       } catch (e) {
         this.cache.delete(id);
-        const retry = e instanceof DurableStoreError && e.code === 'EtagMismatch';
-        this.o.logger.log(retry ? 'debug' : 'warning', `Episode of ${id} did not commit (its messages will be redelivered): ${(e as Error).stack ?? e}`);
+        if (e instanceof DurableStoreError && e.code === 'EtagMismatch' && batch.length) {
+          // Someone else changed the row (or our copy was stale): redo at once from a fresh read.
+          this.o.logger.log('debug', `Episode of ${id} lost a race; retrying with fresh state.`);
+          this.buffers.set(id, [...batch, ...(this.buffers.get(id) ?? [])]);
+          this.held += batch.length;
+          await new Promise((r) => setTimeout(r, 20));
+          continue;
+        }
+        this.o.logger.log('warning', `Episode of ${id} did not commit (its messages will be redelivered): ${(e as Error).stack ?? e}`);
       }
     }
   }
 
-  private async episode(instanceId: string, batch: Held[]): Promise<void> {
+  /** An entity's turn: run the batch of operations that arrived, commit the new state. */
+  private async entityEpisode(instanceId: string, batch: Held[]): Promise<void> {
     const now = new Date();
-    const rec = await this.o.store.read(instanceId);
+    const { name } = parseEntityInstanceId(instanceId);
+    const rec: InstanceRecord = this.cache.get(instanceId)?.record ?? await this.o.store.read(instanceId) ?? {
+      instanceId, name, version: '', executionId: '', runtimeStatus: 'Running', input: 'null', createdTime: now, lastUpdatedTime: now,
+      historyCount: 0, parked: [], entity: { exists: false, processed: [] },
+    };
+    const seen = new Set(rec.entity?.processed ?? []);
+    const requests: EntityRequest[] = [];
+    for (const { body } of batch) {
+      for (const e of body.events) {
+        if (e.EventType !== HistoryEventType.EventRaised) continue;
+        const r = JSON.parse(e.Input ?? 'null') as EntityRequest | null;
+        if (!r || seen.has(r.id)) continue;
+        seen.add(r.id);
+        requests.push(r);
+      }
+    }
+    if (requests.length) {
+      const entity = await runEntityBatch({ rec, requests, fn: this.o.entities.get(name), invoker: this.o.invoker, client: this.o.client });
+      const next: InstanceRecord = { ...rec, entity, lastUpdatedTime: now };
+      const etag = rec.etag ? await this.o.store.replace(next, rec.etag) : await this.o.store.insert(next);
+      if (!etag) throw new DurableStoreError('EtagMismatch', `Entity ${instanceId} was created concurrently.`, { retryable: true });
+      this.cache.set(instanceId, { record: { ...next, etag }, history: [] });
+    }
+    await this.deleteAll(batch);
+  }
+
+  private async episode(instanceId: string, batch: Held[]): Promise<void> {
+    if (isEntityInstanceId(instanceId)) return this.entityEpisode(instanceId, batch);
+    const now = new Date();
+    const cached = this.cache.get(instanceId);
+    const rec = cached?.record ?? await this.o.store.read(instanceId);
     if (!rec) {
       await this.deleteAll(batch);
       return;
     }
-    const cached = this.cache.get(instanceId);
-    const past = cached && cached.etag === rec.etag && cached.executionId === rec.executionId
-      ? cached.history : await this.o.store.readHistory(instanceId, rec.executionId, rec.historyCount);
+    const past = cached?.history ?? await this.o.store.readHistory(instanceId, rec.executionId, rec.historyCount);
     const book = readExecutionBook(past);
     const seen = book.messageIds;
     for (const p of rec.parked) if (p.meta?.messageId) seen.add(p.meta.messageId);
@@ -169,28 +229,33 @@ export class OrchestrationDispatcher {
     const commands: EpisodeCommand[] = [];
     const apply = (d: ControlDecision) => { appended.push(...d.appended); commands.push(...d.commands); status = d.runtimeStatus; };
 
-    for (const m of batch) {
-      const b = m.body;
-      if (b.executionId !== rec.executionId || isTerminal(status) || seen.has(b.id)) continue;
-      seen.add(b.id);
-      const r: RecordedEvent = { event: b.event, meta: { messageId: b.id } };
-      switch (b.event.EventType) {
-        case HistoryEventType.ExecutionTerminated:
-          apply(decideTermination(JSON.parse(b.event.Input ?? '""') as string, now, r.meta));
-          break;
-        case HistoryEventType.ExecutionSuspended:
-          if (status === 'Running' || status === 'Pending') apply(decideSuspension(b.event.Reason ?? '', now, r.meta));
-          break;
-        case HistoryEventType.ExecutionResumed:
-          if (status === 'Suspended') {
-            apply(decideResumption(b.event.Reason ?? '', now, r.meta));
-            incoming = [...parked, ...incoming];
-            parked = [];
-          }
-          break;
-        default:
-          incoming.push(r);
-      }
+    for (const { body: b } of batch) {
+      b.events.forEach((event, i) => {
+        const messageId = eventMessageId(b, i);
+        // Work results belong to the execution that asked for them; what clients send (events,
+        // terminate, suspend, resume) goes to the instance, whichever execution is current.
+        if (b.executionId !== rec.executionId && !CLIENT_EVENTS.has(event.EventType)) return;
+        if (isTerminal(status) || seen.has(messageId)) return;
+        seen.add(messageId);
+        const r: RecordedEvent = { event, meta: { messageId } };
+        switch (event.EventType) {
+          case HistoryEventType.ExecutionTerminated:
+            apply(decideTermination(JSON.parse(event.Input ?? '""') as string, now, r.meta));
+            break;
+          case HistoryEventType.ExecutionSuspended:
+            if (status === 'Running' || status === 'Pending') apply(decideSuspension(event.Reason ?? '', now, r.meta));
+            break;
+          case HistoryEventType.ExecutionResumed:
+            if (status === 'Suspended') {
+              apply(decideResumption(event.Reason ?? '', now, r.meta));
+              incoming = [...parked, ...incoming];
+              parked = [];
+            }
+            break;
+          default:
+            incoming.push(r);
+        }
+      });
     }
 
     const startsNow = incoming.some((r) => r.event.EventType === HistoryEventType.ExecutionStarted);
@@ -231,12 +296,13 @@ export class OrchestrationDispatcher {
     const done = commands.find((c) => c.kind === 'complete');
     if (done && done.kind === 'complete') next.output = done.output;
 
-    await this.carryOut(rec, next, commands, now);
-    await this.o.store.writeHistory(instanceId, rec.executionId, rec.historyCount, appended);
+    // Work and history rows both precede the commit (their order among themselves does not matter).
+    await Promise.all([this.work.post(rec, next, commands, now), this.o.store.writeHistory(instanceId, rec.executionId, rec.historyCount, appended)]);
     const etag = await this.o.store.replace(next, rec.etag!);
-    this.cache.set(instanceId, { etag, executionId: next.executionId, history: again ? [] : [...past, ...appended] });
+    this.cache.set(instanceId, { record: { ...next, etag }, history: again ? [] : [...past, ...appended] });
     if (isTerminal(status)) this.cache.delete(instanceId);
-    await this.deleteAll(batch);
+    if (isTerminal(status) || again) this.markFinished(instanceId, rec.executionId);
+    this.deleteLater(batch);
     if (again) void this.o.store.deleteHistory(instanceId, rec.executionId).catch(() => undefined);
     this.o.logger.log('debug', `Episode of ${rec.name} ${instanceId}: +${appended.length} events, ${commands.length} command(s), ${status}`);
   }
@@ -256,45 +322,12 @@ export class OrchestrationDispatcher {
     }
   }
 
-  /** Posts the episode's work. Runs before the commit, so a crash can duplicate work but never lose it. */
-  private async carryOut(rec: InstanceRecord, next: InstanceRecord, commands: EpisodeCommand[], now: Date): Promise<void> {
-    let activities = 0;
-    await runLimited(commands, SEND_PARALLELISM, async (c) => {
-      switch (c.kind) {
-        case 'scheduleActivity':
-          await this.o.workItems.send({ id: randomUUID(), instanceId: rec.instanceId, executionId: rec.executionId, taskId: c.taskId, name: c.name, input: c.input });
-          activities++;
-          return;
-        case 'createTimer': {
-          const wait = Date.parse(c.fireAt) - now.getTime();
-          await this.o.client.post(rec, historyEvent(HistoryEventType.TimerFired, now, { TimerId: c.timerId, FireAt: c.fireAt }), Math.max(0, Math.floor(wait / 1000)));
-          this.later(Math.max(0, wait - 900), () => this.poller.nudge());
-          return;
-        }
-        case 'startSubOrchestration':
-          try {
-            await this.o.client.start({ name: c.name, instanceId: c.instanceId, input: c.input, parent: { instanceId: rec.instanceId, executionId: rec.executionId, taskId: c.taskId, name: rec.name } });
-          } catch (e) {
-            if (!(e instanceof DurableStoreError) || e.retryable) throw e;
-            await this.o.client.post(rec, historyEvent(HistoryEventType.SubOrchestrationInstanceFailed, now, {
-              TaskScheduledId: c.taskId, Reason: `Could not start sub-orchestration '${c.name}': ${e.message}`, Details: e.code,
-            }));
-          }
-          return;
-        case 'complete':
-          if (rec.parent) {
-            const parent = { instanceId: rec.parent.instanceId, executionId: rec.parent.executionId };
-            await this.o.client.post(parent, c.status === 'Completed'
-              ? historyEvent(HistoryEventType.SubOrchestrationInstanceCompleted, now, { TaskScheduledId: rec.parent.taskId, Result: c.output })
-              : historyEvent(HistoryEventType.SubOrchestrationInstanceFailed, now, { TaskScheduledId: rec.parent.taskId, Reason: c.failure?.reason ?? 'failed', Details: c.failure?.details ?? '' }));
-          }
-          return;
-        case 'continueAsNew':
-          await this.o.client.post(next, startedEvent(next, c.input));
-          return;
-      }
-    });
-    if (activities) this.o.scheduled();
+  /** Deletes committed messages without holding up the next episode (a redelivered one is recognised). */
+  private deleteLater(batch: Held[]): void {
+    const p = this.deleteAll(batch)
+      .catch((e) => this.o.logger.log('debug', `Deleting handled control messages failed: ${(e as Error).message}`))
+      .finally(() => this.episodesDone.delete(p));
+    this.episodesDone.add(p);
   }
 
   private async deleteAll(batch: Held[]): Promise<void> {

@@ -5,6 +5,8 @@
 export class QueuePoller {
   private running = false;
   private wake?: () => void;
+  /** A nudge that came while polling: the next sleep is skipped, so no posted work waits. */
+  private nudged = false;
   private loop?: Promise<void>;
 
   constructor(
@@ -29,6 +31,7 @@ export class QueuePoller {
   }
 
   nudge(): void {
+    this.nudged = true;
     const w = this.wake;
     this.wake = undefined;
     w?.();
@@ -48,9 +51,13 @@ export class QueuePoller {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.nudged) {
+      this.nudged = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const t = setTimeout(() => { this.wake = undefined; resolve(); }, ms);
-      this.wake = () => { clearTimeout(t); resolve(); };
+      this.wake = () => { clearTimeout(t); this.nudged = false; resolve(); };
     });
   }
 

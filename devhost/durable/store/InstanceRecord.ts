@@ -1,13 +1,5 @@
+import { RuntimeStatus } from './RuntimeStatus';
 import { RecordedEvent } from '../replay/RecordedEvent';
-
-/** Runtime status names, as the Durable HTTP API and the library spell them. */
-export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'ContinuedAsNew' | 'Failed' | 'Terminated' | 'Suspended';
-
-export const TERMINAL_STATUSES: readonly RuntimeStatus[] = ['Completed', 'Failed', 'Terminated'];
-
-export function isTerminal(status: RuntimeStatus): boolean {
-  return TERMINAL_STATUSES.includes(status);
-}
 
 /** Where a sub-orchestration reports back. */
 export interface ParentLink {
@@ -41,5 +33,7 @@ export interface InstanceRecord {
   parent?: ParentLink;
   historyCount: number;
   parked: ParkedEvent[];
+  /** Durable entities (`@name@key`): the state as JSON text, whether it exists, recent request ids. */
+  entity?: { state?: string; exists: boolean; processed: string[] };
   etag?: string;
 }

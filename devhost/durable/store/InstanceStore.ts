@@ -1,7 +1,8 @@
 import { odata, RestError, TableClient, TableEntity, TableTransaction } from '@azure/data-tables';
 import { RecordedEvent } from '../replay/RecordedEvent';
 import { DurableStoreError } from './DurableStoreError';
-import { InstanceRecord, RuntimeStatus } from './InstanceRecord';
+import { InstanceRecord } from './InstanceRecord';
+import { RuntimeStatus } from './RuntimeStatus';
 import { getText, putText } from './LargeText';
 import { TaskHubNames } from './TaskHubNames';
 
@@ -161,6 +162,11 @@ function toEntity(r: InstanceRecord): TableEntity<Record<string, unknown>> {
   putText(e, 'CustomStatus', r.customStatus);
   if (r.parent) e.Parent = JSON.stringify(r.parent);
   if (r.parked.length) putText(e, 'Parked', JSON.stringify(r.parked));
+  if (r.entity) {
+    putText(e, 'EntityState', r.entity.state);
+    e.EntityExists = r.entity.exists;
+    putText(e, 'EntityProcessed', JSON.stringify(r.entity.processed));
+  }
   return e;
 }
 
@@ -180,6 +186,9 @@ function fromEntity(e: Record<string, unknown>): InstanceRecord {
     parent: typeof e.Parent === 'string' ? JSON.parse(e.Parent) : undefined,
     historyCount: Number(e.HistoryCount ?? 0),
     parked: parked ? JSON.parse(parked) : [],
+    entity: typeof e.EntityExists === 'boolean'
+      ? { state: getText(e, 'EntityState'), exists: e.EntityExists, processed: JSON.parse(getText(e, 'EntityProcessed') ?? '[]') }
+      : undefined,
     etag: e.etag as string | undefined,
   };
 }

@@ -44,10 +44,11 @@ export class TaskHubQueue<T> {
     return r.receivedMessageItems.map((m) => ({ body: JSON.parse(m.messageText) as T, messageId: m.messageId, popReceipt: m.popReceipt, dequeueCount: m.dequeueCount }));
   }
 
-  /** Hides a held message for longer; returns the new pop receipt. */
-  async extend(m: ReceivedMessage<T>, visibilitySeconds: number): Promise<void> {
-    const r = await this.client.updateMessage(m.messageId, m.popReceipt, undefined, visibilitySeconds);
+  /** Hides a held message for longer, optionally replacing its body; keeps the new pop receipt. */
+  async extend(m: ReceivedMessage<T>, visibilitySeconds: number, body?: T): Promise<void> {
+    const r = await this.client.updateMessage(m.messageId, m.popReceipt, body === undefined ? undefined : JSON.stringify(body), visibilitySeconds);
     m.popReceipt = r.popReceipt!;
+    if (body !== undefined) m.body = body;
   }
 
   /** Deletes a handled message; a message that was redelivered meanwhile stays (it is recognised later). */
@@ -56,9 +57,5 @@ export class TaskHubQueue<T> {
       const s = (e as RestError).statusCode;
       if (s !== 404 && s !== 400) throw e;
     }
-  }
-
-  async approximateCount(): Promise<number> {
-    return (await this.client.getProperties()).approximateMessagesCount ?? 0;
   }
 }
