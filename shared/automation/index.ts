@@ -15,3 +15,4 @@ export * from './buildRecoveryPlanContext';
 export * from './callbackToken';
 export * from './invokeRunbookWebhook';
 export * from './runbookCallback';
+export * from './startRunbookAction';

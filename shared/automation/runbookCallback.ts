@@ -37,3 +37,19 @@ export async function acceptRunbookCallback(token: string, body: unknown, deps: 
   await redeemCallbackToken(claims, deps.ledger);
   return { claims, event: { tokenId: claims.tokenId, task: claims.task, outcome: parsed.data, receivedAt: now.toISOString() } };
 }
+
+/** HTTP status the callback endpoint answers for an error code of {@link acceptRunbookCallback}. */
+export function runbookCallbackStatus(code: string): number {
+  switch (code) {
+    case 'CallbackOutcomeInvalid':
+      return 400;
+    case 'CallbackTokenAlreadyUsed':
+      return 409;
+    case 'CallbackTokenMalformed':
+    case 'CallbackTokenBadSignature':
+    case 'CallbackTokenExpired':
+      return 401;
+    default:
+      return 500;
+  }
+}

@@ -16,6 +16,8 @@ export type FabricErrorCode =
   | 'MachineStartFailed'
   /** The machine is not in a state that allows the operation (e.g. start a deleted one). */
   | 'MachineStateInvalid'
+  /** Another machine holds the static IP in that network (local fabric; Azure answers its own error). */
+  | 'IpAddressInUse'
   /** The request is wrong (bad name, no disks, IP outside the subnet…). */
   | 'InvalidFabricRequest'
   /** Azure Resource Manager answered with an error. */

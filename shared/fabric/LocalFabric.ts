@@ -6,6 +6,8 @@ import { FabricError } from './FabricError';
 import { FABRIC_CONTAINERS, fabricDiskBlob, fabricDiskPrefix, machineRecordBlob } from './FabricDiskLayout';
 import { FabricMachine } from './FabricMachine';
 import { FabricCleanupResult, FabricResource } from './FabricResource';
+import { IP_LEASE_CONTAINER, LocalIpLeases } from './LocalIpLeases';
+import { readBlobText } from './readBlobText';
 import { FabricTagFilter, tagsFromRecord, tagsMatch, tagsToRecord } from './FabricTags';
 import { MachineCheck } from './MachineCheck';
 import { MachineRef } from './MachineRef';
@@ -51,11 +53,15 @@ export class LocalFabric implements TargetFabric {
   readonly kind = 'local' as const;
   private readonly disks: ContainerClient;
   private readonly machines: ContainerClient;
+  private readonly ipLeases: ContainerClient;
+  private readonly ips: LocalIpLeases;
   private ready?: Promise<unknown>;
 
   constructor(private readonly options: LocalFabricOptions) {
     this.disks = options.blobs.getContainerClient(FABRIC_CONTAINERS.disks);
     this.machines = options.blobs.getContainerClient(FABRIC_CONTAINERS.machines);
+    this.ipLeases = options.blobs.getContainerClient(IP_LEASE_CONTAINER);
+    this.ips = new LocalIpLeases(this.ipLeases, async (ref) => (await this.read(ref)) !== undefined);
   }
 
   async materializeDisk(request: MaterializeDiskRequest): Promise<MaterializedDisk> {
@@ -93,10 +99,22 @@ export class LocalFabric implements TargetFabric {
         metadata: tagsToRecord(spec.tags),
         blobHTTPHeaders: { blobContentType: 'application/json' },
       });
-      return machine;
     } catch (e) {
       if (!isConflict(e)) throw e;
+      return this.existingSame(spec);
     }
+    try {
+      await this.ips.claim(spec, spec.nics);
+    } catch (e) {
+      // Not created after all: a retry must not find a machine without its IP.
+      await this.recordBlob(spec).deleteIfExists();
+      throw e;
+    }
+    return machine;
+  }
+
+  /** `createMachine` found a record of that name: the same spec (a retry) returns it, another is a conflict. */
+  private async existingSame(spec: MachineSpec): Promise<FabricMachine> {
     const existing = await this.read(spec);
     if (!existing) throw new FabricError('MachineConflict', `machine ${spec.name} was being created and deleted at the same time; try again`, { retryable: true });
     if (!sameMachineSpec(existing.record.spec, spec)) {
@@ -106,6 +124,7 @@ export class LocalFabric implements TargetFabric {
         details: { existingJob: existing.record.spec.tags.job },
       });
     }
+    await this.ips.claim(spec, spec.nics); // a retry after a crash between record and leases
     return existing.record.machine;
   }
 
@@ -159,10 +178,12 @@ export class LocalFabric implements TargetFabric {
   async deleteMachine(ref: MachineRef): Promise<boolean> {
     validateRef(ref);
     let deleted = false;
+    const existing = await this.read(ref);
     // Disks first, the record last: a retry after a crash still finds the record.
     for await (const b of this.disks.listBlobsFlat({ prefix: fabricDiskPrefix(ref.resourceGroup, ref.name) })) {
       deleted = (await this.disks.getPageBlobClient(b.name).deleteIfExists({ deleteSnapshots: 'include' })).succeeded || deleted;
     }
+    if (existing) await this.ips.release(ref, existing.record.spec.nics);
     deleted = (await this.recordBlob(ref).deleteIfExists()).succeeded || deleted;
     return deleted;
   }
@@ -229,14 +250,8 @@ export class LocalFabric implements TargetFabric {
   }
 
   private async read(ref: MachineRef): Promise<{ record: LocalMachineRecord; etag: string } | undefined> {
-    try {
-      const r = await this.recordBlob(ref).download();
-      const text = await streamToString(r.readableStreamBody as NodeJS.ReadableStream);
-      return { record: JSON.parse(text) as LocalMachineRecord, etag: r.etag! };
-    } catch (e) {
-      if (e instanceof RestError && e.statusCode === 404) return undefined;
-      throw e;
-    }
+    const found = await readBlobText(this.recordBlob(ref));
+    return found && { record: JSON.parse(found.text) as LocalMachineRecord, etag: found.etag };
   }
 
   private recordBlob(ref: MachineRef) {
@@ -244,7 +259,7 @@ export class LocalFabric implements TargetFabric {
   }
 
   private ensureContainers(): Promise<unknown> {
-    this.ready ??= Promise.all([this.disks.createIfNotExists(), this.machines.createIfNotExists()]).catch((e) => {
+    this.ready ??= Promise.all([this.disks.createIfNotExists(), this.machines.createIfNotExists(), this.ipLeases.createIfNotExists()]).catch((e) => {
       this.ready = undefined;
       throw e;
     });
@@ -267,10 +282,4 @@ function isConflict(e: unknown): boolean {
 function blobNameOfUrl(url: string, container: string): string {
   const path = decodeURIComponent(new URL(url).pathname);
   return path.slice(path.indexOf(`/${container}/`) + container.length + 2);
-}
-
-async function streamToString(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
 }

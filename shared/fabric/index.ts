@@ -13,3 +13,6 @@ export * from './TargetFabric';
 export * from './LocalFabric';
 export * from './materializeDiskToBlob';
 export * from './verifyDiskBlob';
+export * from './AzureFabric';
+export * from './ClientCopyPageBlobClient';
+export * from './targetFabricFromEnv';

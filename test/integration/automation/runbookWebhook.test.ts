@@ -3,8 +3,8 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { BlobServiceClient } from '@azure/storage-blob';
 import {
-  acceptRunbookCallback, BlobUsedTokenLedger, buildRecoveryPlanContext, invokeRunbookWebhook, RecoveryPlanContext, runbookCallbackUrl,
-  signCallbackToken, USED_TOKEN_CONTAINER, verifyCallbackToken,
+  acceptRunbookCallback, AutomationSettings, BlobUsedTokenLedger, buildRecoveryPlanContext, invokeRunbookWebhook, RecoveryPlanContext, runbookCallbackStatus, runbookCallbackUrl,
+  signCallbackToken, startRunbookAction, USED_TOKEN_CONTAINER, verifyCallbackToken,
 } from '../../../shared/automation';
 import { ServiceError } from '../../../shared/errors';
 import { startAzurite, TestAzurite } from '../../support/azurite';
@@ -51,8 +51,7 @@ describe('runbook actions over real HTTP: webhook, callback, single-use tokens (
         res.writeHead(202).end();
       } catch (e) {
         const code = (e as ServiceError).code;
-        const status = code === 'CallbackTokenAlreadyUsed' ? 409 : code === 'CallbackOutcomeInvalid' ? 400 : 401;
-        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ code }));
+        res.writeHead(runbookCallbackStatus(code), { 'content-type': 'application/json' }).end(JSON.stringify({ code }));
       }
     });
     // Azure Automation's webhook, playing the runbook too: answers 202 with job ids, then calls back.
@@ -132,6 +131,26 @@ describe('runbook actions over real HTTP: webhook, callback, single-use tokens (
     const results = await Promise.allSettled(Array.from({ length: 6 }, () => verifyCallbackToken(token, KEY, ledger)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(results.filter((r) => r.status === 'rejected').map((r) => ((r as PromiseRejectedResult).reason as ServiceError).code)).toEqual(Array(5).fill('CallbackTokenAlreadyUsed'));
+  });
+
+  it('startRunbookAction: a retried activity calls the webhook again but only one outcome is accepted for the task', async () => {
+    const settings: AutomationSettings = { signingKey: KEY, publicBaseUrl: callback.url, defaultRunbookTimeoutSeconds: 3600, tokenGraceSeconds: 60, webhookRequestTimeoutMs: 5000 };
+    const input = {
+      vault: 'v1', plan: 'plan-web', job: 'job-2', task: 'task-rb-start', instanceId: 'orch-2', eventName: 'RunbookDone-task-rb-start',
+      actionName: 'open-firewall', details: { instanceType: 'AutomationRunbookActionDetails' as const, runbookId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Automation/automationAccounts/aa/runbooks/OpenFirewall', timeout: 'PT10M', fabricLocation: 'Recovery' as const, webhookUrl: `${webhook.url}/webhooks?token=w` },
+      failoverType: 'PlannedFailover' as const, failoverDirection: 'PrimaryToRecovery' as const, groupId: 'Group1', subscriptionId: 'sub-1',
+      machines: [], startedAt: new Date().toISOString(),
+    };
+    const before = received.length;
+    const first = await startRunbookAction(input, { settings });
+    const second = await startRunbookAction(input, { settings });
+    expect(second.tokenId).toBe(first.tokenId);
+    expect(first).toMatchObject({ policy: { timeoutSeconds: 600, onTimeout: 'Fail' }, deadline: new Date(Date.parse(input.startedAt) + 600_000).toISOString() });
+    expect(first.taskDetails).toEqual({ instanceType: 'AutomationRunbookTaskDetails', name: 'open-firewall', runbookId: input.details.runbookId, runbookName: 'OpenFirewall', jobId: 'job-aa-1', jobOutput: '', isPrimarySideScript: false });
+    expect(received.slice(before).map((r) => r.context.FailoverType)).toEqual(['Planned', 'Planned']);
+    await waitFor(() => runbookAnswers.length >= 3);
+    expect(runbookAnswers.slice(1).map((a) => a.status).sort()).toEqual([202, 409]);
+    expect(raised.filter((e) => (e as { task: string }).task === 'task-rb-start')).toHaveLength(1);
   });
 
   it('a webhook that answers 503 or cannot be reached fails retryably, without leaking the webhook secret', async () => {

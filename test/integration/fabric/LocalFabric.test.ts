@@ -20,8 +20,10 @@ describe('LocalFabric: machines from real recovery points (Azurite, Cosmos DB, q
   let disk: DiskRef;
   const logs: CutLog[] = [];
   const tags = (job: string, extra: Partial<FabricTags> = {}): FabricTags => ({ vault: disk.vault, plan: 'plan-web', job, item: disk.item, scenario: 'TestFailover', ...extra });
+  const ips = new Map<string, string>(); // one static IP per machine name, as a plan would map them
+  const ipOf = (name: string) => ips.get(name) ?? (ips.set(name, `10.1.0.${ips.size + 4}`), ips.get(name)!);
   const spec = (name: string, disks: MaterializedDisk[], job: string, extra: Partial<MachineSpec> = {}): MachineSpec => ({
-    resourceGroup: RG, name, size: 'Standard_D2s_v3', disks, nics: [{ network: 'vnet-test', subnet: 'app', staticIp: '10.1.0.4' }], testNetwork: true, tags: tags(job), ...extra,
+    resourceGroup: RG, name, size: 'Standard_D2s_v3', disks, nics: [{ network: 'vnet-test', subnet: 'app', staticIp: ipOf(name) }], testNetwork: true, tags: tags(job), ...extra,
   });
   const materialize = (machineName: string, job: string, point = { kind: 'latestProcessed' } as const) =>
     fabric.materializeDisk({ source: disk, point, resourceGroup: RG, machineName, tags: tags(job) });
@@ -67,7 +69,7 @@ describe('LocalFabric: machines from real recovery points (Azurite, Cosmos DB, q
   it('creates a machine idempotently, refuses a different spec under the same name, starts it after checking its disks', async () => {
     const d = await materialize('vm-web2', 'job-2');
     const created = await fabric.createMachine(spec('vm-web2', [d], 'job-2'));
-    expect(created).toMatchObject({ name: 'vm-web2', powerState: 'Stopped', nics: [{ subnet: 'app', privateIp: '10.1.0.4' }], disks: ['vm-web2-disk0'], testNetwork: true });
+    expect(created).toMatchObject({ name: 'vm-web2', powerState: 'Stopped', nics: [{ subnet: 'app', privateIp: ipOf('vm-web2') }], disks: ['vm-web2-disk0'], testNetwork: true });
     expect(await fabric.createMachine(spec('vm-web2', [d], 'job-2'))).toEqual(created);
     await expect(fabric.createMachine(spec('vm-web2', [d], 'job-2', { size: 'Standard_D8s_v3' }))).rejects.toMatchObject({ code: 'MachineConflict' });
 
@@ -144,6 +146,21 @@ describe('LocalFabric: machines from real recovery points (Azurite, Cosmos DB, q
     expect(await fabric.deleteMachine({ resourceGroup: RG, name: 'vm-b1' })).toBe(true);
     expect(await fabric.listResources({ job: 'job-keep' })).toEqual([]);
     await expect(fabric.cleanup({})).rejects.toMatchObject({ code: 'InvalidFabricRequest' });
+  });
+
+  it('a static IP is held by one machine per network until that machine is deleted', async () => {
+    const first = await materialize('vm-ip1', 'job-ip');
+    await fabric.createMachine(spec('vm-ip1', [first], 'job-ip'));
+    const second = await materialize('vm-ip2', 'job-ip');
+    const sameIp = spec('vm-ip2', [second], 'job-ip', { nics: [{ network: 'vnet-test', subnet: 'app', staticIp: ipOf('vm-ip1') }] });
+    await expect(fabric.createMachine(sameIp)).rejects.toMatchObject({ code: 'IpAddressInUse', details: { ip: ipOf('vm-ip1'), heldBy: { name: 'vm-ip1' } } });
+    expect(await fabric.getMachine({ resourceGroup: RG, name: 'vm-ip2' })).toBeUndefined();
+    // The same address in another network (the production network, not the test one) is free.
+    await fabric.createMachine({ ...sameIp, nics: [{ network: 'vnet-prod', subnet: 'app', staticIp: ipOf('vm-ip1') }], testNetwork: false });
+    await fabric.deleteMachine({ resourceGroup: RG, name: 'vm-ip2' });
+    await fabric.deleteMachine({ resourceGroup: RG, name: 'vm-ip1' });
+    await materialize('vm-ip2', 'job-ip');
+    expect((await fabric.createMachine(sameIp)).nics[0].privateIp).toBe(ipOf('vm-ip1'));
   });
 
   it('decrypts an encrypted item with the key given per call; refuses no key and a wrong key', async () => {

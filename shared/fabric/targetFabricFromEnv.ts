@@ -1,0 +1,42 @@
+import { DefaultAzureCredential } from '@azure/identity';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import type { ReplicationDeps } from '../replication';
+import { AzureFabric } from './AzureFabric';
+import { FabricError } from './FabricError';
+import { LocalFabric } from './LocalFabric';
+import { TargetFabric } from './TargetFabric';
+
+/**
+ * The fabric the configuration names: `ASR_TARGET_FABRIC=local` (default) or `azure`.
+ * - local: `ASR_LOCAL_FABRIC_FAULT_FAIL_START` (comma-separated machine names or item ids) is
+ *   FAULT INJECTION for tests: those machines fail to start.
+ * - azure: `ASR_AZURE_SUBSCRIPTION_ID`, `ASR_AZURE_LOCATION`, `ASR_AZURE_STORAGE_ACCOUNT_ID` (the
+ *   ARM id of the replica storage account), optional `ASR_AZURE_DISK_SKU`; credentials from
+ *   `DefaultAzureCredential` (managed identity in Azure, `az login` or environment on a desk).
+ */
+export function targetFabricFromEnv(deps: { blobs: BlobServiceClient; replication: ReplicationDeps }, env: NodeJS.ProcessEnv = process.env): TargetFabric {
+  const kind = (env.ASR_TARGET_FABRIC ?? 'local').toLowerCase();
+  if (kind === 'local') {
+    const faultFailStart = (env.ASR_LOCAL_FABRIC_FAULT_FAIL_START ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    return new LocalFabric({ blobs: deps.blobs, replication: deps.replication, faultFailStart });
+  }
+  if (kind === 'azure') {
+    const need = (name: string) => {
+      const v = env[name];
+      if (!v) throw new FabricError('FabricNotConfigured', `ASR_TARGET_FABRIC=azure needs ${name}`, { recommendedAction: `Set ${name} in the app settings, or use ASR_TARGET_FABRIC=local.` });
+      return v;
+    };
+    const diskSku = env.ASR_AZURE_DISK_SKU as 'Standard_LRS' | 'StandardSSD_LRS' | 'Premium_LRS' | undefined;
+    if (diskSku && !['Standard_LRS', 'StandardSSD_LRS', 'Premium_LRS'].includes(diskSku)) throw new FabricError('FabricNotConfigured', `ASR_AZURE_DISK_SKU "${diskSku}" is not Standard_LRS, StandardSSD_LRS or Premium_LRS`);
+    return new AzureFabric({
+      subscriptionId: need('ASR_AZURE_SUBSCRIPTION_ID'),
+      location: need('ASR_AZURE_LOCATION'),
+      storageAccountId: need('ASR_AZURE_STORAGE_ACCOUNT_ID'),
+      credential: new DefaultAzureCredential(),
+      blobs: deps.blobs,
+      replication: deps.replication,
+      diskSku,
+    });
+  }
+  throw new FabricError('FabricNotConfigured', `ASR_TARGET_FABRIC is "${env.ASR_TARGET_FABRIC}"; use local or azure`);
+}

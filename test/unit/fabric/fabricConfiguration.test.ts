@@ -1,0 +1,57 @@
+import { BlobServiceClient } from '@azure/storage-blob';
+import {
+  AzureFabric, FabricError, FabricTags, isFabricName, LocalFabric, materializeOptions, tagsFromRecord, tagsMatch, tagsToRecord, targetFabricFromEnv,
+} from '../../../shared/fabric';
+import { ReplicationDeps } from '../../../shared/replication';
+
+// Clients are only constructed here, never called: no request leaves the test.
+const blobs = BlobServiceClient.fromConnectionString('DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:1/devstoreaccount1;');
+const replication = { blobs } as unknown as ReplicationDeps;
+
+describe('targetFabricFromEnv', () => {
+  it('is local unless told otherwise (any case)', () => {
+    expect(targetFabricFromEnv({ blobs, replication }, {})).toBeInstanceOf(LocalFabric);
+    expect(targetFabricFromEnv({ blobs, replication }, { ASR_TARGET_FABRIC: 'LOCAL', ASR_LOCAL_FABRIC_FAULT_FAIL_START: 'vm-a, vm-b,' }).kind).toBe('local');
+  });
+
+  it('azure needs subscription, location and storage account id, and says which is missing', () => {
+    const env = { ASR_TARGET_FABRIC: 'azure', ASR_AZURE_SUBSCRIPTION_ID: 'sub', ASR_AZURE_LOCATION: 'westeurope', ASR_AZURE_STORAGE_ACCOUNT_ID: '/subscriptions/sub/…/storageAccounts/x' };
+    expect(targetFabricFromEnv({ blobs, replication }, env)).toBeInstanceOf(AzureFabric);
+    expect(() => targetFabricFromEnv({ blobs, replication }, { ...env, ASR_AZURE_LOCATION: undefined })).toThrow(expect.objectContaining({ code: 'FabricNotConfigured', message: expect.stringContaining('ASR_AZURE_LOCATION') }));
+    expect(() => targetFabricFromEnv({ blobs, replication }, { ...env, ASR_AZURE_DISK_SKU: 'UltraSSD_LRS' })).toThrow(/ASR_AZURE_DISK_SKU/);
+    expect(() => targetFabricFromEnv({ blobs, replication }, { ASR_TARGET_FABRIC: 'vmware' })).toThrow(expect.objectContaining({ code: 'FabricNotConfigured' }));
+  });
+});
+
+describe('fabric tags', () => {
+  const tags: FabricTags = { vault: 'v1', plan: 'plan-web', job: 'job-1', item: 'item-1', scenario: 'TestFailover' };
+
+  it('round-trip through a string map whose keys a store may lower-case, and are blob-metadata safe', () => {
+    const record = tagsToRecord(tags);
+    for (const k of Object.keys(record)) expect(k).toMatch(/^[a-z][a-z0-9]*$/);
+    expect(tagsFromRecord(record)).toEqual(tags);
+    expect(tagsFromRecord(Object.fromEntries(Object.entries(record).map(([k, v]) => [k.toUpperCase(), v])))).toEqual(tags);
+    expect(tagsFromRecord({ ...record, asrfaultinjection: 'FailStart' })?.faultInjection).toBe('FailStart');
+    expect(tagsFromRecord({ env: 'prod' })).toBeUndefined(); // not a failover's resource: never cleaned up
+  });
+
+  it('match on every field the filter gives', () => {
+    expect(tagsMatch(tags, { job: 'job-1' })).toBe(true);
+    expect(tagsMatch(tags, { job: 'job-1', item: 'item-2' })).toBe(false);
+    expect(tagsMatch(tags, { plan: 'plan-web', vault: 'v1' })).toBe(true);
+  });
+});
+
+describe('requests', () => {
+  it('point selectors become the merge engine\'s options; a bad time is refused', () => {
+    expect(materializeOptions({ kind: 'latestProcessed' })).toEqual({});
+    expect(materializeOptions({ kind: 'sequence', sequence: '42', epoch: '2' })).toEqual({ sequence: 42n, epoch: 2n });
+    expect(materializeOptions({ kind: 'time', time: '2026-11-22T01:00:00Z' })).toEqual({ time: new Date('2026-11-22T01:00:00Z') });
+    expect(() => materializeOptions({ kind: 'time', time: 'yesterday' })).toThrow(FabricError);
+  });
+
+  it('names usable as machine, resource group and blob path segment', () => {
+    for (const ok of ['vm-web1', 'rg_dr.test', 'A1']) expect(isFabricName(ok)).toBe(true);
+    for (const bad of ['', '-vm', 'vm/../x', 'vm.', 'a'.repeat(64), 'vm web']) expect(isFabricName(bad)).toBe(false);
+  });
+});
