@@ -97,6 +97,19 @@ describe('planned and unplanned failover, commit and cancel, and failures with c
     expect(item.body.properties).toMatchObject({ activeLocation: 'Primary', allowedOperations: ['TestFailover', 'PlannedFailover', 'UnplannedFailover'] });
   }, 120_000);
 
+  it('unplanned failover to a point in time between recovery points replays the journal to the newest log at or before it', async () => {
+    const at = new Date(T0 + 11 * MIN).toISOString(); // logs were cut at T0, +5, +10, +15 min
+    const job = jobOf(await h.call('POST', `${ids.uf}/unplannedFailover`, {
+      properties: { failoverDirection: 'PrimaryToRecovery', sourceSiteOperations: 'NotRequired', providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', recoveryPointTime: at } },
+    }));
+    const done = await waitForJob(h, job, ended);
+    expect(done.properties.state).toBe('Succeeded');
+    expect(done.properties.tasks[1].groupTaskCustomDetails.childTasks[0].stateDescription).toContain(at);
+    expect((await disks.uf.sameAs('asr-recovery/uf-dr/os.vhd', disks.uf.logs[2])).same).toBe(true);
+    const cancel = jobOf(await h.call('POST', `${ids.uf}/failoverCancel`, {}));
+    expect((await waitForJob(h, cancel, ended)).properties.state).toBe('Succeeded');
+  }, 120_000);
+
   it('a runbook that never calls back fails the job at its timeout, naming the action', async () => {
     h.automation.behaviour = { mode: 'silent' };
     const plan = await planWith(h, 'slow-plan', [{ groupType: 'Boot', replicationProtectedItems: [{ id: ids.slow }], endGroupActions: [runbookAction('/runbooks/slow', 'PT3S')] }]);
@@ -143,6 +156,13 @@ describe('planned and unplanned failover, commit and cancel, and failures with c
     const poll = await h.call('GET', `${ids.broken}/operationresults/${job}`, undefined, 'Reader');
     expect(poll.status).toBe(409);
     expect(poll.body.error.code).toBe('MachineStartFailed');
+    // Restart runs the operation again as a new job (the fault is still injected: it fails the same way).
+    const restarted = await h.call('POST', `${V}/replicationJobs/${job}/restart`, {});
+    expect(restarted.status).toBe(200);
+    expect(restarted.body.name).not.toBe(job);
+    const again = await waitForJob(h, restarted.body.name, ended);
+    expect(again.properties).toMatchObject({ state: 'Failed', scenarioName: 'UnplannedFailover', targetObjectName: 'broken' });
+    expect(again.properties.errors[0].serviceErrorDetails.code).toBe('MachineStartFailed');
   }, 60_000);
 
   it('a cancelled job ends Cancelled with a clear error, and what it made can be cleaned up', async () => {
