@@ -28,7 +28,7 @@ describe('planned and unplanned failover, commit and cancel, and failures with c
 
   beforeAll(async () => {
     h = await startRecoveryHost({ ASR_LOCAL_FABRIC_FAULT_FAIL_START: 'broken-dr' });
-    ids = await createSite(h, ['pf', 'uf', 'slow', 'lax', 'broken', 'man'].map((name) => ({ name, disks: ['os'] })));
+    ids = await createSite(h, ['pf', 'uf', 'slow', 'lax', 'broken', 'man', 'rbfail'].map((name) => ({ name, disks: ['os'] })));
     for (const name of Object.keys(ids)) {
       const d = new ReplicatedDisk(h, name, 'os', 2 * MIB);
       await d.change(T0, ['write -P 0x41 0 512k'], { full: true });
@@ -125,6 +125,19 @@ describe('planned and unplanned failover, commit and cancel, and failures with c
     // What the failed test created can still be cleaned up.
     const planDoc = await h.call('GET', plan, undefined, 'Reader');
     expect(planDoc.body.properties.allowedOperations).toEqual(['TestFailoverCleanup']);
+  }, 60_000);
+
+  it('a runbook that reports failure fails the job with the action\'s name and output', async () => {
+    h.automation.behaviour = { mode: 'callback', status: 'Failed', output: 'firewall API answered 500', delayMs: 100 };
+    const plan = await planWith(h, 'rbfail-plan', [{ groupType: 'Boot', replicationProtectedItems: [{ id: ids.rbfail }], startGroupActions: [runbookAction('/runbooks/open-firewall', 'PT1M')] }]);
+    const job = jobOf(await h.call('POST', `${plan}/unplannedFailover`, { properties: { failoverDirection: 'PrimaryToRecovery', sourceSiteOperations: 'NotRequired' } }));
+    const done = await waitForJob(h, job, ended);
+    expect(done.properties.state).toBe('Failed');
+    expect(done.properties.errors[0].serviceErrorDetails).toMatchObject({ code: 'RunbookFailed', message: 'runbook action "open-firewall" reported failure: firewall API answered 500' });
+    const action = done.properties.tasks.find((t: any) => t.taskId === 'g2-start0');
+    expect(action.state).toBe('Failed');
+    expect(action.customDetails).toMatchObject({ instanceType: 'AutomationRunbookTaskDetails', runbookName: 'open-firewall', jobOutput: 'firewall API answered 500' });
+    expect(taskStates(done).find(([id]) => id === 'g2')![1]).toBe('NotStarted');
   }, 60_000);
 
   it('a runbook configured to continue on timeout is skipped with a warning and the plan goes on', async () => {
