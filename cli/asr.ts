@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { ServiceError } from '../shared/errors';
+import { registerDevTokenCommands } from './commands/devToken';
 import { registerDiskCommands } from './commands/disk';
+import { registerItemCommands } from './commands/item';
+import { registerPlanCommands } from './commands/plan';
+import { registerPolicyCommands } from './commands/policy';
+import { registerVaultCommands } from './commands/vault';
 
 /**
  * The `asr` CLI. Each command group lives in `cli/commands/<group>.ts` and exports
@@ -13,6 +18,11 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
   registerDiskCommands(program);
+  registerVaultCommands(program);
+  registerPolicyCommands(program);
+  registerPlanCommands(program);
+  registerItemCommands(program);
+  registerDevTokenCommands(program);
   return program;
 }
 

@@ -1,17 +1,26 @@
+import { resolve } from 'node:path';
 import { FunctionHost } from './FunctionHost';
+import { loadHostConfig } from './core/HostConfig';
+import { resolveAppEntryFiles } from './core/AppLoader';
 import { HostLogger } from './core/HostLogger';
 import { TriggerKind } from './core/HostContext';
+import { DurableTriggerKind } from './durable/DurableTriggerKind';
+import { COSMOS_EMULATOR_KEY, EmulatorSettings, findRunningEmulators, spawnEmulatorsProcess } from './emulators';
 import { BlobTriggerKind } from './triggers/BlobTriggerKind';
 import { QueueTriggerKind } from './triggers/QueueTriggerKind';
 import { TimerTriggerKind } from './triggers/TimerTriggerKind';
-import { DurableTriggerKind } from './durable/DurableTriggerKind';
 
 export interface LocalHostOptions {
   appDir: string;
   port: number;
   dataDir: string;
+  /** Use running storage instead of launching the emulators process. */
   storage?: string;
+  /** Use a running Cosmos DB endpoint instead of launching the emulators process. */
   cosmosEndpoint?: string;
+  cosmosKey?: string;
+  /** Ports of a launched emulators process: the usual ones (default) or any free ones. */
+  emulatorPorts?: 'default' | 'auto';
   logger: HostLogger;
 }
 
@@ -27,16 +36,68 @@ export function defaultTriggerKinds(): TriggerKind[] {
 }
 
 /**
- * `funclocal start`: uses the given storage, or (later) launches the emulators process, then
- * runs the app's host.
+ * `funclocal start`: storage and Cosmos DB run in their own process, as they are separate
+ * services in Azure (a host crash must not take storage with it). With neither --storage nor
+ * --cosmos that process is launched here (or a live one for the same data dir is adopted) and
+ * stopped with the host; with either, the given services are used and nothing is launched.
  */
 export async function startLocalHost(options: LocalHostOptions): Promise<RunningLocalHost> {
+  // Fail fast on a bad app folder, before launching anything.
+  resolveAppEntryFiles(options.appDir);
+  loadHostConfig(resolve(options.appDir));
   const settings: Record<string, string> = {};
-  if (options.cosmosEndpoint) settings.COSMOS_ENDPOINT = options.cosmosEndpoint;
+  let storage = options.storage;
+  let stopEmulators: (() => Promise<void>) | undefined;
+  if (!options.storage && !options.cosmosEndpoint) {
+    const dataDir = resolve(options.dataDir);
+    let emulatorSettings: EmulatorSettings;
+    const running = findRunningEmulators(dataDir);
+    if (running) {
+      // Left running by a host that was killed: adopt it, and stop it with this host.
+      options.logger.log('information', `Reusing emulators process ${running.pid} (data in ${dataDir})`);
+      emulatorSettings = running;
+      stopEmulators = () => stopProcess(running.pid);
+    } else {
+      const auto = options.emulatorPorts === 'auto' ? 0 : undefined;
+      const emulators = await spawnEmulatorsProcess({ data: dataDir, blobPort: auto, queuePort: auto, tablePort: auto, cosmosPort: auto });
+      options.logger.log('information', `Emulators process ${emulators.pid} ready (data in ${dataDir})`);
+      stopEmulators = () => emulators.stop();
+      emulatorSettings = emulators.settings;
+    }
+    storage ??= emulatorSettings.storageConnectionString;
+    settings.COSMOS_ENDPOINT = options.cosmosEndpoint ?? emulatorSettings.cosmosEndpoint;
+    settings.COSMOS_KEY = options.cosmosKey ?? emulatorSettings.cosmosKey;
+  } else if (options.cosmosEndpoint) {
+    // Given services are used as they are; what is not given stays unset (the app says so).
+    settings.COSMOS_ENDPOINT = options.cosmosEndpoint;
+    settings.COSMOS_KEY = options.cosmosKey ?? COSMOS_EMULATOR_KEY;
+  }
   const host = new FunctionHost({
-    appDir: options.appDir, port: options.port, storageConnectionString: options.storage,
+    appDir: options.appDir, port: options.port, storageConnectionString: storage,
     logger: options.logger, kinds: defaultTriggerKinds(), settings,
   });
-  const ctx = await host.start();
-  return { host, baseUrl: ctx.baseUrl(), stop: () => host.stop() };
+  try {
+    const ctx = await host.start();
+    return {
+      host,
+      baseUrl: ctx.baseUrl(),
+      stop: async () => {
+        await host.stop();
+        await stopEmulators?.();
+      },
+    };
+  } catch (e) {
+    await stopEmulators?.();
+    throw e;
+  }
+}
+
+/** SIGTERM a process we did not spawn and wait (bounded) until it is gone. */
+async function stopProcess(pid: number, timeoutMs = 15000): Promise<void> {
+  try { process.kill(pid, 'SIGTERM'); } catch { return; }
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try { process.kill(pid, 0); } catch { return; }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

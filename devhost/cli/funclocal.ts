@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createConsoleLogger, LogLevel } from '../core/HostLogger';
 import { HostStartupError } from '../core/HostStartupError';
+import { emulatorsCommand } from '../emulators';
 import { startLocalHost } from '../startLocalHost';
 
 function port(value: string): number {
@@ -21,10 +22,16 @@ program.command('start')
   .option('--data <dir>', 'where the embedded emulators keep their data', '.data')
   .option('--storage <connection string>', 'use running storage instead of starting the emulators')
   .option('--cosmos <endpoint>', 'use a running Cosmos DB endpoint instead of starting the emulators')
+  .option('--cosmos-key <key>', 'key of the running Cosmos DB endpoint (default: the emulator key)')
+  .option('--emulator-ports <mode>', 'ports of launched emulators: default (10000-10002, 8081) or auto (any free)', 'default')
   .option('--log-level <level>', 'trace|debug|information|warning|error', 'information')
-  .action(async (opts: { app: string; port: number; data: string; storage?: string; cosmos?: string; logLevel: LogLevel }) => {
+  .action(async (opts: { app: string; port: number; data: string; storage?: string; cosmos?: string; cosmosKey?: string; emulatorPorts: string; logLevel: LogLevel }) => {
+    if (opts.emulatorPorts !== 'default' && opts.emulatorPorts !== 'auto') throw new InvalidArgumentError(`--emulator-ports must be default or auto, not ${opts.emulatorPorts}.`);
     const logger = createConsoleLogger(opts.logLevel);
-    const running = await startLocalHost({ appDir: opts.app, port: opts.port, dataDir: opts.data, storage: opts.storage, cosmosEndpoint: opts.cosmos, logger });
+    const running = await startLocalHost({
+      appDir: opts.app, port: opts.port, dataDir: opts.data, storage: opts.storage, cosmosEndpoint: opts.cosmos,
+      cosmosKey: opts.cosmosKey, emulatorPorts: opts.emulatorPorts, logger,
+    });
     const shutdown = async (signal: string) => {
       logger.log('information', `${signal}: stopping`);
       await running.stop();
@@ -33,6 +40,8 @@ program.command('start')
     process.once('SIGINT', () => void shutdown('SIGINT'));
     process.once('SIGTERM', () => void shutdown('SIGTERM'));
   });
+
+program.addCommand(emulatorsCommand('emulators'));
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof HostStartupError || process.env.FUNCLOCAL_DEBUG !== '1') {

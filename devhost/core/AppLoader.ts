@@ -10,6 +10,28 @@ import { HostStartupError } from './HostStartupError';
  * @see DEVHOST.md §1
  */
 export async function loadApp(appDir: string, core: FunctionsCoreApi): Promise<void> {
+  const { dir, main, files } = resolveAppEntryFiles(appDir);
+  for (const file of files) {
+    try {
+      require(file);
+    } catch (e) {
+      throw new HostStartupError(`Loading ${file} failed: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  if (!core.programmingModel) {
+    throw new HostStartupError(`No function was registered by ${main}: register functions with @azure/functions (app.http, app.timer, ...).`);
+  }
+  for (const hook of core.hooks.appStart) {
+    await hook({ hookData: {}, appHookData: core.appHookData, functionAppDirectory: dir });
+  }
+  await core.programmingModel.getCapabilities({});
+}
+
+/**
+ * Checks an app folder without running it: it exists, has a package.json whose `main` matches
+ * at least one file. Returns those files in load order.
+ */
+export function resolveAppEntryFiles(appDir: string): { dir: string; main: string; files: string[] } {
   const dir = resolve(appDir);
   if (!existsSync(dir)) throw new HostStartupError(`App folder ${dir} does not exist: pass --app <folder of the Functions app>.`);
   const pkgPath = join(dir, 'package.json');
@@ -27,18 +49,5 @@ export async function loadApp(appDir: string, core: FunctionsCoreApi): Promise<v
   if (files.length === 0) {
     throw new HostStartupError(`package.json "main" (${main}) matches no file in ${dir}: build the app first (npm run build).`);
   }
-  for (const file of files) {
-    try {
-      require(file);
-    } catch (e) {
-      throw new HostStartupError(`Loading ${file} failed: ${(e as Error).message}`, { cause: e });
-    }
-  }
-  if (!core.programmingModel) {
-    throw new HostStartupError(`No function was registered by ${main}: register functions with @azure/functions (app.http, app.timer, ...).`);
-  }
-  for (const hook of core.hooks.appStart) {
-    await hook({ hookData: {}, appHookData: core.appHookData, functionAppDirectory: dir });
-  }
-  await core.programmingModel.getCapabilities({});
+  return { dir, main, files };
 }

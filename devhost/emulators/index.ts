@@ -9,3 +9,4 @@ export { spawnEmulatorsProcess } from './spawnEmulatorsProcess';
 export type { SpawnEmulatorsOptions, EmulatorsProcess } from './spawnEmulatorsProcess';
 export { startCosmosServer } from './CosmosServer';
 export type { CosmosServer, CosmosServerOptions } from './CosmosServer';
+export { findRunningEmulators } from './findRunningEmulators';

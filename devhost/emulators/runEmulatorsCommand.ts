@@ -1,4 +1,9 @@
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RunningEmulators, startEmulators } from './startEmulators';
+
+/** Where a data directory's running emulators say how to reach them (for the CLI and agent). */
+export const SETTINGS_FILE = 'emulators.json';
 
 /** Options of `funclocal emulators` and of the emulators process (`main.js`). */
 export interface EmulatorsCommandOptions {
@@ -46,6 +51,11 @@ export async function runEmulatorsCommand(opts: EmulatorsCommandOptions): Promis
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  if (opts.data) {
+    const file = join(opts.data, SETTINGS_FILE);
+    writeFileSync(`${file}.tmp`, JSON.stringify({ pid: process.pid, ...running.settings }, null, 2));
+    renameSync(`${file}.tmp`, file);
+  }
   process.stdout.write(`${JSON.stringify({ ready: true, settings: running.settings })}\n`);
   log(`ready (pid ${process.pid})`);
   return running;

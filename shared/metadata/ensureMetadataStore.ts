@@ -1,4 +1,5 @@
-import { CosmosClient } from '@azure/cosmos';
+import type { CosmosClient } from '@azure/cosmos';
+import { createCosmosClient } from './createCosmosClient';
 import { CosmosMetadataStore } from './CosmosMetadataStore';
 import type { MetadataStore } from './MetadataStore';
 import { METADATA_CONTAINERS, type MetadataStoreConfig } from './MetadataStoreConfig';
@@ -9,13 +10,7 @@ import { translateCosmosError } from './cosmosErrors';
  * from many instances at once) and returns a store over them.
  */
 export async function ensureMetadataStore(config: MetadataStoreConfig, client?: CosmosClient): Promise<MetadataStore> {
-  const cosmos = client ?? new CosmosClient({
-    endpoint: config.endpoint,
-    key: config.key,
-    // One region, so discovery buys nothing; and the local emulator advertises https:// in its
-    // account metadata, so with discovery on a plain-HTTP client would be sent to TLS and fail.
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
+  const cosmos = client ?? createCosmosClient(config);
   try {
     const { database } = await cosmos.databases.createIfNotExists({ id: config.databaseId });
     const byVault = { paths: ['/vaultKey'] };

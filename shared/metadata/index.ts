@@ -6,3 +6,4 @@ export * from './CosmosMetadataStore';
 export * from './ensureMetadataStore';
 export * from './cosmosErrors';
 export * from './documentIds';
+export * from './createCosmosClient';

@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
 import { createHttpServer } from '@vercel/cosmosdb-server';
+import { COSMOS_EMULATOR_KEY } from '../../devhost/emulators/EmulatorSettings';
 import { freePort } from './ports';
 
 /** The Cosmos DB emulator's well-known key (public, documented by Microsoft); the test server accepts any key. */
-export const COSMOS_DEV_KEY =
-  'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU9DLjf2eXhxY6A1e9Ylc3A8lDnB4z/2hxKlQT4h+PW4ipB4Q==';
+export const COSMOS_DEV_KEY = COSMOS_EMULATOR_KEY;
 
 export interface TestCosmos {
   endpoint: string;
