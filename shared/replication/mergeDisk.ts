@@ -12,6 +12,7 @@ import { DEFAULT_REPLICATION_TUNING, ReplicationTuning } from './ReplicationTuni
 import { advanceReplica } from './advanceReplica';
 import { expectationFor, readPendingLog, ReadLogResult, writeLogPages } from './applyLog';
 import { cutRecoveryPoint } from './cutRecoveryPoint';
+import { epochOfPendingLog } from './epochOfPendingLog';
 import { ignoreNotFound } from './ignoreNotFound';
 import { journalLog } from './ReplicaJournal';
 import { pruneRecoveryPoints } from './pruneRecoveryPoints';
@@ -93,6 +94,9 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
   }
   let progressed = false;
   try {
+    // List again under the lease: a merge that held it before us may have applied, deleted or
+    // quarantined logs of the listing taken while we waited.
+    pending = await listPendingLogs(pendingContainer(deps), disk);
     let state = (await readReplica(blob, lease.leaseId))?.state;
     if (!state) {
       const seed = firstLog!.ok ? firstLog!.log.header : undefined;
@@ -108,11 +112,27 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
     result.epoch = state.epoch;
     result.lastAppliedSequence = state.lastAppliedSequence;
     for (;;) {
-      // Logs already applied (a redelivery, or a crash before their delete) go away.
+      // Logs at or below the applied sequence: a redelivery (or a crash before the delete) of
+      // this epoch or a straggler of an older one goes away; a newer epoch's log, sent without a
+      // resync, is quarantined rather than silently dropped.
       for (const p of pending.filter((x) => x.sequence <= state!.lastAppliedSequence)) {
+        const epoch = await epochOfPendingLog(deps, p);
+        if (epoch === 'gone') continue;
+        if (epoch === undefined || epoch > state.epoch) {
+          await quarantine(deps, disk, p, {
+            code: epoch === undefined ? 'CorruptFormat' : 'HrlIdentityMismatch',
+            message: epoch === undefined
+              ? `log ${p.sequence} arrived again (the replica is at ${state.lastAppliedSequence}) with an unreadable header`
+              : `log ${p.sequence} is of epoch ${epoch}, the replica is at epoch ${state.epoch}: a new epoch starts with a resync`,
+          }, result);
+          return progressed;
+        }
         await ignoreNotFound(pendingContainer(deps).getBlobClient(p.blobName).delete());
       }
       const appliedBefore = result.applied.length;
+      // Each pass judges afresh: a gap seen by an earlier pass may have been filled since.
+      result.outcome = result.applied.length > 0 ? 'merged' : 'idle';
+      result.waitingFor = undefined;
       for (;;) {
         const next = state.lastAppliedSequence + 1n;
         if (options.upTo !== undefined && next > options.upTo) break;
@@ -125,7 +145,9 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
           break;
         }
         lease.assertHeld();
-        const read = firstLog && next === 1n ? firstLog : await (prefetched.get(next) ?? readLog(log, state));
+        // The seed log was validated before the replica had a state: reuse it only if it matches.
+        const seedFits = firstLog?.ok && next === 1n && firstLog.log.header.epoch === state.epoch && firstLog.log.header.virtualSize === state.sourceVirtualSize;
+        const read = seedFits ? firstLog! : await (prefetched.get(next) ?? readLog(log, state));
         firstLog = undefined;
         prefetched.delete(next);
         // Read and validate the next log while this one's pages are written: the download then
