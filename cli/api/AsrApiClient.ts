@@ -1,0 +1,103 @@
+import { ServiceError } from '../../shared/errors';
+import type { CliConfig } from './CliConfig';
+import { obtainToken } from './obtainToken';
+
+const API_VERSION = '2023-08-01';
+const MAX_POLLS = 600;
+
+/** An ARM resource as the API returns it. */
+export interface ArmResource {
+  id: string;
+  name: string;
+  type: string;
+  location?: string;
+  properties: Record<string, any>;
+}
+
+/** A small HTTP client for the ARM-shaped API: bearer token, paging, 202 polling, typed errors. */
+export class AsrApiClient {
+  private token?: Promise<string>;
+
+  constructor(readonly config: CliConfig) {}
+
+  /** `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.RecoveryServices/vaults[/{vault}]`. */
+  vaultPath(vault?: string): string {
+    const base = `/subscriptions/${encodeURIComponent(this.config.subscriptionId)}/resourceGroups/${encodeURIComponent(this.config.resourceGroup)}` +
+      '/providers/Microsoft.RecoveryServices/vaults';
+    return vault === undefined ? base : `${base}/${encodeURIComponent(vault)}`;
+  }
+
+  async get<T = ArmResource>(path: string): Promise<T> {
+    return (await this.send('GET', path)).body as T;
+  }
+
+  /** Every item of a list, following `nextLink`. */
+  async list<T = ArmResource>(path: string): Promise<T[]> {
+    const out: T[] = [];
+    let next: string | undefined = this.url(path);
+    while (next) {
+      const page = (await this.send('GET', next)).body as { value: T[]; nextLink?: string };
+      out.push(...page.value);
+      next = page.nextLink;
+    }
+    return out;
+  }
+
+  async put<T = ArmResource>(path: string, body: unknown): Promise<T> {
+    return (await this.settle(await this.send('PUT', path, body))) as T;
+  }
+
+  async patch<T = ArmResource>(path: string, body: unknown): Promise<T> {
+    return (await this.send('PATCH', path, body)).body as T;
+  }
+
+  async delete(path: string): Promise<void> {
+    await this.settle(await this.send('DELETE', path));
+  }
+
+  /** Follows a 202's `Location` until the operation finishes. */
+  private async settle(res: { status: number; headers: Headers; body: unknown }): Promise<unknown> {
+    let current = res;
+    for (let i = 0; current.status === 202 && i < MAX_POLLS; i++) {
+      const location = current.headers.get('location');
+      if (!location) return undefined;
+      const wait = Number(current.headers.get('retry-after') ?? '1');
+      if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, 10) * 1000));
+      current = await this.send('GET', location);
+    }
+    return current.body;
+  }
+
+  private url(pathOrUrl: string): string {
+    const u = new URL(pathOrUrl, this.config.endpoint);
+    if (!u.searchParams.has('api-version')) u.searchParams.set('api-version', API_VERSION);
+    return u.toString();
+  }
+
+  private async send(method: string, pathOrUrl: string, body?: unknown): Promise<{ status: number; headers: Headers; body: unknown }> {
+    this.token ??= obtainToken(this.config);
+    const url = this.url(pathOrUrl);
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: { authorization: `Bearer ${await this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new ServiceError('Unreachable', `cannot reach ${this.config.endpoint} (${(err as Error).message}); is the host running (npm start)?`, { retryable: true, cause: err });
+    }
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
+    }
+    if (res.status >= 400) {
+      const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+      throw new ServiceError(error?.code ?? `Http${res.status}`, error?.message ?? `${method} ${url} answered ${res.status}`, { details: { status: res.status } });
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  }
+}

@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+
+/** Where the CLI sends requests and whose vaults it addresses. */
+export interface CliConfig {
+  endpoint: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  /** `ASR_TOKEN`, if set. */
+  token?: string;
+  /** The local host's data directory (for the development issuer's key). */
+  dataDir: string;
+  devIssuerDir: string;
+}
+
+/**
+ * Reads `ASR_ENDPOINT` (default http://localhost:7071), `ASR_SUBSCRIPTION` (all zeros),
+ * `ASR_RESOURCE_GROUP` (`local`), `ASR_TOKEN`, `ASR_DATA_DIR` (`.data`) and `ASR_DEV_ISSUER_DIR`.
+ */
+export function cliConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CliConfig {
+  const dataDir = env.ASR_DATA_DIR || '.data';
+  return {
+    endpoint: (env.ASR_ENDPOINT || 'http://localhost:7071').replace(/\/+$/, ''),
+    subscriptionId: env.ASR_SUBSCRIPTION || '00000000-0000-0000-0000-000000000000',
+    resourceGroup: env.ASR_RESOURCE_GROUP || 'local',
+    token: env.ASR_TOKEN || undefined,
+    dataDir,
+    devIssuerDir: env.ASR_DEV_ISSUER_DIR || join(dataDir, 'dev-issuer'),
+  };
+}
+
+/** True for endpoints on this machine, the only ones a development token is minted for. */
+export function isLoopbackEndpoint(endpoint: string): boolean {
+  const host = new URL(endpoint).hostname;
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+}

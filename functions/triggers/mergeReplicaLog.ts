@@ -1,0 +1,30 @@
+import { app, InvocationContext } from '@azure/functions';
+import { mergeDisk, parseDiskRef, replicationDepsFromEnv } from '../../shared/replication';
+
+/**
+ * A replica log landed in `hrl/{vault}/{item}/{disk}/{name}`: merge that disk. The trigger only
+ * says which disk changed; the engine lists and reads the disk's logs itself, in order, so a
+ * trigger for a log ahead of a gap, a duplicate or a late trigger is harmless. A merge that
+ * finds another holding the lease returns at once (that one, or the sweep, finishes the work);
+ * an I/O failure throws so the host retries the trigger.
+ */
+app.storageBlob('mergeReplicaLog', {
+  path: 'hrl/{vault}/{item}/{disk}/{name}',
+  connection: 'AzureWebJobsStorage',
+  handler: async (_blob: unknown, context: InvocationContext): Promise<void> => {
+    const m = context.triggerMetadata ?? {};
+    let disk;
+    try {
+      // The worker parses placeholders that look like JSON (an item named 42 arrives as a number).
+      disk = parseDiskRef({ vault: String(m.vault), item: String(m.item), disk: String(m.disk) });
+    } catch {
+      context.warn(`ignoring ${String(m.blobTrigger)}: not a replica log path hrl/{vault}/{item}/{disk}/{seq}.hrl`);
+      return;
+    }
+    const deps = await replicationDepsFromEnv();
+    const r = await mergeDisk({ ...deps, log: (msg, details) => context.log(msg, details ?? '') }, disk);
+    context.log(`merge of ${disk.vault}/${disk.item}/${disk.disk}: ${r.outcome}, applied [${r.applied.join(',')}], at ${r.lastAppliedSequence ?? '-'}` +
+      (r.waitingFor !== undefined ? `, waiting for ${r.waitingFor}` : '') +
+      (r.quarantined ? `, quarantined ${r.quarantined.sequence} (${r.quarantined.code})` : ''));
+  },
+});

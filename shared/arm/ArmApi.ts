@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { ServiceError } from '../errors';
+import { vaultKeyOf, type MetadataStore, type VaultDocument } from '../metadata';
+import { requireRole, type Principal } from '../security';
+import type { ArmContext } from './ArmContext';
+import type { ArmRequest, ArmResponse } from './ArmRequest';
+import { matchPattern, type ArmRoute } from './ArmRoute';
+import { toArmErrorResponse } from './armErrorCatalogue';
+import { armRoutes } from './armRoutes';
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch (err) {
+    throw new ServiceError('InvalidParameter', `path segment '${segment}' is not valid percent-encoding`, { cause: err });
+  }
+}
+
+/** Verifies the bearer token of a request (TokenVerifier, or anything shaped like it). */
+export interface BearerVerifier {
+  verify(authorization: string | undefined): Promise<Principal>;
+}
+
+export interface ArmApiOptions {
+  store: MetadataStore;
+  verifier: BearerVerifier;
+  /** Items per list page (default 100). */
+  pageSize?: number;
+  now?: () => Date;
+  /** Where failures that are not the caller's fault are reported (audit writes, 500s). */
+  log?: (message: string, err?: unknown) => void;
+  /** Extra routes (the Recovery issue's jobs and actions), matched after the built-in ones. */
+  extraRoutes?: ArmRoute[];
+}
+
+/**
+ * The ARM-shaped API as one function over plain requests. The pipeline, in order:
+ * parse URL → authenticate (401) → route (404/405) → authorize (403) → handler → error
+ * catalogue → audit of every mutating call.
+ */
+export class ArmApi {
+  private readonly routes: ArmRoute[];
+  private readonly pageSize: number;
+  private readonly now: () => Date;
+  private readonly log: (message: string, err?: unknown) => void;
+
+  constructor(private readonly options: ArmApiOptions) {
+    this.routes = [...armRoutes(), ...(options.extraRoutes ?? [])];
+    this.pageSize = options.pageSize ?? 100;
+    this.now = options.now ?? (() => new Date());
+    this.log = options.log ?? ((m, e) => console.error(m, e));
+  }
+
+  async handle(request: ArmRequest): Promise<ArmResponse> {
+    const method = request.method.toUpperCase();
+    let principal: Principal | undefined;
+    let ctx: ArmContext | undefined;
+    let route: ArmRoute | undefined;
+    let response: ArmResponse;
+    try {
+      const url = new URL(request.url, 'http://localhost');
+      principal = await this.options.verifier.verify(request.headers.authorization);
+      const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeSegment);
+      let captures: string[] | undefined;
+      let pathKnown = false;
+      for (const r of this.routes) {
+        const c = matchPattern(r.pattern, segments);
+        if (!c) continue;
+        pathKnown = true;
+        if (r.method === method) { route = r; captures = c; break; }
+      }
+      if (!route || !captures) {
+        throw pathKnown
+          ? new ServiceError('MethodNotAllowed', `${method} is not supported on ${url.pathname}`)
+          : new ServiceError('RouteNotFound', `no resource type is served at ${url.pathname}; check the path against docs/api.md`);
+      }
+      ctx = this.context(request, url, principal, captures);
+      requireRole(principal.roles, route.role, `to ${route.action}`);
+      response = await route.handler(ctx);
+    } catch (err) {
+      response = toArmErrorResponse(err);
+      if (response.status >= 500) this.log(`${method} ${request.url} failed`, err);
+    }
+    if (method !== 'GET' && principal && route) await this.audit(route, request, principal, ctx, response);
+    return response;
+  }
+
+  private context(request: ArmRequest, url: URL, principal: Principal, captures: string[]): ArmContext {
+    const store = this.options.store;
+    let vault: Promise<VaultDocument> | undefined;
+    const ctx: ArmContext = {
+      request, url, principal, captures, store,
+      pageSize: this.pageSize,
+      now: this.now,
+      vaultKey: captures.length >= 3 ? vaultKeyOf({ subscriptionId: captures[0], resourceGroupName: captures[1], vaultName: captures[2] }) : undefined,
+      requireVault: () => (vault ??= (async () => {
+        const doc = ctx.vaultKey ? await store.getVault(ctx.vaultKey) : undefined;
+        if (!doc) throw new ServiceError('NotFound', `vault '${captures[2]}' does not exist in resource group '${captures[1]}'; create it first`);
+        return doc;
+      })()),
+    };
+    return ctx;
+  }
+
+  /** Who did what, when, and how it ended. A failed audit write is logged, not turned into a failed call. */
+  private async audit(route: ArmRoute, request: ArmRequest, principal: Principal, ctx: ArmContext | undefined, response: ArmResponse): Promise<void> {
+    const vaultKey = ctx?.vaultKey;
+    if (!vaultKey) return;
+    const error = (response.body as { error?: { code?: string } } | undefined)?.error;
+    try {
+      await this.options.store.appendAudit({
+        id: randomUUID(),
+        vaultKey,
+        at: this.now().toISOString(),
+        principal: principal.name ? `${principal.subject} (${principal.name})` : principal.subject,
+        action: route.action,
+        resourceId: new URL(request.url, 'http://localhost').pathname,
+        result: { status: response.status, ...(error?.code ? { code: error.code } : {}) },
+      });
+    } catch (err) {
+      this.log(`could not write the audit event for ${route.action} on ${request.url}`, err);
+    }
+  }
+}

@@ -1,0 +1,19 @@
+import type { MetadataStore, VaultDocument } from '../metadata';
+import type { Principal } from '../security';
+import type { ArmRequest } from './ArmRequest';
+
+/** Everything a handler may use: the request, who sent it, the path's values and the store. */
+export interface ArmContext {
+  request: ArmRequest;
+  url: URL;
+  principal: Principal;
+  /** Values of the route's `{…}` segments, in order (subscription, resource group, vault, then names). */
+  captures: string[];
+  store: MetadataStore;
+  pageSize: number;
+  now(): Date;
+  /** Set by handlers of vault-scoped routes, for the audit trail. */
+  vaultKey?: string;
+  /** Loads the vault named by the path, or throws `NotFound`. */
+  requireVault(): Promise<VaultDocument>;
+}

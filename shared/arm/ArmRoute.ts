@@ -1,0 +1,30 @@
+import type { Role } from '../security';
+import type { ArmContext } from './ArmContext';
+import type { ArmResponse } from './ArmRequest';
+
+/** One entry of the route table. */
+export interface ArmRoute {
+  method: 'GET' | 'PUT' | 'PATCH' | 'DELETE' | 'POST';
+  /** Path segments; `{…}` captures one segment. Literals match case-insensitively, as in ARM. */
+  pattern: string[];
+  /** The weakest app role allowed. */
+  role: Role;
+  /** What the call does, for messages and the audit trail, e.g. `create replication policy`. */
+  action: string;
+  handler(ctx: ArmContext): Promise<ArmResponse>;
+}
+
+/** The prefix of every vault-scoped path. */
+export const VAULT_PREFIX = ['subscriptions', '{subscriptionId}', 'resourceGroups', '{resourceGroupName}', 'providers', 'Microsoft.RecoveryServices', 'vaults', '{vaultName}'];
+
+/** Captured values when `segments` fit `pattern`, else undefined. */
+export function matchPattern(pattern: string[], segments: string[]): string[] | undefined {
+  if (pattern.length !== segments.length) return undefined;
+  const captures: string[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i];
+    if (p.startsWith('{')) captures.push(segments[i]);
+    else if (p.toLowerCase() !== segments[i].toLowerCase()) return undefined;
+  }
+  return captures;
+}

@@ -1,0 +1,59 @@
+import type { z } from 'zod';
+import type { MetadataStore, ResourceDocument, ResourceKind } from '../metadata';
+
+/** What a resource's builder knows about the request it serves. */
+export interface BuildContext {
+  store: MetadataStore;
+  vaultKey: string;
+  /** The vault's ARM id in the caller's spelling. */
+  vaultArmId: string;
+  vaultLocation: string;
+  /** The new resource's name and full ARM id. */
+  name: string;
+  armId: string;
+  /** Names from the path, outermost first (e.g. fabric, container, item). */
+  names: string[];
+  /** ARM ids of the stored ancestors (fabric, container), outermost first. */
+  ancestorIds: string[];
+}
+
+/** The properties to store and the resources they depend on (lower-cased ARM ids). */
+export interface BuiltResource<P> {
+  properties: P;
+  refs: string[];
+}
+
+/**
+ * One kind of vault resource: where it lives in the URL space, its ARM type, how a request
+ * body becomes its stored properties, and how ASR's client expects its writes answered.
+ */
+export interface ResourceDefinition<P = Record<string, unknown>> {
+  kind: ResourceKind;
+  /** Collection segments from the vault down, e.g. `['replicationFabrics', 'replicationProtectionContainers']`. */
+  collections: string[];
+  /**
+   * Which path levels are stored resources whose existence a child requires (indexes into
+   * `collections`); e.g. network mappings sit under a fabric (stored) and a network (not stored).
+   */
+  storedAncestors: number[];
+  /** ARM `type`. */
+  type: string;
+  /** Vault-level list path segment, when ASR has one (e.g. `replicationProtectedItems`). */
+  vaultListSegment?: string;
+  /** PUT of an existing resource: replace it, or refuse with Conflict (enable protection twice). */
+  putReplaces: boolean;
+  /** PUT answered 202 + Location (enable protection) rather than 200/201. */
+  asyncPut: boolean;
+  /** Also answers ASR's `POST …/{name}/remove` (the client's `beginDelete`; its DELETE is `beginPurge`). */
+  postRemove?: boolean;
+  /** DELETE answered 202 + Location (ASR's LRO deletes) rather than 200. */
+  asyncDelete: boolean;
+  createSchema: z.ZodType;
+  updateSchema?: z.ZodType;
+  build(input: unknown, ctx: BuildContext, existing?: ResourceDocument<P>): Promise<BuiltResource<P>>;
+  update?(input: unknown, existing: ResourceDocument<P>, ctx: BuildContext): Promise<BuiltResource<P>>;
+  /** The properties as answered, when they add derived views to what is stored. */
+  present?(properties: P): Record<string, unknown>;
+  /** Work after the document is deleted (e.g. drop an item's recovery points). */
+  afterDelete?(doc: ResourceDocument<P>, ctx: BuildContext): Promise<void>;
+}

@@ -1,0 +1,32 @@
+import { ensureMetadataStore, metadataStoreConfigFromEnv } from '../metadata';
+import { authConfigFromEnv, DevelopmentIssuer, TokenVerifier } from '../security';
+import { ArmApi } from './ArmApi';
+
+let pending: Promise<ArmApi> | undefined;
+
+/**
+ * The process-wide API, built on first use from the environment (COSMOS_*, ASR_AUTH_*): the
+ * database and containers are ensured once, the verifier's key set is cached. A failed start
+ * is forgotten so the next request tries again (Cosmos DB may come up after the app).
+ */
+export function armApiFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<ArmApi> {
+  pending ??= (async () => {
+    const store = await ensureMetadataStore(metadataStoreConfigFromEnv(env));
+    const verifier = await TokenVerifier.fromConfig(authConfigFromEnv(env));
+    const pageSize = env.ASR_PAGE_SIZE ? Number(env.ASR_PAGE_SIZE) : undefined;
+    return new ArmApi({ store, verifier, pageSize });
+  })();
+  pending.catch(() => { pending = undefined; });
+  return pending;
+}
+
+/**
+ * The development issuer's JWKS when `ASR_AUTH_MODE=local`, else undefined: in Entra mode the
+ * keys come from Entra ID and this service publishes none.
+ */
+export async function developmentJwksFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<unknown | undefined> {
+  const config = authConfigFromEnv(env);
+  if (config.mode !== 'local') return undefined;
+  const issuer = await DevelopmentIssuer.open(config.devIssuerDir, { issuer: config.issuer, audience: config.audience });
+  return issuer.jwks();
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { ServiceError } from '../../errors';
+import { vaultArmIdOf, vaultKeyOf, vaultDocumentId, type VaultDocument } from '../../metadata';
+import type { ArmContext } from '../ArmContext';
+import type { ArmResponse } from '../ArmRequest';
+import { nextLinkOf, skipTokenOf } from '../paging';
+import { parseBody, parseJson } from '../parseBody';
+import { shapeVault } from '../shapeResource';
+
+const vaultInput = z.object({
+  location: z.string().min(1, 'must name the Azure region of the vault'),
+  tags: z.record(z.string(), z.string()).optional(),
+  sku: z.object({ name: z.string() }).loose().optional(),
+  properties: z.object({}).loose().optional(),
+});
+
+function vaultResponse(status: number, doc: VaultDocument): ArmResponse {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (doc._etag) headers.etag = doc._etag;
+  return { status, headers, body: shapeVault(doc) };
+}
+
+/** PUT of a vault: create (201) or update location-independent settings (200). */
+export async function putVaultHandler(ctx: ArmContext): Promise<ArmResponse> {
+  const [subscriptionId, resourceGroupName, vaultName] = ctx.captures;
+  const input = parseBody(vaultInput, parseJson(ctx.request.bodyText));
+  const key = vaultKeyOf({ subscriptionId, resourceGroupName, vaultName });
+  const existing = await ctx.store.getVault(key);
+  const now = ctx.now().toISOString();
+  if (existing) {
+    if (existing.location.toLowerCase() !== input.location.toLowerCase()) {
+      throw new ServiceError('InvalidRequestBody', `location: a vault cannot move; it is in '${existing.location}'`, { details: { target: 'location' } });
+    }
+    const saved = await ctx.store.replaceVault(
+      { ...existing, tags: input.tags ?? existing.tags, properties: { ...existing.properties, ...(input.properties ?? {}) }, updatedAt: now },
+      { ifMatch: ctx.request.headers['if-match'] ?? existing._etag },
+    );
+    return vaultResponse(200, saved);
+  }
+  const saved = await ctx.store.createVault({
+    id: vaultDocumentId(key),
+    subscriptionId: subscriptionId.toLowerCase(),
+    resourceGroupLower: resourceGroupName.toLowerCase(),
+    resourceGroupName,
+    name: vaultName,
+    armId: vaultArmIdOf({ subscriptionId, resourceGroupName, vaultName }),
+    location: input.location,
+    tags: input.tags,
+    properties: input.properties ?? {},
+    createdAt: now,
+    updatedAt: now,
+  });
+  return vaultResponse(201, saved);
+}
+
+export async function getVaultHandler(ctx: ArmContext): Promise<ArmResponse> {
+  return vaultResponse(200, await ctx.requireVault());
+}
+
+/** DELETE of a vault: refused while it holds fabrics, policies, items or plans. */
+export async function deleteVaultHandler(ctx: ArmContext): Promise<ArmResponse> {
+  const [subscriptionId, resourceGroupName, vaultName] = ctx.captures;
+  const key = vaultKeyOf({ subscriptionId, resourceGroupName, vaultName });
+  const existing = await ctx.store.getVault(key);
+  if (!existing) return { status: 204, headers: {} };
+  const [first] = (await ctx.store.listResources(key, { kind: 'fabric', maxItemCount: 1 })).items;
+  const count = await ctx.store.countResources(key, 1);
+  if (count > 0) {
+    throw new ServiceError('ResourceInUse',
+      `vault '${existing.name}' still holds resources${first ? ` (e.g. fabric '${first.name}')` : ''}; remove its protected items, plans, policies and fabrics first`);
+  }
+  await ctx.store.deleteVault(key, { ifMatch: ctx.request.headers['if-match'] ?? existing._etag });
+  return { status: 200, headers: {} };
+}
+
+/** GET of the vaults in a resource group. */
+export async function listVaultsHandler(ctx: ArmContext): Promise<ArmResponse> {
+  const [subscriptionId, resourceGroupName] = ctx.captures;
+  const page = await ctx.store.listVaults(subscriptionId, resourceGroupName, {
+    maxItemCount: ctx.pageSize,
+    continuationToken: skipTokenOf(ctx.url),
+  });
+  const nextLink = nextLinkOf(ctx.url, page.continuationToken);
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: { value: page.items.map(shapeVault), ...(nextLink ? { nextLink } : {}) },
+  };
+}

@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import { ServiceError } from '../../errors';
+import type { PolicyProperties, ProtectedItemProperties } from '../../metadata';
+import type { ResourceDefinition } from '../ResourceDefinition';
+import { resolveReference } from '../resolveReference';
+
+const vmName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+
+const disk = z.object({
+  diskId: z.string().min(1),
+  diskName: z.string().optional(),
+  capacityInBytes: z.number().int().positive().optional(),
+});
+
+/** ASR's `HyperVReplicaAzureEnableProtectionInput`, plus our disks, static IP and key fingerprint. */
+const hyperVReplicaAzureInput = z.object({
+  instanceType: z.literal('HyperVReplicaAzure'),
+  hvHostVmId: z.string().optional(),
+  vmName: z.string().optional(),
+  osType: z.string().optional(),
+  vhdId: z.string().optional(),
+  disksToInclude: z.array(z.string()).optional(),
+  disks: z.array(disk).optional(),
+  targetAzureVmName: vmName.optional(),
+  targetVmSize: z.string().min(1).optional(),
+  targetAzureV2ResourceGroupId: z.string().min(1).optional(),
+  targetAzureNetworkId: z.string().min(1).optional(),
+  targetAzureSubnetId: z.string().min(1).optional(),
+  targetIpAddress: z.ipv4().optional(),
+  encryptionKeyFingerprint: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 fingerprint (64 hex digits)').optional(),
+}).loose();
+
+const enableProtectionInput = z.object({
+  properties: z.object({
+    policyId: z.string().min(1, 'must name the replication policy'),
+    protectableItemId: z.string().optional(),
+    providerSpecificDetails: hyperVReplicaAzureInput,
+  }),
+});
+
+/** ASR's `IPConfigInputDetails`, for the fields this service acts on. */
+const ipConfigInput = z.object({
+  isPrimary: z.boolean().optional(),
+  recoverySubnetName: z.string().min(1).optional(),
+  recoveryStaticIPAddress: z.ipv4().optional(),
+});
+
+/** ASR's `UpdateReplicationProtectedItemInput` for the fields this service acts on. */
+const updateInput = z.object({
+  properties: z.object({
+    recoveryAzureVMName: vmName.optional(),
+    recoveryAzureVMSize: z.string().min(1).optional(),
+    selectedRecoveryAzureNetworkId: z.string().min(1).optional(),
+    /** ASR's way to choose subnet and static IP: the primary IP configuration of the first NIC. */
+    vmNics: z.array(z.object({ nicId: z.string().optional(), ipConfigs: z.array(ipConfigInput).optional() })).optional(),
+    selectedRecoverySubnetName: z.string().min(1).optional(),
+    recoveryIpAddress: z.ipv4().optional(),
+  }),
+});
+
+/** A protected VM (`replicationProtectedItems`); PUT enables protection. */
+export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> = {
+  kind: 'protectedItem',
+  collections: ['replicationFabrics', 'replicationProtectionContainers', 'replicationProtectedItems'],
+  storedAncestors: [0, 1],
+  type: 'Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationProtectedItems',
+  vaultListSegment: 'replicationProtectedItems',
+  putReplaces: false,
+  asyncPut: true,
+  asyncDelete: true,
+  postRemove: true,
+  createSchema: enableProtectionInput,
+  updateSchema: updateInput,
+  async build(input, ctx) {
+    const { properties: p } = input as z.infer<typeof enableProtectionInput>;
+    const policy = await resolveReference<PolicyProperties>(ctx, p.policyId, 'policy', 'properties.policyId');
+    const d = p.providerSpecificDetails;
+    const encrypted = policy.properties.providerSpecificDetails.encryption === 'Enabled';
+    if (encrypted && !d.encryptionKeyFingerprint) {
+      throw new ServiceError('InvalidRequestBody',
+        `properties.providerSpecificDetails.encryptionKeyFingerprint: policy '${policy.name}' encrypts replica logs, so the key's SHA-256 fingerprint is required`,
+        { details: { target: 'properties.providerSpecificDetails.encryptionKeyFingerprint' } });
+    }
+    const disks = d.disks ?? (d.disksToInclude ?? (d.vhdId ? [d.vhdId] : [])).map((diskId) => ({ diskId }));
+    const friendlyName = d.vmName ?? ctx.name;
+    return {
+      properties: {
+        friendlyName,
+        protectableItemId: p.protectableItemId,
+        policyId: policy.armId,
+        policyFriendlyName: policy.name,
+        primaryFabricFriendlyName: ctx.names[0],
+        protectionState: 'InitialReplicationPending',
+        protectionStateDescription: 'Waiting for the first replica log',
+        replicationHealth: 'Normal',
+        activeLocation: 'Primary',
+        allowedOperations: ['DisableProtection', 'TestFailover', 'PlannedFailover', 'UnplannedFailover'],
+        healthErrors: [],
+        providerSpecificDetails: {
+          instanceType: 'HyperVReplicaAzure',
+          vmId: d.hvHostVmId,
+          disks,
+          recoveryAzureVmName: d.targetAzureVmName ?? friendlyName,
+          recoveryAzureVMSize: d.targetVmSize,
+          recoveryAzureResourceGroupId: d.targetAzureV2ResourceGroupId,
+          selectedRecoveryAzureNetworkId: d.targetAzureNetworkId,
+          selectedRecoverySubnetName: d.targetAzureSubnetId?.split('/').pop(),
+          recoveryIpAddress: d.targetIpAddress,
+          encryption: encrypted ? 'Enabled' : 'Disabled',
+          encryptionKeyFingerprint: d.encryptionKeyFingerprint?.toLowerCase(),
+        },
+      },
+      refs: [policy.armId.toLowerCase()],
+    };
+  },
+  async update(input, existing) {
+    const { properties: u } = input as z.infer<typeof updateInput>;
+    const d = existing.properties.providerSpecificDetails;
+    const configs = u.vmNics?.[0]?.ipConfigs ?? [];
+    const ip = configs.find((c) => c.isPrimary) ?? configs[0];
+    return {
+      properties: {
+        ...existing.properties,
+        providerSpecificDetails: {
+          ...d,
+          recoveryAzureVmName: u.recoveryAzureVMName ?? d.recoveryAzureVmName,
+          recoveryAzureVMSize: u.recoveryAzureVMSize ?? d.recoveryAzureVMSize,
+          selectedRecoveryAzureNetworkId: u.selectedRecoveryAzureNetworkId ?? d.selectedRecoveryAzureNetworkId,
+          selectedRecoverySubnetName: u.selectedRecoverySubnetName ?? ip?.recoverySubnetName ?? d.selectedRecoverySubnetName,
+          recoveryIpAddress: u.recoveryIpAddress ?? ip?.recoveryStaticIPAddress ?? d.recoveryIpAddress,
+        },
+      },
+      refs: existing.refs,
+    };
+  },
+  /**
+   * Adds ASR's own views of disks and NIC (`azureVmDiskDetails`, `vmNics`): the official
+   * client drops fields its model does not know, so target IP and subnet would be invisible
+   * to it otherwise. The stored fields stay the source of truth.
+   */
+  present(p) {
+    const d = p.providerSpecificDetails;
+    return {
+      ...p,
+      providerSpecificDetails: {
+        ...d,
+        azureVmDiskDetails: d.disks.map((k, lun) => ({
+          diskId: k.diskId, vhdId: k.diskId, vhdName: k.diskName ?? k.diskId, vhdType: lun === 0 ? 'OperatingSystem' : 'DataDisk',
+          maxSizeMB: k.capacityInBytes === undefined ? undefined : String(Math.ceil(k.capacityInBytes / 1048576)), lunId: String(lun),
+        })),
+        vmNics: [{
+          nicId: 'nic0',
+          selectionType: 'SelectedByUser',
+          recoveryVMNetworkId: d.selectedRecoveryAzureNetworkId,
+          ipConfigs: [{
+            name: 'ipconfig1', isPrimary: true, recoverySubnetName: d.selectedRecoverySubnetName,
+            recoveryStaticIPAddress: d.recoveryIpAddress, recoveryIPAddressType: d.recoveryIpAddress ? 'Static' : 'Dynamic',
+          }],
+        }],
+      },
+    };
+  },
+  async afterDelete(doc, ctx) {
+    await ctx.store.deleteRecoveryPointsOf(ctx.vaultKey, doc.armId);
+  },
+};

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { ServiceError } from '../../errors';
+import type { ProtectedItemProperties } from '../../metadata';
+import type { BuildContext, ResourceDefinition } from '../ResourceDefinition';
+import { resolveReference } from '../resolveReference';
+import { nameOf } from '../resourceIds';
+
+const failoverType = z.enum([
+  'ReverseReplicate', 'Commit', 'PlannedFailover', 'UnplannedFailover', 'DisableProtection', 'TestFailover',
+  'TestFailoverCleanup', 'Failback', 'FinalizeFailback', 'CancelFailover', 'ChangePit', 'RepairReplication',
+  'SwitchProtection', 'CompleteMigration',
+]);
+const fabricLocation = z.enum(['Primary', 'Recovery']);
+
+/** `RecoveryPlanAction` with its three kinds of custom details. */
+const action = z.object({
+  actionName: z.string().min(1),
+  failoverTypes: z.array(failoverType).min(1),
+  failoverDirections: z.array(z.enum(['PrimaryToRecovery', 'RecoveryToPrimary'])).min(1),
+  customDetails: z.discriminatedUnion('instanceType', [
+    z.object({ instanceType: z.literal('AutomationRunbookActionDetails'), runbookId: z.string().min(1), timeout: z.string().optional(), fabricLocation }),
+    z.object({ instanceType: z.literal('ManualActionDetails'), description: z.string().optional() }),
+    z.object({ instanceType: z.literal('ScriptActionDetails'), path: z.string().min(1), timeout: z.string().optional(), fabricLocation }),
+  ]),
+});
+
+const group = z.object({
+  groupType: z.enum(['Shutdown', 'Failover', 'Boot']),
+  replicationProtectedItems: z.array(z.object({ id: z.string().min(1), virtualMachineId: z.string().optional() })).optional(),
+  startGroupActions: z.array(action).optional(),
+  endGroupActions: z.array(action).optional(),
+});
+
+const createInput = z.object({
+  properties: z.object({
+    primaryFabricId: z.string().min(1),
+    recoveryFabricId: z.string().min(1),
+    failoverDeploymentModel: z.enum(['NotApplicable', 'Classic', 'ResourceManager']).optional(),
+    groups: z.array(group).min(1, 'a plan needs at least one group'),
+  }),
+});
+
+const updateInput = z.object({ properties: z.object({ groups: z.array(group).min(1, 'a plan needs at least one group') }) });
+
+type GroupInput = z.infer<typeof group>;
+type ActionInput = z.infer<typeof action>;
+
+export interface RecoveryPlanGroup {
+  groupType: 'Shutdown' | 'Failover' | 'Boot';
+  replicationProtectedItems: { id: string; virtualMachineId?: string }[];
+  startGroupActions: ActionInput[];
+  endGroupActions: ActionInput[];
+}
+
+function invalid(field: string, message: string): ServiceError {
+  return new ServiceError('InvalidRequestBody', `${field}: ${message}`, { details: { target: field } });
+}
+
+/**
+ * Puts groups in ASR's order (one Shutdown, one Failover, then the Boot groups in the order
+ * given, adding an empty Shutdown or Failover group when missing), checks that items sit only in
+ * Boot groups and only once, and resolves each item to its stored id.
+ */
+async function normalizeGroups(groups: GroupInput[], ctx: BuildContext): Promise<{ groups: RecoveryPlanGroup[]; refs: string[] }> {
+  const empty = (groupType: RecoveryPlanGroup['groupType']): RecoveryPlanGroup =>
+    ({ groupType, replicationProtectedItems: [], startGroupActions: [], endGroupActions: [] });
+  let shutdown: RecoveryPlanGroup | undefined;
+  let failover: RecoveryPlanGroup | undefined;
+  const boot: RecoveryPlanGroup[] = [];
+  const refs: string[] = [];
+  const seen = new Map<string, number>();
+  for (const [i, g] of groups.entries()) {
+    const field = `properties.groups.${i}`;
+    const items = g.replicationProtectedItems ?? [];
+    if (g.groupType !== 'Boot' && items.length > 0) {
+      throw invalid(`${field}.replicationProtectedItems`, `a ${g.groupType} group holds actions only; put VMs in Boot groups`);
+    }
+    const resolved: RecoveryPlanGroup['replicationProtectedItems'] = [];
+    for (const [j, item] of items.entries()) {
+      const doc = await resolveReference<ProtectedItemProperties>(ctx, item.id, 'protectedItem', `${field}.replicationProtectedItems.${j}.id`);
+      const key = doc.armId.toLowerCase();
+      if (seen.has(key)) throw invalid(`${field}.replicationProtectedItems.${j}.id`, `'${doc.name}' is already in group ${seen.get(key)}`);
+      seen.set(key, i);
+      refs.push(key);
+      resolved.push({ id: doc.armId, virtualMachineId: item.virtualMachineId ?? doc.properties.providerSpecificDetails.vmId });
+    }
+    const normalized: RecoveryPlanGroup = {
+      groupType: g.groupType,
+      replicationProtectedItems: resolved,
+      startGroupActions: g.startGroupActions ?? [],
+      endGroupActions: g.endGroupActions ?? [],
+    };
+    if (g.groupType === 'Shutdown') {
+      if (shutdown) throw invalid(`${field}.groupType`, 'a plan has one Shutdown group');
+      shutdown = normalized;
+    } else if (g.groupType === 'Failover') {
+      if (failover) throw invalid(`${field}.groupType`, 'a plan has one Failover group');
+      failover = normalized;
+    } else {
+      boot.push(normalized);
+    }
+  }
+  if (boot.length === 0) throw invalid('properties.groups', 'a plan needs at least one Boot group');
+  return { groups: [shutdown ?? empty('Shutdown'), failover ?? empty('Failover'), ...boot], refs };
+}
+
+/** A recovery plan (`replicationRecoveryPlans`): ordered groups of VMs with actions between them. */
+export const recoveryPlanResource: ResourceDefinition = {
+  kind: 'recoveryPlan',
+  collections: ['replicationRecoveryPlans'],
+  storedAncestors: [],
+  type: 'Microsoft.RecoveryServices/vaults/replicationRecoveryPlans',
+  putReplaces: true,
+  asyncPut: false,
+  asyncDelete: true,
+  createSchema: createInput,
+  updateSchema: updateInput,
+  async build(input, ctx) {
+    const { properties: p } = input as z.infer<typeof createInput>;
+    const primary = await resolveReference(ctx, p.primaryFabricId, 'fabric', 'properties.primaryFabricId');
+    const { groups, refs } = await normalizeGroups(p.groups, ctx);
+    return {
+      properties: {
+        friendlyName: ctx.name,
+        primaryFabricId: primary.armId,
+        primaryFabricFriendlyName: primary.name,
+        recoveryFabricId: p.recoveryFabricId,
+        recoveryFabricFriendlyName: nameOf(p.recoveryFabricId),
+        failoverDeploymentModel: p.failoverDeploymentModel ?? 'ResourceManager',
+        replicationProviders: ['HyperVReplicaAzure'],
+        allowedOperations: ['PlannedFailover', 'UnplannedFailover', 'TestFailover'],
+        currentScenarioStatus: 'None',
+        groups,
+      },
+      refs: [primary.armId.toLowerCase(), ...refs],
+    };
+  },
+  async update(input, existing, ctx) {
+    const { properties: p } = input as z.infer<typeof updateInput>;
+    const { groups, refs } = await normalizeGroups(p.groups, ctx);
+    const primary = String(existing.properties.primaryFabricId).toLowerCase();
+    return { properties: { ...existing.properties, groups }, refs: [primary, ...refs] };
+  },
+};

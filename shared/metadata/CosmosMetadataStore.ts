@@ -1,0 +1,249 @@
+import type { Container, Database, FeedOptions, ItemDefinition, RequestOptions, SqlQuerySpec } from '@azure/cosmos';
+import type {
+  AuditEvent, JobDocument, RecoveryPointDocument, ResourceDocument, VaultDocument,
+} from './MetadataDocuments';
+import type { ListResourcesOptions, MetadataStore, Page, PageOptions, WriteOptions } from './MetadataStore';
+import { METADATA_CONTAINERS } from './MetadataStoreConfig';
+import { translateCosmosError } from './cosmosErrors';
+
+const DEFAULT_PAGE = 100;
+
+function conditions(options?: WriteOptions): RequestOptions {
+  return options?.ifMatch ? { accessCondition: { type: 'IfMatch', condition: options.ifMatch } } : {};
+}
+
+/** `MetadataStore` over Cosmos DB (NoSQL API); see docs/metadata.md for the layout. */
+export class CosmosMetadataStore implements MetadataStore {
+  private readonly vaults: Container;
+  private readonly resources: Container;
+  private readonly points: Container;
+  private readonly jobs: Container;
+  private readonly audit: Container;
+
+  constructor(database: Database) {
+    this.vaults = database.container(METADATA_CONTAINERS.vaults);
+    this.resources = database.container(METADATA_CONTAINERS.resources);
+    this.points = database.container(METADATA_CONTAINERS.recoveryPoints);
+    this.jobs = database.container(METADATA_CONTAINERS.jobs);
+    this.audit = database.container(METADATA_CONTAINERS.audit);
+  }
+
+  // --- generic helpers -----------------------------------------------------------------
+
+  private async read<T>(c: Container, id: string, pk: string, what: string): Promise<T | undefined> {
+    try {
+      const { resource } = await c.item(id, pk).read<T & ItemDefinition>();
+      return resource ?? undefined;
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw translateCosmosError(err, what);
+    }
+  }
+
+  private async create<T extends object>(c: Container, doc: T, what: string): Promise<T> {
+    try {
+      const { resource } = await c.items.create<T & ItemDefinition>(doc as T & ItemDefinition);
+      return resource as unknown as T;
+    } catch (err) {
+      throw translateCosmosError(err, what);
+    }
+  }
+
+  private async replace<T extends { id: string }>(c: Container, doc: T, pk: string, options: WriteOptions | undefined, what: string): Promise<T> {
+    try {
+      const { resource } = await c.item(doc.id, pk).replace<T & ItemDefinition>(doc as T & ItemDefinition, conditions(options));
+      return resource as unknown as T;
+    } catch (err) {
+      throw translateCosmosError(err, what);
+    }
+  }
+
+  private async remove(c: Container, id: string, pk: string, options: WriteOptions | undefined, what: string): Promise<void> {
+    try {
+      await c.item(id, pk).delete(conditions(options));
+    } catch (err) {
+      throw translateCosmosError(err, what);
+    }
+  }
+
+  /**
+   * One page of a single-partition query. The partition filter is also written into the
+   * query text: Cosmos DB routes on `partitionKey`, but the emulator ignores it, and the
+   * explicit filter keeps both honest.
+   */
+  private async page<T>(c: Container, q: PartitionQuery, pk: string, page: PageOptions | undefined, what: string): Promise<Page<T>> {
+    const where = q.where ? ` AND (${q.where})` : '';
+    const query: SqlQuerySpec = {
+      query: `SELECT ${q.select ?? '*'} FROM c WHERE c.${q.pkField ?? 'vaultKey'} = @pk${where}${q.orderBy ? ` ORDER BY ${q.orderBy}` : ''}`,
+      parameters: [{ name: '@pk', value: pk }, ...(q.parameters ?? [])],
+    };
+    const options: FeedOptions = {
+      partitionKey: pk,
+      maxItemCount: page?.maxItemCount ?? DEFAULT_PAGE,
+      continuationToken: page?.continuationToken,
+    };
+    try {
+      const response = await c.items.query<T>(query, options).fetchNext();
+      return { items: response.resources, continuationToken: response.continuationToken || undefined };
+    } catch (err) {
+      throw translateCosmosError(err, what);
+    }
+  }
+
+  // --- vaults (partition: subscription) ------------------------------------------------
+
+  getVault(vaultKey: string): Promise<VaultDocument | undefined> {
+    return this.read<VaultDocument>(this.vaults, vaultDocumentId(vaultKey), subscriptionOf(vaultKey), `vault '${vaultKey}'`);
+  }
+
+  createVault(doc: VaultDocument): Promise<VaultDocument> {
+    return this.create(this.vaults, doc, `vault '${doc.name}'`);
+  }
+
+  replaceVault(doc: VaultDocument, options?: WriteOptions): Promise<VaultDocument> {
+    return this.replace(this.vaults, doc, doc.subscriptionId, options, `vault '${doc.name}'`);
+  }
+
+  deleteVault(vaultKey: string, options?: WriteOptions): Promise<void> {
+    return this.remove(this.vaults, vaultDocumentId(vaultKey), subscriptionOf(vaultKey), options, `vault '${vaultKey}'`);
+  }
+
+  listVaults(subscriptionId: string, resourceGroupName: string | undefined, page?: PageOptions): Promise<Page<VaultDocument>> {
+    const query: PartitionQuery = resourceGroupName === undefined
+      ? { pkField: 'subscriptionId', orderBy: 'c.id' }
+      : { pkField: 'subscriptionId', where: 'c.resourceGroupLower = @rg', orderBy: 'c.id', parameters: [{ name: '@rg', value: resourceGroupName.toLowerCase() }] };
+    return this.page(this.vaults, query, subscriptionId.toLowerCase(), page, 'the list of vaults');
+  }
+
+  // --- configuration resources (partition: vault) --------------------------------------
+
+  getResource<P>(vaultKey: string, id: string): Promise<ResourceDocument<P> | undefined> {
+    return this.read<ResourceDocument<P>>(this.resources, id, vaultKey, `resource '${id}'`);
+  }
+
+  createResource<P>(doc: ResourceDocument<P>): Promise<ResourceDocument<P>> {
+    return this.create(this.resources, doc, `${doc.kind} '${doc.name}'`);
+  }
+
+  replaceResource<P>(doc: ResourceDocument<P>, options?: WriteOptions): Promise<ResourceDocument<P>> {
+    return this.replace(this.resources, doc, doc.vaultKey, options, `${doc.kind} '${doc.name}'`);
+  }
+
+  deleteResource(vaultKey: string, id: string, options?: WriteOptions): Promise<void> {
+    return this.remove(this.resources, id, vaultKey, options, `resource '${id}'`);
+  }
+
+  listResources(vaultKey: string, options: ListResourcesOptions): Promise<Page<ResourceDocument>> {
+    const parameters = [{ name: '@kind', value: options.kind as string }];
+    let where = 'c.kind = @kind';
+    if (options.parentId !== undefined) {
+      where += ' AND c.parentId = @parent';
+      parameters.push({ name: '@parent', value: options.parentId });
+    }
+    return this.page(this.resources, { where, parameters, orderBy: 'c.id' },
+      vaultKey, options, `the list of ${options.kind} resources`);
+  }
+
+  async findReferrers(vaultKey: string, armId: string, limit = 5): Promise<ResourceDocument[]> {
+    const { items } = await this.page<ResourceDocument>(this.resources, {
+      where: 'ARRAY_CONTAINS(c.refs, @id)', orderBy: 'c.id',
+      parameters: [{ name: '@id', value: armId.toLowerCase() }],
+    }, vaultKey, { maxItemCount: limit }, `references to '${armId}'`);
+    return items.slice(0, limit);
+  }
+
+  async countResources(vaultKey: string, limit: number): Promise<number> {
+    const { items } = await this.page<{ id: string }>(this.resources, { select: 'c.id' },
+      vaultKey, { maxItemCount: limit }, 'the vault\'s resources');
+    return items.length;
+  }
+
+  // --- recovery points (partition: vault) ----------------------------------------------
+
+  async putRecoveryPoint(doc: RecoveryPointDocument): Promise<RecoveryPointDocument> {
+    try {
+      const { resource } = await this.points.items.upsert<RecoveryPointDocument>(doc);
+      return resource as unknown as RecoveryPointDocument;
+    } catch (err) {
+      throw translateCosmosError(err, `recovery point '${doc.name}'`);
+    }
+  }
+
+  getRecoveryPoint(vaultKey: string, id: string): Promise<RecoveryPointDocument | undefined> {
+    return this.read<RecoveryPointDocument>(this.points, id, vaultKey, `recovery point '${id}'`);
+  }
+
+  listRecoveryPoints(vaultKey: string, itemId: string, page?: PageOptions): Promise<Page<RecoveryPointDocument>> {
+    return this.page(this.points, {
+      where: 'c.itemId = @item', orderBy: 'c.recoveryPointTime DESC',
+      parameters: [{ name: '@item', value: itemId.toLowerCase() }],
+    }, vaultKey, page, 'the list of recovery points');
+  }
+
+  async deleteRecoveryPointsOf(vaultKey: string, itemId: string): Promise<number> {
+    let removed = 0;
+    let token: string | undefined;
+    do {
+      const { items, continuationToken } = await this.page<{ id: string }>(this.points, {
+        select: 'c.id', where: 'c.itemId = @item',
+        parameters: [{ name: '@item', value: itemId.toLowerCase() }],
+      }, vaultKey, { continuationToken: token }, 'the recovery points of an item');
+      for (const { id } of items) {
+        try {
+          await this.points.item(id, vaultKey).delete();
+          removed++;
+        } catch (err) {
+          if ((err as { code?: number }).code !== 404) throw translateCosmosError(err, `recovery point '${id}'`);
+        }
+      }
+      token = continuationToken;
+    } while (token);
+    return removed;
+  }
+
+  // --- jobs (partition: vault, TTL) ----------------------------------------------------
+
+  createJob(doc: JobDocument): Promise<JobDocument> {
+    return this.create(this.jobs, doc, `job '${doc.name}'`);
+  }
+
+  replaceJob(doc: JobDocument, options?: WriteOptions): Promise<JobDocument> {
+    return this.replace(this.jobs, doc, doc.vaultKey, options, `job '${doc.name}'`);
+  }
+
+  getJob(vaultKey: string, id: string): Promise<JobDocument | undefined> {
+    return this.read<JobDocument>(this.jobs, id, vaultKey, `job '${id}'`);
+  }
+
+  listJobs(vaultKey: string, page?: PageOptions): Promise<Page<JobDocument>> {
+    return this.page(this.jobs, { orderBy: 'c.createdAt DESC' }, vaultKey, page, 'the list of jobs');
+  }
+
+  // --- audit (partition: vault, TTL) ---------------------------------------------------
+
+  async appendAudit(event: AuditEvent): Promise<void> {
+    await this.create(this.audit, event, `audit event '${event.id}'`);
+  }
+
+  listAudit(vaultKey: string, page?: PageOptions): Promise<Page<AuditEvent>> {
+    return this.page(this.audit, { orderBy: 'c.at DESC' }, vaultKey, page, 'the audit log');
+  }
+}
+
+/** A query inside one partition: the partition filter is added by `page`. */
+interface PartitionQuery {
+  select?: string;
+  where?: string;
+  parameters?: { name: string; value: string }[];
+  orderBy?: string;
+  pkField?: string;
+}
+
+/** Vault documents are keyed by the vault key with `/` replaced (Cosmos ids may not contain `/`). */
+export function vaultDocumentId(vaultKey: string): string {
+  return vaultKey.replace(/\//g, '|');
+}
+
+function subscriptionOf(vaultKey: string): string {
+  return vaultKey.split('/')[0];
+}

@@ -1,0 +1,157 @@
+/**
+ * The documents the vault keeps in Cosmos DB. Names of fields inside `properties` follow ASR's
+ * wire model (they cross the API boundary unchanged); the envelope fields are ours.
+ */
+
+/** Kinds of vault-scoped configuration resources, all kept in the `resources` container. */
+export type ResourceKind =
+  | 'fabric'
+  | 'protectionContainer'
+  | 'policy'
+  | 'networkMapping'
+  | 'storageMapping'
+  | 'protectedItem'
+  | 'recoveryPlan';
+
+/** Fields Cosmos DB adds to every stored document. */
+export interface CosmosSystemFields {
+  _etag?: string;
+  _ts?: number;
+}
+
+/** A vault (`Microsoft.RecoveryServices/vaults`), partitioned by subscription so a resource group's vaults list in one partition. */
+export interface VaultDocument extends CosmosSystemFields {
+  /** The vault key (`sub/rg/vault`, lower case). */
+  id: string;
+  subscriptionId: string;
+  resourceGroupLower: string;
+  resourceGroupName: string;
+  name: string;
+  armId: string;
+  location: string;
+  tags?: Record<string, string>;
+  properties: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One configuration resource under a vault; `kind` says which, `properties` is its ARM body. */
+export interface ResourceDocument<P = Record<string, unknown>> extends CosmosSystemFields {
+  /** The vault-relative ARM path, lower case, `/` replaced by `|` (Cosmos ids may not contain `/`). */
+  id: string;
+  vaultKey: string;
+  kind: ResourceKind;
+  name: string;
+  /** Full ARM id in the creator's spelling. */
+  armId: string;
+  /** Lower-cased ARM id of the parent resource (fabric, container), absent for vault children. */
+  parentId?: string;
+  /** Lower-cased ARM ids this resource depends on (its parent included): deletes of those are refused while this exists. */
+  refs: string[];
+  properties: P;
+  createdAt: string;
+  updatedAt: string;
+  createdBy?: string;
+  updatedBy?: string;
+}
+
+/** Hyper-V-to-Azure replication policy settings (ASR's `HyperVReplicaAzurePolicyDetails`). */
+export interface PolicyProperties {
+  friendlyName: string;
+  providerSpecificDetails: {
+    instanceType: 'HyperVReplicaAzure';
+    /** Seconds between replica log cuts: 30, 300 or 900. */
+    replicationInterval: 30 | 300 | 900;
+    /** Hours of recovery points kept, 0-24. */
+    recoveryPointHistoryDurationInHours: number;
+    /** Hours between app-consistent snapshots, 0-12 (0 = crash-consistent only). */
+    applicationConsistentSnapshotFrequencyInHours: number;
+    /** When initial replication starts (ISO time); absent = immediately. */
+    onlineReplicationStartTime?: string;
+    encryption: 'Enabled' | 'Disabled';
+    activeStorageAccountId?: string;
+  };
+}
+
+/** A protected disk of a protected item. */
+export interface ProtectedDisk {
+  diskId: string;
+  diskName?: string;
+  capacityInBytes?: number;
+}
+
+/** A protected VM (ASR's `ReplicationProtectedItem` with `HyperVReplicaAzureReplicationDetails`). */
+export interface ProtectedItemProperties {
+  friendlyName: string;
+  protectableItemId?: string;
+  policyId: string;
+  policyFriendlyName?: string;
+  primaryFabricFriendlyName?: string;
+  protectionState: string;
+  protectionStateDescription?: string;
+  replicationHealth: 'Normal' | 'Warning' | 'Critical';
+  failoverHealth?: string;
+  activeLocation: 'Primary' | 'Recovery';
+  allowedOperations: string[];
+  healthErrors: unknown[];
+  providerSpecificDetails: {
+    instanceType: 'HyperVReplicaAzure';
+    vmId?: string;
+    disks: ProtectedDisk[];
+    recoveryAzureVmName?: string;
+    recoveryAzureVMSize?: string;
+    recoveryAzureResourceGroupId?: string;
+    selectedRecoveryAzureNetworkId?: string;
+    selectedRecoverySubnetName?: string;
+    /** Static IP for the recovered VM's NIC, if chosen. */
+    recoveryIpAddress?: string;
+    /** SHA-256 fingerprint of the key that encrypts replica logs, when the policy encrypts. */
+    encryptionKeyFingerprint?: string;
+    lastReplicatedTime?: string;
+    rpoInSeconds?: number;
+    lastRpoCalculatedTime?: string;
+    [extra: string]: unknown;
+  };
+}
+
+/** A recovery point of one protected item, kept in the `recoveryPoints` container. */
+export interface RecoveryPointDocument extends CosmosSystemFields {
+  id: string;
+  vaultKey: string;
+  /** Lower-cased ARM id of the protected item. */
+  itemId: string;
+  name: string;
+  armId: string;
+  recoveryPointTime: string;
+  recoveryPointType: 'CrashConsistent' | 'AppConsistent';
+  /** Blob snapshot ids per disk, filled by the replication engine. */
+  diskSnapshots?: Record<string, string>;
+  /** Seconds until Cosmos DB removes it (retention of the item's policy). */
+  ttl?: number;
+}
+
+/** A job (the Recovery issue fills in the body); kept in the `jobs` container with a TTL. */
+export interface JobDocument extends CosmosSystemFields {
+  id: string;
+  vaultKey: string;
+  name: string;
+  armId: string;
+  properties: Record<string, unknown>;
+  createdAt: string;
+  ttl?: number;
+}
+
+/** Who did what to which resource, when, and how it ended. */
+export interface AuditEvent extends CosmosSystemFields {
+  id: string;
+  vaultKey: string;
+  at: string;
+  /** The token's subject (`sub`/`oid`) or `anonymous`. */
+  principal: string;
+  /** e.g. `PUT replicationPolicies`. */
+  action: string;
+  resourceId: string;
+  /** HTTP status answered and the error code, if any. */
+  result: { status: number; code?: string };
+  ttl?: number;
+}

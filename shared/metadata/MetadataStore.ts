@@ -1,0 +1,72 @@
+import type {
+  AuditEvent, JobDocument, RecoveryPointDocument, ResourceDocument, ResourceKind, VaultDocument,
+} from './MetadataDocuments';
+
+/** Which page of a list to read. */
+export interface PageOptions {
+  /** At most this many items (the store may return fewer). */
+  maxItemCount?: number;
+  /** Opaque token from the previous page's `continuationToken`. */
+  continuationToken?: string;
+}
+
+/** One page of a list; `continuationToken` is absent on the last page. */
+export interface Page<T> {
+  items: T[];
+  continuationToken?: string;
+}
+
+/** Conditions on a write: `ifMatch` = the ETag last read (optimistic concurrency). */
+export interface WriteOptions {
+  ifMatch?: string;
+}
+
+export interface ListResourcesOptions extends PageOptions {
+  kind: ResourceKind;
+  /** Only children of this (lower-cased ARM id); absent = the whole vault. */
+  parentId?: string;
+}
+
+/**
+ * The vault's metadata. Implementations throw `ServiceError`s with codes `NotFound`,
+ * `Conflict`, `PreconditionFailed`, `Throttled` (retryable) or `MetadataUnavailable`
+ * (retryable), never HTTP codes. Reads return `undefined` only when the document is absent.
+ * Every query is scoped to one partition: a vault (or, for vault lists, a subscription).
+ */
+export interface MetadataStore {
+  getVault(vaultKey: string): Promise<VaultDocument | undefined>;
+  /** Creates the vault; `Conflict` if it exists. */
+  createVault(doc: VaultDocument): Promise<VaultDocument>;
+  /** Replaces the vault; `PreconditionFailed` if `ifMatch` is stale, `NotFound` if gone. */
+  replaceVault(doc: VaultDocument, options?: WriteOptions): Promise<VaultDocument>;
+  deleteVault(vaultKey: string, options?: WriteOptions): Promise<void>;
+  /** Vaults of a subscription, optionally of one resource group. */
+  listVaults(subscriptionId: string, resourceGroupName: string | undefined, page?: PageOptions): Promise<Page<VaultDocument>>;
+
+  getResource<P = Record<string, unknown>>(vaultKey: string, id: string): Promise<ResourceDocument<P> | undefined>;
+  /** Creates the resource; `Conflict` if one with the same id exists. */
+  createResource<P>(doc: ResourceDocument<P>): Promise<ResourceDocument<P>>;
+  /** Replaces the resource; `PreconditionFailed` if `ifMatch` is stale, `NotFound` if gone. */
+  replaceResource<P>(doc: ResourceDocument<P>, options?: WriteOptions): Promise<ResourceDocument<P>>;
+  deleteResource(vaultKey: string, id: string, options?: WriteOptions): Promise<void>;
+  listResources(vaultKey: string, options: ListResourcesOptions): Promise<Page<ResourceDocument>>;
+  /** Resources whose `refs` name `armId` (lower case), at most `limit` of them. */
+  findReferrers(vaultKey: string, armId: string, limit?: number): Promise<ResourceDocument[]>;
+  /** How many resources the vault holds, up to `limit` (for refusing to delete a vault in use). */
+  countResources(vaultKey: string, limit: number): Promise<number>;
+
+  putRecoveryPoint(doc: RecoveryPointDocument): Promise<RecoveryPointDocument>;
+  getRecoveryPoint(vaultKey: string, id: string): Promise<RecoveryPointDocument | undefined>;
+  listRecoveryPoints(vaultKey: string, itemId: string, page?: PageOptions): Promise<Page<RecoveryPointDocument>>;
+  /** Removes every recovery point of an item (protection disabled). */
+  deleteRecoveryPointsOf(vaultKey: string, itemId: string): Promise<number>;
+
+  createJob(doc: JobDocument): Promise<JobDocument>;
+  replaceJob(doc: JobDocument, options?: WriteOptions): Promise<JobDocument>;
+  getJob(vaultKey: string, id: string): Promise<JobDocument | undefined>;
+  listJobs(vaultKey: string, page?: PageOptions): Promise<Page<JobDocument>>;
+
+  appendAudit(event: AuditEvent): Promise<void>;
+  /** Newest first. */
+  listAudit(vaultKey: string, page?: PageOptions): Promise<Page<AuditEvent>>;
+}

@@ -1,0 +1,46 @@
+/** Where the metadata lives and how long history is kept. */
+export interface MetadataStoreConfig {
+  endpoint: string;
+  key: string;
+  databaseId: string;
+  /** Seconds Cosmos DB keeps a job after its last write (default 30 days, like ASR's job history). */
+  jobTtlSeconds: number;
+  /** Seconds Cosmos DB keeps an audit event (default 90 days). */
+  auditTtlSeconds: number;
+}
+
+/** The containers of the metadata database, by role. */
+export const METADATA_CONTAINERS = {
+  vaults: 'vaults',
+  resources: 'resources',
+  recoveryPoints: 'recoveryPoints',
+  jobs: 'jobs',
+  audit: 'audit',
+} as const;
+
+const DAY = 86400;
+
+/**
+ * Reads the configuration from the environment: `COSMOS_ENDPOINT`, `COSMOS_KEY`,
+ * `COSMOS_DATABASE` (default `siterecovery`), `ASR_JOB_TTL_DAYS` (30), `ASR_AUDIT_TTL_DAYS` (90).
+ */
+export function metadataStoreConfigFromEnv(env: NodeJS.ProcessEnv = process.env): MetadataStoreConfig {
+  const endpoint = env.COSMOS_ENDPOINT;
+  const key = env.COSMOS_KEY;
+  if (!endpoint || !key) {
+    throw new Error('COSMOS_ENDPOINT and COSMOS_KEY must be set (the local host sets them for its embedded Cosmos DB)');
+  }
+  const days = (name: string, dflt: number): number => {
+    const v = env[name];
+    const n = v === undefined || v === '' ? dflt : Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number of days, got ${v}`);
+    return Math.round(n * DAY);
+  };
+  return {
+    endpoint,
+    key,
+    databaseId: env.COSMOS_DATABASE || 'siterecovery',
+    jobTtlSeconds: days('ASR_JOB_TTL_DAYS', 30),
+    auditTtlSeconds: days('ASR_AUDIT_TTL_DAYS', 90),
+  };
+}

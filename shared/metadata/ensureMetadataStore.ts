@@ -1,0 +1,31 @@
+import { CosmosClient } from '@azure/cosmos';
+import { CosmosMetadataStore } from './CosmosMetadataStore';
+import type { MetadataStore } from './MetadataStore';
+import { METADATA_CONTAINERS, type MetadataStoreConfig } from './MetadataStoreConfig';
+import { translateCosmosError } from './cosmosErrors';
+
+/**
+ * Creates the database and its containers if they are missing (safe to call at every start,
+ * from many instances at once) and returns a store over them.
+ */
+export async function ensureMetadataStore(config: MetadataStoreConfig, client?: CosmosClient): Promise<MetadataStore> {
+  const cosmos = client ?? new CosmosClient({
+    endpoint: config.endpoint,
+    key: config.key,
+    // The local emulator is one region; discovery would only add a round trip.
+    connectionPolicy: { enableEndpointDiscovery: false },
+  });
+  try {
+    const { database } = await cosmos.databases.createIfNotExists({ id: config.databaseId });
+    const byVault = { paths: ['/vaultKey'] };
+    await database.containers.createIfNotExists({ id: METADATA_CONTAINERS.vaults, partitionKey: { paths: ['/subscriptionId'] } });
+    await database.containers.createIfNotExists({ id: METADATA_CONTAINERS.resources, partitionKey: byVault });
+    // -1: TTL on, no default; each recovery point carries its own `ttl` (its policy's retention).
+    await database.containers.createIfNotExists({ id: METADATA_CONTAINERS.recoveryPoints, partitionKey: byVault, defaultTtl: -1 });
+    await database.containers.createIfNotExists({ id: METADATA_CONTAINERS.jobs, partitionKey: byVault, defaultTtl: config.jobTtlSeconds });
+    await database.containers.createIfNotExists({ id: METADATA_CONTAINERS.audit, partitionKey: byVault, defaultTtl: config.auditTtlSeconds });
+    return new CosmosMetadataStore(database);
+  } catch (err) {
+    throw translateCosmosError(err, `metadata database '${config.databaseId}' at ${config.endpoint}`);
+  }
+}

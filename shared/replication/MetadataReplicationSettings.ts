@@ -1,0 +1,39 @@
+import type { MetadataStore, PolicyProperties } from '../metadata';
+import { DiskRef } from './DiskRef';
+import { ReplicaLocator } from './ReplicaLocator';
+import { ReplicationError } from './ReplicationError';
+import { ReplicationPolicySchema } from './ReplicationPolicy';
+import { ReplicationSettings, ReplicationSettingsSource } from './ReplicationSettingsSource';
+
+/**
+ * Settings from the metadata store: the protected item's policy (interval, retention,
+ * app-consistent frequency) and, when the policy encrypts, the key fingerprint recorded on the
+ * item at enable-protection time (logs must carry it; plain logs are refused).
+ */
+export class MetadataReplicationSettings implements ReplicationSettingsSource {
+  constructor(private readonly store: MetadataStore, private readonly locate: ReplicaLocator) {}
+
+  async settingsFor(disk: DiskRef): Promise<ReplicationSettings> {
+    const where = await this.locate(disk);
+    if (!where) {
+      throw new ReplicationError('ReplicaNotFound', `no protected item named '${disk.item}' in vault '${disk.vault}'; logs of unprotected disks are not merged`);
+    }
+    const policyArmId = where.item.properties.policyId;
+    const policy = await this.store.getResource<PolicyProperties>(where.vaultKey, documentIdOfArmId(policyArmId));
+    if (!policy) throw new ReplicationError('ReplicaNotFound', `the policy ${policyArmId} of protected item '${disk.item}' does not exist`);
+    const d = policy.properties.providerSpecificDetails;
+    const parsed = ReplicationPolicySchema.parse({
+      replicationInterval: d.replicationInterval,
+      recoveryPointHistoryDurationInHours: d.recoveryPointHistoryDurationInHours,
+      applicationConsistentSnapshotFrequencyInHours: d.applicationConsistentSnapshotFrequencyInHours,
+    });
+    const fingerprint = where.item.properties.providerSpecificDetails.encryptionKeyFingerprint;
+    return { policy: parsed, keyFingerprint: d.encryption === 'Enabled' ? fingerprint : null };
+  }
+}
+
+/** The metadata store's id rule: vault-relative ARM path, lower case, `/` as `|`. */
+export function documentIdOfArmId(armId: string): string {
+  const rel = armId.toLowerCase().split('/providers/microsoft.recoveryservices/vaults/')[1]?.split('/').slice(1) ?? [];
+  return rel.join('|');
+}

@@ -1,0 +1,60 @@
+/**
+ * What the replica page blob's metadata says about it. The blob is the one source of truth for
+ * how far the disk has been merged: the merge advances `lastAppliedSequence` with a conditional
+ * metadata write after a log's pages are written, and a snapshot (a recovery point) carries the
+ * same metadata, so every snapshot says which log it ends with.
+ */
+export interface ReplicaState {
+  /** Replication epoch; logs of any other epoch are refused. A resync starts a new one. */
+  epoch: bigint;
+  /** The last log whose pages are all written; 0 before the first. */
+  lastAppliedSequence: bigint;
+  /** Source clock at the cut of that log, ms since the Unix epoch (undefined before the first). */
+  lastAppliedCutTimeMs?: number;
+  /** The source disk's size in bytes, as logs must state it. */
+  sourceVirtualSize: number;
+  /** Cut time of the newest recovery point, and of the newest app-consistent one. */
+  lastPointCutTimeMs?: number;
+  lastAppPointCutTimeMs?: number;
+}
+
+/** Metadata keys (Azure lower-cases them anyway). */
+const KEYS = {
+  epoch: 'replicationepoch',
+  lastAppliedSequence: 'lastappliedsequence',
+  lastAppliedCutTimeMs: 'lastappliedcuttime',
+  sourceVirtualSize: 'sourcevirtualsize',
+  lastPointCutTimeMs: 'lastpointcuttime',
+  lastAppPointCutTimeMs: 'lastapppointcuttime',
+} as const;
+
+const optionalNumber = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
+
+/** Reads the state, or `undefined` when the blob was never initialised as a replica. */
+export function readReplicaState(metadata: Record<string, string> | undefined): ReplicaState | undefined {
+  const m = metadata ?? {};
+  if (m[KEYS.epoch] === undefined || m[KEYS.lastAppliedSequence] === undefined || m[KEYS.sourceVirtualSize] === undefined) {
+    return undefined;
+  }
+  return {
+    epoch: BigInt(m[KEYS.epoch]),
+    lastAppliedSequence: BigInt(m[KEYS.lastAppliedSequence]),
+    lastAppliedCutTimeMs: optionalNumber(m[KEYS.lastAppliedCutTimeMs]),
+    sourceVirtualSize: Number(m[KEYS.sourceVirtualSize]),
+    lastPointCutTimeMs: optionalNumber(m[KEYS.lastPointCutTimeMs]),
+    lastAppPointCutTimeMs: optionalNumber(m[KEYS.lastAppPointCutTimeMs]),
+  };
+}
+
+/** The metadata for `state`, keeping any foreign keys already on the blob. */
+export function writeReplicaState(state: ReplicaState, existing: Record<string, string> = {}): Record<string, string> {
+  const m: Record<string, string> = { ...existing };
+  for (const k of Object.values(KEYS)) delete m[k];
+  m[KEYS.epoch] = state.epoch.toString();
+  m[KEYS.lastAppliedSequence] = state.lastAppliedSequence.toString();
+  m[KEYS.sourceVirtualSize] = String(state.sourceVirtualSize);
+  if (state.lastAppliedCutTimeMs !== undefined) m[KEYS.lastAppliedCutTimeMs] = String(state.lastAppliedCutTimeMs);
+  if (state.lastPointCutTimeMs !== undefined) m[KEYS.lastPointCutTimeMs] = String(state.lastPointCutTimeMs);
+  if (state.lastAppPointCutTimeMs !== undefined) m[KEYS.lastAppPointCutTimeMs] = String(state.lastAppPointCutTimeMs);
+  return m;
+}

@@ -1,0 +1,25 @@
+import type { BlobServiceClient } from '@azure/storage-blob';
+import { RecoveryPointRecorder } from './RecoveryPointRecorder';
+import { ReplicationHealthReporter } from './ReplicationHealthReporter';
+import { ReplicationSettingsSource } from './ReplicationSettingsSource';
+import { ReplicationTuning } from './ReplicationTuning';
+
+/** Something that writes a line to the host's log. */
+export type ReplicationLog = (message: string, details?: Record<string, unknown>) => void;
+
+/** Everything the merge engine talks to, injected so each piece can be real in tests. */
+export interface ReplicationDeps {
+  blobs: BlobServiceClient;
+  recorder: RecoveryPointRecorder;
+  health: ReplicationHealthReporter;
+  settings: ReplicationSettingsSource;
+  tuning?: Partial<ReplicationTuning>;
+  log?: ReplicationLog;
+  /** Wall clock, for quarantine names, lag and lease timing (default `new Date()`). */
+  now?: () => Date;
+  /**
+   * Test hook: called after each Put Page call of a log, before the sequence advances; throwing
+   * from it simulates a crash mid-merge.
+   */
+  afterPutPage?: (info: { sequence: bigint; offset: number; length: number }) => void;
+}

@@ -1,0 +1,22 @@
+import { DiskRef } from './DiskRef';
+import { ReplicationPolicy } from './ReplicationPolicy';
+
+/** What the engine must know about a disk's protected item before merging its logs. */
+export interface ReplicationSettings {
+  policy: ReplicationPolicy;
+  /**
+   * Hex fingerprint of the key logs must be encrypted with; `null` = logs must be plain;
+   * `undefined` = not checked.
+   */
+  keyFingerprint?: string | null;
+}
+
+/** Looks up a disk's settings (from the protected item and its policy in the product). */
+export interface ReplicationSettingsSource {
+  settingsFor(disk: DiskRef): Promise<ReplicationSettings>;
+}
+
+/** The same settings for every disk: for a single-tenant deployment, tools and tests. */
+export function fixedReplicationSettings(settings: ReplicationSettings): ReplicationSettingsSource {
+  return { settingsFor: async () => settings };
+}

@@ -1,0 +1,190 @@
+import { DiskRef, diskKey } from './DiskRef';
+import { DiskLease } from './DiskLease';
+import { MergeResult } from './MergeResult';
+import { listPendingLogs, PendingLog, pendingContainer } from './PendingLog';
+import { createReplicaIfAbsent, initializeReplica, readReplica, replicaClient } from './ReplicaBlob';
+import { ReplicaState } from './ReplicaState';
+import { ReplicationDeps } from './ReplicationDeps';
+import { ReplicationError } from './ReplicationError';
+import { ReplicationSettings } from './ReplicationSettingsSource';
+import { DEFAULT_REPLICATION_TUNING, ReplicationTuning } from './ReplicationTuning';
+import { advanceReplica } from './advanceReplica';
+import { expectationFor, readPendingLog, ReadLogResult, writeLogPages } from './applyLog';
+import { cutRecoveryPoint } from './cutRecoveryPoint';
+import { ignoreNotFound } from './ignoreNotFound';
+import { journalLog } from './ReplicaJournal';
+import { pruneRecoveryPoints } from './pruneRecoveryPoints';
+import { quarantineLog } from './quarantineLog';
+import { recoveryPointWanted } from './ReplicationPolicy';
+
+export interface MergeDiskOptions {
+  /** Apply no log past this sequence (a failover drain); default: everything consecutive. */
+  upTo?: bigint;
+  /** Override how long to wait for another merge's lease. */
+  leaseWaitMs?: number;
+}
+
+/** Most rounds of "merge, release, look again" one call makes before leaving the rest to the next trigger. */
+const MAX_ROUNDS = 50;
+
+export function tuningOf(deps: ReplicationDeps): ReplicationTuning {
+  return { ...DEFAULT_REPLICATION_TUNING, ...deps.tuning };
+}
+
+/**
+ * Merges a disk's pending logs into its replica, in strict sequence order. See
+ * docs/replication.md for the algorithm and its crash guarantees; in short: under the replica's
+ * lease, each next log is validated whole, its pages written, it is copied into the journal,
+ * and only then `lastAppliedSequence` advances (If-Match + lease), so a crash replays at most
+ * one log. A missing log stops the merge (a later trigger or the sweep resumes it); a bad log is
+ * quarantined and stops the disk. Safe to call any number of times, concurrently, for any log.
+ */
+export async function mergeDisk(deps: ReplicationDeps, disk: DiskRef, options: MergeDiskOptions = {}): Promise<MergeResult> {
+  const result: MergeResult = { disk, outcome: 'idle', applied: [], pointsCut: [] };
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const progressed = await mergeRound(deps, disk, options, result);
+    // The lease is released: look once more, so a log that arrived while we held the lease (and
+    // whose trigger gave up on it) is not left for the sweep.
+    if (!progressed || result.outcome === 'quarantined' || result.outcome === 'busy') break;
+    const next = (result.lastAppliedSequence ?? 0n) + 1n;
+    if (options.upTo !== undefined && next > options.upTo) break;
+    const pending = await listPendingLogs(pendingContainer(deps), disk);
+    if (!pending.some((p) => p.sequence === next)) break;
+  }
+  return result;
+}
+
+/** One lease-holding pass. Returns true if it applied at least one log. */
+async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDiskOptions, result: MergeResult): Promise<boolean> {
+  const tuning = tuningOf(deps);
+  let pending = await listPendingLogs(pendingContainer(deps), disk);
+  const blob = replicaClient(deps, disk);
+  const existing = await readReplica(blob);
+  if (!existing && pending.length === 0) return false;
+  const settings = await deps.settings.settingsFor(disk);
+  /** The first log, read early when it must seed a replica that does not exist yet. */
+  let firstLog: ReadLogResult | undefined;
+  if (!existing || !existing.state) {
+    const first = pending.find((p) => p.sequence === 1n);
+    if (!first) {
+      result.outcome = pending.length > 0 ? 'gap' : 'idle';
+      result.waitingFor = 1n;
+      return false;
+    }
+    firstLog = await readPendingLog(deps, first, expectationFor(disk, undefined, 1n, settings.keyFingerprint), tuning);
+    if (!firstLog.ok) {
+      await quarantine(deps, disk, first, firstLog.reason, result);
+      return false;
+    }
+    await createReplicaIfAbsent(blob, firstLog.log.header.virtualSize);
+  }
+
+  let lease: DiskLease;
+  try {
+    lease = await DiskLease.acquire(blob, tuning.leaseDurationSeconds, options.leaseWaitMs ?? tuning.leaseWaitMs);
+  } catch (err) {
+    if (err instanceof ReplicationError && err.code === 'ReplicaBusy') {
+      result.outcome = 'busy';
+      deps.log?.(`merge of ${diskKey(disk)} left to the merge holding the lease`);
+      return false;
+    }
+    throw err;
+  }
+  let progressed = false;
+  try {
+    let state = (await readReplica(blob, lease.leaseId))?.state;
+    if (!state) {
+      const seed = firstLog!.ok ? firstLog!.log.header : undefined;
+      state = await initializeReplica(blob, disk, lease.leaseId, { epoch: seed!.epoch, sourceVirtualSize: seed!.virtualSize, cutTimeMs: seed!.cutTimeMs });
+    }
+    result.epoch = state.epoch;
+    result.lastAppliedSequence = state.lastAppliedSequence;
+    for (;;) {
+      // Logs already applied (a redelivery, or a crash before their delete) go away.
+      for (const p of pending.filter((x) => x.sequence <= state!.lastAppliedSequence)) {
+        await ignoreNotFound(pendingContainer(deps).getBlobClient(p.blobName).delete());
+      }
+      const appliedBefore = result.applied.length;
+      for (;;) {
+        const next = state.lastAppliedSequence + 1n;
+        if (options.upTo !== undefined && next > options.upTo) break;
+        const log = pending.find((p) => p.sequence === next);
+        if (!log) {
+          if (pending.some((p) => p.sequence > next)) {
+            result.outcome = 'gap';
+            result.waitingFor = next;
+          }
+          break;
+        }
+        lease.assertHeld();
+        const read = firstLog && next === 1n ? firstLog : await readPendingLog(deps, log, expectationFor(disk, state, next, settings.keyFingerprint), tuning);
+        firstLog = undefined;
+        if (!read.ok) {
+          await quarantine(deps, disk, log, read.reason, result);
+          return progressed;
+        }
+        state = await applyValidatedLog(deps, disk, lease, state, log, read.log, settings, result);
+        progressed = true;
+      }
+      if (result.applied.length === appliedBefore) break;
+      // Pick up logs that arrived during this pass while we still hold the lease.
+      pending = await listPendingLogs(pendingContainer(deps), disk);
+    }
+    if (progressed && result.outcome !== 'gap') result.outcome = 'merged';
+    if (progressed) await deps.health.clear(disk, result.outcome === 'gap' ? ['ReplicationLag'] : ['ReplicationGap', 'ReplicationLag']);
+  } finally {
+    await lease.release();
+  }
+  return progressed;
+}
+
+async function quarantine(deps: ReplicationDeps, disk: DiskRef, log: PendingLog, reason: { code: string; message: string }, result: MergeResult): Promise<void> {
+  const blobName = await quarantineLog(deps, disk, log, reason);
+  result.outcome = 'quarantined';
+  result.quarantined = { sequence: log.sequence, code: reason.code, message: reason.message, blobName };
+}
+
+/** Pages, journal, advance, delete, recovery point: the order that makes a crash harmless. */
+async function applyValidatedLog(
+  deps: ReplicationDeps,
+  disk: DiskRef,
+  lease: DiskLease,
+  state: ReplicaState,
+  log: PendingLog,
+  parsed: import('../hrl').ParsedHrl,
+  settings: ReplicationSettings,
+  result: MergeResult,
+): Promise<ReplicaState> {
+  const tuning = tuningOf(deps);
+  const blob = replicaClient(deps, disk);
+  const h = parsed.header;
+  await writeLogPages(deps, blob, lease.leaseId, parsed, tuning);
+  lease.assertHeld();
+  await journalLog(deps, disk, log.blobName, h);
+  let next: ReplicaState = { ...state, lastAppliedSequence: h.sequence, lastAppliedCutTimeMs: h.cutTimeMs };
+  await advanceReplica(blob, lease.leaseId, state, next);
+  result.applied.push(h.sequence);
+  result.lastAppliedSequence = h.sequence;
+  await ignoreNotFound(pendingContainer(deps).getBlobClient(log.blobName).delete());
+
+  const kind = recoveryPointWanted(
+    settings.policy,
+    { cutTimeMs: h.cutTimeMs, consistency: h.consistency },
+    { pointCutTimeMs: next.lastPointCutTimeMs, appPointCutTimeMs: next.lastAppPointCutTimeMs },
+    tuning.crashPointIntervalMs,
+  );
+  if (kind) {
+    lease.assertHeld();
+    const point = await cutRecoveryPoint(deps, disk, blob, next, h, kind);
+    result.pointsCut.push(point);
+    const withPoint: ReplicaState = {
+      ...next,
+      lastPointCutTimeMs: h.cutTimeMs,
+      lastAppPointCutTimeMs: kind === 'AppConsistent' ? h.cutTimeMs : next.lastAppPointCutTimeMs,
+    };
+    await advanceReplica(blob, lease.leaseId, next, withPoint);
+    next = withPoint;
+    await pruneRecoveryPoints(deps, disk, settings.policy, next.epoch);
+  }
+  return next;
+}

@@ -1,0 +1,46 @@
+import { ReplicationDeps } from './ReplicationDeps';
+import { DiskRef, diskKey } from './DiskRef';
+import { PendingLog } from './PendingLog';
+import { quarantineBlob, REPLICA_CONTAINERS } from './ReplicaBlobLayout';
+import { ignoreNotFound } from './ignoreNotFound';
+
+/** Why a log was refused: a stable code (the reader's error code or the engine's) and the detail. */
+export interface QuarantineReason {
+  code: string;
+  message: string;
+}
+
+/** Blob metadata values must be header-safe: ASCII, no control characters, bounded. */
+function metadataValue(s: string): string {
+  return encodeURIComponent(s).slice(0, 2000);
+}
+
+/**
+ * Moves a refused log to `hrl-quarantine/` (copy, then delete) with its reason in metadata
+ * (`reason` = code, `detail` = URI-encoded message, `sequence`, `quarantinedat`), and raises
+ * a Critical health issue on the disk. The replica is not touched. Returns the quarantine blob name.
+ */
+export async function quarantineLog(deps: ReplicationDeps, disk: DiskRef, log: PendingLog, reason: QuarantineReason): Promise<string> {
+  const at = (deps.now ?? (() => new Date()))();
+  const source = deps.blobs.getContainerClient(REPLICA_CONTAINERS.pending).getBlobClient(log.blobName);
+  const name = quarantineBlob(disk, log.fileName, at);
+  const target = deps.blobs.getContainerClient(REPLICA_CONTAINERS.quarantine).getBlobClient(name);
+  const poller = await target.beginCopyFromURL(source.url, {
+    metadata: {
+      reason: metadataValue(reason.code),
+      detail: metadataValue(reason.message),
+      sequence: log.sequence.toString(),
+      quarantinedat: at.toISOString(),
+    },
+  });
+  await poller.pollUntilDone();
+  await ignoreNotFound(source.delete());
+  deps.log?.(`quarantined ${log.blobName}: ${reason.code}`, { disk: diskKey(disk), quarantineBlob: name, reason });
+  await deps.health.raise(disk, {
+    severity: 'Critical',
+    code: 'LogQuarantined',
+    message: `Replica log ${log.sequence} of disk ${disk.disk} was refused (${reason.code}: ${reason.message}) and moved to ${REPLICA_CONTAINERS.quarantine}/${name}. Replication of this disk is stopped; the replica is unchanged at the last good log.`,
+    recommendedAction: 'Resynchronize the disk (a new replication epoch). If the log was damaged in transit, check the source agent and the network.',
+  });
+  return name;
+}

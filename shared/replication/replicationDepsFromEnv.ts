@@ -1,0 +1,72 @@
+import { CosmosClient } from '@azure/cosmos';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { ensureMetadataStore, metadataStoreConfigFromEnv } from '../metadata';
+import { CosmosRecoveryPointRecorder } from './CosmosRecoveryPointRecorder';
+import { cosmosRecoveryPointDeleter } from './cosmosRecoveryPointDeleter';
+import { MetadataHealthReporter } from './MetadataHealthReporter';
+import { MetadataReplicationSettings } from './MetadataReplicationSettings';
+import { REPLICA_CONTAINERS } from './ReplicaBlobLayout';
+import { metadataReplicaLocator } from './ReplicaLocator';
+import { ReplicationDeps } from './ReplicationDeps';
+import { ReplicationTuning } from './ReplicationTuning';
+
+let cached: { key: string; deps: Promise<ReplicationDeps> } | undefined;
+
+/**
+ * The engine's dependencies for this process, built once from the environment:
+ * `REPLICATION_STORAGE` (default `AzureWebJobsStorage`) for the blobs, and the metadata store's
+ * `COSMOS_ENDPOINT`, `COSMOS_KEY`, `COSMOS_DATABASE`. Creates the four containers if missing.
+ * Tuning (optional): `REPLICATION_LEASE_SECONDS`, `REPLICATION_PUT_CONCURRENCY`,
+ * `REPLICATION_MAX_PUT_BYTES`, `REPLICATION_MAX_LOG_BYTES`.
+ * A failed build is not cached, so the next invocation tries again.
+ */
+export function replicationDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<ReplicationDeps> {
+  const storage = env.REPLICATION_STORAGE || env.AzureWebJobsStorage;
+  const key = `${storage}|${env.COSMOS_ENDPOINT}|${env.COSMOS_DATABASE}`;
+  if (cached?.key === key) return cached.deps;
+  const deps = build(storage, env);
+  cached = { key, deps };
+  deps.catch(() => {
+    if (cached?.deps === deps) cached = undefined;
+  });
+  return deps;
+}
+
+async function build(storage: string | undefined, env: NodeJS.ProcessEnv): Promise<ReplicationDeps> {
+  if (!storage || storage === 'UseDevelopmentStorage=true') {
+    throw new Error('set REPLICATION_STORAGE or AzureWebJobsStorage to the connection string of the replica storage account');
+  }
+  const blobs = BlobServiceClient.fromConnectionString(storage);
+  await Promise.all(Object.values(REPLICA_CONTAINERS).map((c) => blobs.getContainerClient(c).createIfNotExists()));
+  const config = metadataStoreConfigFromEnv(env);
+  const store = await ensureMetadataStore(config);
+  const cosmos = new CosmosClient({ endpoint: config.endpoint, key: config.key, connectionPolicy: { enableEndpointDiscovery: false } });
+  const locate = metadataReplicaLocator(store);
+  return {
+    blobs,
+    tuning: tuningFromEnv(env),
+    recorder: new CosmosRecoveryPointRecorder(store, locate, cosmosRecoveryPointDeleter(cosmos.database(config.databaseId))),
+    health: new MetadataHealthReporter(store, locate),
+    settings: new MetadataReplicationSettings(store, locate),
+  };
+}
+
+function tuningFromEnv(env: NodeJS.ProcessEnv): Partial<ReplicationTuning> {
+  const t: Partial<ReplicationTuning> = {};
+  const num = (name: string, min: number, max: number): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer in ${min}..${max}, got ${v}`);
+    return n;
+  };
+  const lease = num('REPLICATION_LEASE_SECONDS', 15, 60);
+  if (lease !== undefined) t.leaseDurationSeconds = lease;
+  const concurrency = num('REPLICATION_PUT_CONCURRENCY', 1, 64);
+  if (concurrency !== undefined) t.putConcurrency = concurrency;
+  const put = num('REPLICATION_MAX_PUT_BYTES', 512, 4 * 1024 * 1024);
+  if (put !== undefined) t.maxPutBytes = put;
+  const log = num('REPLICATION_MAX_LOG_BYTES', 1024, 4 * 1024 ** 3);
+  if (log !== undefined) t.maxLogBytes = log;
+  return t;
+}

@@ -1,0 +1,91 @@
+import { DiskRef, diskKey } from './DiskRef';
+import { mergeDisk } from './mergeDisk';
+import { MergeResult } from './MergeResult';
+import { parsePendingLogBlob, sequenceOfLogName } from './ReplicaBlobLayout';
+import { listPendingLogs, pendingContainer } from './PendingLog';
+import { ReplicationDeps } from './ReplicationDeps';
+
+/** What the sweep found about one disk with pending logs. */
+export interface SweepFinding {
+  disk: DiskRef;
+  /** What the sweep's merge did (absent if it failed, see `error`). */
+  merge?: MergeResult;
+  /** Logs still pending after the merge, and the age of the oldest (ms, by the wall clock). */
+  pendingAfter: number;
+  oldestPendingAgeMs: number;
+  /** `gap`/`lag` raise a Warning on the item; `quarantined` is already Critical. */
+  problem?: 'gap' | 'lag' | 'quarantined' | 'error';
+  error?: string;
+}
+
+export interface SweepReport {
+  /** Disks that had pending logs. */
+  disks: number;
+  findings: SweepFinding[];
+}
+
+/**
+ * The periodic safety net behind the blob trigger (which may fire late, twice or never for a
+ * log that arrived while another merge held the lease). For every disk with pending logs it
+ * runs a merge, then judges what is left:
+ * - a gap (logs waiting behind a missing one) older than one replication interval raises a
+ *   `ReplicationGap` Warning naming the missing log;
+ * - any pending log older than two intervals (a stuck or slow merge) raises `ReplicationLag`;
+ * - a merge that makes progress clears both (see mergeDisk).
+ * One disk's failure does not stop the sweep; it is reported.
+ */
+export async function sweepReplication(deps: ReplicationDeps): Promise<SweepReport> {
+  const now = (deps.now ?? (() => new Date()))().getTime();
+  const disks = new Map<string, DiskRef>();
+  for await (const b of pendingContainer(deps).listBlobsFlat()) {
+    const parsed = parsePendingLogBlob(b.name);
+    if (!parsed || sequenceOfLogName(parsed.fileName) === undefined) continue;
+    disks.set(diskKey(parsed.disk), parsed.disk);
+  }
+  const findings: SweepFinding[] = [];
+  for (const disk of disks.values()) {
+    findings.push(await sweepDisk(deps, disk, now));
+  }
+  if (findings.some((f) => f.problem)) {
+    deps.log?.(`replication sweep: ${findings.filter((f) => f.problem).length} of ${findings.length} disks need attention`, {
+      problems: findings.filter((f) => f.problem).map((f) => ({ disk: diskKey(f.disk), problem: f.problem, error: f.error })),
+    });
+  }
+  return { disks: disks.size, findings };
+}
+
+async function sweepDisk(deps: ReplicationDeps, disk: DiskRef, now: number): Promise<SweepFinding> {
+  let merge: MergeResult | undefined;
+  let error: string | undefined;
+  try {
+    merge = await mergeDisk(deps, disk, { leaseWaitMs: 2_000 });
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err);
+  }
+  const pending = await listPendingLogs(pendingContainer(deps), disk);
+  const oldest = pending.reduce((m, p) => Math.min(m, p.lastModified.getTime()), now);
+  const finding: SweepFinding = { disk, merge, pendingAfter: pending.length, oldestPendingAgeMs: now - oldest, error };
+  if (error) return { ...finding, problem: 'error' };
+  if (merge?.outcome === 'quarantined' || pending.length === 0) return { ...finding, problem: merge?.outcome === 'quarantined' ? 'quarantined' : undefined };
+  const interval = (await deps.settings.settingsFor(disk)).policy.replicationInterval * 1000;
+  if (merge?.outcome === 'gap' && finding.oldestPendingAgeMs > interval) {
+    const waiting = pending.filter((p) => p.sequence > merge!.waitingFor!);
+    await deps.health.raise(disk, {
+      severity: 'Warning',
+      code: 'ReplicationGap',
+      message: `Replica log ${merge.waitingFor} of disk ${disk.disk} has not arrived; ${waiting.length} later log(s) wait behind it, the oldest for ${Math.round(finding.oldestPendingAgeMs / 1000)} s. The replica stays at log ${merge.lastAppliedSequence ?? 0}.`,
+      recommendedAction: 'Check that the source agent is uploading; if the log is lost, resynchronize the disk.',
+    });
+    return { ...finding, problem: 'gap' };
+  }
+  if (finding.oldestPendingAgeMs > 2 * interval) {
+    await deps.health.raise(disk, {
+      severity: 'Warning',
+      code: 'ReplicationLag',
+      message: `${pending.length} replica log(s) of disk ${disk.disk} are waiting to be merged, the oldest for ${Math.round(finding.oldestPendingAgeMs / 1000)} s (policy interval ${interval / 1000} s); last outcome: ${merge?.outcome}.`,
+      recommendedAction: 'Check the merge function\'s logs and the replica blob\'s lease; the next sweep retries.',
+    });
+    return { ...finding, problem: 'lag' };
+  }
+  return finding;
+}

@@ -1,0 +1,125 @@
+import { Command } from 'commander';
+import { registerDevTokenCommands } from '../../../cli/commands/devToken';
+import { registerItemCommands } from '../../../cli/commands/item';
+import { registerPlanCommands } from '../../../cli/commands/plan';
+import { registerPolicyCommands } from '../../../cli/commands/policy';
+import { registerVaultCommands } from '../../../cli/commands/vault';
+import { ArmApi } from '../../../shared/arm';
+import { ensureMetadataStore } from '../../../shared/metadata';
+import { DevelopmentIssuer, TokenVerifier } from '../../../shared/security';
+import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
+import { tempDir } from '../../support/tempDir';
+import { startArmTestHarness, type ArmTestHarness } from './armTestHarness';
+
+/** Runs `asr <args>` in-process; returns what it printed and the exit code it set. */
+async function asr(...args: string[]): Promise<{ out: string; err: string; code: number }> {
+  const program = new Command().exitOverride();
+  registerVaultCommands(program);
+  registerPolicyCommands(program);
+  registerPlanCommands(program);
+  registerItemCommands(program);
+  registerDevTokenCommands(program);
+  let out = '';
+  let err = '';
+  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => { out += String(s); return true; });
+  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { err += String(s); return true; });
+  process.exitCode = 0;
+  try {
+    await program.parseAsync(['node', 'asr', ...args]);
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+  const code = Number(process.exitCode ?? 0);
+  process.exitCode = 0;
+  return { out, err, code };
+}
+
+describe('asr CLI commands against the API (test harness)', () => {
+  let cosmos: TestCosmos;
+  let harness: ArmTestHarness;
+  const dir = tempDir('cli-keys-');
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    cosmos = await startTestCosmos();
+    const store = await ensureMetadataStore({ endpoint: cosmos.endpoint, key: cosmos.key, databaseId: 'cli', jobTtlSeconds: 60, auditTtlSeconds: 60 });
+    const issuer = await DevelopmentIssuer.open(dir.path);
+    harness = await startArmTestHarness(new ArmApi({ store, verifier: TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience), log: () => undefined }));
+    Object.assign(process.env, { ASR_ENDPOINT: harness.url, ASR_DEV_ISSUER_DIR: dir.path });
+    delete process.env.ASR_TOKEN;
+    // Protected items come from the agent's enable-protection call; seed two the way it would.
+    const token = await issuer.mintToken({ role: 'Contributor' });
+    const V = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.RecoveryServices/vaults/cv';
+    const put = (path: string, body: unknown) => fetch(`${harness.url}${V}${path}`, {
+      method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    expect((await asr('vault', 'create', 'cv')).code).toBe(0);
+    expect((await asr('policy', 'create', 'cv', 'p5', '--interval', '300', '--retention-hours', '24', '--app-consistent-hours', '4')).code).toBe(0);
+    await put('/replicationFabrics/site', {});
+    await put('/replicationFabrics/site/replicationProtectionContainers/host', {});
+    for (const vm of ['web', 'db']) {
+      const r = await put(`/replicationFabrics/site/replicationProtectionContainers/host/replicationProtectedItems/${vm}`, {
+        properties: { policyId: `${V}/replicationPolicies/p5`, providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', vmName: vm } },
+      });
+      expect(r.status).toBe(202);
+    }
+  });
+
+  afterAll(async () => {
+    process.env = saved;
+    await harness.stop();
+    await cosmos.stop();
+    dir.cleanup();
+  });
+
+  it('creates, shows and lists vaults', async () => {
+    const shown = await asr('vault', 'show', 'cv', '--json');
+    expect(JSON.parse(shown.out)).toMatchObject({ name: 'cv', location: 'local' });
+    expect((await asr('vault', 'list')).out).toMatch(/^NAME\s+LOCATION\ncv\s+local$/m);
+  });
+
+  it('creates policies and refuses out-of-range settings before calling the API', async () => {
+    const shown = JSON.parse((await asr('policy', 'show', 'cv', 'p5', '--json')).out);
+    expect(shown.properties.providerSpecificDetails).toMatchObject({ replicationInterval: 300, recoveryPointHistoryDurationInHours: 24, applicationConsistentSnapshotFrequencyInHours: 4 });
+    const bad = await asr('policy', 'create', 'cv', 'px', '--interval', '60', '--retention-hours', '2');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--interval must be 30, 300 or 900/);
+    expect((await asr('policy', 'list', 'cv')).out).toMatch(/p5\s+300\s+24\s+4\s+Disabled/);
+  });
+
+  it('builds a plan from item names, one boot group per --group', async () => {
+    const created = await asr('plan', 'create', 'cv', 'app', '--group', 'db', '--group', 'web', '--json');
+    expect(created.code).toBe(0);
+    const plan = JSON.parse(created.out);
+    expect(plan.properties.groups.map((g: { groupType: string }) => g.groupType)).toEqual(['Shutdown', 'Failover', 'Boot', 'Boot']);
+    expect((await asr('plan', 'show', 'cv', 'app')).out).toContain('Group 1: db\n  Group 2: web');
+    const unknown = await asr('plan', 'create', 'cv', 'bad', '--group', 'nope');
+    expect(unknown.err).toMatch(/no protected item 'nope'/);
+    const policyInUse = await asr('policy', 'delete', 'cv', 'p5');
+    expect([policyInUse.code, policyInUse.err.startsWith('error: ResourceInUse')]).toEqual([1, true]);
+    expect((await asr('plan', 'delete', 'cv', 'app')).code).toBe(0);
+    expect((await asr('plan', 'list', 'cv', '--json')).out.trim()).toBe('[]');
+  });
+
+  it('lists and shows protected items', async () => {
+    expect((await asr('item', 'list', 'cv')).out).toMatch(/db\s+InitialReplicationPending\s+Normal/);
+    expect((await asr('item', 'show', 'cv', 'web')).out).toContain('policy: p5');
+    expect((await asr('item', 'show', 'cv', 'ghost')).err).toMatch(/^error: NotFound/);
+  });
+
+  it('prints development tokens with the asked role, and needs ASR_TOKEN for remote endpoints', async () => {
+    const { out } = await asr('dev-token', '--role', 'Reader');
+    const payload = JSON.parse(Buffer.from(out.trim().split('.')[1], 'base64url').toString());
+    expect(payload.roles).toEqual(['Reader']);
+    process.env.ASR_ENDPOINT = 'https://asr.example.com';
+    const remote = await asr('vault', 'list');
+    process.env.ASR_ENDPOINT = harness.url;
+    expect(remote.err).toMatch(/set ASR_TOKEN/);
+    const missingKey = { ...process.env };
+    process.env.ASR_DEV_ISSUER_DIR = `${dir.path}/nowhere`;
+    const noKey = await asr('vault', 'list');
+    process.env = missingKey;
+    expect(noKey.err).toMatch(/start the local host/);
+  });
+});

@@ -1,0 +1,124 @@
+import { ArmApi, recoveryPointDocumentId } from '../../../shared/arm';
+import { ensureMetadataStore } from '../../../shared/metadata';
+import { DevelopmentIssuer, TokenVerifier } from '../../../shared/security';
+import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
+import { tempDir } from '../../support/tempDir';
+
+const V = '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1';
+const C = `${V}/replicationFabrics/site/replicationProtectionContainers/host`;
+
+describe('ArmApi rules for plans, items and vaults (plain requests, no HTTP)', () => {
+  let cosmos: TestCosmos;
+  let api: ArmApi;
+  let token: string;
+  const dir = tempDir('rules-');
+
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await api.handle({
+      method, url: `http://localhost:7071${path}?api-version=2021-01-01`,
+      headers: { authorization: `Bearer ${token}`, ...headers }, bodyText: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return res as { status: number; headers: Record<string, string>; body: any };
+  };
+  const plan = (groups: unknown[]) => ({ properties: { primaryFabricId: `${V}/replicationFabrics/site`, recoveryFabricId: 'Microsoft Azure', groups } });
+
+  beforeAll(async () => {
+    cosmos = await startTestCosmos();
+    const store = await ensureMetadataStore({ endpoint: cosmos.endpoint, key: cosmos.key, databaseId: 'rules', jobTtlSeconds: 60, auditTtlSeconds: 60 });
+    const issuer = await DevelopmentIssuer.open(dir.path);
+    api = new ArmApi({ store, verifier: TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience), log: () => undefined });
+    token = await issuer.mintToken({ role: 'Contributor' });
+    expect((await call('PUT', V, { location: 'local' })).status).toBe(201);
+    expect((await call('PUT', `${V}/replicationFabrics/site`, {})).status).toBe(201);
+    expect((await call('PUT', C, {})).status).toBe(201);
+    expect((await call('PUT', `${V}/replicationPolicies/plain`, { properties: { providerSpecificInput: { instanceType: 'HyperVReplicaAzure' } } })).status).toBe(201);
+    expect((await call('PUT', `${V}/replicationPolicies/secret`, { properties: { providerSpecificInput: { instanceType: 'HyperVReplicaAzure', encryption: 'Enabled' } } })).status).toBe(201);
+    for (const vm of ['a', 'b']) {
+      const res = await call('PUT', `${C}/replicationProtectedItems/${vm}`, {
+        properties: { policyId: `${V}/replicationPolicies/plain`, providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', hvHostVmId: `vm-${vm}` } },
+      });
+      expect(res.status).toBe(202);
+    }
+  });
+  afterAll(async () => { await cosmos.stop(); dir.cleanup(); });
+
+  it.each([
+    ['an item in a Shutdown group', [{ groupType: 'Shutdown', replicationProtectedItems: [{ id: `${C}/replicationProtectedItems/a` }] }, { groupType: 'Boot' }], 'properties.groups.0.replicationProtectedItems'],
+    ['an item twice', [{ groupType: 'Boot', replicationProtectedItems: [{ id: `${C}/replicationProtectedItems/a` }] }, { groupType: 'Boot', replicationProtectedItems: [{ id: `${C}/replicationProtectedItems/A` }] }], 'properties.groups.1.replicationProtectedItems.0.id'],
+    ['two Failover groups', [{ groupType: 'Failover' }, { groupType: 'Failover' }, { groupType: 'Boot' }], 'properties.groups.1.groupType'],
+    ['no Boot group', [{ groupType: 'Shutdown' }], 'properties.groups'],
+    ['an unknown item', [{ groupType: 'Boot', replicationProtectedItems: [{ id: `${C}/replicationProtectedItems/zz` }] }], 'properties.groups.0.replicationProtectedItems.0.id'],
+    ['a runbook action without a runbook', [{ groupType: 'Boot', startGroupActions: [{ actionName: 'x', failoverTypes: ['TestFailover'], failoverDirections: ['PrimaryToRecovery'], customDetails: { instanceType: 'AutomationRunbookActionDetails', fabricLocation: 'Recovery' } }] }], 'properties.groups.0.startGroupActions.0.customDetails.runbookId'],
+  ])('refuses a plan with %s, naming the field', async (_what, groups, target) => {
+    const res = await call('PUT', `${V}/replicationRecoveryPlans/bad`, plan(groups));
+    expect(res.status).toBe(400);
+    expect(res.body.error.target).toBe(target);
+  });
+
+  it('fills the virtual machine id from the item and adds empty Shutdown and Failover groups', async () => {
+    const res = await call('PUT', `${V}/replicationRecoveryPlans/p`, plan([{ groupType: 'Boot', replicationProtectedItems: [{ id: `${C}/replicationProtectedItems/B` }] }]));
+    expect(res.status).toBe(201);
+    expect(res.body.properties.groups).toEqual([
+      { groupType: 'Shutdown', replicationProtectedItems: [], startGroupActions: [], endGroupActions: [] },
+      { groupType: 'Failover', replicationProtectedItems: [], startGroupActions: [], endGroupActions: [] },
+      { groupType: 'Boot', replicationProtectedItems: [{ id: `${C}/replicationProtectedItems/b`, virtualMachineId: 'vm-b' }], startGroupActions: [], endGroupActions: [] },
+    ]);
+    expect((await call('PUT', `${V}/replicationRecoveryPlans/p`, plan([{ groupType: 'Boot' }]), { 'if-none-match': '*' })).status).toBe(412);
+    expect((await call('PATCH', `${V}/replicationRecoveryPlans/p`, { properties: { groups: [{ groupType: 'Boot' }] } }, { 'if-match': '"stale"' })).status).toBe(412);
+    const patched = await call('PATCH', `${V}/replicationRecoveryPlans/p`, { properties: { groups: [{ groupType: 'Boot' }] } });
+    expect(patched.status).toBe(200);
+    // b left the plan, so nothing refers to it any more.
+    expect((await call('DELETE', `${C}/replicationProtectedItems/b`)).status).toBe(202);
+    await call('DELETE', `${V}/replicationRecoveryPlans/p`);
+  });
+
+  it('requires the key fingerprint when the policy encrypts, and refuses enabling protection twice', async () => {
+    const item = `${C}/replicationProtectedItems/enc`;
+    const body = (extra: object) => ({ properties: { policyId: `${V}/replicationPolicies/secret`, providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', ...extra } } });
+    const missing = await call('PUT', item, body({}));
+    expect([missing.status, missing.body.error.target]).toEqual([400, 'properties.providerSpecificDetails.encryptionKeyFingerprint']);
+    expect((await call('PUT', item, body({ encryptionKeyFingerprint: 'AB'.repeat(32) }))).status).toBe(202);
+    const shown = await call('GET', item);
+    expect(shown.body.properties.providerSpecificDetails).toMatchObject({ encryption: 'Enabled', encryptionKeyFingerprint: 'ab'.repeat(32) });
+    expect((await call('PUT', item, body({ encryptionKeyFingerprint: 'AB'.repeat(32) }))).status).toBe(409);
+    const badIp = await call('PUT', `${C}/replicationProtectedItems/ip`, body({ encryptionKeyFingerprint: 'ab'.repeat(32), targetIpAddress: '10.0.0.300' }));
+    expect([badIp.status, badIp.body.error.target]).toEqual([400, 'properties.providerSpecificDetails.targetIpAddress']);
+    const withIp = `${C}/replicationProtectedItems/ip`;
+    expect((await call('PUT', withIp, body({
+      encryptionKeyFingerprint: 'ab'.repeat(32), targetIpAddress: '10.0.0.5', targetAzureSubnetId: '/vnets/v/subnets/front',
+      disks: [{ diskId: 'os', capacityInBytes: 2 * 1048576 + 1 }],
+    }))).status).toBe(202);
+    const d = (await call('GET', withIp)).body.properties.providerSpecificDetails;
+    expect(d).toMatchObject({ recoveryIpAddress: '10.0.0.5', selectedRecoverySubnetName: 'front', disks: [{ diskId: 'os', capacityInBytes: 2 * 1048576 + 1 }] });
+    expect(d.vmNics[0].ipConfigs[0]).toMatchObject({ recoveryStaticIPAddress: '10.0.0.5', recoverySubnetName: 'front', recoveryIPAddressType: 'Static' });
+    expect(d.azureVmDiskDetails).toEqual([{ diskId: 'os', vhdId: 'os', vhdName: 'os', vhdType: 'OperatingSystem', maxSizeMB: '3', lunId: '0' }]);
+  });
+
+  it('drops an item\'s recovery points when protection is removed', async () => {
+    const item = `${C}/replicationProtectedItems/a`;
+    const store = (api as unknown as { options: { store: import('../../../shared/metadata').MetadataStore } }).options.store;
+    await store.putRecoveryPoint({
+      id: recoveryPointDocumentId(item, 'rp1'), vaultKey: 's1/rg/v1', itemId: item.toLowerCase(), name: 'rp1', armId: `${item}/recoveryPoints/rp1`,
+      recoveryPointTime: '2026-01-01T00:00:00Z', recoveryPointType: 'AppConsistent',
+    });
+    expect((await call('GET', `${item}/recoveryPoints/rp1`)).status).toBe(200);
+    const removed = await call('POST', `${item}/remove`, { properties: {} });
+    expect(removed.status).toBe(202);
+    expect((await call('GET', new URL(removed.headers.location).pathname)).status).toBe(204);
+    expect((await store.listRecoveryPoints('s1/rg/v1', item)).items).toEqual([]);
+    expect((await call('DELETE', `${item}`)).status).toBe(204);
+  });
+
+  it('answers 400 for a path that is not valid percent-encoding', async () => {
+    const res = await call('GET', `${V}/replicationPolicies/%E0%A4%A`);
+    expect([res.status, res.body.error.code]).toEqual([400, 'InvalidParameter']);
+  });
+
+  it('refuses to move a vault and to delete one that still holds resources', async () => {
+    const moved = await call('PUT', V, { location: 'elsewhere' });
+    expect([moved.status, moved.body.error.target]).toEqual([400, 'location']);
+    const del = await call('DELETE', V);
+    expect([del.status, del.body.error.code]).toEqual([409, 'ResourceInUse']);
+    expect((await call('GET', `/subscriptions/s1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults`)).body.value.map((v: { name: string }) => v.name)).toEqual(['v1']);
+  });
+});

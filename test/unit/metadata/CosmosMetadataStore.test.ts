@@ -1,0 +1,133 @@
+import { ServiceError } from '../../../shared/errors';
+import {
+  ensureMetadataStore, type MetadataStore, type ResourceDocument, type VaultDocument,
+} from '../../../shared/metadata';
+import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
+
+const VK = '00000000-0000-0000-0000-000000000000/rg/vault1';
+
+function resource(id: string, over: Partial<ResourceDocument> = {}): ResourceDocument {
+  const now = new Date().toISOString();
+  return {
+    id, vaultKey: VK, kind: 'policy', name: id, armId: `/x/${id}`, refs: [],
+    properties: { friendlyName: id }, createdAt: now, updatedAt: now, ...over,
+  };
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof ServiceError) return err.code;
+    throw err;
+  }
+  return 'no error';
+}
+
+describe('CosmosMetadataStore over a real Cosmos DB protocol server', () => {
+  let cosmos: TestCosmos;
+  let store: MetadataStore;
+  const config = () => ({ endpoint: cosmos.endpoint, key: cosmos.key, databaseId: 'meta', jobTtlSeconds: 100, auditTtlSeconds: 100 });
+
+  beforeAll(async () => {
+    cosmos = await startTestCosmos();
+    store = await ensureMetadataStore(config());
+  });
+  afterAll(() => cosmos.stop());
+
+  it('creates the database and containers idempotently', async () => {
+    const again = await ensureMetadataStore(config());
+    await again.createResource(resource('idem'));
+    expect((await store.getResource(VK, 'idem'))?.name).toBe('idem');
+  });
+
+  it('returns undefined for a missing document and NotFound when deleting it', async () => {
+    expect(await store.getResource(VK, 'nope')).toBeUndefined();
+    expect(await codeOf(store.deleteResource(VK, 'nope'))).toBe('NotFound');
+  });
+
+  it('refuses a second create of the same resource with Conflict', async () => {
+    await store.createResource(resource('dup'));
+    expect(await codeOf(store.createResource(resource('dup')))).toBe('Conflict');
+  });
+
+  it('lets exactly one of two concurrent updates of one plan win; the other gets PreconditionFailed', async () => {
+    const created = await store.createResource(resource('plan1', { kind: 'recoveryPlan', properties: { groups: [] } }));
+    const a = { ...created, properties: { groups: ['a'] } };
+    const b = { ...created, properties: { groups: ['b'] } };
+    const results = await Promise.allSettled([
+      store.replaceResource(a, { ifMatch: created._etag }),
+      store.replaceResource(b, { ifMatch: created._etag }),
+    ]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect((lost[0].reason as ServiceError).code).toBe('PreconditionFailed');
+    const stored = await store.getResource(VK, 'plan1');
+    expect(stored?.properties).toEqual((won[0] as PromiseFulfilledResult<ResourceDocument>).value.properties);
+    expect(stored?._etag).not.toBe(created._etag);
+  });
+
+  it('refuses a delete with a stale ETag', async () => {
+    const created = await store.createResource(resource('stale'));
+    await store.replaceResource({ ...created, properties: { x: 1 } }, { ifMatch: created._etag });
+    expect(await codeOf(store.deleteResource(VK, 'stale', { ifMatch: created._etag }))).toBe('PreconditionFailed');
+  });
+
+  it('pages through a list with continuation tokens, in id order, without repeats', async () => {
+    for (let i = 0; i < 7; i++) await store.createResource(resource(`fab${i}`, { kind: 'fabric' }));
+    const seen: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await store.listResources(VK, { kind: 'fabric', maxItemCount: 3, continuationToken: token });
+      expect(page.items.length).toBeLessThanOrEqual(3);
+      seen.push(...page.items.map((d) => d.id));
+      token = page.continuationToken;
+      pages++;
+    } while (token);
+    expect(seen).toEqual(['fab0', 'fab1', 'fab2', 'fab3', 'fab4', 'fab5', 'fab6']);
+    expect(pages).toBeGreaterThanOrEqual(3);
+  });
+
+  it('finds resources that reference another one, and keeps vaults apart', async () => {
+    await store.createResource(resource('item1', { kind: 'protectedItem', refs: ['/pol/p1'] }));
+    await store.createResource({ ...resource('item2', { kind: 'protectedItem', refs: ['/pol/p1'] }), vaultKey: `${VK}-other` });
+    const refs = await store.findReferrers(VK, '/POL/p1');
+    expect(refs.map((r) => r.id)).toEqual(['item1']);
+  });
+
+  it('lists the vaults of one resource group from the subscription partition', async () => {
+    const now = new Date().toISOString();
+    const vault = (rg: string, name: string): VaultDocument => ({
+      id: `sub1|${rg}|${name}`, subscriptionId: 'sub1', resourceGroupLower: rg, resourceGroupName: rg, name,
+      armId: `/subscriptions/sub1/resourceGroups/${rg}/providers/Microsoft.RecoveryServices/vaults/${name}`,
+      location: 'local', properties: {}, createdAt: now, updatedAt: now,
+    });
+    await store.createVault(vault('rga', 'v1'));
+    await store.createVault(vault('rga', 'v2'));
+    await store.createVault(vault('rgb', 'v3'));
+    expect((await store.listVaults('SUB1', 'RGA')).items.map((v) => v.name)).toEqual(['v1', 'v2']);
+    expect((await store.listVaults('sub1', undefined)).items).toHaveLength(3);
+    expect((await store.getVault('sub1/rgb/v3'))?.name).toBe('v3');
+  });
+
+  it('keeps recovery points per item, newest first, and removes them with the item', async () => {
+    for (let i = 0; i < 3; i++) {
+      await store.putRecoveryPoint({
+        id: `rp${i}`, vaultKey: VK, itemId: '/items/a', name: `rp${i}`, armId: `/items/a/recoveryPoints/rp${i}`,
+        recoveryPointTime: new Date(Date.UTC(2026, 0, 1, i)).toISOString(), recoveryPointType: 'CrashConsistent', ttl: 3600,
+      });
+    }
+    expect((await store.listRecoveryPoints(VK, '/items/a')).items.map((p) => p.name)).toEqual(['rp2', 'rp1', 'rp0']);
+    expect(await store.deleteRecoveryPointsOf(VK, '/items/a')).toBe(3);
+    expect((await store.listRecoveryPoints(VK, '/items/a')).items).toHaveLength(0);
+  });
+
+  it('appends audit events and lists them newest first', async () => {
+    await store.appendAudit({ id: 'a1', vaultKey: VK, at: '2026-01-01T00:00:00Z', principal: 'u', action: 'PUT x', resourceId: '/x', result: { status: 200 } });
+    await store.appendAudit({ id: 'a2', vaultKey: VK, at: '2026-01-02T00:00:00Z', principal: 'u', action: 'DELETE x', resourceId: '/x', result: { status: 409, code: 'Conflict' } });
+    expect((await store.listAudit(VK)).items.map((e) => e.id)).toEqual(['a2', 'a1']);
+  });
+});
