@@ -12,7 +12,8 @@ export async function ensureMetadataStore(config: MetadataStoreConfig, client?: 
   const cosmos = client ?? new CosmosClient({
     endpoint: config.endpoint,
     key: config.key,
-    // The local emulator is one region; discovery would only add a round trip.
+    // One region, so discovery buys nothing; and the local emulator advertises https:// in its
+    // account metadata, so with discovery on a plain-HTTP client would be sent to TLS and fail.
     connectionPolicy: { enableEndpointDiscovery: false },
   });
   try {

@@ -10,8 +10,11 @@ import { documentIdOf } from '../resourceIds';
 import { shapeResource } from '../shapeResource';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
-/** Internal retries of a read-modify-write when the caller sent no If-Match. */
-const UNCONDITIONAL_RETRIES = 3;
+/**
+ * Attempts of a read-modify-write when the caller sent no If-Match: each round of racing
+ * writers lets one through, so this many concurrent unconditional updates all land.
+ */
+const UNCONDITIONAL_ATTEMPTS = 8;
 
 /** The path segments below the vault: collections interleaved with names. */
 function segmentsOf(def: ResourceDefinition<any>, names: string[]): string[] {
@@ -143,7 +146,9 @@ export async function patchResourceHandler(def: ResourceDefinition<any>, ctx: Ar
       return resourceResponse(200, def, saved, b);
     } catch (err) {
       const lostRace = err instanceof ServiceError && err.code === 'PreconditionFailed' && !ifMatch;
-      if (!lostRace || attempt >= UNCONDITIONAL_RETRIES) throw err;
+      if (!lostRace || attempt >= UNCONDITIONAL_ATTEMPTS) throw err;
+      // Jitter so the losers do not collide again in lockstep.
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
     }
   }
 }

@@ -1,3 +1,4 @@
+import { CosmosClient } from '@azure/cosmos';
 import { ServiceError } from '../../../shared/errors';
 import {
   ensureMetadataStore, type MetadataStore, type ResourceDocument, type VaultDocument,
@@ -39,6 +40,17 @@ describe('CosmosMetadataStore over a real Cosmos DB protocol server', () => {
     const again = await ensureMetadataStore(config());
     await again.createResource(resource('idem'));
     expect((await store.getResource(VK, 'idem'))?.name).toBe('idem');
+  });
+
+  it('partitions by vault (vaults by subscription) and sets TTL on the containers that grow', async () => {
+    const db = new CosmosClient({ endpoint: cosmos.endpoint, key: cosmos.key, connectionPolicy: { enableEndpointDiscovery: false } }).database('meta');
+    const def = async (id: string) => (await db.container(id).read()).resource!;
+    expect((await def('vaults')).partitionKey?.paths).toEqual(['/subscriptionId']);
+    for (const id of ['resources', 'recoveryPoints', 'jobs', 'audit']) expect((await def(id)).partitionKey?.paths).toEqual(['/vaultKey']);
+    expect((await def('jobs')).defaultTtl).toBe(100);
+    expect((await def('audit')).defaultTtl).toBe(100);
+    expect((await def('recoveryPoints')).defaultTtl).toBe(-1);
+    expect((await def('resources')).defaultTtl).toBeUndefined();
   });
 
   it('returns undefined for a missing document and NotFound when deleting it', async () => {
@@ -123,6 +135,17 @@ describe('CosmosMetadataStore over a real Cosmos DB protocol server', () => {
     expect((await store.listRecoveryPoints(VK, '/items/a')).items.map((p) => p.name)).toEqual(['rp2', 'rp1', 'rp0']);
     expect(await store.deleteRecoveryPointsOf(VK, '/items/a')).toBe(3);
     expect((await store.listRecoveryPoints(VK, '/items/a')).items).toHaveLength(0);
+  });
+
+  it('keeps jobs with ETag-guarded updates, newest first', async () => {
+    const job = (id: string, createdAt: string) => ({ id, vaultKey: VK, name: id, armId: `/jobs/${id}`, properties: { state: 'InProgress' }, createdAt });
+    const j1 = await store.createJob(job('j1', '2026-01-01T00:00:00Z'));
+    await store.createJob(job('j2', '2026-01-02T00:00:00Z'));
+    const done = await store.replaceJob({ ...j1, properties: { state: 'Succeeded' } }, { ifMatch: j1._etag });
+    expect(await codeOf(store.replaceJob({ ...j1, properties: { state: 'Failed' } }, { ifMatch: j1._etag }))).toBe('PreconditionFailed');
+    expect((await store.getJob(VK, 'j1'))?.properties).toEqual({ state: 'Succeeded' });
+    expect(done._etag).not.toBe(j1._etag);
+    expect((await store.listJobs(VK)).items.map((j) => j.id)).toEqual(['j2', 'j1']);
   });
 
   it('appends audit events and lists them newest first', async () => {
