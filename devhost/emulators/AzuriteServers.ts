@@ -1,0 +1,92 @@
+import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { ServiceError } from '../../shared/errors';
+
+export interface AzuriteOptions {
+  host: string;
+  blobPort: number;
+  queuePort: number;
+  tablePort: number;
+  /** Where Azurite keeps its LokiJS databases and extents; in memory when undefined. */
+  location?: string;
+}
+
+export interface AzuriteServers {
+  blobPort: number;
+  queuePort: number;
+  tablePort: number;
+  stop(): Promise<void>;
+}
+
+/** The slice of Azurite's server classes used here (Azurite ships no typings). */
+interface AzuriteServer {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  httpServer: { address(): AddressInfo | string | null };
+}
+type ServerClass = new (config: unknown) => AzuriteServer;
+type ConfigClass = new (...args: unknown[]) => unknown;
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const load = <T>(path: string): T => require(`azurite/dist/src/${path}`).default as T;
+
+const KEEP_ALIVE_SECONDS = 5;
+
+/** Azurite's own defaults for the persistence layout, with our location instead of its cwd. */
+function persistence(location: string, folder: string) {
+  return [{ locationId: 'Default', locationPath: join(location, folder), maxConcurrency: 1 }];
+}
+
+/**
+ * Starts Azurite's blob, queue and table servers inside this process through Azurite's own
+ * classes (what its CLI does), with telemetry never initialised, loose mode, no API version
+ * check and no access log.
+ */
+export async function startAzurite(options: AzuriteOptions): Promise<AzuriteServers> {
+  const memory = options.location === undefined;
+  const loc = options.location ?? '';
+  const { host } = options;
+  const BlobConfiguration = load<ConfigClass>('blob/BlobConfiguration');
+  const QueueConfiguration = load<ConfigClass>('queue/QueueConfiguration');
+  const TableConfiguration = load<ConfigClass>('table/TableConfiguration');
+  // Positional arguments as in Azurite 3.35's azurite.js: access log off, debug log off,
+  // loose = true, skipApiVersionCheck = true, no cert/key/pwd/oauth, product-style URLs allowed.
+  const blob = new (load<ServerClass>('blob/BlobServer'))(new BlobConfiguration(
+    host, options.blobPort, KEEP_ALIVE_SECONDS, join(loc, '__azurite_db_blob__.json'),
+    join(loc, '__azurite_db_blob_extent__.json'), persistence(loc, '__blobstorage__'),
+    false, undefined, false, undefined, true, true, '', '', '', undefined, false, memory));
+  const queue = new (load<ServerClass>('queue/QueueServer'))(new QueueConfiguration(
+    host, options.queuePort, KEEP_ALIVE_SECONDS, join(loc, '__azurite_db_queue__.json'),
+    join(loc, '__azurite_db_queue_extent__.json'), persistence(loc, '__queuestorage__'),
+    false, undefined, false, undefined, true, true, '', '', '', undefined, false, memory));
+  const table = new (load<ServerClass>('table/TableServer'))(new TableConfiguration(
+    host, options.tablePort, KEEP_ALIVE_SECONDS, join(loc, '__azurite_db_table__.json'),
+    false, false, undefined, undefined, true, true, '', '', '', undefined, false, memory));
+
+  const started: AzuriteServer[] = [];
+  const stop = async () => {
+    for (const s of started.splice(0).reverse()) await s.close();
+  };
+  const services: [string, AzuriteServer, number][] = [
+    ['blob', blob, options.blobPort], ['queue', queue, options.queuePort], ['table', table, options.tablePort]];
+  for (const [name, server, port] of services) {
+    try {
+      await server.start();
+      started.push(server);
+    } catch (err) {
+      await stop().catch(() => undefined);
+      const code = (err as NodeJS.ErrnoException).code;
+      const details = { service: `azurite-${name}`, host, port };
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+        const what = code === 'EADDRINUSE' ? 'is already in use' : `cannot be opened (${code})`;
+        throw new ServiceError('PortUnavailable',
+          `azurite ${name} port ${host}:${port} ${what}; stop whatever holds it or choose another port`,
+          { cause: err, details });
+      }
+      throw new ServiceError('EmulatorStartFailed',
+        `azurite ${name} did not start: ${(err as Error).message}`, { cause: err, details });
+    }
+  }
+  const portOf = (s: AzuriteServer) => (s.httpServer.address() as AddressInfo).port;
+  return { blobPort: portOf(blob), queuePort: portOf(queue), tablePort: portOf(table), stop };
+}

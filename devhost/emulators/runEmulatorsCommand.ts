@@ -1,0 +1,50 @@
+import { RunningEmulators, startEmulators } from './startEmulators';
+
+/** Options of `funclocal emulators` and of the emulators process (`main.js`). */
+export interface EmulatorsCommandOptions {
+  /** Data directory; in memory only when omitted. */
+  data?: string;
+  host?: string;
+  blobPort?: number;
+  queuePort?: number;
+  tablePort?: number;
+  cosmosPort?: number;
+}
+
+/** The one stdout line that tells a parent process the emulators are up, and where. */
+export const READY_PREFIX = '{"ready":true,';
+
+/**
+ * Runs the emulators as the whole process: human lines on stderr, exactly one JSON line
+ * `{"ready":true,"settings":{...}}` on stdout once everything listens, a clean stop (Azurite
+ * saves, the journal closes) on SIGTERM/SIGINT, and a one-line error + exit code 1 when a port
+ * is taken or the data directory is unusable.
+ */
+export async function runEmulatorsCommand(opts: EmulatorsCommandOptions): Promise<RunningEmulators | undefined> {
+  const log = (line: string) => process.stderr.write(`emulators: ${line}\n`);
+  let running: RunningEmulators;
+  try {
+    running = await startEmulators({
+      dataDir: opts.data, host: opts.host, blobPort: opts.blobPort, queuePort: opts.queuePort,
+      tablePort: opts.tablePort, cosmosPort: opts.cosmosPort, log,
+    });
+  } catch (err) {
+    process.stderr.write(`emulators: error: ${(err as Error).message}\n`);
+    // Azurite may hold timers and half-open stores; nothing is listening, so leave now.
+    process.exit(1);
+  }
+  const shutdown = (signal: string) => {
+    log(`${signal} received, stopping`);
+    running.stop().then(
+      () => process.exit(0),
+      (err: Error) => {
+        process.stderr.write(`emulators: error while stopping: ${err.message}\n`);
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.stdout.write(`${JSON.stringify({ ready: true, settings: running.settings })}\n`);
+  log(`ready (pid ${process.pid})`);
+  return running;
+}

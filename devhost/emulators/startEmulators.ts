@@ -1,0 +1,69 @@
+import { startAzurite } from './AzuriteServers';
+import { CosmosRecoveryStats } from './CosmosDataDir';
+import { startCosmosServer } from './CosmosServer';
+import { openEmulatorDataDir } from './EmulatorDataDir';
+import { EmulatorSettings, emulatorSettings } from './EmulatorSettings';
+
+export interface StartEmulatorsOptions {
+  /** Where data survives restarts (`azurite/`, `cosmos/`); in memory only when undefined. */
+  dataDir?: string;
+  /** Loopback by default. */
+  host?: string;
+  /** Defaults are the well-known emulator ports 10000, 10001, 10002, 8081; 0 picks a free port. */
+  blobPort?: number;
+  queuePort?: number;
+  tablePort?: number;
+  cosmosPort?: number;
+  /** Receives human-readable progress lines. */
+  log?: (line: string) => void;
+}
+
+export interface RunningEmulators {
+  settings: EmulatorSettings;
+  /** What the Cosmos journal recovery found (undefined in memory-only mode). */
+  cosmosRecovery?: CosmosRecoveryStats;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Azurite (blob, queue, table) and the durable Cosmos server in this process. Cosmos
+ * replays its journal before its port opens, so once this resolves every earlier
+ * acknowledged Cosmos write is readable.
+ */
+export async function startEmulators(options: StartEmulatorsOptions = {}): Promise<RunningEmulators> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? (() => undefined);
+  const dirs = options.dataDir ? await openEmulatorDataDir(options.dataDir) : undefined;
+  try {
+    const cosmos = await startCosmosServer({ host, port: options.cosmosPort ?? 8081, dataDir: dirs?.cosmos });
+    if (cosmos.recovery) {
+      const r = cosmos.recovery;
+      log(`cosmos: replayed ${r.snapshotRecords} snapshot + ${r.journalRecords} journal records in ${r.replayMs} ms`
+        + `${r.tornTail ? ' (dropped a torn, unacknowledged tail)' : ''}; compacted in ${r.compactMs} ms`);
+    }
+    log(`cosmos: listening at ${cosmos.endpoint}${dirs ? ` (journal in ${dirs.cosmos})` : ' (in memory only)'}`);
+    let azurite;
+    try {
+      azurite = await startAzurite({
+        host, blobPort: options.blobPort ?? 10000, queuePort: options.queuePort ?? 10001,
+        tablePort: options.tablePort ?? 10002, location: dirs?.azurite,
+      });
+    } catch (err) {
+      await cosmos.stop();
+      throw err;
+    }
+    const settings = emulatorSettings(host, {
+      blob: azurite.blobPort, queue: azurite.queuePort, table: azurite.tablePort, cosmos: cosmos.port });
+    log(`azurite: blob ${settings.blobEndpoint}, queue ${settings.queueEndpoint}, table ${settings.tableEndpoint}`
+      + `${dirs ? ` (data in ${dirs.azurite})` : ' (in memory only)'}`);
+    let stopping: Promise<void> | undefined;
+    const stop = () => (stopping ??= (async () => {
+      await Promise.allSettled([azurite.stop(), cosmos.stop()]);
+      await dirs?.release();
+    })());
+    return { settings, cosmosRecovery: cosmos.recovery, stop };
+  } catch (err) {
+    await dirs?.release();
+    throw err;
+  }
+}
