@@ -1,0 +1,40 @@
+import type { DiskImage } from '../disk';
+import { DATA_UNIT_SIZE } from '../crypto';
+
+/** Source bytes to ship: `offset` and `data.length` are whole 4 KiB blocks (the last one zero-padded past the disk's end). */
+export interface DataRun {
+  offset: number;
+  data: Buffer;
+}
+
+/** Largest record the agent writes: big enough to parse fast (docs/hrl-format.md), small enough to hold one in memory. */
+export const MAX_RECORD_BYTES = 4 * 1024 * 1024;
+
+/** Reads `[offset, offset + length)` of the image, widened to whole blocks and zero-padded past its end. */
+export async function readBlocks(image: DiskImage, offset: number, length: number): Promise<DataRun> {
+  const start = offset - (offset % DATA_UNIT_SIZE);
+  const end = Math.ceil((offset + length) / DATA_UNIT_SIZE) * DATA_UNIT_SIZE;
+  const data = Buffer.alloc(end - start);
+  const readable = Math.min(end, image.virtualSize) - start;
+  if (readable > 0) (await image.read(start, readable)).copy(data);
+  return { offset: start, data };
+}
+
+/** Groups ascending block indexes into runs of adjacent blocks, each at most `maxBytes`. */
+export function blockRuns(blocks: readonly number[], maxBytes = MAX_RECORD_BYTES): { offset: number; length: number }[] {
+  const runs: { offset: number; length: number }[] = [];
+  const maxBlocks = maxBytes / DATA_UNIT_SIZE;
+  let i = 0;
+  while (i < blocks.length) {
+    let j = i + 1;
+    while (j < blocks.length && blocks[j] === blocks[j - 1] + 1 && j - i < maxBlocks) j++;
+    runs.push({ offset: blocks[i] * DATA_UNIT_SIZE, length: (j - i) * DATA_UNIT_SIZE });
+    i = j;
+  }
+  return runs;
+}
+
+/** The changed blocks' current bytes, run by run. */
+export async function* changedRuns(image: DiskImage, blocks: readonly number[]): AsyncGenerator<DataRun> {
+  for (const r of blockRuns(blocks)) yield await readBlocks(image, r.offset, r.length);
+}

@@ -1,0 +1,28 @@
+import { stat } from 'node:fs/promises';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import { ServiceError } from '../errors';
+import { DiskRef, pendingLogBlob, REPLICA_CONTAINERS } from '../replication';
+
+/**
+ * Uploads a built log as `hrl/{vault}/{item}/{disk}/{seq}.hrl`, create-only (If-None-Match: *):
+ * a log is immutable once named. A retry after a lost answer finds its own blob there (same
+ * size) and counts it as uploaded; a different blob under the name is a conflict to report, never
+ * overwritten. Returns the bytes sent (0 when it was already there).
+ */
+export async function uploadLog(blobs: BlobServiceClient, disk: DiskRef, sequence: number, file: string): Promise<number> {
+  const name = pendingLogBlob(disk, BigInt(sequence));
+  const client = blobs.getContainerClient(REPLICA_CONTAINERS.pending).getBlockBlobClient(name);
+  const size = (await stat(file)).size;
+  try {
+    await client.uploadFile(file, { conditions: { ifNoneMatch: '*' }, blockSize: 8 * 1024 * 1024, concurrency: 4 });
+    return size;
+  } catch (err) {
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status !== 409 && status !== 412) throw err;
+  }
+  const existing = await client.getProperties().catch(() => undefined);
+  if (existing?.contentLength === size) return 0;
+  // Merged already (and so deleted from hrl/), or someone else's blob: only the first is fine.
+  if (!existing) return 0;
+  throw new ServiceError('LogNameTaken', `${REPLICA_CONTAINERS.pending}/${name} exists with ${existing.contentLength} bytes, not this log's ${size}; another agent ships this disk — stop it, then resync`);
+}
