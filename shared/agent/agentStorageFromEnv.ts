@@ -4,7 +4,7 @@ import { ServiceError } from '../errors';
 /** Azurite's documented development account (public, the same in every Azurite), on its default blob port. */
 const LOCAL_DEVELOPMENT_STORAGE =
   'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;' +
-  'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UJ/xEwPJK4rOxMzw2GnM0EXdasZ+rTsl9Ag==;' +
+  'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
   'BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;';
 
 /**

@@ -8,8 +8,23 @@ export interface SeedCursor {
   finished: boolean;
 }
 
+const ZERO_BLOCK = Buffer.alloc(DATA_UNIT_SIZE);
+
+/** The runs of non-zero 4 KiB blocks inside `run` (views, not copies): a zero block is already zero on the replica. */
+export function* nonZeroRuns(run: DataRun): Generator<DataRun> {
+  let from = -1;
+  for (let at = 0; at <= run.data.length; at += DATA_UNIT_SIZE) {
+    const zero = at === run.data.length || run.data.subarray(at, at + DATA_UNIT_SIZE).equals(ZERO_BLOCK);
+    if (!zero && from < 0) from = at;
+    if (zero && from >= 0) {
+      yield { offset: run.offset + from, data: run.data.subarray(from, at) };
+      from = -1;
+    }
+  }
+}
+
 /**
- * The stored, non-zero data of `image` from `cursor.reached` on, as whole 4 KiB blocks, until
+ * The stored, non-zero 4 KiB blocks of `image` from `cursor.reached` on, in runs, until
  * about `limitBytes` have been yielded; advances the cursor as it goes. Unallocated ranges
  * (and zero pieces) never travel: the replica starts as zeros. A piece that does not start or
  * end on a block boundary (a dynamic VHD's sector bitmap can do that) is widened by re-reading
@@ -27,8 +42,10 @@ export async function* seedRuns(image: DiskImage, cursor: SeedCursor, limitBytes
     const run = start === extent.offset && extent.data.length % DATA_UNIT_SIZE === 0
       ? { offset: start, data: extent.data }
       : await readBlocks(image, start, alignedEnd - start);
-    yield run;
-    yielded += run.data.length;
+    for (const piece of nonZeroRuns(run)) {
+      yield piece;
+      yielded += piece.data.length;
+    }
     shippedUpTo = alignedEnd;
     cursor.reached = alignedEnd;
     if (yielded >= limitBytes) {
