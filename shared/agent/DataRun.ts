@@ -1,4 +1,4 @@
-import type { DiskImage } from '../disk';
+import type { DiskExtentOptions, DiskImage } from '../disk';
 import { DATA_UNIT_SIZE } from '../crypto';
 
 /** Source bytes to ship: `offset` and `data.length` are whole 4 KiB blocks (the last one zero-padded past the disk's end). */
@@ -37,4 +37,43 @@ export function blockRuns(blocks: readonly number[], maxBytes = MAX_RECORD_BYTES
 /** The changed blocks' current bytes, run by run. */
 export async function* changedRuns(image: DiskImage, blocks: readonly number[]): AsyncGenerator<DataRun> {
   for (const r of blockRuns(blocks)) yield await readBlocks(image, r.offset, r.length);
+}
+
+/**
+ * The image's stored data from `from` on as whole-block runs: an extent that does not start or
+ * end on a 4 KiB boundary (a dynamic VHD's sector bitmap, a raw image's odd tail) is widened by
+ * re-reading its blocks, never overlapping what was already yielded.
+ */
+export async function* alignedExtents(image: DiskImage, from: number, options: DiskExtentOptions = {}): AsyncGenerator<DataRun> {
+  let covered = from;
+  for await (const extent of image.extents(options)) {
+    const end = extent.offset + extent.data.length;
+    if (end <= covered) continue;
+    const start = Math.max(extent.offset - (extent.offset % DATA_UNIT_SIZE), covered);
+    const alignedEnd = Math.ceil(end / DATA_UNIT_SIZE) * DATA_UNIT_SIZE;
+    yield start === extent.offset && extent.data.length % DATA_UNIT_SIZE === 0
+      ? { offset: start, data: extent.data }
+      : await readBlocks(image, start, alignedEnd - start);
+    covered = alignedEnd;
+  }
+}
+
+/**
+ * Iterates `source` with up to `depth` items requested ahead, so the next read (on libuv's
+ * threads) runs while the caller works on the current item on the main thread.
+ */
+export async function* readAhead<T>(source: AsyncIterable<T>, depth = 2): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  const queue: Promise<IteratorResult<T>>[] = [];
+  try {
+    for (;;) {
+      while (queue.length < depth) queue.push(it.next());
+      const r = await queue.shift()!;
+      if (r.done) return;
+      yield r.value;
+    }
+  } finally {
+    await Promise.allSettled(queue);
+    await it.return?.();
+  }
 }

@@ -16,10 +16,18 @@ export const ZERO_BLOCK_LEAF: Buffer = createHash('sha256').update(Buffer.alloc(
  */
 export class DiskBlockTable {
   private tree?: MerkleTree;
+  readonly fingerprints: Buffer;
+  /** The fingerprints as 32-bit words (CRC-32C, CRC-32 per block), sharing the bytes: compared without allocating. */
+  readonly fingerprintWords: Uint32Array;
+  readonly zeroFingerprintWords = new Uint32Array([ZERO_BLOCK_FINGERPRINT.readUInt32LE(0), ZERO_BLOCK_FINGERPRINT.readUInt32LE(4)]);
 
-  constructor(readonly blockCount: number, readonly fingerprints: Buffer, readonly leaves: Buffer) {
+  constructor(readonly blockCount: number, fingerprints: Buffer, readonly leaves: Buffer) {
     if (fingerprints.length !== blockCount * FINGERPRINT_SIZE) throw new RangeError(`fingerprint table of ${fingerprints.length} bytes for ${blockCount} blocks`);
     if (leaves.length !== blockCount * HASH) throw new RangeError(`leaf table of ${leaves.length} bytes for ${blockCount} blocks`);
+    if (new Uint16Array([1])[0] !== new Uint8Array(new Uint16Array([1]).buffer)[0]) throw new Error('the agent runs on little-endian machines only');
+    // A word view needs 4-byte alignment; a pooled or sliced Buffer may not have it.
+    this.fingerprints = fingerprints.byteOffset % 4 === 0 ? fingerprints : Buffer.from(fingerprints);
+    this.fingerprintWords = new Uint32Array(this.fingerprints.buffer, this.fingerprints.byteOffset, blockCount * 2);
   }
 
   /** A disk the replica holds nothing of yet (every block zero). */
@@ -32,11 +40,6 @@ export class DiskBlockTable {
       ZERO_BLOCK_LEAF.copy(leaves, i * HASH);
     }
     return new DiskBlockTable(n, fp, leaves);
-  }
-
-  /** True when the fingerprint in `candidate` at `at` equals the one recorded for `block`. */
-  sameFingerprint(block: number, candidate: Buffer, at: number): boolean {
-    return this.fingerprints.compare(candidate, at, at + FINGERPRINT_SIZE, block * FINGERPRINT_SIZE, (block + 1) * FINGERPRINT_SIZE) === 0;
   }
 
   /** Records that `block` now stores `leaf` and came from a source block with `fingerprint`. */
@@ -52,7 +55,4 @@ export class DiskBlockTable {
     return this.tree.root();
   }
 
-  clone(): DiskBlockTable {
-    return new DiskBlockTable(this.blockCount, Buffer.from(this.fingerprints), Buffer.from(this.leaves));
-  }
 }
