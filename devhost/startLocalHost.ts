@@ -4,6 +4,7 @@ import { TriggerKind } from './core/HostContext';
 import { BlobTriggerKind } from './triggers/BlobTriggerKind';
 import { QueueTriggerKind } from './triggers/QueueTriggerKind';
 import { TimerTriggerKind } from './triggers/TimerTriggerKind';
+import { DurableTriggerKind } from './durable/DurableTriggerKind';
 
 export interface LocalHostOptions {
   appDir: string;
@@ -22,7 +23,7 @@ export interface RunningLocalHost {
 
 /** The trigger kinds funclocal offers beyond HTTP. */
 export function defaultTriggerKinds(): TriggerKind[] {
-  return [new BlobTriggerKind(), new TimerTriggerKind(), new QueueTriggerKind()];
+  return [new BlobTriggerKind(), new TimerTriggerKind(), new QueueTriggerKind(), new DurableTriggerKind()];
 }
 
 /**

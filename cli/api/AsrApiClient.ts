@@ -77,11 +77,13 @@ export class AsrApiClient {
   private async send(method: string, pathOrUrl: string, body?: unknown): Promise<{ status: number; headers: Headers; body: unknown }> {
     this.token ??= obtainToken(this.config);
     const url = this.url(pathOrUrl);
+    // Outside the try: a token problem is not an unreachable host.
+    const token = await this.token;
     let res: Response;
     try {
       res = await fetch(url, {
         method,
-        headers: { authorization: `Bearer ${await this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (err) {

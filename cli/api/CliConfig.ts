@@ -10,11 +10,15 @@ export interface CliConfig {
   /** The local host's data directory (for the development issuer's key). */
   dataDir: string;
   devIssuerDir: string;
+  /** `ASR_AUTH_ISSUER` / `ASR_AUTH_AUDIENCE`, when the local host overrides the development defaults. */
+  devIssuerName?: string;
+  audience?: string;
 }
 
 /**
  * Reads `ASR_ENDPOINT` (default http://localhost:7071), `ASR_SUBSCRIPTION` (all zeros),
- * `ASR_RESOURCE_GROUP` (`local`), `ASR_TOKEN`, `ASR_DATA_DIR` (`.data`) and `ASR_DEV_ISSUER_DIR`.
+ * `ASR_RESOURCE_GROUP` (`local`), `ASR_TOKEN`, `ASR_DATA_DIR` (`.data`), `ASR_DEV_ISSUER_DIR`,
+ * and `ASR_AUTH_ISSUER` / `ASR_AUTH_AUDIENCE` (only if the local host changed them).
  */
 export function cliConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CliConfig {
   const dataDir = env.ASR_DATA_DIR || '.data';
@@ -25,6 +29,8 @@ export function cliConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CliConfi
     token: env.ASR_TOKEN || undefined,
     dataDir,
     devIssuerDir: env.ASR_DEV_ISSUER_DIR || join(dataDir, 'dev-issuer'),
+    devIssuerName: env.ASR_AUTH_ISSUER || undefined,
+    audience: env.ASR_AUTH_AUDIENCE || undefined,
   };
 }
 

@@ -12,6 +12,8 @@ export async function obtainToken(config: CliConfig, role: Role = 'Contributor',
   if (!isLoopbackEndpoint(config.endpoint)) {
     throw new ServiceError('Unauthenticated', `set ASR_TOKEN to an access token for ${config.endpoint} (development tokens are only for a local host)`);
   }
-  const issuer = await DevelopmentIssuer.open(config.devIssuerDir, { createIfMissing: false });
+  const issuer = await DevelopmentIssuer.open(config.devIssuerDir, {
+    createIfMissing: false, issuer: config.devIssuerName, audience: config.audience,
+  });
   return issuer.mintToken({ role, subject, expiresIn: '15m' });
 }

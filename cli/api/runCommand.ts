@@ -3,22 +3,12 @@ import { AsrApiClient } from './AsrApiClient';
 import { cliConfigFromEnv } from './CliConfig';
 
 /**
- * Runs a command's body with a client; a typed error becomes `error: <code>: <message>` on
- * stderr and exit code 1 (2 for usage errors), so scripts can branch on the code.
+ * Wraps a command's body with a client built from the environment. Errors propagate as typed
+ * `ServiceError`s (the API's code, or `InvalidArgument`, `Unreachable`, `DevIssuerMissing`)
+ * to `cli/asr.ts`, which prints one line with the code and sets the exit code.
  */
 export function runCommand<A extends unknown[]>(body: (client: AsrApiClient, ...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      await body(new AsrApiClient(cliConfigFromEnv()), ...args);
-    } catch (err) {
-      if (err instanceof ServiceError) {
-        process.stderr.write(`error: ${err.code}: ${err.message}\n`);
-        process.exitCode = err.code === 'InvalidArgument' ? 2 : 1;
-        return;
-      }
-      throw err;
-    }
-  };
+  return (...args: A) => body(new AsrApiClient(cliConfigFromEnv()), ...args);
 }
 
 /** A usage error with a message saying what to pass instead. */

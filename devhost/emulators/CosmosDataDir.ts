@@ -58,6 +58,12 @@ export class CosmosDataDir {
     for (const n of names.filter((x) => x.endsWith('.tmp'))) await rm(join(this.dir, n), { force: true });
     const gens = names.map((n) => SNAPSHOT.exec(n)).filter((m) => m).map((m) => Number(m![1]));
     const gen = gens.length ? Math.max(...gens) : 0;
+    const orphan = names.find((n) => Number(JOURNAL.exec(n)?.[1] ?? -1) > gen);
+    if (orphan) {
+      throw new CorruptFormatError({ structure: `cosmos data directory ${this.dir}`, field: orphan, offset: 0 },
+        `its snapshot ${orphan.replace('journal', 'snapshot')} is missing, so its records cannot be replayed; `
+        + 'restore the snapshot or move the journal away');
+    }
 
     const started = Date.now();
     let snapshotRecords = 0;

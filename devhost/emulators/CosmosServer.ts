@@ -13,6 +13,8 @@ export interface CosmosServerOptions {
   port: number;
   /** Directory for snapshot + journal; without it the data lives in memory only. */
   dataDir?: string;
+  /** Receives a line for every request a handler failed on (a 500). */
+  log?: (line: string) => void;
 }
 
 export interface CosmosServer {
@@ -38,7 +40,7 @@ const QUERY_METRICS = 'totalExecutionTimeInMs=0.00;queryCompileTimeInMs=0.00;que
  * or any other it could have observed) is fsynced: no client ever sees state a crash could lose.
  */
 async function serve(account: CosmosAccount, journal: JournalWriter | undefined, req: IncomingMessage,
-  res: ServerResponse): Promise<void> {
+  res: ServerResponse, log: (line: string) => void): Promise<void> {
   const route = matchRoute(req);
   let body: unknown;
   if (!route) {
@@ -50,6 +52,7 @@ async function serve(account: CosmosAccount, journal: JournalWriter | undefined,
     } catch (err) {
       body = { message: (err as Error).message };
       res.statusCode = 500;
+      log(`cosmos: ${req.method} ${req.url} failed: ${(err as Error).message}`);
     }
   }
   const obj = body && typeof body === 'object' ? (body as Record<string, unknown>) : undefined;
@@ -87,7 +90,7 @@ export async function startCosmosServer(options: CosmosServerOptions): Promise<C
   }
   const journal = writer;
   const server: Server = createServer({ keepAlive: true }, (req, res) => {
-    serve(account, journal, req, res).catch((err: Error) => {
+    serve(account, journal, req, res, options.log ?? (() => undefined)).catch((err: Error) => {
       // The journal failed: the change is in memory but not on disk, so it was never acknowledged.
       if (!res.headersSent) {
         res.statusCode = 503;
@@ -106,15 +109,16 @@ export async function startCosmosServer(options: CosmosServerOptions): Promise<C
   const endpoint = `http://${options.host}:${port}/`;
   // The account advertises itself as its own write/read region; the SDK follows that address.
   const meta = account.read();
+  let stopping: Promise<void> | undefined;
   for (const loc of [...meta.writableLocations, ...meta.readableLocations]) loc.databaseAccountEndpoint = endpoint;
   return {
     endpoint, port, recovery, journal,
-    stop: async () => {
+    stop: () => (stopping ??= (async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
       await writer?.close();
-    },
+    })()),
   };
 }

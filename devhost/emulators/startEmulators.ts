@@ -35,7 +35,8 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   const log = options.log ?? (() => undefined);
   const dirs = options.dataDir ? await openEmulatorDataDir(options.dataDir) : undefined;
   try {
-    const cosmos = await startCosmosServer({ host, port: options.cosmosPort ?? 8081, dataDir: dirs?.cosmos });
+    const cosmos = await startCosmosServer({
+      host, port: options.cosmosPort ?? 8081, dataDir: dirs?.cosmos, log });
     if (cosmos.recovery) {
       const r = cosmos.recovery;
       log(`cosmos: replayed ${r.snapshotRecords} snapshot + ${r.journalRecords} journal records in ${r.replayMs} ms`
@@ -58,8 +59,10 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
       + `${dirs ? ` (data in ${dirs.azurite})` : ' (in memory only)'}`);
     let stopping: Promise<void> | undefined;
     const stop = () => (stopping ??= (async () => {
-      await Promise.allSettled([azurite.stop(), cosmos.stop()]);
+      const results = await Promise.allSettled([azurite.stop(), cosmos.stop()]);
       await dirs?.release();
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     })());
     return { settings, cosmosRecovery: cosmos.recovery, stop };
   } catch (err) {

@@ -75,7 +75,7 @@ export class ArmApi {
           : new ServiceError('RouteNotFound', `no resource type is served at ${url.pathname}; check the path against docs/api.md`);
       }
       ctx = this.context(request, url, principal, captures);
-      requireRole(principal.roles, route.role, `to ${route.action}`);
+      requireRole(principal.roles, route.role, route.action);
       response = await route.handler(ctx);
     } catch (err) {
       response = toArmErrorResponse(err);

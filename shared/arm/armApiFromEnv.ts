@@ -27,8 +27,9 @@ export function armApiFromEnv(env: NodeJS.ProcessEnv = process.env, extraRoutes:
  * keys come from Entra ID and this service publishes none.
  */
 export async function developmentJwksFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<unknown | undefined> {
+  // Decide on the mode alone: an app in Entra mode answers 404 here even if its Entra settings are incomplete.
+  if ((env.ASR_AUTH_MODE || 'entra').toLowerCase() !== 'local') return undefined;
   const config = authConfigFromEnv(env);
-  if (config.mode !== 'local') return undefined;
   const issuer = await DevelopmentIssuer.open(config.devIssuerDir, { issuer: config.issuer, audience: config.audience });
   return issuer.jwks();
 }

@@ -19,7 +19,7 @@ export function requireRole(held: readonly string[], needed: Role, action: strin
   if (!hasRole(held, needed)) {
     const have = held.filter(isRole);
     throw new ServiceError('Forbidden',
-      `${action} needs the app role '${needed}' (or stronger); the token has ${have.length ? have.join(', ') : 'no app role'}. ` +
+      `'${action}' needs the app role '${needed}' (or stronger); the token has ${have.length ? have.join(', ') : 'no app role'}. ` +
       'Ask an administrator to assign the role.', { details: { requiredRole: needed, roles: have } });
   }
 }

@@ -5,13 +5,14 @@ import { registerPlanCommands } from '../../../cli/commands/plan';
 import { registerPolicyCommands } from '../../../cli/commands/policy';
 import { registerVaultCommands } from '../../../cli/commands/vault';
 import { ArmApi } from '../../../shared/arm';
+import { ServiceError } from '../../../shared/errors';
 import { ensureMetadataStore } from '../../../shared/metadata';
 import { DevelopmentIssuer, TokenVerifier } from '../../../shared/security';
 import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
 import { tempDir } from '../../support/tempDir';
 import { startArmTestHarness, type ArmTestHarness } from './armTestHarness';
 
-/** Runs `asr <args>` in-process; returns what it printed and the exit code it set. */
+/** Runs `asr <args>` in-process; returns what it printed and the typed error it failed with (`err` = `Code: message`). */
 async function asr(...args: string[]): Promise<{ out: string; err: string; code: number }> {
   const program = new Command().exitOverride();
   registerVaultCommands(program);
@@ -20,19 +21,16 @@ async function asr(...args: string[]): Promise<{ out: string; err: string; code:
   registerItemCommands(program);
   registerDevTokenCommands(program);
   let out = '';
-  let err = '';
   const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => { out += String(s); return true; });
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { err += String(s); return true; });
-  process.exitCode = 0;
   try {
     await program.parseAsync(['node', 'asr', ...args]);
+    return { out, err: '', code: 0 };
+  } catch (e) {
+    if (!(e instanceof ServiceError)) throw e;
+    return { out, err: `${e.code}: ${e.message}`, code: 1 };
   } finally {
     o.mockRestore();
-    e.mockRestore();
   }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { out, err, code };
 }
 
 describe('asr CLI commands against the API (test harness)', () => {
@@ -83,8 +81,7 @@ describe('asr CLI commands against the API (test harness)', () => {
     const shown = JSON.parse((await asr('policy', 'show', 'cv', 'p5', '--json')).out);
     expect(shown.properties.providerSpecificDetails).toMatchObject({ replicationInterval: 300, recoveryPointHistoryDurationInHours: 24, applicationConsistentSnapshotFrequencyInHours: 4 });
     const bad = await asr('policy', 'create', 'cv', 'px', '--interval', '60', '--retention-hours', '2');
-    expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/--interval must be 30, 300 or 900/);
+    expect(bad.err).toMatch(/^InvalidArgument: --interval must be 30, 300 or 900/);
     expect((await asr('policy', 'list', 'cv')).out).toMatch(/p5\s+300\s+24\s+4\s+Disabled/);
   });
 
@@ -97,7 +94,7 @@ describe('asr CLI commands against the API (test harness)', () => {
     const unknown = await asr('plan', 'create', 'cv', 'bad', '--group', 'nope');
     expect(unknown.err).toMatch(/no protected item 'nope'/);
     const policyInUse = await asr('policy', 'delete', 'cv', 'p5');
-    expect([policyInUse.code, policyInUse.err.startsWith('error: ResourceInUse')]).toEqual([1, true]);
+    expect(policyInUse.err).toMatch(/^ResourceInUse: .*replicationProtectedItems/);
     expect((await asr('plan', 'delete', 'cv', 'app')).code).toBe(0);
     expect((await asr('plan', 'list', 'cv', '--json')).out.trim()).toBe('[]');
   });
@@ -105,7 +102,7 @@ describe('asr CLI commands against the API (test harness)', () => {
   it('lists and shows protected items', async () => {
     expect((await asr('item', 'list', 'cv')).out).toMatch(/db\s+InitialReplicationPending\s+Normal/);
     expect((await asr('item', 'show', 'cv', 'web')).out).toContain('policy: p5');
-    expect((await asr('item', 'show', 'cv', 'ghost')).err).toMatch(/^error: NotFound/);
+    expect((await asr('item', 'show', 'cv', 'ghost')).err).toMatch(/^NotFound: no protected item 'ghost'/);
   });
 
   it('prints development tokens with the asked role, and needs ASR_TOKEN for remote endpoints', async () => {
@@ -115,11 +112,11 @@ describe('asr CLI commands against the API (test harness)', () => {
     process.env.ASR_ENDPOINT = 'https://asr.example.com';
     const remote = await asr('vault', 'list');
     process.env.ASR_ENDPOINT = harness.url;
-    expect(remote.err).toMatch(/set ASR_TOKEN/);
+    expect(remote.err).toMatch(/^Unauthenticated: set ASR_TOKEN/);
     const missingKey = { ...process.env };
     process.env.ASR_DEV_ISSUER_DIR = `${dir.path}/nowhere`;
     const noKey = await asr('vault', 'list');
     process.env = missingKey;
-    expect(noKey.err).toMatch(/start the local host/);
+    expect(noKey.err).toMatch(/^DevIssuerMissing: .*start the local host/);
   });
 });

@@ -48,8 +48,6 @@ describe('functions/http registrations with real @azure/functions request object
     expect(local.status).toBe(200);
     expect((local.jsonBody as { keys: { d?: string }[] }).keys[0].d).toBeUndefined();
     process.env.ASR_AUTH_MODE = 'entra';
-    process.env.ASR_AUTH_ISSUER = 'https://login.example/tenant/v2.0';
-    process.env.ASR_AUTH_JWKS_URL = 'https://login.example/tenant/keys';
     const entra = await devIssuerJwksHandler(new HttpRequest({ method: 'GET', url: 'http://localhost:7071/dev-issuer/jwks' }), ctx);
     expect(entra.status).toBe(404);
     process.env.ASR_AUTH_MODE = 'local';

@@ -87,7 +87,7 @@ describe('requireRole', () => {
       throw new Error('expected Forbidden');
     } catch (err) {
       expect((err as ServiceError).code).toBe('Forbidden');
-      expect((err as ServiceError).message).toMatch(/creating a policy needs the app role 'Contributor'.*has Reader/);
+      expect((err as ServiceError).message).toMatch(/'creating a policy' needs the app role 'Contributor'.*has Reader/);
     }
   });
 });

@@ -1,0 +1,11 @@
+export { startEmulators } from './startEmulators';
+export type { StartEmulatorsOptions, RunningEmulators } from './startEmulators';
+export { emulatorSettings, AZURITE_ACCOUNT, AZURITE_KEY, COSMOS_EMULATOR_KEY } from './EmulatorSettings';
+export type { EmulatorSettings } from './EmulatorSettings';
+export { runEmulatorsCommand } from './runEmulatorsCommand';
+export type { EmulatorsCommandOptions } from './runEmulatorsCommand';
+export { emulatorsCommand } from './emulatorsCommand';
+export { spawnEmulatorsProcess } from './spawnEmulatorsProcess';
+export type { SpawnEmulatorsOptions, EmulatorsProcess } from './spawnEmulatorsProcess';
+export { startCosmosServer } from './CosmosServer';
+export type { CosmosServer, CosmosServerOptions } from './CosmosServer';

@@ -1,0 +1,46 @@
+import { contextFailoverDirection, contextFailoverType, RecoveryPlanContext, RecoveryPlanVm } from './RecoveryPlanContext';
+
+/** One recovered machine as the orchestrator knows it after the group's failover. */
+export interface RecoveredMachineInfo {
+  /** Protected item id (the `VmMap` key). */
+  item: string;
+  resourceGroup: string;
+  machineName: string;
+  ips: string[];
+  recoveryPointId: string;
+  recoveryPointTime: string;
+}
+
+/** Assembles the context a runbook receives (ASR's shape plus names, IPs and the callback). */
+export function buildRecoveryPlanContext(input: {
+  plan: string;
+  failoverType: 'TestFailover' | 'PlannedFailover' | 'UnplannedFailover';
+  failoverDirection: 'PrimaryToRecovery' | 'RecoveryToPrimary';
+  groupId: string;
+  subscriptionId: string;
+  machines: RecoveredMachineInfo[];
+  callbackUrl: string;
+  callbackExpiresAt: Date;
+}): RecoveryPlanContext {
+  const vmMap: Record<string, RecoveryPlanVm> = {};
+  for (const m of input.machines) {
+    vmMap[m.item] = {
+      SubscriptionId: input.subscriptionId,
+      ResourceGroupName: m.resourceGroup,
+      RoleName: m.machineName,
+      VmName: m.machineName,
+      IPAddresses: [...m.ips],
+      RecoveryPointId: m.recoveryPointId,
+      RecoveryPointTime: m.recoveryPointTime,
+    };
+  }
+  return {
+    RecoveryPlanName: input.plan,
+    FailoverType: contextFailoverType(input.failoverType),
+    FailoverDirection: contextFailoverDirection(input.failoverDirection),
+    GroupId: input.groupId,
+    VmMap: vmMap,
+    callbackUrl: input.callbackUrl,
+    callbackExpiresAt: input.callbackExpiresAt.toISOString(),
+  };
+}

@@ -1,0 +1,57 @@
+import { ServiceError, ServiceErrorOptions } from '../errors';
+
+/** Codes of {@link FabricError}; callers (and job errors) branch on these. */
+export type FabricErrorCode =
+  /** The machine asked for does not exist in the target. */
+  | 'MachineNotFound'
+  /** A machine of that name exists with a different spec (size, disks, network): not ours to overwrite. */
+  | 'MachineConflict'
+  /** A disk the machine needs is missing from the target. */
+  | 'DiskNotFound'
+  /** The target disk's VHD footer is wrong (cookie, checksum, disk type, size). */
+  | 'DiskFooterInvalid'
+  /** The target disk's Merkle digest differs from the source's digest at the chosen point. */
+  | 'DiskDigestMismatch'
+  /** The machine did not start (the fabric refused, or fault injection said so). */
+  | 'MachineStartFailed'
+  /** The machine is not in a state that allows the operation (e.g. start a deleted one). */
+  | 'MachineStateInvalid'
+  /** The request is wrong (bad name, no disks, IP outside the subnet…). */
+  | 'InvalidFabricRequest'
+  /** Azure Resource Manager answered with an error. */
+  | 'ArmRequestFailed'
+  /** The configuration names no usable fabric, or lacks a setting it needs. */
+  | 'FabricNotConfigured';
+
+/** What ASR's job errors carry besides code and message. */
+export interface FabricErrorOptions extends ServiceErrorOptions {
+  /** Why this may have happened, for the job error's `possibleCauses`. */
+  possibleCauses?: string;
+  /** What the operator should do, for the job error's `recommendedAction`. */
+  recommendedAction?: string;
+}
+
+/**
+ * An error of a target fabric. Carries ASR's job-error fields so the orchestrator can copy them
+ * into the task's `errors` without knowing the fabric.
+ */
+export class FabricError extends ServiceError {
+  declare readonly code: FabricErrorCode;
+  readonly possibleCauses: string;
+  readonly recommendedAction: string;
+
+  constructor(code: FabricErrorCode, message: string, options: FabricErrorOptions = {}) {
+    super(code, message, options);
+    this.possibleCauses = options.possibleCauses ?? '';
+    this.recommendedAction = options.recommendedAction ?? '';
+  }
+
+  /** The ASR job-error shape (`errorCode`, `errorMessage`, `possibleCauses`, `recommendedAction`). */
+  toJobError(): { errorCode: string; errorMessage: string; possibleCauses: string; recommendedAction: string } {
+    return { errorCode: this.code, errorMessage: this.message, possibleCauses: this.possibleCauses, recommendedAction: this.recommendedAction };
+  }
+}
+
+export function isFabricError(e: unknown, code?: FabricErrorCode): e is FabricError {
+  return e instanceof FabricError && (code === undefined || e.code === code);
+}

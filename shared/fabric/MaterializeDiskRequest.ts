@@ -1,0 +1,19 @@
+import type { DiskRef } from '../replication';
+import { FabricTags } from './FabricTags';
+import { PointSelector } from './PointSelector';
+
+/** Produce one target disk from a replicated disk at a point. */
+export interface MaterializeDiskRequest {
+  /** The replicated (source) disk. */
+  source: DiskRef;
+  point: PointSelector;
+  /** Where the machine that will own the disk lives; names the target disk. */
+  resourceGroup: string;
+  machineName: string;
+  /**
+   * The item's encryption key when the item is encrypted: the disk is decrypted while it is
+   * materialised. Supplied per call (from the failover request) and never stored by the fabric.
+   */
+  key?: Uint8Array;
+  tags: FabricTags;
+}

@@ -1,0 +1,38 @@
+import { FabricCleanupResult, FabricResource } from './FabricResource';
+import { FabricMachine } from './FabricMachine';
+import { FabricTagFilter } from './FabricTags';
+import { MachineCheck } from './MachineCheck';
+import { MachineRef } from './MachineRef';
+import { MachineSpec } from './MachineSpec';
+import { MaterializeDiskRequest } from './MaterializeDiskRequest';
+import { MaterializedDisk } from './MaterializedDisk';
+
+/** Which implementation: `ASR_TARGET_FABRIC=local|azure`. */
+export type TargetFabricKind = 'local' | 'azure';
+
+/**
+ * What a failover does in the target. Every operation is idempotent, because a Durable activity
+ * may run twice: materialising the same disk again replaces it with the same bytes, creating a
+ * machine that exists with the same spec returns it, starting a running machine returns it,
+ * deleting something missing succeeds. Errors are {@link FabricError}s with job-error fields.
+ */
+export interface TargetFabric {
+  readonly kind: TargetFabricKind;
+  /** Copy a replicated disk at a point into the target (decrypting with `key` if given), verified against the source digest. */
+  materializeDisk(request: MaterializeDiskRequest): Promise<MaterializedDisk>;
+  /** Create (not start) the machine with its disks and NICs. */
+  createMachine(spec: MachineSpec): Promise<FabricMachine>;
+  /** Power on. Local: verifies every disk's VHD footer and digest first, and fails loudly on a mismatch. */
+  startMachine(ref: MachineRef): Promise<FabricMachine>;
+  /** Is the machine up and sound? */
+  checkMachine(ref: MachineRef): Promise<MachineCheck>;
+  stopMachine(ref: MachineRef): Promise<FabricMachine>;
+  /** Undefined when the machine does not exist. */
+  getMachine(ref: MachineRef): Promise<FabricMachine | undefined>;
+  /** Delete the machine, its NICs and its disks. True if something was deleted. */
+  deleteMachine(ref: MachineRef): Promise<boolean>;
+  /** Machines, disks and NICs whose tags match (e.g. `{job}`: everything a job created). */
+  listResources(filter: FabricTagFilter): Promise<FabricResource[]>;
+  /** Delete everything `listResources(filter)` finds; the filter must name at least a job, plan or item. */
+  cleanup(filter: FabricTagFilter): Promise<FabricCleanupResult>;
+}

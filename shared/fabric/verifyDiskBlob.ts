@@ -1,0 +1,70 @@
+import type { PageBlobClient } from '@azure/storage-blob';
+import { RestError } from '@azure/storage-blob';
+import { validateVhdFooter, VhdDiskType } from '../disk';
+import { CorruptFormatError, UnsupportedFormatError } from '../errors';
+import { digestOfStream } from '../integrity';
+import { FabricError } from './FabricError';
+
+const FOOTER_BYTES = 512;
+
+/** What a disk check found. */
+export interface DiskBlobVerification {
+  dataBytes: number;
+  digest: string;
+}
+
+/**
+ * Checks a materialised disk the way a boot would trust it: the blob exists, it is a fixed VHD
+ * whose footer verifies (checksum, cookie, version, disk type fixed) and whose footer size equals
+ * the data bytes, then (unless `footerOnly`) the Merkle digest of the data equals
+ * `expectedDigest`. Throws {@link FabricError} `DiskNotFound`, `DiskFooterInvalid` or
+ * `DiskDigestMismatch`, each with causes and a recommended action.
+ */
+export async function verifyDiskBlob(blob: PageBlobClient, expected: { dataBytes: number; digest: string; label: string }, options: { footerOnly?: boolean } = {}): Promise<DiskBlobVerification> {
+  let size: number;
+  try {
+    size = (await blob.getProperties()).contentLength ?? 0;
+  } catch (e) {
+    if (e instanceof RestError && e.statusCode === 404) {
+      throw new FabricError('DiskNotFound', `disk ${expected.label} is missing from the target (${blob.containerName}/${blob.name})`, {
+        cause: e,
+        possibleCauses: 'The disk was deleted after it was materialised, or materialisation did not finish.',
+        recommendedAction: 'Run the failover again (or clean up the test failover and start a new one) so the disk is materialised again.',
+      });
+    }
+    throw e;
+  }
+  const footerError = (message: string, cause?: unknown) =>
+    new FabricError('DiskFooterInvalid', `disk ${expected.label}: ${message}`, {
+      cause,
+      possibleCauses: 'The target disk was changed or truncated after it was materialised, or the copy from the recovery point was incomplete.',
+      recommendedAction: 'Do not use this machine. Delete it and fail over again from the same recovery point; if it fails again, check the replica with `asr item export-disk` and `qemu-img check`.',
+      details: { disk: expected.label, blob: blob.name },
+    });
+  if (size !== expected.dataBytes + FOOTER_BYTES) throw footerError(`the VHD is ${size} bytes, expected ${expected.dataBytes + FOOTER_BYTES} (data + 512-byte footer)`);
+  const footerBuf = await blob.downloadToBuffer(size - FOOTER_BYTES, FOOTER_BYTES);
+  try {
+    const footer = validateVhdFooter(footerBuf, size - FOOTER_BYTES);
+    if (footer.diskType !== VhdDiskType.fixed) throw footerError(`the VHD footer says disk type ${footer.diskType}; Azure boots fixed VHDs (type 2) only`);
+    if (footer.currentSize !== BigInt(expected.dataBytes)) throw footerError(`the VHD footer says the disk is ${footer.currentSize} bytes, the source disk is ${expected.dataBytes}`);
+  } catch (e) {
+    if (e instanceof CorruptFormatError || e instanceof UnsupportedFormatError) throw footerError(e.message, e);
+    throw e;
+  }
+  if (options.footerOnly) return { dataBytes: expected.dataBytes, digest: '' };
+  const digest = await digestOfBlob(blob, expected.dataBytes);
+  if (digest !== expected.digest) {
+    throw new FabricError('DiskDigestMismatch', `disk ${expected.label}: its Merkle digest ${digest} differs from the source's ${expected.digest} at the recovery point; the machine was not started`, {
+      possibleCauses: 'The target disk was modified after it was materialised, storage corrupted it, or the replica itself is damaged.',
+      recommendedAction: 'Do not use this machine. Delete it and fail over again; if the mismatch repeats from the same point, choose an earlier recovery point and report the replica as damaged.',
+      details: { disk: expected.label, blob: blob.name, expectedDigest: expected.digest, actualDigest: digest },
+    });
+  }
+  return { dataBytes: expected.dataBytes, digest };
+}
+
+/** Merkle digest (hex) of the first `dataBytes` of a blob, streamed. */
+export async function digestOfBlob(blob: PageBlobClient, dataBytes: number): Promise<string> {
+  const r = await blob.download(0, dataBytes);
+  return (await digestOfStream(r.readableStreamBody as unknown as AsyncIterable<Uint8Array>, dataBytes)).toString('hex');
+}
