@@ -46,7 +46,59 @@ async function readIfExists(path: string): Promise<Buffer | undefined> {
  * interrupted compaction and are removed.
  */
 export class CosmosDataDir {
+  /** The generation being appended to. */
+  generation = 0;
+  private compacting = false;
+
   constructor(readonly dir: string) {}
+
+  /**
+   * Makes `next` the current generation: its snapshot (already framed lines) is written to a
+   * temp file, fsynced and renamed into place, an empty journal is created, the directory is
+   * fsynced, and older generations are removed. Returns the new journal's path.
+   */
+  private async installGeneration(next: number, lines: string[]): Promise<string> {
+    const tmp = join(this.dir, `${snapshotName(next)}.tmp`);
+    const fh = await open(tmp, 'w');
+    try {
+      for (let i = 0; i < lines.length; i += 1000) await fh.write(lines.slice(i, i + 1000).join(''));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, join(this.dir, snapshotName(next)));
+    const journalPath = join(this.dir, journalName(next));
+    await (await open(journalPath, 'a')).close();
+    await syncDir(this.dir);
+    for (const n of await readdir(this.dir)) {
+      const m = SNAPSHOT.exec(n) ?? JOURNAL.exec(n);
+      if (m && Number(m[1]) < next) await rm(join(this.dir, n), { force: true });
+    }
+    this.generation = next;
+    return journalPath;
+  }
+
+  /**
+   * Compacts while serving: takes the snapshot now (a consistent cut, since changes are
+   * synchronous) and tells the writer to put later records in the next generation's journal
+   * once that generation's snapshot is in place. Until then those records are not durable,
+   * so their responses wait; if compaction fails, they go to the current journal instead.
+   */
+  compactLive(journal: CosmosAccountJournal, writer: JournalWriter, log: (line: string) => void): void {
+    if (writer.rotating || this.compacting) return;
+    this.compacting = true;
+    const started = Date.now();
+    const lines = journal.snapshotRecords().map(frameRecord);
+    const cut = writer.appendedSeq;
+    const next = this.generation + 1;
+    const ready = this.installGeneration(next, lines).then(async (path) => {
+      log(`cosmos: compacted ${lines.length} records into ${snapshotName(next)} in ${Date.now() - started} ms`);
+      return { fh: await open(path, 'a'), path };
+    });
+    ready.catch((err: Error) => log(`cosmos: compaction failed, journal keeps growing: ${err.message}`))
+      .finally(() => (this.compacting = false));
+    writer.rotate(cut, ready);
+  }
 
   /**
    * Rebuilds the account from snapshot + journal, then compacts: writes the state as the next
@@ -84,29 +136,10 @@ export class CosmosDataDir {
     const replayMs = Date.now() - started;
 
     const compactStarted = Date.now();
-    const next = gen + 1;
-    const tmp = join(this.dir, `${snapshotName(next)}.tmp`);
-    const fh = await open(tmp, 'w');
-    try {
-      const chunk: string[] = [];
-      for (const r of journal.snapshotRecords()) {
-        chunk.push(frameRecord(r));
-        if (chunk.length >= 1000) await fh.write(chunk.splice(0).join(''));
-      }
-      await fh.write(chunk.join(''));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, join(this.dir, snapshotName(next)));
-    const writer = await JournalWriter.open(join(this.dir, journalName(next)));
-    await syncDir(this.dir);
-    for (const n of names) {
-      const m = SNAPSHOT.exec(n) ?? JOURNAL.exec(n);
-      if (m && Number(m[1]) < next) await rm(join(this.dir, n), { force: true });
-    }
+    const journalPath = await this.installGeneration(gen + 1, journal.snapshotRecords().map(frameRecord));
+    const writer = await JournalWriter.open(journalPath);
     const stats: CosmosRecoveryStats = {
-      generation: next, snapshotRecords, journalRecords: jparsed.records.length,
+      generation: this.generation, snapshotRecords, journalRecords: jparsed.records.length,
       tornTail: jparsed.tornTail, replayMs, compactMs: Date.now() - compactStarted,
     };
     return { writer, stats };

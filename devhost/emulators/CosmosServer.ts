@@ -13,7 +13,9 @@ export interface CosmosServerOptions {
   port: number;
   /** Directory for snapshot + journal; without it the data lives in memory only. */
   dataDir?: string;
-  /** Receives a line for every request a handler failed on (a 500). */
+  /** Compact while running once the journal holds this many bytes; 64 MiB by default. */
+  compactAtBytes?: number;
+  /** Receives a line for every request a handler failed on (a 500), and compactions. */
   log?: (line: string) => void;
 }
 
@@ -79,18 +81,30 @@ async function serve(account: CosmosAccount, journal: JournalWriter | undefined,
  */
 export async function startCosmosServer(options: CosmosServerOptions): Promise<CosmosServer> {
   const account = new AccountClass(options.host, options.port);
+  const log = options.log ?? (() => undefined);
   let writer: JournalWriter | undefined;
   let recovery: CosmosRecoveryStats | undefined;
+  let compactIfLarge = () => undefined as void;
   if (options.dataDir) {
     const accountJournal = new CosmosAccountJournal(account, (record) => {
       if (!writer) throw new Error('cosmos journal is not open yet');
       writer.append(record);
     });
-    ({ writer, stats: recovery } = await new CosmosDataDir(options.dataDir).recover(accountJournal));
+    const dataDir = new CosmosDataDir(options.dataDir);
+    ({ writer, stats: recovery } = await dataDir.recover(accountJournal));
+    const limit = options.compactAtBytes ?? 64 * 1024 * 1024;
+    compactIfLarge = () => {
+      if (!writer || writer.bytes < limit || writer.rotating) return;
+      try {
+        dataDir.compactLive(accountJournal, writer, log);
+      } catch (err) {
+        log(`cosmos: compaction failed, journal keeps growing: ${(err as Error).message}`);
+      }
+    };
   }
   const journal = writer;
   const server: Server = createServer({ keepAlive: true }, (req, res) => {
-    serve(account, journal, req, res, options.log ?? (() => undefined)).catch((err: Error) => {
+    serve(account, journal, req, res, log).then(compactIfLarge, (err: Error) => {
       // The journal failed: the change is in memory but not on disk, so it was never acknowledged.
       if (!res.headersSent) {
         res.statusCode = 503;

@@ -49,7 +49,8 @@ export async function openEmulatorDataDir(dir: string): Promise<EmulatorDataDir>
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw unusable(dir, err);
       const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-      if (holder && holder !== process.pid && isAlive(holder)) {
+      // Our own pid counts as live too: a second in-process start on the same directory.
+      if (holder && isAlive(holder)) {
         throw new ServiceError('DataDirInUse',
           `data directory ${dir} is in use by emulators process ${holder}; stop it or use another --data`,
           { details: { dir, pid: holder } });

@@ -7,6 +7,12 @@ function port(value: string): number {
   return n;
 }
 
+function bytes(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive number of bytes');
+  return n;
+}
+
 /**
  * The `emulators` command (used by main.js and by `funclocal emulators`): starts Azurite and
  * the durable Cosmos server as one process.
@@ -20,6 +26,7 @@ export function emulatorsCommand(name = 'emulators'): Command {
     .option('--queue-port <port>', 'Azurite queue port (0 = any free port)', port, 10001)
     .option('--table-port <port>', 'Azurite table port (0 = any free port)', port, 10002)
     .option('--cosmos-port <port>', 'Cosmos DB port (0 = any free port)', port, 8081)
+    .option('--cosmos-compact-at <bytes>', 'compact the Cosmos journal while running at this size', bytes)
     .action(async (opts) => {
       await runEmulatorsCommand(opts);
     });

@@ -9,6 +9,8 @@ export interface EmulatorsCommandOptions {
   queuePort?: number;
   tablePort?: number;
   cosmosPort?: number;
+  /** Journal size in bytes that triggers compaction while running. */
+  cosmosCompactAt?: number;
 }
 
 /** The one stdout line that tells a parent process the emulators are up, and where. */
@@ -26,7 +28,7 @@ export async function runEmulatorsCommand(opts: EmulatorsCommandOptions): Promis
   try {
     running = await startEmulators({
       dataDir: opts.data, host: opts.host, blobPort: opts.blobPort, queuePort: opts.queuePort,
-      tablePort: opts.tablePort, cosmosPort: opts.cosmosPort, log,
+      tablePort: opts.tablePort, cosmosPort: opts.cosmosPort, cosmosCompactAtBytes: opts.cosmosCompactAt, log,
     });
   } catch (err) {
     process.stderr.write(`emulators: error: ${(err as Error).message}\n`);

@@ -38,7 +38,7 @@ function args(opts: EmulatorsCommandOptions): string[] {
   if (opts.data) out.push('--data', opts.data);
   if (opts.host) out.push('--host', opts.host);
   const ports: [string, number | undefined][] = [['--blob-port', opts.blobPort], ['--queue-port', opts.queuePort],
-    ['--table-port', opts.tablePort], ['--cosmos-port', opts.cosmosPort]];
+    ['--table-port', opts.tablePort], ['--cosmos-port', opts.cosmosPort], ['--cosmos-compact-at', opts.cosmosCompactAt]];
   for (const [flag, value] of ports) if (value !== undefined) out.push(flag, String(value));
   return out;
 }

@@ -14,6 +14,8 @@ export interface StartEmulatorsOptions {
   queuePort?: number;
   tablePort?: number;
   cosmosPort?: number;
+  /** Compact the Cosmos journal while running once it holds this many bytes (64 MiB). */
+  cosmosCompactAtBytes?: number;
   /** Receives human-readable progress lines. */
   log?: (line: string) => void;
 }
@@ -36,7 +38,8 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   const dirs = options.dataDir ? await openEmulatorDataDir(options.dataDir) : undefined;
   try {
     const cosmos = await startCosmosServer({
-      host, port: options.cosmosPort ?? 8081, dataDir: dirs?.cosmos, log });
+      host, port: options.cosmosPort ?? 8081, dataDir: dirs?.cosmos, log,
+      compactAtBytes: options.cosmosCompactAtBytes });
     if (cosmos.recovery) {
       const r = cosmos.recovery;
       log(`cosmos: replayed ${r.snapshotRecords} snapshot + ${r.journalRecords} journal records in ${r.replayMs} ms`

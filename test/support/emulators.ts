@@ -11,8 +11,9 @@ export interface TestEmulators extends EmulatorsProcess {
  * on free loopback ports. In memory unless `dataDir` is given. Call stop() in afterAll; kill()
  * simulates a crash. Needs a build (`npm test` builds first).
  */
-export async function startTestEmulators(options: { dataDir?: string } = {}): Promise<TestEmulators> {
+export async function startTestEmulators(options: { dataDir?: string; cosmosCompactAt?: number } = {}):
+Promise<TestEmulators> {
   const [blobPort, queuePort, tablePort, cosmosPort] =
     [await freePort(), await freePort(), await freePort(), await freePort()];
-  return spawnEmulatorsProcess({ data: options.dataDir, blobPort, queuePort, tablePort, cosmosPort });
+  return spawnEmulatorsProcess({ data: options.dataDir, cosmosCompactAt: options.cosmosCompactAt, blobPort, queuePort, tablePort, cosmosPort });
 }

@@ -25,7 +25,12 @@ async function allDocs(container: Container): Promise<Map<string, Doc & { _etag:
   return new Map(resources.map((d) => [d.id, d]));
 }
 
-describe('durable Cosmos in the emulators process', () => {
+// Second case: a tiny compaction threshold, so the journal rotates to new generations many
+// times during the burst and the kill lands around a rotation.
+describe.each([
+  ['journal only', undefined],
+  ['compacting while writing', 5000],
+])('durable Cosmos in the emulators process (%s)', (_name, cosmosCompactAt) => {
   const dir = tempDir('emu-crash-');
   let emu: TestEmulators | undefined;
 
@@ -35,7 +40,7 @@ describe('durable Cosmos in the emulators process', () => {
   });
 
   it('keeps every acknowledged write across SIGKILL, and forgets acknowledged deletes', async () => {
-    emu = await startTestEmulators({ dataDir: dir.path });
+    emu = await startTestEmulators({ dataDir: dir.path, cosmosCompactAt });
     let cosmos = client(emu);
     const { database } = await cosmos.databases.createIfNotExists({ id: 'vault' });
     const { container } = await database.containers.createIfNotExists({ id: 'items', partitionKey: { paths: ['/pk'] } });
@@ -94,7 +99,7 @@ describe('durable Cosmos in the emulators process', () => {
     expect(killedAt).toBeGreaterThanOrEqual(250);
     expect(ackedPuts.size + ackedDeletes.size).toBe(acks);
 
-    emu = await startTestEmulators({ dataDir: dir.path });
+    emu = await startTestEmulators({ dataDir: dir.path, cosmosCompactAt });
     cosmos = client(emu);
     const after = await allDocs(cosmos.database('vault').container('items'));
     const missing = [...ackedPuts].filter(([id, w]) => after.get(id)?.v !== w.v || after.get(id)?.tag !== w.tag);

@@ -7,8 +7,8 @@ import { tempDir } from '../../support/tempDir';
 
 const servers: CosmosServer[] = [];
 
-async function start(dataDir: string): Promise<{ server: CosmosServer; client: CosmosClient }> {
-  const server = await startCosmosServer({ host: '127.0.0.1', port: 0, dataDir });
+async function start(dataDir: string, compactAtBytes?: number): Promise<{ server: CosmosServer; client: CosmosClient }> {
+  const server = await startCosmosServer({ host: '127.0.0.1', port: 0, dataDir, compactAtBytes });
   servers.push(server);
   return { server, client: new CosmosClient({ endpoint: server.endpoint, key: COSMOS_EMULATOR_KEY }) };
 }
@@ -142,5 +142,30 @@ describe('Cosmos journal recovery', () => {
       message: expect.stringContaining('snapshot-1.jsonl is missing'),
     });
     expect(readdirSync(dir)).toEqual(['journal-1.jsonl']);
+  });
+
+  it('compacts while serving once the journal is large, and loses nothing', async () => {
+    const dir = fresh();
+    const { server, client } = await start(dir, 8000);
+    const { database } = await client.databases.create({ id: 'db' });
+    const { container } = await database.containers.create({ id: 'c', partitionKey: { paths: ['/id'] } });
+    const etags = new Map<string, string>();
+    for (let round = 0; round < 4; round += 1) {
+      await Promise.all(Array.from({ length: 60 }, async (_, i) => {
+        const r = await container.items.upsert({ id: `k${i}`, round, pad: 'x'.repeat(100) });
+        etags.set(`k${i}`, r.etag);
+      }));
+    }
+    const generations = readdirSync(dir).filter((n) => /^snapshot-\d+\.jsonl$/.test(n));
+    expect(generations).toHaveLength(1);
+    expect(Number(/\d+/.exec(generations[0])![0])).toBeGreaterThan(2);
+    client.dispose();
+    await server.stop();
+
+    const again = await start(dir);
+    const docs = (await dump(again.client.database('db').container('c'))) as { id: string; round: number; _etag: string }[];
+    expect(docs).toHaveLength(60);
+    expect(docs.filter((d) => d.round !== 3 || d._etag !== etags.get(d.id))).toEqual([]);
+    again.client.dispose();
   });
 });

@@ -105,6 +105,27 @@ describe('emulators process', () => {
     await second.stop();
   });
 
+  it.each(['SIGTERM', 'SIGINT'] as const)('prints exactly one ready line on stdout and exits 0 on %s', async (signal) => {
+    const child = spawn(process.execPath, [MAIN, ...(await freePortArgs())], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.includes('\n')) resolve();
+    }));
+    child.kill(signal);
+    expect(await exited).toBe(0);
+    const lines = stdout.split('\n').filter((l) => l !== '');
+    expect(lines).toHaveLength(1);
+    const ready = JSON.parse(lines[0]);
+    expect(ready.ready).toBe(true);
+    expect(Object.keys(ready.settings).sort()).toEqual(['blobEndpoint', 'cosmosEndpoint', 'cosmosKey', 'queueEndpoint',
+      'storageConnectionString', 'tableEndpoint']);
+    expect(stderr).toContain(`${signal} received, stopping`);
+  });
+
   it.each(['--cosmos-port', '--blob-port'])('exits 1 with a one-line error when %s is taken', async (flag) => {
     const holder: Server = createServer();
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
