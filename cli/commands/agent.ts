@@ -117,8 +117,9 @@ export function registerAgentCommands(program: Command): void {
           onCycle: (report, lag) => process.stdout.write(`${describeCycle(report)}\n  lag: ${lag === undefined ? 'nothing merged yet' : `${lag.toFixed(1)} s`}\n`),
           onRetry: (err, wait, n) => process.stderr.write(`cycle failed (${(err as Error).message.split('\n')[0]}); retry ${n} in ${(wait / 1000).toFixed(1)} s\n`),
         });
-        if (r.plannedFailover) {
-          process.stdout.write(`planned failover: final logs shipped (${r.plannedFailover.finalLogs.map((l) => `${l.disk}#${l.sequence}`).join(', ')}); stopped\n`);
+        if (r.failover) {
+          const finals = r.failover.finalLogs.map((l) => `${l.disk}#${l.sequence}`).join(', ');
+          process.stdout.write(`failover job ${r.failover.jobId}: ${finals ? `final logs shipped (${finals})` : 'no final log asked for'}; replication stopped\n`);
         } else {
           process.stdout.write(`stopped after ${r.cycles} cycles\n`);
         }

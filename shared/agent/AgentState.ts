@@ -46,6 +46,8 @@ export const AgentStateSchema = z.object({
   /** Where the key was read from at protect time (a path, never the key). */
   keyFile: z.string().nullable(),
   lastCutTimeMs: z.number().int().nonnegative(),
+  /** Set once a failover's shutdown request was served: nothing more ships in this epoch. */
+  stoppedForFailover: z.object({ jobId: z.string(), at: z.string(), finalLogShipped: z.boolean() }).optional(),
   disks: z.array(AgentDiskStateSchema).min(1),
 });
 export type AgentState = z.infer<typeof AgentStateSchema>;

@@ -150,6 +150,10 @@ export class ReplicationAgent {
   }
 
   private async cycleOnce(options: CycleOptions): Promise<CycleReport> {
+    const stopped = this.state.stoppedForFailover;
+    if (stopped) {
+      throw new ServiceError('FailedOver', `replication of this item stopped for failover job ${stopped.jobId} at ${stopped.at}${stopped.finalLogShipped ? ' after its final log' : ''}; protect it again (re-protect) to replicate anew`);
+    }
     if (!this.seeded) throw new ServiceError('SeedIncomplete', "initial replication has not finished: run 'asr agent protect' again to resume it");
     let bytesUploaded = await this.flushOutbox();
     const cutTimeMs = this.nextCutTime();
@@ -174,6 +178,11 @@ export class ReplicationAgent {
     await this.commitCut(next, cutTimeMs);
     bytesUploaded += await this.flushOutbox();
     return { cutTimeMs, disks: reports, bytesUploaded, targets: this.mergeTargets() };
+  }
+
+  /** Records that a failover's shutdown request was served, so no later cycle ships into the failed-over epoch. */
+  async markStoppedForFailover(jobId: string, finalLogShipped: boolean): Promise<void> {
+    await this.commit({ ...this.state, stoppedForFailover: { jobId, at: new Date().toISOString(), finalLogShipped } });
   }
 
   /** Runs `step`; if it fails, forgets what it changed in memory, so the next try starts from the committed cut. */

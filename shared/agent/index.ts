@@ -3,7 +3,6 @@ export * from './AgentState';
 export * from './AgentStateStore';
 export * from './DataRun';
 export * from './DiskBlockTable';
-export * from './PlannedFailoverSignal';
 export * from './ReplicationAgent';
 export * from './agentStorageFromEnv';
 export * from './blockFingerprint';

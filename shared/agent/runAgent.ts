@@ -1,7 +1,7 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
+import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../recovery/SourceShutdownRequests';
 import { AgentStateStore } from './AgentStateStore';
 import { isTransientFailure } from './isTransientFailure';
-import { PlannedFailoverDone, PlannedFailoverSignal } from './PlannedFailoverSignal';
 import { CycleReport, ReplicationAgent } from './ReplicationAgent';
 import { mergedSequence } from './waitForMerge';
 
@@ -20,10 +20,16 @@ export interface RunOptions {
   onRetry?(error: unknown, waitMs: number, failures: number): void;
 }
 
+/** Why and how a failover stopped the loop. */
+export interface FailoverStop {
+  jobId: string;
+  /** The final log of each disk (planned failover); empty when none was asked for. */
+  finalLogs: { disk: string; epoch: number; sequence: number; cutTimeMs: number }[];
+}
+
 export interface RunResult {
   cycles: number;
-  /** Set when the loop stopped because a planned failover asked it to. */
-  plannedFailover?: PlannedFailoverDone;
+  failover?: FailoverStop;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -41,15 +47,19 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 /**
  * `asr agent run`: cycles at the policy's interval until stopped. Lag = now − the oldest
  * merged cut among the disks (what a failover would lose right now). Transient failures
- * (storage or API unreachable, 5xx, throttling) back off exponentially and retry; what was built
- * stays in the outbox and is uploaded first. A planned-failover request makes it ship a final
- * log per disk (final flag), report them, and stop.
+ * (storage or API unreachable, 5xx, throttling) back off exponentially and retry; a log built
+ * before the failure stays in the outbox and is uploaded first.
+ *
+ * Failover: before each cycle the agent reads the item's shutdown request
+ * (`failover-control/{vault}/{item}/shutdown-request.json`, shared/recovery). A planned failover
+ * (`shipFinalLog`) gets one last log per disk with the final flag; then, or at once for an
+ * unplanned one, the agent records the job and stops; it will not ship into that epoch again.
  */
 export async function runAgent(blobs: BlobServiceClient, options: RunOptions): Promise<RunResult> {
   const store = new AgentStateStore(options.stateDir, options.vault, options.item);
   const agent = await ReplicationAgent.open(store, blobs, options.keyFile);
-  const { vaultSegment, item } = agent.current;
-  const control = new PlannedFailoverSignal(blobs, vaultSegment, item);
+  const where = { vault: agent.current.vaultSegment, item: agent.current.item };
+  const shutdowns = new SourceShutdownRequests(blobs.getContainerClient(SHUTDOWN_REQUEST_CONTAINER));
   const intervalMs = (options.intervalSeconds ?? agent.current.intervalSeconds) * 1000;
   const backoff = options.backoffMs ?? { first: 1000, max: 60_000 };
   let failures = 0;
@@ -57,20 +67,21 @@ export async function runAgent(blobs: BlobServiceClient, options: RunOptions): P
   while (!options.signal?.aborted) {
     const started = Date.now();
     try {
-      const request = await control.pending();
+      const request = await shutdowns.read(where);
+      if (request && !request.shipFinalLog) {
+        await agent.markStoppedForFailover(request.jobId, false);
+        return { cycles, failover: { jobId: request.jobId, finalLogs: [] } };
+      }
       const report = await agent.cycle({ finalPlannedFailover: request !== undefined });
       cycles++;
       failures = 0;
-      options.onCycle?.(report, await lagSeconds(blobs, agent));
       if (request) {
-        const done: PlannedFailoverDone = {
-          requestId: request.requestId,
-          completedAt: new Date().toISOString(),
-          finalLogs: report.disks.map((d) => ({ disk: d.diskId, epoch: agent.current.epoch, sequence: d.sequence, cutTimeMs: report.cutTimeMs })),
-        };
-        await control.complete(done);
-        return { cycles, plannedFailover: done };
+        await agent.markStoppedForFailover(request.jobId, true);
+        const finalLogs = report.disks.map((d) => ({ disk: d.diskId, epoch: agent.current.epoch, sequence: d.sequence, cutTimeMs: report.cutTimeMs }));
+        options.onCycle?.(report, await lagSeconds(blobs, agent));
+        return { cycles, failover: { jobId: request.jobId, finalLogs } };
       }
+      options.onCycle?.(report, await lagSeconds(blobs, agent));
       await sleep(Math.max(0, intervalMs - (Date.now() - started)), options.signal);
     } catch (err) {
       if (!isTransientFailure(err)) throw err;

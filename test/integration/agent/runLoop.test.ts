@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { agentBlobService, PlannedFailoverSignal, protectItem, runAgent } from '../../../shared/agent';
+import { agentBlobService, protectItem, runAgent, syncItem } from '../../../shared/agent';
+import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../../../shared/recovery/SourceShutdownRequests';
 import { parseHrl } from '../../../shared/hrl';
 import { journalBlob, REPLICA_CONTAINERS } from '../../../shared/replication';
 import { DEV_ACCOUNT, DEV_KEY } from '../../support/azurite';
@@ -61,12 +62,16 @@ describe('asr agent run: cycles, survives a storage outage, stops on a planned f
 
     const atFinal = join(dir.path, 'b-final.raw');
     snapshotImage(disks[1], 'raw', atFinal);
-    await new PlannedFailoverSignal(cloud.blobs, state.vaultSegment, state.item).request('pfo-1');
+    // What the recovery service's planned failover writes (shared/recovery).
+    await new SourceShutdownRequests(cloud.blobs.getContainerClient(SHUTDOWN_REQUEST_CONTAINER))
+      .request({ vault: state.vaultSegment, item: state.item }, { jobId: 'job-pfo-1', requestedAt: new Date().toISOString(), shipFinalLog: true });
     const result = await run;
-    expect(result.plannedFailover?.requestId).toBe('pfo-1');
+    expect(result.failover?.jobId).toBe('job-pfo-1');
     expect(lags.some((l) => l !== undefined && l >= 0 && l < 120)).toBe(true);
-    const done = await new PlannedFailoverSignal(cloud.blobs, state.vaultSegment, state.item).done();
-    expect(done?.finalLogs.map((l) => l.disk)).toEqual(['disk0', 'disk1']);
+    const done = result.failover!;
+    expect(done.finalLogs.map((l) => l.disk)).toEqual(['disk0', 'disk1']);
+    // Nothing ships after the final log.
+    await expect(syncItem(cloud.blobs, { vault: 'v4', item: 'vm4', stateDir, noWait: true })).rejects.toMatchObject({ code: 'FailedOver' });
 
     // Drained to the final logs, each replica equals its source, and the final logs say so.
     const refs = diskRefs(state);
