@@ -8,6 +8,7 @@ import { AgentDiskState, AgentState } from './AgentState';
 import { AgentStateStore } from './AgentStateStore';
 import { buildDiskLog, BuiltDiskLog } from './buildDiskLog';
 import { changedRuns } from './DataRun';
+import { DATA_UNIT_SIZE } from '../crypto';
 import { DiskBlockTable } from './DiskBlockTable';
 import { takeFileStamp, unchangedSince } from './fileStamp';
 import { findChangedBlocks } from './findChangedBlocks';
@@ -16,9 +17,17 @@ import { seedRuns } from './seedRuns';
 import { uploadLog } from './uploadLog';
 import { MergeTarget } from './waitForMerge';
 
+/** `blocks` in consecutive pieces of at most `max`; always at least one piece (an idle disk still ships an empty log). */
+function splitBlocks(blocks: number[], max: number): number[][] {
+  const parts: number[][] = [];
+  for (let i = 0; i < blocks.length; i += max) parts.push(blocks.slice(i, i + max));
+  return parts.length > 0 ? parts : [[]];
+}
+
 /** What one disk did in one cycle. */
 export interface DiskCycleReport extends BuiltDiskLog {
   diskId: string;
+  /** Sequence of the disk's last log of this cycle (the one at the cut). */
   sequence: number;
   changedBlocks: number;
   bytesRead: number;
@@ -36,11 +45,20 @@ export interface CycleReport {
 export interface CycleOptions {
   consistency?: HrlConsistency;
   finalPlannedFailover?: boolean;
+  /** Payload cap of one log (default {@link MAX_LOG_PAYLOAD_BYTES}); a multiple of 4096. */
+  maxLogPayloadBytes?: number;
   onProgress?(diskId: string, done: number, total: number): void;
 }
 
 /** Default payload of one seed log: a merge holds a whole log in memory (at most 1 GiB). */
 export const DEFAULT_SEED_LOG_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Most payload one cycle log carries. A cycle that changed more ships several logs with the
+ * same cut time (consecutive sequences; only the last one is the consistent cut), so no log
+ * nears the merge engine's 1 GiB limit and each fits the agent's memory for upload.
+ */
+export const MAX_LOG_PAYLOAD_BYTES = 128 * 1024 * 1024;
 
 /**
  * The source side of one protected item: its committed state, the disks' block tables (kept
@@ -168,9 +186,20 @@ export class ReplicationAgent {
         const found = skippedByStamp
           ? { blocks: [], bytesRead: 0 }
           : await findChangedBlocks(image, table, (at) => options.onProgress?.(d.diskId, at, image.virtualSize));
-        const built = await this.buildLog(d, changedRuns(image, found.blocks), cutTimeMs, options);
-        reports.push({ diskId: d.diskId, sequence: d.nextSequence, changedBlocks: found.blocks.length, bytesRead: found.bytesRead, skippedByStamp, ...built });
-        next.push({ ...d, stamp, nextSequence: d.nextSequence + 1, generation: d.generation + 1, outbox: [d.nextSequence] });
+        const parts = splitBlocks(found.blocks, Math.max(1, Math.floor((options.maxLogPayloadBytes ?? MAX_LOG_PAYLOAD_BYTES) / DATA_UNIT_SIZE)));
+        const total = { records: 0, payloadBytes: 0, logBytes: 0 } as BuiltDiskLog;
+        let sequence = d.nextSequence;
+        for (const part of parts) {
+          const built = await this.buildLog({ ...d, nextSequence: sequence }, changedRuns(image, part), cutTimeMs, options);
+          total.records += built.records;
+          total.payloadBytes += built.payloadBytes;
+          total.logBytes += built.logBytes;
+          total.diskDigest = built.diskDigest;
+          sequence++;
+        }
+        const outbox = Array.from({ length: parts.length }, (_, i) => d.nextSequence + i);
+        reports.push({ diskId: d.diskId, sequence: sequence - 1, changedBlocks: found.blocks.length, bytesRead: found.bytesRead, skippedByStamp, ...total });
+        next.push({ ...d, stamp, nextSequence: sequence, generation: d.generation + 1, outbox });
       } finally {
         await image.close();
       }

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { ServiceError } from '../errors';
 import { DiskRef, pendingLogBlob, REPLICA_CONTAINERS } from '../replication';
@@ -12,9 +12,11 @@ import { DiskRef, pendingLogBlob, REPLICA_CONTAINERS } from '../replication';
 export async function uploadLog(blobs: BlobServiceClient, disk: DiskRef, sequence: number, file: string): Promise<number> {
   const name = pendingLogBlob(disk, BigInt(sequence));
   const client = blobs.getContainerClient(REPLICA_CONTAINERS.pending).getBlockBlobClient(name);
-  const size = (await stat(file)).size;
+  // Logs are capped (MAX_LOG_PAYLOAD_BYTES), so one fits in memory; a buffer cannot fail mid-read like a file stream.
+  const bytes = await readFile(file);
+  const size = bytes.length;
   try {
-    await client.uploadFile(file, { conditions: { ifNoneMatch: '*' }, blockSize: 8 * 1024 * 1024, concurrency: 4 });
+    await client.uploadData(bytes, { conditions: { ifNoneMatch: '*' }, blockSize: 8 * 1024 * 1024, concurrency: 4 });
     return size;
   } catch (err) {
     const status = (err as { statusCode?: number }).statusCode;

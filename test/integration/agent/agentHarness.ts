@@ -59,19 +59,7 @@ export async function startAgentCloud(): Promise<AgentCloud> {
     health: new MetadataHealthReporter(store, locate),
     settings: new MetadataReplicationSettings(store, locate),
   };
-  const pumped = new Map<string, DiskRef>();
-  let running = true;
-  // Like the blob trigger: every disk with a pending log gets merged (failures retried next round).
-  const loop = (async () => {
-    while (running) {
-      for await (const b of blobs.getContainerClient(REPLICA_CONTAINERS.pending).listBlobsFlat()) {
-        const parsed = parsePendingLogBlob(b.name);
-        if (parsed) pumped.set(b.name.slice(0, b.name.lastIndexOf('/')), parsed.disk);
-      }
-      for (const d of [...pumped.values()]) await mergeDisk(deps, d).catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
+  const pump = startMergePump(blobs, deps);
   return {
     azurite, blobs, api, apiUrl: harness.url, issuerDir: issuerDir.path, deps,
     async createVaultAndPolicy(vault, policy, encryption) {
@@ -91,8 +79,7 @@ export async function startAgentCloud(): Promise<AgentCloud> {
       return { sequence: r.sequence, verified: r.verified };
     },
     async stop() {
-      running = false;
-      await loop;
+      await pump.stop();
       await harness.stop();
       await Promise.all([azurite.stop(), cosmos.stop()]);
       issuerDir.cleanup();
@@ -114,4 +101,29 @@ export function qemuCompare(a: string, aFormat: string, b: string, bFormat: stri
 /** Copies an image at this moment (the source as of a sync, for later comparison). */
 export function snapshotImage(path: string, format: string, out: string): void {
   execFileSync('qemu-img', ['convert', '-f', format, '-O', 'raw', path, out]);
+}
+
+/**
+ * In place of the blob trigger: every 100 ms, merges every disk that has pending logs (a failed
+ * merge is retried next round). For tests whose host has no blob trigger registered.
+ */
+export function startMergePump(blobs: BlobServiceClient, deps: ReplicationDeps): { stop(): Promise<void> } {
+  const disks = new Map<string, DiskRef>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      for await (const b of blobs.getContainerClient(REPLICA_CONTAINERS.pending).listBlobsFlat()) {
+        const parsed = parsePendingLogBlob(b.name);
+        if (parsed) disks.set(b.name.slice(0, b.name.lastIndexOf('/')), parsed.disk);
+      }
+      for (const d of [...disks.values()]) await mergeDisk(deps, d).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
 }

@@ -91,6 +91,12 @@ describe('asr agent: a two-disk machine protected, changed and synced (Azurite, 
     const idle = await syncItem(cloud.blobs, { vault: 'v1', item: 'vm1', stateDir, merge });
     expect(idle.disks.map((d) => [d.changedBlocks, d.skippedByStamp, d.bytesRead])).toEqual([[0, true, 0], [0, true, 0]]);
     await expectReplicasEqual(protectedItem.state, [[raw, 'raw'], [vhdx, 'vhdx']]);
+
+    // A cycle that changed more than one log may carry ships several, all with the cut time.
+    qemuIo(raw, 'raw', 'write -P 0x71 0 200k');
+    const split = await syncItem(cloud.blobs, { vault: 'v1', item: 'vm1', stateDir, merge, maxLogPayloadBytes: 64 * 1024 });
+    expect(split.disks.map((d) => [d.changedBlocks, d.sequence])).toEqual([[50, 8], [0, 5]]);
+    await expectReplicasEqual(protectedItem.state, [[raw, 'raw'], [vhdx, 'vhdx']]);
   });
 
   it('replicates encrypted: no plaintext of the source in any blob, identical after decryption', async () => {
