@@ -1,6 +1,7 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { rm } from 'node:fs/promises';
-import { DiskImage, openDiskImage } from '../disk';
+import { DiskImage } from '../disk';
+import { openSourceDisk } from './BlockDeviceImage';
 import { ServiceError } from '../errors';
 import { HrlConsistency } from '../hrl';
 import { DiskRef, REPLICA_CONTAINERS } from '../replication';
@@ -235,7 +236,7 @@ export class ReplicationAgent {
   }
 
   private async openImage(d: AgentDiskState): Promise<DiskImage> {
-    const image = await openDiskImage(d.path);
+    const image = await openSourceDisk(d.path);
     if (image.virtualSize !== d.virtualSize) {
       await image.close();
       throw new ServiceError('DiskResized', `${d.path} is now ${image.virtualSize} bytes, it was protected at ${d.virtualSize}; disable and re-enable protection to replicate a resized disk`);

@@ -1,6 +1,7 @@
 export * from './AgentApi';
 export * from './AgentState';
 export * from './AgentStateStore';
+export * from './BlockDeviceImage';
 export * from './DataRun';
 export * from './DiskBlockTable';
 export * from './ReplicationAgent';

@@ -2,7 +2,7 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { DATA_UNIT_SIZE } from '../crypto';
-import { openDiskImage } from '../disk';
+import { openSourceDisk } from './BlockDeviceImage';
 import { ServiceError } from '../errors';
 import { vaultKeyOf } from '../metadata';
 import { vaultSegmentOf } from '../replication';
@@ -72,7 +72,7 @@ export async function protectItem(api: AgentApi, blobs: BlobServiceClient, optio
 async function register(api: AgentApi, store: AgentStateStore, options: ProtectOptions, paths: string[], keyFingerprint: string | null): Promise<void> {
   const disks: AgentState['disks'] = [];
   for (const [i, path] of paths.entries()) {
-    const image = await openDiskImage(path);
+    const image = await openSourceDisk(path);
     await image.close();
     if (keyFingerprint && image.virtualSize % DATA_UNIT_SIZE !== 0) {
       throw new ServiceError('InvalidDisk', `${path} is ${image.virtualSize} bytes; encrypted replication needs a size that is a multiple of 4096`);
