@@ -132,10 +132,11 @@ export function registerAgentCommands(program: Command): void {
 
 /** Standalone `asr-agent` (the agent alone, as installed on a source host). */
 if (require.main === module) {
-  const program = new Command('asr').exitOverride();
+  const program = new Command('asr');
   registerAgentCommands(program);
   program.parseAsync(process.argv).catch((err: unknown) => {
-    process.stderr.write(`asr: ${(err as Error).message}\n`);
+    const code = (err as { code?: string }).code;
+    process.stderr.write(`asr: ${(err as Error).message.split('\n')[0]}${code ? ` [${code}]` : ''}\n`);
     process.exitCode = 1;
   });
 }

@@ -42,11 +42,13 @@ export async function* changedRuns(image: DiskImage, blocks: readonly number[]):
 /**
  * The image's stored data from `from` on as whole-block runs: an extent that does not start or
  * end on a 4 KiB boundary (a dynamic VHD's sector bitmap, a raw image's odd tail) is widened by
- * re-reading its blocks, never overlapping what was already yielded.
+ * re-reading its blocks, never overlapping what was already yielded. Flat images (raw, fixed
+ * VHD, devices) are read from `from` directly; sparse ones walk their allocation map from the
+ * start (reading what they store before `from` once).
  */
 export async function* alignedExtents(image: DiskImage, from: number, options: DiskExtentOptions = {}): AsyncGenerator<DataRun> {
-  let covered = from;
-  for await (const extent of image.extents(options)) {
+  let covered = from - (from % DATA_UNIT_SIZE);
+  for await (const extent of image.format === 'raw' || image.format === 'vhd-fixed' ? flatExtents(image, covered, options) : image.extents(options)) {
     const end = extent.offset + extent.data.length;
     if (end <= covered) continue;
     const start = Math.max(extent.offset - (extent.offset % DATA_UNIT_SIZE), covered);
@@ -55,6 +57,18 @@ export async function* alignedExtents(image: DiskImage, from: number, options: D
       ? { offset: start, data: extent.data }
       : await readBlocks(image, start, alignedEnd - start);
     covered = alignedEnd;
+  }
+}
+
+/** `extents()` of an image that stores every byte, starting at `from` instead of 0. */
+async function* flatExtents(image: DiskImage, from: number, options: DiskExtentOptions): AsyncGenerator<{ offset: number; data: Buffer }> {
+  const max = options.maxExtentBytes ?? 1024 * 1024;
+  const zero = options.skipZeroes ? Buffer.alloc(max) : undefined;
+  for (let at = from; at < image.virtualSize; at += max) {
+    const data = await image.read(at, Math.min(max, image.virtualSize - at));
+    options.onScanned?.(at + data.length);
+    if (zero && data.equals(zero.subarray(0, data.length))) continue;
+    yield { offset: at, data };
   }
 }
 

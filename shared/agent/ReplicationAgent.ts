@@ -14,7 +14,7 @@ import { DiskBlockTable } from './DiskBlockTable';
 import { takeFileStamp, unchangedSince } from './fileStamp';
 import { findChangedBlocks } from './findChangedBlocks';
 import { readEncryptionKey } from './readEncryptionKey';
-import { seedRuns } from './seedRuns';
+import { SeedSource } from './SeedSource';
 import { uploadLog } from './uploadLog';
 import { MergeTarget } from './waitForMerge';
 
@@ -69,6 +69,9 @@ export const MAX_LOG_PAYLOAD_BYTES = 128 * 1024 * 1024;
  * that the next call uploads; nothing is skipped and nothing is shipped twice under two names.
  */
 export class ReplicationAgent {
+  /** Seeds in progress in this process: one pass over each image across seed logs. */
+  private readonly seeds = new Map<string, SeedSource>();
+
   private constructor(
     readonly store: AgentStateStore,
     private state: AgentState,
@@ -148,14 +151,17 @@ export class ReplicationAgent {
       }
       // The stamp predates every read of the seed, so any write during seeding opens the gate.
       const stamp = d.stamp ?? (d.seedOffset === 0 ? await takeFileStamp(d.path) : undefined);
-      const image = await this.openImage(d);
-      try {
-        const cursor = { reached: d.seedOffset as number, finished: false };
-        const runs = seedRuns(image, cursor, seedLogBytes, (at) => onProgress?.(d.diskId, at, image.virtualSize));
-        await this.buildLog(d, runs, cutTimeMs, { consistency: 'crash' });
-        next.push({ ...d, stamp, seedOffset: cursor.finished ? null : cursor.reached, nextSequence: d.nextSequence + 1, generation: d.generation + 1, outbox: [d.nextSequence] });
-      } finally {
-        await image.close();
+      let source = this.seeds.get(d.diskId);
+      if (!source) {
+        const image = await this.openImage(d);
+        source = new SeedSource(image, d.seedOffset, (at) => onProgress?.(d.diskId, at, image.virtualSize));
+        this.seeds.set(d.diskId, source);
+      }
+      await this.buildLog(d, source.next(seedLogBytes), cutTimeMs, { consistency: 'crash' });
+      next.push({ ...d, stamp, seedOffset: source.done ? null : source.reached, nextSequence: d.nextSequence + 1, generation: d.generation + 1, outbox: [d.nextSequence] });
+      if (source.done) {
+        await source.close();
+        this.seeds.delete(d.diskId);
       }
     }
     await this.commitCut(next, cutTimeMs);
@@ -227,8 +233,15 @@ export class ReplicationAgent {
 
   /** Drops in-memory tables and state and reloads the committed ones (after a failed cycle). */
   async reload(): Promise<void> {
+    await this.closeSeeds();
     this.state = await this.store.require();
     for (const d of this.state.disks) this.tables.set(d.diskId, await this.store.loadTable(d));
+  }
+
+  /** Closes the images of seeds in progress (the next seed step reopens them at the checkpoint). */
+  async closeSeeds(): Promise<void> {
+    for (const s of this.seeds.values()) await s.close().catch(() => undefined);
+    this.seeds.clear();
   }
 
   private nextCutTime(): number {

@@ -15,7 +15,7 @@ export * from './isTransientFailure';
 export * from './protectItem';
 export * from './readEncryptionKey';
 export * from './runAgent';
-export * from './seedRuns';
+export * from './SeedSource';
 export * from './syncItem';
 export * from './uploadLog';
 export * from './waitForMerge';
