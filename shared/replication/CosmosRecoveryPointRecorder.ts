@@ -3,7 +3,7 @@ import { DiskRef } from './DiskRef';
 import { DiskRecoveryPoint } from './DiskRecoveryPoint';
 import { ReplicaLocator } from './ReplicaLocator';
 import { RecoveryPointRecorder } from './RecoveryPointRecorder';
-import { documentIdOfArmId as documentIdOf } from './MetadataReplicationSettings';
+import { documentIdOfArmId as documentIdOf } from './documentIdOfArmId';
 
 /** The per-disk facts a recovery point document carries besides ASR's fields. */
 export interface ReplicationPointDetails {

@@ -1,5 +1,6 @@
 import type { MetadataStore, PolicyProperties } from '../metadata';
 import { DiskRef } from './DiskRef';
+import { documentIdOfArmId } from './documentIdOfArmId';
 import { ReplicaLocator } from './ReplicaLocator';
 import { ReplicationError } from './ReplicationError';
 import { ReplicationPolicySchema } from './ReplicationPolicy';
@@ -30,10 +31,4 @@ export class MetadataReplicationSettings implements ReplicationSettingsSource {
     const fingerprint = where.item.properties.providerSpecificDetails.encryptionKeyFingerprint;
     return { policy: parsed, keyFingerprint: d.encryption === 'Enabled' ? fingerprint : null };
   }
-}
-
-/** The metadata store's id rule: vault-relative ARM path, lower case, `/` as `|`. */
-export function documentIdOfArmId(armId: string): string {
-  const rel = armId.toLowerCase().split('/providers/microsoft.recoveryservices/vaults/')[1]?.split('/').slice(1) ?? [];
-  return rel.join('|');
 }
