@@ -1,5 +1,7 @@
 import { ensureMetadataStore, metadataStoreConfigFromEnv, type MetadataStore } from '../../metadata';
+import { DiskExporter } from '../../recovery/DiskExporter';
 import { KeyWrapper } from '../../recovery/KeyWrapper';
+import { replicationDepsFromEnv } from '../../replication';
 import type { OrchestrationControl } from '../../recovery/OrchestrationControl';
 import { RecoveryJobService } from '../../recovery/RecoveryJobService';
 import { recoveryJobSettingsFromEnv, type RecoveryJobSettings } from '../../recovery/RecoveryJobSettings';
@@ -31,5 +33,6 @@ export async function recoveryApiFromEnv(orchestrations: OrchestrationControl, e
   base.catch(() => { base = undefined; });
   const b = await base;
   const service = new RecoveryJobService(b.store, orchestrations, b.keys, b.settings);
-  return new ArmApi({ store: b.store, verifier: b.verifier, pageSize: env.ASR_PAGE_SIZE ? Number(env.ASR_PAGE_SIZE) : undefined, extraRoutes: recoveryRoutes(service) });
+  const exporter = async () => new DiskExporter(await replicationDepsFromEnv(env));
+  return new ArmApi({ store: b.store, verifier: b.verifier, pageSize: env.ASR_PAGE_SIZE ? Number(env.ASR_PAGE_SIZE) : undefined, extraRoutes: recoveryRoutes(service, exporter) });
 }

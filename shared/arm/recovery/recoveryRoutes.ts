@@ -8,7 +8,9 @@ import type { ArmContext } from '../ArmContext';
 import type { ArmResponse } from '../ArmRequest';
 import { VAULT_PREFIX, type ArmRoute } from '../ArmRoute';
 import { nextLinkOf, skipTokenOf } from '../paging';
-import { parseJson } from '../parseBody';
+import { parseBody, parseJson } from '../parseBody';
+import { z } from 'zod';
+import type { DiskExporter } from '../../recovery/DiskExporter';
 import { protectedItemResource, recoveryPlanResource } from '../resources';
 import { documentIdOf } from '../resourceIds';
 import { shapeResource } from '../shapeResource';
@@ -96,6 +98,26 @@ async function listJobsHandler(ctx: ArmContext): Promise<ArmResponse> {
   return { status: 200, headers: JSON_HEADERS, body: { value, nextLink: nextLinkOf(ctx.url, page.continuationToken) } };
 }
 
+const exportBody = z.object({
+  properties: z.object({
+    diskId: z.string().min(1),
+    from: z.enum(['TestFailover', 'Failover', 'Point']),
+    recoveryPointId: z.string().min(1).optional(),
+    primaryKekCertificatePfx: z.string().optional(),
+  }),
+});
+
+/** `POST P/{item}/exportDisk`: a read-only URL of a recovered disk (our extension; see docs/recovery-plans.md). */
+async function exportDiskHandler(ctx: ArmContext, exporter: DiskExporter): Promise<ArmResponse> {
+  const { target } = await loadTarget(ctx, 'item');
+  const p = parseBody(exportBody, parseJson(ctx.request.bodyText)).properties;
+  if (p.from === 'Point' && !p.recoveryPointId) throw new ServiceError('InvalidRequestBody', 'properties.recoveryPointId: name the point to export from', { details: { target: 'properties.recoveryPointId' } });
+  const key = p.primaryKekCertificatePfx ? Buffer.from(p.primaryKekCertificatePfx, 'base64') : undefined;
+  const source = p.from === 'Point' ? { kind: 'Point' as const, pointId: p.recoveryPointId!.split('/').pop()! } : { kind: p.from };
+  const out = await exporter.export(ctx.vaultKey!, target.doc as never, p.diskId, source, key);
+  return { status: 200, headers: JSON_HEADERS, body: { properties: out } };
+}
+
 function jobResponse(job: RecoveryJobDocument): ArmResponse {
   return { status: 200, headers: JSON_HEADERS, body: shapeJob(job) };
 }
@@ -105,8 +127,11 @@ function jobResponse(job: RecoveryJobDocument): ArmResponse {
  * results, and jobs with cancel, restart and resume. Added to `ArmApi` as `extraRoutes`; the
  * service is built per request around that request's Durable client.
  */
-export function recoveryRoutes(service: RecoveryJobService): ArmRoute[] {
+export function recoveryRoutes(service: RecoveryJobService, exporter?: () => Promise<DiskExporter>): ArmRoute[] {
   const routes: ArmRoute[] = [];
+  if (exporter) {
+    routes.push({ method: 'POST', pattern: [...ITEM, 'exportDisk'], role: 'Operator', action: 'exportDisk replicationProtectedItems', handler: async (ctx) => exportDiskHandler(ctx, await exporter()) });
+  }
   for (const a of ACTIONS) {
     routes.push(
       { method: 'POST', pattern: [...PLAN, a.segment], role: a.role, action: `${a.segment} replicationRecoveryPlans`, handler: (ctx) => startHandler(ctx, service, 'plan', a.scenario) },

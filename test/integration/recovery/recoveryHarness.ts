@@ -163,7 +163,7 @@ export async function startRecoveryHost(env: Record<string, string> = {}, option
 
 /** Creates vault, site, host, a 30 s policy (optionally encrypting) and protected items with the given disks. */
 export async function createSite(h: RecoveryHost, items: { name: string; disks: string[]; ip?: string; keyFingerprint?: string }[], options: { encrypted?: boolean } = {}): Promise<Record<string, string>> {
-  const ok = (r: ApiResponse, what: string) => { if (r.status >= 300) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`); };
+  const ok = (r: ApiResponse, what: string) => { if (r.status >= 300) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}\n--- host log tail ---\n${h.host.logs().slice(-3000)}`); };
   ok(await h.call('PUT', V, { location: 'local' }), 'vault');
   ok(await h.call('PUT', `${V}/replicationFabrics/${FABRIC}`, { properties: { customDetails: { instanceType: 'HyperVSite' } } }), 'fabric');
   ok(await h.call('PUT', `${V}/replicationFabrics/${FABRIC}/replicationProtectionContainers/${CONTAINER}`, { properties: {} }), 'container');
