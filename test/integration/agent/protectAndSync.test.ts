@@ -84,10 +84,11 @@ describe('asr agent: a two-disk machine protected, changed and synced (Azurite, 
     expect(qemuCompare(raw, 'raw', atSync[0], 'raw').status).toBe(1);
 
     // The next cycle ships exactly that block; a cycle with no writes ships empty logs and,
-    // once the file's stamps are old enough to trust, reads nothing at all.
+    // since the stamps the previous cycle recorded are old enough to trust (> 2 s after the
+    // last write), reads nothing at all.
+    await new Promise((r) => setTimeout(r, 2100));
     const next = await syncItem(cloud.blobs, { vault: 'v1', item: 'vm1', stateDir, merge });
     expect(next.disks.map((d) => d.changedBlocks)).toEqual([1, 0]);
-    await new Promise((r) => setTimeout(r, 2100));
     const idle = await syncItem(cloud.blobs, { vault: 'v1', item: 'vm1', stateDir, merge });
     expect(idle.disks.map((d) => [d.changedBlocks, d.skippedByStamp, d.bytesRead])).toEqual([[0, true, 0], [0, true, 0]]);
     await expectReplicasEqual(protectedItem.state, [[raw, 'raw'], [vhdx, 'vhdx']]);
