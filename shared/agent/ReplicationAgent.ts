@@ -4,7 +4,7 @@ import { DiskImage } from '../disk';
 import { openSourceDisk } from './BlockDeviceImage';
 import { ServiceError } from '../errors';
 import { HrlConsistency } from '../hrl';
-import { DiskRef, REPLICA_CONTAINERS } from '../replication';
+import { DiskRef } from '../replication';
 import { AgentDiskState, AgentState } from './AgentState';
 import { AgentStateStore } from './AgentStateStore';
 import { buildDiskLog, BuiltDiskLog } from './buildDiskLog';
@@ -95,7 +95,6 @@ export class ReplicationAgent {
     const tables = new Map<string, DiskBlockTable>();
     for (const d of state.disks) tables.set(d.diskId, await store.loadTable(d));
     await store.ensureDirs(state.disks.map((d) => d.diskId));
-    await blobs.getContainerClient(REPLICA_CONTAINERS.pending).createIfNotExists();
     return new ReplicationAgent(store, state, tables, blobs, key);
   }
 

@@ -15,8 +15,16 @@ export async function uploadLog(blobs: BlobServiceClient, disk: DiskRef, sequenc
   // Logs are capped (MAX_LOG_PAYLOAD_BYTES), so one fits in memory; a buffer cannot fail mid-read like a file stream.
   const bytes = await readFile(file);
   const size = bytes.length;
+  const upload = () => client.uploadData(bytes, { conditions: { ifNoneMatch: '*' }, blockSize: 8 * 1024 * 1024, concurrency: 4 });
   try {
-    await client.uploadData(bytes, { conditions: { ifNoneMatch: '*' }, blockSize: 8 * 1024 * 1024, concurrency: 4 });
+    try {
+      await upload();
+    } catch (err) {
+      // The service creates `hrl`; a fresh local account may not have it yet.
+      if ((err as { code?: string }).code !== 'ContainerNotFound') throw err;
+      await blobs.getContainerClient(REPLICA_CONTAINERS.pending).createIfNotExists();
+      await upload();
+    }
     return size;
   } catch (err) {
     const status = (err as { statusCode?: number }).statusCode;

@@ -35,16 +35,29 @@ async function quarantined(blobs: BlobServiceClient, t: MergeTarget): Promise<st
 /**
  * Polls the replicas' blob metadata (`lastappliedsequence`, written by the merge engine after a
  * log's pages) until every disk has merged its target log. A log sent to quarantine fails at
- * once with the reason; so does the timeout (retryable: the logs stay pending and merge later).
+ * once with the reason; so does `timeoutMs` without progress (retryable: the logs stay pending
+ * and merge later).
  */
 export async function waitForMerge(blobs: BlobServiceClient, targets: MergeTarget[], options: WaitForMergeOptions = {}): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000);
+  const timeoutMs = options.timeoutMs ?? 10 * 60_000;
   const pollMs = options.pollMs ?? 500;
+  let deadline = Date.now() + timeoutMs;
+  let progress = -1;
   for (let round = 0; ; round++) {
     let merged = 0;
-    for (const t of targets) if ((await mergedSequence(blobs, t.disk, t.epoch)).sequence >= t.sequence) merged++;
+    let applied = 0;
+    for (const t of targets) {
+      const s = (await mergedSequence(blobs, t.disk, t.epoch)).sequence;
+      applied += Math.min(s, t.sequence);
+      if (s >= t.sequence) merged++;
+    }
     options.onPoll?.(merged, targets.length);
     if (merged === targets.length) return;
+    // The timeout counts from the last progress: a long seed merging steadily never times out.
+    if (applied > progress) {
+      progress = applied;
+      deadline = Date.now() + timeoutMs;
+    }
     if (round % 4 === 3) {
       for (const t of targets) {
         const q = await quarantined(blobs, t);
@@ -52,7 +65,7 @@ export async function waitForMerge(blobs: BlobServiceClient, targets: MergeTarge
       }
     }
     if (Date.now() > deadline) {
-      throw new ServiceError('MergeTimeout', `logs uploaded but not merged within ${Math.round((options.timeoutMs ?? 600_000) / 1000)} s; is the Functions host (blob trigger) running? They stay pending and merge when it runs`, { retryable: true });
+      throw new ServiceError('MergeTimeout', `logs uploaded but no merge progress for ${Math.round(timeoutMs / 1000)} s; is the Functions host (blob trigger) running? They stay pending and merge when it runs`, { retryable: true });
     }
     await new Promise((r) => setTimeout(r, pollMs));
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { agentBlobService, protectItem, runAgent, syncItem } from '../../../shared/agent';
+import { agentBlobService, AgentStateStore, protectItem, ReplicationAgent, runAgent, syncItem, waitForMerge } from '../../../shared/agent';
 import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../../../shared/recovery/SourceShutdownRequests';
 import { parseHrl } from '../../../shared/hrl';
 import { journalBlob, REPLICA_CONTAINERS } from '../../../shared/replication';
@@ -90,5 +90,29 @@ describe('asr agent run: cycles, survives a storage outage, stops on a planned f
       const log = await cloud.blobs.getContainerClient(REPLICA_CONTAINERS.journal).getBlobClient(journalBlob(ref, 1n, BigInt(final.sequence))).downloadToBuffer();
       expect(parseHrl(log, {}).header.finalPlannedFailover).toBe(true);
     }
+  });
+
+  it('a log the merge refuses fails the sync with the quarantine reason; a merge that makes no progress times out, retryably', async () => {
+    const disk = join(dir.path, 'q.raw');
+    writeFileSync(disk, randomBytes(1 * MiB));
+    const stateDir = join(dir.path, 'state-q');
+    const { state } = await protectItem(cloud.api, cloud.blobs, { vault: 'v4', item: 'vmq', diskPaths: [disk], policy: 'p30', stateDir, merge: { pollMs: 100 } });
+    const viaGate = agentBlobService(`DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=http://127.0.0.1:${gate.port}/${DEV_ACCOUNT};`);
+
+    // The upload fails; the built log waits in the outbox. Damage it there, then let it go.
+    qemuIo(disk, 'raw', 'write -P 0x99 0 64k');
+    const agent = await ReplicationAgent.open(new AgentStateStore(stateDir, 'v4', 'vmq'), viaGate);
+    await gate.cut();
+    await expect(agent.cycle()).rejects.toBeDefined();
+    await gate.restore();
+    const outbox = join(stateDir, 'v4', 'vmq', 'outbox', 'disk0', '2.hrl');
+    const bytes = readFileSync(outbox);
+    bytes[bytes.length - 100] ^= 0xff;
+    writeFileSync(outbox, bytes);
+    await expect(syncItem(cloud.blobs, { vault: 'v4', item: 'vmq', stateDir, merge: { pollMs: 100, timeoutMs: 30_000 } }))
+      .rejects.toMatchObject({ code: 'LogQuarantined', message: expect.stringContaining('CorruptFormat') });
+
+    const never = { disk: { ...diskRefs(state)[0], disk: 'disk9' }, epoch: 1, sequence: 3 };
+    await expect(waitForMerge(cloud.blobs, [never], { pollMs: 50, timeoutMs: 300 })).rejects.toMatchObject({ code: 'MergeTimeout', retryable: true });
   });
 });
