@@ -83,10 +83,11 @@ export class ReplicationAgent {
 
   /** Opens the item's committed state and takes its lock; {@link close} releases it. */
   static async open(store: AgentStateStore, blobs: BlobServiceClient, keyFile?: string): Promise<ReplicationAgent> {
-    const state = await store.require();
+    await store.require(); // a clear NotProtected before touching anything
     const release = await store.lock();
     try {
-      return await ReplicationAgent.load(store, state, blobs, keyFile, release);
+      // Read again under the lock: another process may have committed a cut meanwhile.
+      return await ReplicationAgent.load(store, await store.require(), blobs, keyFile, release);
     } catch (err) {
       await release();
       throw err;
