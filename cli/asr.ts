@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { ServiceError } from '../shared/errors';
+import { registerAgentCommands } from './commands/agent';
 import { registerDevTokenCommands } from './commands/devToken';
 import { registerDiskCommands } from './commands/disk';
 import { registerItemCommands } from './commands/item';
+import { registerItemExportCommands } from './commands/itemExport';
+import { registerJobCommands } from './commands/job';
 import { registerPlanCommands } from './commands/plan';
+import { registerPlanActionsCommands } from './commands/planActions';
 import { registerPolicyCommands } from './commands/policy';
 import { registerVaultCommands } from './commands/vault';
 
@@ -21,7 +25,11 @@ export function buildProgram(): Command {
   registerVaultCommands(program);
   registerPolicyCommands(program);
   registerPlanCommands(program);
+  registerPlanActionsCommands(program);
   registerItemCommands(program);
+  registerItemExportCommands(program);
+  registerJobCommands(program);
+  registerAgentCommands(program);
   registerDevTokenCommands(program);
   return program;
 }

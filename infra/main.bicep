@@ -19,6 +19,18 @@ param authAudience string
 @description('JWKS URL of the issuer, e.g. https://login.microsoftonline.com/<tenant>/discovery/v2.0/keys')
 param authJwksUrl string
 
+@secure()
+@description('Base64 of 32 random bytes: seals disk keys while a failover carries them (openssl rand -base64 32).')
+param recoveryKeyWrapSecret string
+
+@secure()
+@description('Base64 of 32+ random bytes: signs runbook callback tokens (openssl rand -base64 32).')
+param callbackSigningKey string
+
+@description('Runbook webhooks: JSON map from runbook id to {webhookUrl, onTimeout}. Webhook URLs carry secrets.')
+@secure()
+param runbookWebhooks string = '{}'
+
 @description('Where recovered machines are created: azure (ARM) or local (records only; for drills of the service itself).')
 @allowed(['azure', 'local'])
 param targetFabric string = 'azure'
@@ -108,6 +120,24 @@ resource cosmosSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   properties: { value: cosmos.listKeys().primaryMasterKey }
 }
 
+resource keyWrapSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: keyVault
+  name: 'recovery-key-wrap'
+  properties: { value: recoveryKeyWrapSecret }
+}
+
+resource callbackSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: keyVault
+  name: 'callback-signing'
+  properties: { value: callbackSigningKey }
+}
+
+resource webhooksSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: keyVault
+  name: 'runbook-webhooks'
+  properties: { value: runbookWebhooks }
+}
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: '${appName}-plan'
   location: location
@@ -149,6 +179,12 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ASR_AUTH_AUDIENCE', value: authAudience }
         { name: 'ASR_AUTH_JWKS_URL', value: authJwksUrl }
         { name: 'ASR_TARGET_FABRIC', value: targetFabric }
+        { name: 'RECOVERY_KEY_WRAP_SECRET', value: '@Microsoft.KeyVault(SecretUri=${keyWrapSecret.properties.secretUri})' }
+        { name: 'ASR_CALLBACK_SIGNING_KEY', value: '@Microsoft.KeyVault(SecretUri=${callbackSecret.properties.secretUri})' }
+        { name: 'ASR_RUNBOOK_WEBHOOKS', value: '@Microsoft.KeyVault(SecretUri=${webhooksSecret.properties.secretUri})' }
+        { name: 'ASR_AZURE_SUBSCRIPTION_ID', value: subscription().subscriptionId }
+        { name: 'ASR_AZURE_LOCATION', value: location }
+        { name: 'ASR_AZURE_STORAGE_ACCOUNT_ID', value: storage.id }
       ]
     }
   }

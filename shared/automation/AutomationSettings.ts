@@ -1,3 +1,4 @@
+import { secretFromEnv } from '../config/secretFromEnv';
 import { AutomationError } from './AutomationError';
 
 /** Configuration of runbook actions. */
@@ -16,16 +17,20 @@ export interface AutomationSettings {
 
 /**
  * Reads {@link AutomationSettings} from the environment:
- * `ASR_CALLBACK_SIGNING_KEY` (base64, >= 32 bytes; required), `ASR_PUBLIC_BASE_URL` (required),
+ * `ASR_CALLBACK_SIGNING_KEY` (base64, >= 32 bytes; required outside local mode, see
+ * secretFromEnv), `ASR_PUBLIC_BASE_URL` (default: the app's own `WEBSITE_HOSTNAME`),
  * `ASR_RUNBOOK_DEFAULT_TIMEOUT_SECONDS` (3600), `ASR_CALLBACK_TOKEN_GRACE_SECONDS` (300),
  * `ASR_RUNBOOK_WEBHOOK_TIMEOUT_MS` (30000).
  */
 export function automationSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AutomationSettings {
-  const rawKey = env.ASR_CALLBACK_SIGNING_KEY;
-  if (!rawKey) throw new AutomationError('AutomationNotConfigured', 'set ASR_CALLBACK_SIGNING_KEY to a base64 key of at least 32 random bytes (e.g. `openssl rand -base64 32`) to sign runbook callback tokens');
-  const signingKey = Buffer.from(rawKey, 'base64');
+  let signingKey: Buffer;
+  try {
+    signingKey = secretFromEnv('ASR_CALLBACK_SIGNING_KEY', 'callback-signing.key', 32, env);
+  } catch (err) {
+    throw new AutomationError('AutomationNotConfigured', `${(err as Error).message}, to sign runbook callback tokens`, { cause: err });
+  }
   if (signingKey.length < 32) throw new AutomationError('AutomationNotConfigured', `ASR_CALLBACK_SIGNING_KEY decodes to ${signingKey.length} bytes; give at least 32 random bytes, base64-encoded`);
-  const publicBaseUrl = env.ASR_PUBLIC_BASE_URL;
+  const publicBaseUrl = env.ASR_PUBLIC_BASE_URL || defaultPublicBaseUrl(env.WEBSITE_HOSTNAME);
   if (!publicBaseUrl || !/^https?:\/\//.test(publicBaseUrl)) throw new AutomationError('AutomationNotConfigured', 'set ASR_PUBLIC_BASE_URL to the http(s) base URL runbooks call back (e.g. http://127.0.0.1:7071)');
   return {
     signingKey,
@@ -42,4 +47,10 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new AutomationError('AutomationNotConfigured', `${name} must be a whole number >= 0, not "${raw}"`);
   return n;
+}
+
+/** Azure sets WEBSITE_HOSTNAME to the app's host name (https); the local host sets localhost:port. */
+function defaultPublicBaseUrl(hostname: string | undefined): string | undefined {
+  if (!hostname) return undefined;
+  return /^(localhost|127\.0\.0\.1)(:\d+)?$/.test(hostname) ? `http://${hostname}` : `https://${hostname}`;
 }

@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { secretFromEnv } from '../config/secretFromEnv';
 import { ServiceError } from '../errors';
 
 /**
@@ -8,8 +7,8 @@ import { ServiceError } from '../errors';
  * history (kept in plain text in storage) without being readable there: AES-256-GCM under the
  * host's key-wrapping secret, with the job id as associated data (a sealed key opens only for
  * its own job). The secret comes from `RECOVERY_KEY_WRAP_SECRET` (32 bytes, base64) - in Azure
- * an app setting backed by Key Vault - and locally from a file in the data directory created
- * on first use. Storage alone never holds enough to read a key.
+ * an app setting backed by Key Vault - and in local mode from a file in the data directory
+ * created on first use (shared/config/secretFromEnv). Storage alone never holds enough to read a key.
  */
 export class KeyWrapper {
   private readonly secret: Buffer;
@@ -20,17 +19,7 @@ export class KeyWrapper {
   }
 
   static fromEnv(env: NodeJS.ProcessEnv = process.env): KeyWrapper {
-    if (env.RECOVERY_KEY_WRAP_SECRET) return new KeyWrapper(Buffer.from(env.RECOVERY_KEY_WRAP_SECRET, 'base64'));
-    const file = join(env.ASR_DATA_DIR || '.data', 'recovery', 'key-wrap.secret');
-    if (!existsSync(file)) {
-      mkdirSync(dirname(file), { recursive: true });
-      try {
-        writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
-      } catch {
-        // another process created it first: use theirs
-      }
-    }
-    return new KeyWrapper(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64'));
+    return new KeyWrapper(secretFromEnv('RECOVERY_KEY_WRAP_SECRET', 'key-wrap.secret', 32, env));
   }
 
   wrap(key: Buffer, jobId: string): string {

@@ -18,12 +18,16 @@ describe('KeyWrapper', () => {
   it('locally, keeps one secret in the data directory shared by every process', () => {
     const dir = tempDir('keywrap-');
     try {
-      const a = KeyWrapper.fromEnv({ ASR_DATA_DIR: dir.path });
-      const b = KeyWrapper.fromEnv({ ASR_DATA_DIR: dir.path });
+      const a = KeyWrapper.fromEnv({ ASR_AUTH_MODE: 'local', ASR_DATA_DIR: dir.path });
+      const b = KeyWrapper.fromEnv({ ASR_AUTH_MODE: 'local', ASR_DATA_DIR: dir.path });
       expect(b.unwrap(a.wrap(key, 'j'), 'j').equals(key)).toBe(true);
       expect(() => KeyWrapper.fromEnv({ RECOVERY_KEY_WRAP_SECRET: randomBytes(16).toString('base64') })).toThrow(/32 bytes/);
     } finally {
       dir.cleanup();
     }
+  });
+
+  it('outside local mode, refuses to invent a per-instance secret', () => {
+    expect(() => KeyWrapper.fromEnv({ ASR_AUTH_MODE: 'entra' })).toThrow(expect.objectContaining({ code: 'InvalidConfiguration', message: expect.stringMatching(/RECOVERY_KEY_WRAP_SECRET.*shared by every instance/) }));
   });
 });
