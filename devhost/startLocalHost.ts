@@ -8,6 +8,7 @@ import { COSMOS_EMULATOR_KEY, EmulatorSettings, findRunningEmulators, spawnEmula
 import { BlobTriggerKind } from './triggers/BlobTriggerKind';
 import { QueueTriggerKind } from './triggers/QueueTriggerKind';
 import { TimerTriggerKind } from './triggers/TimerTriggerKind';
+import { DurableTriggerKind } from './durable/DurableTriggerKind';
 
 export interface LocalHostOptions {
   appDir: string;
@@ -31,7 +32,7 @@ export interface RunningLocalHost {
 
 /** The trigger kinds funclocal offers beyond HTTP. */
 export function defaultTriggerKinds(): TriggerKind[] {
-  return [new BlobTriggerKind(), new TimerTriggerKind(), new QueueTriggerKind()];
+  return [new BlobTriggerKind(), new TimerTriggerKind(), new QueueTriggerKind(), new DurableTriggerKind()];
 }
 
 /**

@@ -1,9 +1,8 @@
-import type { MetadataStore, RecoveryPointDocument } from '../metadata';
+import { recoveryPointDocumentId, type MetadataStore, type RecoveryPointDocument } from '../metadata';
 import { DiskRef } from './DiskRef';
 import { DiskRecoveryPoint } from './DiskRecoveryPoint';
 import { ReplicaLocator } from './ReplicaLocator';
 import { RecoveryPointRecorder } from './RecoveryPointRecorder';
-import { documentIdOfArmId as documentIdOf } from './MetadataReplicationSettings';
 
 /** The per-disk facts a recovery point document carries besides ASR's fields. */
 export interface ReplicationPointDetails {
@@ -24,8 +23,8 @@ export type RecoveryPointDeleter = (vaultKey: string, documentId: string) => Pro
 
 /**
  * Records disk recovery points in the vault's `recoveryPoints` container, one document per disk
- * and point, named `{disk}-{epoch}-{sequence}`, id per the ARM layer's rule (item path +
- * `recoveryPoints/{name}`), so the ARM API lists them under the protected item.
+ * and point, named `{disk}-{epoch}-{sequence}`, id per the metadata store's rule
+ * (`recoveryPointDocumentId`), so the ARM API lists and reads them under the protected item.
  */
 export class CosmosRecoveryPointRecorder implements RecoveryPointRecorder {
   constructor(
@@ -39,7 +38,7 @@ export class CosmosRecoveryPointRecorder implements RecoveryPointRecorder {
     if (!where) throw new Error(`disk ${p.disk.disk} has no protected item to record recovery point ${p.id} under`);
     const armId = `${where.item.armId}/recoveryPoints/${p.id}`;
     const doc: ReplicationPointDocument = {
-      id: documentIdOf(armId),
+      id: recoveryPointDocumentId(where.item.armId, p.id),
       vaultKey: where.vaultKey,
       itemId: where.item.armId.toLowerCase(),
       name: p.id,
@@ -78,6 +77,6 @@ export class CosmosRecoveryPointRecorder implements RecoveryPointRecorder {
   async remove(p: DiskRecoveryPoint): Promise<void> {
     const where = await this.locate(p.disk);
     if (!where) return;
-    await this.deletePoint(where.vaultKey, documentIdOf(`${where.item.armId}/recoveryPoints/${p.id}`));
+    await this.deletePoint(where.vaultKey, recoveryPointDocumentId(where.item.armId, p.id));
   }
 }

@@ -1,4 +1,4 @@
-import type { MetadataStore, PolicyProperties } from '../metadata';
+import { resourceDocumentId, vaultRelativeSegments, type MetadataStore, type PolicyProperties } from '../metadata';
 import { DiskRef } from './DiskRef';
 import { ReplicaLocator } from './ReplicaLocator';
 import { ReplicationError } from './ReplicationError';
@@ -19,7 +19,8 @@ export class MetadataReplicationSettings implements ReplicationSettingsSource {
       throw new ReplicationError('ReplicaNotFound', `no protected item named '${disk.item}' in vault '${disk.vault}'; logs of unprotected disks are not merged`);
     }
     const policyArmId = where.item.properties.policyId;
-    const policy = await this.store.getResource<PolicyProperties>(where.vaultKey, documentIdOfArmId(policyArmId));
+    const segments = vaultRelativeSegments(policyArmId);
+    const policy = segments && (await this.store.getResource<PolicyProperties>(where.vaultKey, resourceDocumentId(segments)));
     if (!policy) throw new ReplicationError('ReplicaNotFound', `the policy ${policyArmId} of protected item '${disk.item}' does not exist`);
     const d = policy.properties.providerSpecificDetails;
     const parsed = ReplicationPolicySchema.parse({
@@ -30,10 +31,4 @@ export class MetadataReplicationSettings implements ReplicationSettingsSource {
     const fingerprint = where.item.properties.providerSpecificDetails.encryptionKeyFingerprint;
     return { policy: parsed, keyFingerprint: d.encryption === 'Enabled' ? fingerprint : null };
   }
-}
-
-/** The metadata store's id rule: vault-relative ARM path, lower case, `/` as `|`. */
-export function documentIdOfArmId(armId: string): string {
-  const rel = armId.toLowerCase().split('/providers/microsoft.recoveryservices/vaults/')[1]?.split('/').slice(1) ?? [];
-  return rel.join('|');
 }

@@ -5,6 +5,7 @@ import { ReplicationDeps } from './ReplicationDeps';
 import { DiskRef, diskKey } from './DiskRef';
 import { REPLICA_CONTAINERS, replicaBlob } from './ReplicaBlobLayout';
 import { readReplicaState, ReplicaState, writeReplicaState } from './ReplicaState';
+import { ReplicationError } from './ReplicationError';
 
 const VHD_FOOTER_LENGTH = 512;
 
@@ -61,10 +62,10 @@ export async function initializeReplica(
   seed: { epoch: bigint; sourceVirtualSize: number; cutTimeMs: number },
 ): Promise<ReplicaState> {
   const current = await readReplica(blob, leaseId);
-  if (!current) throw new Error(`replica ${blob.name} vanished while initialising`);
+  if (!current) throw new ReplicationError('ReplicaUnusable', `replica ${blob.name} vanished while being initialised; the next merge creates it again`, { retryable: true });
   const virtualSize = current.contentLength - VHD_FOOTER_LENGTH;
   if (virtualSize < seed.sourceVirtualSize) {
-    throw new Error(`replica ${blob.name} holds ${virtualSize} bytes, the disk needs ${seed.sourceVirtualSize}`);
+    throw new ReplicationError('ReplicaUnusable', `replica ${blob.name} holds ${virtualSize} bytes, the disk needs ${seed.sourceVirtualSize}; delete the blob (it has no state yet) or seed it with the right size`);
   }
   const uniqueId = createHash('sha256').update(`${diskKey(disk)}#${seed.epoch}`).digest().subarray(0, 16);
   const footer = buildFixedVhdFooter({ virtualSize, uniqueId, time: new Date(seed.cutTimeMs) });

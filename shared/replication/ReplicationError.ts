@@ -14,6 +14,10 @@ export type ReplicationErrorCode =
   | 'JournalIncomplete'
   /** The disk has no replica yet (no log merged). */
   | 'ReplicaNotFound'
+  /** A materialised disk does not match the digest its log carries: do not boot it. */
+  | 'ReplicaDigestMismatch'
+  /** The replica blob cannot hold the disk (too small, or vanished while being set up). */
+  | 'ReplicaUnusable'
   /** The request itself is wrong (e.g. a resync to an epoch that is not newer). */
   | 'InvalidReplicationRequest';
 

@@ -10,6 +10,10 @@ import { ReplicationTuning } from './ReplicationTuning';
 import { isLogRefusal } from './isLogRefusal';
 import { QuarantineReason } from './quarantineLog';
 
+/** Logs are read in ranged GETs of 8 MiB, 4 at a time: faster than one stream on Azure and Azurite alike. */
+const LOG_READ_BLOCK = 8 * 1024 * 1024;
+const LOG_READ_CONCURRENCY = 4;
+
 /** A log read and fully validated, ready to write; or why it must be quarantined. */
 export type ReadLogResult = { ok: true; log: ParsedHrl; bytes: Buffer } | { ok: false; reason: QuarantineReason };
 
@@ -35,7 +39,7 @@ export async function readPendingLog(deps: ReplicationDeps, log: PendingLog, exp
   if (log.sizeBytes > tuning.maxLogBytes) {
     return { ok: false, reason: { code: 'LogTooLarge', message: `the log is ${log.sizeBytes} bytes, more than the ${tuning.maxLogBytes} a merge accepts` } };
   }
-  const bytes = await deps.blobs.getContainerClient(REPLICA_CONTAINERS.pending).getBlobClient(log.blobName).downloadToBuffer();
+  const bytes = await deps.blobs.getContainerClient(REPLICA_CONTAINERS.pending).getBlobClient(log.blobName).downloadToBuffer(0, undefined, { blockSize: LOG_READ_BLOCK, concurrency: LOG_READ_CONCURRENCY });
   try {
     return { ok: true, log: parseHrl(bytes, expect), bytes };
   } catch (err) {

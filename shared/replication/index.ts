@@ -32,6 +32,6 @@ export * from './materializeToPoint';
 export * from './mergeDisk';
 export * from './pruneRecoveryPoints';
 export * from './quarantineLog';
-export * from './writtenRanges';
-export * from './sweepReplication';
 export * from './replicationDepsFromEnv';
+export * from './sweepReplication';
+export * from './writtenRanges';

@@ -86,7 +86,9 @@ export async function materializeToPoint(deps: ReplicationDeps, disk: DiskRef, t
   let verified = false;
   if (options.verify ?? true) {
     const actual = (await digestOfStream(await downloadStream(target, base.sourceVirtualSize), base.sourceVirtualSize)).toString('hex');
-    if (actual !== digest) throw new Error(`materialised disk ${diskKey(disk)} at log ${sequence} has digest ${actual}, the log says ${digest}`);
+    if (actual !== digest) {
+      throw new ReplicationError('ReplicaDigestMismatch', `the disk materialised for ${diskKey(disk)} at log ${sequence} has digest ${actual}, the log says ${digest}; do not use it, choose another point or resync`);
+    }
     verified = true;
   }
   if (options.key) await decryptReplicaInPlace(target, options.key, base.sourceVirtualSize, tuning.copyChunkBytes);

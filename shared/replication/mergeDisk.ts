@@ -1,3 +1,4 @@
+import { ParsedHrl } from '../hrl';
 import { DiskRef, diskKey } from './DiskRef';
 import { DiskLease } from './DiskLease';
 import { MergeResult } from './MergeResult';
@@ -97,6 +98,13 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
       const seed = firstLog!.ok ? firstLog!.log.header : undefined;
       state = await initializeReplica(blob, disk, lease.leaseId, { epoch: seed!.epoch, sourceVirtualSize: seed!.virtualSize, cutTimeMs: seed!.cutTimeMs });
     }
+    /** Logs being read ahead; a failed read surfaces when (and if) its turn comes. */
+    const prefetched = new Map<bigint, Promise<ReadLogResult>>();
+    const readLog = (p: PendingLog, st: ReplicaState): Promise<ReadLogResult> => {
+      const r = readPendingLog(deps, p, expectationFor(disk, st, p.sequence, settings.keyFingerprint), tuning);
+      r.catch(() => undefined);
+      return r;
+    };
     result.epoch = state.epoch;
     result.lastAppliedSequence = state.lastAppliedSequence;
     for (;;) {
@@ -117,8 +125,13 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
           break;
         }
         lease.assertHeld();
-        const read = firstLog && next === 1n ? firstLog : await readPendingLog(deps, log, expectationFor(disk, state, next, settings.keyFingerprint), tuning);
+        const read = firstLog && next === 1n ? firstLog : await (prefetched.get(next) ?? readLog(log, state));
         firstLog = undefined;
+        prefetched.delete(next);
+        // Read and validate the next log while this one's pages are written: the download then
+        // hides behind the Put Page calls instead of adding to them.
+        const ahead = pending.find((p) => p.sequence === next + 1n);
+        if (read.ok && ahead && (options.upTo === undefined || ahead.sequence <= options.upTo)) prefetched.set(ahead.sequence, readLog(ahead, state));
         if (!read.ok) {
           await quarantine(deps, disk, log, read.reason, result);
           return progressed;
@@ -151,7 +164,7 @@ async function applyValidatedLog(
   lease: DiskLease,
   state: ReplicaState,
   log: PendingLog,
-  parsed: import('../hrl').ParsedHrl,
+  parsed: ParsedHrl,
   settings: ReplicationSettings,
   result: MergeResult,
 ): Promise<ReplicaState> {

@@ -1,0 +1,169 @@
+/**
+ * bench/failover: a 100-machine, 5-group test failover on the local fabric with small disks,
+ * against the whole app in funclocal (Durable history in Azurite, metadata in Cosmos DB), as
+ * `npm start` runs it. Reports the orchestration overhead per machine and the total time
+ * divided by the sum of the disk copy times (each disk materialised alone, same storage).
+ *
+ *   npm run build && node dist/bench/failover/failoverBench.js [machines=100] [groups=5] [diskMiB=1]
+ *
+ * Timings are noisy on a shared machine: the numbers are ratios of one run.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CosmosClient } from '@azure/cosmos';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { spawnEmulatorsProcess } from '../../devhost/emulators/spawnEmulatorsProcess';
+import { materializeDiskToBlob } from '../../shared/fabric';
+import { buildHrl } from '../../shared/hrl';
+import { digestOfBuffer } from '../../shared/integrity';
+import { ensureMetadataStore } from '../../shared/metadata';
+import {
+  CosmosRecoveryPointRecorder, cosmosRecoveryPointDeleter, mergeDisk, MetadataHealthReporter, MetadataReplicationSettings,
+  metadataReplicaLocator, pendingLogBlob, REPLICA_CONTAINERS, vaultSegmentOf, type ReplicationDeps,
+} from '../../shared/replication';
+import { DevelopmentIssuer } from '../../shared/security';
+
+const ROOT = resolve(__dirname, '../../..');
+const SUB = '00000000-0000-0000-0000-0000000000bb';
+const V = `/subscriptions/${SUB}/resourceGroups/bench/providers/Microsoft.RecoveryServices/vaults/bench`;
+const VAULT_KEY = `${SUB}/bench/bench`;
+const DB = 'failoverbench';
+
+function freePort(): Promise<number> {
+  return new Promise((r) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => r(port));
+    });
+  });
+}
+
+async function startHost(port: number, env: Record<string, string>, storage: string, cosmos: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/devhost/cli/funclocal.js'), 'start', '--app', ROOT, '--port', String(port), '--storage', storage, '--cosmos', cosmos], {
+    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  await new Promise<void>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`host did not start:\n${out}`)), 90_000);
+    const check = (d: Buffer) => { out += d.toString(); if (/Host started: .* listening on/.test(out)) { clearTimeout(timer); ok(); } };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+  });
+  child.stdout!.resume();
+  child.stderr!.resume();
+  return child;
+}
+
+async function main(): Promise<void> {
+  const machines = Number(process.argv[2] ?? 100);
+  const groups = Number(process.argv[3] ?? 5);
+  const diskBytes = Number(process.argv[4] ?? 1) * 1024 * 1024;
+  const dir = mkdtempSync(join(tmpdir(), 'failover-bench-'));
+  const [blobPort, queuePort, tablePort, cosmosPort, port] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const emulators = await spawnEmulatorsProcess({ blobPort, queuePort, tablePort, cosmosPort });
+  const s = emulators.settings;
+  const env = {
+    COSMOS_KEY: s.cosmosKey, COSMOS_DATABASE: DB, ASR_AUTH_MODE: 'local', ASR_DEV_ISSUER_DIR: join(dir, 'dev-issuer'), ASR_DATA_DIR: dir,
+    ASR_CALLBACK_SIGNING_KEY: randomBytes(32).toString('base64'), ASR_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+  };
+  const host = await startHost(port, env, s.storageConnectionString, s.cosmosEndpoint);
+  try {
+    const token = await (await DevelopmentIssuer.open(env.ASR_DEV_ISSUER_DIR)).mintToken({ role: 'Contributor' });
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`http://127.0.0.1:${port}${path}?api-version=2023-08-01`, {
+        method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (res.status >= 300 && res.status !== 202) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+      return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+    };
+    await call('PUT', V, { location: 'local' });
+    await call('PUT', `${V}/replicationFabrics/site`, { properties: {} });
+    await call('PUT', `${V}/replicationFabrics/site/replicationProtectionContainers/host`, { properties: {} });
+    await call('PUT', `${V}/replicationPolicies/p`, { properties: { providerSpecificInput: { instanceType: 'HyperVReplicaAzure', replicationInterval: 300, recoveryPointHistoryDuration: 2 } } });
+
+    const blobs = BlobServiceClient.fromConnectionString(s.storageConnectionString);
+    for (const c of Object.values(REPLICA_CONTAINERS)) await blobs.getContainerClient(c).createIfNotExists();
+    const store = await ensureMetadataStore({ endpoint: s.cosmosEndpoint, key: s.cosmosKey, databaseId: DB, jobTtlSeconds: 86400, auditTtlSeconds: 86400 });
+    const locate = metadataReplicaLocator(store);
+    const cosmos = new CosmosClient({ endpoint: s.cosmosEndpoint, key: s.cosmosKey, connectionPolicy: { enableEndpointDiscovery: false } });
+    const deps: ReplicationDeps = {
+      blobs, recorder: new CosmosRecoveryPointRecorder(store, locate, cosmosRecoveryPointDeleter(cosmos.database(DB))),
+      health: new MetadataHealthReporter(store, locate), settings: new MetadataReplicationSettings(store, locate),
+    };
+    const P = `${V}/replicationFabrics/site/replicationProtectionContainers/host/replicationProtectedItems`;
+    const names = Array.from({ length: machines }, (_, i) => `vm${String(i).padStart(3, '0')}`);
+    const t0 = Date.now();
+    for (const name of names) {
+      await call('PUT', `${P}/${name}`, { properties: { policyId: `${V}/replicationPolicies/p`, providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', targetAzureNetworkId: 'vnet', disks: [{ diskId: 'os' }] } } });
+      const image = randomBytes(diskBytes);
+      const disk = { vault: vaultSegmentOf(VAULT_KEY), item: name, disk: 'os' };
+      const log = buildHrl({ vaultId: disk.vault, protectedItemId: name, diskId: 'os', sequence: 1n, epoch: 1n, virtualSize: diskBytes, cutTimeMs: Date.now(), consistency: 'crash', finalPlannedFailover: false, diskDigest: digestOfBuffer(image) },
+        [{ offset: 0, payload: image }]);
+      await blobs.getContainerClient(REPLICA_CONTAINERS.pending).getBlockBlobClient(pendingLogBlob(disk, 1n)).uploadData(log);
+      await mergeDisk(deps, disk);
+    }
+    process.stdout.write(`replicated ${machines} machines (${diskBytes / 1048576} MiB disks) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+
+    const per = Math.ceil(machines / groups);
+    await call('PUT', `${V}/replicationRecoveryPlans/big`, {
+      properties: {
+        primaryFabricId: `${V}/replicationFabrics/site`, recoveryFabricId: 'Microsoft Azure',
+        groups: Array.from({ length: groups }, (_, g) => ({ groupType: 'Boot', replicationProtectedItems: names.slice(g * per, (g + 1) * per).map((n) => ({ id: `${P}/${n}` })) })),
+      },
+    });
+
+    const started = Date.now();
+    const res = await call('POST', `${V}/replicationRecoveryPlans/big/testFailover`, { properties: { failoverDirection: 'PrimaryToRecovery', networkId: 'test', providerSpecificDetails: [{ instanceType: 'HyperVReplicaAzure', recoveryPointType: 'LatestProcessed' }] } });
+    const job = new URL(res.headers.get('location')!).pathname.split('/').pop()!;
+    let body: any;
+    for (;;) {
+      body = (await call('GET', `${V}/replicationJobs/${job}`)).body;
+      const st = body.properties.state;
+      if (st === 'Failed' || st === 'Cancelled') throw new Error(`job ${st}: ${JSON.stringify(body.properties.errors)}`);
+      if (st === 'Suspended' && body.properties.stateDescription === 'WaitingForStopTestFailover') break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const total = (Date.now() - started) / 1000;
+    const machineTasks = (body.properties.tasks as any[]).flatMap((t) => t.groupTaskCustomDetails?.childTasks ?? []);
+    const machineSeconds = machineTasks.map((t) => (Date.parse(t.endTime) - Date.parse(t.startTime)) / 1000);
+
+    // The same copies alone, one after another: what the failover cannot go below if it copied serially.
+    const scratch = blobs.getContainerClient('bench-copies');
+    await scratch.createIfNotExists();
+    const copySeconds: number[] = [];
+    for (const name of names) {
+      const c0 = Date.now();
+      await materializeDiskToBlob(deps, scratch.getPageBlobClient(`${name}.vhd`), {
+        source: { vault: vaultSegmentOf(VAULT_KEY), item: name, disk: 'os' }, point: { kind: 'latestProcessed' }, resourceGroup: 'bench', machineName: name,
+        tags: { vault: 'bench', job: 'bench', item: name, scenario: 'Bench' },
+      });
+      copySeconds.push((Date.now() - c0) / 1000);
+    }
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    const meanMachine = sum(machineSeconds) / machineSeconds.length;
+    const meanCopy = sum(copySeconds) / copySeconds.length;
+    process.stdout.write([
+      `test failover of ${machines} machines in ${groups} groups: ${total.toFixed(1)} s until WaitingForStopTestFailover`,
+      `machine task (choose point, copy, create, start, check, job updates): mean ${meanMachine.toFixed(2)} s, max ${Math.max(...machineSeconds).toFixed(2)} s`,
+      `disk copy alone (materialise + verify): mean ${meanCopy.toFixed(3)} s, sum ${sum(copySeconds).toFixed(1)} s`,
+      `orchestration overhead per machine (machine task - its copy): ${(meanMachine - meanCopy).toFixed(2)} s`,
+      `total time / sum of disk copy times: ${(total / sum(copySeconds)).toFixed(2)}`,
+      '',
+    ].join('\n'));
+  } finally {
+    host.kill('SIGTERM');
+    await new Promise((r) => host.once('exit', r));
+    await emulators.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,139 @@
+import type { Command } from 'commander';
+import { ServiceError } from '../../shared/errors';
+import type { ArmResource, AsrApiClient } from '../api/AsrApiClient';
+import { obtainToken } from '../api/obtainToken';
+import { emit, table } from '../api/output';
+import { invalidArgument, runCommand } from '../api/runCommand';
+
+interface Task { taskId: string; friendlyName: string; state: string; stateDescription: string; startTime?: string; endTime?: string; groupTaskCustomDetails?: { childTasks: Task[] }; errors?: unknown[] }
+
+const DONE = ['Succeeded', 'Failed', 'Cancelled', 'Skipped'];
+
+/**
+ * POSTs an action (the API client of cli/api has no POST): bearer token as for every call,
+ * errors as typed `ServiceError`s with the API's code. Returns status, headers and body.
+ */
+export async function postAction(client: AsrApiClient, path: string, body: unknown, role: 'Operator' | 'Contributor' = 'Contributor'): Promise<{ status: number; headers: Headers; body: any }> {
+  const url = new URL(path, client.config.endpoint);
+  if (!url.searchParams.has('api-version')) url.searchParams.set('api-version', '2023-08-01');
+  const token = await obtainToken(client.config, role);
+  let res: Response;
+  try {
+    res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+  } catch (err) {
+    throw new ServiceError('Unreachable', `cannot reach ${client.config.endpoint} (${(err as Error).message}); is the host running (npm start)?`, { retryable: true, cause: err });
+  }
+  const text = await res.text();
+  const parsed = text ? JSON.parse(text) : undefined;
+  if (res.status >= 400) {
+    throw new ServiceError(parsed?.error?.code ?? `Http${res.status}`, parsed?.error?.message ?? `POST ${url.pathname} answered ${res.status}`, { details: { status: res.status } });
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
+function jobsPath(client: AsrApiClient, vault: string, job?: string): string {
+  return `${client.vaultPath(vault)}/replicationJobs${job ? `/${encodeURIComponent(job)}` : ''}`;
+}
+
+function flatten(tasks: Task[]): Task[] {
+  return tasks.flatMap((t) => [t, ...flatten(t.groupTaskCustomDetails?.childTasks ?? [])]);
+}
+
+function seconds(t: Task): string {
+  return t.startTime && t.endTime ? ` (${((Date.parse(t.endTime) - Date.parse(t.startTime)) / 1000).toFixed(1)} s)` : '';
+}
+
+function describeJob(j: ArmResource): string {
+  const p = j.properties;
+  const lines = [`${j.name}: ${p.friendlyName} - ${p.state} (${p.stateDescription})`];
+  for (const t of p.tasks as Task[]) {
+    lines.push(`  [${t.state}] ${t.friendlyName}${seconds(t)}${t.state === 'Failed' || t.state === 'Suspended' ? `: ${t.stateDescription}` : ''}`);
+    for (const c of t.groupTaskCustomDetails?.childTasks ?? []) lines.push(`      [${c.state}] ${c.friendlyName}${seconds(c)}${c.state === 'Failed' ? `: ${c.stateDescription}` : ''}`);
+  }
+  for (const e of (p.errors ?? []) as { serviceErrorDetails: { code: string; message: string; recommendedAction: string } }[]) {
+    lines.push(`  error ${e.serviceErrorDetails.code}: ${e.serviceErrorDetails.message}`, `    what to do: ${e.serviceErrorDetails.recommendedAction}`);
+  }
+  if (p.allowedActions?.length) lines.push(`  allowed: ${p.allowedActions.join(', ')}`);
+  return lines.join('\n');
+}
+
+/**
+ * Follows a job, printing each step once it finishes (or starts waiting), until the job ends or
+ * suspends. Throws the job's error when it failed or was cancelled.
+ */
+export async function watchJob(client: AsrApiClient, vault: string, job: string, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`), pollMs = 1000): Promise<ArmResource> {
+  const shown = new Map<string, string>();
+  for (;;) {
+    const j = await client.get(jobsPath(client, vault, job));
+    // Steps that finished since the last poll, in the order they finished (a machine before its group).
+    const fresh = flatten(j.properties.tasks as Task[])
+      .filter((t) => (DONE.includes(t.state) || t.state === 'Suspended') && shown.get(t.taskId) !== t.state)
+      .sort((a, b) => Date.parse(a.endTime ?? a.startTime ?? '') - Date.parse(b.endTime ?? b.startTime ?? '') || 0);
+    for (const t of fresh) {
+      shown.set(t.taskId, t.state);
+      const mark = t.state === 'Succeeded' ? 'done   ' : t.state === 'Suspended' ? 'waiting' : t.state.toLowerCase().padEnd(7);
+      out(`${mark} ${t.friendlyName}${seconds(t)}${t.state !== 'Succeeded' ? ` - ${t.stateDescription}` : ''}`);
+    }
+    const state = j.properties.state as string;
+    if (state === 'Succeeded' || state === 'Suspended') {
+      out(`job ${j.name}: ${state}${state === 'Suspended' ? ` (${j.properties.stateDescription})` : ''}`);
+      return j;
+    }
+    if (state === 'Failed' || state === 'Cancelled') {
+      const e = j.properties.errors?.[j.properties.errors.length - 1]?.serviceErrorDetails;
+      throw new ServiceError(e?.code ?? `Job${state}`, `job ${j.name} ${state.toLowerCase()}: ${e?.message ?? j.properties.stateDescription}${e?.recommendedAction ? ` - ${e.recommendedAction}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/** The job name from an operation's 202 (`Location: …/operationresults/{job}`). */
+export function jobNameOf(res: { headers: Headers }): string {
+  const loc = res.headers.get('location');
+  if (!loc) throw new ServiceError('UnexpectedResponse', 'the service answered without a Location to follow');
+  return new URL(loc).pathname.split('/').pop()!;
+}
+
+/** `asr job list|show|resume|cancel|restart`. */
+export function registerJobCommands(program: Command): void {
+  const job = program.command('job').description('recovery jobs (failovers, cleanups, commits)');
+
+  job.command('list <vault>')
+    .option('--json', 'print JSON')
+    .action(runCommand(async (client, vault: string, opts: { json?: boolean }) => {
+      const jobs = await client.list(jobsPath(client, vault));
+      emit(jobs, opts.json, (js) => table(['JOB', 'SCENARIO', 'TARGET', 'STATE', 'STARTED'], js.map((j) => [
+        j.name, j.properties.scenarioName, j.properties.targetObjectName, j.properties.state, j.properties.startTime,
+      ])));
+    }));
+
+  job.command('show <vault> <job>')
+    .option('--json', 'print JSON')
+    .action(runCommand(async (client, vault: string, name: string, opts: { json?: boolean }) => {
+      emit(await client.get(jobsPath(client, vault, name)), opts.json, describeJob);
+    }));
+
+  job.command('resume <vault> <job>')
+    .description('complete the manual action the job waits on')
+    .option('--comment <text>', 'what was done (recorded on the task)', '')
+    .option('--wait', 'follow the job until it ends or waits again')
+    .option('--json', 'print JSON')
+    .action(runCommand(async (client, vault: string, name: string, opts: { comment: string; wait?: boolean; json?: boolean }) => {
+      const res = await postAction(client, `${jobsPath(client, vault, name)}/resume`, { properties: { comments: opts.comment } }, 'Operator');
+      if (opts.wait) await watchJob(client, vault, name);
+      else emit(res.body as ArmResource, opts.json, describeJob);
+    }));
+
+  for (const verb of ['cancel', 'restart'] as const) {
+    job.command(`${verb} <vault> <job>`)
+      .option('--wait', 'follow the (new) job')
+      .option('--json', 'print JSON')
+      .action(runCommand(async (client, vault: string, name: string, opts: { wait?: boolean; json?: boolean }) => {
+        if (!name) throw invalidArgument('name the job');
+        const res = await postAction(client, `${jobsPath(client, vault, name)}/${verb}`, {}, verb === 'cancel' ? 'Operator' : 'Contributor');
+        const j = res.body as ArmResource;
+        if (opts.wait) await watchJob(client, vault, j.name);
+        else emit(j, opts.json, describeJob);
+      }));
+  }
+}

@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { AsrApiClient } from '../api/AsrApiClient';
+import { emit } from '../api/output';
+import { invalidArgument, runCommand } from '../api/runCommand';
+import { jobNameOf, postAction, watchJob } from './job';
+
+const KINDS: Record<string, string> = {
+  'latest': 'Latest', 'latest-processed': 'LatestProcessed', 'latest-app-consistent': 'LatestApplicationConsistent', 'latest-crash-consistent': 'LatestCrashConsistent',
+};
+
+/** `--point`: a kind (latest, latest-processed, …), a recovery point id, or an ISO time in the journal window. */
+export function pointDetails(point: string | undefined): Record<string, string> {
+  if (!point) return {};
+  const kind = KINDS[point.toLowerCase()];
+  if (kind) return { recoveryPointType: kind };
+  if (/^\d{4}-\d{2}-\d{2}T/.test(point)) {
+    if (Number.isNaN(Date.parse(point))) throw invalidArgument(`--point ${point} is not a valid time`);
+    return { recoveryPointTime: new Date(point).toISOString() };
+  }
+  return { recoveryPointId: point };
+}
+
+/** `--key-file`: the item's 64-byte XTS key, raw or base64. Sent once with the request; never stored by the service. */
+export function keyDetails(file: string | undefined): Record<string, string> {
+  if (!file) return {};
+  const raw = readFileSync(file);
+  const text = raw.toString('utf8').trim();
+  const key = raw.length === 64 ? raw : Buffer.from(text, 'base64');
+  if (key.length !== 64) throw invalidArgument(`--key-file ${file} holds ${key.length} bytes; give the 64-byte AES-256-XTS key, raw or base64`);
+  return { primaryKekCertificatePfx: key.toString('base64') };
+}
+
+interface ActionOptions { point?: string; keyFile?: string; network?: string; planned?: boolean; unplanned?: boolean; sourceSiteOperations?: string; comments?: string; wait?: boolean; json?: boolean }
+
+async function run(client: AsrApiClient, vault: string, plan: string, action: string, body: unknown, opts: ActionOptions, role: 'Operator' | 'Contributor'): Promise<void> {
+  const path = `${client.vaultPath(vault)}/replicationRecoveryPlans/${encodeURIComponent(plan)}/${action}`;
+  const res = await postAction(client, path, body, role);
+  const job = jobNameOf(res);
+  if (opts.wait) {
+    process.stdout.write(`job ${job} started\n`);
+    await watchJob(client, vault, job);
+    return;
+  }
+  emit({ job, plan: res.body }, opts.json, () => `job ${job} started; follow it with 'asr job show ${vault} ${job}'`);
+}
+
+/** `asr plan test-failover|cleanup|failover|commit|cancel`: adds to the `plan` group (creating it if absent). */
+export function registerPlanActionsCommands(program: Command): void {
+  const plan = program.commands.find((c) => c.name() === 'plan') ?? program.command('plan').description('recovery plans');
+  const withWait = (c: Command) => c.option('--wait', 'show the job\'s steps as they finish, until it ends or waits').option('--json', 'print JSON');
+
+  withWait(plan.command('test-failover <vault> <plan>')
+    .description('bring the plan up in an isolated test network; it waits for cleanup')
+    .option('--point <point>', 'latest | latest-processed | latest-app-consistent | latest-crash-consistent | <point id> | <ISO time>')
+    .option('--key-file <file>', 'key of encrypted items (raw or base64)')
+    .option('--network <id>', 'the isolated test network', 'test-vnet'))
+    .action(runCommand(async (client, vault: string, name: string, opts: ActionOptions) => {
+      await run(client, vault, name, 'testFailover', {
+        properties: { failoverDirection: 'PrimaryToRecovery', networkType: 'VmNetworkAsInput', networkId: opts.network, providerSpecificDetails: [{ instanceType: 'HyperVReplicaAzure', ...pointDetails(opts.point), ...keyDetails(opts.keyFile) }] },
+      }, opts, 'Operator');
+    }));
+
+  withWait(plan.command('cleanup <vault> <plan>')
+    .description('remove what the test failover created')
+    .option('--comments <text>', 'notes on the test', ''))
+    .action(runCommand(async (client, vault: string, name: string, opts: ActionOptions) => {
+      await run(client, vault, name, 'testFailoverCleanup', { properties: { comments: opts.comments } }, opts, 'Operator');
+    }));
+
+  withWait(plan.command('failover <vault> <plan>')
+    .description('fail over: --planned (source shuts down, final logs, no data loss) or --unplanned (from a point)')
+    .option('--planned', 'planned failover')
+    .option('--unplanned', 'unplanned failover')
+    .option('--point <point>', 'unplanned: latest | latest-processed | latest-app-consistent | <point id> | <ISO time>')
+    .option('--key-file <file>', 'key of encrypted items (raw or base64)')
+    .option('--source-site-operations <mode>', 'unplanned: Required (try to shut the source down) or NotRequired', 'NotRequired'))
+    .action(runCommand(async (client, vault: string, name: string, opts: ActionOptions) => {
+      if (!!opts.planned === !!opts.unplanned) throw invalidArgument('give exactly one of --planned and --unplanned');
+      if (opts.planned && opts.point) throw invalidArgument('--point is for --unplanned: a planned failover recovers the final logs');
+      const details = [{ instanceType: 'HyperVReplicaAzure', ...pointDetails(opts.point), ...keyDetails(opts.keyFile) }];
+      await run(client, vault, name, opts.planned ? 'plannedFailover' : 'unplannedFailover', {
+        properties: { failoverDirection: 'PrimaryToRecovery', ...(opts.unplanned ? { sourceSiteOperations: opts.sourceSiteOperations } : {}), providerSpecificDetails: details },
+      }, opts, 'Contributor');
+    }));
+
+  withWait(plan.command('commit <vault> <plan>').description('commit a failover (no way back but reprotect)'))
+    .action(runCommand(async (client, vault: string, name: string, opts: ActionOptions) => {
+      await run(client, vault, name, 'failoverCommit', {}, opts, 'Contributor');
+    }));
+
+  withWait(plan.command('cancel <vault> <plan>').description('cancel a failover: remove the recovered machines, back to the primary'))
+    .action(runCommand(async (client, vault: string, name: string, opts: ActionOptions) => {
+      await run(client, vault, name, 'failoverCancel', {}, opts, 'Contributor');
+    }));
+}

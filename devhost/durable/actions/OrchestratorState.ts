@@ -1,0 +1,11 @@
+import { OrchestratorAction } from './OrchestratorAction';
+
+/** The orchestrator's answer to one episode (`OrchestratorState`, schema V2+). */
+export interface OrchestratorState {
+  isDone: boolean;
+  actions: OrchestratorAction[][];
+  output?: unknown;
+  error?: string;
+  customStatus?: unknown;
+  schemaVersion?: number;
+}

@@ -1,0 +1,336 @@
+import { randomUUID } from 'node:crypto';
+import { FunctionInvoker } from '../../core/FunctionInvoker';
+import { FunctionRegistration } from '../../core/FunctionRegistration';
+import { HostLogger } from '../../core/HostLogger';
+import { fromTypedData } from '../../core/TypedData';
+import { OrchestrationClient } from '../client/OrchestrationClient';
+import { EntityRequest, isEntityInstanceId, parseEntityInstanceId } from '../entities/EntityRequest';
+import { HistoryEventType } from '../history/HistoryEventType';
+import { ControlDecision, decideResumption, decideSuspension, decideTermination } from '../replay/decideControl';
+import { decideEpisode, OrchestratorOutcome } from '../replay/decideEpisode';
+import { EpisodeCommand } from '../replay/EpisodeCommand';
+import { readExecutionBook } from '../replay/ExecutionBook';
+import { orchestrationInput } from '../replay/OrchestrationInput';
+import { prepareEpisode } from '../replay/prepareEpisode';
+import { outcomeFromError, outcomeFromResult } from '../replay/readOrchestratorOutcome';
+import { RecordedEvent } from '../replay/RecordedEvent';
+import { DurableStoreError } from '../store/DurableStoreError';
+import { InstanceRecord } from '../store/InstanceRecord';
+import { isTerminal, RuntimeStatus } from '../store/RuntimeStatus';
+import { InstanceStore } from '../store/InstanceStore';
+import { ControlMessage, eventMessageId, WorkItemMessage } from '../store/QueueMessages';
+import { MAX_VISIBILITY_SECONDS, ReceivedMessage, TaskHubQueue } from '../store/TaskHubQueue';
+import { runEntityBatch } from './EntityRunner';
+import { EpisodeWorkPoster } from './EpisodeWorkPoster';
+import { QueuePoller } from './QueuePoller';
+import { runLimited } from './runLimited';
+
+export interface OrchestrationDispatcherOptions {
+  orchestrators: Map<string, FunctionRegistration>;
+  entities: Map<string, FunctionRegistration>;
+  invoker: FunctionInvoker;
+  logger: HostLogger;
+  store: InstanceStore;
+  client: OrchestrationClient;
+  control: TaskHubQueue<ControlMessage>;
+  workItems: TaskHubQueue<WorkItemMessage>;
+  maxConcurrent: number;
+  visibilitySeconds: number;
+  maxIdleMs: number;
+  /** Called after work items were posted (wakes the activity dispatcher). */
+  scheduled: () => void;
+}
+
+type Held = ReceivedMessage<ControlMessage>;
+
+/** Messages held in memory at most (received, waiting for their instance's episode). */
+const MAX_HELD = 512;
+const SEND_PARALLELISM = 32;
+const CLIENT_EVENTS = new Set([HistoryEventType.EventRaised, HistoryEventType.ExecutionTerminated, HistoryEventType.ExecutionSuspended, HistoryEventType.ExecutionResumed]);
+
+/**
+ * Runs orchestration episodes. Messages from the control queue are grouped per instance; one
+ * episode at a time per instance (in this process by a set of active instances, across
+ * processes by the ETag on the instance row), at most `maxConcurrent` episodes at once.
+ *
+ * An episode: read the instance and its committed history; turn the messages into new events;
+ * replay the orchestrator through the app's programming model; decide (pure); post the work
+ * (activities, timers, children, the parent's notice); write the history rows; commit by
+ * replacing the instance row under If-Match; delete the messages. A crash before the commit
+ * redoes the episode from the messages (re-posted work may run twice: at least once); after
+ * the commit, redelivered messages are recognised by their id in the history.
+ */
+export class OrchestrationDispatcher {
+  readonly poller: QueuePoller;
+  private readonly buffers = new Map<string, Held[]>();
+  private readonly active = new Set<string>();
+  private readonly ready: string[] = [];
+  /** The instance row and history this host last committed; the commit's If-Match catches a stale copy. */
+  private readonly cache = new Map<string, { record: InstanceRecord; history: RecordedEvent[] }>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly episodesDone = new Set<Promise<void>>();
+  private held = 0;
+  /** Executions known to be over (bounded): their pending activities need not run. */
+  private readonly finished = new Set<string>();
+
+  private readonly work: EpisodeWorkPoster;
+
+  constructor(private readonly o: OrchestrationDispatcherOptions) {
+    this.work = new EpisodeWorkPoster({
+      workItems: o.workItems, client: o.client, scheduled: o.scheduled,
+      timerDue: (ms) => this.later(ms, () => this.poller.nudge()),
+    });
+    this.poller = new QueuePoller('orchestrations', (max) => this.fetch(max), () => MAX_HELD - this.held, o.maxIdleMs,
+      (e) => o.logger.log('warning', `Control queue poll failed: ${(e as Error).message}`));
+  }
+
+  start(): void {
+    this.poller.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.poller.stop();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await Promise.allSettled([...this.episodesDone]);
+  }
+
+  /** Whether this host saw the execution end (a restarted host does not know; the activity then just runs). */
+  isFinished(instanceId: string, executionId: string): boolean {
+    return this.finished.has(`${instanceId}|${executionId}`);
+  }
+
+  private markFinished(instanceId: string, executionId: string): void {
+    if (this.finished.size > 10000) this.finished.delete(this.finished.values().next().value!);
+    this.finished.add(`${instanceId}|${executionId}`);
+  }
+
+  private async fetch(max: number): Promise<number> {
+    const messages = await this.o.control.receive(max, this.o.visibilitySeconds);
+    for (const m of messages) {
+      const e = m.body.events[0];
+      const early = e?.EventType === HistoryEventType.TimerFired ? Date.parse(e.FireAt!) - Date.now() : 0;
+      if (early > 15) await this.holdEarlyTimer(m, early);
+      else this.enqueue(m);
+    }
+    return messages.length;
+  }
+
+  /** Queue delays have whole seconds: a timer shows up a little early and waits here, or is re-posted. */
+  private async holdEarlyTimer(m: Held, early: number): Promise<void> {
+    if (early < (this.o.visibilitySeconds - 1) * 1000) {
+      this.held++;
+      this.later(early, () => { this.held--; this.enqueue(m); });
+      return;
+    }
+    await this.o.control.send(m.body, Math.min(MAX_VISIBILITY_SECONDS, Math.floor(early / 1000)));
+    await this.o.control.delete(m);
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => { this.timers.delete(t); fn(); }, ms);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  private enqueue(m: Held): void {
+    const id = m.body.instanceId;
+    const list = this.buffers.get(id) ?? [];
+    list.push(m);
+    this.buffers.set(id, list);
+    this.held++;
+    this.schedule(id);
+  }
+
+  private schedule(id: string): void {
+    if (this.active.has(id) || this.ready.includes(id)) return;
+    if (this.active.size >= this.o.maxConcurrent) { this.ready.push(id); return; }
+    this.active.add(id);
+    const done = this.drain(id).finally(() => {
+      this.active.delete(id);
+      this.episodesDone.delete(done);
+      const next = this.ready.shift();
+      if (next) this.schedule(next);
+    });
+    this.episodesDone.add(done);
+  }
+
+  /** Runs episodes for one instance until its buffer is empty. */
+  private async drain(id: string): Promise<void> {
+    for (;;) {
+      const batch = this.buffers.get(id) ?? [];
+      this.buffers.delete(id);
+      if (batch.length === 0) return;
+      this.held -= batch.length;
+      try {
+        await this.episode(id, batch);
+      } catch (e) {
+        this.cache.delete(id);
+        if (e instanceof DurableStoreError && e.code === 'EtagMismatch' && batch.length) {
+          // Someone else changed the row (or our copy was stale): redo at once from a fresh read.
+          this.o.logger.log('debug', `Episode of ${id} lost a race; retrying with fresh state.`);
+          this.buffers.set(id, [...batch, ...(this.buffers.get(id) ?? [])]);
+          this.held += batch.length;
+          await new Promise((r) => setTimeout(r, 20));
+          continue;
+        }
+        this.o.logger.log('warning', `Episode of ${id} did not commit (its messages will be redelivered): ${(e as Error).stack ?? e}`);
+      }
+    }
+  }
+
+  /** An entity's turn: run the batch of operations that arrived, commit the new state. */
+  private async entityEpisode(instanceId: string, batch: Held[]): Promise<void> {
+    const now = new Date();
+    const { name } = parseEntityInstanceId(instanceId);
+    const rec: InstanceRecord = this.cache.get(instanceId)?.record ?? await this.o.store.read(instanceId) ?? {
+      instanceId, name, version: '', executionId: '', runtimeStatus: 'Running', input: 'null', createdTime: now, lastUpdatedTime: now,
+      historyCount: 0, parked: [], entity: { exists: false, processed: [] },
+    };
+    const seen = new Set(rec.entity?.processed ?? []);
+    const requests: EntityRequest[] = [];
+    for (const { body } of batch) {
+      for (const e of body.events) {
+        if (e.EventType !== HistoryEventType.EventRaised) continue;
+        const r = JSON.parse(e.Input ?? 'null') as EntityRequest | null;
+        if (!r || seen.has(r.id)) continue;
+        seen.add(r.id);
+        requests.push(r);
+      }
+    }
+    if (requests.length) {
+      const entity = await runEntityBatch({ rec, requests, fn: this.o.entities.get(name), invoker: this.o.invoker, client: this.o.client });
+      const next: InstanceRecord = { ...rec, entity, lastUpdatedTime: now };
+      const etag = rec.etag ? await this.o.store.replace(next, rec.etag) : await this.o.store.insert(next);
+      if (!etag) throw new DurableStoreError('EtagMismatch', `Entity ${instanceId} was created concurrently.`, { retryable: true });
+      this.cache.set(instanceId, { record: { ...next, etag }, history: [] });
+    }
+    await this.deleteAll(batch);
+  }
+
+  private async episode(instanceId: string, batch: Held[]): Promise<void> {
+    if (isEntityInstanceId(instanceId)) return this.entityEpisode(instanceId, batch);
+    const now = new Date();
+    const cached = this.cache.get(instanceId);
+    const rec = cached?.record ?? await this.o.store.read(instanceId);
+    if (!rec) {
+      await this.deleteAll(batch);
+      return;
+    }
+    const past = cached?.history ?? await this.o.store.readHistory(instanceId, rec.executionId, rec.historyCount);
+    const book = readExecutionBook(past);
+    const seen = book.messageIds;
+    for (const p of rec.parked) if (p.meta?.messageId) seen.add(p.meta.messageId);
+
+    let status: RuntimeStatus = rec.runtimeStatus;
+    let parked = rec.parked;
+    let incoming: RecordedEvent[] = [];
+    const appended: RecordedEvent[] = [];
+    const commands: EpisodeCommand[] = [];
+    const apply = (d: ControlDecision) => { appended.push(...d.appended); commands.push(...d.commands); status = d.runtimeStatus; };
+
+    for (const { body: b } of batch) {
+      b.events.forEach((event, i) => {
+        const messageId = eventMessageId(b, i);
+        // Work results belong to the execution that asked for them; what clients send (events,
+        // terminate, suspend, resume) goes to the instance, whichever execution is current.
+        if (b.executionId !== rec.executionId && !CLIENT_EVENTS.has(event.EventType)) return;
+        if (isTerminal(status) || seen.has(messageId)) return;
+        seen.add(messageId);
+        const r: RecordedEvent = { event, meta: { messageId } };
+        switch (event.EventType) {
+          case HistoryEventType.ExecutionTerminated:
+            apply(decideTermination(JSON.parse(event.Input ?? '""') as string, now, r.meta));
+            break;
+          case HistoryEventType.ExecutionSuspended:
+            if (status === 'Running' || status === 'Pending') apply(decideSuspension(event.Reason ?? '', now, r.meta));
+            break;
+          case HistoryEventType.ExecutionResumed:
+            if (status === 'Suspended') {
+              apply(decideResumption(event.Reason ?? '', now, r.meta));
+              incoming = [...parked, ...incoming];
+              parked = [];
+            }
+            break;
+          default:
+            incoming.push(r);
+        }
+      });
+    }
+
+    const startsNow = incoming.some((r) => r.event.EventType === HistoryEventType.ExecutionStarted);
+    if (status === 'Suspended' || (!book.started && !startsNow)) {
+      parked = [...parked, ...incoming.map((r) => ({ ...r, executionId: rec.executionId }))];
+      incoming = [];
+    } else if (startsNow && parked.length) {
+      incoming = [...parked, ...incoming];
+      parked = [];
+    }
+
+    let customStatus = rec.customStatus;
+    if (!isTerminal(status) && incoming.length) {
+      const prepared = prepareEpisode([...past, ...appended], incoming, now);
+      for (const d of prepared.dropped) this.o.logger.log('debug', `Dropped ${HistoryEventType[d.event.EventType]} for ${instanceId}: ${d.reason}`);
+      if (prepared.accepted.length > 1) {
+        const before = [...past, ...appended];
+        const outcome = await this.runOrchestrator(rec, before, prepared.accepted);
+        const decision = decideEpisode({ instanceId, past: before, accepted: prepared.accepted, outcome });
+        appended.push(...decision.appended);
+        commands.push(...decision.commands);
+        status = decision.runtimeStatus;
+        if (decision.customStatus !== undefined) customStatus = decision.customStatus;
+      }
+    }
+
+    if (appended.length === 0 && parked === rec.parked) {
+      await this.deleteAll(batch);
+      return;
+    }
+    const next: InstanceRecord = {
+      ...rec, runtimeStatus: status, historyCount: rec.historyCount + appended.length, lastUpdatedTime: now, customStatus, parked,
+    };
+    const again = commands.find((c) => c.kind === 'continueAsNew');
+    if (again && again.kind === 'continueAsNew') {
+      Object.assign(next, { executionId: randomUUID().replace(/-/g, ''), historyCount: 0, input: again.input, runtimeStatus: 'ContinuedAsNew', output: undefined });
+    }
+    const done = commands.find((c) => c.kind === 'complete');
+    if (done && done.kind === 'complete') next.output = done.output;
+
+    // Work and history rows both precede the commit (their order among themselves does not matter).
+    await Promise.all([this.work.post(rec, next, commands, now), this.o.store.writeHistory(instanceId, rec.executionId, rec.historyCount, appended)]);
+    const etag = await this.o.store.replace(next, rec.etag!);
+    this.cache.set(instanceId, { record: { ...next, etag }, history: again ? [] : [...past, ...appended] });
+    if (isTerminal(status)) this.cache.delete(instanceId);
+    if (isTerminal(status) || again) this.markFinished(instanceId, rec.executionId);
+    this.deleteLater(batch);
+    if (again) void this.o.store.deleteHistory(instanceId, rec.executionId).catch(() => undefined);
+    this.o.logger.log('debug', `Episode of ${rec.name} ${instanceId}: +${appended.length} events, ${commands.length} command(s), ${status}`);
+  }
+
+  private async runOrchestrator(rec: InstanceRecord, past: RecordedEvent[], accepted: RecordedEvent[]): Promise<OrchestratorOutcome> {
+    const fn = this.o.orchestrators.get(rec.name.toLowerCase());
+    if (!fn) return { state: { isDone: false, actions: [[]] }, failure: `No orchestrator function named '${rec.name}' is registered in this app.` };
+    const history = [...past.map((r) => ({ ...r.event, IsPlayed: true })), ...accepted.map((r) => ({ ...r.event, IsPlayed: false }))];
+    const payload = orchestrationInput({
+      instanceId: rec.instanceId, history, input: JSON.parse(rec.input), parentInstanceId: rec.parent?.instanceId, isReplaying: past.length > 0,
+    });
+    try {
+      const response = await this.o.invoker.invoke(fn, { inputData: [{ name: fn.trigger.name, data: { string: JSON.stringify(payload) } }] });
+      return outcomeFromResult(fromTypedData(response.returnValue));
+    } catch (e) {
+      return outcomeFromError(rec.name, e);
+    }
+  }
+
+  /** Deletes committed messages without holding up the next episode (a redelivered one is recognised). */
+  private deleteLater(batch: Held[]): void {
+    const p = this.deleteAll(batch)
+      .catch((e) => this.o.logger.log('debug', `Deleting handled control messages failed: ${(e as Error).message}`))
+      .finally(() => this.episodesDone.delete(p));
+    this.episodesDone.add(p);
+  }
+
+  private async deleteAll(batch: Held[]): Promise<void> {
+    await runLimited(batch, SEND_PARALLELISM, (m) => this.o.control.delete(m));
+  }
+}

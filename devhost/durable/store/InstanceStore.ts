@@ -1,0 +1,194 @@
+import { odata, RestError, TableClient, TableEntity, TableTransaction } from '@azure/data-tables';
+import { RecordedEvent } from '../replay/RecordedEvent';
+import { DurableStoreError } from './DurableStoreError';
+import { InstanceRecord } from './InstanceRecord';
+import { RuntimeStatus } from './RuntimeStatus';
+import { getText, putText } from './LargeText';
+import { TaskHubNames } from './TaskHubNames';
+
+/** A page of a query over instances. */
+export interface InstancePage {
+  instances: InstanceRecord[];
+  continuationToken?: string;
+}
+
+export interface InstanceQuery {
+  createdTimeFrom?: Date;
+  createdTimeTo?: Date;
+  runtimeStatus?: RuntimeStatus[];
+  instanceIdPrefix?: string;
+}
+
+const MAX_BATCH = 100;
+
+/**
+ * The task hub's tables: one row per instance (`{hub}Instances`, PartitionKey = instance id)
+ * and one row per history event (`{hub}History`, PartitionKey = instance id, RowKey =
+ * `executionId|seq`). Instance rows change only under If-Match, so two writers never both win.
+ */
+export class InstanceStore {
+  private readonly instances: TableClient;
+  private readonly history: TableClient;
+
+  constructor(connectionString: string, names: TaskHubNames) {
+    const opts = { allowInsecureConnection: true };
+    this.instances = TableClient.fromConnectionString(connectionString, names.instancesTable, opts);
+    this.history = TableClient.fromConnectionString(connectionString, names.historyTable, opts);
+  }
+
+  async ensure(): Promise<void> {
+    for (const t of [this.instances, this.history]) {
+      try { await t.createTable(); } catch (e) { if ((e as RestError).statusCode !== 409) throw e; }
+    }
+  }
+
+  async read(instanceId: string): Promise<InstanceRecord | undefined> {
+    try {
+      return fromEntity(await this.instances.getEntity<Record<string, unknown>>(instanceId, ''));
+    } catch (e) {
+      if ((e as RestError).statusCode === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** Inserts a new instance row; `undefined` when one exists already. */
+  async insert(record: InstanceRecord): Promise<string | undefined> {
+    try {
+      const r = await this.instances.createEntity(toEntity(record));
+      return r.etag;
+    } catch (e) {
+      if ((e as RestError).statusCode === 409) return undefined;
+      throw e;
+    }
+  }
+
+  /** Replaces the instance row if it still has `etag`; returns the new ETag. */
+  async replace(record: InstanceRecord, etag: string): Promise<string> {
+    try {
+      const r = await this.instances.updateEntity(toEntity(record), 'Replace', { etag });
+      return r.etag ?? '';
+    } catch (e) {
+      const status = (e as RestError).statusCode;
+      if (status === 412 || status === 404) {
+        throw new DurableStoreError('EtagMismatch', `Instance ${record.instanceId} changed under us; the episode will be retried.`, { retryable: true, cause: e });
+      }
+      throw e;
+    }
+  }
+
+  async delete(instanceId: string, etag?: string): Promise<void> {
+    try { await this.instances.deleteEntity(instanceId, '', etag ? { etag } : undefined); } catch (e) {
+      if ((e as RestError).statusCode !== 404) throw e;
+    }
+  }
+
+  /** The committed history of one execution: the first `count` rows. */
+  async readHistory(instanceId: string, executionId: string, count: number): Promise<RecordedEvent[]> {
+    if (count === 0) return [];
+    const rows = this.history.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: odata`PartitionKey eq ${instanceId} and RowKey ge ${executionId + '|'} and RowKey lt ${executionId + '}'}` },
+    });
+    const out: RecordedEvent[] = [];
+    for await (const row of rows) {
+      if (out.length >= count) break;
+      const meta = getText(row, 'Meta');
+      out.push({ event: JSON.parse(getText(row, 'Event')!), meta: meta ? JSON.parse(meta) : undefined });
+    }
+    if (out.length < count) throw new Error(`History of ${instanceId} has ${out.length} rows, the instance row says ${count}.`);
+    return out;
+  }
+
+  /** Writes history rows from sequence number `start` on (upserts: a retried episode overwrites). */
+  async writeHistory(instanceId: string, executionId: string, start: number, events: RecordedEvent[]): Promise<void> {
+    for (let i = 0; i < events.length; i += MAX_BATCH) {
+      const tx = new TableTransaction();
+      events.slice(i, i + MAX_BATCH).forEach((r, j) => {
+        const entity: TableEntity<Record<string, unknown>> = { partitionKey: instanceId, rowKey: historyRowKey(executionId, start + i + j) };
+        putText(entity, 'Event', JSON.stringify(r.event));
+        if (r.meta) putText(entity, 'Meta', JSON.stringify(r.meta));
+        tx.upsertEntity(entity, 'Replace');
+      });
+      await this.history.submitTransaction(tx.actions);
+    }
+  }
+
+  /** Deletes the history rows of an instance (of one execution, or all). */
+  async deleteHistory(instanceId: string, executionId?: string): Promise<void> {
+    const filter = executionId
+      ? odata`PartitionKey eq ${instanceId} and RowKey ge ${executionId + '|'} and RowKey lt ${executionId + '}'}`
+      : odata`PartitionKey eq ${instanceId}`;
+    const keys: string[] = [];
+    for await (const row of this.history.listEntities({ queryOptions: { filter, select: ['RowKey'] } })) keys.push(row.rowKey!);
+    for (let i = 0; i < keys.length; i += MAX_BATCH) {
+      await this.history.submitTransaction(keys.slice(i, i + MAX_BATCH).map((rowKey) => ['delete', { partitionKey: instanceId, rowKey }]));
+    }
+  }
+
+  async query(q: InstanceQuery, pageSize: number, continuationToken?: string): Promise<InstancePage> {
+    const iter = this.instances.listEntities<Record<string, unknown>>({ queryOptions: { filter: instanceFilter(q) } })
+      .byPage({ maxPageSize: pageSize, continuationToken });
+    const page = await iter.next();
+    if (page.done || !page.value) return { instances: [] };
+    return { instances: page.value.map(fromEntity), continuationToken: page.value.continuationToken };
+  }
+
+  /** Every instance matching `q` (for bulk purge and recovery). */
+  async *all(q: InstanceQuery): AsyncIterable<InstanceRecord> {
+    for await (const e of this.instances.listEntities<Record<string, unknown>>({ queryOptions: { filter: instanceFilter(q) } })) yield fromEntity(e);
+  }
+}
+
+function historyRowKey(executionId: string, seq: number): string {
+  return `${executionId}|${String(seq).padStart(8, '0')}`;
+}
+
+function instanceFilter(q: InstanceQuery): string | undefined {
+  const parts: string[] = [];
+  if (q.createdTimeFrom) parts.push(odata`CreatedTime ge ${q.createdTimeFrom}`);
+  if (q.createdTimeTo) parts.push(odata`CreatedTime le ${q.createdTimeTo}`);
+  if (q.runtimeStatus?.length) parts.push('(' + q.runtimeStatus.map((s) => odata`RuntimeStatus eq ${s}`).join(' or ') + ')');
+  if (q.instanceIdPrefix) parts.push(odata`PartitionKey ge ${q.instanceIdPrefix} and PartitionKey lt ${q.instanceIdPrefix + '\uffff'}`);
+  return parts.length ? parts.join(' and ') : undefined;
+}
+
+function toEntity(r: InstanceRecord): TableEntity<Record<string, unknown>> {
+  const e: TableEntity<Record<string, unknown>> = {
+    partitionKey: r.instanceId, rowKey: '',
+    Name: r.name, Version: r.version, ExecutionId: r.executionId, RuntimeStatus: r.runtimeStatus,
+    CreatedTime: r.createdTime, LastUpdatedTime: r.lastUpdatedTime, HistoryCount: r.historyCount,
+  };
+  putText(e, 'Input', r.input);
+  putText(e, 'Output', r.output);
+  putText(e, 'CustomStatus', r.customStatus);
+  if (r.parent) e.Parent = JSON.stringify(r.parent);
+  if (r.parked.length) putText(e, 'Parked', JSON.stringify(r.parked));
+  if (r.entity) {
+    putText(e, 'EntityState', r.entity.state);
+    e.EntityExists = r.entity.exists;
+    putText(e, 'EntityProcessed', JSON.stringify(r.entity.processed));
+  }
+  return e;
+}
+
+function fromEntity(e: Record<string, unknown>): InstanceRecord {
+  const parked = getText(e, 'Parked');
+  return {
+    instanceId: e.partitionKey as string,
+    name: e.Name as string,
+    version: (e.Version as string) ?? '',
+    executionId: e.ExecutionId as string,
+    runtimeStatus: e.RuntimeStatus as RuntimeStatus,
+    input: getText(e, 'Input') ?? 'null',
+    output: getText(e, 'Output'),
+    customStatus: getText(e, 'CustomStatus'),
+    createdTime: new Date(e.CreatedTime as string | Date),
+    lastUpdatedTime: new Date(e.LastUpdatedTime as string | Date),
+    parent: typeof e.Parent === 'string' ? JSON.parse(e.Parent) : undefined,
+    historyCount: Number(e.HistoryCount ?? 0),
+    parked: parked ? JSON.parse(parked) : [],
+    entity: typeof e.EntityExists === 'boolean'
+      ? { state: getText(e, 'EntityState'), exists: e.EntityExists, processed: JSON.parse(getText(e, 'EntityProcessed') ?? '[]') }
+      : undefined,
+    etag: e.etag as string | undefined,
+  };
+}

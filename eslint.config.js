@@ -1,0 +1,56 @@
+// ESLint flat config. Scope: the recovery orchestrators' determinism rule (STYLE.md: orchestrators
+// are pure - no Node builtins, no SDK clients, no clock or randomness, no floating promises),
+// plus no-floating-promises over the recovery code. Other folders opt in as their owners wish.
+const tseslint = require('typescript-eslint');
+
+const NODE_BUILTINS = [
+  'assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises',
+  'http', 'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream', 'timers', 'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+];
+
+module.exports = tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.data/**', 'test/fixtures/**', '**/fixture-app/**', 'coverage/**'] },
+  {
+    files: ['functions/orchestrators/**/*.ts', 'functions/activities/**/*.ts', 'shared/recovery/**/*.ts', 'shared/arm/recovery/**/*.ts', 'functions/http/{jobs,planActions,itemActions,runbookCallback}*.ts', 'cli/commands/{job,planActions,itemExport}.ts'],
+    languageOptions: {
+      parser: tseslint.parser,
+      parserOptions: { project: './tsconfig.json', tsconfigRootDir: __dirname },
+    },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
+    // Orchestrators are replayed: same history in, same actions out. I/O only through
+    // activities, time only from context.df.currentUtcDateTime, no randomness.
+    files: ['functions/orchestrators/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: NODE_BUILTINS.flatMap((m) => [
+          { name: m, message: 'orchestrators must not do I/O: call an activity' },
+          { name: `node:${m}`, message: 'orchestrators must not do I/O: call an activity' },
+        ]),
+        patterns: [
+          { group: ['@azure/*', '!@azure/functions'], message: 'no SDK clients in orchestrators: call an activity', allowTypeImports: true },
+          { regex: 'shared/(fabric|automation|replication|metadata|arm|disk|hrl|crypto)(/index)?$', message: 'import the pure module itself, not a barrel that pulls in I/O (types are fine)', allowTypeImports: true },
+          { regex: 'shared/recovery/(create\\w*|\\w*FromEnv|\\w*Starter|KeyWrapper|JobRecorder|ScenarioLock|RecoveryJobService|SourceShutdownRequests|choosePointSelectors)$', message: 'an I/O module: orchestrators reach it through an activity (types are fine)', allowTypeImports: true },
+        ],
+      }],
+      'no-restricted-globals': ['error',
+        { name: 'fetch', message: 'orchestrators must not do I/O: call an activity' },
+        { name: 'setTimeout', message: 'use context.df.createTimer' },
+        { name: 'setInterval', message: 'use context.df.createTimer' },
+        { name: 'process', message: 'configuration reaches an orchestrator through its input' },
+        { name: 'require', message: 'no dynamic imports in orchestrators' },
+      ],
+      'no-restricted-syntax': ['error',
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'use context.df.currentUtcDateTime, not the wall clock' },
+        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'use context.df.currentUtcDateTime, not the wall clock' },
+        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'no randomness in orchestrators (replays must decide the same way)' },
+        { selector: "CallExpression[callee.object.name='crypto'][callee.property.name='randomUUID']", message: 'no randomness in orchestrators: use context.df.newGuid' },
+      ],
+    },
+  },
+);

@@ -1,0 +1,14 @@
+import { app } from '@azure/functions';
+import * as df from 'durable-functions';
+import { recoveryHttpHandler } from './planActionsHttp';
+
+const V = 'subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}';
+
+/** `GET V/replicationJobs[/{job}]`, `POST V/replicationJobs/{job}/{cancel|restart|resume}`. */
+app.http('replicationJobs', {
+  methods: ['GET', 'POST'],
+  authLevel: 'anonymous',
+  route: `${V}/replicationJobs/{*rest}`,
+  extraInputs: [df.input.durableClient()],
+  handler: recoveryHttpHandler,
+});

@@ -1,0 +1,238 @@
+import * as df from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from 'durable-functions';
+import { actionDeadline, actionTimeoutPolicyOf, callbackTokenTtlSeconds, resolveActionTimeout, resolveRunbookOutcome } from '../../shared/automation/actionTimeouts';
+import type { RecoveredMachineInfo } from '../../shared/automation/buildRecoveryPlanContext';
+import type { RecoveryPlanActionDetails } from '../../shared/automation/RecoveryPlanActionDetails';
+import type { RunbookCallbackEvent } from '../../shared/automation/runbookCallback';
+import type { ActionResolution } from '../../shared/automation/ActionTimeoutPolicy';
+import type { AsrServiceErrorDetails } from '../../shared/recovery/AsrJob';
+import type { JobEvent } from '../../shared/recovery/JobEvent';
+import type { RecordedJob } from '../../shared/recovery/JobRecorder';
+import type { MachineTaskResult } from '../../shared/recovery/MachineTask';
+import { CANCELLED_ERROR, JobCancelled, RECOVERY_EVENTS, runbookEventName, StepFailed, type ResumeEvent } from '../../shared/recovery/RecoveryEvents';
+import type { RecoveryJobInput } from '../../shared/recovery/RecoveryJobInput';
+import type { RecoveryStep } from '../../shared/recovery/RecoveryStep';
+import type { ScenarioOutcome } from '../../shared/recovery/allowedOperations';
+import type { StepOutcome } from '../../shared/recovery/StepOutcome';
+import { activityRetry, RECOVER_MACHINE } from './recoverMachineOrchestrator';
+
+/** Name of the orchestration that runs a job (a plan's or an item's operation). */
+export const RECOVERY_JOB = 'recoveryJob';
+
+type Finals = Record<string, Record<string, { epoch: string; sequence: string }>>;
+
+/**
+ * Runs one recovery job: its steps in order (prerequisites, the source's shutdown, each group's
+ * start actions, machines in parallel, end actions) and reports every step on the job. Waits -
+ * manual actions, runbook callbacks, final logs, a test failover's cleanup - are durable: a
+ * host that dies meanwhile picks the job up where it was. Deterministic: no I/O, no clock but
+ * `currentUtcDateTime`, no randomness.
+ */
+export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext): Generator<Task, string, any> {
+  const input = context.df.getInput() as RecoveryJobInput;
+  const retry = activityRetry();
+  const now = () => context.df.currentUtcDateTime;
+  const at = () => now().toISOString();
+  const jobArmId = `${input.vaultArmId}/replicationJobs/${input.jobId}`;
+  const targets = {
+    vaultKey: input.vaultKey,
+    planId: input.plan.targetType === 'RecoveryPlan' ? input.plan.targetId : undefined,
+    itemIds: input.plan.groups.flatMap((g) => g.items.map((i) => i.itemId)),
+    jobId: jobArmId,
+  };
+  const recovered: RecoveredMachineInfo[] = [];
+  let finals: Finals | undefined;
+
+  function* record(events: JobEvent[]): Generator<Task, RecordedJob, any> {
+    const r = (yield context.df.callActivityWithRetry('recordJob', retry, { vaultKey: input.vaultKey, jobId: input.jobId, events })) as RecordedJob;
+    if (r.cancelRequested) throw new JobCancelled();
+    return r;
+  }
+  function* step<T>(name: string, activityInput: unknown, taskId: string): Generator<Task, T, any> {
+    const out = (yield context.df.callActivityWithRetry(name, retry, activityInput)) as StepOutcome<T>;
+    if (!out.ok) {
+      yield* record([{ type: 'taskFailed', taskId, at: at(), error: out.error }]);
+      throw new StepFailed(out.error, taskId);
+    }
+    return out.value;
+  }
+  function* fail(taskId: string, error: AsrServiceErrorDetails): Generator<Task, never, any> {
+    yield* record([{ type: 'taskFailed', taskId, at: at(), error }]);
+    throw new StepFailed(error, taskId);
+  }
+  function* finish(outcome: ScenarioOutcome): Generator<Task, void, any> {
+    yield context.df.callActivityWithRetry('finishScenario', retry, { targets, scenario: input.scenario, outcome, at: at() });
+  }
+
+  function* prerequisites(s: Extract<RecoveryStep, { kind: 'prerequisites' }>): Generator<Task, void, any> {
+    yield* record([{ type: 'jobStarted', at: at() }, { type: 'taskStarted', taskId: s.taskId, at: at() }]);
+    const recovering = ['TestFailover', 'PlannedFailover', 'UnplannedFailover'].includes(input.scenario);
+    const summary = yield* step<string>('checkPrerequisites', { vaultKey: input.vaultKey, jobId: input.jobId, items: input.plan.groups.flatMap((g) => g.items), needsDisks: recovering, wrappedKey: input.wrappedKey }, s.taskId);
+    yield* record([{ type: 'taskSucceeded', taskId: s.taskId, at: at(), description: summary }]);
+  }
+
+  function* shutdown(s: Extract<RecoveryStep, { kind: 'shutdown' }>): Generator<Task, void, any> {
+    yield* record([{ type: 'taskStarted', taskId: s.taskId, at: at(), description: 'Asking the source agents to shut down' }]);
+    yield context.df.callActivityWithRetry('requestShutdown', retry, { vaultKey: input.vaultKey, jobId: input.jobId, items: s.items, shipFinalLog: s.waitForFinalLog, at: at() });
+    if (!s.waitForFinalLog) {
+      yield* record([{ type: 'taskSucceeded', taskId: s.taskId, at: at(), description: 'Shutdown requested; not waiting, the source may be unreachable (unplanned failover)' }]);
+      return;
+    }
+    const deadline = new Date(now().getTime() + input.timeouts.finalLogSeconds * 1000);
+    let lastWaiting = '';
+    for (;;) {
+      const poll = (yield context.df.callActivityWithRetry('pollFinalLogs', retry, { vaultKey: input.vaultKey, items: s.items })) as { finals: Finals; waiting: string[] };
+      if (poll.waiting.length === 0) { finals = poll.finals; break; }
+      if (now() >= deadline) {
+        yield* fail(s.taskId, {
+          code: 'FinalLogTimeout',
+          message: `the source did not ship the final logs of ${poll.waiting.join(', ')} within ${input.timeouts.finalLogSeconds} s`,
+          possibleCauses: 'The source host or its agent is down or cannot reach storage.',
+          recommendedAction: 'Bring the agent back and retry the planned failover, or run an unplanned failover (possible data loss).',
+        });
+      }
+      const waiting = `Waiting for the final logs of ${poll.waiting.join(', ')}`;
+      if (waiting !== lastWaiting) { yield* record([{ type: 'taskProgress', taskId: s.taskId, description: waiting }]); lastWaiting = waiting; }
+      else yield* record([]);
+      yield context.df.createTimer(new Date(Math.min(deadline.getTime(), now().getTime() + input.pollSeconds * 1000)));
+    }
+    yield context.df.callActivityWithRetry('clearShutdownRequests', retry, { vaultKey: input.vaultKey, items: s.items });
+    yield* record([{ type: 'taskSucceeded', taskId: s.taskId, at: at(), description: 'Source shut down; final logs merged (no data loss)' }]);
+  }
+
+  /** Races an event against the cancel event and an optional timer. */
+  function* waitFor(eventName: string, deadline: Date | undefined): Generator<Task, { kind: 'event'; value: unknown } | { kind: 'timeout' }, any> {
+    const event = context.df.waitForExternalEvent(eventName);
+    const cancel = context.df.waitForExternalEvent(RECOVERY_EVENTS.cancel);
+    const timer: TimerTask | undefined = deadline ? context.df.createTimer(deadline) : undefined;
+    const winner = yield context.df.Task.any(timer ? [event, cancel, timer] : [event, cancel]);
+    if (timer && winner !== timer) timer.cancel();
+    if (winner === cancel) throw new JobCancelled();
+    if (timer && winner === timer) return { kind: 'timeout' };
+    return { kind: 'event', value: event.result };
+  }
+
+  function* resolveAction(taskId: string, resolution: ActionResolution, extra: Record<string, unknown>): Generator<Task, void, any> {
+    if (resolution.state === 'Succeeded') {
+      yield* record([{ type: 'taskSucceeded', taskId, at: at(), customDetails: extra }]);
+    } else if (resolution.state === 'TimedOutContinued') {
+      yield* record([{ type: 'taskSkipped', taskId, at: at(), description: `Warning: ${resolution.errorMessage}` }]);
+    } else {
+      yield* fail(taskId, {
+        code: resolution.errorCode, message: resolution.errorMessage,
+        possibleCauses: resolution.errorCode === 'ActionTimedOut' ? 'The runbook or the operator did not finish in time.' : 'The action reported failure.',
+        recommendedAction: 'Look at the action\'s output, fix the cause, then restart the job.',
+      });
+    }
+  }
+
+  function* action(s: Extract<RecoveryStep, { kind: 'action' }>): Generator<Task, void, any> {
+    const details = s.action.customDetails as unknown as RecoveryPlanActionDetails;
+    if (details.instanceType === 'ManualActionDetails') {
+      const policy = actionTimeoutPolicyOf(details, { defaultRunbookTimeoutSeconds: input.timeouts.runbookSeconds });
+      if (!policy.timeoutSeconds && input.timeouts.manualActionSeconds) policy.timeoutSeconds = input.timeouts.manualActionSeconds;
+      const taskDetails = { instanceType: 'ManualActionTaskDetails', name: s.action.actionName, instructions: details.description ?? '', observation: '' };
+      yield* record([{
+        type: 'taskSuspended', taskId: s.taskId, at: at(), description: `Waiting for the manual action: ${details.description ?? s.action.actionName}`,
+        jobDescription: `Waiting for the manual action '${s.action.actionName}'; resume the job when it is done`, allowedActions: ['Resume'],
+      }, { type: 'taskProgress', taskId: s.taskId, description: `Waiting for the manual action: ${details.description ?? s.action.actionName}`, customDetails: taskDetails }]);
+      const r = yield* waitFor(RECOVERY_EVENTS.resume, actionDeadline(now(), policy));
+      if (r.kind === 'timeout') return yield* resolveAction(s.taskId, resolveActionTimeout(s.action.actionName, policy), {});
+      const resumed = (r.value ?? {}) as ResumeEvent;
+      yield* record([{ type: 'jobResumed', at: at() }, { type: 'taskSucceeded', taskId: s.taskId, at: at(), description: `Resumed${resumed.comments ? `: ${resumed.comments}` : ''}`, customDetails: { ...taskDetails, observation: resumed.comments ?? '' } }]);
+      return;
+    }
+    if (details.instanceType !== 'AutomationRunbookActionDetails') {
+      return yield* fail(s.taskId, { code: 'ScriptActionNotSupported', message: `action '${s.action.actionName}' is a script action, which Hyper-V to Azure does not run`, possibleCauses: 'The plan has a script action.', recommendedAction: 'Replace it with an Automation runbook action.' });
+    }
+    const policy = actionTimeoutPolicyOf(details, { defaultRunbookTimeoutSeconds: input.timeouts.runbookSeconds });
+    const eventName = runbookEventName(s.taskId);
+    const runbookName = details.runbookId.split('/').pop() ?? details.runbookId;
+    const taskDetails = { instanceType: 'AutomationRunbookTaskDetails', name: s.action.actionName, runbookId: details.runbookId, runbookName, jobId: '', jobOutput: '', isPrimarySideScript: details.fabricLocation === 'Primary' };
+    yield* record([{ type: 'taskStarted', taskId: s.taskId, at: at(), description: `Running runbook ${runbookName}` }]);
+    const started = yield* step<{ tokenId: string; expiresAt: string; onTimeout?: 'Fail' | 'Continue' }>('startRunbook', {
+      vaultKey: input.vaultKey, planName: input.plan.targetName, jobId: input.jobId, taskId: s.taskId, instanceId: context.df.instanceId, eventName,
+      runbookId: details.runbookId, webhookUrl: details.webhookUrl, ttlSeconds: callbackTokenTtlSeconds(policy, 300),
+      context: {
+        RecoveryPlanName: input.plan.targetName,
+        FailoverType: input.scenario === 'TestFailover' ? 'Test' : input.scenario === 'PlannedFailover' ? 'Planned' : 'Unplanned',
+        FailoverDirection: input.direction === 'PrimaryToRecovery' ? 'PrimaryToSecondary' : 'SecondaryToPrimary',
+        GroupId: s.groupName.replace(/\s+/g, ''),
+        VmMap: Object.fromEntries(recovered.map((m) => [m.item, {
+          SubscriptionId: input.vaultArmId.split('/')[2], ResourceGroupName: m.resourceGroup, RoleName: m.machineName, VmName: m.machineName,
+          IPAddresses: m.ips, RecoveryPointId: m.recoveryPointId, RecoveryPointTime: m.recoveryPointTime,
+        }])),
+      },
+    }, s.taskId);
+    if (started.onTimeout) policy.onTimeout = started.onTimeout;
+    yield* record([{ type: 'taskProgress', taskId: s.taskId, description: `Waiting for runbook ${runbookName} to call back`, customDetails: { ...taskDetails, jobId: started.tokenId } }]);
+    const r = yield* waitFor(eventName, actionDeadline(now(), policy));
+    if (r.kind === 'timeout') return yield* resolveAction(s.taskId, resolveActionTimeout(s.action.actionName, policy), {});
+    const outcome = (r.value as RunbookCallbackEvent).outcome;
+    yield* resolveAction(s.taskId, resolveRunbookOutcome(s.action.actionName, outcome), { jobOutput: outcome.output ?? '' });
+  }
+
+  function* group(s: Extract<RecoveryStep, { kind: 'group' }>): Generator<Task, void, any> {
+    yield* record([{ type: 'taskStarted', taskId: s.taskId, at: at() }]);
+    const machines = s.machines.map((m) => context.df.callSubOrchestrator(RECOVER_MACHINE, {
+      vaultKey: input.vaultKey, jobId: input.jobId, scenario: input.scenario, planName: input.plan.targetType === 'RecoveryPlan' ? input.plan.targetName : undefined,
+      operation: s.operation, taskId: m.taskId, item: m.item, point: input.point, testNetworkId: input.testNetworkId,
+      wrappedKey: input.wrappedKey, previousJobId: input.previousJobId, finals: finals?.[m.item.itemId],
+    }, `${context.df.instanceId}-${m.taskId}`));
+    const results = (yield context.df.Task.all(machines)) as MachineTaskResult[];
+    const failed = results.map((r, i) => ({ r, m: s.machines[i] })).filter((x) => !x.r.ok);
+    for (const r of results) if (r.ok && r.machine) recovered.push(r.machine);
+    if (failed.some((f) => !f.r.ok && f.r.error.code === 'JobCancelled')) throw new JobCancelled();
+    if (failed.length > 0) {
+      const first = failed[0].r as { ok: false; error: AsrServiceErrorDetails };
+      yield* fail(s.taskId, {
+        ...first.error,
+        message: `${failed.length} of ${s.machines.length} virtual machines of ${s.groupName} failed: ` +
+          failed.map((f) => `${f.m.item.name}: ${(f.r as { error: AsrServiceErrorDetails }).error.message}`).join('; '),
+      });
+    }
+    yield* record([{ type: 'taskSucceeded', taskId: s.taskId, at: at(), description: `${s.machines.length} virtual machine(s) done` }]);
+  }
+
+  function* waitForCleanup(s: Extract<RecoveryStep, { kind: 'waitForCleanup' }>): Generator<Task, void, any> {
+    yield* finish('Succeeded');
+    yield* record([{
+      type: 'taskSuspended', taskId: s.taskId, at: at(), description: 'Test the recovered machines, then run the test failover cleanup',
+      jobDescription: 'WaitingForStopTestFailover', allowedActions: [],
+    }]);
+    const r = yield* waitFor(RECOVERY_EVENTS.cleanupStarted, undefined);
+    const by = (r.kind === 'event' ? (r.value as { jobId?: string } | undefined)?.jobId : undefined) ?? 'the cleanup job';
+    yield* record([{ type: 'jobResumed', at: at() }, { type: 'taskSucceeded', taskId: s.taskId, at: at(), description: `Testing completed; cleanup runs as ${by}` }]);
+  }
+
+  try {
+    for (const s of input.steps) {
+      switch (s.kind) {
+        case 'prerequisites': yield* prerequisites(s); break;
+        case 'shutdown': yield* shutdown(s); break;
+        case 'action': yield* action(s); break;
+        case 'group': yield* group(s); break;
+        case 'waitForCleanup': yield* waitForCleanup(s); break;
+      }
+    }
+    yield* record([{ type: 'jobSucceeded', at: at() }]);
+    if (input.scenario !== 'TestFailover') yield* finish('Succeeded');
+    return 'Succeeded';
+  } catch (err) {
+    // Final reports go straight to the activity: `record` would throw again on a cancelled job.
+    const report = (events: JobEvent[]) => context.df.callActivityWithRetry('recordJob', retry, { vaultKey: input.vaultKey, jobId: input.jobId, events });
+    if (err instanceof JobCancelled) {
+      yield report([{ type: 'jobCancelled', at: at(), error: CANCELLED_ERROR }]);
+      yield* finish('Cancelled');
+      return 'Cancelled';
+    }
+    const error: AsrServiceErrorDetails = err instanceof StepFailed
+      ? err.error
+      : { code: 'InternalError', message: err instanceof Error ? err.message : String(err), possibleCauses: 'An unexpected failure in the service.', recommendedAction: 'Restart the job; report it if it fails again.' };
+    yield report([{ type: 'jobFailed', at: at(), error, ...(err instanceof StepFailed ? { taskId: err.taskId } : {}) }]);
+    yield* finish('Failed');
+    return 'Failed';
+  }
+};
+
+df.app.orchestration(RECOVERY_JOB, recoveryPlanOrchestrator);

@@ -1,0 +1,38 @@
+import { ensureMetadataStore, metadataStoreConfigFromEnv, type MetadataStore } from '../../metadata';
+import { DiskExporter } from '../../recovery/DiskExporter';
+import { KeyWrapper } from '../../recovery/KeyWrapper';
+import { replicationDepsFromEnv } from '../../replication';
+import type { OrchestrationControl } from '../../recovery/OrchestrationControl';
+import { RecoveryJobService } from '../../recovery/RecoveryJobService';
+import { recoveryJobSettingsFromEnv, type RecoveryJobSettings } from '../../recovery/RecoveryJobSettings';
+import { authConfigFromEnv, TokenVerifier } from '../../security';
+import { ArmApi } from '../ArmApi';
+import { recoveryRoutes } from './recoveryRoutes';
+
+interface RecoveryApiBase {
+  store: MetadataStore;
+  verifier: TokenVerifier;
+  keys: KeyWrapper;
+  settings: RecoveryJobSettings;
+}
+
+let base: Promise<RecoveryApiBase> | undefined;
+
+/**
+ * The API with the Recovery routes, for one request: store, verifier and key wrapper are built
+ * once per process; the routes are bound to this request's Durable client. A failed start is
+ * forgotten so the next request tries again.
+ */
+export async function recoveryApiFromEnv(orchestrations: OrchestrationControl, env: NodeJS.ProcessEnv = process.env): Promise<ArmApi> {
+  base ??= (async () => ({
+    store: await ensureMetadataStore(metadataStoreConfigFromEnv(env)),
+    verifier: await TokenVerifier.fromConfig(authConfigFromEnv(env)),
+    keys: KeyWrapper.fromEnv(env),
+    settings: recoveryJobSettingsFromEnv(env),
+  }))();
+  base.catch(() => { base = undefined; });
+  const b = await base;
+  const service = new RecoveryJobService(b.store, orchestrations, b.keys, b.settings);
+  const exporter = async () => new DiskExporter(await replicationDepsFromEnv(env));
+  return new ArmApi({ store: b.store, verifier: b.verifier, pageSize: env.ASR_PAGE_SIZE ? Number(env.ASR_PAGE_SIZE) : undefined, extraRoutes: recoveryRoutes(service, exporter) });
+}

@@ -1,0 +1,56 @@
+import type { ContainerClient } from '@azure/storage-blob';
+import type { DiskRef } from '../replication';
+
+/** Container of shutdown requests the source agents poll. */
+export const SHUTDOWN_REQUEST_CONTAINER = 'failover-control';
+
+/** What the agent of a protected item reads before a failover. */
+export interface ShutdownRequest {
+  jobId: string;
+  requestedAt: string;
+  /**
+   * Planned failover: stop the VM, then cut and ship one last log with the header flag
+   * `finalPlannedFailover` set, per disk. Unplanned failover with `sourceSiteOperations:
+   * Required`: stop the VM if reachable; no final log is awaited.
+   */
+  shipFinalLog: boolean;
+}
+
+/** The request blob of one item: `{vault}/{item}/shutdown-request.json` (the replica layout's vault and item segments). */
+export function shutdownRequestBlob(vaultSegment: string, item: string): string {
+  return `${vaultSegment}/${item}/shutdown-request.json`;
+}
+
+/**
+ * The contract between a failover and the source agent (docs/recovery-plans.md): the service
+ * writes a request blob per item, the agent polls for it (the same credential that uploads its
+ * logs can read it), stops the VM and ships a final log flagged `finalPlannedFailover`; the
+ * service knows the log arrived when the merged journal's newest log carries the flag. The
+ * request names the job, so an agent can tell a new request from one it already served.
+ */
+export class SourceShutdownRequests {
+  constructor(private readonly container: ContainerClient) {}
+
+  async request(disk: Pick<DiskRef, 'vault' | 'item'>, request: ShutdownRequest): Promise<void> {
+    await this.container.createIfNotExists();
+    const body = JSON.stringify(request);
+    await this.container.getBlockBlobClient(shutdownRequestBlob(disk.vault, disk.item)).upload(body, Buffer.byteLength(body), {
+      blobHTTPHeaders: { blobContentType: 'application/json' },
+    });
+  }
+
+  /** The pending request for an item, if any (what the agent polls). */
+  async read(disk: Pick<DiskRef, 'vault' | 'item'>): Promise<ShutdownRequest | undefined> {
+    try {
+      const buf = await this.container.getBlockBlobClient(shutdownRequestBlob(disk.vault, disk.item)).downloadToBuffer();
+      return JSON.parse(buf.toString('utf8')) as ShutdownRequest;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async clear(disk: Pick<DiskRef, 'vault' | 'item'>): Promise<void> {
+    await this.container.getBlockBlobClient(shutdownRequestBlob(disk.vault, disk.item)).deleteIfExists();
+  }
+}

@@ -1,0 +1,37 @@
+import type { RecoveryScenario } from './RecoveryScenario';
+
+/** What a plan or item allows when nothing has run yet (ASR's initial set). */
+export const INITIAL_OPERATIONS: RecoveryScenario[] = ['TestFailover', 'PlannedFailover', 'UnplannedFailover'];
+
+export type ScenarioOutcome = 'Started' | 'Succeeded' | 'Failed' | 'Cancelled';
+
+/**
+ * The operations a plan or item allows next (`allowedOperations`), after `scenario` reached
+ * `outcome`. One scenario at a time: while one runs only its own follow-up is allowed (a test
+ * failover's cleanup). What a failed or cancelled operation may have left behind can always be
+ * removed: a test failover by its cleanup, a failover by cancelling it.
+ */
+export function allowedOperationsAfter(scenario: RecoveryScenario, outcome: ScenarioOutcome): RecoveryScenario[] {
+  switch (scenario) {
+    case 'TestFailover':
+      return ['TestFailoverCleanup'];
+    case 'TestFailoverCleanup':
+      return outcome === 'Succeeded' ? INITIAL_OPERATIONS : outcome === 'Started' ? [] : ['TestFailoverCleanup'];
+    case 'PlannedFailover':
+    case 'UnplannedFailover':
+      if (outcome === 'Started') return [];
+      return outcome === 'Succeeded' ? ['FailoverCommit', 'CancelFailover'] : ['PlannedFailover', 'UnplannedFailover', 'CancelFailover'];
+    case 'FailoverCommit':
+      // Reprotect (replicating back) is not built yet: a committed plan allows nothing more.
+      return outcome === 'Succeeded' ? [] : outcome === 'Started' ? [] : ['FailoverCommit'];
+    case 'CancelFailover':
+      return outcome === 'Succeeded' ? INITIAL_OPERATIONS : outcome === 'Started' ? [] : ['CancelFailover'];
+  }
+}
+
+/** Where the workload runs after `scenario` succeeded (`activeLocation`), when it changes. */
+export function activeLocationAfter(scenario: RecoveryScenario): 'Primary' | 'Recovery' | undefined {
+  if (scenario === 'PlannedFailover' || scenario === 'UnplannedFailover') return 'Recovery';
+  if (scenario === 'CancelFailover') return 'Primary';
+  return undefined;
+}

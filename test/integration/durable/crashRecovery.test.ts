@@ -1,0 +1,100 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startAzurite, TestAzurite } from '../../support/azurite';
+import { RunningFunclocal, startFunclocal } from '../../support/funclocal';
+import { tempDir } from '../../support/tempDir';
+import { durableApi, Status } from './durableTestClient';
+
+const APP = resolve(__dirname, '../../fixtures/apps/durable-crash');
+
+/** Activity results recorded in an instance's history (completed as far as storage knows). */
+function completedTags(s: Status): string[] {
+  return (s.historyEvents ?? []).filter((e) => e.EventType === 'TaskCompleted').map((e) => e.Result as string);
+}
+
+describe('Durable orchestrations survive a kill -9 of the host', () => {
+  let azurite: TestAzurite;
+  let host: RunningFunclocal | undefined;
+  const dir = tempDir('durable-crash-');
+  const file = join(dir.path, 'side-effects.txt');
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    writeFileSync(file, '');
+  });
+  afterAll(async () => {
+    await host?.stop();
+    await azurite?.stop();
+    dir.cleanup();
+  });
+
+  it('resumes every instance after a restart: timers fire, lost activities re-run, completed ones never do', async () => {
+    const run = () => startFunclocal({ app: APP, storage: azurite.connectionString, env: { SIDE_EFFECTS_FILE: file } });
+    host = await run();
+    let d = durableApi(host.baseUrl);
+    const seq = await d.start('crashSequence', undefined, 'seq');
+    const fan = await d.start('crashFanOut', undefined, 'fan');
+    const timer = await d.start('crashTimer', undefined, 'timer');
+
+    // Crash while the sequence is half-way, the fan-out has activities in flight and the timer is pending.
+    const until = Date.now() + 20000;
+    let before: Record<string, string[]> = {};
+    for (;;) {
+      const snap: Record<string, string[]> = {};
+      for (const id of [seq, fan, timer]) snap[id] = completedTags((await d.status(id, 'showHistory=true&showHistoryOutput=true')).body);
+      before = snap;
+      if (snap[seq].length >= 1 && snap[fan].length >= 4) break;
+      if (Date.now() > until) throw new Error(`no progress before the crash: ${JSON.stringify(snap)}\n${host.logs()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await host.kill('SIGKILL');
+    expect(before[seq].length).toBeLessThan(6);
+    expect(before[fan].length).toBeLessThan(24);
+    expect(before[timer]).toEqual([]);
+
+    host = await run();
+    d = durableApi(host.baseUrl);
+    const [s, f, t] = [await d.waitFor(seq, undefined, 40000), await d.waitFor(fan, undefined, 40000), await d.waitFor(timer, undefined, 40000)];
+    expect(s).toMatchObject({ runtimeStatus: 'Completed', output: [0, 1, 2, 3, 4, 5].map((i) => `seq:step${i}`) });
+    expect(f.runtimeStatus).toBe('Completed');
+    expect(f.output).toEqual(Array.from({ length: 24 }, (_, i) => `fan:branch${i}`));
+    expect(t).toMatchObject({ runtimeStatus: 'Completed', output: { tag: 'timer:after-timer' } });
+    expect(Date.parse(t.lastUpdatedTime)).toBeGreaterThanOrEqual(Date.parse(t.output.firedAfter));
+
+    const counts = new Map<string, number>();
+    for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) counts.set(line, (counts.get(line) ?? 0) + 1);
+    const expected = [...s.output, ...f.output, t.output.tag] as string[];
+    for (const tag of expected) expect(counts.get(tag)).toBeGreaterThanOrEqual(1); // at least once
+    for (const tag of [...before[seq], ...before[fan]]) expect({ tag, ran: counts.get(tag) }).toEqual({ tag, ran: 1 }); // completed before the crash: exactly once
+    expect([...counts.keys()].sort()).toEqual([...expected].sort()); // nothing ran that was not asked for
+    // Only work in flight at the crash may run twice: at most one sequence step and the fan-out's running branches (4 slots).
+    const reruns = [...counts.values()].filter((n) => n > 1).length;
+    expect(reruns).toBeLessThanOrEqual(5);
+  });
+
+  it('survives repeated kills at arbitrary moments without losing or repeating completed work', async () => {
+    const chaosFile = join(dir.path, 'chaos.txt');
+    writeFileSync(chaosFile, '');
+    const run = () => startFunclocal({ app: APP, storage: azurite.connectionString, env: { SIDE_EFFECTS_FILE: chaosFile } });
+    await host?.stop();
+    host = await run();
+    let d = durableApi(host.baseUrl);
+    const ids = [await d.start('crashFanOut', undefined, 'chaos-fan'), await d.start('crashSequence', undefined, 'chaos-seq')];
+    const completedBefore = new Set<string>();
+    for (const pause of [900, 1300, 600]) {
+      await new Promise((r) => setTimeout(r, pause));
+      for (const id of ids) completedTags((await d.status(id, 'showHistory=true&showHistoryOutput=true')).body).forEach((t) => completedBefore.add(t));
+      await host.kill('SIGKILL');
+      host = await run();
+      d = durableApi(host.baseUrl);
+    }
+    const fan = await d.waitFor('chaos-fan', undefined, 40000);
+    const seq = await d.waitFor('chaos-seq', undefined, 40000);
+    expect(fan).toMatchObject({ runtimeStatus: 'Completed', output: Array.from({ length: 24 }, (_, i) => `chaos-fan:branch${i}`) });
+    expect(seq).toMatchObject({ runtimeStatus: 'Completed', output: [0, 1, 2, 3, 4, 5].map((i) => `chaos-seq:step${i}`) });
+    const counts = new Map<string, number>();
+    for (const line of readFileSync(chaosFile, 'utf8').split('\n').filter(Boolean)) counts.set(line, (counts.get(line) ?? 0) + 1);
+    for (const tag of [...fan.output, ...seq.output]) expect(counts.get(tag)).toBeGreaterThanOrEqual(1);
+    expect(completedBefore.size).toBeGreaterThan(0);
+    for (const tag of completedBefore) expect({ tag, ran: counts.get(tag) }).toEqual({ tag, ran: 1 });
+  });
+});

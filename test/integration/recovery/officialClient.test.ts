@@ -1,0 +1,91 @@
+import { resolve } from 'node:path';
+import type { SiteRecoveryManagementClient } from '@azure/arm-recoveryservices-siterecovery';
+import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../../../shared/recovery/SourceShutdownRequests';
+import { siteRecoveryClient } from '../api/siteRecoveryClient';
+import { createSite, ReplicatedDisk, RG, startRecoveryHost, SUB, taskStates, V, VAULT, waitForJob, type RecoveryHost } from './recoveryHarness';
+
+const MIB = 1024 * 1024;
+const T0 = Date.UTC(2026, 10, 22, 3, 0);
+const fast = { updateIntervalInMs: 200 };
+
+/**
+ * The official ASR client against the whole app as `npm start` runs it (funclocal on the
+ * project root: every registration, triggers included).
+ */
+describe('the official @azure/arm-recoveryservices-siterecovery client drives failovers (npm start app)', () => {
+  let h: RecoveryHost;
+  let operator: SiteRecoveryManagementClient;
+  let contributor: SiteRecoveryManagementClient;
+  let ids: Record<string, string>;
+  const disks: Record<string, ReplicatedDisk> = {};
+
+  beforeAll(async () => {
+    h = await startRecoveryHost({}, { app: resolve(__dirname, '../../..') });
+    operator = siteRecoveryClient(h.host.baseUrl, SUB, await h.token('Operator'));
+    contributor = siteRecoveryClient(h.host.baseUrl, SUB, await h.token('Contributor'));
+    ids = await createSite(h, [{ name: 'sdk1', disks: ['os'], ip: '10.9.0.7' }, { name: 'sdk2', disks: ['os'] }]);
+    for (const name of ['sdk1', 'sdk2']) {
+      const d = new ReplicatedDisk(h, name, 'os', 2 * MIB);
+      await d.change(T0, ['write -P 0x61 0 256k'], { full: true });
+      await d.change(T0 + 300_000, ['write -P 0x62 1M 64k']);
+      disks[name] = d;
+    }
+    const manual = { actionName: 'smoke-test', failoverTypes: ['TestFailover'], failoverDirections: ['PrimaryToRecovery'], customDetails: { instanceType: 'ManualActionDetails', description: 'Run the smoke test' } };
+    await contributor.replicationRecoveryPlans.beginCreateAndWait(VAULT, RG, 'sdk-plan', {
+      properties: {
+        primaryFabricId: `${V}/replicationFabrics/hv-site`, recoveryFabricId: 'Microsoft Azure', failoverDeploymentModel: 'ResourceManager',
+        groups: [
+          { groupType: 'Boot', replicationProtectedItems: [{ id: ids.sdk1 }], endGroupActions: [manual as never] },
+          { groupType: 'Boot', replicationProtectedItems: [{ id: ids.sdk2 }] },
+        ],
+      },
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('beginTestFailoverAndWait returns at the manual action; beginResumeAndWait continues; beginTestFailoverCleanupAndWait ends the test', async () => {
+    const plan = await operator.replicationRecoveryPlans.beginTestFailoverAndWait(VAULT, RG, 'sdk-plan', {
+      properties: { failoverDirection: 'PrimaryToRecovery', networkType: 'VmNetworkAsInput', networkId: 'sdk-test-vnet', providerSpecificDetails: [{ instanceType: 'HyperVReplicaAzure', recoveryPointType: 'LatestProcessed' } as never] },
+    }, fast);
+    const jobName = plan.properties!.currentScenario!.jobId!.split('/').pop()!;
+    const job = await operator.replicationJobs.get(VAULT, RG, jobName);
+    expect(job.properties).toMatchObject({ state: 'Suspended', scenarioName: 'TestFailover' });
+    expect(job.properties!.allowedActions).toContain('Resume');
+
+    const resumed = await operator.replicationJobs.beginResumeAndWait(VAULT, RG, jobName, { properties: { comments: 'smoke test passed' } }, fast);
+    expect(resumed.name).toBe(jobName);
+    const waiting = await waitForJob(h, jobName, (j) => j.properties.stateDescription === 'WaitingForStopTestFailover');
+    expect(taskStates(waiting).filter(([, s]) => s !== 'Succeeded')).toEqual([['complete-test', 'Suspended']]);
+    expect((await disks.sdk2.sameAs('asr-recovery/sdk2-dr-test/os.vhd', disks.sdk2.logs[1])).same).toBe(true);
+
+    const cleaned = await operator.replicationRecoveryPlans.beginTestFailoverCleanupAndWait(VAULT, RG, 'sdk-plan', { properties: { comments: 'done' } }, fast);
+    expect(cleaned.properties!.allowedOperations).toEqual(['TestFailover', 'PlannedFailover', 'UnplannedFailover']);
+    expect((await operator.replicationJobs.get(VAULT, RG, jobName)).properties!.state).toBe('Succeeded');
+  }, 120_000);
+
+  it('beginPlannedFailoverAndWait returns once the final logs are merged and the machines run', async () => {
+    const requests = new SourceShutdownRequests(h.blobs.getContainerClient(SHUTDOWN_REQUEST_CONTAINER));
+    // The agents: ship final logs once asked.
+    const agents = (async () => {
+      for (const name of ['sdk1', 'sdk2']) {
+        while (!(await requests.read(disks[name].ref))) await new Promise((r) => setTimeout(r, 200));
+        await disks[name].shipFinalLog(T0 + 400_000, [`write -P 0x6${name === 'sdk1' ? 3 : 4} 1536k 64k`]);
+      }
+    })();
+    const plan = await contributor.replicationRecoveryPlans.beginPlannedFailoverAndWait(VAULT, RG, 'sdk-plan', { properties: { failoverDirection: 'PrimaryToRecovery' } }, fast);
+    await agents;
+    expect(plan.properties!.allowedOperations).toEqual(['FailoverCommit', 'CancelFailover']);
+    const item = await contributor.replicationProtectedItems.get(VAULT, RG, 'hv-site', 'hv-host', 'sdk1');
+    expect(item.properties!.activeLocation).toBe('Recovery');
+    for (const name of ['sdk1', 'sdk2']) {
+      const d = disks[name];
+      expect((await d.sameAs(`asr-recovery/${name}-dr/os.vhd`, d.logs[d.logs.length - 1])).same).toBe(true);
+    }
+    const jobs = [];
+    for await (const j of contributor.replicationJobs.list(VAULT, RG)) jobs.push(j);
+    expect(jobs.map((j) => j.properties!.scenarioName).sort()).toEqual(['PlannedFailover', 'TestFailover', 'TestFailoverCleanup']);
+  }, 120_000);
+});
