@@ -1,0 +1,142 @@
+import { Command } from 'commander';
+import { AsrApiClient } from '../api/AsrApiClient';
+import { runCommand } from '../api/runCommand';
+import { createProgressReporter, ProgressReporter } from '../progress/ProgressReporter';
+import { formatBytes } from '../progress/formatBytes';
+import { agentStorageFromEnv, CycleReport, defaultStateDir, protectItem, runAgent, syncItem } from '../../shared/agent';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const positiveInt = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${v}`);
+  return n;
+};
+
+/** One progress bar over all disks: `done` per disk, summed. */
+function diskProgress(label: string): { onProgress(diskId: string, done: number, total: number): void; finish(): void; abort(): void } {
+  const done = new Map<string, number>();
+  const totals = new Map<string, number>();
+  let bar: ProgressReporter | undefined;
+  return {
+    onProgress(diskId, d, total) {
+      if (!totals.has(diskId)) {
+        totals.set(diskId, total);
+        bar?.abort();
+        bar = createProgressReporter({ label, total: [...totals.values()].reduce((a, b) => a + b, 0) });
+      }
+      done.set(diskId, d);
+      bar!.update([...done.values()].reduce((a, b) => a + b, 0));
+    },
+    finish: () => bar?.finish(),
+    abort: () => bar?.abort(),
+  };
+}
+
+function describeCycle(r: CycleReport): string {
+  const lines = r.disks.map((d) =>
+    `  ${d.diskId}: log ${d.sequence}, ${d.changedBlocks} changed blocks in ${d.records} records (${formatBytes(d.payloadBytes)}), ` +
+    (d.skippedByStamp ? 'untouched since the last cut (not read)' : `read ${formatBytes(d.bytesRead)}`));
+  return [`cut ${new Date(r.cutTimeMs).toISOString()}: uploaded ${formatBytes(r.bytesUploaded)}`, ...lines].join('\n');
+}
+
+/**
+ * `asr agent protect|sync|run`: the source side. Storage: `ASR_STORAGE_CONNECTION_STRING`
+ * (default: the local emulators' Azurite when the API endpoint is local); state: `--state-dir`,
+ * `ASR_AGENT_STATE_DIR` or `~/.asr-agent`. See docs/agent.md.
+ */
+export function registerAgentCommands(program: Command): void {
+  const agent = program.command('agent').description('the source-side replication agent: seed replicas, ship replica logs');
+
+  agent.command('protect <vault> <item>')
+    .description('register the machine and its disks, enable protection and seed the replicas (resumes an interrupted seed)')
+    .requiredOption('--disk <path>', 'a disk image (raw, VHD, VHDX) or block device; repeat for each disk', collect)
+    .requiredOption('--policy <policy>', 'replication policy of the vault')
+    .option('--encryption-key-file <file>', '64-byte AES-256-XTS key (raw or 128 hex digits); the replica holds ciphertext')
+    .option('--state-dir <dir>', 'where the agent keeps its checkpoints and block digests')
+    .option('--fabric <name>', 'site (fabric) to register under', 'site')
+    .option('--container <name>', 'protection container (this host); default the host name')
+    .option('--seed-log-mib <n>', 'payload of one seed log, in MiB (a checkpoint after each)', positiveInt('--seed-log-mib'), 64)
+    .option('--no-wait', 'return once the seed is uploaded, without waiting for the merge')
+    .action(runCommand(async (client: AsrApiClient, vault: string, item: string, opts: {
+      disk: string[]; policy: string; encryptionKeyFile?: string; stateDir?: string; fabric: string; container?: string; seedLogMib: number; wait: boolean;
+    }) => {
+      const progress = diskProgress('seeding');
+      const started = Date.now();
+      try {
+        const r = await protectItem(client, agentStorageFromEnv(client.config.endpoint), {
+          vault, item, diskPaths: opts.disk, policy: opts.policy, keyFile: opts.encryptionKeyFile,
+          stateDir: opts.stateDir ?? defaultStateDir(), fabric: opts.fabric, container: opts.container,
+          seedLogBytes: opts.seedLogMib * 1024 * 1024, noWait: !opts.wait,
+          onProgress: progress.onProgress,
+          onSeedLog: ({ bytesUploaded }) => process.stdout.write(`seed checkpoint: ${bytesUploaded} bytes uploaded\n`),
+        });
+        progress.finish();
+        const disks = r.state.disks.map((d) => `${d.diskId}=${d.path}`).join(', ');
+        process.stdout.write(`${r.resumed ? 'resumed and ' : ''}${opts.wait ? 'completed' : 'uploaded'} initial replication of ${item} (${disks}): ` +
+          `${formatBytes(r.bytesUploaded)} uploaded in ${((Date.now() - started) / 1000).toFixed(1)} s${r.state.keyFingerprint ? ', encrypted' : ''}\n`);
+      } catch (err) {
+        progress.abort();
+        throw err;
+      }
+    }));
+
+  agent.command('sync <vault> <item>')
+    .description('one replication cycle: one log per disk at one cut, then wait until merged')
+    .option('--app-consistent', 'mark the cut application-consistent (quiesce the workload first)')
+    .option('--no-wait', 'return once the logs are uploaded')
+    .option('--encryption-key-file <file>', 'the key, if it moved since protect')
+    .option('--state-dir <dir>', 'the agent state directory used at protect')
+    .action(runCommand(async (client: AsrApiClient, vault: string, item: string, opts: { appConsistent?: boolean; wait: boolean; encryptionKeyFile?: string; stateDir?: string }) => {
+      const progress = diskProgress('scanning');
+      try {
+        const r = await syncItem(agentStorageFromEnv(client.config.endpoint), {
+          vault, item, stateDir: opts.stateDir ?? defaultStateDir(), keyFile: opts.encryptionKeyFile,
+          consistency: opts.appConsistent ? 'application' : 'crash', noWait: !opts.wait, onProgress: progress.onProgress,
+        });
+        progress.finish();
+        process.stdout.write(`${describeCycle(r)}\n${opts.wait ? 'merged' : 'not waiting for the merge'}\n`);
+      } catch (err) {
+        progress.abort();
+        throw err;
+      }
+    }));
+
+  agent.command('run <vault> <item>')
+    .description("replicate continuously at the policy's interval until stopped (Ctrl-C) or a planned failover")
+    .option('--interval <seconds>', "override the policy's replication interval", positiveInt('--interval'))
+    .option('--encryption-key-file <file>', 'the key, if it moved since protect')
+    .option('--state-dir <dir>', 'the agent state directory used at protect')
+    .action(runCommand(async (client: AsrApiClient, vault: string, item: string, opts: { interval?: number; encryptionKeyFile?: string; stateDir?: string }) => {
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const r = await runAgent(agentStorageFromEnv(client.config.endpoint), {
+          vault, item, stateDir: opts.stateDir ?? defaultStateDir(), keyFile: opts.encryptionKeyFile, intervalSeconds: opts.interval, signal: stop.signal,
+          onCycle: (report, lag) => process.stdout.write(`${describeCycle(report)}\n  lag: ${lag === undefined ? 'nothing merged yet' : `${lag.toFixed(1)} s`}\n`),
+          onRetry: (err, wait, n) => process.stderr.write(`cycle failed (${(err as Error).message.split('\n')[0]}); retry ${n} in ${(wait / 1000).toFixed(1)} s\n`),
+        });
+        if (r.failover) {
+          const finals = r.failover.finalLogs.map((l) => `${l.disk}#${l.sequence}`).join(', ');
+          process.stdout.write(`failover job ${r.failover.jobId}: ${finals ? `final logs shipped (${finals})` : 'no final log asked for'}; replication stopped\n`);
+        } else {
+          process.stdout.write(`stopped after ${r.cycles} cycles\n`);
+        }
+      } finally {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+      }
+    }));
+}
+
+/** Standalone `asr-agent` (the agent alone, as installed on a source host). */
+if (require.main === module) {
+  const program = new Command('asr');
+  registerAgentCommands(program);
+  program.parseAsync(process.argv).catch((err: unknown) => {
+    const code = (err as { code?: string }).code;
+    process.stderr.write(`asr: ${(err as Error).message.split('\n')[0]}${code ? ` [${code}]` : ''}\n`);
+    process.exitCode = 1;
+  });
+}

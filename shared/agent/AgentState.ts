@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/** The source file's identity and change stamps when a cut last read it (nanosecond strings). */
+export const FileStampSchema = z.object({
+  dev: z.string(),
+  ino: z.string(),
+  size: z.string(),
+  mtimeNs: z.string(),
+  ctimeNs: z.string(),
+  /** When the stamp was taken; a stamp taken right after a write cannot vouch for the next one. */
+  takenNs: z.string(),
+});
+export type FileStamp = z.infer<typeof FileStampSchema>;
+
+export const AgentDiskStateSchema = z.object({
+  diskId: z.string(),
+  path: z.string(),
+  format: z.string(),
+  virtualSize: z.number().int().positive(),
+  /** Sequence of the next log this disk ships. */
+  nextSequence: z.number().int().positive(),
+  /** Generation of the block table files (`{diskId}.g{generation}.fp|.leaves`). */
+  generation: z.number().int().nonnegative(),
+  /** Seeding: virtual offset up to which allocated data has been shipped; `null` once seeded. */
+  seedOffset: z.number().int().nonnegative().nullable(),
+  /** The source as the last committed cut read it; absent = read it all next time. */
+  stamp: FileStampSchema.optional(),
+  /** Logs built and committed but not yet confirmed uploaded (names in the outbox). */
+  outbox: z.array(z.number().int().positive()),
+});
+export type AgentDiskState = z.infer<typeof AgentDiskStateSchema>;
+
+/** Everything `asr agent` remembers about one protected item (state.json). No key material. */
+export const AgentStateSchema = z.object({
+  version: z.literal(1),
+  vault: z.string(),
+  /** The `{vault}` segment of blob paths (shared/replication vaultSegmentOf). */
+  vaultSegment: z.string(),
+  item: z.string(),
+  itemArmId: z.string(),
+  policyName: z.string(),
+  intervalSeconds: z.number().int().positive(),
+  epoch: z.number().int().positive(),
+  /** Hex fingerprint of the customer's key, or null for plain replication. */
+  keyFingerprint: z.string().nullable(),
+  /** Where the key was read from at protect time (a path, never the key). */
+  keyFile: z.string().nullable(),
+  lastCutTimeMs: z.number().int().nonnegative(),
+  /** Set once a failover's shutdown request was served: nothing more ships in this epoch. */
+  stoppedForFailover: z.object({ jobId: z.string(), at: z.string(), finalLogShipped: z.boolean() }).optional(),
+  disks: z.array(AgentDiskStateSchema).min(1),
+});
+export type AgentState = z.infer<typeof AgentStateSchema>;

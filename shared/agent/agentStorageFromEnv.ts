@@ -1,0 +1,34 @@
+import { BlobServiceClient } from '@azure/storage-blob';
+import { ServiceError } from '../errors';
+
+/** Azurite's documented development account (public, the same in every Azurite), on its default blob port. */
+const LOCAL_DEVELOPMENT_STORAGE =
+  'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;' +
+  'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
+  'BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;';
+
+/**
+ * A blob client for the agent: the SDK retries briefly (3 tries, 0.5-5 s), because the agent's
+ * own loop backs off and retries whole cycles; long SDK retries would only hide an outage.
+ */
+export function agentBlobService(connectionString: string): BlobServiceClient {
+  return BlobServiceClient.fromConnectionString(connectionString, {
+    retryOptions: { maxTries: 3, retryDelayInMs: 500, maxRetryDelayInMs: 5000, tryTimeoutInMs: 120_000 },
+  });
+}
+
+/**
+ * The replica storage account the agent uploads logs to: `ASR_STORAGE_CONNECTION_STRING`
+ * (an account key or a SAS connection string: `BlobEndpoint=…;SharedAccessSignature=…`, which
+ * needs create+write on `hrl` and read on `vhds` and `agent-control`); when unset and the API
+ * endpoint is on this machine, the local emulators' Azurite account.
+ */
+export function agentStorageFromEnv(apiEndpoint: string, env: NodeJS.ProcessEnv = process.env): BlobServiceClient {
+  const configured = env.ASR_STORAGE_CONNECTION_STRING;
+  if (configured) return agentBlobService(configured);
+  const host = new URL(apiEndpoint).hostname;
+  if (host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host)) {
+    return agentBlobService(LOCAL_DEVELOPMENT_STORAGE);
+  }
+  throw new ServiceError('StorageNotConfigured', `set ASR_STORAGE_CONNECTION_STRING to the replica storage account's connection string (or a SAS connection string) for ${apiEndpoint}`);
+}

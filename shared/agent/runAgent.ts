@@ -1,0 +1,106 @@
+import type { BlobServiceClient } from '@azure/storage-blob';
+import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../recovery/SourceShutdownRequests';
+import { AgentStateStore } from './AgentStateStore';
+import { isTransientFailure } from './isTransientFailure';
+import { CycleReport, ReplicationAgent } from './ReplicationAgent';
+import { mergedSequence } from './waitForMerge';
+
+export interface RunOptions {
+  stateDir: string;
+  vault: string;
+  item: string;
+  keyFile?: string;
+  /** Seconds between cycles; default the policy's replication interval. */
+  intervalSeconds?: number;
+  /** Stops the loop after the current cycle. */
+  signal?: AbortSignal;
+  /** First and largest wait after a transient failure (doubling in between, with jitter). */
+  backoffMs?: { first: number; max: number };
+  onCycle?(report: CycleReport, lagSeconds: number | undefined): void;
+  onRetry?(error: unknown, waitMs: number, failures: number): void;
+}
+
+/** Why and how a failover stopped the loop. */
+export interface FailoverStop {
+  jobId: string;
+  /** The final log of each disk (planned failover); empty when none was asked for. */
+  finalLogs: { disk: string; epoch: number; sequence: number; cutTimeMs: number }[];
+}
+
+export interface RunResult {
+  cycles: number;
+  failover?: FailoverStop;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+/**
+ * `asr agent run`: cycles at the policy's interval until stopped. Lag = now − the oldest
+ * merged cut among the disks (what a failover would lose right now). Transient failures
+ * (storage or API unreachable, 5xx, throttling) back off exponentially and retry; a log built
+ * before the failure stays in the outbox and is uploaded first.
+ *
+ * Failover: before each cycle the agent reads the item's shutdown request
+ * (`failover-control/{vault}/{item}/shutdown-request.json`, shared/recovery). A planned failover
+ * (`shipFinalLog`) gets one last log per disk with the final flag; then, or at once for an
+ * unplanned one, the agent records the job and stops; it will not ship into that epoch again.
+ */
+export async function runAgent(blobs: BlobServiceClient, options: RunOptions): Promise<RunResult> {
+  const store = new AgentStateStore(options.stateDir, options.vault, options.item);
+  const agent = await ReplicationAgent.open(store, blobs, options.keyFile);
+  const where = { vault: agent.current.vaultSegment, item: agent.current.item };
+  const shutdowns = new SourceShutdownRequests(blobs.getContainerClient(SHUTDOWN_REQUEST_CONTAINER));
+  const intervalMs = (options.intervalSeconds ?? agent.current.intervalSeconds) * 1000;
+  const backoff = options.backoffMs ?? { first: 1000, max: 60_000 };
+  let failures = 0;
+  let cycles = 0;
+  while (!options.signal?.aborted) {
+    const started = Date.now();
+    try {
+      const request = await shutdowns.read(where);
+      if (request && !request.shipFinalLog) {
+        await agent.markStoppedForFailover(request.jobId, false);
+        return { cycles, failover: { jobId: request.jobId, finalLogs: [] } };
+      }
+      const report = await agent.cycle({ finalPlannedFailover: request !== undefined });
+      cycles++;
+      failures = 0;
+      if (request) {
+        await agent.markStoppedForFailover(request.jobId, true);
+        const finalLogs = report.disks.map((d) => ({ disk: d.diskId, epoch: agent.current.epoch, sequence: d.sequence, cutTimeMs: report.cutTimeMs }));
+        options.onCycle?.(report, await lagSeconds(blobs, agent));
+        return { cycles, failover: { jobId: request.jobId, finalLogs } };
+      }
+      options.onCycle?.(report, await lagSeconds(blobs, agent));
+      await sleep(Math.max(0, intervalMs - (Date.now() - started)), options.signal);
+    } catch (err) {
+      if (!isTransientFailure(err)) throw err;
+      failures++;
+      const base = Math.min(backoff.max, backoff.first * 2 ** (failures - 1));
+      const wait = Math.round(base / 2 + Math.random() * (base / 2));
+      options.onRetry?.(err, wait, failures);
+      await sleep(wait, options.signal);
+    }
+  }
+  return { cycles };
+}
+
+async function lagSeconds(blobs: BlobServiceClient, agent: ReplicationAgent): Promise<number | undefined> {
+  let oldest: number | undefined;
+  for (const d of agent.current.disks) {
+    const m = await mergedSequence(blobs, agent.diskRef(d), agent.current.epoch);
+    if (m.cutTimeMs === undefined) return undefined;
+    oldest = oldest === undefined ? m.cutTimeMs : Math.min(oldest, m.cutTimeMs);
+  }
+  return oldest === undefined ? undefined : (Date.now() - oldest) / 1000;
+}

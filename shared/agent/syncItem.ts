@@ -1,0 +1,21 @@
+import type { BlobServiceClient } from '@azure/storage-blob';
+import { AgentStateStore } from './AgentStateStore';
+import { CycleOptions, CycleReport, ReplicationAgent } from './ReplicationAgent';
+import { waitForMerge, WaitForMergeOptions } from './waitForMerge';
+
+export interface SyncOptions extends CycleOptions {
+  stateDir: string;
+  vault: string;
+  item: string;
+  keyFile?: string;
+  noWait?: boolean;
+  merge?: WaitForMergeOptions;
+}
+
+/** `asr agent sync`: one cycle for every disk at one cut, then (unless `noWait`) waits until merged. */
+export async function syncItem(blobs: BlobServiceClient, options: SyncOptions): Promise<CycleReport> {
+  const agent = await ReplicationAgent.open(new AgentStateStore(options.stateDir, options.vault, options.item), blobs, options.keyFile);
+  const report = await agent.cycle(options);
+  if (!options.noWait) await waitForMerge(blobs, report.targets, options.merge);
+  return report;
+}

@@ -1,0 +1,89 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AsrApiClient } from '../../../cli/api/AsrApiClient';
+import { protectItem, runAgent, syncItem } from '../../../shared/agent';
+import { FABRIC_CONTAINERS } from '../../../shared/fabric';
+import { CONTAINER, createSite, FABRIC, jobOf, P, RG, startRecoveryHost, SUB, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
+import { qemuCompare, qemuIo, snapshotImage, startMergePump } from './agentHarness';
+
+const MiB = 1024 * 1024;
+const ended = (j: any) => ['Succeeded', 'Failed', 'Cancelled'].includes(j.properties.state);
+
+/**
+ * The agent against the whole app in funclocal (API, recovery orchestrations, local fabric):
+ * protect a two-disk machine through the API, sync, test-fail it over, then fail it over for
+ * real with `asr agent run` answering the planned failover's shutdown request.
+ */
+describe('asr agent with the recovery service on funclocal', () => {
+  let h: RecoveryHost;
+  let pump: { stop(): Promise<void> };
+
+  beforeAll(async () => {
+    execFileSync(join(__dirname, '..', '..', '..', 'node_modules', '.bin', 'tsc'), ['-p', join(__dirname, '..', '..', '..', 'tsconfig.json')]);
+    h = await startRecoveryHost();
+    await createSite(h, []);
+    pump = startMergePump(h.blobs, h.replication);
+  }, 240_000);
+  afterAll(async () => {
+    await pump?.stop();
+    await h?.stop();
+  });
+
+  async function recovered(machine: string, disk: string): Promise<string> {
+    const file = join(h.dir, `${machine}-${disk}-${Date.now()}.vhd`);
+    await h.blobs.getContainerClient(FABRIC_CONTAINERS.disks).getBlobClient(`asr-recovery/${machine}/${disk}.vhd`).downloadToFile(file);
+    return file;
+  }
+
+  it('test failover recovers both disks as of the sync; planned failover takes the final log from the running agent', async () => {
+    const raw = join(h.dir, 'app-os.raw');
+    const vhdx = join(h.dir, 'app-data.vhdx');
+    writeFileSync(raw, Buffer.alloc(4 * MiB));
+    qemuIo(raw, 'raw', 'write -P 0x11 0 1M');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'vhdx', vhdx, String(16 * MiB)]);
+    qemuIo(vhdx, 'vhdx', 'write -P 0x21 2M 512k');
+    const api = new AsrApiClient({ endpoint: h.host.baseUrl, subscriptionId: SUB, resourceGroup: RG, dataDir: h.dir, devIssuerDir: join(h.dir, 'dev-issuer') });
+    const stateDir = join(h.dir, 'agent-state');
+    await protectItem(api, h.blobs, { vault: VAULT, item: 'app', diskPaths: [raw, vhdx], policy: 'policy-30s', fabric: FABRIC, container: CONTAINER, stateDir, merge: { pollMs: 100 } });
+    const item = `${P}/app`;
+    expect((await h.call('PATCH', item, { properties: { recoveryAzureVMName: 'app-dr', selectedRecoveryAzureNetworkId: 'prod-vnet' } })).status).toBe(200);
+
+    qemuIo(raw, 'raw', 'write -P 0x12 2M 64k');
+    qemuIo(vhdx, 'vhdx', 'write -P 0x22 9M 4k');
+    const atSync = [join(h.dir, 'os-at-sync.raw'), join(h.dir, 'data-at-sync.raw')];
+    snapshotImage(raw, 'raw', atSync[0]);
+    snapshotImage(vhdx, 'vhdx', atSync[1]);
+    await syncItem(h.blobs, { vault: VAULT, item: 'app', stateDir, merge: { pollMs: 100 } });
+    qemuIo(raw, 'raw', 'write -P 0x13 3M 4k'); // after the sync point: not in the test failover
+
+    const test = jobOf(await h.call('POST', `${item}/testFailover`, { properties: { failoverDirection: 'PrimaryToRecovery', networkId: 'test-vnet' } }, 'Operator'));
+    const tested = await waitForJob(h, test, (j) => ended(j) || /WaitingForStopTestFailover/.test(j.properties.stateDescription ?? ''), 90_000);
+    expect(tested.properties.state).not.toBe('Failed');
+    expect(qemuCompare(atSync[0], 'raw', await recovered('app-dr-test', 'disk0'), 'vpc').status).toBe(0);
+    expect(qemuCompare(atSync[1], 'raw', await recovered('app-dr-test', 'disk1'), 'vpc').status).toBe(0);
+    expect(qemuCompare(raw, 'raw', await recovered('app-dr-test', 'disk0'), 'vpc').status).toBe(1);
+    const cleanup = jobOf(await h.call('POST', `${item}/testFailoverCleanup`, { properties: { comments: 'ok' } }, 'Operator'));
+    expect((await waitForJob(h, cleanup, ended)).properties.state).toBe('Succeeded');
+
+    // Planned failover: the running agent ships the final log (with the write made after the sync).
+    const stop = new AbortController();
+    const run = runAgent(h.blobs, { vault: VAULT, item: 'app', stateDir, intervalSeconds: 1, signal: stop.signal });
+    let planned: string | undefined;
+    try {
+      for (let i = 0; i < 50 && !planned; i++) {
+        const r = await h.call('POST', `${item}/plannedFailover`, { properties: { failoverDirection: 'PrimaryToRecovery' } });
+        if (r.status === 409) await new Promise((res) => setTimeout(res, 200)); // the cleanup job still holds the item
+        else planned = jobOf(r);
+      }
+    } finally {
+      if (!planned) stop.abort();
+    }
+    const stopped = await run;
+    expect(stopped.failover?.jobId).toBe(planned);
+    const done = await waitForJob(h, planned, ended, 90_000);
+    expect(done.properties.state).toBe('Succeeded');
+    expect(qemuCompare(raw, 'raw', await recovered('app-dr', 'disk0'), 'vpc').status).toBe(0);
+    expect(qemuCompare(vhdx, 'vhdx', await recovered('app-dr', 'disk1'), 'vpc').status).toBe(0);
+  }, 240_000);
+});
