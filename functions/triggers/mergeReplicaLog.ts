@@ -1,5 +1,5 @@
 import { app, InvocationContext } from '@azure/functions';
-import { mergeDisk, parseDiskRef, replicationDepsFromEnv } from '../../shared/replication';
+import { mergeDisk, parseDiskRef, ReplicationError, replicationDepsFromEnv } from '../../shared/replication';
 
 /**
  * A replica log landed in `hrl/{vault}/{item}/{disk}/{name}`: merge that disk. The trigger only
@@ -22,7 +22,17 @@ app.storageBlob('mergeReplicaLog', {
       return;
     }
     const deps = await replicationDepsFromEnv();
-    const r = await mergeDisk({ ...deps, log: (msg, details) => context.log(msg, details ?? '') }, disk);
+    let r;
+    try {
+      r = await mergeDisk({ ...deps, log: (msg, details) => context.log(msg, details ?? '') }, disk);
+    } catch (err) {
+      // Logs of a disk nobody protects: retrying the trigger cannot help; the sweep reports them.
+      if (err instanceof ReplicationError && err.code === 'ReplicaNotFound') {
+        context.warn(err.message);
+        return;
+      }
+      throw err;
+    }
     context.log(`merge of ${disk.vault}/${disk.item}/${disk.disk}: ${r.outcome}, applied [${r.applied.join(',')}], at ${r.lastAppliedSequence ?? '-'}` +
       (r.waitingFor !== undefined ? `, waiting for ${r.waitingFor}` : '') +
       (r.quarantined ? `, quarantined ${r.quarantined.sequence} (${r.quarantined.code})` : ''));

@@ -35,3 +35,4 @@ export * from './quarantineLog';
 export * from './replicationDepsFromEnv';
 export * from './sweepReplication';
 export * from './writtenRanges';
+export * from './epochOfPendingLog';

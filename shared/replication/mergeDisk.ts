@@ -12,6 +12,7 @@ import { DEFAULT_REPLICATION_TUNING, ReplicationTuning } from './ReplicationTuni
 import { advanceReplica } from './advanceReplica';
 import { expectationFor, readPendingLog, ReadLogResult, writeLogPages } from './applyLog';
 import { cutRecoveryPoint } from './cutRecoveryPoint';
+import { epochOfPendingLog } from './epochOfPendingLog';
 import { ignoreNotFound } from './ignoreNotFound';
 import { journalLog } from './ReplicaJournal';
 import { pruneRecoveryPoints } from './pruneRecoveryPoints';
@@ -93,6 +94,9 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
   }
   let progressed = false;
   try {
+    // List again under the lease: a merge that held it before us may have applied, deleted or
+    // quarantined logs of the listing taken while we waited.
+    pending = await listPendingLogs(pendingContainer(deps), disk);
     let state = (await readReplica(blob, lease.leaseId))?.state;
     if (!state) {
       const seed = firstLog!.ok ? firstLog!.log.header : undefined;
@@ -108,8 +112,21 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
     result.epoch = state.epoch;
     result.lastAppliedSequence = state.lastAppliedSequence;
     for (;;) {
-      // Logs already applied (a redelivery, or a crash before their delete) go away.
+      // Logs at or below the applied sequence: a redelivery (or a crash before the delete) of
+      // this epoch or a straggler of an older one goes away; a newer epoch's log, sent without a
+      // resync, is quarantined rather than silently dropped.
       for (const p of pending.filter((x) => x.sequence <= state!.lastAppliedSequence)) {
+        const epoch = await epochOfPendingLog(deps, p);
+        if (epoch === 'gone') continue;
+        if (epoch === undefined || epoch > state.epoch) {
+          await quarantine(deps, disk, p, {
+            code: epoch === undefined ? 'CorruptFormat' : 'HrlIdentityMismatch',
+            message: epoch === undefined
+              ? `log ${p.sequence} arrived again (the replica is at ${state.lastAppliedSequence}) with an unreadable header`
+              : `log ${p.sequence} is of epoch ${epoch}, the replica is at epoch ${state.epoch}: a new epoch starts with a resync`,
+          }, result);
+          return progressed;
+        }
         await ignoreNotFound(pendingContainer(deps).getBlobClient(p.blobName).delete());
       }
       const appliedBefore = result.applied.length;

@@ -100,6 +100,26 @@ describe('quarantine: bad logs never touch the replica (Azurite, Cosmos DB)', ()
     expect(await h.blobs.getContainerClient(REPLICA_CONTAINERS.replicas).getPageBlobClient(replicaBlob(disk)).exists()).toBe(false);
   });
 
+  it('a new epoch\'s log sent without a resync is quarantined, not dropped as a duplicate', async () => {
+    const disk = await h.protect('vm-q-epoch', POLICY);
+    const src = new SourceDisk(tmp.path, disk, 8 * MIB);
+    for (let i = 0; i < 2; i++) {
+      src.io(`write -P 0x9${i} ${i}M 64k`);
+      const l = src.cutLog({ cutTimeMs: T0 + i * 300_000 });
+      await uploadLog(h.blobs, disk, l.sequence, l.bytes);
+    }
+    await mergeDisk(h.deps(), disk);
+    const before = await replicaBytes(disk);
+    const next = new SourceDisk(tmp.path, { ...disk }, 8 * MIB, { epoch: 2n });
+    writeImage(next.path, src.image());
+    await uploadLog(h.blobs, disk, 1n, next.cutLog({ cutTimeMs: T0 + 900_000, full: true }).bytes);
+    const r = await mergeDisk(h.deps(), disk);
+    expect(r).toMatchObject({ outcome: 'quarantined', quarantined: { sequence: 1n, code: 'HrlIdentityMismatch' } });
+    expect(r.quarantined!.message).toContain('epoch 2, the replica is at epoch 1');
+    expect((await replicaBytes(disk)).equals(before)).toBe(true);
+    expect((await quarantined(disk)).map((q) => q.metadata.sequence)).toEqual(['1']);
+  });
+
   it('a resync (new epoch) clears the Critical health and replicates the disk again', async () => {
     const disk = await h.protect('vm-resync', POLICY);
     const src = new SourceDisk(tmp.path, disk, 8 * MIB);
