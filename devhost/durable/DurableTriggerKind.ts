@@ -6,7 +6,9 @@ import { OrchestrationClient } from './client/OrchestrationClient';
 import { ActivityDispatcher } from './runtime/ActivityDispatcher';
 import { readDurableOptions } from './runtime/DurableOptions';
 import { OrchestrationDispatcher } from './runtime/OrchestrationDispatcher';
+import { readExecutionBook } from './replay/ExecutionBook';
 import { InstanceStore } from './store/InstanceStore';
+import { isTerminal } from './store/RuntimeStatus';
 import { ControlMessage, WorkItemMessage } from './store/QueueMessages';
 import { TaskHubQueue } from './store/TaskHubQueue';
 import { taskHubNames } from './store/TaskHubNames';
@@ -51,6 +53,11 @@ export class DurableTriggerKind implements TriggerKind {
     this.activities = new ActivityDispatcher({
       activities, invoker: host.invoker, logger: host.logger, workItems, control,
       isFinished: (id, exec) => this.orchestrations?.isFinished(id, exec) ?? false,
+      completedTasks: async (id, exec) => {
+        const r = await store.read(id);
+        if (!r || r.executionId !== exec || isTerminal(r.runtimeStatus)) return 'over';
+        return readExecutionBook(await store.readHistory(id, exec, r.historyCount)).completed;
+      },
       maxConcurrent: options.maxConcurrentActivityFunctions, visibilitySeconds: options.workItemQueueVisibilitySeconds,
       maxIdleMs: options.maxQueuePollingIntervalMs, completed: () => this.orchestrations?.poller.nudge(),
     });

@@ -17,6 +17,11 @@ export interface ActivityDispatcherOptions {
   logger: HostLogger;
   /** Whether the execution is known to be over (then its activities are skipped). */
   isFinished: (instanceId: string, executionId: string) => boolean;
+  /**
+   * Task ids whose completion the execution's committed history holds, or 'over' when the
+   * execution has ended (asked for redelivered work items only).
+   */
+  completedTasks: (instanceId: string, executionId: string) => Promise<Set<number> | 'over'>;
   workItems: TaskHubQueue<WorkItemMessage>;
   control: TaskHubQueue<ControlMessage>;
   maxConcurrent: number;
@@ -73,13 +78,19 @@ export class ActivityDispatcher {
     for (const m of messages) {
       const w = m.body;
       const item: HeldItem = { m, remaining: new Map(w.tasks.map((t) => [t.taskId, t])), dirty: false, chain: Promise.resolve(), keeper: undefined as unknown as NodeJS.Timeout };
+      if (m.dequeueCount > 1) {
+        // Back after a crash: tasks whose completion reached the history must not run again.
+        const done = await this.o.completedTasks(w.instanceId, w.executionId);
+        if (done === 'over') item.remaining.clear();
+        else for (const id of done) item.remaining.delete(id);
+      }
       if (this.o.isFinished(w.instanceId, w.executionId) || item.remaining.size === 0) {
         await this.o.workItems.delete(m); // the orchestration is over: nobody waits for these results
         continue;
       }
       item.keeper = setInterval(() => this.write(item), Math.max(500, (this.o.visibilitySeconds * 1000) / 3));
       this.held.add(item);
-      for (const task of w.tasks) this.queued.push({ item, task });
+      for (const task of item.remaining.values()) this.queued.push({ item, task });
     }
     this.startMore();
     return messages.length;
