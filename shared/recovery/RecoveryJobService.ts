@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { assertXtsKey, keyFingerprint } from '../crypto';
 import { ServiceError } from '../errors';
 import type { JobDocument, MetadataStore, ProtectedItemProperties, ResourceDocument, VaultDocument } from '../metadata';
-import { documentIdOfArmId } from '../replication';
+import { documentIdOfArmId } from './documentIdOfArmId';
 import { vaultKeyOf } from '../metadata';
 import type { RecoveryJobState } from './applyJobEvent';
 import { FINISHED_JOB_STATES, allTasks } from './AsrJob';

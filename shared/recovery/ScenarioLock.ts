@@ -1,6 +1,6 @@
 import { ServiceError } from '../errors';
 import type { MetadataStore, ResourceDocument } from '../metadata';
-import { documentIdOfArmId } from '../replication';
+import { documentIdOfArmId } from './documentIdOfArmId';
 import { activeLocationAfter, allowedOperationsAfter, INITIAL_OPERATIONS, type ScenarioOutcome } from './allowedOperations';
 import type { RecoveryScenario } from './RecoveryScenario';
 

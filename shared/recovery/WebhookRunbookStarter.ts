@@ -1,5 +1,14 @@
+import { createHash } from 'node:crypto';
 import { AutomationError, invokeRunbookWebhook, runbookCallbackUrl, signCallbackToken, type AutomationSettings } from '../automation';
 import type { RunbookStarter, StartRunbookRequest } from './RunbookStarter';
+
+/**
+ * The same for every run of one task's start (as shared/automation's startRunbookAction does): a
+ * retried activity signs a token with the same id, so only one callback for the task is accepted.
+ */
+function callbackTokenIdOf(r: StartRunbookRequest): string {
+  return createHash('sha256').update(`${r.instanceId}\n${r.taskId}\n${r.eventName}`).digest('base64url').slice(0, 32);
+}
 
 /** Per runbook (by id, case-insensitive): its webhook and what a timeout does. */
 export interface RunbookWebhookSetting {
@@ -38,7 +47,7 @@ export class WebhookRunbookStarter implements RunbookStarter {
     }
     const { token, claims } = await signCallbackToken({
       vault: request.vaultKey, plan: request.planName, job: request.jobId, task: request.taskId, instanceId: request.instanceId, eventName: request.eventName,
-    }, this.settings.signingKey, { ttlSeconds: request.ttlSeconds });
+    }, this.settings.signingKey, { ttlSeconds: request.ttlSeconds, tokenId: callbackTokenIdOf(request) });
     const expiresAt = new Date(claims.expiresAt * 1000);
     await invokeRunbookWebhook(webhookUrl, {
       ...request.context,

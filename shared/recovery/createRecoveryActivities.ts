@@ -1,7 +1,8 @@
 import type { RecoveredMachineInfo } from '../automation/buildRecoveryPlanContext';
 import type { FabricTags, MachineRef, MachineSpec, MaterializeDiskRequest, MaterializedDisk, TargetFabric } from '../fabric';
 import type { MetadataStore, ProtectedItemProperties, ResourceDocument } from '../metadata';
-import { documentIdOfArmId, vaultSegmentOf, type DiskRef, type ReplicationDeps } from '../replication';
+import { vaultSegmentOf, type DiskRef, type ReplicationDeps } from '../replication';
+import { documentIdOfArmId } from './documentIdOfArmId';
 import { ServiceError } from '../errors';
 import { keyFingerprint } from '../crypto';
 import type { ScenarioOutcome } from './allowedOperations';

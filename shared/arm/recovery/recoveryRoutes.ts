@@ -12,7 +12,7 @@ import { parseBody, parseJson } from '../parseBody';
 import { z } from 'zod';
 import type { DiskExporter } from '../../recovery/DiskExporter';
 import { protectedItemResource, recoveryPlanResource } from '../resources';
-import { documentIdOf } from '../resourceIds';
+import { resourceDocumentId as documentIdOf } from '../../metadata';
 import { shapeResource } from '../shapeResource';
 import type { Role } from '../../security';
 
