@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, rm, readdir } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, readdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceError } from '../errors';
@@ -53,6 +53,30 @@ export class AgentStateStore {
     for (const d of diskIds) await mkdir(join(this.dir, 'outbox', d), { recursive: true });
   }
 
+  /**
+   * Takes the item's lock file (`lock`, holding this process id), so a `run` in the background
+   * and a `sync` by hand cannot both ship the next sequence. A lock left by a dead process is
+   * taken over. Returns the release function.
+   */
+  async lock(): Promise<() => Promise<void>> {
+    await mkdir(this.dir, { recursive: true });
+    const path = join(this.dir, 'lock');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await writeFile(path, String(process.pid), { flag: 'wx' });
+        return () => rm(path, { force: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+      if (holder && holder !== process.pid && isAlive(holder)) {
+        throw new ServiceError('AgentBusy', `another agent process (pid ${holder}) is working on this item (${this.dir}); stop it first, or wait for it to finish`);
+      }
+      await rm(path, { force: true });
+    }
+    throw new ServiceError('AgentBusy', `could not take the lock ${path}; another agent process is starting on this item`);
+  }
+
   async load(): Promise<AgentState | undefined> {
     let text: string;
     try {
@@ -98,5 +122,14 @@ export class AgentStateStore {
     for (const name of await readdir(this.dir)) {
       if (/\.g\d+\.(fp|leaves)(\.tmp)?$/.test(name) && !keep.has(name)) await rm(join(this.dir, name), { force: true });
     }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -78,10 +78,23 @@ export class ReplicationAgent {
     private readonly tables: Map<string, DiskBlockTable>,
     private readonly blobs: BlobServiceClient,
     private readonly key: Buffer | undefined,
+    private readonly release: () => Promise<void>,
   ) {}
 
+  /** Opens the item's committed state and takes its lock; {@link close} releases it. */
   static async open(store: AgentStateStore, blobs: BlobServiceClient, keyFile?: string): Promise<ReplicationAgent> {
-    const state = await store.require();
+    await store.require(); // a clear NotProtected before touching anything
+    const release = await store.lock();
+    try {
+      // Read again under the lock: another process may have committed a cut meanwhile.
+      return await ReplicationAgent.load(store, await store.require(), blobs, keyFile, release);
+    } catch (err) {
+      await release();
+      throw err;
+    }
+  }
+
+  private static async load(store: AgentStateStore, state: AgentState, blobs: BlobServiceClient, keyFile: string | undefined, release: () => Promise<void>): Promise<ReplicationAgent> {
     let key: Buffer | undefined;
     const file = keyFile ?? state.keyFile ?? undefined;
     if (state.keyFingerprint) {
@@ -95,7 +108,13 @@ export class ReplicationAgent {
     const tables = new Map<string, DiskBlockTable>();
     for (const d of state.disks) tables.set(d.diskId, await store.loadTable(d));
     await store.ensureDirs(state.disks.map((d) => d.diskId));
-    return new ReplicationAgent(store, state, tables, blobs, key);
+    return new ReplicationAgent(store, state, tables, blobs, key, release);
+  }
+
+  /** Closes seeds in progress and releases the lock. */
+  async close(): Promise<void> {
+    await this.closeSeeds();
+    await this.release();
   }
 
   get current(): AgentState {

@@ -58,13 +58,17 @@ export async function protectItem(api: AgentApi, blobs: BlobServiceClient, optio
   }
   const agent = await ReplicationAgent.open(store, blobs, options.keyFile);
   let bytesUploaded = 0;
-  for (;;) {
-    const step = await agent.seedStep(options.seedLogBytes ?? DEFAULT_SEED_LOG_BYTES, options.onProgress);
-    bytesUploaded += step.bytesUploaded;
-    options.onSeedLog?.({ bytesUploaded });
-    if (!step.more) break;
+  try {
+    for (;;) {
+      const step = await agent.seedStep(options.seedLogBytes ?? DEFAULT_SEED_LOG_BYTES, options.onProgress);
+      bytesUploaded += step.bytesUploaded;
+      options.onSeedLog?.({ bytesUploaded });
+      if (!step.more) break;
+    }
+    bytesUploaded += await agent.flushOutbox();
+  } finally {
+    await agent.close();
   }
-  bytesUploaded += await agent.flushOutbox();
   if (!options.noWait) await waitForMerge(blobs, agent.mergeTargets(), options.merge);
   return { state: agent.current, bytesUploaded, resumed: existing !== undefined };
 }

@@ -58,6 +58,14 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export async function runAgent(blobs: BlobServiceClient, options: RunOptions): Promise<RunResult> {
   const store = new AgentStateStore(options.stateDir, options.vault, options.item);
   const agent = await ReplicationAgent.open(store, blobs, options.keyFile);
+  try {
+    return await loop(agent, blobs, options);
+  } finally {
+    await agent.close();
+  }
+}
+
+async function loop(agent: ReplicationAgent, blobs: BlobServiceClient, options: RunOptions): Promise<RunResult> {
   const where = { vault: agent.current.vaultSegment, item: agent.current.item };
   const shutdowns = new SourceShutdownRequests(blobs.getContainerClient(SHUTDOWN_REQUEST_CONTAINER));
   const intervalMs = (options.intervalSeconds ?? agent.current.intervalSeconds) * 1000;

@@ -15,7 +15,12 @@ export interface SyncOptions extends CycleOptions {
 /** `asr agent sync`: one cycle for every disk at one cut, then (unless `noWait`) waits until merged. */
 export async function syncItem(blobs: BlobServiceClient, options: SyncOptions): Promise<CycleReport> {
   const agent = await ReplicationAgent.open(new AgentStateStore(options.stateDir, options.vault, options.item), blobs, options.keyFile);
-  const report = await agent.cycle(options);
+  let report: CycleReport;
+  try {
+    report = await agent.cycle(options);
+  } finally {
+    await agent.close();
+  }
   if (!options.noWait) await waitForMerge(blobs, report.targets, options.merge);
   return report;
 }

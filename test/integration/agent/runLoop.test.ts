@@ -104,6 +104,7 @@ describe('asr agent run: cycles, survives a storage outage, stops on a planned f
     const agent = await ReplicationAgent.open(new AgentStateStore(stateDir, 'v4', 'vmq'), viaGate);
     await gate.cut();
     await expect(agent.cycle()).rejects.toBeDefined();
+    await agent.close();
     await gate.restore();
     const outbox = join(stateDir, 'v4', 'vmq', 'outbox', 'disk0', '2.hrl');
     const bytes = readFileSync(outbox);
