@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { findRunningEmulators } from '../devhost/emulators';
+import { DemoError } from './DemoError';
+import { freeLoopbackPort } from './freeLoopbackPort';
+
+/** The whole local system the demo runs against: `funclocal` with the app, and the emulators process it launched. */
+export interface RunningLocalSystem {
+  baseUrl: string;
+  /** Settings the CLI and the agent need (as a user would export them). */
+  env: Record<string, string>;
+  /** Where the host's output goes. */
+  logFile: string;
+  /** The last lines the host printed: evidence for a failure report. */
+  logTail(lines?: number): string;
+  stop(): Promise<void>;
+}
+
+const ROOT = resolve(__dirname, '..', '..');
+const FUNCLOCAL = join(ROOT, 'dist', 'devhost', 'cli', 'funclocal.js');
+
+/**
+ * Starts `funclocal start` on the project (the app exactly as `npm start` loads it) with a
+ * private data directory and free ports for the host and the emulators it launches, so the
+ * demo never touches `.data`, port 7071 or a running `npm start`. Resolves once `/health` is 200.
+ */
+export async function startLocalSystem(dataDir: string, extraEnv: Record<string, string> = {}, timeoutMs = 120_000): Promise<RunningLocalSystem> {
+  const port = await freeLoopbackPort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const hostEnv: Record<string, string> = {
+    ASR_AUTH_MODE: 'local',
+    ASR_DATA_DIR: dataDir,
+    ASR_DEV_ISSUER_DIR: join(dataDir, 'dev-issuer'),
+    // Runbook callbacks: the signing key and the address the runbook calls back on.
+    ASR_CALLBACK_SIGNING_KEY: randomBytes(32).toString('base64'),
+    ASR_PUBLIC_BASE_URL: baseUrl,
+    RECOVERY_POLL_SECONDS: '1',
+    FUNCLOCAL_BLOB_POLL_MS: '250',
+    ...extraEnv,
+  };
+  const logFile = join(dataDir, 'funclocal.log');
+  const log: WriteStream = createWriteStream(logFile);
+  const child: ChildProcess = spawn(process.execPath, [
+    FUNCLOCAL, 'start', '--app', ROOT, '--port', String(port), '--data', dataDir, '--emulator-ports', 'auto',
+  ], { env: { ...process.env, ...hostEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let recent = '';
+  const onOutput = (d: Buffer) => {
+    log.write(d);
+    recent = (recent + d.toString()).slice(-64 * 1024);
+  };
+  child.stdout!.on('data', onOutput);
+  child.stderr!.on('data', onOutput);
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const logTail = (lines = 25) => recent.split('\n').slice(-lines - 1).join('\n');
+
+  let emulatorsPid: number | undefined;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    // funclocal stops the emulators it launched; if it could not (killed), stop them here.
+    const left = findRunningEmulators(dataDir);
+    if (left && left.pid === emulatorsPid) {
+      try { process.kill(left.pid, 'SIGTERM'); } catch { /* gone */ }
+    }
+    await new Promise<void>((r) => log.end(() => r()));
+  };
+
+  try {
+    await waitUntil(async () => {
+      if (child.exitCode !== null) throw new DemoError('HostExited', `funclocal exited with code ${child.exitCode} before it was ready:\n${logTail()}`);
+      if (!/Host started: .* listening on/.test(recent)) return false;
+      const res = await fetch(`${baseUrl}/health`).catch(() => undefined);
+      return res?.status === 200;
+    }, timeoutMs, () => `the local host was not healthy within ${timeoutMs / 1000} s:\n${logTail()}`);
+    const emulators = findRunningEmulators(dataDir);
+    if (!emulators) throw new DemoError('EmulatorsMissing', `funclocal is up but no emulators process serves ${dataDir}`);
+    emulatorsPid = emulators.pid;
+    return {
+      baseUrl, logFile, logTail, stop,
+      env: {
+        ASR_ENDPOINT: baseUrl,
+        ASR_DATA_DIR: dataDir,
+        ASR_DEV_ISSUER_DIR: hostEnv.ASR_DEV_ISSUER_DIR,
+        // The agent writes logs straight to the replica storage account: the emulators' Azurite.
+        ASR_STORAGE_CONNECTION_STRING: emulators.storageConnectionString,
+      },
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Polls `ready` every 250 ms until true; a throw from `ready` ends the wait at once. */
+export async function waitUntil(ready: () => Promise<boolean>, timeoutMs: number, describe: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ready())) {
+    if (Date.now() > deadline) throw new DemoError('Timeout', describe());
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The host's whole log, for a report (empty if unreadable). */
+export function readHostLog(system: RunningLocalSystem): string {
+  try { return readFileSync(system.logFile, 'utf8'); } catch { return ''; }
+}
