@@ -22,6 +22,7 @@ export const POLICY = 'demo-30s';
 export const PLAN = 'shop';
 const FABRIC = 'demo-site';
 const CONTAINER = 'demo-host';
+const TARGET_IPS: Record<string, string> = { db: '10.20.1.4', app: '10.20.2.4', web: '10.20.3.4' };
 
 interface Task { taskId: string; friendlyName: string; state: string; stateDescription: string; startTime?: string; endTime?: string; customDetails?: Record<string, any>; groupTaskCustomDetails?: { childTasks: Task[] } }
 
@@ -53,6 +54,8 @@ export class DemoScenario {
   private readonly itemIds: Record<string, string> = {};
   private readonly expected: Record<string, string> = {};
   private bytesReplicated = 0;
+  /** Job lines already shown, so following a job again after a resume prints only what is new. */
+  private readonly shown = new Set<string>();
 
   constructor(
     private readonly system: RunningLocalSystem,
@@ -93,7 +96,11 @@ export class DemoScenario {
         });
         this.bytesReplicated += res.bytesUploaded;
         this.itemIds[m.name] = `${this.V}/replicationFabrics/${FABRIC}/replicationProtectionContainers/${CONTAINER}/replicationProtectedItems/${m.name}`;
-        await this.api.patch(this.itemIds[m.name], { properties: { recoveryAzureVMName: `shop-${m.name}`, selectedRecoveryAzureNetworkId: 'shop-vnet' } });
+        r.note(`target: VM shop-${m.name} in network shop-vnet at ${TARGET_IPS[m.name]}`);
+        await this.api.patch(this.itemIds[m.name], { properties: {
+          recoveryAzureVMName: `shop-${m.name}`, selectedRecoveryAzureNetworkId: 'shop-vnet',
+          vmNics: [{ ipConfigs: [{ isPrimary: true, recoverySubnetName: 'default', recoveryStaticIPAddress: TARGET_IPS[m.name] }] }],
+        } });
         return res.bytesUploaded;
       }, (bytes) => `seeded ${formatBytes(bytes)} of ${formatBytes(m.sizeBytes)} (only written blocks travel), merged into the replica`);
     }
@@ -193,7 +200,11 @@ export class DemoScenario {
 
   /** Follows a job as `--wait` does, printing its steps as they finish, until it ends or waits. */
   private follow(job: string): Promise<ArmResource> {
-    return watchJob(this.api, VAULT, job, (line) => this.r.note(line), 500);
+    return watchJob(this.api, VAULT, job, (line) => {
+      if (this.shown.has(`${job} ${line}`)) return;
+      this.shown.add(`${job} ${line}`);
+      this.r.note(line);
+    }, 500);
   }
 
   private suspendedManualAction(j: ArmResource): Task | undefined {

@@ -22,6 +22,7 @@ async function main(argv: string[]): Promise<number> {
   let system: RunningLocalSystem | undefined;
   let runbook: RunbookWebhook | undefined;
   let tornDown: Promise<void> | undefined;
+  let interrupted: number | undefined;
   const teardown = (removeDir: boolean) => (tornDown ??= (async () => {
     await runbook?.stop().catch(() => undefined);
     await system?.stop().catch((e: unknown) => r.print(`could not stop the local host cleanly: ${(e as Error).message}`));
@@ -29,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
   })());
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.once(signal, () => {
+      interrupted = code;
       r.print(`\n${signal}: stopping everything the demo started${r.running ? ` (during "${r.running}")` : ''}...`);
       void teardown(!keep).then(() => {
         r.print(keep ? `stopped; files kept in ${dir}` : 'stopped.');
@@ -55,8 +57,14 @@ async function main(argv: string[]): Promise<number> {
     if (keep) r.print(`\nFiles kept in ${dir}`);
     return 0;
   } catch (err) {
+    // Interrupted: what failed is only the interruption (the host stopping under a step); the signal handler reports.
+    if (interrupted !== undefined) {
+      await teardown(!keep);
+      return interrupted;
+    }
     const code = err instanceof ServiceError ? ` [${err.code}]` : '';
-    r.print(`\nFAILED${r.running ? '' : ''}: ${(err as Error).message}${code}`);
+    const failed = r.steps.find((s) => !s.ok);
+    r.print(`\nFAILED${failed ? ` at step ${r.steps.indexOf(failed) + 1} (${failed.title})` : ''}: ${(err as Error).message}${code}`);
     if (process.env.ASR_DEBUG === '1' && err instanceof Error) r.print(err.stack ?? '');
     if (system) r.print(`\nLast lines of the host log (${system.logFile}):\n${system.logTail(30)}`);
     await teardown(false);
@@ -73,7 +81,7 @@ function printSummary(r: DemoReporter, o: DemoOutcome): void {
   r.print(`  RTO of plan ${PLAN} (request -> every group up): ${formatSeconds(o.rtoMs)}, of which ${formatSeconds(o.manualWaitMs)} waiting on the manual action (resumed automatically)`);
   r.print(`  Disks verified: ${o.verdicts.filter((v) => v.verdict.identical).length}/${o.verdicts.length} identical to the source at the failover point${o.verdicts.some((v) => v.verdict.qemuImg) ? ' (qemu-img agrees)' : ''}`);
   r.print('  Plan steps (test failover job):');
-  for (const t of o.planTasks) r.print(`    ${t.name.padEnd(44)} ${t.state.padEnd(10)} ${t.ms === undefined ? '' : formatSeconds(t.ms)}`);
+  for (const t of o.planTasks) r.print(`    ${t.name.padEnd(48)} ${t.state.padEnd(10)} ${t.ms === undefined ? '' : formatSeconds(t.ms)}`);
   r.print('  Demo steps:');
   r.steps.forEach((s, i) => r.print(`    ${String(i + 1).padStart(2)}. ${s.title.padEnd(100).slice(0, 100)} ${formatSeconds(s.ms)}`));
   r.print(`  Total: ${formatSeconds(r.elapsedMs())}`);

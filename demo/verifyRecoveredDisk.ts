@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { validateVhdFooter, VhdDiskType } from '../shared/disk';
 
 const VHD_FOOTER = 512;
 const CHUNK = 4 * 1024 * 1024;
@@ -34,9 +35,7 @@ export function verifyRecoveredDisk(expectedRaw: string, recoveredVhd: string): 
   const b = openSync(recoveredVhd, 'r');
   try {
     if (vhdSize !== size + VHD_FOOTER) problem = `recovered disk is ${vhdSize} bytes, expected ${size} + a ${VHD_FOOTER}-byte VHD footer`;
-    const footer = Buffer.alloc(8);
-    readSync(b, footer, 0, 8, Math.max(0, vhdSize - VHD_FOOTER));
-    if (!problem && footer.toString('latin1') !== 'conectix') problem = 'recovered disk has no VHD footer (cookie "conectix")';
+    if (!problem) problem = footerProblem(b, vhdSize, size);
     const bufA = Buffer.alloc(CHUNK);
     const bufB = Buffer.alloc(CHUNK);
     for (let at = 0; at < size; at += CHUNK) {
@@ -67,6 +66,20 @@ export function verifyRecoveredDisk(expectedRaw: string, recoveredVhd: string): 
     if (qemu !== 'identical') verdict.identical = false;
   }
   return verdict;
+}
+
+/** What is wrong with the fixed VHD footer at the end of the file, if anything (checksum, cookie, type, size). */
+function footerProblem(fd: number, vhdSize: number, size: number): string | undefined {
+  const buf = Buffer.alloc(VHD_FOOTER);
+  readSync(fd, buf, 0, VHD_FOOTER, vhdSize - VHD_FOOTER);
+  try {
+    const footer = validateVhdFooter(buf, vhdSize - VHD_FOOTER, 'recovered disk VHD footer');
+    if (footer.diskType !== VhdDiskType.fixed) return `recovered disk is not a fixed VHD (disk type ${footer.diskType})`;
+    if (footer.currentSize !== BigInt(size)) return `recovered disk's VHD footer says ${footer.currentSize} bytes, the source has ${size}`;
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /** True when `qemu-img` can be run. */
