@@ -10,7 +10,7 @@ import { pointDetails } from '../cli/commands/planActions';
 import { formatBytes } from '../cli/progress/formatBytes';
 import { agentStorageFromEnv, protectItem, syncItem, type CycleReport } from '../shared/agent';
 import { DemoError } from './DemoError';
-import { DemoReporter, formatSeconds } from './DemoReporter';
+import type { DemoReporter } from './DemoReporter';
 import { demoPlanBody } from './demoPlan';
 import type { RunningLocalSystem } from './LocalSystem';
 import type { RunbookWebhook } from './RunbookWebhook';
@@ -90,7 +90,7 @@ export class DemoScenario {
 
     for (const m of this.machines) {
       await r.step(`Protect ${m.name}: register it, seed its replica`, async () => {
-        r.hint(`asr agent protect ${VAULT} ${m.name} --disk ${m.path} --policy ${POLICY} --fabric ${FABRIC} --container ${CONTAINER}`);
+        r.hint(`asr agent protect ${VAULT} ${m.name} --disk ${m.path} --policy ${POLICY} --fabric ${FABRIC} --container ${CONTAINER} --state-dir ${this.stateDir()}`);
         const res = await protectItem(this.api, this.blobs, {
           vault: VAULT, item: m.name, diskPaths: [m.path], policy: POLICY, stateDir: this.stateDir(), fabric: FABRIC, container: CONTAINER, merge: { pollMs: 250 },
         });
@@ -119,7 +119,7 @@ export class DemoScenario {
         for (const line of changeSampleMachines(this.machines, cycle)) r.note(`wrote ${line}`);
         // The expected content of a recovery from the last cycle: the disks exactly as the agent cuts them.
         if (last) for (const m of this.machines) this.expected[m.name] = snapshotDisk(m, this.dir, 'at-last-cycle');
-        r.hint(`asr agent sync ${VAULT} <db|app|web>`);
+        r.hint(`asr agent sync ${VAULT} <db|app|web> --state-dir ${this.stateDir()}`);
         const reports = await Promise.all(this.machines.map((m) => syncItem(this.blobs, { vault: VAULT, item: m.name, stateDir: this.stateDir(), merge: { pollMs: 250 } })));
         reports.forEach((rep, i) => r.note(describeCycle(this.machines[i].name, rep)));
         const bytes = reports.reduce((s, rep) => s + rep.bytesUploaded, 0);
@@ -252,4 +252,3 @@ function describeCycle(machine: string, r: CycleReport): string {
   return `${machine}: cut ${new Date(r.cutTimeMs).toISOString()} ${d}`;
 }
 
-export { formatSeconds };

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findRunningEmulators } from '../devhost/emulators';
 import { DemoError } from './DemoError';
@@ -104,9 +104,4 @@ export async function waitUntil(ready: () => Promise<boolean>, timeoutMs: number
     if (Date.now() > deadline) throw new DemoError('Timeout', describe());
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-/** The host's whole log, for a report (empty if unreadable). */
-export function readHostLog(system: RunningLocalSystem): string {
-  try { return readFileSync(system.logFile, 'utf8'); } catch { return ''; }
 }

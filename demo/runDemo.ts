@@ -47,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
     }, (s) => `API at ${s.baseUrl}, /health 200; host log in ${s.logFile}`);
     r.note('the same settings let you use the CLI against it while the demo runs:');
     r.note(`export ASR_ENDPOINT=${system.env.ASR_ENDPOINT} ASR_DATA_DIR=${system.env.ASR_DATA_DIR}`);
+    r.note(`export ASR_STORAGE_CONNECTION_STRING='${system.env.ASR_STORAGE_CONNECTION_STRING}'`);
     runbook = await r.step('Start the runbook webhook (plays Azure Automation on loopback)', () => startRunbookWebhook((line) => r.note(line)), (w) => w.url);
     const outcome = await new DemoScenario(system, runbook, r, dir).run();
     if (!runbook.calls.length || runbook.calls.some((c) => c.callbackStatus !== 202)) {
