@@ -9,6 +9,10 @@ import { BlobTriggerKind } from './triggers/BlobTriggerKind';
 import { QueueTriggerKind } from './triggers/QueueTriggerKind';
 import { TimerTriggerKind } from './triggers/TimerTriggerKind';
 import { DurableTriggerKind } from './durable/DurableTriggerKind';
+import { COSMOS_EMULATOR_KEY, EmulatorSettings, findRunningEmulators, spawnEmulatorsProcess } from './emulators';
+import { BlobTriggerKind } from './triggers/BlobTriggerKind';
+import { QueueTriggerKind } from './triggers/QueueTriggerKind';
+import { TimerTriggerKind } from './triggers/TimerTriggerKind';
 
 export interface LocalHostOptions {
   appDir: string;

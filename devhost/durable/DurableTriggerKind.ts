@@ -53,6 +53,7 @@ export class DurableTriggerKind implements TriggerKind {
     this.activities = new ActivityDispatcher({
       activities, invoker: host.invoker, logger: host.logger, workItems, control,
       isFinished: (id, exec) => this.orchestrations?.isFinished(id, exec) ?? false,
+      knownCompletedTasks: (id, exec) => this.orchestrations?.completedTasks(id, exec),
       completedTasks: async (id, exec) => {
         const r = await store.read(id);
         if (!r || r.executionId !== exec || isTerminal(r.runtimeStatus)) return 'over';

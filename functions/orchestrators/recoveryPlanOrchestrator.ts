@@ -215,22 +215,23 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
         case 'waitForCleanup': yield* waitForCleanup(s); break;
       }
     }
-    yield* record([{ type: 'jobSucceeded', at: at() }]);
+    // The plan and items first, the job last: whoever sees the job end finds them ready for what comes next.
     if (input.scenario !== 'TestFailover') yield* finish('Succeeded');
+    yield* record([{ type: 'jobSucceeded', at: at() }]);
     return 'Succeeded';
   } catch (err) {
     // Final reports go straight to the activity: `record` would throw again on a cancelled job.
     const report = (events: JobEvent[]) => context.df.callActivityWithRetry('recordJob', retry, { vaultKey: input.vaultKey, jobId: input.jobId, events });
     if (err instanceof JobCancelled) {
-      yield report([{ type: 'jobCancelled', at: at(), error: CANCELLED_ERROR }]);
       yield* finish('Cancelled');
+      yield report([{ type: 'jobCancelled', at: at(), error: CANCELLED_ERROR }]);
       return 'Cancelled';
     }
     const error: AsrServiceErrorDetails = err instanceof StepFailed
       ? err.error
       : { code: 'InternalError', message: err instanceof Error ? err.message : String(err), possibleCauses: 'An unexpected failure in the service.', recommendedAction: 'Restart the job; report it if it fails again.' };
-    yield report([{ type: 'jobFailed', at: at(), error, ...(err instanceof StepFailed ? { taskId: err.taskId } : {}) }]);
     yield* finish('Failed');
+    yield report([{ type: 'jobFailed', at: at(), error, ...(err instanceof StepFailed ? { taskId: err.taskId } : {}) }]);
     return 'Failed';
   }
 };

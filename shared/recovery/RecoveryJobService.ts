@@ -104,6 +104,12 @@ export class RecoveryJobService {
     const current = target.doc.properties.currentScenario as CurrentScenario | undefined;
     const previousJobId = scenario === 'TestFailoverCleanup' || scenario === 'CancelFailover' ? current && nameOf(current.jobId) : undefined;
 
+    if (previousJobId && scenario === 'TestFailoverCleanup') {
+      const previous = (await this.store.getJob(keyOfVault(vault), previousJobId)) as unknown as RecoveryJobDocument | undefined;
+      if (previous && (previous.properties.state === 'InProgress' || previous.properties.state === 'NotStarted')) {
+        throw new ServiceError('Conflict', `the test failover (job ${previousJobId}) is still running; clean up once it waits for cleanup or has ended, or cancel it first (asr job cancel)`);
+      }
+    }
     let wrappedKey: string | undefined;
     if (details?.primaryKekCertificatePfx) {
       const key = Buffer.from(details.primaryKekCertificatePfx, 'base64');

@@ -55,13 +55,32 @@ export class ScenarioLock {
   constructor(private readonly store: MetadataStore) {}
 
   async begin(t: ScenarioTargets, scenario: RecoveryScenario, current: CurrentScenario): Promise<void> {
+    // A lost race is re-judged on fresh documents: if another operation won, the scenario is no
+    // longer allowed (409); if the write that won was benign (the previous job's final marks, a
+    // plan edit), the next attempt goes through.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.tryBegin(t, scenario, current);
+        return;
+      } catch (err) {
+        if (!(err instanceof ServiceError && err.code === 'PreconditionFailed') || attempt >= 5) {
+          if (err instanceof ServiceError && err.code === 'PreconditionFailed') {
+            throw new ServiceError('Conflict', `another operation changed the plan or its items at the same moment ${attempt} times in a row; look at the running job and try again`, { cause: err });
+          }
+          throw err;
+        }
+        await new Promise((r) => setTimeout(r, Math.random() * 50));
+      }
+    }
+  }
+
+  private async tryBegin(t: ScenarioTargets, scenario: RecoveryScenario, current: CurrentScenario): Promise<void> {
     const plan = t.planId ? await read(this.store, t.vaultKey, t.planId, 'recovery plan') : undefined;
     if (plan && !allowedOf(plan).includes(scenario)) throw notAllowed('recovery plan', plan, scenario);
     const items: Doc[] = [];
     for (const id of t.itemIds) {
       const item = await read(this.store, t.vaultKey, id, 'protected item');
-      const busy = item.properties.currentScenarioStatus === 'InProgress' && plan === undefined;
-      if (!allowedOf(item).includes(scenario) || busy) throw notAllowed('protected item', item, scenario);
+      if (!allowedOf(item).includes(scenario)) throw notAllowed('protected item', item, scenario);
       items.push(item);
     }
     const mark = (doc: Doc): Doc => ({
@@ -75,11 +94,8 @@ export class ScenarioLock {
         written.push(doc);
       }
     } catch (err) {
-      // Put back what this request marked, so the one that won keeps a consistent picture.
+      // Put back what this attempt marked, so the one that won keeps a consistent picture.
       for (const doc of written) await this.restore(t.vaultKey, doc).catch(() => undefined);
-      if (err instanceof ServiceError && err.code === 'PreconditionFailed') {
-        throw new ServiceError('Conflict', `another operation started on '${(plan ?? items[0]).name}' at the same moment; look at its job and try again when it ends`, { cause: err });
-      }
       throw err;
     }
   }

@@ -130,6 +130,9 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
         await ignoreNotFound(pendingContainer(deps).getBlobClient(p.blobName).delete());
       }
       const appliedBefore = result.applied.length;
+      // Each pass judges afresh: a gap seen by an earlier pass may have been filled since.
+      result.outcome = result.applied.length > 0 ? 'merged' : 'idle';
+      result.waitingFor = undefined;
       for (;;) {
         const next = state.lastAppliedSequence + 1n;
         if (options.upTo !== undefined && next > options.upTo) break;
@@ -142,7 +145,9 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
           break;
         }
         lease.assertHeld();
-        const read = firstLog && next === 1n ? firstLog : await (prefetched.get(next) ?? readLog(log, state));
+        // The seed log was validated before the replica had a state: reuse it only if it matches.
+        const seedFits = firstLog?.ok && next === 1n && firstLog.log.header.epoch === state.epoch && firstLog.log.header.virtualSize === state.sourceVirtualSize;
+        const read = seedFits ? firstLog! : await (prefetched.get(next) ?? readLog(log, state));
         firstLog = undefined;
         prefetched.delete(next);
         // Read and validate the next log while this one's pages are written: the download then

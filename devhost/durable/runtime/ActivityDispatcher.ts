@@ -22,6 +22,8 @@ export interface ActivityDispatcherOptions {
    * execution has ended (asked for redelivered work items only).
    */
   completedTasks: (instanceId: string, executionId: string) => Promise<Set<number> | 'over'>;
+  /** The same, from what this host committed itself (no storage read); undefined when unknown. */
+  knownCompletedTasks: (instanceId: string, executionId: string) => Set<number> | undefined;
   workItems: TaskHubQueue<WorkItemMessage>;
   control: TaskHubQueue<ControlMessage>;
   maxConcurrent: number;
@@ -78,7 +80,10 @@ export class ActivityDispatcher {
     for (const m of messages) {
       const w = m.body;
       const item: HeldItem = { m, remaining: new Map(w.tasks.map((t) => [t.taskId, t])), dirty: false, chain: Promise.resolve(), keeper: undefined as unknown as NodeJS.Timeout };
-      if (m.dequeueCount > 1) {
+      const known = this.o.knownCompletedTasks(w.instanceId, w.executionId);
+      if (known) {
+        for (const id of known) item.remaining.delete(id); // e.g. posted twice by an episode redone after a crash
+      } else if (m.dequeueCount > 1) {
         // Back after a crash: tasks whose completion reached the history must not run again.
         const done = await this.o.completedTasks(w.instanceId, w.executionId);
         if (done === 'over') item.remaining.clear();

@@ -66,7 +66,7 @@ export class OrchestrationDispatcher {
   private readonly active = new Set<string>();
   private readonly ready: string[] = [];
   /** The instance row and history this host last committed; the commit's If-Match catches a stale copy. */
-  private readonly cache = new Map<string, { record: InstanceRecord; history: RecordedEvent[] }>();
+  private readonly cache = new Map<string, { record: InstanceRecord; history: RecordedEvent[]; completed?: Set<number> }>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly episodesDone = new Set<Promise<void>>();
   private held = 0;
@@ -96,6 +96,12 @@ export class OrchestrationDispatcher {
   }
 
   /** Whether this host saw the execution end (a restarted host does not know; the activity then just runs). */
+  /** Task ids completed in the history this host last committed for the execution, if it has it. */
+  completedTasks(instanceId: string, executionId: string): Set<number> | undefined {
+    const c = this.cache.get(instanceId);
+    return c && c.record.executionId === executionId ? c.completed : undefined;
+  }
+
   isFinished(instanceId: string, executionId: string): boolean {
     return this.finished.has(`${instanceId}|${executionId}`);
   }
@@ -299,7 +305,8 @@ export class OrchestrationDispatcher {
     // Work and history rows both precede the commit (their order among themselves does not matter).
     await Promise.all([this.work.post(rec, next, commands, now), this.o.store.writeHistory(instanceId, rec.executionId, rec.historyCount, appended)]);
     const etag = await this.o.store.replace(next, rec.etag!);
-    this.cache.set(instanceId, { record: { ...next, etag }, history: again ? [] : [...past, ...appended] });
+    const history = again ? [] : [...past, ...appended];
+    this.cache.set(instanceId, { record: { ...next, etag }, history, completed: readExecutionBook(history).completed });
     if (isTerminal(status)) this.cache.delete(instanceId);
     if (isTerminal(status) || again) this.markFinished(instanceId, rec.executionId);
     this.deleteLater(batch);

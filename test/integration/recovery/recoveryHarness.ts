@@ -72,7 +72,8 @@ export async function startFakeAutomation(): Promise<FakeAutomation> {
       if (b.mode === 'callback') {
         setTimeout(() => {
           void fetch(body.callbackUrl as string, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: b.status, output: b.output }) })
-            .then(async (r) => fake.callbacks.push({ status: r.status, body: await r.json().catch(() => undefined) }));
+            .then(async (r) => fake.callbacks.push({ status: r.status, body: await r.json().catch(() => undefined) }))
+            .catch((err: Error) => fake.callbacks.push({ status: 0, body: err.message }));
         }, b.delayMs);
       }
     });

@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseHrl } from '../../../shared/hrl';
 import { expectationFor, isLogRefusal, mergeDisk, REPLICA_CONTAINERS, replicaBlob, ReplicationPolicy } from '../../../shared/replication';
 import { prng } from '../../unit/hrl/hrlFixtures';
-import { tempDir } from '../../support/tempDir';
-import { startReplicationHarness, ReplicationHarness } from './replicationHarness';
+import { useReplicationHarness } from './replicationHarness';
 import { SourceDisk, uploadLog } from './SourceDisk';
 
 const SEED = Number(process.env.MERGE_FUZZ_SEED ?? 4242);
@@ -29,19 +28,11 @@ function mutate(base: Buffer, rand: () => number): Buffer {
 }
 
 describe('merge fuzz: damaged logs are always quarantined, never written', () => {
-  let h: ReplicationHarness;
-  const tmp = tempDir('merge-fuzz-');
-  beforeAll(async () => {
-    h = await startReplicationHarness();
-  });
-  afterAll(async () => {
-    await h.stop();
-    tmp.cleanup();
-  });
+  const suite = useReplicationHarness('merge-fuzz-');
 
   it('every failure the merge sees in 3000 damaged logs is a refusal (quarantine), never an error it would retry forever', async () => {
-    const disk = await h.protect('vm-fuzz-local', POLICY);
-    const src = new SourceDisk(tmp.path, disk, 4 * MIB, { key: randomBytes(64) });
+    const disk = await suite.h.protect('vm-fuzz-local', POLICY);
+    const src = new SourceDisk(suite.tmp, disk, 4 * MIB, { key: randomBytes(64) });
     src.io('write -P 0x01 0 64k');
     src.cutLog({ cutTimeMs: T0 });
     src.io('write -P 0x02 8k 12k', 'write -P 0x03 1M 4k', 'write -P 0x04 4092k 4k');
@@ -64,12 +55,12 @@ describe('merge fuzz: damaged logs are always quarantined, never written', () =>
   });
 
   it('40 damaged logs in a row through Azurite: each quarantined, the replica byte-for-byte unchanged', async () => {
-    const disk = await h.protect('vm-fuzz', POLICY);
-    const src = new SourceDisk(tmp.path, disk, 4 * MIB);
+    const disk = await suite.h.protect('vm-fuzz', POLICY);
+    const src = new SourceDisk(suite.tmp, disk, 4 * MIB);
     src.io('write -P 0x11 0 256k');
-    await uploadLog(h.blobs, disk, 1n, src.cutLog({ cutTimeMs: T0 }).bytes);
-    await mergeDisk(h.deps(), disk);
-    const replica = h.blobs.getContainerClient(REPLICA_CONTAINERS.replicas).getPageBlobClient(replicaBlob(disk));
+    await uploadLog(suite.h.blobs, disk, 1n, src.cutLog({ cutTimeMs: T0 }).bytes);
+    await mergeDisk(suite.h.deps(), disk);
+    const replica = suite.h.blobs.getContainerClient(REPLICA_CONTAINERS.replicas).getPageBlobClient(replicaBlob(disk));
     const before = await replica.downloadToBuffer();
     src.io('write -P 0x12 4k 8k', 'write -P 0x13 2M 64k');
     const good = src.cutLog({ cutTimeMs: T0 + 30_000 }).bytes;
@@ -84,14 +75,14 @@ describe('merge fuzz: damaged logs are always quarantined, never written', () =>
       } catch {
         // damaged: send it
       }
-      await uploadLog(h.blobs, disk, 2n, bad);
-      const r = await mergeDisk(h.deps(), disk);
+      await uploadLog(suite.h.blobs, disk, 2n, bad);
+      const r = await mergeDisk(suite.h.deps(), disk);
       expect(r).toMatchObject({ outcome: 'quarantined', applied: [], quarantined: { sequence: 2n } });
       sent++;
     }
     expect((await replica.downloadToBuffer()).equals(before)).toBe(true);
     let quarantined = 0;
-    for await (const b of h.blobs.getContainerClient(REPLICA_CONTAINERS.quarantine).listBlobsFlat({ prefix: `${disk.vault}/${disk.item}/` })) quarantined += b ? 1 : 0;
+    for await (const b of suite.h.blobs.getContainerClient(REPLICA_CONTAINERS.quarantine).listBlobsFlat({ prefix: `${disk.vault}/${disk.item}/` })) quarantined += b ? 1 : 0;
     expect(quarantined).toBe(40);
   });
 });

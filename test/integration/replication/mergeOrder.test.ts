@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { mergeDisk, ReplicationPolicy } from '../../../shared/replication';
-import { tempDir } from '../../support/tempDir';
-import { startReplicationHarness, ReplicationHarness } from './replicationHarness';
+import { useReplicationHarness } from './replicationHarness';
 import { downloadReplica, qemuSame, SourceDisk, uploadLog, writeImage, CutLog } from './SourceDisk';
 
 const MIB = 1024 * 1024;
@@ -24,30 +23,22 @@ function produceLogs(src: SourceDisk): CutLog[] {
 }
 
 describe('mergeDisk: order, duplicates and crashes (Azurite, judged by qemu-img)', () => {
-  let h: ReplicationHarness;
-  const tmp = tempDir('merge-order-');
-  beforeAll(async () => {
-    h = await startReplicationHarness();
-  });
-  afterAll(async () => {
-    await h.stop();
-    tmp.cleanup();
-  });
+  const suite = useReplicationHarness('merge-order-');
 
   async function judge(src: SourceDisk, image: Buffer, name: string) {
-    const vhd = join(tmp.path, `${name}.vhd`);
-    const buf = await downloadReplica(h.blobs, src.disk, vhd);
+    const vhd = join(suite.tmp, `${name}.vhd`);
+    const buf = await downloadReplica(suite.h.blobs, src.disk, vhd);
     expect(buf.length).toBe(8 * MIB + 512);
-    return qemuSame(writeImage(join(tmp.path, `${name}.raw`), image), vhd);
+    return qemuSame(writeImage(join(suite.tmp, `${name}.raw`), image), vhd);
   }
 
   it('a disk replicated through N logs equals the source', async () => {
-    const disk = await h.protect('vm-inorder', POLICY);
-    const src = new SourceDisk(tmp.path, disk, 8 * MIB);
+    const disk = await suite.h.protect('vm-inorder', POLICY);
+    const src = new SourceDisk(suite.tmp, disk, 8 * MIB);
     const logs = produceLogs(src);
     for (const log of logs) {
-      await uploadLog(h.blobs, disk, log.sequence, log.bytes);
-      const r = await mergeDisk(h.deps(), disk);
+      await uploadLog(suite.h.blobs, disk, log.sequence, log.bytes);
+      const r = await mergeDisk(suite.h.deps(), disk);
       expect(r.outcome).toBe('merged');
       expect(r.applied).toEqual([log.sequence]);
     }
@@ -57,12 +48,12 @@ describe('mergeDisk: order, duplicates and crashes (Azurite, judged by qemu-img)
   });
 
   it('logs delivered in reverse order wait for the gap, then all apply', async () => {
-    const disk = await h.protect('vm-reverse', POLICY);
-    const src = new SourceDisk(tmp.path, disk, 8 * MIB);
+    const disk = await suite.h.protect('vm-reverse', POLICY);
+    const src = new SourceDisk(suite.tmp, disk, 8 * MIB);
     const logs = produceLogs(src);
     for (const log of [...logs].reverse()) {
-      await uploadLog(h.blobs, disk, log.sequence, log.bytes);
-      const r = await mergeDisk(h.deps(), disk);
+      await uploadLog(suite.h.blobs, disk, log.sequence, log.bytes);
+      const r = await mergeDisk(suite.h.deps(), disk);
       if (log.sequence !== 1n) {
         expect(r.outcome).toBe('gap');
         expect(r.applied).toEqual([]);
@@ -75,46 +66,46 @@ describe('mergeDisk: order, duplicates and crashes (Azurite, judged by qemu-img)
   });
 
   it('a gap in the middle stops the merge at the gap; the late log releases the rest', async () => {
-    const disk = await h.protect('vm-gap', POLICY);
-    const src = new SourceDisk(tmp.path, disk, 8 * MIB);
+    const disk = await suite.h.protect('vm-gap', POLICY);
+    const src = new SourceDisk(suite.tmp, disk, 8 * MIB);
     const logs = produceLogs(src);
-    for (const log of logs.filter((l) => l.sequence !== 3n)) await uploadLog(h.blobs, disk, log.sequence, log.bytes);
-    const first = await mergeDisk(h.deps(), disk);
+    for (const log of logs.filter((l) => l.sequence !== 3n)) await uploadLog(suite.h.blobs, disk, log.sequence, log.bytes);
+    const first = await mergeDisk(suite.h.deps(), disk);
     expect(first).toMatchObject({ outcome: 'gap', applied: [1n, 2n], waitingFor: 3n, lastAppliedSequence: 2n });
     expect((await judge(src, logs[1].image, 'gap-mid')).same).toBe(true);
-    await uploadLog(h.blobs, disk, 3n, logs[2].bytes);
-    const second = await mergeDisk(h.deps(), disk);
+    await uploadLog(suite.h.blobs, disk, 3n, logs[2].bytes);
+    const second = await mergeDisk(suite.h.deps(), disk);
     expect(second).toMatchObject({ outcome: 'merged', applied: [3n, 4n, 5n] });
     expect((await judge(src, src.image(), 'gap-end')).same).toBe(true);
   });
 
   it('logs delivered twice and merges racing for the lease still end identical', async () => {
-    const disk = await h.protect('vm-twice', POLICY);
-    const src = new SourceDisk(tmp.path, disk, 8 * MIB);
+    const disk = await suite.h.protect('vm-twice', POLICY);
+    const src = new SourceDisk(suite.tmp, disk, 8 * MIB);
     const logs = produceLogs(src);
-    for (const log of logs) await uploadLog(h.blobs, disk, log.sequence, log.bytes);
+    for (const log of logs) await uploadLog(suite.h.blobs, disk, log.sequence, log.bytes);
     // Three triggers at once: one merges, the others wait on the lease and find nothing left.
-    const results = await Promise.all([mergeDisk(h.deps(), disk), mergeDisk(h.deps(), disk), mergeDisk(h.deps(), disk)]);
+    const results = await Promise.all([mergeDisk(suite.h.deps(), disk), mergeDisk(suite.h.deps(), disk), mergeDisk(suite.h.deps(), disk)]);
     const applied = results.flatMap((r) => r.applied);
     expect(applied.sort()).toEqual([1n, 2n, 3n, 4n, 5n]);
     // A redelivery of old logs after the fact changes nothing and is cleaned up.
-    await uploadLog(h.blobs, disk, 2n, logs[1].bytes);
-    await uploadLog(h.blobs, disk, 5n, logs[4].bytes);
-    const again = await mergeDisk(h.deps(), disk);
+    await uploadLog(suite.h.blobs, disk, 2n, logs[1].bytes);
+    await uploadLog(suite.h.blobs, disk, 5n, logs[4].bytes);
+    const again = await mergeDisk(suite.h.deps(), disk);
     expect(again).toMatchObject({ applied: [], lastAppliedSequence: 5n });
     const left = [];
-    for await (const b of h.blobs.getContainerClient('hrl').listBlobsFlat({ prefix: `${disk.vault}/${disk.item}/` })) left.push(b.name);
+    for await (const b of suite.h.blobs.getContainerClient('hrl').listBlobsFlat({ prefix: `${disk.vault}/${disk.item}/` })) left.push(b.name);
     expect(left).toEqual([]);
     expect((await judge(src, src.image(), 'twice')).same).toBe(true);
   });
 
   it('a crash after some Put Page calls of a log replays that log and ends identical', async () => {
-    const disk = await h.protect('vm-crash', POLICY);
-    const src = new SourceDisk(tmp.path, disk, 8 * MIB, { maxRecordBytes: 64 * 1024 });
+    const disk = await suite.h.protect('vm-crash', POLICY);
+    const src = new SourceDisk(suite.tmp, disk, 8 * MIB, { maxRecordBytes: 64 * 1024 });
     const logs = produceLogs(src);
-    for (const log of logs) await uploadLog(h.blobs, disk, log.sequence, log.bytes);
+    for (const log of logs) await uploadLog(suite.h.blobs, disk, log.sequence, log.bytes);
     let puts = 0;
-    const crashing = h.deps({
+    const crashing = suite.h.deps({
       tuning: { putConcurrency: 1, maxPutBytes: 64 * 1024 },
       afterPutPage: ({ sequence }) => {
         if (sequence === 4n && ++puts === 5) throw new Error('simulated crash after 5 Put Page calls of log 4');
@@ -124,7 +115,7 @@ describe('mergeDisk: order, duplicates and crashes (Azurite, judged by qemu-img)
     // Log 4 is half written and not counted: the replica is neither log 3 nor log 4.
     expect((await judge(src, logs[2].image, 'crash-mid-3')).same).toBe(false);
     expect((await judge(src, logs[3].image, 'crash-mid-4')).same).toBe(false);
-    const resumed = await mergeDisk(h.deps(), disk);
+    const resumed = await mergeDisk(suite.h.deps(), disk);
     expect(resumed).toMatchObject({ outcome: 'merged', applied: [4n, 5n] });
     expect((await judge(src, src.image(), 'crash-end')).same).toBe(true);
   });

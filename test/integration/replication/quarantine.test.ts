@@ -2,8 +2,7 @@ import { join } from 'node:path';
 import { buildHrl } from '../../../shared/hrl';
 import { beginResync, DiskRef, mergeDisk, REPLICA_CONTAINERS, ReplicationPolicy, replicaBlob } from '../../../shared/replication';
 import { forgeHrl } from '../../unit/hrl/forgeHrl';
-import { tempDir } from '../../support/tempDir';
-import { startReplicationHarness, ReplicationHarness } from './replicationHarness';
+import { useReplicationHarness } from './replicationHarness';
 import { downloadReplica, qemuSame, SourceDisk, uploadLog, writeImage } from './SourceDisk';
 
 const MIB = 1024 * 1024;
@@ -33,21 +32,13 @@ function header(d: DiskRef, h: Parameters<typeof forgeHrl>[0], records: Paramete
 }
 
 describe('quarantine: bad logs never touch the replica (Azurite, Cosmos DB)', () => {
-  let h: ReplicationHarness;
-  const tmp = tempDir('merge-quarantine-');
-  beforeAll(async () => {
-    h = await startReplicationHarness();
-  });
-  afterAll(async () => {
-    await h.stop();
-    tmp.cleanup();
-  });
+  const suite = useReplicationHarness('merge-quarantine-');
 
-  const replicaBytes = (d: DiskRef) => h.blobs.getContainerClient(REPLICA_CONTAINERS.replicas).getPageBlobClient(replicaBlob(d)).downloadToBuffer();
+  const replicaBytes = (d: DiskRef) => suite.h.blobs.getContainerClient(REPLICA_CONTAINERS.replicas).getPageBlobClient(replicaBlob(d)).downloadToBuffer();
 
   async function quarantined(d: DiskRef) {
     const out: { name: string; metadata: Record<string, string> }[] = [];
-    for await (const b of h.blobs.getContainerClient(REPLICA_CONTAINERS.quarantine).listBlobsFlat({ prefix: `${d.vault}/${d.item}/`, includeMetadata: true })) {
+    for await (const b of suite.h.blobs.getContainerClient(REPLICA_CONTAINERS.quarantine).listBlobsFlat({ prefix: `${d.vault}/${d.item}/`, includeMetadata: true })) {
       out.push({ name: b.name, metadata: b.metadata ?? {} });
     }
     return out;
@@ -55,18 +46,18 @@ describe('quarantine: bad logs never touch the replica (Azurite, Cosmos DB)', ()
 
   it.each(CASES)('%s is quarantined with reason %s; the VHD is byte-for-byte untouched', async (kind, code, bad) => {
     const item = `vm-q-${CASES.findIndex((c) => c[0] === kind)}`;
-    const disk = await h.protect(item, POLICY);
-    const src = new SourceDisk(tmp.path, disk, 8 * MIB);
+    const disk = await suite.h.protect(item, POLICY);
+    const src = new SourceDisk(suite.tmp, disk, 8 * MIB);
     src.io('write -P 0x61 0 256k', 'write -P 0x62 6M 64k');
     const log1 = src.cutLog({ cutTimeMs: T0 });
-    await uploadLog(h.blobs, disk, 1n, log1.bytes);
-    expect((await mergeDisk(h.deps(), disk)).applied).toEqual([1n]);
+    await uploadLog(suite.h.blobs, disk, 1n, log1.bytes);
+    expect((await mergeDisk(suite.h.deps(), disk)).applied).toEqual([1n]);
     const before = await replicaBytes(disk);
 
     src.io('write -P 0x63 4k 4k', 'write -P 0x64 7M 128k');
     const good2 = src.cutLog({ cutTimeMs: T0 + 300_000 }).bytes;
-    await uploadLog(h.blobs, disk, 2n, bad(disk, good2));
-    const r = await mergeDisk(h.deps(), disk);
+    await uploadLog(suite.h.blobs, disk, 2n, bad(disk, good2));
+    const r = await mergeDisk(suite.h.deps(), disk);
     expect(r.outcome).toBe('quarantined');
     expect(r.applied).toEqual([]);
     expect(r.quarantined).toMatchObject({ sequence: 2n, code });
@@ -76,7 +67,7 @@ describe('quarantine: bad logs never touch the replica (Azurite, Cosmos DB)', ()
     expect(q).toHaveLength(1);
     expect(q[0].metadata.reason).toBe(code);
     expect(decodeURIComponent(q[0].metadata.detail)).toBe(r.quarantined!.message);
-    const health = await h.health(item);
+    const health = await suite.h.health(item);
     expect(health.replicationHealth).toBe('Critical');
     expect(health.healthErrors).toEqual([expect.objectContaining({ errorCode: 'LogQuarantined', entityId: 'disk0' })]);
     expect(health.healthErrors[0].errorMessage).toContain('Replica log 2 of disk disk0 was refused');
@@ -84,36 +75,36 @@ describe('quarantine: bad logs never touch the replica (Azurite, Cosmos DB)', ()
     // Later logs wait behind the quarantined one; nothing is applied past it.
     src.io('write -P 0x65 1M 4k');
     const log3 = src.cutLog({ cutTimeMs: T0 + 600_000 });
-    await uploadLog(h.blobs, disk, 3n, log3.bytes);
-    expect(await mergeDisk(h.deps(), disk)).toMatchObject({ outcome: 'gap', waitingFor: 2n, applied: [] });
+    await uploadLog(suite.h.blobs, disk, 3n, log3.bytes);
+    expect(await mergeDisk(suite.h.deps(), disk)).toMatchObject({ outcome: 'gap', waitingFor: 2n, applied: [] });
     expect((await replicaBytes(disk)).equals(before)).toBe(true);
   });
 
   it('a log larger than the merge accepts is quarantined unread', async () => {
-    const disk = await h.protect('vm-q-huge', POLICY);
-    const src = new SourceDisk(tmp.path, disk, 8 * MIB);
+    const disk = await suite.h.protect('vm-q-huge', POLICY);
+    const src = new SourceDisk(suite.tmp, disk, 8 * MIB);
     src.io('write -P 0x71 0 2M');
-    await uploadLog(h.blobs, disk, 1n, src.cutLog({ cutTimeMs: T0 }).bytes);
-    const r = await mergeDisk(h.deps({ tuning: { maxLogBytes: MIB } }), disk);
+    await uploadLog(suite.h.blobs, disk, 1n, src.cutLog({ cutTimeMs: T0 }).bytes);
+    const r = await mergeDisk(suite.h.deps({ tuning: { maxLogBytes: MIB } }), disk);
     expect(r).toMatchObject({ outcome: 'quarantined', quarantined: { code: 'LogTooLarge' } });
     // No replica is created from a refused first log.
-    expect(await h.blobs.getContainerClient(REPLICA_CONTAINERS.replicas).getPageBlobClient(replicaBlob(disk)).exists()).toBe(false);
+    expect(await suite.h.blobs.getContainerClient(REPLICA_CONTAINERS.replicas).getPageBlobClient(replicaBlob(disk)).exists()).toBe(false);
   });
 
   it('a new epoch\'s log sent without a resync is quarantined, not dropped as a duplicate', async () => {
-    const disk = await h.protect('vm-q-epoch', POLICY);
-    const src = new SourceDisk(tmp.path, disk, 8 * MIB);
+    const disk = await suite.h.protect('vm-q-epoch', POLICY);
+    const src = new SourceDisk(suite.tmp, disk, 8 * MIB);
     for (let i = 0; i < 2; i++) {
       src.io(`write -P 0x9${i} ${i}M 64k`);
       const l = src.cutLog({ cutTimeMs: T0 + i * 300_000 });
-      await uploadLog(h.blobs, disk, l.sequence, l.bytes);
+      await uploadLog(suite.h.blobs, disk, l.sequence, l.bytes);
     }
-    await mergeDisk(h.deps(), disk);
+    await mergeDisk(suite.h.deps(), disk);
     const before = await replicaBytes(disk);
-    const next = new SourceDisk(tmp.path, { ...disk }, 8 * MIB, { epoch: 2n });
+    const next = new SourceDisk(suite.tmp, { ...disk }, 8 * MIB, { epoch: 2n });
     writeImage(next.path, src.image());
-    await uploadLog(h.blobs, disk, 1n, next.cutLog({ cutTimeMs: T0 + 900_000, full: true }).bytes);
-    const r = await mergeDisk(h.deps(), disk);
+    await uploadLog(suite.h.blobs, disk, 1n, next.cutLog({ cutTimeMs: T0 + 900_000, full: true }).bytes);
+    const r = await mergeDisk(suite.h.deps(), disk);
     expect(r).toMatchObject({ outcome: 'quarantined', quarantined: { sequence: 1n, code: 'HrlIdentityMismatch' } });
     expect(r.quarantined!.message).toContain('epoch 2, the replica is at epoch 1');
     expect((await replicaBytes(disk)).equals(before)).toBe(true);
@@ -121,29 +112,29 @@ describe('quarantine: bad logs never touch the replica (Azurite, Cosmos DB)', ()
   });
 
   it('a resync (new epoch) clears the Critical health and replicates the disk again', async () => {
-    const disk = await h.protect('vm-resync', POLICY);
-    const src = new SourceDisk(tmp.path, disk, 8 * MIB);
+    const disk = await suite.h.protect('vm-resync', POLICY);
+    const src = new SourceDisk(suite.tmp, disk, 8 * MIB);
     src.io('write -P 0x81 0 1M');
-    await uploadLog(h.blobs, disk, 1n, src.cutLog({ cutTimeMs: T0 }).bytes);
-    await mergeDisk(h.deps(), disk);
+    await uploadLog(suite.h.blobs, disk, 1n, src.cutLog({ cutTimeMs: T0 }).bytes);
+    await mergeDisk(suite.h.deps(), disk);
     src.io('write -P 0x82 2M 1M');
     const good2 = src.cutLog({ cutTimeMs: T0 + 300_000 }).bytes;
-    await uploadLog(h.blobs, disk, 2n, good2.subarray(0, 100));
-    expect((await mergeDisk(h.deps(), disk)).outcome).toBe('quarantined');
-    expect((await h.health('vm-resync')).replicationHealth).toBe('Critical');
+    await uploadLog(suite.h.blobs, disk, 2n, good2.subarray(0, 100));
+    expect((await mergeDisk(suite.h.deps(), disk)).outcome).toBe('quarantined');
+    expect((await suite.h.health('vm-resync')).replicationHealth).toBe('Critical');
 
-    await expect(beginResync(h.deps(), disk, { epoch: 1n })).rejects.toMatchObject({ code: 'InvalidReplicationRequest' });
-    await beginResync(h.deps(), disk, { epoch: 2n });
-    expect(await h.health('vm-resync')).toEqual({ replicationHealth: 'Normal', healthErrors: [] });
+    await expect(beginResync(suite.h.deps(), disk, { epoch: 1n })).rejects.toMatchObject({ code: 'InvalidReplicationRequest' });
+    await beginResync(suite.h.deps(), disk, { epoch: 2n });
+    expect(await suite.h.health('vm-resync')).toEqual({ replicationHealth: 'Normal', healthErrors: [] });
     // The agent ships the whole disk as sequence 1 of epoch 2.
     src.io('write -P 0x83 5M 8k');
-    const resync = new SourceDisk(tmp.path, { ...disk, disk: disk.disk }, 8 * MIB, { epoch: 2n });
+    const resync = new SourceDisk(suite.tmp, { ...disk, disk: disk.disk }, 8 * MIB, { epoch: 2n });
     writeImage(resync.path, src.image());
     const full = resync.cutLog({ cutTimeMs: T0 + 900_000, full: true });
-    await uploadLog(h.blobs, disk, 1n, full.bytes);
-    expect(await mergeDisk(h.deps(), disk)).toMatchObject({ outcome: 'merged', applied: [1n], epoch: 2n });
-    const vhd = join(tmp.path, 'resync.vhd');
-    await downloadReplica(h.blobs, disk, vhd);
+    await uploadLog(suite.h.blobs, disk, 1n, full.bytes);
+    expect(await mergeDisk(suite.h.deps(), disk)).toMatchObject({ outcome: 'merged', applied: [1n], epoch: 2n });
+    const vhd = join(suite.tmp, 'resync.vhd');
+    await downloadReplica(suite.h.blobs, disk, vhd);
     expect(qemuSame(src.path, vhd).same).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import {
 } from '../../../shared/replication';
 import { startAzurite, TestAzurite } from '../../support/azurite';
 import { startTestCosmos, TestCosmos } from '../../support/cosmos';
+import { tempDir } from '../../support/tempDir';
 
 export const VAULT_KEY = '00000000-0000-0000-0000-00000000aaaa/rg-dr/vault1';
 const VAULT_ARM = '/subscriptions/00000000-0000-0000-0000-00000000aaaa/resourceGroups/rg-dr/providers/Microsoft.RecoveryServices/vaults/vault1';
@@ -76,5 +77,24 @@ export async function startReplicationHarness(): Promise<ReplicationHarness> {
     stop: async () => {
       await Promise.all([azurite.stop(), cosmos.stop()]);
     },
+  };
+}
+
+/** One harness and one temp dir per suite: started in beforeAll, stopped in afterAll. */
+export function useReplicationHarness(tempPrefix: string): { readonly h: ReplicationHarness; readonly tmp: string } {
+  let harness: ReplicationHarness | undefined;
+  const dir = tempDir(tempPrefix);
+  beforeAll(async () => {
+    harness = await startReplicationHarness();
+  });
+  afterAll(async () => {
+    await harness?.stop();
+    dir.cleanup();
+  });
+  return {
+    get h() {
+      return harness!;
+    },
+    tmp: dir.path,
   };
 }
