@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findRunningEmulators } from '../devhost/emulators';
 import { DemoError } from './DemoError';
@@ -18,6 +18,15 @@ export interface RunningLocalSystem {
   stop(): Promise<void>;
 }
 
+export interface LocalSystemOptions {
+  /** Extra settings for the host. */
+  env?: Record<string, string>;
+  /** How long to wait for /health (default 120 s). */
+  timeoutMs?: number;
+  /** Called as soon as the host process exists, with its stop: so an interruption during startup can stop it. */
+  onSpawned?: (stop: () => Promise<void>) => void;
+}
+
 const ROOT = resolve(__dirname, '..', '..');
 const FUNCLOCAL = join(ROOT, 'dist', 'devhost', 'cli', 'funclocal.js');
 
@@ -26,7 +35,8 @@ const FUNCLOCAL = join(ROOT, 'dist', 'devhost', 'cli', 'funclocal.js');
  * private data directory and free ports for the host and the emulators it launches, so the
  * demo never touches `.data`, port 7071 or a running `npm start`. Resolves once `/health` is 200.
  */
-export async function startLocalSystem(dataDir: string, extraEnv: Record<string, string> = {}, timeoutMs = 120_000): Promise<RunningLocalSystem> {
+export async function startLocalSystem(dataDir: string, options: LocalSystemOptions = {}): Promise<RunningLocalSystem> {
+  const timeoutMs = options.timeoutMs ?? 120_000;
   const port = await freeLoopbackPort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const hostEnv: Record<string, string> = {
@@ -38,7 +48,7 @@ export async function startLocalSystem(dataDir: string, extraEnv: Record<string,
     ASR_PUBLIC_BASE_URL: baseUrl,
     RECOVERY_POLL_SECONDS: '1',
     FUNCLOCAL_BLOB_POLL_MS: '250',
-    ...extraEnv,
+    ...options.env,
   };
   const logFile = join(dataDir, 'funclocal.log');
   const log: WriteStream = createWriteStream(logFile);
@@ -55,21 +65,20 @@ export async function startLocalSystem(dataDir: string, extraEnv: Record<string,
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const logTail = (lines = 25) => recent.split('\n').slice(-lines - 1).join('\n');
 
-  let emulatorsPid: number | undefined;
-  const stop = async () => {
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= (async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exited;
       clearTimeout(timer);
     }
-    // funclocal stops the emulators it launched; if it could not (killed), stop them here.
-    const left = findRunningEmulators(dataDir);
-    if (left && left.pid === emulatorsPid) {
-      try { process.kill(left.pid, 'SIGTERM'); } catch { /* gone */ }
-    }
+    // funclocal stops the emulators it launched; if it died first (e.g. signalled before its
+    // handlers were installed) they outlive it by design, so stop what serves our private dir.
+    await stopLeftovers(dataDir);
     await new Promise<void>((r) => log.end(() => r()));
-  };
+  })());
+  options.onSpawned?.(stop);
 
   try {
     await waitUntil(async () => {
@@ -80,7 +89,6 @@ export async function startLocalSystem(dataDir: string, extraEnv: Record<string,
     }, timeoutMs, () => `the local host was not healthy within ${timeoutMs / 1000} s:\n${logTail()}`);
     const emulators = findRunningEmulators(dataDir);
     if (!emulators) throw new DemoError('EmulatorsMissing', `funclocal is up but no emulators process serves ${dataDir}`);
-    emulatorsPid = emulators.pid;
     return {
       baseUrl, logFile, logTail, stop,
       env: {
@@ -95,6 +103,30 @@ export async function startLocalSystem(dataDir: string, extraEnv: Record<string,
     await stop();
     throw err;
   }
+}
+
+/**
+ * Processes started for `dataDir` that are still alive: the emulators process named in its
+ * settings file, and (on Linux) any process whose command line names the directory - it is
+ * a fresh temp directory, so nothing else does. SIGTERM, then SIGKILL after 10 s.
+ */
+async function stopLeftovers(dataDir: string): Promise<void> {
+  const pids = new Set<number>();
+  const recorded = findRunningEmulators(dataDir);
+  if (recorded) pids.add(recorded.pid);
+  if (existsSync('/proc')) {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+      try {
+        if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(dataDir)) pids.add(Number(entry));
+      } catch { /* exited meanwhile */ }
+    }
+  }
+  const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+  for (const pid of pids) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
+  const deadline = Date.now() + 10_000;
+  while ([...pids].some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of pids) if (alive(pid)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
 }
 
 /** Polls `ready` every 250 ms until true; a throw from `ready` ends the wait at once. */

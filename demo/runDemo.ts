@@ -14,18 +14,27 @@ import { startRunbookWebhook, type RunbookWebhook } from './RunbookWebhook';
  * DemoScenario, prints a summary, and stops everything it started - also on failure and
  * Ctrl-C. Exit code 0 when every check passed, 1 on a failure, 130/143 when interrupted.
  * `--keep` keeps the temp directory (disks, agent state, host log); it is kept on failure too.
+ * `--timeout <s>` (default 300) fails the demo if the story has not finished by then.
  */
 async function main(argv: string[]): Promise<number> {
   const keep = argv.includes('--keep');
+  const limit = argv.indexOf('--timeout');
+  const limitSeconds = limit >= 0 ? Number(argv[limit + 1]) : 300;
+  if (!(limitSeconds > 0)) {
+    process.stderr.write('usage: runDemo [--keep] [--timeout <seconds>]\n');
+    return 2;
+  }
+  const deadline = Date.now() + limitSeconds * 1000;
   const r = new DemoReporter();
   const dir = mkdtempSync(join(tmpdir(), 'asr-demo-'));
   let system: RunningLocalSystem | undefined;
+  let stopSystem: (() => Promise<void>) | undefined;
   let runbook: RunbookWebhook | undefined;
   let tornDown: Promise<void> | undefined;
   let interrupted: number | undefined;
   const teardown = (removeDir: boolean) => (tornDown ??= (async () => {
     await runbook?.stop().catch(() => undefined);
-    await system?.stop().catch((e: unknown) => r.print(`could not stop the local host cleanly: ${(e as Error).message}`));
+    await stopSystem?.().catch((e: unknown) => r.print(`could not stop the local host cleanly: ${(e as Error).message}`));
     if (removeDir) rmSync(dir, { recursive: true, force: true });
   })());
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
@@ -43,13 +52,13 @@ async function main(argv: string[]): Promise<number> {
   r.print(`Working directory: ${dir}\n`);
   try {
     system = await r.step('Start the local system (funclocal + storage and Cosmos DB emulators, free ports)', async () => {
-      return startLocalSystem(dir);
+      return startLocalSystem(dir, { onSpawned: (stop) => (stopSystem = stop) });
     }, (s) => `API at ${s.baseUrl}, /health 200; host log in ${s.logFile}`);
     r.note('the same settings let you use the CLI against it while the demo runs:');
     r.note(`export ASR_ENDPOINT=${system.env.ASR_ENDPOINT} ASR_DATA_DIR=${system.env.ASR_DATA_DIR}`);
     r.note(`export ASR_STORAGE_CONNECTION_STRING='${system.env.ASR_STORAGE_CONNECTION_STRING}'`);
     runbook = await r.step('Start the runbook webhook (plays Azure Automation on loopback)', () => startRunbookWebhook((line) => r.note(line)), (w) => w.url);
-    const outcome = await new DemoScenario(system, runbook, r, dir).run();
+    const outcome = await withDeadline(new DemoScenario(system, runbook, r, dir).run(), deadline, r);
     if (!runbook.calls.length || runbook.calls.some((c) => c.callbackStatus !== 202)) {
       throw new ServiceError('RunbookNotCompleted', `the runbook webhook was called ${runbook.calls.length} time(s); callback answers: ${runbook.calls.map((c) => c.callbackStatus ?? 'none').join(', ')}`);
     }
@@ -72,6 +81,16 @@ async function main(argv: string[]): Promise<number> {
     r.print(`\nEverything the demo started is stopped; its files are kept for a look in ${dir}`);
     return 1;
   }
+}
+
+/** The scenario, or a DemoTimeout naming the step it hung in (a hung job would otherwise wait forever). */
+function withDeadline<T>(work: Promise<T>, deadline: number, r: DemoReporter): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ServiceError('DemoTimeout',
+      `the demo did not finish within its time limit${r.running ? `; it was at "${r.running}"` : ''} (raise it with --timeout <seconds>)`)), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 function printSummary(r: DemoReporter, o: DemoOutcome): void {
