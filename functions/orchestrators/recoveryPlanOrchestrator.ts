@@ -56,8 +56,8 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
     }
     return out.value;
   }
-  function* fail(taskId: string, error: AsrServiceErrorDetails): Generator<Task, never, any> {
-    yield* record([{ type: 'taskFailed', taskId, at: at(), error }]);
+  function* fail(taskId: string, error: AsrServiceErrorDetails, customDetails?: Record<string, unknown>): Generator<Task, never, any> {
+    yield* record([{ type: 'taskFailed', taskId, at: at(), error, ...(customDetails ? { customDetails } : {}) }]);
     throw new StepFailed(error, taskId);
   }
   function* finish(outcome: ScenarioOutcome): Generator<Task, void, any> {
@@ -122,7 +122,7 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
         code: resolution.errorCode, message: resolution.errorMessage,
         possibleCauses: resolution.errorCode === 'ActionTimedOut' ? 'The runbook or the operator did not finish in time.' : 'The action reported failure.',
         recommendedAction: 'Look at the action\'s output, fix the cause, then restart the job.',
-      });
+      }, extra);
     }
   }
 

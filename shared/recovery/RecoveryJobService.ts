@@ -102,7 +102,11 @@ export class RecoveryJobService {
     const jobName = randomUUID();
     const jobArmId = `${vault.armId}/replicationJobs/${jobName}`;
     const current = target.doc.properties.currentScenario as CurrentScenario | undefined;
-    const previousJobId = scenario === 'TestFailoverCleanup' || scenario === 'CancelFailover' ? current && nameOf(current.jobId) : undefined;
+    // Cleanup and cancel remove what the current scenario's job made; a failover retried after a
+    // failed one first removes what the failed attempt left (same machine names).
+    const FAILOVERS = ['PlannedFailover', 'UnplannedFailover'];
+    const previousJobId = current && (scenario === 'TestFailoverCleanup' || scenario === 'CancelFailover' || (FAILOVERS.includes(scenario) && FAILOVERS.includes(current.scenarioName)))
+      ? nameOf(current.jobId) : undefined;
 
     if (previousJobId && scenario === 'TestFailoverCleanup') {
       const previous = (await this.store.getJob(keyOfVault(vault), previousJobId)) as unknown as RecoveryJobDocument | undefined;

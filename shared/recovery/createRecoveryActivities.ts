@@ -203,6 +203,10 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
     async beginMachine(input: MachineTaskInput): Promise<StepOutcome<{ plan: MachinePlan; chosen: ChosenPoints }>> {
       const startedAt = new Date().toISOString();
       return machineStep(input, async () => {
+        if (input.previousJobId) {
+          // A retried failover: the failed attempt's machine and disks go first, or the new ones would clash with them.
+          await deps.fabric.cleanup({ vault: vaultSegmentOf(input.vaultKey), job: input.previousJobId, item: last(input.item.itemId)! });
+        }
         const plan = await prepare(input);
         const chosen = await choosePointSelectors(deps.replication, plan.disks, input.point, input.finals);
         // One write for start and progress: every machine of a group updates the same job document.

@@ -28,7 +28,7 @@ describe('planned and unplanned failover, commit and cancel, and failures with c
 
   beforeAll(async () => {
     h = await startRecoveryHost({ ASR_LOCAL_FABRIC_FAULT_FAIL_START: 'broken-dr' });
-    ids = await createSite(h, ['pf', 'uf', 'slow', 'lax', 'broken', 'man'].map((name) => ({ name, disks: ['os'] })));
+    ids = await createSite(h, ['pf', 'uf', 'slow', 'lax', 'broken', 'man', 'rbfail'].map((name) => ({ name, disks: ['os'] })));
     for (const name of Object.keys(ids)) {
       const d = new ReplicatedDisk(h, name, 'os', 2 * MIB);
       await d.change(T0, ['write -P 0x41 0 512k'], { full: true });
@@ -97,6 +97,19 @@ describe('planned and unplanned failover, commit and cancel, and failures with c
     expect(item.body.properties).toMatchObject({ activeLocation: 'Primary', allowedOperations: ['TestFailover', 'PlannedFailover', 'UnplannedFailover'] });
   }, 120_000);
 
+  it('unplanned failover to a point in time between recovery points replays the journal to the newest log at or before it', async () => {
+    const at = new Date(T0 + 11 * MIN).toISOString(); // logs were cut at T0, +5, +10, +15 min
+    const job = jobOf(await h.call('POST', `${ids.uf}/unplannedFailover`, {
+      properties: { failoverDirection: 'PrimaryToRecovery', sourceSiteOperations: 'NotRequired', providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', recoveryPointTime: at } },
+    }));
+    const done = await waitForJob(h, job, ended);
+    expect(done.properties.state).toBe('Succeeded');
+    expect(done.properties.tasks[1].groupTaskCustomDetails.childTasks[0].stateDescription).toContain(at);
+    expect((await disks.uf.sameAs('asr-recovery/uf-dr/os.vhd', disks.uf.logs[2])).same).toBe(true);
+    const cancel = jobOf(await h.call('POST', `${ids.uf}/failoverCancel`, {}));
+    expect((await waitForJob(h, cancel, ended)).properties.state).toBe('Succeeded');
+  }, 120_000);
+
   it('a runbook that never calls back fails the job at its timeout, naming the action', async () => {
     h.automation.behaviour = { mode: 'silent' };
     const plan = await planWith(h, 'slow-plan', [{ groupType: 'Boot', replicationProtectedItems: [{ id: ids.slow }], endGroupActions: [runbookAction('/runbooks/slow', 'PT3S')] }]);
@@ -112,6 +125,19 @@ describe('planned and unplanned failover, commit and cancel, and failures with c
     // What the failed test created can still be cleaned up.
     const planDoc = await h.call('GET', plan, undefined, 'Reader');
     expect(planDoc.body.properties.allowedOperations).toEqual(['TestFailoverCleanup']);
+  }, 60_000);
+
+  it('a runbook that reports failure fails the job with the action\'s name and output', async () => {
+    h.automation.behaviour = { mode: 'callback', status: 'Failed', output: 'firewall API answered 500', delayMs: 100 };
+    const plan = await planWith(h, 'rbfail-plan', [{ groupType: 'Boot', replicationProtectedItems: [{ id: ids.rbfail }], startGroupActions: [runbookAction('/runbooks/open-firewall', 'PT1M')] }]);
+    const job = jobOf(await h.call('POST', `${plan}/unplannedFailover`, { properties: { failoverDirection: 'PrimaryToRecovery', sourceSiteOperations: 'NotRequired' } }));
+    const done = await waitForJob(h, job, ended);
+    expect(done.properties.state).toBe('Failed');
+    expect(done.properties.errors[0].serviceErrorDetails).toMatchObject({ code: 'RunbookFailed', message: 'runbook action "open-firewall" reported failure: firewall API answered 500' });
+    const action = done.properties.tasks.find((t: any) => t.taskId === 'g2-start0');
+    expect(action.state).toBe('Failed');
+    expect(action.customDetails).toMatchObject({ instanceType: 'AutomationRunbookTaskDetails', runbookName: 'open-firewall', jobOutput: 'firewall API answered 500' });
+    expect(taskStates(done).find(([id]) => id === 'g2')![1]).toBe('NotStarted');
   }, 60_000);
 
   it('a runbook configured to continue on timeout is skipped with a warning and the plan goes on', async () => {
@@ -143,6 +169,13 @@ describe('planned and unplanned failover, commit and cancel, and failures with c
     const poll = await h.call('GET', `${ids.broken}/operationresults/${job}`, undefined, 'Reader');
     expect(poll.status).toBe(409);
     expect(poll.body.error.code).toBe('MachineStartFailed');
+    // Restart runs the operation again as a new job (the fault is still injected: it fails the same way).
+    const restarted = await h.call('POST', `${V}/replicationJobs/${job}/restart`, {});
+    expect(restarted.status).toBe(200);
+    expect(restarted.body.name).not.toBe(job);
+    const again = await waitForJob(h, restarted.body.name, ended);
+    expect(again.properties).toMatchObject({ state: 'Failed', scenarioName: 'UnplannedFailover', targetObjectName: 'broken' });
+    expect(again.properties.errors[0].serviceErrorDetails.code).toBe('MachineStartFailed');
   }, 60_000);
 
   it('a cancelled job ends Cancelled with a clear error, and what it made can be cleaned up', async () => {

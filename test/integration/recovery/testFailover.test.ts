@@ -77,6 +77,10 @@ describe('test failover of a three-group plan, then cleanup (funclocal, Azurite,
     expect(second.body.error.message).toContain('TestFailoverCleanup');
     const itemFailover = await h.call('POST', `${ids.web}/unplannedFailover`, { properties: { failoverDirection: 'PrimaryToRecovery' } });
     expect(itemFailover.status).toBe(409);
+    // Cleanup is the one operation allowed next, but not while the test failover still runs.
+    const early = await h.call('POST', `${PLAN}/testFailoverCleanup`, {}, 'Operator');
+    expect(early.status).toBe(409);
+    expect(early.body.error.message).toContain('still running');
 
     // The plan's LRO finishes when the job suspends on the manual action.
     const location = started.headers.get('location')!;

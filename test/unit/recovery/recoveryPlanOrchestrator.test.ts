@@ -1,0 +1,106 @@
+import { recoveryPlanOrchestrator } from '../../../functions/orchestrators/recoveryPlanOrchestrator';
+import { planRecoverySteps } from '../../../shared/recovery/planRecoverySteps';
+import type { PlanSnapshot } from '../../../shared/recovery/PlanSnapshot';
+import type { RecoveryJobInput } from '../../../shared/recovery/RecoveryJobInput';
+import { simulate, type ActivityWorld } from '../durable/replayHarness';
+
+const plan: PlanSnapshot = {
+  targetId: '/subscriptions/s/resourceGroups/r/providers/Microsoft.RecoveryServices/vaults/v/replicationRecoveryPlans/p', targetName: 'p', targetType: 'RecoveryPlan',
+  groups: [
+    { groupType: 'Boot', items: [{ itemId: '/i/a', name: 'a' }, { itemId: '/i/b', name: 'b' }], startGroupActions: [], endGroupActions: [] },
+    {
+      groupType: 'Boot', items: [{ itemId: '/i/c', name: 'c' }],
+      startGroupActions: [{ actionName: 'fw', failoverTypes: ['UnplannedFailover'], failoverDirections: ['PrimaryToRecovery'], customDetails: { instanceType: 'AutomationRunbookActionDetails', runbookId: '/runbooks/fw', timeout: 'PT5M', fabricLocation: 'Recovery' } }],
+      endGroupActions: [{ actionName: 'check', failoverTypes: ['UnplannedFailover'], failoverDirections: ['PrimaryToRecovery'], customDetails: { instanceType: 'ManualActionDetails', description: 'look' } }],
+    },
+  ],
+};
+
+function input(): RecoveryJobInput {
+  const { steps } = planRecoverySteps(plan, 'UnplannedFailover', { direction: 'PrimaryToRecovery' });
+  return {
+    vaultKey: 's/r/v', vaultArmId: '/subscriptions/s/resourceGroups/r/providers/Microsoft.RecoveryServices/vaults/v', jobId: 'job1', scenario: 'UnplannedFailover',
+    direction: 'PrimaryToRecovery', plan, steps, point: { kind: 'Latest' }, timeouts: { finalLogSeconds: 60, runbookSeconds: 3600 }, pollSeconds: 1,
+  };
+}
+
+const ok = (value: unknown) => ({ ok: true, value });
+const machine = (item: string) => ({ ok: true, machine: { item, resourceGroup: 'rg', machineName: `${item.split('/').pop()}-dr`, ips: ['10.0.0.9'], recoveryPointId: 'p', recoveryPointTime: 't' } });
+
+function world(overrides: Partial<Record<string, (input: any) => unknown>> = {}): ActivityWorld {
+  return (name, value: any) => {
+    if (overrides[name]) return overrides[name]!(value);
+    switch (name) {
+      case 'recordJob': return { state: 'InProgress', cancelRequested: false };
+      case 'checkPrerequisites': return ok('ready');
+      case 'startRunbook': return ok({ tokenId: 't1', expiresAt: '2026-01-01T01:00:00Z' });
+      case 'finishScenario': return null;
+      case 'recoverMachine': return machine(value.item.itemId);
+      default: throw new Error(`unexpected ${name}`);
+    }
+  };
+}
+
+/** The orchestrator through the pure replay driver and the real durable-functions library, with a simulated world. */
+describe('recoveryJob orchestrator (replay simulation)', () => {
+  it('runs groups in order, machines of a group together, the runbook between, the manual action after; marks the plan before the job ends', async () => {
+    const r = await simulate(recoveryPlanOrchestrator, input(), world(), {
+      externalEvents: [
+        { atEpisode: 0, name: 'RunbookCompleted-g1-start0', value: { tokenId: 't1', task: 'g1-start0', outcome: { status: 'Succeeded', output: 'opened' }, receivedAt: 'x' } },
+        { atEpisode: 0, name: 'Resume', value: { comments: 'looked' } },
+      ],
+    });
+    expect(r.final).toMatchObject({ kind: 'complete', output: JSON.stringify('Succeeded') });
+    // Everything dispatched, in order: activities (but job records) and machine sub-orchestrations.
+    const work = r.decisions.flatMap((d) => d.commands).flatMap((c: any) => (
+      c.kind === 'startSubOrchestration' ? [`machine ${JSON.parse(c.input).item.name}`] : c.kind === 'scheduleActivity' && c.name !== 'recordJob' ? [c.name] : []));
+    expect(work).toEqual(['checkPrerequisites', 'machine a', 'machine b', 'startRunbook', 'machine c', 'finishScenario']);
+    // Group 1's two machines were dispatched in the same episode (in parallel).
+    const episodesOf = (n: string) => r.decisions.findIndex((d) => d.commands.some((c: any) => c.kind === 'startSubOrchestration' && JSON.parse(c.input).item.name === n));
+    expect(episodesOf('a')).toBe(episodesOf('b'));
+    // The runbook got the machines of group 1 in its context.
+    const runbook = r.calls.find((c) => c.name === 'startRunbook')!.input as any;
+    expect(Object.keys(runbook.context.VmMap)).toEqual(['/i/a', '/i/b']);
+    expect(runbook.context).toMatchObject({ FailoverType: 'Unplanned', GroupId: 'Group2' });
+    // Job events in order; the final job state comes after the plan is marked.
+    const events = r.calls.filter((c) => c.name === 'recordJob').flatMap((c) => (c.input as any).events.map((e: any) => `${e.type}${e.taskId ? `:${e.taskId}` : ''}`));
+    expect(events).toEqual([
+      'jobStarted', 'taskStarted:prereq', 'taskSucceeded:prereq', 'taskStarted:g0', 'taskSucceeded:g0',
+      'taskStarted:g1-start0', 'taskProgress:g1-start0', 'taskSucceeded:g1-start0', 'taskStarted:g1', 'taskSucceeded:g1',
+      'taskSuspended:g1-end0', 'taskProgress:g1-end0', 'jobResumed', 'taskSucceeded:g1-end0', 'jobSucceeded',
+    ]);
+    const lastFinish = r.calls.findIndex((c) => c.name === 'finishScenario');
+    const lastRecord = r.calls.length - 1;
+    expect(lastFinish).toBeLessThan(lastRecord);
+  });
+
+  it('a runbook that does not call back loses to the durable timer and fails the job', async () => {
+    const r = await simulate(recoveryPlanOrchestrator, input(), world());
+    expect(r.final).toMatchObject({ kind: 'complete', output: JSON.stringify('Failed') });
+    const failed = r.calls.filter((c) => c.name === 'recordJob').flatMap((c) => (c.input as any).events).find((e: any) => e.type === 'jobFailed');
+    expect(failed).toMatchObject({ taskId: 'g1-start0', error: { code: 'ActionTimedOut' } });
+    expect(r.decisions.flatMap((d) => d.commands).filter((c: any) => c.kind === 'startSubOrchestration')).toHaveLength(2);
+    expect(r.calls.find((c) => c.name === 'finishScenario')!.input).toMatchObject({ outcome: 'Failed' });
+  });
+
+  it('one failed machine fails its group after all of the group\'s machines report, naming each failure', async () => {
+    const r = await simulate(recoveryPlanOrchestrator, input(), world({
+      recoverMachine: (v) => (v.item.name === 'b' ? { ok: false, error: { code: 'MachineStartFailed', message: 'b would not start', possibleCauses: 'x', recommendedAction: 'y' } } : machine(v.item.itemId)),
+    }));
+    expect(r.final).toMatchObject({ kind: 'complete', output: JSON.stringify('Failed') });
+    const events = r.calls.filter((c) => c.name === 'recordJob').flatMap((c) => (c.input as any).events);
+    expect(events.find((e: any) => e.type === 'taskFailed' && e.taskId === 'g0')).toMatchObject({
+      error: { code: 'MachineStartFailed', message: '1 of 2 virtual machines of Group 1 failed: b: b would not start' },
+    });
+    expect(r.calls.some((c) => c.name === 'startRunbook')).toBe(false);
+  });
+
+  it('a cancel request seen at a job update ends the job Cancelled and frees the plan for cleanup', async () => {
+    let n = 0;
+    const r = await simulate(recoveryPlanOrchestrator, input(), world({ recordJob: () => ({ state: 'InProgress', cancelRequested: ++n > 3 }) }));
+    expect(r.final).toMatchObject({ kind: 'complete', output: JSON.stringify('Cancelled') });
+    const last = r.calls[r.calls.length - 1];
+    expect(last.input).toMatchObject({ events: [{ type: 'jobCancelled', error: { code: 'JobCancelled' } }] });
+    expect(r.calls.find((c) => c.name === 'finishScenario')!.input).toMatchObject({ outcome: 'Cancelled' });
+  });
+});
