@@ -11,9 +11,9 @@ const DEMO = join(ROOT, 'dist', 'demo', 'runDemo.js');
 interface DemoRun { code: number | null; out: string; workDir: string }
 
 /** Runs the compiled demo with its temp files under `tmp`; optionally sends `signal` once `when` appears in its output. */
-function runDemo(tmp: string, env: Record<string, string> = {}, interrupt?: { when: RegExp; signal: NodeJS.Signals }): Promise<DemoRun> {
+function runDemo(tmp: string, env: Record<string, string> = {}, interrupt?: { when: RegExp; signal: NodeJS.Signals }, args: string[] = []): Promise<DemoRun> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [DEMO], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DEMO, ...args], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let sent = false;
     const onData = (d: Buffer) => {
@@ -56,12 +56,13 @@ async function settledProcessesUsing(dir: string): Promise<string[]> {
  * own funclocal + emulators, the agent, the recovery plan, qemu-img (when installed) as judge.
  */
 describe('npm run demo', () => {
-  const tmp = tempDir('demo-test-');
+  let tmp: { path: string; cleanup(): void };
 
   beforeAll(() => {
+    tmp = tempDir('demo-test-');
     execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'demo', 'tsconfig.json')]);
   }, 180_000);
-  afterAll(() => tmp.cleanup());
+  afterAll(() => tmp?.cleanup());
 
   it('runs the whole story, verifies the recovered disks, prints RPO, RTO and steps, and leaves nothing running', async () => {
     const run = await runDemo(tmp.path);
@@ -97,6 +98,13 @@ describe('npm run demo', () => {
     expect(existsSync(join(run.workDir, 'funclocal.log'))).toBe(true); // kept for a look
   }, 240_000);
 
+  it('fails with DemoTimeout naming the step when the story outlives --timeout', async () => {
+    const run = await runDemo(tmp.path, {}, undefined, ['--timeout', '12']);
+    expect(run.code).toBe(1);
+    expect(run.out).toMatch(/the demo did not finish within its time limit; it was at ".+" \(raise it with --timeout <seconds>\) \[DemoTimeout\]/);
+    expect(await settledProcessesUsing(run.workDir)).toEqual([]);
+  }, 120_000);
+
   it('stops everything on Ctrl-C (SIGINT) and exits 130', async () => {
     const run = await runDemo(tmp.path, {}, { when: /Protect db: register it/, signal: 'SIGINT' });
     expect(run.code).toBe(130);
@@ -108,8 +116,9 @@ describe('npm run demo', () => {
 });
 
 describe('the demo\'s disk verdict', () => {
-  const tmp = tempDir('demo-verdict-');
-  afterAll(() => tmp.cleanup());
+  let tmp: { path: string; cleanup(): void };
+  beforeAll(() => { tmp = tempDir('demo-verdict-'); });
+  afterAll(() => tmp?.cleanup());
 
   function vhdOf(data: Buffer): Buffer {
     return Buffer.concat([data, buildFixedVhdFooter({ virtualSize: data.length })]);
