@@ -31,7 +31,7 @@ const taskMs = (t: Task) => (t.startTime && t.endTime ? Date.parse(t.endTime) - 
 
 /** What the summary reports. */
 export interface DemoOutcome {
-  rpo: { machine: string; pointTime: string; rpoMs: number }[];
+  rpo: { machine: string; recoveredAs: string; ips: string[]; pointTime: string; rpoMs: number }[];
   rtoMs: number;
   manualWaitMs: number;
   verdicts: { machine: string; verdict: DiskVerdict }[];
@@ -233,7 +233,10 @@ export class DemoScenario {
       const times = ((t?.customDetails?.disks ?? []) as { pointTime?: string }[]).map((d) => d.pointTime).filter((x): x is string => !!x);
       if (!times.length) throw new DemoError('NoRecoveryPoint', `the job does not say which point ${m.name} was recovered from (task ${t?.taskId ?? 'missing'})`);
       const oldest = times.map((x) => Date.parse(x)).reduce((a, b) => Math.min(a, b));
-      rpo.push({ machine: m.name, pointTime: new Date(oldest).toISOString(), rpoMs: requestedAt - oldest });
+      rpo.push({
+        machine: m.name, recoveredAs: String(t!.customDetails!.machineName), ips: (t!.customDetails!.ipAddresses ?? []) as string[],
+        pointTime: new Date(oldest).toISOString(), rpoMs: requestedAt - oldest,
+      });
     }
     const groups = tasks.filter((t) => t.groupTaskCustomDetails);
     const lastUp = Math.max(...groups.map((g) => Date.parse(g.endTime ?? '')).filter((x) => !Number.isNaN(x)));

@@ -97,7 +97,9 @@ function printSummary(r: DemoReporter, o: DemoOutcome): void {
   r.print('\nSummary');
   r.print(`  Replication: ${o.cycles} cycles after the seed, ${(o.bytesReplicated / 1024 / 1024).toFixed(1)} MiB shipped in all`);
   r.print('  Achieved RPO per machine (test failover request time - cut time of the recovered point):');
-  for (const x of o.rpo) r.print(`    ${x.machine.padEnd(4)} recovered to the cut of ${x.pointTime}: RPO ${formatSeconds(x.rpoMs)}`);
+  for (const x of o.rpo) {
+    r.print(`    ${x.machine.padEnd(4)} recovered to the cut of ${x.pointTime}: RPO ${formatSeconds(x.rpoMs)} (came up as ${x.recoveredAs}${x.ips.length ? ` at ${x.ips.join(', ')}` : ''})`);
+  }
   r.print(`  RTO of plan ${PLAN} (request -> every group up): ${formatSeconds(o.rtoMs)}, of which ${formatSeconds(o.manualWaitMs)} waiting on the manual action (resumed automatically)`);
   r.print(`  Disks verified: ${o.verdicts.filter((v) => v.verdict.identical).length}/${o.verdicts.length} identical to the source at the failover point${o.verdicts.some((v) => v.verdict.qemuImg) ? ' (qemu-img agrees)' : ''}`);
   r.print('  Plan steps (test failover job):');
