@@ -158,7 +158,6 @@ export class DemoScenario {
         throw new DemoError('TestFailoverIncomplete', `job ${testJob} is ${j.properties.state} (${j.properties.stateDescription}), expected it to wait for cleanup with every machine up`);
       }
     }, () => 'all three machines are up in the test network; the job waits for cleanup');
-    const job = await this.api.get(`${this.V}/replicationJobs/${encodeURIComponent(testJob)}`);
 
     const verdicts = await r.step('Verify the recovered disks against the sources at the failover point', async () => {
       r.note(qemuImgAvailable()
@@ -191,6 +190,8 @@ export class DemoScenario {
       return (plan.properties.allowedOperations ?? []) as string[];
     }, (allowed) => `test machines and disks removed; the plan allows ${allowed.join(', ')} again`);
 
+    // The test job as it ended (its last task finishes with the cleanup).
+    const job = await this.api.get(`${this.V}/replicationJobs/${encodeURIComponent(testJob)}`);
     return { ...this.measure(job, requestedAt), verdicts, cycles: this.cycles, bytesReplicated: this.bytesReplicated };
   }
 
