@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ServiceError } from '../shared/errors';
+import { DemoReporter, formatSeconds } from './DemoReporter';
+import { DemoScenario, PLAN, type DemoOutcome } from './DemoScenario';
+import { startLocalSystem, type RunningLocalSystem } from './LocalSystem';
+import { startRunbookWebhook, type RunbookWebhook } from './RunbookWebhook';
+
+/**
+ * `npm run demo`: the whole product on this machine in a few minutes. Starts its own local
+ * system (funclocal + emulators in a temp data dir on free ports), runs the story in
+ * DemoScenario, prints a summary, and stops everything it started - also on failure and
+ * Ctrl-C. Exit code 0 when every check passed, 1 on a failure, 130/143 when interrupted.
+ * `--keep` keeps the temp directory (disks, agent state, host log); it is kept on failure too.
+ * `--timeout <s>` (default 300) fails the demo if the story has not finished by then.
+ */
+async function main(argv: string[]): Promise<number> {
+  const keep = argv.includes('--keep');
+  const limit = argv.indexOf('--timeout');
+  const limitSeconds = limit >= 0 ? Number(argv[limit + 1]) : 300;
+  if (!(limitSeconds > 0)) {
+    process.stderr.write('usage: runDemo [--keep] [--timeout <seconds>]\n');
+    return 2;
+  }
+  const deadline = Date.now() + limitSeconds * 1000;
+  const r = new DemoReporter();
+  const dir = mkdtempSync(join(tmpdir(), 'asr-demo-'));
+  let system: RunningLocalSystem | undefined;
+  let stopSystem: (() => Promise<void>) | undefined;
+  let runbook: RunbookWebhook | undefined;
+  let tornDown: Promise<void> | undefined;
+  let interrupted: number | undefined;
+  const teardown = (removeDir: boolean) => (tornDown ??= (async () => {
+    await runbook?.stop().catch(() => undefined);
+    await stopSystem?.().catch((e: unknown) => r.print(`could not stop the local host cleanly: ${(e as Error).message}`));
+    if (removeDir) rmSync(dir, { recursive: true, force: true });
+  })());
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      interrupted = code;
+      r.print(`\n${signal}: stopping everything the demo started${r.running ? ` (during "${r.running}")` : ''}...`);
+      void teardown(!keep).then(() => {
+        r.print(keep ? `stopped; files kept in ${dir}` : 'stopped.');
+        process.exit(code);
+      });
+    });
+  }
+
+  r.print('Site Recovery Functions demo: protect a three-tier app, replicate, test-fail it over, verify, clean up.');
+  r.print(`Working directory: ${dir}\n`);
+  try {
+    system = await r.step('Start the local system (funclocal + storage and Cosmos DB emulators, free ports)', async () => {
+      return startLocalSystem(dir, { onSpawned: (stop) => (stopSystem = stop) });
+    }, (s) => `API at ${s.baseUrl}, /health 200; host log in ${s.logFile}`);
+    r.note('the same settings let you use the CLI against it while the demo runs:');
+    r.note(`export ASR_ENDPOINT=${system.env.ASR_ENDPOINT} ASR_DATA_DIR=${system.env.ASR_DATA_DIR}`);
+    r.note(`export ASR_STORAGE_CONNECTION_STRING='${system.env.ASR_STORAGE_CONNECTION_STRING}'`);
+    runbook = await r.step('Start the runbook webhook (plays Azure Automation on loopback)', () => startRunbookWebhook((line) => r.note(line)), (w) => w.url);
+    const outcome = await withDeadline(new DemoScenario(system, runbook, r, dir).run(), deadline, r);
+    if (!runbook.calls.length || runbook.calls.some((c) => c.callbackStatus !== 202)) {
+      throw new ServiceError('RunbookNotCompleted', `the runbook webhook was called ${runbook.calls.length} time(s); callback answers: ${runbook.calls.map((c) => c.callbackStatus ?? 'none').join(', ')}`);
+    }
+    await r.step('Stop the local system', () => teardown(!keep));
+    printSummary(r, outcome);
+    if (keep) r.print(`\nFiles kept in ${dir}`);
+    return 0;
+  } catch (err) {
+    // Interrupted: what failed is only the interruption (the host stopping under a step); the signal handler reports.
+    if (interrupted !== undefined) {
+      await teardown(!keep);
+      return interrupted;
+    }
+    const code = err instanceof ServiceError ? ` [${err.code}]` : '';
+    const failed = r.steps.find((s) => !s.ok);
+    r.print(`\nFAILED${failed ? ` at step ${r.steps.indexOf(failed) + 1} (${failed.title})` : ''}: ${(err as Error).message}${code}`);
+    if (process.env.ASR_DEBUG === '1' && err instanceof Error) r.print(err.stack ?? '');
+    if (system) r.print(`\nLast lines of the host log (${system.logFile}):\n${system.logTail(30)}`);
+    await teardown(false);
+    r.print(`\nEverything the demo started is stopped; its files are kept for a look in ${dir}`);
+    return 1;
+  }
+}
+
+/** The scenario, or a DemoTimeout naming the step it hung in (a hung job would otherwise wait forever). */
+function withDeadline<T>(work: Promise<T>, deadline: number, r: DemoReporter): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ServiceError('DemoTimeout',
+      `the demo did not finish within its time limit${r.running ? `; it was at "${r.running}"` : ''} (raise it with --timeout <seconds>)`)), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+function printSummary(r: DemoReporter, o: DemoOutcome): void {
+  r.print('\nSummary');
+  r.print(`  Replication: ${o.cycles} cycles after the seed, ${(o.bytesReplicated / 1024 / 1024).toFixed(1)} MiB shipped in all`);
+  r.print('  Achieved RPO per machine (test failover request time - cut time of the recovered point):');
+  for (const x of o.rpo) {
+    r.print(`    ${x.machine.padEnd(4)} recovered to the cut of ${x.pointTime}: RPO ${formatSeconds(x.rpoMs)} (came up as ${x.recoveredAs}${x.ips.length ? ` at ${x.ips.join(', ')}` : ''})`);
+  }
+  r.print(`  RTO of plan ${PLAN} (request -> every group up): ${formatSeconds(o.rtoMs)}, of which ${formatSeconds(o.manualWaitMs)} waiting on the manual action (resumed automatically)`);
+  r.print(`  Disks verified: ${o.verdicts.filter((v) => v.verdict.identical).length}/${o.verdicts.length} identical to the source at the failover point${o.verdicts.some((v) => v.verdict.qemuImg) ? ' (qemu-img agrees)' : ''}`);
+  r.print('  Plan steps (test failover job):');
+  for (const t of o.planTasks) r.print(`    ${t.name.padEnd(48)} ${t.state.padEnd(10)} ${t.ms === undefined ? '' : formatSeconds(t.ms)}`);
+  r.print('  Demo steps:');
+  r.steps.forEach((s, i) => r.print(`    ${String(i + 1).padStart(2)}. ${s.title.padEnd(100).slice(0, 100)} ${formatSeconds(s.ms)}`));
+  r.print(`  Total: ${formatSeconds(r.elapsedMs())}`);
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => process.exit(code));
+}
