@@ -1,5 +1,5 @@
 // ESLint flat config. Scope: the recovery orchestrators' determinism rule (STYLE.md: orchestrators
-// are pure - no Node builtins, no SDK clients, no clock or randomness, no floating promises),
+// are pure - no Node builtins, no SDK clients, no clock or randomness, no floating promises; the same rule holds for funclocal's Durable replay driver),
 // plus no-floating-promises over the recovery code. Other folders opt in as their owners wish.
 const tseslint = require('typescript-eslint');
 
@@ -11,7 +11,7 @@ const NODE_BUILTINS = [
 module.exports = tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**', 'test/fixtures/**', '**/fixture-app/**', 'coverage/**'] },
   {
-    files: ['functions/orchestrators/**/*.ts', 'functions/activities/**/*.ts', 'shared/recovery/**/*.ts', 'shared/arm/recovery/**/*.ts', 'functions/http/{jobs,planActions,itemActions,runbookCallback}*.ts', 'cli/commands/{job,planActions,itemExport}.ts'],
+    files: ['functions/orchestrators/**/*.ts', 'devhost/durable/replay/**/*.ts', 'functions/activities/**/*.ts', 'shared/recovery/**/*.ts', 'shared/arm/recovery/**/*.ts', 'functions/http/{jobs,planActions,itemActions,runbookCallback}*.ts', 'cli/commands/{job,planActions,itemExport}.ts'],
     languageOptions: {
       parser: tseslint.parser,
       parserOptions: { project: './tsconfig.json', tsconfigRootDir: __dirname },
@@ -25,7 +25,7 @@ module.exports = tseslint.config(
   {
     // Orchestrators are replayed: same history in, same actions out. I/O only through
     // activities, time only from context.df.currentUtcDateTime, no randomness.
-    files: ['functions/orchestrators/**/*.ts'],
+    files: ['functions/orchestrators/**/*.ts', 'devhost/durable/replay/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         paths: NODE_BUILTINS.flatMap((m) => [

@@ -81,7 +81,7 @@ describe('asr agent with the recovery service on funclocal', () => {
     }
     const stopped = await run;
     expect(stopped.failover?.jobId).toBe(planned);
-    const done = await waitForJob(h, planned, ended, 90_000);
+    const done = await waitForJob(h, planned!, ended, 90_000);
     expect(done.properties.state).toBe('Succeeded');
     expect(qemuCompare(raw, 'raw', await recovered('app-dr', 'disk0'), 'vpc').status).toBe(0);
     expect(qemuCompare(vhdx, 'vhdx', await recovered('app-dr', 'disk1'), 'vpc').status).toBe(0);

@@ -10,7 +10,7 @@ type Ctx = { df: any };
 
 describe('replay driver against the real durable-functions library', () => {
   it('numbers a sequence 0, 1, 2 and completes with the results in order', async () => {
-    const r = await simulate(function* (c: Ctx) {
+    const r = await simulate(function* (c: Ctx): Generator<unknown, unknown, any> {
       const out = [];
       for (const x of ['a', 'b', 'c']) out.push(yield c.df.callActivity('echo', x));
       return out;
@@ -22,7 +22,7 @@ describe('replay driver against the real durable-functions library', () => {
   });
 
   it('schedules only what history does not hold: a fan-out completing in reverse order yields results in call order', async () => {
-    const r = await simulate(function* (c: Ctx) {
+    const r = await simulate(function* (c: Ctx): Generator<unknown, unknown, any> {
       return yield c.df.Task.all([1, 2, 3, 4].map((i) => c.df.callActivity('double', i)));
     }, null, (_n, i) => (i as number) * 2, { order: (events) => [...events].reverse() });
     expect(r.decisions[0].commands.map((c) => c.kind === 'scheduleActivity' && c.taskId)).toEqual([0, 1, 2, 3]);
@@ -32,7 +32,7 @@ describe('replay driver against the real durable-functions library', () => {
 
   it('numbers retry timers and re-attempts the way the library does, even for parallel retries failing together', async () => {
     const retry = new df.RetryOptions(1000, 3);
-    const r = await simulate(function* (c: Ctx) {
+    const r = await simulate(function* (c: Ctx): Generator<unknown, unknown, any> {
       const both = yield c.df.Task.all([c.df.callActivityWithRetry('flakyA', retry, 'a'), c.df.callActivityWithRetry('flakyB', retry, 'b')]);
       const after = yield c.df.callActivity('plain', 'x');
       return [...both, after];
@@ -57,7 +57,7 @@ describe('replay driver against the real durable-functions library', () => {
 
   it('puts retry triggers before other completions so new tasks never take a retry id', async () => {
     const retry = new df.RetryOptions(500, 2);
-    const r = await simulate(function* (c: Ctx) {
+    const r = await simulate(function* (c: Ctx): Generator<unknown, unknown, any> {
       const flaky = c.df.callActivityWithRetry('flaky', retry, null);
       const quick = c.df.callActivity('quick', null);
       const first = yield c.df.Task.any([flaky, quick]);
@@ -73,7 +73,7 @@ describe('replay driver against the real durable-functions library', () => {
   });
 
   it('fails the task after the last attempt and its timer, surfacing the activity error to the orchestrator', async () => {
-    const r = await simulate(function* (c: Ctx) {
+    const r = await simulate(function* (c: Ctx): Generator<unknown, unknown, any> {
       try {
         yield c.df.callActivityWithRetry('broken', new df.RetryOptions(100, 3), null);
         return 'no error';
@@ -87,7 +87,7 @@ describe('replay driver against the real durable-functions library', () => {
   });
 
   it('surfaces the first failure of a Task.all and of a sub-orchestration as catchable errors', async () => {
-    const r = await simulate(function* (c: Ctx) {
+    const r = await simulate(function* (c: Ctx): Generator<unknown, unknown, any> {
       const caught: string[] = [];
       try { yield c.df.Task.all([c.df.callActivity('ok', 1), c.df.callActivity('bad', 2)]); } catch (e) { caught.push((e as Error).message); }
       try { yield c.df.callSubOrchestrator('child', 'x'); } catch (e) { caught.push((e as Error).message); }
@@ -105,7 +105,7 @@ describe('replay driver against the real durable-functions library', () => {
   });
 
   it('races a timer against an external event: the event raised later wins when it comes first', async () => {
-    const race = function* (c: Ctx) {
+    const race = function* (c: Ctx): Generator<unknown, unknown, any> {
       const timer = c.df.createTimer(new Date(c.df.currentUtcDateTime.getTime() + 60000));
       const approval = c.df.waitForExternalEvent('Approval');
       const winner = yield c.df.Task.any([approval, timer]);
@@ -120,14 +120,14 @@ describe('replay driver against the real durable-functions library', () => {
   });
 
   it('continues as new with the new input and fails on user exceptions with the message', async () => {
-    const again = await simulate(function* (c: Ctx) {
+    const again = await simulate(function* (c: Ctx): Generator<unknown, void, any> {
       yield c.df.callActivity('step', null);
       c.df.setCustomStatus({ round: 1 });
       c.df.continueAsNew({ round: 2 });
     }, null, () => 'ok');
     expect(again.final).toEqual({ kind: 'continueAsNew', input: '{"round":2}' });
     expect(again.decisions.at(-1)!.customStatus).toBe('{"round":1}');
-    const failed = await simulate(function* (c: Ctx) {
+    const failed = await simulate(function* (c: Ctx): Generator<unknown, unknown, any> {
       yield c.df.callActivity('step', null);
       throw new Error('user code broke');
     }, null, () => 'ok');
@@ -137,7 +137,7 @@ describe('replay driver against the real durable-functions library', () => {
 
   it('detects an orchestrator that no longer yields what its history recorded', async () => {
     let version = 1;
-    const fn = function* (c: Ctx) {
+    const fn = function* (c: Ctx): Generator<unknown, unknown, any> {
       yield c.df.callActivity(version === 1 ? 'first' : 'renamed', null);
       return yield c.df.callActivity('second', null);
     };
