@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { isProcessAlive } from '../shared/os/isProcessAlive';
 import { FunctionHost } from './FunctionHost';
 import { loadHostConfig } from './core/HostConfig';
 import { resolveAppEntryFiles } from './core/AppLoader';
@@ -97,7 +98,7 @@ async function stopProcess(pid: number, timeoutMs = 15000): Promise<void> {
   try { process.kill(pid, 'SIGTERM'); } catch { return; }
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    try { process.kill(pid, 0); } catch { return; }
+    if (!isProcessAlive(pid)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
 }

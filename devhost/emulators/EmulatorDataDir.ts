@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ServiceError } from '../../shared/errors';
+import { isProcessAlive } from '../../shared/os/isProcessAlive';
 
 /** The layout of a data directory: `azurite/` (Azurite's own files) and `cosmos/` (the journal). */
 export interface EmulatorDataDir {
@@ -15,15 +16,6 @@ function unusable(dir: string, err: unknown): ServiceError {
   return new ServiceError('DataDirUnusable',
     `data directory ${dir} is unusable (${code}); give a writable directory with --data`,
     { cause: err, details: { dir } });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -50,7 +42,7 @@ export async function openEmulatorDataDir(dir: string): Promise<EmulatorDataDir>
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw unusable(dir, err);
       const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
       // Our own pid counts as live too: a second in-process start on the same directory.
-      if (holder && isAlive(holder)) {
+      if (holder && isProcessAlive(holder)) {
         throw new ServiceError('DataDirInUse',
           `data directory ${dir} is in use by emulators process ${holder}; stop it or use another --data`,
           { details: { dir, pid: holder } });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isProcessAlive } from '../../shared/os/isProcessAlive';
 import type { EmulatorSettings } from './EmulatorSettings';
 import { SETTINGS_FILE } from './runEmulatorsCommand';
 
@@ -14,10 +15,5 @@ export function findRunningEmulators(dataDir: string): (EmulatorSettings & { pid
   } catch {
     return undefined;
   }
-  try {
-    process.kill(recorded.pid, 0);
-  } catch {
-    return undefined;
-  }
-  return recorded;
+  return isProcessAlive(recorded.pid) ? recorded : undefined;
 }

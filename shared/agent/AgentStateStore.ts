@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ServiceError } from '../errors';
 import { AgentDiskState, AgentState, AgentStateSchema } from './AgentState';
 import { DiskBlockTable } from './DiskBlockTable';
+import { isProcessAlive } from '../os/isProcessAlive';
 
 /** The state directory: `--state-dir`, else `ASR_AGENT_STATE_DIR`, else `~/.asr-agent`. */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -69,7 +70,7 @@ export class AgentStateStore {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (holder && holder !== process.pid && isAlive(holder)) {
+      if (holder && holder !== process.pid && isProcessAlive(holder)) {
         throw new ServiceError('AgentBusy', `another agent process (pid ${holder}) is working on this item (${this.dir}); stop it first, or wait for it to finish`);
       }
       await rm(path, { force: true });
@@ -122,14 +123,5 @@ export class AgentStateStore {
     for (const name of await readdir(this.dir)) {
       if (/\.g\d+\.(fp|leaves)(\.tmp)?$/.test(name) && !keep.has(name)) await rm(join(this.dir, name), { force: true });
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
