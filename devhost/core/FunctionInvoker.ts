@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FunctionsCoreApi } from './FunctionsCoreApi';
 import { FunctionRegistration } from './FunctionRegistration';
-import { HostLogger, LogLevel } from './HostLogger';
+import { HostLogger, toLogLevel } from './HostLogger';
 import { TypedData } from './TypedData';
 
 /** What a trigger hands the invoker: its own data and metadata, in worker-protocol shape. */
@@ -63,7 +63,7 @@ export class FunctionInvoker {
     }
     const scope = { functionName: fn.name, invocationId };
     const log = (level: string, category: string, message: string) =>
-      this.logger.log(normalize(level), category === 'system' ? `(system) ${message}` : message, scope);
+      this.logger.log(toLogLevel(level), category === 'system' ? `(system) ${message}` : message, scope);
     const coreContext = {
       invocationId,
       request: { invocationId, functionId: fn.functionId, inputData, triggerMetadata: request.triggerMetadata ?? {}, retryContext: request.retryContext },
@@ -119,9 +119,4 @@ export class FunctionInvoker {
       new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new FunctionTimeoutError(name, ms)), ms); }),
     ]).finally(() => clearTimeout(timer));
   }
-}
-
-function normalize(level: string): LogLevel {
-  const l = level.toLowerCase();
-  return (['trace', 'debug', 'information', 'warning', 'error', 'critical'].includes(l) ? l : 'information') as LogLevel;
 }

@@ -1,5 +1,5 @@
 import { BindingDefinition, FunctionRegistration, RetryOptions } from './FunctionRegistration';
-import { HostLogger, LogLevel } from './HostLogger';
+import { HostLogger, toLogLevel } from './HostLogger';
 
 /** Disposable as the worker's core API defines it (the library calls `new coreApi.Disposable`). */
 export class Disposable {
@@ -94,13 +94,6 @@ export class FunctionsCoreApi {
 
   /** System and user logs from the library; its presence is app.setup's host-version check. */
   log = (level: string, category: string, message: string): void => {
-    this.logger.log(normalizeLevel(level), category === 'system' ? `(system) ${message}` : message);
+    this.logger.log(toLogLevel(level), category === 'system' ? `(system) ${message}` : message);
   };
-}
-
-function normalizeLevel(level: string): LogLevel {
-  const l = level.toLowerCase();
-  if (l === 'warn') return 'warning';
-  if (l === 'info') return 'information';
-  return (['trace', 'debug', 'information', 'warning', 'error', 'critical'].includes(l) ? l : 'information') as LogLevel;
 }

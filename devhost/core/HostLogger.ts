@@ -21,3 +21,11 @@ export function createConsoleLogger(minLevel: LogLevel = 'information'): HostLog
     },
   };
 }
+
+/** Maps a level as the worker protocol or the library names it (`warn`, `Information`...) to ours. */
+export function toLogLevel(level: string): LogLevel {
+  const l = level.toLowerCase();
+  if (l === 'warn') return 'warning';
+  if (l === 'info') return 'information';
+  return (['trace', 'debug', 'information', 'warning', 'error', 'critical'].includes(l) ? l : 'information') as LogLevel;
+}
