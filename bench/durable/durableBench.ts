@@ -11,11 +11,11 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { QueueServiceClient } from '@azure/storage-queue';
+import { azuriteConnectionString } from '../../shared/config/developmentStorage';
 
 const ROOT = resolve(__dirname, '../../..');
 const APP = resolve(ROOT, 'test/fixtures/apps/durable-bench');
 const FUNCLOCAL = resolve(ROOT, 'dist/devhost/cli/funclocal.js');
-const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -41,8 +41,7 @@ async function startAzurite(): Promise<{ conn: string; child: ChildProcess }> {
     '--inMemoryPersistence', '--blobHost', '127.0.0.1', '--queueHost', '127.0.0.1', '--tableHost', '127.0.0.1',
     '--blobPort', String(b), '--queuePort', String(q), '--tablePort', String(t)], { stdio: ['ignore', 'pipe', 'pipe'] });
   await waitForOutput(child, /Table service is successfully listening/, 'azurite');
-  const conn = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${KEY};` +
-    `BlobEndpoint=http://127.0.0.1:${b}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:${q}/devstoreaccount1;TableEndpoint=http://127.0.0.1:${t}/devstoreaccount1;`;
+  const conn = azuriteConnectionString('127.0.0.1', { blob: b, queue: q, table: t });
   return { conn, child };
 }
 

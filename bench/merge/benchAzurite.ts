@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { azuriteConnectionString } from '../../shared/config/developmentStorage';
 
-const ACCOUNT = 'devstoreaccount1';
-// Azurite's public, documented development key.
-const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -33,7 +31,7 @@ export async function startBenchAzurite(): Promise<{ connectionString: string; s
     child.once('exit', (code) => reject(new Error(`azurite exited with ${code}: ${out}`)));
   });
   return {
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};BlobEndpoint=http://127.0.0.1:${port}/${ACCOUNT};`,
+    connectionString: azuriteConnectionString('127.0.0.1', { blob: port }),
     stop: () => new Promise((resolve) => {
       child.once('exit', () => resolve());
       child.kill('SIGTERM');

@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
+import { azuriteConnectionString } from '../config/developmentStorage';
 import { ServiceError } from '../errors';
 
-/** Azurite's documented development account (public, the same in every Azurite), on its default blob port. */
-const LOCAL_DEVELOPMENT_STORAGE =
-  'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;' +
-  'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
-  'BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;';
+/** Azurite's development account on its default blob port. */
+const LOCAL_DEVELOPMENT_STORAGE = azuriteConnectionString('127.0.0.1', { blob: 10000 });
 
 /**
  * A blob client for the agent: the SDK retries briefly (3 tries, 0.5-5 s), because the agent's

@@ -1,10 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { azuriteConnectionString } from '../../shared/config/developmentStorage';
 import { freePort } from './ports';
-
-/** Azurite's well-known development account (public, documented by Microsoft). */
-export const DEV_ACCOUNT = 'devstoreaccount1';
-export const DEV_KEY =
-  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 export interface TestAzurite {
   blobPort: number;
@@ -40,11 +36,7 @@ export async function startAzurite(options: { location?: string } = {}): Promise
     child.once('exit', (code) => reject(new Error(`azurite exited with ${code}: ${out}`)));
     setTimeout(() => reject(new Error(`azurite did not start in 30 s: ${out}`)), 30000).unref();
   });
-  const connectionString =
-    `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
-    `BlobEndpoint=http://127.0.0.1:${blobPort}/${DEV_ACCOUNT};` +
-    `QueueEndpoint=http://127.0.0.1:${queuePort}/${DEV_ACCOUNT};` +
-    `TableEndpoint=http://127.0.0.1:${tablePort}/${DEV_ACCOUNT};`;
+  const connectionString = azuriteConnectionString('127.0.0.1', { blob: blobPort, queue: queuePort, table: tablePort });
   return {
     blobPort, queuePort, tablePort, connectionString,
     stop: () => new Promise<void>((resolve) => {

@@ -5,7 +5,7 @@ import { agentBlobService, AgentStateStore, protectItem, ReplicationAgent, runAg
 import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../../../shared/recovery/SourceShutdownRequests';
 import { parseHrl } from '../../../shared/hrl';
 import { journalBlob, REPLICA_CONTAINERS } from '../../../shared/replication';
-import { DEV_ACCOUNT, DEV_KEY } from '../../support/azurite';
+import { azuriteConnectionString } from '../../../shared/config/developmentStorage';
 import { tempDir } from '../../support/tempDir';
 import { AgentCloud, diskRefs, qemuCompare, qemuIo, snapshotImage, startAgentCloud } from './agentHarness';
 import { startTcpGate, TcpGate } from './tcpGate';
@@ -36,7 +36,7 @@ describe('asr agent run: cycles, survives a storage outage, stops on a planned f
     const { state } = await protectItem(cloud.api, cloud.blobs, { vault: 'v4', item: 'vm4', diskPaths: disks, policy: 'p30', stateDir, merge: { pollMs: 100 } });
 
     // The agent reaches storage only through the gate.
-    const viaGate = agentBlobService(`DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=http://127.0.0.1:${gate.port}/${DEV_ACCOUNT};`);
+    const viaGate = agentBlobService(azuriteConnectionString('127.0.0.1', { blob: gate.port }));
     const retries: string[] = [];
     const lags: (number | undefined)[] = [];
     let cycles = 0;
@@ -97,7 +97,7 @@ describe('asr agent run: cycles, survives a storage outage, stops on a planned f
     writeFileSync(disk, randomBytes(1 * MiB));
     const stateDir = join(dir.path, 'state-q');
     const { state } = await protectItem(cloud.api, cloud.blobs, { vault: 'v4', item: 'vmq', diskPaths: [disk], policy: 'p30', stateDir, merge: { pollMs: 100 } });
-    const viaGate = agentBlobService(`DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=http://127.0.0.1:${gate.port}/${DEV_ACCOUNT};`);
+    const viaGate = agentBlobService(azuriteConnectionString('127.0.0.1', { blob: gate.port }));
 
     // The upload fails; the built log waits in the outbox. Damage it there, then let it go.
     qemuIo(disk, 'raw', 'write -P 0x99 0 64k');

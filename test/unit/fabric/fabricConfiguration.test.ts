@@ -3,9 +3,10 @@ import {
   AzureFabric, FabricError, FabricTags, isFabricName, LocalFabric, materializeOptions, tagsFromRecord, tagsMatch, tagsToRecord, targetFabricFromEnv,
 } from '../../../shared/fabric';
 import { ReplicationDeps } from '../../../shared/replication';
+import { azuriteConnectionString } from '../../../shared/config/developmentStorage';
 
 // Clients are only constructed here, never called: no request leaves the test.
-const blobs = BlobServiceClient.fromConnectionString('DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:1/devstoreaccount1;');
+const blobs = BlobServiceClient.fromConnectionString(azuriteConnectionString('127.0.0.1', { blob: 1 }));
 const replication = { blobs } as unknown as ReplicationDeps;
 
 describe('targetFabricFromEnv', () => {
