@@ -1,3 +1,4 @@
+import type { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { createCosmosClient, metadataStoreConfigFromEnv } from '../metadata';
 import type { HealthProbe } from './HealthReport';
@@ -16,12 +17,20 @@ export function appHealthProbes(env: NodeJS.ProcessEnv = process.env): Record<st
       await BlobServiceClient.fromConnectionString(conn).getProperties();
     },
     cosmosDb: async () => {
-      const client = createCosmosClient(metadataStoreConfigFromEnv(env));
-      try {
-        await client.getDatabaseAccount();
-      } finally {
-        client.dispose();
-      }
+      await cosmosClientFor(env).getDatabaseAccount();
     },
   };
+}
+
+/** One client per endpoint for the process: health is probed often, and a new client costs a metadata round trip. */
+const cosmosClients = new Map<string, CosmosClient>();
+
+function cosmosClientFor(env: NodeJS.ProcessEnv): CosmosClient {
+  const config = metadataStoreConfigFromEnv(env);
+  let client = cosmosClients.get(config.endpoint);
+  if (!client) {
+    client = createCosmosClient(config);
+    cosmosClients.set(config.endpoint, client);
+  }
+  return client;
 }
