@@ -140,4 +140,17 @@ describe('asr agent: a two-disk machine protected, changed and synced (Azurite, 
     writeFileSync(wrong, randomBytes(64).toString('hex'));
     await expect(syncItem(cloud.blobs, { vault: 'v2', item: 'vm2', stateDir, keyFile: wrong, merge })).rejects.toMatchObject({ code: 'WrongEncryptionKey' });
   });
+  it('cuts no recovery point before the seed is complete: a seed of several logs gets its first point at the log that completes it', async () => {
+    await cloud.createVaultAndPolicy('vs', 'p30', false);
+    const disk = join(dir.path, 'seeded-os.raw');
+    writeFileSync(disk, Buffer.alloc(8 * MiB));
+    qemuIo(disk, 'raw', 'write -P 0x11 0 3M', 'write -P 0x12 6M 1M');
+    // 1 MiB per seed log: four logs carry the 4 MiB of data, a fifth (empty) one closes the seed.
+    const { state } = await protectItem(cloud.api, cloud.blobs, { vault: 'vs', item: 'seeded', diskPaths: [disk], policy: 'p30', stateDir: join(dir.path, 'state-seeded'), seedLogBytes: MiB, merge });
+    const [ref] = diskRefs(state);
+    const lastSeedLog = BigInt(state.disks[0].nextSequence - 1);
+    expect(lastSeedLog).toBe(5n);
+    const points = await cloud.deps.recorder.list(ref);
+    expect(points.map((p) => p.sequence)).toEqual([lastSeedLog]);
+  });
 });

@@ -1,34 +1,19 @@
-import { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registerAgentCommands } from '../../../cli/commands/agent';
 import { registerItemCommands } from '../../../cli/commands/item';
 import { registerPlanCommands } from '../../../cli/commands/plan';
-import { ServiceError } from '../../../shared/errors';
 import { vaultKeyOf } from '../../../shared/metadata';
 import { readReplica, replicaClient, vaultSegmentOf } from '../../../shared/replication';
+import { runAsrInProcess, type AsrRun } from '../../support/runAsrInProcess';
 import { tempDir } from '../../support/tempDir';
 import { AgentCloud, qemuIo, startAgentCloud } from './agentHarness';
 
 const MiB = 1024 * 1024;
 
-/** Runs `asr <args>` in-process, as an operator would type it; returns what it printed. */
-async function asr(...args: string[]): Promise<{ out: string; err: string }> {
-  const program = new Command().exitOverride();
-  registerAgentCommands(program);
-  registerItemCommands(program);
-  registerPlanCommands(program);
-  let out = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => { out += String(s); return true; });
-  try {
-    await program.parseAsync(['node', 'asr', ...args]);
-    return { out, err: '' };
-  } catch (e) {
-    if (!(e instanceof ServiceError)) throw e;
-    return { out, err: `${e.code}: ${e.message}` };
-  } finally {
-    o.mockRestore();
-  }
+/** Runs `asr <args>` in-process, as an operator would type it. */
+function asr(...args: string[]): Promise<AsrRun> {
+  return runAsrInProcess([registerAgentCommands, registerItemCommands, registerPlanCommands], args);
 }
 
 /** The row of `asr item list` for `name`, split into its columns (two or more spaces apart). */
