@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { protectItem, syncItem } from '../../../shared/agent';
 import { REPLICA_CONTAINERS } from '../../../shared/replication';
 import { tempDir } from '../../support/tempDir';
+import { waitFor } from '../devhost/triggerRecords';
 import { AgentCloud, diskRefs, qemuCompare, qemuIo, snapshotImage, startAgentCloud } from './agentHarness';
 
 const MiB = 1024 * 1024;
@@ -150,7 +151,11 @@ describe('asr agent: a two-disk machine protected, changed and synced (Azurite, 
     const [ref] = diskRefs(state);
     const lastSeedLog = BigInt(state.disks[0].nextSequence - 1);
     expect(lastSeedLog).toBe(5n);
-    const points = await cloud.deps.recorder.list(ref);
+    // The point is cut right after the replica advances (which is what protect waits for).
+    const points = await waitFor('a recovery point of the seeded disk', async () => {
+      const listed = await cloud.deps.recorder.list(ref);
+      return listed.length > 0 && listed;
+    });
     expect(points.map((p) => p.sequence)).toEqual([lastSeedLog]);
   });
 });

@@ -7,6 +7,7 @@ import { vaultKeyOf } from '../../../shared/metadata';
 import { readReplica, replicaClient, vaultSegmentOf } from '../../../shared/replication';
 import { runAsrInProcess, type AsrRun } from '../../support/runAsrInProcess';
 import { tempDir } from '../../support/tempDir';
+import { waitFor } from '../devhost/triggerRecords';
 import { AgentCloud, qemuIo, startAgentCloud } from './agentHarness';
 
 const MiB = 1024 * 1024;
@@ -60,10 +61,14 @@ describe('replication status: protected, synced, then silent (real agent and CLI
 
     // What the API says, against what the replica says it holds.
     const [{ id }] = (await cloud.api.get(`${cloud.api.vaultPath('va')}/replicationProtectedItems`) as unknown as { value: { id: string }[] }).value;
-    const item = await cloud.api.get(id);
     const vault = vaultSegmentOf(vaultKeyOf({ subscriptionId: cloud.api.config.subscriptionId, resourceGroupName: 'local', vaultName: 'va' }));
     const replica = await readReplica(replicaClient(cloud.deps, { vault, item: 'web01', disk: 'disk0' }));
     const cut = new Date(replica!.state!.lastAppliedCutTimeMs!).toISOString();
+    // The merge records its progress on the item right after the replica advances (what sync waits for).
+    const item = await waitFor('the item to show the last merged cut', async () => {
+      const shown = await cloud.api.get(id);
+      return shown.properties.providerSpecificDetails.lastReplicatedTime === cut && shown;
+    });
     const d = item.properties.providerSpecificDetails;
     expect(item.properties).toMatchObject({ protectionState: 'Protected', replicationHealth: 'Normal', healthErrors: [] });
     expect(d.lastReplicatedTime).toBe(cut);
@@ -108,6 +113,6 @@ describe('replication status: protected, synced, then silent (real agent and CLI
     aheadMs = 0;
     qemuIo(disk, 'raw', 'write -P 0x23 6M 4k');
     expect((await asr('agent', 'sync', 'va', 'web01', '--state-dir', stateDir)).out).toMatch(/merged\n$/);
-    expect(row((await asr('item', 'list', 'va')).out, 'web01').slice(0, 3)).toEqual(['web01', 'Protected', 'Normal']);
+    await waitFor('the item to be Normal again', async () => row((await asr('item', 'list', 'va')).out, 'web01')[2] === 'Normal');
   });
 });
