@@ -53,4 +53,21 @@ module.exports = tseslint.config(
       ],
     },
   },
+  {
+    // The protection state machine is pure: facts and the time in, state and health out, so the
+    // API's read-time RPO and the writers' stored copy come from one function and tests drive time.
+    files: ['shared/protection/**/*.ts'],
+    languageOptions: { parser: tseslint.parser },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: NODE_BUILTINS.flatMap((m) => [{ name: m, message: 'the state machine is pure' }, { name: `node:${m}`, message: 'the state machine is pure' }]),
+        patterns: [{ group: ['@azure/*'], message: 'the state machine is pure: no SDK clients', allowTypeImports: true }],
+      }],
+      'no-restricted-syntax': ['error',
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'take the time as a parameter (now / at)' },
+        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'take the time as a parameter (now / at)' },
+      ],
+    },
+  },
 );

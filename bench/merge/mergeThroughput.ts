@@ -56,7 +56,7 @@ function memoryDeps(blobs: BlobServiceClient): ReplicationDeps {
   return {
     blobs,
     recorder: { record: async (p) => void points.push(p), list: async () => [...points], remove: async () => undefined },
-    health: { raise: async () => undefined, clear: async () => undefined },
+    health: { raise: async () => undefined, clear: async () => undefined, recordMerged: async () => undefined, recordResyncStarted: async () => undefined },
     settings: fixedReplicationSettings({ policy: { replicationInterval: 30, recoveryPointHistoryDurationInHours: 24, applicationConsistentSnapshotFrequencyInHours: 0 } }),
     tuning: { crashPointIntervalMs: Number.MAX_SAFE_INTEGER },
   };

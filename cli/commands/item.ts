@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ServiceError } from '../../shared/errors';
 import type { ArmResource, AsrApiClient } from '../api/AsrApiClient';
+import { describeHealthErrors, describeRpo } from '../api/describeHealth';
 import { emit, table } from '../api/output';
 import { runCommand } from '../api/runCommand';
 
@@ -16,16 +17,32 @@ export async function findItem(client: AsrApiClient, vault: string, name: string
   return item;
 }
 
+/** One disk's replication progress (`providerSpecificDetails.protectedDisks`). */
+interface ShownDiskStatus {
+  diskId: string;
+  replicationEpoch: number;
+  lastAppliedSequence: number;
+  lastAppliedCutTime?: string;
+  isInitialReplicationComplete: boolean;
+}
+
 function describeItem(i: ArmResource): string {
   const p = i.properties;
   const d = p.providerSpecificDetails ?? {};
+  const progress = new Map(((d.protectedDisks ?? []) as ShownDiskStatus[]).map((s) => [s.diskId, s]));
+  const disk = (k: { diskId: string }): string => {
+    const s = progress.get(k.diskId);
+    if (!s) return `${k.diskId} (no log merged)`;
+    return `${k.diskId} (epoch ${s.replicationEpoch}, log ${s.lastAppliedSequence}${s.isInitialReplicationComplete ? '' : ', seeding'}${s.lastAppliedCutTime ? ` cut ${s.lastAppliedCutTime}` : ''})`;
+  };
   return [
     `${i.name} (${i.id})`,
-    `  state: ${p.protectionState}, health: ${p.replicationHealth}, active: ${p.activeLocation}`,
-    `  policy: ${p.policyFriendlyName}, last RPO: ${d.rpoInSeconds ?? '-'} s, last replicated: ${d.lastReplicatedTime ?? '-'}`,
+    `  state: ${p.protectionState} (${p.protectionStateDescription ?? '-'}), health: ${p.replicationHealth}, active: ${p.activeLocation}`,
+    `  policy: ${p.policyFriendlyName}, RPO: ${describeRpo(d.rpoInSeconds)}, newest point: ${d.lastReplicatedTime ?? '-'}, newest recovery point: ${d.lastRecoveryPointTime ?? '-'}`,
     `  target: ${d.recoveryAzureVmName ?? '-'} size ${d.recoveryAzureVMSize ?? '-'} in ${d.recoveryAzureResourceGroupId ?? '-'}`,
     `  network: ${d.selectedRecoveryAzureNetworkId ?? '-'} subnet ${d.selectedRecoverySubnetName ?? '-'} ip ${d.recoveryIpAddress ?? '-'}`,
-    `  disks: ${(d.disks ?? []).map((k: { diskId: string }) => k.diskId).join(', ') || '-'}`,
+    `  disks: ${(d.disks ?? []).map(disk).join(', ') || '-'}`,
+    ...describeHealthErrors(p.healthErrors),
   ].join('\n');
 }
 
@@ -37,8 +54,9 @@ export function registerItemCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(runCommand(async (client, vault: string, opts: { json?: boolean }) => {
       const items = await listItems(client, vault);
-      emit(items, opts.json, (is) => table(['NAME', 'STATE', 'HEALTH', 'RPO(s)', 'POLICY'], is.map((i) => [
-        i.name, i.properties.protectionState, i.properties.replicationHealth, i.properties.providerSpecificDetails?.rpoInSeconds, i.properties.policyFriendlyName,
+      emit(items, opts.json, (is) => table(['NAME', 'STATE', 'HEALTH', 'RPO', 'NEWEST POINT', 'POLICY'], is.map((i) => [
+        i.name, i.properties.protectionState, i.properties.replicationHealth, describeRpo(i.properties.providerSpecificDetails?.rpoInSeconds),
+        i.properties.providerSpecificDetails?.lastReplicatedTime ?? '-', i.properties.policyFriendlyName,
       ])));
     }));
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ArmResource } from '../api/AsrApiClient';
+import { describeHealthErrors } from '../api/describeHealth';
 import { emit, table } from '../api/output';
 import { invalidArgument, runCommand } from '../api/runCommand';
 import { listItems } from './item';
@@ -9,6 +10,8 @@ function describePlan(p: ArmResource): string {
   let boot = 0;
   return [`${p.name}: ${p.properties.primaryFabricFriendlyName} -> ${p.properties.recoveryFabricFriendlyName}`,
     ...groups.map((g) => `  ${g.groupType === 'Boot' ? `Group ${++boot}` : g.groupType}: ${g.replicationProtectedItems.map((i) => i.id.split('/').pop()).join(', ') || '-'}`),
+    `  replication health: ${p.properties.replicationHealth ?? '-'}`,
+    ...describeHealthErrors(p.properties.healthErrors),
   ].join('\n');
 }
 

@@ -175,7 +175,8 @@ export class ReplicationAgent {
         source = new SeedSource(image, d.seedOffset, (at) => onProgress?.(d.diskId, at, image.virtualSize));
         this.seeds.set(d.diskId, source);
       }
-      await this.buildLog(d, source.next(seedLogBytes), cutTimeMs, { consistency: 'crash' });
+      const seed = source;
+      await this.buildLog(d, seed.next(seedLogBytes), cutTimeMs, { consistency: 'crash' }, () => !seed.done);
       next.push({ ...d, stamp, seedOffset: source.done ? null : source.reached, nextSequence: d.nextSequence + 1, generation: d.generation + 1, outbox: [d.nextSequence] });
       if (source.done) {
         await source.close();
@@ -275,7 +276,8 @@ export class ReplicationAgent {
     return image;
   }
 
-  private buildLog(d: AgentDiskState, runs: AsyncIterable<import('./DataRun').DataRun>, cutTimeMs: number, options: CycleOptions): Promise<BuiltDiskLog> {
+  /** `partialSeed`: for a seed log, whether more of the seed follows it (the merge cuts no recovery point there). */
+  private buildLog(d: AgentDiskState, runs: AsyncIterable<import('./DataRun').DataRun>, cutTimeMs: number, options: CycleOptions, partialSeed?: () => boolean): Promise<BuiltDiskLog> {
     return buildDiskLog(runs, this.tables.get(d.diskId)!, {
       vaultId: this.state.vaultSegment,
       protectedItemId: this.state.item,
@@ -286,6 +288,7 @@ export class ReplicationAgent {
       cutTimeMs,
       consistency: options.consistency ?? 'crash',
       finalPlannedFailover: options.finalPlannedFailover ?? false,
+      partialSeed,
     }, { spool: this.store.spoolPath(d.diskId), out: this.store.outboxPath(d.diskId, d.nextSequence) }, this.key);
   }
 

@@ -16,6 +16,11 @@ export interface DiskLogIdentity {
   cutTimeMs: number;
   consistency: HrlConsistency;
   finalPlannedFailover: boolean;
+  /**
+   * Asked once every run is consumed (a seed knows only then whether it has finished): true
+   * flags the log a partial seed, after which the replica is not yet a whole disk.
+   */
+  partialSeed?: () => boolean;
 }
 
 export interface BuiltDiskLog {
@@ -62,7 +67,8 @@ export async function buildDiskLog(
   }
 
   const diskDigest = table.root();
-  const writer = new HrlWriter({ ...id, diskDigest }, { key });
+  const { partialSeed, ...header } = id;
+  const writer = new HrlWriter({ ...header, partialSeed: partialSeed?.() ?? false, diskDigest }, { key });
   const source = await open(files.spool, 'r');
   const out = await open(files.out, 'w');
   let logBytes = 0;

@@ -17,6 +17,18 @@ export interface BuildContext {
   ancestorIds: string[];
 }
 
+/** What presenting a stored resource may look at: the time of the answer and the vault's other documents. */
+export interface PresentContext {
+  /** The time of the answer (values like an RPO are computed for it). */
+  now: Date;
+  store: MetadataStore;
+  vaultKey: string;
+  /** The resource's name. */
+  name: string;
+  /** Reads shared by one answer (a page of items reads their policy once). */
+  memo: Map<string, Promise<unknown>>;
+}
+
 /** The properties to store and the resources they depend on (lower-cased ARM ids). */
 export interface BuiltResource<P> {
   properties: P;
@@ -52,8 +64,8 @@ export interface ResourceDefinition<P = Record<string, unknown>> {
   updateSchema?: z.ZodType;
   build(input: unknown, ctx: BuildContext, existing?: ResourceDocument<P>): Promise<BuiltResource<P>>;
   update?(input: unknown, existing: ResourceDocument<P>, ctx: BuildContext): Promise<BuiltResource<P>>;
-  /** The properties as answered, when they add derived views to what is stored. */
-  present?(properties: P): Record<string, unknown>;
+  /** The properties as answered, when they add derived views (or values computed for `ctx.now`) to what is stored. */
+  present?(properties: P, ctx: PresentContext): Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Work after the document is deleted (e.g. drop an item's recovery points). */
   afterDelete?(doc: ResourceDocument<P>, ctx: BuildContext): Promise<void>;
 }

@@ -21,6 +21,11 @@ export interface HrlHeader {
   consistency: HrlConsistency;
   /** True on the last log of a planned failover: nothing follows it in this epoch. */
   finalPlannedFailover: boolean;
+  /**
+   * True on every log of a seed (initial replication, or a resync's new epoch) but its last: the
+   * replica holds only part of the disk after it, so no recovery point may end at it.
+   */
+  partialSeed: boolean;
   dataUnitSize: number;
   encryption: HrlEncryption;
   /** Hex fingerprint of the XTS key (see shared/crypto/keyFingerprint), or undefined when plain. */
@@ -32,4 +37,7 @@ export interface HrlHeader {
 }
 
 /** The fields a writer is given; the rest follow from the format and the key. */
-export type HrlHeaderInit = Omit<HrlHeader, 'formatVersion' | 'dataUnitSize' | 'encryption' | 'keyFingerprint' | 'headerLength'>;
+export type HrlHeaderInit = Omit<HrlHeader, 'formatVersion' | 'dataUnitSize' | 'encryption' | 'keyFingerprint' | 'headerLength' | 'partialSeed'> & {
+  /** Default false: a log that leaves the replica whole. */
+  partialSeed?: boolean;
+};

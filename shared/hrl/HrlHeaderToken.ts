@@ -9,7 +9,7 @@ import { HRL_MAGIC } from './hrlConstants';
  * |   0 |    8 | magic                 | 89 48 52 4C 0D 0A 1A 0A                                |
  * |   8 |    2 | formatVersion         | 1, else unsupported                                    |
  * |  10 |    2 | headerLength          | 120 + id bytes + 4; 127..889                           |
- * |  12 |    4 | flags                 | bit0 app-consistent, bit1 final planned failover; rest 0 |
+ * |  12 |    4 | flags                 | bit0 app-consistent, bit1 final planned failover, bit2 partial seed; rest 0 |
  * |  16 |    8 | sequence              | >= 1                                                   |
  * |  24 |    8 | epoch                 | any                                                    |
  * |  32 |    8 | virtualSize           | multiple of 512, 512..64 TiB                           |

@@ -6,6 +6,7 @@ import {
   HRL_ENCRYPTION_NONE,
   HRL_FLAG_APPLICATION_CONSISTENT,
   HRL_FLAG_FINAL_PLANNED_FAILOVER,
+  HRL_FLAG_PARTIAL_SEED,
   HRL_FORMAT_VERSION,
   HRL_MAX_ID_BYTES,
 } from './hrlConstants';
@@ -48,7 +49,8 @@ export class HrlWriter {
         formatVersion: HRL_FORMAT_VERSION,
         flags:
           (init.consistency === 'application' ? HRL_FLAG_APPLICATION_CONSISTENT : 0) |
-          (init.finalPlannedFailover ? HRL_FLAG_FINAL_PLANNED_FAILOVER : 0),
+          (init.finalPlannedFailover ? HRL_FLAG_FINAL_PLANNED_FAILOVER : 0) |
+          (init.partialSeed ? HRL_FLAG_PARTIAL_SEED : 0),
         sequence: init.sequence,
         epoch: init.epoch,
         virtualSize: BigInt(init.virtualSize),

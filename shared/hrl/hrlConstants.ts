@@ -22,7 +22,9 @@ export const HRL_MAX_ID_BYTES = 255;
 /** Flag bits of the header `flags` field. */
 export const HRL_FLAG_APPLICATION_CONSISTENT = 0x1;
 export const HRL_FLAG_FINAL_PLANNED_FAILOVER = 0x2;
-export const HRL_KNOWN_FLAGS = HRL_FLAG_APPLICATION_CONSISTENT | HRL_FLAG_FINAL_PLANNED_FAILOVER;
+/** A seed log after which the replica is still incomplete: more of the seed follows. */
+export const HRL_FLAG_PARTIAL_SEED = 0x4;
+export const HRL_KNOWN_FLAGS = HRL_FLAG_APPLICATION_CONSISTENT | HRL_FLAG_FINAL_PLANNED_FAILOVER | HRL_FLAG_PARTIAL_SEED;
 /** Encryption modes of the header `encryptionMode` field. */
 export const HRL_ENCRYPTION_NONE = 0;
 export const HRL_ENCRYPTION_AES256_XTS_PLAIN64 = 1;

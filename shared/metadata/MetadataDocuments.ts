@@ -80,6 +80,41 @@ export interface ProtectedDisk {
   capacityInBytes?: number;
 }
 
+/** One entry of a protected item's `healthErrors`, in ASR's `HealthError` shape. */
+export interface HealthError {
+  errorCode: string;
+  errorMessage: string;
+  recommendedAction: string;
+  /** `Error` makes the item Critical, `Warning` makes it Warning. */
+  errorLevel: 'Warning' | 'Error';
+  creationTimeUtc: string;
+  /** The disk the error is about, or the item's name for item-wide errors. */
+  entityId: string;
+  errorSource: 'Replication';
+}
+
+/**
+ * What the merge engine has told the protected item about one of its disks: the facts its
+ * protection state, RPO and newest point derive from (shared/protection). Ours, not ASR's.
+ */
+export interface DiskReplicationStatus {
+  diskId: string;
+  /** The replica's epoch: 1 for the initial replication, higher after each resync. */
+  replicationEpoch: number;
+  /** The last log merged in that epoch (0 = none yet). */
+  lastAppliedSequence: number;
+  /** Source clock at that log's cut (ISO): the replica holds the source's disk as of then. */
+  lastAppliedCutTime?: string;
+  /** Service clock when the merge applied it (ISO). */
+  lastMergedTime?: string;
+  /** The epoch's seed is entirely merged: the replica is a whole disk. */
+  isInitialReplicationComplete: boolean;
+  /** The disk's newest recovery point (kept across a resync: the old epoch's points stay usable). */
+  lastRecoveryPointId?: string;
+  lastRecoveryPointTime?: string;
+  lastRecoveryPointType?: 'CrashConsistent' | 'AppConsistent';
+}
+
 /** A protected VM (ASR's `ReplicationProtectedItem` with `HyperVReplicaAzureReplicationDetails`). */
 export interface ProtectedItemProperties {
   friendlyName: string;
@@ -93,7 +128,8 @@ export interface ProtectedItemProperties {
   failoverHealth?: string;
   activeLocation: 'Primary' | 'Recovery';
   allowedOperations: string[];
-  healthErrors: unknown[];
+  /** Errors the engine raised (stored); the API adds the RPO's when it answers. */
+  healthErrors: HealthError[];
   providerSpecificDetails: {
     instanceType: 'HyperVReplicaAzure';
     vmId?: string;
@@ -107,9 +143,16 @@ export interface ProtectedItemProperties {
     recoveryIpAddress?: string;
     /** SHA-256 fingerprint of the key that encrypts replica logs, when the policy encrypts. */
     encryptionKeyFingerprint?: string;
+    /** Per-disk replication facts, written by the merge engine (see shared/protection). */
+    protectedDisks?: DiskReplicationStatus[];
+    /** Cut time of the newest state a failover would get (all disks): RPO = now − this. */
     lastReplicatedTime?: string;
+    /** As of `lastRpoCalculatedTime`; the API recomputes both when it answers. */
     rpoInSeconds?: number;
     lastRpoCalculatedTime?: string;
+    /** The item's newest recovery point (the oldest of its disks' newest points). */
+    lastRecoveryPointTime?: string;
+    lastRecoveryPointId?: string;
     [extra: string]: unknown;
   };
 }

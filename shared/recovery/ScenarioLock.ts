@@ -100,21 +100,22 @@ export class ScenarioLock {
     }
   }
 
-  async finish(t: ScenarioTargets, scenario: RecoveryScenario, outcome: ScenarioOutcome, at: string, extraItemProperties: Record<string, unknown> = {}): Promise<void> {
+  /** `changeItem`: what the outcome does to each item beyond the scenario marks (its protection state). */
+  async finish(t: ScenarioTargets, scenario: RecoveryScenario, outcome: ScenarioOutcome, at: string, changeItem: (p: Record<string, unknown>) => Record<string, unknown> = (p) => p): Promise<void> {
     const ids = [...(t.planId ? [t.planId] : []), ...t.itemIds];
     for (const id of ids) {
       await this.update(t.vaultKey, id, (p) => {
         const current = p.currentScenario as CurrentScenario | undefined;
         if (t.jobId && current && current.jobId.toLowerCase() !== t.jobId.toLowerCase()) return p;
         const location = outcome === 'Succeeded' ? activeLocationAfter(scenario) : undefined;
-        return {
+        const marked = {
           ...p,
-          ...(id === t.planId ? {} : extraItemProperties),
           currentScenarioStatus: outcome === 'Started' ? 'InProgress' : outcome,
           currentScenarioStatusDescription: `${scenario} ${outcome.toLowerCase()} at ${at}`,
           allowedOperations: allowedOperationsAfter(scenario, outcome),
           ...(location ? { activeLocation: location } : {}),
         };
+        return id === t.planId ? marked : changeItem(marked);
       });
     }
   }

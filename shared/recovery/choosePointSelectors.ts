@@ -19,6 +19,13 @@ async function latestMerged(deps: ReplicationDeps, disk: DiskRef): Promise<Point
       possibleCauses: 'Initial replication has not finished.', recommendedAction: 'Wait until the item is Protected, then retry.',
     });
   }
+  if (!replica.state.seedComplete) {
+    // The replica holds part of the disk: a seed (initial replication or resync) is still merging.
+    throw new RecoveryError('NoRecoveryPoint', `disk ${disk.disk} of ${disk.item} is still seeding (epoch ${replica.state.epoch}, log ${replica.state.lastAppliedSequence} merged): its replica is not a whole disk yet`, {
+      possibleCauses: 'Initial replication or a resync has not finished.',
+      recommendedAction: 'Wait until the item is Protected, or choose a recovery point from before the resync.',
+    });
+  }
   return { kind: 'sequence', sequence: replica.state.lastAppliedSequence.toString(), epoch: replica.state.epoch.toString() };
 }
 

@@ -2,6 +2,7 @@ import type { RecoveredMachineInfo } from '../automation/buildRecoveryPlanContex
 import type { FabricTags, MachineRef, MachineSpec, MaterializeDiskRequest, MaterializedDisk, TargetFabric } from '../fabric';
 import type { MetadataStore, ProtectedItemProperties, ResourceDocument } from '../metadata';
 import { vaultSegmentOf, type DiskRef, type ReplicationDeps } from '../replication';
+import { recordScenarioSucceeded } from '../protection';
 import { documentIdOfArmId } from './documentIdOfArmId';
 import { ServiceError } from '../errors';
 import { keyFingerprint } from '../crypto';
@@ -273,11 +274,10 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
     },
 
     async finishScenario(input: { targets: ScenarioTargets; scenario: RecoveryScenario; outcome: ScenarioOutcome; at: string }): Promise<void> {
-      const state: Partial<Record<RecoveryScenario, string>> = {
-        PlannedFailover: 'FailedOver', UnplannedFailover: 'FailedOver', FailoverCommit: 'FailoverCommitted', CancelFailover: 'Protected',
-      };
-      const protectionState = input.outcome === 'Succeeded' ? state[input.scenario] : undefined;
-      await lock.finish(input.targets, input.scenario, input.outcome, input.at, protectionState ? { protectionState, protectionStateDescription: protectionState } : {});
+      // The protection state machine (shared/protection) says what a scenario's success does to the state.
+      await lock.finish(input.targets, input.scenario, input.outcome, input.at, input.outcome === 'Succeeded'
+        ? (p) => recordScenarioSucceeded(p as unknown as ProtectedItemProperties, input.scenario, new Date(input.at)) as unknown as Record<string, unknown>
+        : undefined);
     },
   };
 }

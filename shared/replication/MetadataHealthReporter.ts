@@ -1,64 +1,60 @@
 import { ServiceError } from '../errors';
 import type { MetadataStore, ProtectedItemProperties, ResourceDocument } from '../metadata';
+import { clearHealthErrors, DiskMergeProgress, raiseHealthError, recordMerged, recordResyncStarted } from '../protection';
 import { DiskRef } from './DiskRef';
 import { ReplicaLocator } from './ReplicaLocator';
 import { ReplicationHealthCode, ReplicationHealthIssue, ReplicationHealthReporter } from './ReplicationHealthReporter';
 
-/** One entry of the item's `healthErrors`, in ASR's `HealthError` shape. */
-interface HealthErrorEntry {
-  errorCode: string;
-  errorMessage: string;
-  recommendedAction: string;
-  errorLevel: 'Warning' | 'Error';
-  creationTimeUtc: string;
-  entityId: string;
-  errorSource: 'Replication';
-}
-
-const RETRIES = 5;
+const RETRIES = 8;
 
 /**
- * Reports replication health on the protected item document: one `healthErrors` entry per
- * (disk, code), and `replicationHealth` = the worst open entry (Critical for errors, Warning,
- * else Normal). Read-modify-write with If-Match, retried on a concurrent change.
+ * Reports replication status on the protected item document through the protection state
+ * machine (shared/protection): one `healthErrors` entry per (disk, code), per-disk merge
+ * progress, and the derived state, health and RPO. Read-modify-write with If-Match, retried on a
+ * concurrent change; a write that would change nothing is skipped.
  */
 export class MetadataHealthReporter implements ReplicationHealthReporter {
-  constructor(private readonly store: MetadataStore, private readonly locate: ReplicaLocator) {}
+  constructor(private readonly store: MetadataStore, private readonly locate: ReplicaLocator, private readonly now: () => Date = () => new Date()) {}
 
   raise(disk: DiskRef, issue: ReplicationHealthIssue): Promise<void> {
-    return this.mutate(disk, (errors) => {
-      const rest = errors.filter((e) => !(e.entityId === disk.disk && e.errorCode === issue.code));
-      return [...rest, {
-        errorCode: issue.code,
-        errorMessage: issue.message,
-        recommendedAction: issue.recommendedAction,
-        errorLevel: issue.severity === 'Critical' ? 'Error' : 'Warning',
-        creationTimeUtc: new Date().toISOString(),
-        entityId: disk.disk,
-        errorSource: 'Replication',
-      }];
-    });
+    return this.mutate(disk, (p, at) => raiseHealthError(p, disk.disk, {
+      code: issue.code, level: issue.severity === 'Critical' ? 'Error' : 'Warning', message: issue.message, recommendedAction: issue.recommendedAction,
+    }, at));
   }
 
   clear(disk: DiskRef, codes: ReplicationHealthCode[]): Promise<void> {
-    return this.mutate(disk, (errors) => errors.filter((e) => !(e.entityId === disk.disk && (codes as string[]).includes(e.errorCode))));
+    return this.mutate(disk, (p, at) => clearHealthErrors(p, disk.disk, codes, at), true);
   }
 
-  private async mutate(disk: DiskRef, change: (errors: HealthErrorEntry[]) => HealthErrorEntry[]): Promise<void> {
+  recordMerged(disk: DiskRef, progress: Omit<DiskMergeProgress, 'diskId'>, clear: ReplicationHealthCode[]): Promise<void> {
+    return this.mutate(disk, (p, at) => clearHealthErrors(recordMerged(p, { ...progress, diskId: disk.disk }, at), disk.disk, clear, at));
+  }
+
+  recordResyncStarted(disk: DiskRef, epoch: bigint): Promise<void> {
+    return this.mutate(disk, (p, at) => recordResyncStarted(p, disk.disk, Number(epoch), at));
+  }
+
+  /**
+   * Applies `change` to the item's properties and writes them back with If-Match. `onlyIfErrorsChange`:
+   * skip the write unless the health errors change (a clear with nothing to clear costs no write).
+   */
+  private async mutate(disk: DiskRef, change: (p: ProtectedItemProperties, at: Date) => ProtectedItemProperties, onlyIfErrorsChange = false): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const found = await this.locate(disk);
       if (!found) return; // not protected (any more): nobody to tell
       const item: ResourceDocument<ProtectedItemProperties> = found.item;
-      const before = (item.properties.healthErrors ?? []) as HealthErrorEntry[];
-      const after = change(before);
-      if (JSON.stringify(after) === JSON.stringify(before)) return;
-      const health = after.some((e) => e.errorLevel === 'Error') ? 'Critical' : after.length > 0 ? 'Warning' : 'Normal';
-      const doc = { ...item, properties: { ...item.properties, healthErrors: after, replicationHealth: health }, updatedAt: new Date().toISOString() };
+      const at = this.now();
+      const after = change(item.properties, at);
+      const unchanged = onlyIfErrorsChange
+        ? JSON.stringify(after.healthErrors) === JSON.stringify(item.properties.healthErrors ?? [])
+        : after === item.properties;
+      if (unchanged) return;
       try {
-        await this.store.replaceResource(doc, { ifMatch: item._etag });
+        await this.store.replaceResource({ ...item, properties: after, updatedAt: at.toISOString() }, { ifMatch: item._etag });
         return;
       } catch (err) {
         if (!(err instanceof ServiceError && err.code === 'PreconditionFailed') || attempt >= RETRIES) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
       }
     }
   }

@@ -71,7 +71,7 @@ export async function initializeReplica(
   const footer = buildFixedVhdFooter({ virtualSize, uniqueId, time: new Date(seed.cutTimeMs) });
   await blob.uploadPages(footer, virtualSize, VHD_FOOTER_LENGTH, { conditions: { leaseId } });
   const after = await readReplica(blob, leaseId);
-  const state: ReplicaState = { epoch: seed.epoch, lastAppliedSequence: 0n, sourceVirtualSize: seed.sourceVirtualSize };
+  const state: ReplicaState = { epoch: seed.epoch, lastAppliedSequence: 0n, sourceVirtualSize: seed.sourceVirtualSize, seedComplete: false };
   await blob.setMetadata(writeReplicaState(state, after!.metadata), { conditions: { leaseId, ifMatch: after!.etag } });
   return state;
 }

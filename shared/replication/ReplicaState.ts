@@ -13,6 +13,12 @@ export interface ReplicaState {
   lastAppliedCutTimeMs?: number;
   /** The source disk's size in bytes, as logs must state it. */
   sourceVirtualSize: number;
+  /**
+   * The epoch's seed (initial replication, or a resync) is entirely merged: the replica is a
+   * whole disk. False until a log without the partial-seed flag is applied; no recovery point
+   * is cut, and no failover may take the replica, before.
+   */
+  seedComplete: boolean;
   /** Cut time of the newest recovery point, and of the newest app-consistent one. */
   lastPointCutTimeMs?: number;
   lastAppPointCutTimeMs?: number;
@@ -26,6 +32,7 @@ const KEYS = {
   sourceVirtualSize: 'sourcevirtualsize',
   lastPointCutTimeMs: 'lastpointcuttime',
   lastAppPointCutTimeMs: 'lastapppointcuttime',
+  seedComplete: 'seedcomplete',
 } as const;
 
 const optionalNumber = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
@@ -43,6 +50,8 @@ export function readReplicaState(metadata: Record<string, string> | undefined): 
     sourceVirtualSize: Number(m[KEYS.sourceVirtualSize]),
     lastPointCutTimeMs: optionalNumber(m[KEYS.lastPointCutTimeMs]),
     lastAppPointCutTimeMs: optionalNumber(m[KEYS.lastAppPointCutTimeMs]),
+    // Replicas written before the flag existed had no partial seeds: merged at all = whole.
+    seedComplete: m[KEYS.seedComplete] === undefined ? BigInt(m[KEYS.lastAppliedSequence]) > 0n : m[KEYS.seedComplete] === '1',
   };
 }
 
@@ -53,6 +62,7 @@ export function writeReplicaState(state: ReplicaState, existing: Record<string, 
   m[KEYS.epoch] = state.epoch.toString();
   m[KEYS.lastAppliedSequence] = state.lastAppliedSequence.toString();
   m[KEYS.sourceVirtualSize] = String(state.sourceVirtualSize);
+  m[KEYS.seedComplete] = state.seedComplete ? '1' : '0';
   if (state.lastAppliedCutTimeMs !== undefined) m[KEYS.lastAppliedCutTimeMs] = String(state.lastAppliedCutTimeMs);
   if (state.lastPointCutTimeMs !== undefined) m[KEYS.lastPointCutTimeMs] = String(state.lastPointCutTimeMs);
   if (state.lastAppPointCutTimeMs !== undefined) m[KEYS.lastAppPointCutTimeMs] = String(state.lastAppPointCutTimeMs);

@@ -1,3 +1,4 @@
+import type { DiskMergeProgress } from '../protection';
 import { DiskRef } from './DiskRef';
 
 /** Codes of the health issues the engine raises; callers and the portal branch on these. */
@@ -19,12 +20,17 @@ export interface ReplicationHealthIssue {
 }
 
 /**
- * Where the engine reports a disk's replication health (the protected item's
- * `replicationHealth` and `healthErrors` in the product: {@link MetadataHealthReporter}).
+ * Where the engine reports a disk's replication status: the protected item's protection state,
+ * `replicationHealth`, `healthErrors` and per-disk progress in the product
+ * ({@link MetadataHealthReporter}, which applies shared/protection's transitions).
  * Raising an issue that is already raised replaces it; the item's health is the worst open issue.
  */
 export interface ReplicationHealthReporter {
   raise(disk: DiskRef, issue: ReplicationHealthIssue): Promise<void>;
   /** Closes the disk's issues with these codes (a no-op for codes not raised). */
   clear(disk: DiskRef, codes: ReplicationHealthCode[]): Promise<void>;
+  /** A merge round made progress: records it (epoch, sequence, cut time, seed, newest point) and closes `clear`. */
+  recordMerged(disk: DiskRef, progress: Omit<DiskMergeProgress, 'diskId'>, clear: ReplicationHealthCode[]): Promise<void>;
+  /** A resync moved the disk to a new epoch (closes the issues a resync fixes). */
+  recordResyncStarted(disk: DiskRef, epoch: bigint): Promise<void>;
 }

@@ -19,7 +19,8 @@ export interface BeginResyncOptions {
 /**
  * Starts a resync of a disk: the fix for a quarantined log, a lost log or a source rollback.
  * Under the lease, the replica moves to a new epoch with nothing applied, logs still pending
- * (all of the old epoch) are dropped, and the disk's health issues are closed. The agent then
+ * (all of the old epoch) are dropped, and the item records the resync (its state turns
+ * ResynchronizationInProgress and the disk's health issues are closed). The agent then
  * ships the new epoch from sequence 1, whose first log carries the whole disk (or every unit
  * that differs from the replica). Recovery points of the old epoch stay until retention
  * removes them; the replica keeps its bytes until the new epoch's logs overwrite them.
@@ -39,12 +40,12 @@ export async function beginResync(deps: ReplicationDeps, disk: DiskRef, options:
     if (size > current.contentLength - 512) {
       throw new ReplicationError('InvalidReplicationRequest', `the disk grew to ${size} bytes, beyond the replica's ${current.contentLength - 512}; disable and re-enable protection to replicate a larger disk`);
     }
-    const next: ReplicaState = { epoch: options.epoch, lastAppliedSequence: 0n, sourceVirtualSize: size };
+    const next: ReplicaState = { epoch: options.epoch, lastAppliedSequence: 0n, sourceVirtualSize: size, seedComplete: false };
     await advanceReplica(blob, lease.leaseId, state, next);
     for (const p of await listPendingLogs(pendingContainer(deps), disk)) {
       await ignoreNotFound(pendingContainer(deps).getBlobClient(p.blobName).delete());
     }
-    await deps.health.clear(disk, ['LogQuarantined', 'ReplicationGap', 'ReplicationLag']);
+    await deps.health.recordResyncStarted(disk, options.epoch);
     deps.log?.(`resync of ${diskKey(disk)}: epoch ${state.epoch} -> ${options.epoch}`);
     return next;
   } finally {

@@ -158,6 +158,13 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
           await quarantine(deps, disk, log, read.reason, result);
           return progressed;
         }
+        if (read.log.header.partialSeed && state.seedComplete) {
+          await quarantine(deps, disk, log, {
+            code: 'HrlIdentityMismatch',
+            message: `log ${next} is flagged as part of a seed, but the seed of epoch ${state.epoch} is complete: a new seed starts with a resync`,
+          }, result);
+          return progressed;
+        }
         state = await applyValidatedLog(deps, disk, lease, state, log, read.log, settings, result);
         progressed = true;
       }
@@ -166,7 +173,16 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
       pending = await listPendingLogs(pendingContainer(deps), disk);
     }
     if (progressed && result.outcome !== 'gap') result.outcome = 'merged';
-    if (progressed) await deps.health.clear(disk, result.outcome === 'gap' ? ['ReplicationLag'] : ['ReplicationGap', 'ReplicationLag']);
+    if (progressed) {
+      const point = result.pointsCut[result.pointsCut.length - 1];
+      await deps.health.recordMerged(disk, {
+        epoch: Number(state.epoch),
+        lastAppliedSequence: Number(state.lastAppliedSequence),
+        lastAppliedCutTimeMs: state.lastAppliedCutTimeMs,
+        seedComplete: state.seedComplete,
+        newestPoint: point && { id: point.id, cutTimeMs: point.cutTimeMs, type: point.type },
+      }, result.outcome === 'gap' ? ['ReplicationLag'] : ['ReplicationGap', 'ReplicationLag']);
+    }
   } finally {
     await lease.release();
   }
@@ -196,16 +212,20 @@ async function applyValidatedLog(
   await writeLogPages(deps, blob, lease.leaseId, parsed, tuning);
   lease.assertHeld();
   await journalLog(deps, disk, log.blobName, h);
-  let next: ReplicaState = { ...state, lastAppliedSequence: h.sequence, lastAppliedCutTimeMs: h.cutTimeMs };
+  // A seed's last log makes the replica a whole disk; until then it holds part of one.
+  const completesSeed = !state.seedComplete && !h.partialSeed;
+  let next: ReplicaState = { ...state, lastAppliedSequence: h.sequence, lastAppliedCutTimeMs: h.cutTimeMs, seedComplete: state.seedComplete || !h.partialSeed };
   await advanceReplica(blob, lease.leaseId, state, next);
   result.applied.push(h.sequence);
   result.lastAppliedSequence = h.sequence;
   await ignoreNotFound(pendingContainer(deps).getBlobClient(log.blobName).delete());
 
-  const kind = recoveryPointWanted(
+  // No point inside a seed; the log that completes one always gets the epoch's first point (a
+  // failover needs a snapshot to start from), then the policy decides.
+  const kind = !next.seedComplete ? undefined : recoveryPointWanted(
     settings.policy,
     { cutTimeMs: h.cutTimeMs, consistency: h.consistency },
-    { pointCutTimeMs: next.lastPointCutTimeMs, appPointCutTimeMs: next.lastAppPointCutTimeMs },
+    completesSeed ? {} : { pointCutTimeMs: next.lastPointCutTimeMs, appPointCutTimeMs: next.lastAppPointCutTimeMs },
     tuning.crashPointIntervalMs,
   );
   if (kind) {

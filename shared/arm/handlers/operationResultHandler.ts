@@ -3,7 +3,7 @@ import type { ArmContext } from '../ArmContext';
 import type { ArmResponse } from '../ArmRequest';
 import { parseOperationToken } from '../operationResults';
 import { RESOURCE_DEFINITIONS } from '../resources';
-import { shapeResource } from '../shapeResource';
+import { presentScopeOf, shapeResource } from '../shapeResource';
 
 /**
  * GET of a `Location` handed out with a 202: 200 with the resource for a finished PUT, 204 for
@@ -18,5 +18,5 @@ export async function operationResultHandler(ctx: ArmContext, operationId: strin
   if (!doc || !def) throw new ServiceError('NotFound', 'the resource this operation created has since been deleted');
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (doc._etag) headers.etag = doc._etag;
-  return { status: 200, headers, body: shapeResource(doc, def, vault.location) };
+  return { status: 200, headers, body: await shapeResource(doc, def, vault.location, presentScopeOf(ctx)) };
 }

@@ -6,7 +6,7 @@ import type { BuildContext, ResourceDefinition } from '../ResourceDefinition';
 import { nextLinkOf, skipTokenOf } from '../paging';
 import { operationLocation } from '../operationResults';
 import { parseBody, parseJson } from '../parseBody';
-import { shapeResource } from '../shapeResource';
+import { presentScopeOf, shapeResource } from '../shapeResource';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 /**
@@ -50,10 +50,10 @@ async function scope(def: ResourceDefinition<any>, ctx: ArmContext, names: strin
   };
 }
 
-function resourceResponse(status: number, def: ResourceDefinition<any>, doc: ResourceDocument<any>, b: BuildContext): ArmResponse {
+async function resourceResponse(ctx: ArmContext, status: number, def: ResourceDefinition<any>, doc: ResourceDocument<any>, b: BuildContext): Promise<ArmResponse> {
   const headers: Record<string, string> = { ...JSON_HEADERS };
   if (doc._etag) headers.etag = doc._etag;
-  return { status, headers, body: shapeResource(doc, def, b.vaultLocation) };
+  return { status, headers, body: await shapeResource(doc, def, b.vaultLocation, presentScopeOf(ctx)) };
 }
 
 function accepted(ctx: ArmContext, b: BuildContext, op: 'put' | 'delete', docId: string): ArmResponse {
@@ -77,7 +77,7 @@ export async function getResourceHandler(def: ResourceDefinition<any>, ctx: ArmC
   const b = await scope(def, ctx, names);
   const doc = await ctx.store.getResource(b.vaultKey, resourceDocumentId(segmentsOf(def, names)));
   if (!doc || doc.kind !== def.kind) throw new ServiceError('NotFound', `${describe(def, names)} does not exist in this vault`);
-  return resourceResponse(200, def, doc, b);
+  return resourceResponse(ctx, 200, def, doc, b);
 }
 
 /** PUT: create, or replace when the kind allows it. */
@@ -117,7 +117,7 @@ export async function putResourceHandler(def: ResourceDefinition<any>, ctx: ArmC
     ? await ctx.store.replaceResource(doc, { ifMatch: ifMatch ?? existing._etag })
     : await ctx.store.createResource(doc);
   if (def.asyncPut) return accepted(ctx, b, 'put', id);
-  return resourceResponse(existing ? 200 : 201, def, saved, b);
+  return resourceResponse(ctx, existing ? 200 : 201, def, saved, b);
 }
 
 /** PATCH: a read-modify-write guarded by the ETag (the caller's If-Match, or the one just read). */
@@ -142,7 +142,7 @@ export async function patchResourceHandler(def: ResourceDefinition<any>, ctx: Ar
     };
     try {
       const saved = await ctx.store.replaceResource(doc, { ifMatch: ifMatch ?? existing._etag });
-      return resourceResponse(200, def, saved, b);
+      return resourceResponse(ctx, 200, def, saved, b);
     } catch (err) {
       const lostRace = err instanceof ServiceError && err.code === 'PreconditionFailed' && !ifMatch;
       if (!lostRace || attempt >= UNCONDITIONAL_ATTEMPTS) throw err;
@@ -177,9 +177,10 @@ export async function listResourcesHandler(def: ResourceDefinition<any>, ctx: Ar
     continuationToken: skipTokenOf(ctx.url),
   });
   const nextLink = nextLinkOf(ctx.url, page.continuationToken);
+  const presentScope = presentScopeOf(ctx);
   return {
     status: 200,
     headers: { ...JSON_HEADERS },
-    body: { value: page.items.map((d) => shapeResource(d, def, b.vaultLocation)), ...(nextLink ? { nextLink } : {}) },
+    body: { value: await Promise.all(page.items.map((d) => shapeResource(d, def, b.vaultLocation, presentScope))), ...(nextLink ? { nextLink } : {}) },
   };
 }

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { DiskExporter } from '../../recovery/DiskExporter';
 import { protectedItemResource, recoveryPlanResource } from '../resources';
 import { resourceDocumentId as documentIdOf } from '../../metadata';
-import { shapeResource } from '../shapeResource';
+import { presentScopeOf, shapeResource, type PresentScope } from '../shapeResource';
 import type { Role } from '../../security';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -47,8 +47,8 @@ async function loadTarget(ctx: ArmContext, kind: Kind): Promise<{ vault: VaultDo
   return { vault, target: kind === 'plan' ? { kind, doc } : { kind, doc } };
 }
 
-function targetBody(target: RecoveryTarget, location: string): Record<string, unknown> {
-  return target.kind === 'plan' ? shapeResource(target.doc, recoveryPlanResource, location) : shapeResource(target.doc, protectedItemResource, location);
+function targetBody(target: RecoveryTarget, location: string, scope: PresentScope): Promise<Record<string, unknown>> {
+  return target.kind === 'plan' ? shapeResource(target.doc, recoveryPlanResource, location, scope) : shapeResource(target.doc, protectedItemResource, location, scope);
 }
 
 function withApiVersion(ctx: ArmContext, path: string): string {
@@ -63,7 +63,7 @@ async function startHandler(ctx: ArmContext, service: RecoveryJobService, kind: 
   const { vault, target } = await loadTarget(ctx, kind);
   const started = await service.start(vault, target, scenario, parseJson(ctx.request.bodyText));
   const fresh = await ctx.store.getResource(ctx.vaultKey!, target.doc.id);
-  const body = targetBody({ ...target, doc: fresh ?? target.doc } as RecoveryTarget, vault.location);
+  const body = await targetBody({ ...target, doc: fresh ?? target.doc } as RecoveryTarget, vault.location, presentScopeOf(ctx));
   return {
     status: 202,
     headers: { ...JSON_HEADERS, location: withApiVersion(ctx, `${target.doc.armId}/operationresults/${started.jobName}`), 'retry-after': '2' },
@@ -88,7 +88,7 @@ async function operationResultHandler(ctx: ArmContext, service: RecoveryJobServi
     };
   }
   const fresh = await ctx.store.getResource(ctx.vaultKey!, target.doc.id);
-  return { status: 200, headers: JSON_HEADERS, body: targetBody({ ...target, doc: fresh ?? target.doc } as RecoveryTarget, vault.location) };
+  return { status: 200, headers: JSON_HEADERS, body: await targetBody({ ...target, doc: fresh ?? target.doc } as RecoveryTarget, vault.location, presentScopeOf(ctx)) };
 }
 
 async function listJobsHandler(ctx: ArmContext): Promise<ArmResponse> {

@@ -3,6 +3,7 @@ import { ServiceError } from '../../errors';
 import type { PolicyProperties, ProtectedItemProperties } from '../../metadata';
 import type { ResourceDefinition } from '../ResourceDefinition';
 import { resolveReference } from '../resolveReference';
+import { presentProtectionStatus } from './protectionStatusOf';
 
 const vmName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
@@ -136,9 +137,12 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
   /**
    * Adds ASR's own views of disks and NIC (`azureVmDiskDetails`, `vmNics`): the official
    * client drops fields its model does not know, so target IP and subnet would be invisible
-   * to it otherwise. The stored fields stay the source of truth.
+   * to it otherwise. The stored fields stay the source of truth; the protection status
+   * (shared/protection) is derived from them at the time of the answer.
    */
-  present(p) {
+  async present(stored, ctx) {
+    // State, health and RPO are computed for the time of the answer: a stale RPO grows.
+    const p = await presentProtectionStatus(stored, ctx);
     const d = p.providerSpecificDetails;
     return {
       ...p,

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { ServiceError } from '../../errors';
-import type { ProtectedItemProperties } from '../../metadata';
+import { resourceDocumentId, vaultRelativeSegments, type HealthError, type ProtectedItemProperties } from '../../metadata';
+import { worseOf, type ReplicationHealth } from '../../protection';
 import type { BuildContext, ResourceDefinition } from '../ResourceDefinition';
 import { resolveReference } from '../resolveReference';
 import { nameOf } from '../resourceIds';
+import { protectionStatusOf } from './protectionStatusOf';
 
 const failoverType = z.enum([
   'ReverseReplicate', 'Commit', 'PlannedFailover', 'UnplannedFailover', 'DisableProtection', 'TestFailover',
@@ -140,5 +142,24 @@ export const recoveryPlanResource: ResourceDefinition = {
     const { groups, refs } = await normalizeGroups(p.groups, ctx);
     const primary = String(existing.properties.primaryFabricId).toLowerCase();
     return { properties: { ...existing.properties, groups }, refs: [primary, ...refs] };
+  },
+  /**
+   * Adds the roll-up of its items' replication (ours; ASR's plan has no health): the worst
+   * `replicationHealth` of the items, and every item's health errors, each naming its item.
+   */
+  async present(p, ctx) {
+    const groups = (p.groups ?? []) as RecoveryPlanGroup[];
+    const ids = [...new Set(groups.flatMap((g) => g.replicationProtectedItems.map((i) => i.id)))];
+    let replicationHealth: ReplicationHealth = 'Normal';
+    const healthErrors: (HealthError & { protectedItemName: string; protectedItemId: string })[] = [];
+    for (const id of ids) {
+      const segments = vaultRelativeSegments(id);
+      const item = segments && await ctx.store.getResource<ProtectedItemProperties>(ctx.vaultKey, resourceDocumentId(segments));
+      if (!item || item.kind !== 'protectedItem') continue;
+      const status = await protectionStatusOf(item.properties, item.name, ctx);
+      replicationHealth = worseOf(replicationHealth, status.replicationHealth);
+      healthErrors.push(...status.healthErrors.map((e) => ({ ...e, protectedItemName: item.name, protectedItemId: item.armId })));
+    }
+    return { ...p, replicationHealth, healthErrors };
   },
 };

@@ -38,7 +38,12 @@ export function diskRefs(state: AgentState): DiskRef[] {
   return state.disks.map((d) => ({ vault: state.vaultSegment, item: state.item, disk: d.diskId }));
 }
 
-export async function startAgentCloud(): Promise<AgentCloud> {
+export interface AgentCloudOptions {
+  /** The service's clock (API answers, item status writes); default the wall clock. */
+  now?: () => Date;
+}
+
+export async function startAgentCloud(options: AgentCloudOptions = {}): Promise<AgentCloud> {
   const [azurite, cosmos]: [TestAzurite, TestCosmos] = await Promise.all([startAzurite(), startTestCosmos()]);
   const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
   for (const c of Object.values(REPLICA_CONTAINERS)) await blobs.getContainerClient(c).createIfNotExists();
@@ -46,7 +51,7 @@ export async function startAgentCloud(): Promise<AgentCloud> {
   const store = await ensureMetadataStore(config);
   const issuerDir = tempDir('agent-issuer-');
   const issuer = await DevelopmentIssuer.open(issuerDir.path);
-  const harness: ArmTestHarness = await startArmTestHarness(new ArmApi({ store, verifier: TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience), log: () => undefined }));
+  const harness: ArmTestHarness = await startArmTestHarness(new ArmApi({ store, verifier: TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience), log: () => undefined, now: options.now }));
   const api = new AsrApiClient({
     endpoint: harness.url, subscriptionId: '00000000-0000-0000-0000-000000000000', resourceGroup: 'local',
     dataDir: issuerDir.path, devIssuerDir: issuerDir.path,
@@ -56,7 +61,7 @@ export async function startAgentCloud(): Promise<AgentCloud> {
   const deps: ReplicationDeps = {
     blobs,
     recorder: new CosmosRecoveryPointRecorder(store, locate, cosmosRecoveryPointDeleter(cosmosClient.database(config.databaseId))),
-    health: new MetadataHealthReporter(store, locate),
+    health: new MetadataHealthReporter(store, locate, options.now),
     settings: new MetadataReplicationSettings(store, locate),
   };
   const pump = startMergePump(blobs, deps);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { protectItem, syncItem } from '../../../shared/agent';
 import { REPLICA_CONTAINERS } from '../../../shared/replication';
 import { tempDir } from '../../support/tempDir';
+import { waitFor } from '../devhost/triggerRecords';
 import { AgentCloud, diskRefs, qemuCompare, qemuIo, snapshotImage, startAgentCloud } from './agentHarness';
 
 const MiB = 1024 * 1024;
@@ -139,5 +140,22 @@ describe('asr agent: a two-disk machine protected, changed and synced (Azurite, 
     const wrong = join(dir.path, 'wrong.hex');
     writeFileSync(wrong, randomBytes(64).toString('hex'));
     await expect(syncItem(cloud.blobs, { vault: 'v2', item: 'vm2', stateDir, keyFile: wrong, merge })).rejects.toMatchObject({ code: 'WrongEncryptionKey' });
+  });
+  it('cuts no recovery point before the seed is complete: a seed of several logs gets its first point at the log that completes it', async () => {
+    await cloud.createVaultAndPolicy('vs', 'p30', false);
+    const disk = join(dir.path, 'seeded-os.raw');
+    writeFileSync(disk, Buffer.alloc(8 * MiB));
+    qemuIo(disk, 'raw', 'write -P 0x11 0 3M', 'write -P 0x12 6M 1M');
+    // 1 MiB per seed log: four logs carry the 4 MiB of data, a fifth (empty) one closes the seed.
+    const { state } = await protectItem(cloud.api, cloud.blobs, { vault: 'vs', item: 'seeded', diskPaths: [disk], policy: 'p30', stateDir: join(dir.path, 'state-seeded'), seedLogBytes: MiB, merge });
+    const [ref] = diskRefs(state);
+    const lastSeedLog = BigInt(state.disks[0].nextSequence - 1);
+    expect(lastSeedLog).toBe(5n);
+    // The point is cut right after the replica advances (which is what protect waits for).
+    const points = await waitFor('a recovery point of the seeded disk', async () => {
+      const listed = await cloud.deps.recorder.list(ref);
+      return listed.length > 0 && listed;
+    });
+    expect(points.map((p) => p.sequence)).toEqual([lastSeedLog]);
   });
 });

@@ -1,4 +1,3 @@
-import { Command } from 'commander';
 import { registerDevTokenCommands } from '../../../cli/commands/devToken';
 import { registerItemCommands } from '../../../cli/commands/item';
 import { registerPlanCommands } from '../../../cli/commands/plan';
@@ -9,28 +8,13 @@ import { ServiceError } from '../../../shared/errors';
 import { ensureMetadataStore } from '../../../shared/metadata';
 import { DevelopmentIssuer, TokenVerifier } from '../../../shared/security';
 import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
+import { runAsrInProcess, type AsrRun } from '../../support/runAsrInProcess';
 import { tempDir } from '../../support/tempDir';
 import { startArmTestHarness, type ArmTestHarness } from './armTestHarness';
 
 /** Runs `asr <args>` in-process; returns what it printed and the typed error it failed with (`err` = `Code: message`). */
-async function asr(...args: string[]): Promise<{ out: string; err: string; code: number }> {
-  const program = new Command().exitOverride();
-  registerVaultCommands(program);
-  registerPolicyCommands(program);
-  registerPlanCommands(program);
-  registerItemCommands(program);
-  registerDevTokenCommands(program);
-  let out = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => { out += String(s); return true; });
-  try {
-    await program.parseAsync(['node', 'asr', ...args]);
-    return { out, err: '', code: 0 };
-  } catch (e) {
-    if (!(e instanceof ServiceError)) throw e;
-    return { out, err: `${e.code}: ${e.message}`, code: 1 };
-  } finally {
-    o.mockRestore();
-  }
+function asr(...args: string[]): Promise<AsrRun> {
+  return runAsrInProcess([registerVaultCommands, registerPolicyCommands, registerPlanCommands, registerItemCommands, registerDevTokenCommands], args);
 }
 
 describe('asr CLI commands against the API (test harness)', () => {

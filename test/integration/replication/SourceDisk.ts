@@ -14,6 +14,8 @@ export interface CutLogOptions {
   consistency?: 'crash' | 'application';
   /** Ship every unit, changed or not (an initial full copy). */
   full?: boolean;
+  /** Flag the log a partial seed (more of the seed follows). */
+  partialSeed?: boolean;
 }
 
 /** A log as the agent would upload it, plus the source image it brings the replica to. */
@@ -90,7 +92,7 @@ export class SourceDisk {
     const bytes = buildHrl({
       vaultId: this.disk.vault, protectedItemId: this.disk.item, diskId: this.disk.disk,
       sequence, epoch: this.options.epoch ?? 1n, virtualSize: this.virtualSize, cutTimeMs: o.cutTimeMs,
-      consistency: o.consistency ?? 'crash', finalPlannedFailover: false, diskDigest: digestOfBuffer(stored),
+      consistency: o.consistency ?? 'crash', finalPlannedFailover: false, partialSeed: o.partialSeed, diskDigest: digestOfBuffer(stored),
     }, writes, { key });
     this.shipped = Buffer.from(current);
     return { sequence, bytes, cutTimeMs: o.cutTimeMs, image: Buffer.from(current) };

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { buildHrl } from '../../../shared/hrl';
 import { beginResync, DiskRef, mergeDisk, REPLICA_CONTAINERS, ReplicationPolicy, replicaBlob } from '../../../shared/replication';
 import { forgeHrl } from '../../unit/hrl/forgeHrl';
+import { choosePointSelectors } from '../../../shared/recovery/choosePointSelectors';
 import { useReplicationHarness } from './replicationHarness';
 import { downloadReplica, qemuSame, SourceDisk, uploadLog, writeImage } from './SourceDisk';
 
@@ -24,6 +25,7 @@ const CASES: [string, string, BadLog][] = [
   ['misaligned record', 'CorruptFormat', (d) => header(d, {}, [{ offset: 4096 + 512, payload: Buffer.alloc(4096, 2) }])],
   ['absurd record length', 'CorruptFormat', (d) => header(d, {}, [{ offset: 0, payload: Buffer.alloc(4096, 2), length: 0xfffff000 }])],
   ['encrypted when the policy is plain', 'HrlIdentityMismatch', (d) => header(d, { encryptionMode: 1, keyFingerprint: Buffer.alloc(32, 7) }, [{ offset: 0, payload: Buffer.alloc(4096, 2) }])],
+  ['a partial-seed log after the seed completed', 'HrlIdentityMismatch', (d) => header(d, { flags: 0x4 }, [{ offset: 0, payload: Buffer.alloc(4096, 2) }])],
   ['not an HRL at all', 'CorruptFormat', () => Buffer.from('PK\x03\x04 this is a zip file, not a replica log'.padEnd(600, '.'))],
 ];
 
@@ -136,5 +138,19 @@ describe('quarantine: bad logs never touch the replica (Azurite, Cosmos DB)', ()
     const vhd = join(suite.tmp, 'resync.vhd');
     await downloadReplica(suite.h.blobs, disk, vhd);
     expect(qemuSame(src.path, vhd).same).toBe(true);
+  });
+  it('a seeding replica offers a failover nothing: no point and Latest refused until the seed\'s last log is merged', async () => {
+    const disk = await suite.h.protect('vm-seeding', POLICY);
+    const src = new SourceDisk(suite.tmp, disk, 8 * MIB);
+    src.io('write -P 0x71 0 1M');
+    await uploadLog(suite.h.blobs, disk, 1n, src.cutLog({ cutTimeMs: T0, partialSeed: true }).bytes);
+    expect(await mergeDisk(suite.h.deps(), disk)).toMatchObject({ applied: [1n], pointsCut: [] });
+    await expect(choosePointSelectors(suite.h.deps(), [disk], { kind: 'Latest' })).rejects.toMatchObject({ code: 'NoRecoveryPoint', message: expect.stringContaining('still seeding') });
+
+    src.io('write -P 0x72 4M 1M');
+    await uploadLog(suite.h.blobs, disk, 2n, src.cutLog({ cutTimeMs: T0 + 1000 }).bytes);
+    const completed = await mergeDisk(suite.h.deps(), disk);
+    expect(completed.pointsCut.map((p) => p.sequence)).toEqual([2n]);
+    expect((await choosePointSelectors(suite.h.deps(), [disk], { kind: 'LatestProcessed' })).selectors.disk0).toEqual({ kind: 'sequence', sequence: '2', epoch: '1' });
   });
 });

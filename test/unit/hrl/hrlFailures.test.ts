@@ -78,7 +78,7 @@ describe('HRL reader rejects', () => {
   });
 
   it('unknown flags, data unit sizes and encryption modes as unsupported', async () => {
-    await expectRejected(forgeHrl({ flags: 0x4 }, []), unsupported('flags', 12));
+    await expectRejected(forgeHrl({ flags: 0x8 }, []), unsupported('flags', 12));
     await expectRejected(forgeHrl({ dataUnitSize: 512 }, []), unsupported('dataUnitSize', 48));
     await expectRejected(forgeHrl({ encryptionMode: 2 }, []), unsupported('encryptionMode', 52));
   });

@@ -21,6 +21,13 @@ describe('HRL round trip', () => {
     expect(log.subarray(0, 8).equals(HRL_MAGIC)).toBe(true);
   });
 
+  it('keeps the partial-seed flag (bit 2), clear by default', () => {
+    const partial = buildHrl(sampleHeader({ partialSeed: true }), []);
+    expect(partial.readUInt32LE(12) & 0x4).toBe(0x4);
+    expect(parseHrl(partial).header.partialSeed).toBe(true);
+    expect(parseHrl(buildHrl(sampleHeader(), [])).header.partialSeed).toBe(false);
+  });
+
   it('writes an empty log (no records) that parses', () => {
     const parsed = parseHrl(buildHrl(sampleHeader(), []));
     expect(parsed.records).toEqual([]);

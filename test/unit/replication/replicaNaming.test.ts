@@ -35,7 +35,7 @@ describe('replica blob layout', () => {
 
 describe('replica state in blob metadata', () => {
   it('round-trips and keeps foreign keys', () => {
-    const state = { epoch: 3n, lastAppliedSequence: 12345678901234n, sourceVirtualSize: 1 << 30, lastAppliedCutTimeMs: 5, lastPointCutTimeMs: 4 };
+    const state = { epoch: 3n, lastAppliedSequence: 12345678901234n, sourceVirtualSize: 1 << 30, lastAppliedCutTimeMs: 5, lastPointCutTimeMs: 4, seedComplete: true };
     const m = writeReplicaState(state, { owner: 'someone' });
     expect(m.owner).toBe('someone');
     expect(readReplicaState(m)).toEqual({ ...state, lastAppPointCutTimeMs: undefined });
@@ -43,5 +43,11 @@ describe('replica state in blob metadata', () => {
   it('says a blob without the keys is not an initialised replica', () => {
     expect(readReplicaState({})).toBeUndefined();
     expect(readReplicaState({ replicationepoch: '1' })).toBeUndefined();
+  });
+  it('counts a replica written before the seed flag as whole once it merged a log', () => {
+    const old = { replicationepoch: '1', sourcevirtualsize: '512' };
+    expect(readReplicaState({ ...old, lastappliedsequence: '0' })?.seedComplete).toBe(false);
+    expect(readReplicaState({ ...old, lastappliedsequence: '3' })?.seedComplete).toBe(true);
+    expect(readReplicaState({ ...old, lastappliedsequence: '3', seedcomplete: '0' })?.seedComplete).toBe(false);
   });
 });

@@ -1,0 +1,6 @@
+export * from './ProtectionState';
+export * from './deriveProtectionStatus';
+export * from './formatDuration';
+export * from './protectionTransitions';
+export * from './replicationHealth';
+export * from './rpoThresholds';
