@@ -26,8 +26,8 @@ const NO_FUNCTIONS_TYPES = [
   { name: 'durable-functions', message: 'shared/ is free of Functions types (ARCHITECTURE.md): orchestrators live in functions/orchestrators' },
 ];
 
-const RECOVERY_MAY_IMPORT = [...KERNEL, ...CONTRACTS, 'shared/crypto', 'shared/metadata', 'shared/replication', 'shared/fabric', 'shared/automation'];
-const REPLICATION_CORE = [...KERNEL, ...CONTRACTS, ...FORMATS];
+const RECOVERY_MAY_IMPORT = [...KERNEL, ...CONTRACTS, 'shared/crypto', 'shared/metadata', 'shared/protection', 'shared/replication', 'shared/fabric', 'shared/automation'];
+const REPLICATION_CORE = [...KERNEL, ...CONTRACTS, ...FORMATS, 'shared/protection'];
 
 const zones = {
   // A folder added under shared/ lands here until it gets its own row: it may import nothing.
@@ -43,8 +43,10 @@ const zones = {
   'shared/contracts': { mayImport: ['shared/errors'], forbiddenPackages: NO_FUNCTIONS_TYPES },
 
   // stores and adapters of one concern each
-  'shared/metadata': { mayImport: [...KERNEL], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/metadata': { mayImport: [...KERNEL, ...CONTRACTS], forbiddenPackages: NO_FUNCTIONS_TYPES },
   'shared/security': { mayImport: [...KERNEL, 'shared/crypto'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  // protection status derived from metadata (arrives with the protection-status work on branch A-status)
+  'shared/protection': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata'], forbiddenPackages: NO_FUNCTIONS_TYPES },
   'shared/health': { mayImport: [...KERNEL, 'shared/metadata'], forbiddenPackages: NO_FUNCTIONS_TYPES },
   'shared/automation': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/crypto'], forbiddenPackages: NO_FUNCTIONS_TYPES },
   'shared/automation/policy': { mayImport: [...KERNEL, ...CONTRACTS], valueImportsOnlyFrom: PURE, forbiddenPackages: NO_FUNCTIONS_TYPES },
@@ -53,7 +55,8 @@ const zones = {
   'shared/fabric': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/crypto', 'shared/integrity', 'shared/disk'], forbiddenPackages: NO_FUNCTIONS_TYPES },
 
   // replication: merge engine, journal, materialisation; only its adapters know the metadata store
-  'shared/replication': { mayImport: [...REPLICATION_CORE, 'shared/metadata'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  // (the composition root replicationDepsFromEnv stays at the top and may wire the sub-folders)
+  'shared/replication': { mayImport: [...REPLICATION_CORE, 'shared/metadata', 'shared/replication'], forbiddenPackages: NO_FUNCTIONS_TYPES },
   'shared/replication/journal': { mayImport: [...REPLICATION_CORE, 'shared/replication/core'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
   'shared/replication/merge': { mayImport: [...REPLICATION_CORE, 'shared/replication/core', 'shared/replication/journal'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
   'shared/replication/materialize': { mayImport: [...REPLICATION_CORE, 'shared/replication/core', 'shared/replication/journal'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
@@ -68,11 +71,12 @@ const zones = {
   // the composition roots (*FromEnv) stay at the top of shared/recovery and may wire them all)
   'shared/recovery': { mayImport: [...RECOVERY_MAY_IMPORT, 'shared/recovery'], forbiddenPackages: NO_FUNCTIONS_TYPES },
   'shared/recovery/plan': { mayImport: RECOVERY_MAY_IMPORT, valueImportsOnlyFrom: PURE, forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
-  'shared/recovery/activities': { mayImport: [...RECOVERY_MAY_IMPORT, 'shared/recovery/plan'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
-  'shared/recovery/service': { mayImport: [...RECOVERY_MAY_IMPORT, 'shared/recovery/plan'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
+  'shared/recovery/jobs': { mayImport: [...RECOVERY_MAY_IMPORT, 'shared/recovery/plan'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
+  'shared/recovery/activities': { mayImport: [...RECOVERY_MAY_IMPORT, 'shared/recovery/plan', 'shared/recovery/jobs'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
+  'shared/recovery/service': { mayImport: [...RECOVERY_MAY_IMPORT, 'shared/recovery/plan', 'shared/recovery/jobs'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
 
   // the API: routes, resources, the error catalogue; reaches recovery through its service
-  'shared/arm': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/security', 'shared/recovery'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/arm': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/protection', 'shared/security', 'shared/recovery'], forbiddenPackages: NO_FUNCTIONS_TYPES },
 
   // registrations
   functions: { mayImport: [...KERNEL, ...CONTRACTS, 'shared/arm', 'shared/recovery', 'shared/replication', 'shared/automation', 'shared/health', 'shared/fabric', 'shared/metadata', 'shared/security'] },
@@ -87,7 +91,7 @@ const zones = {
   // the local Functions host knows the Functions contract, not the domain
   devhost: { mayImport: [...KERNEL] },
   // the client: API over HTTP, the agent, disk tools; never the service's insides
-  cli: { mayImport: [...KERNEL, ...CONTRACTS, 'shared/agent', 'shared/disk', 'shared/security'] },
+  cli: { mayImport: [...KERNEL, ...CONTRACTS, 'shared/agent', 'shared/disk', 'shared/security', 'shared/protection'] },
   // harnesses that start everything
   bench: { mayImport: ['shared', 'devhost', 'cli'] },
   demo: { mayImport: ['shared', 'devhost', 'cli'] },
