@@ -48,7 +48,7 @@ const zones = {
   // protection status derived from metadata (arrives with the protection-status work on branch A-status)
   'shared/protection': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata'], forbiddenPackages: NO_FUNCTIONS_TYPES },
   'shared/health': { mayImport: [...KERNEL, 'shared/metadata'], forbiddenPackages: NO_FUNCTIONS_TYPES },
-  'shared/automation': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/crypto'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/automation': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/crypto', 'shared/automation'], forbiddenPackages: NO_FUNCTIONS_TYPES },
   'shared/automation/policy': { mayImport: [...KERNEL, ...CONTRACTS], valueImportsOnlyFrom: PURE, forbiddenPackages: NO_FUNCTIONS_TYPES },
 
   // the target fabric is a leaf: machines from disks it is handed, never the replica
