@@ -1,7 +1,13 @@
 // ESLint flat config. Scope: the recovery orchestrators' determinism rule (STYLE.md: orchestrators
-// are pure - no Node builtins, no SDK clients, no clock or randomness, no floating promises; the same rule holds for funclocal's Durable replay driver),
-// plus no-floating-promises over the recovery code. Other folders opt in as their owners wish.
+// are pure - no Node builtins, no SDK clients, no clock or randomness, no floating promises; the same rule holds for funclocal's Durable replay driver
+// and for the pure folders of lint/layers.js), no-floating-promises over the recovery code, and the layer rule
+// (docs/architecture.md: which folder may import which, lint/layers.js) over all source folders.
 const tseslint = require('typescript-eslint');
+const { rule: layerImports } = require('./lint/layerImportsRule');
+const { zones, allow } = require('./lint/layers');
+
+/** Folders that must stay deterministic: the orchestrators, the replay driver, and the pure folders they call (lint/layers.js PURE). */
+const DETERMINISTIC = ['functions/orchestrators/**/*.ts', 'devhost/durable/replay/**/*.ts', 'shared/recovery/plan/**/*.ts', 'shared/automation/policy/**/*.ts'];
 
 const NODE_BUILTINS = [
   'assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises',
@@ -11,7 +17,7 @@ const NODE_BUILTINS = [
 module.exports = tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**', 'test/fixtures/**', '**/fixture-app/**', 'coverage/**'] },
   {
-    files: ['functions/orchestrators/**/*.ts', 'devhost/durable/replay/**/*.ts', 'functions/activities/**/*.ts', 'shared/recovery/**/*.ts', 'shared/arm/recovery/**/*.ts', 'functions/http/{jobs,planActions,itemActions,runbookCallback}*.ts', 'cli/commands/{job,planActions,itemExport}.ts'],
+    files: [...DETERMINISTIC, 'functions/activities/**/*.ts', 'shared/recovery/**/*.ts', 'shared/arm/recovery/**/*.ts', 'functions/http/{jobs,planActions,itemActions,runbookCallback}*.ts', 'cli/commands/{job,planActions,itemExport}.ts'],
     languageOptions: {
       parser: tseslint.parser,
       parserOptions: { project: './tsconfig.json', tsconfigRootDir: __dirname },
@@ -25,7 +31,7 @@ module.exports = tseslint.config(
   {
     // Orchestrators are replayed: same history in, same actions out. I/O only through
     // activities, time only from context.df.currentUtcDateTime, no randomness.
-    files: ['functions/orchestrators/**/*.ts', 'devhost/durable/replay/**/*.ts'],
+    files: DETERMINISTIC,
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         paths: NODE_BUILTINS.flatMap((m) => [
@@ -69,5 +75,22 @@ module.exports = tseslint.config(
         { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'take the time as a parameter (now / at)' },
       ],
     },
+  },
+  {
+    // Layers (docs/architecture.md): a folder imports only the folders lint/layers.js lets it.
+    // Type-free parsing: this rule needs no program, so it stays cheap over the whole tree.
+    files: ['shared/**/*.ts', 'functions/**/*.ts', 'devhost/**/*.ts', 'cli/**/*.ts', 'bench/**/*.ts', 'demo/**/*.ts'],
+    languageOptions: { parser: tseslint.parser },
+    plugins: { layers: { rules: { imports: layerImports } }, '@typescript-eslint': tseslint.plugin },
+    rules: {
+      'layers/imports': ['error', { zones, allow }],
+      // Static imports only, so the layer rule sees every edge (the two dynamic loads of emulator internals are marked where they are).
+      '@typescript-eslint/no-require-imports': 'error',
+    },
+  },
+  {
+    // The local host loads the customer's app by path: a dynamic require by nature, outside the layers.
+    files: ['devhost/core/AppLoader.ts'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -1,0 +1,137 @@
+// The layer table of docs/architecture.md, enforced by lint/layerImportsRule.js (`layers/imports`).
+// A zone is a folder; a file belongs to the longest zone that contains it. A zone may import
+// itself and the zones in `mayImport` (and their sub-folders). `valueImportsOnlyFrom` narrows
+// what may be imported as a value (types stay free): how orchestrators and pure folders are
+// kept free of I/O by folder, not by file name.
+//
+// Folders marked (issue 11) do not exist yet: they are the target layout, inert until the files
+// move, and then enforced without another edit here.
+
+/** Pure folders: no I/O, no clock, no randomness (the determinism rule of eslint.config.js covers them too). */
+const PURE = [
+  'shared/errors',
+  'shared/recovery/plan', // (issue 11)
+  'shared/automation/policy', // (issue 11)
+];
+
+/** Leaves every layer may use. */
+const KERNEL = ['shared/errors', 'shared/config', 'shared/os'];
+/** Formats and primitives with no service knowledge. */
+const FORMATS = ['shared/crypto', 'shared/integrity', 'shared/disk', 'shared/hrl'];
+/** Wire contracts between the source agent and the service (issue 11): ids, blob layout, replica state, shutdown requests. */
+const CONTRACTS = ['shared/contracts'];
+/** Functions types belong in functions/ and devhost/ only. */
+const NO_FUNCTIONS_TYPES = [
+  { name: '@azure/functions', message: 'shared/ is free of Functions types (ARCHITECTURE.md): take plain values, let functions/ adapt' },
+  { name: 'durable-functions', message: 'shared/ is free of Functions types (ARCHITECTURE.md): orchestrators live in functions/orchestrators' },
+];
+
+const RECOVERY_MAY_IMPORT = [...KERNEL, ...CONTRACTS, 'shared/crypto', 'shared/metadata', 'shared/protection', 'shared/replication', 'shared/fabric', 'shared/automation'];
+const REPLICATION_CORE = [...KERNEL, ...CONTRACTS, ...FORMATS, 'shared/protection'];
+
+const zones = {
+  // A folder added under shared/ lands here until it gets its own row: it may import nothing.
+  shared: { mayImport: [], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  // kernel and formats: leaves
+  'shared/errors': { mayImport: [], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/os': { mayImport: ['shared/errors'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/config': { mayImport: ['shared/errors'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/crypto': { mayImport: ['shared/errors'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/integrity': { mayImport: ['shared/errors', 'shared/crypto'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/disk': { mayImport: ['shared/errors', 'shared/crypto', 'shared/integrity'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/hrl': { mayImport: ['shared/errors', 'shared/crypto', 'shared/integrity'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/contracts': { mayImport: ['shared/errors'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+
+  // stores and adapters of one concern each
+  'shared/metadata': { mayImport: [...KERNEL, ...CONTRACTS], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/security': { mayImport: [...KERNEL, 'shared/crypto'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  // protection status derived from metadata (arrives with the protection-status work on branch A-status)
+  'shared/protection': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/health': { mayImport: [...KERNEL, 'shared/metadata'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/automation': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/crypto', 'shared/automation'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/automation/policy': { mayImport: [...KERNEL, ...CONTRACTS], valueImportsOnlyFrom: PURE, forbiddenPackages: NO_FUNCTIONS_TYPES },
+
+  // the target fabric is a leaf: machines from disks it is handed, never the replica
+  'shared/fabric': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/crypto', 'shared/integrity', 'shared/disk'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+
+  // replication: merge engine, journal, materialisation; only its adapters know the metadata store
+  // (the composition root replicationDepsFromEnv stays at the top and may wire the sub-folders)
+  'shared/replication': { mayImport: [...REPLICATION_CORE, 'shared/metadata', 'shared/replication'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/replication/journal': { mayImport: [...REPLICATION_CORE, 'shared/replication/core'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
+  'shared/replication/merge': { mayImport: [...REPLICATION_CORE, 'shared/replication/core', 'shared/replication/journal'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
+  'shared/replication/materialize': { mayImport: [...REPLICATION_CORE, 'shared/replication/core', 'shared/replication/journal'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
+  'shared/replication/core': { mayImport: [...REPLICATION_CORE], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
+  'shared/replication/adapters': { mayImport: [...REPLICATION_CORE, 'shared/metadata', 'shared/replication/core'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
+
+  // the source agent: talks to the service only through contracts and storage
+  'shared/agent': { mayImport: [...KERNEL, ...CONTRACTS, ...FORMATS], forbiddenPackages: NO_FUNCTIONS_TYPES },
+
+  // recovery composes replication, fabric and automation
+  // (today one flat folder; issue 11 splits it: plan is pure, activities and service do I/O,
+  // the composition roots (*FromEnv) stay at the top of shared/recovery and may wire them all)
+  'shared/recovery': { mayImport: [...RECOVERY_MAY_IMPORT, 'shared/recovery'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/recovery/plan': { mayImport: RECOVERY_MAY_IMPORT, valueImportsOnlyFrom: PURE, forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
+  'shared/recovery/jobs': { mayImport: [...RECOVERY_MAY_IMPORT, 'shared/recovery/plan'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
+  'shared/recovery/activities': { mayImport: [...RECOVERY_MAY_IMPORT, 'shared/recovery/plan', 'shared/recovery/jobs'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
+  'shared/recovery/service': { mayImport: [...RECOVERY_MAY_IMPORT, 'shared/recovery/plan', 'shared/recovery/jobs'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
+
+  // the API: routes, resources, the error catalogue; reaches recovery through its service
+  'shared/arm': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/protection', 'shared/security', 'shared/recovery'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+
+  // registrations
+  functions: { mayImport: [...KERNEL, ...CONTRACTS, 'shared/arm', 'shared/recovery', 'shared/replication', 'shared/automation', 'shared/health', 'shared/fabric', 'shared/metadata', 'shared/security'] },
+  'functions/http': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/arm', 'shared/recovery', 'shared/automation', 'shared/health', 'shared/security'] },
+  'functions/triggers': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/replication'] },
+  'functions/activities': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/recovery'] },
+  'functions/orchestrators': {
+    mayImport: [...KERNEL, ...CONTRACTS, 'shared/recovery', 'shared/automation', 'shared/fabric', 'shared/replication'],
+    valueImportsOnlyFrom: PURE,
+  },
+
+  // the local Functions host knows the Functions contract, not the domain
+  devhost: { mayImport: [...KERNEL] },
+  // the client: API over HTTP, the agent, disk tools; never the service's insides
+  cli: { mayImport: [...KERNEL, ...CONTRACTS, 'shared/agent', 'shared/disk', 'shared/security', 'shared/protection'] },
+  // harnesses that start everything
+  bench: { mayImport: ['shared', 'devhost', 'cli'] },
+  demo: { mayImport: ['shared', 'devhost', 'cli'] },
+  test: { mayImport: ['*'] },
+  // the repository's own roots, so an import of ./dist or ./test from shared/ is reported
+  dist: { mayImport: ['*'] },
+  lint: { mayImport: ['*'] },
+};
+
+/**
+ * Violations of the table that exist today. Each is removed by issue 11's refactor; the rule's
+ * test fails when an entry no longer matches an import, so the list can only shrink.
+ * `to` is a zone or a module (repository path without extension).
+ */
+const allow = [
+  // issue 11: DiskRef, the replica blob layout and vault ids move to shared/contracts; the fabric
+  // is handed disks and staging blobs, materialising (verify + decrypt) stays in replication.
+  { from: 'shared/fabric/AzureFabric.ts', to: 'shared/replication' },
+  { from: 'shared/fabric/FabricDiskLayout.ts', to: 'shared/replication' },
+  { from: 'shared/fabric/LocalFabric.ts', to: 'shared/replication' },
+  { from: 'shared/fabric/MaterializeDiskRequest.ts', to: 'shared/replication' },
+  { from: 'shared/fabric/MaterializedDisk.ts', to: 'shared/replication' },
+  { from: 'shared/fabric/materializeDiskToBlob.ts', to: 'shared/replication' },
+  { from: 'shared/fabric/targetFabricFromEnv.ts', to: 'shared/replication' },
+  // issue 11: the agent reaches the service's layout, ids and shutdown requests through shared/contracts.
+  { from: 'shared/agent/ReplicationAgent.ts', to: 'shared/replication' },
+  { from: 'shared/agent/protectItem.ts', to: 'shared/replication' },
+  { from: 'shared/agent/protectItem.ts', to: 'shared/metadata' },
+  { from: 'shared/agent/runAgent.ts', to: 'shared/recovery/SourceShutdownRequests' },
+  { from: 'shared/agent/uploadLog.ts', to: 'shared/replication' },
+  { from: 'shared/agent/waitForMerge.ts', to: 'shared/replication' },
+  // issue 11: one composition root for the API; the disk exporter is built by shared/recovery.
+  { from: 'shared/arm/recovery/recoveryApiFromEnv.ts', to: 'shared/replication' },
+  // issue 11: point selection lives with the journal it reads (mergedFinalLog -> shared/replication/journal).
+  { from: 'shared/recovery/choosePointSelectors.ts', to: 'shared/hrl' },
+  // issue 11: the callback endpoint takes its ledger from shared/automation's composition root.
+  { from: 'functions/http/runbookCallback.ts', to: 'shared/replication' },
+  // issue 11: the orchestrators' pure helpers move to shared/automation/policy and shared/recovery/plan.
+  { from: 'functions/orchestrators/recoveryPlanOrchestrator.ts', to: 'shared/automation/actionTimeouts' },
+  { from: 'functions/orchestrators/recoveryPlanOrchestrator.ts', to: 'shared/recovery/RecoveryEvents' },
+];
+
+module.exports = { zones, allow, PURE };
