@@ -67,6 +67,8 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
   if (settings.replicationStopped) {
     result.outcome = 'held';
     result.heldReason = settings.replicationStopped;
+    result.epoch = existing?.state?.epoch;
+    result.lastAppliedSequence = existing?.state?.lastAppliedSequence;
     deps.log?.(`merge of ${diskKey(disk)} held: ${settings.replicationStopped}`);
     return false;
   }

@@ -3,11 +3,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AsrApiClient } from '../../../cli/api/AsrApiClient';
 import { AgentStateStore, protectItem, runAgent, syncItem } from '../../../shared/agent';
-import { FABRIC_CONTAINERS } from '../../../shared/fabric';
 import { buildHrl } from '../../../shared/hrl';
 import { digestOfBuffer } from '../../../shared/integrity';
 import { listPendingLogs, mergeDisk, pendingContainer, readReplica, replicaClient } from '../../../shared/replication';
-import { CONTAINER, createSite, FABRIC, jobOf, P, RG, startRecoveryHost, SUB, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
+import { CONTAINER, createSite, downloadRecoveredDisk, FABRIC, jobOf, P, RG, startRecoveryHost, SUB, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
 import { uploadLog } from '../replication/SourceDisk';
 import { qemuCompare, qemuIo, snapshotImage, startMergePump } from './agentHarness';
 
@@ -39,11 +38,7 @@ describe('failover of odd-sized disks and replication after commit (agent, funcl
     await h?.stop();
   });
 
-  async function recovered(machine: string, disk: string): Promise<string> {
-    const file = join(h.dir, `${machine}-${disk}-${Date.now()}.vhd`);
-    await h.blobs.getContainerClient(FABRIC_CONTAINERS.disks).getBlobClient(`asr-recovery/${machine}/${disk}.vhd`).downloadToFile(file);
-    return file;
-  }
+  const recovered = (machine: string, disk: string) => downloadRecoveredDisk(h, machine, disk);
 
   it('raw, fixed VHD, dynamic VHD and VHDX whose sizes are not whole MiB: protect, sync, test failover; every recovered disk is the source', async () => {
     const images: { path: string; format: 'raw' | 'vpc' | 'vhdx'; create: string[] }[] = [
@@ -126,7 +121,7 @@ describe('failover of odd-sized disks and replication after commit (agent, funcl
     }, [{ offset: 1536 * 1024, payload: image.subarray(1536 * 1024, 1540 * 1024) }]);
     await uploadLog(h.blobs, disk, before.lastAppliedSequence + 1n, log);
     const merge = await mergeDisk(h.replication, disk);
-    expect(merge).toMatchObject({ outcome: 'held', applied: [], heldReason: expect.stringContaining('committed') });
+    expect(merge).toMatchObject({ outcome: 'held', applied: [], lastAppliedSequence: before.lastAppliedSequence, heldReason: expect.stringContaining('committed') });
     expect((await readReplica(replicaClient(h.replication, disk)))!.state!.lastAppliedSequence).toBe(before.lastAppliedSequence);
     expect((await listPendingLogs(pendingContainer(h.replication), disk)).map((p) => p.sequence)).toEqual([before.lastAppliedSequence + 1n]);
   }, 300_000);

@@ -135,6 +135,23 @@ describe('failover correctness (funclocal)', () => {
     expect((await waitForJob(h, cleanup, ended)).properties.state).toBe('Succeeded');
   }, 90_000);
 
+  it('a failover cancelled at a manual action after its machine was made removes that machine and gives the item back', async () => {
+    const manual = { actionName: 'confirm', failoverTypes: ['UnplannedFailover'], failoverDirections: ['PrimaryToRecovery'], customDetails: { instanceType: 'ManualActionDetails', description: 'Confirm the switch' } };
+    const plan = await planWith(h, 'tw-failover', [{ groupType: 'Boot', replicationProtectedItems: [{ id: ids.tw }], endGroupActions: [manual] }]);
+    const job = jobOf(await h.call('POST', `${plan}/unplannedFailover`, { properties: { failoverDirection: 'PrimaryToRecovery', sourceSiteOperations: 'NotRequired' } }));
+    await waitForJob(h, job, (j) => j.properties.state === 'Suspended');
+    expect(await machinesOf(h, 'tw-dr.json')).toEqual(['asr-recovery/tw-dr.json']);
+    expect((await h.call('POST', `${V}/replicationJobs/${job}/cancel`, {}, 'Operator')).status).toBe(200);
+    expect((await waitForJob(h, job, ended)).properties.state).toBe('Cancelled');
+    expect(await machinesOf(h, 'tw-dr')).toEqual([]);
+    const disksLeft: string[] = [];
+    for await (const b of h.blobs.getContainerClient(FABRIC_CONTAINERS.disks).listBlobsFlat({ prefix: 'asr-recovery/tw-dr/' })) disksLeft.push(b.name);
+    expect(disksLeft).toEqual([]);
+    for (const id of [ids.tw, plan]) {
+      expect((await h.call('GET', id, undefined, 'Reader')).body.properties).toMatchObject({ allowedOperations: INITIAL, currentScenarioStatus: 'Cancelled' });
+    }
+  }, 90_000);
+
   it('a plan failover puts each NIC on its own network, else the item\'s, else the vault\'s mapping of its source network', async () => {
     const plan = await planWith(h, 'nm-plan', [{ groupType: 'Boot', replicationProtectedItems: [{ id: ids.nm }] }]);
     const shown = await h.call('GET', ids.nm, undefined, 'Reader');
@@ -166,6 +183,14 @@ describe('failover correctness (funclocal)', () => {
     expect((await waitForJob(h, again, ended)).properties.state).toBe('Succeeded');
     expect((await machineNics(h, 'nm-dr')).map((n) => n.network)).toEqual(['item-vnet', 'item-vnet', 'mgmt-vnet']);
     expect((await waitForJob(h, jobOf(await h.call('POST', `${ids.nm}/failoverCancel`, {})), ended)).properties.state).toBe('Succeeded');
+
+    // PATCH changes one NIC by its id; an unknown NIC is a 400 naming the item's NICs.
+    const patched = await h.call('PATCH', ids.nm, { properties: { vmNics: [{ nicId: 'back', ipConfigs: [{ isPrimary: true, recoveryVMNetworkId: 'back-own', recoveryStaticIPAddress: '10.8.0.5' }] }] } });
+    expect(patched.status).toBe(200);
+    expect(patched.body.properties.providerSpecificDetails.vmNics.map((n: any) => [n.nicId, n.recoveryVMNetworkId, n.ipConfigs[0].recoveryStaticIPAddress ?? null]))
+      .toEqual([['front', 'item-vnet', '10.7.0.4'], ['back', 'back-own', '10.8.0.5'], ['mgmt', 'mgmt-vnet', null]]);
+    const unknown = await h.call('PATCH', ids.nm, { properties: { vmNics: [{ nicId: 'nope', ipConfigs: [{ recoveryStaticIPAddress: '10.8.0.6' }] }] } });
+    expect([unknown.status, unknown.body.error.message]).toEqual([400, "properties.vmNics: the item has no NIC 'nope'; its NICs are front, back, mgmt"]);
   }, 120_000);
 
   it('a NIC whose source network has no mapping fails the prerequisites, naming NIC and network, before any machine is made', async () => {
