@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AsrApiClient } from '../../../cli/api/AsrApiClient';
@@ -112,6 +112,14 @@ describe('failover of odd-sized disks and replication after commit (agent, funcl
       .rejects.toMatchObject({ code: 'ReplicationEnded', message: expect.stringMatching(/failover was committed \(job .+\).*nothing was shipped/) });
     expect(await listPendingLogs(pendingContainer(h.replication), disk)).toEqual([]);
     await expect(runAgent(h.blobs, { vault: VAULT, item: 'gone', stateDir, intervalSeconds: 1 })).rejects.toMatchObject({ code: 'ReplicationEnded' });
+    // The CLI says so and exits non-zero.
+    const cli = spawnSync(process.execPath, [join(__dirname, '..', '..', '..', 'dist', 'cli', 'asr.js'), 'agent', 'sync', VAULT, 'gone', '--state-dir', stateDir], {
+      encoding: 'utf8',
+      env: { ...process.env, ASR_ENDPOINT: h.host.baseUrl, ASR_SUBSCRIPTION: SUB, ASR_RESOURCE_GROUP: RG, ASR_DEV_ISSUER_DIR: join(h.dir, 'dev-issuer'), ASR_STORAGE_CONNECTION_STRING: h.azurite.connectionString },
+    });
+    expect(cli.status).toBe(1);
+    expect(cli.stderr).toMatch(/^asr: replication of 'gone' has ended: its failover was committed \(job .+\).*\[ReplicationEnded\]$/m);
+    expect(await listPendingLogs(pendingContainer(h.replication), disk)).toEqual([]);
 
     // A log that arrives anyway (an old agent, a copy) is held, not merged.
     const image = readFileSync(raw);
