@@ -24,9 +24,18 @@ function describeItem(i: ArmResource): string {
     `  state: ${p.protectionState}, health: ${p.replicationHealth}, active: ${p.activeLocation}`,
     `  policy: ${p.policyFriendlyName}, last RPO: ${d.rpoInSeconds ?? '-'} s, last replicated: ${d.lastReplicatedTime ?? '-'}`,
     `  target: ${d.recoveryAzureVmName ?? '-'} size ${d.recoveryAzureVMSize ?? '-'} in ${d.recoveryAzureResourceGroupId ?? '-'}`,
-    `  network: ${d.selectedRecoveryAzureNetworkId ?? '-'} subnet ${d.selectedRecoverySubnetName ?? '-'} ip ${d.recoveryIpAddress ?? '-'}`,
+    ...describeNics(d.vmNics ?? []),
     `  disks: ${(d.disks ?? []).map((k: { diskId: string }) => k.diskId).join(', ') || '-'}`,
   ].join('\n');
+}
+
+/** One line per NIC of the item's `vmNics` view: its source network and where a failover puts it. */
+function describeNics(nics: { nicId: string; vMNetworkName?: string; recoveryVMNetworkId?: string; ipConfigs?: { recoverySubnetName?: string; recoveryStaticIPAddress?: string }[] }[]): string[] {
+  return nics.map((n) => {
+    const ip = n.ipConfigs?.[0];
+    const network = n.recoveryVMNetworkId ?? (n.vMNetworkName ? `(the vault's mapping of ${n.vMNetworkName})` : '- (none: set one or map its network)');
+    return `  nic ${n.nicId}${n.vMNetworkName ? ` (source ${n.vMNetworkName})` : ''}: network ${network} subnet ${ip?.recoverySubnetName ?? 'default'} ip ${ip?.recoveryStaticIPAddress ?? 'dynamic'}`;
+  });
 }
 
 /** `asr item list|show`. */
