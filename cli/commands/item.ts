@@ -40,10 +40,19 @@ function describeItem(i: ArmResource): string {
     `  state: ${p.protectionState} (${p.protectionStateDescription ?? '-'}), health: ${p.replicationHealth}, active: ${p.activeLocation}`,
     `  policy: ${p.policyFriendlyName}, RPO: ${describeRpo(d.rpoInSeconds)}, newest point: ${d.lastReplicatedTime ?? '-'}, newest recovery point: ${d.lastRecoveryPointTime ?? '-'}`,
     `  target: ${d.recoveryAzureVmName ?? '-'} size ${d.recoveryAzureVMSize ?? '-'} in ${d.recoveryAzureResourceGroupId ?? '-'}`,
-    `  network: ${d.selectedRecoveryAzureNetworkId ?? '-'} subnet ${d.selectedRecoverySubnetName ?? '-'} ip ${d.recoveryIpAddress ?? '-'}`,
+    ...describeNics(d.vmNics ?? []),
     `  disks: ${(d.disks ?? []).map(disk).join(', ') || '-'}`,
     ...describeHealthErrors(p.healthErrors),
   ].join('\n');
+}
+
+/** One line per NIC of the item's `vmNics` view: its source network and where a failover puts it. */
+function describeNics(nics: { nicId: string; vMNetworkName?: string; recoveryVMNetworkId?: string; ipConfigs?: { recoverySubnetName?: string; recoveryStaticIPAddress?: string }[] }[]): string[] {
+  return nics.map((n) => {
+    const ip = n.ipConfigs?.[0];
+    const network = n.recoveryVMNetworkId ?? (n.vMNetworkName ? `(the vault's mapping of ${n.vMNetworkName})` : '- (none: set one or map its network)');
+    return `  nic ${n.nicId}${n.vMNetworkName ? ` (source ${n.vMNetworkName})` : ''}: network ${network} subnet ${ip?.recoverySubnetName ?? 'default'} ip ${ip?.recoveryStaticIPAddress ?? 'dynamic'}`;
+  });
 }
 
 /** `asr item list|show`. */

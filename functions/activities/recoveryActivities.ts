@@ -16,7 +16,7 @@ function built(): Promise<RecoveryActivities> {
  */
 const names: (keyof RecoveryActivities)[] = [
   'recordJob', 'checkPrerequisites', 'requestShutdown', 'pollFinalLogs', 'clearShutdownRequests',
-  'beginMachine', 'materializeDisk', 'bringUpMachine', 'settleMachine', 'startRunbook', 'finishScenario',
+  'beginMachine', 'materializeDisk', 'bringUpMachine', 'settleMachine', 'startRunbook', 'finishScenario', 'rollBackFailover',
 ];
 
 for (const name of names) {

@@ -67,7 +67,7 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
   function* prerequisites(s: Extract<RecoveryStep, { kind: 'prerequisites' }>): Generator<Task, void, any> {
     yield* record([{ type: 'jobStarted', at: at() }, { type: 'taskStarted', taskId: s.taskId, at: at() }]);
     const recovering = ['TestFailover', 'PlannedFailover', 'UnplannedFailover'].includes(input.scenario);
-    const summary = yield* step<string>('checkPrerequisites', { vaultKey: input.vaultKey, jobId: input.jobId, items: input.plan.groups.flatMap((g) => g.items), needsDisks: recovering, wrappedKey: input.wrappedKey }, s.taskId);
+    const summary = yield* step<string>('checkPrerequisites', { vaultKey: input.vaultKey, jobId: input.jobId, items: input.plan.groups.flatMap((g) => g.items), needsDisks: recovering, wrappedKey: input.wrappedKey, scenario: input.scenario, testNetworkId: input.testNetworkId }, s.taskId);
     yield* record([{ type: 'taskSucceeded', taskId: s.taskId, at: at(), description: summary }]);
   }
 
@@ -223,6 +223,10 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
     // Final reports go straight to the activity: `record` would throw again on a cancelled job.
     const report = (events: JobEvent[]) => context.df.callActivityWithRetry('recordJob', retry, { vaultKey: input.vaultKey, jobId: input.jobId, events });
     if (err instanceof JobCancelled) {
+      if (input.scenario === 'PlannedFailover' || input.scenario === 'UnplannedFailover') {
+        // Back to a protected item: no machine of this job stays, no shutdown request stays.
+        yield context.df.callActivityWithRetry('rollBackFailover', retry, { vaultKey: input.vaultKey, jobId: input.jobId, items: input.plan.groups.flatMap((g) => g.items) });
+      }
       yield* finish('Cancelled');
       yield report([{ type: 'jobCancelled', at: at(), error: CANCELLED_ERROR }]);
       return 'Cancelled';

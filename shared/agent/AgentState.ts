@@ -47,7 +47,7 @@ export const AgentStateSchema = z.object({
   keyFile: z.string().nullable(),
   lastCutTimeMs: z.number().int().nonnegative(),
   /** Set once a failover's shutdown request was served: nothing more ships in this epoch. */
-  stoppedForFailover: z.object({ jobId: z.string(), at: z.string(), finalLogShipped: z.boolean() }).optional(),
+  stoppedForFailover: z.object({ jobId: z.string(), at: z.string(), finalLogShipped: z.boolean(), committed: z.boolean().optional() }).optional(),
   disks: z.array(AgentDiskStateSchema).min(1),
 });
 export type AgentState = z.infer<typeof AgentStateSchema>;

@@ -16,7 +16,15 @@ import { findChangedBlocks } from './findChangedBlocks';
 import { readEncryptionKey } from './readEncryptionKey';
 import { SeedSource } from './SeedSource';
 import { uploadLog } from './uploadLog';
+import type { ShutdownRequest } from '../recovery/SourceShutdownRequests';
 import { MergeTarget } from './waitForMerge';
+
+/** What the agent says when the item's failover was committed: why it stops, and what is next. */
+export function replicationEndedError(item: string, jobId: string): ServiceError {
+  return new ServiceError('ReplicationEnded',
+    `replication of '${item}' has ended: its failover was committed (job ${jobId}) and the machine now runs in the recovery site; ` +
+    'the service takes no more logs from this source, so nothing was shipped. Stop this agent; replicating back (reprotect) is not available yet.');
+}
 
 /** `blocks` in consecutive pieces of at most `max`; always at least one piece (an idle disk still ships an empty log). */
 function splitBlocks(blocks: number[], max: number): number[][] {
@@ -195,6 +203,7 @@ export class ReplicationAgent {
 
   private async cycleOnce(options: CycleOptions): Promise<CycleReport> {
     const stopped = this.state.stoppedForFailover;
+    if (stopped?.committed) throw replicationEndedError(this.state.item, stopped.jobId);
     if (stopped) {
       throw new ServiceError('FailedOver', `replication of this item stopped for failover job ${stopped.jobId} at ${stopped.at}${stopped.finalLogShipped ? ' after its final log' : ''}; protect it again (re-protect) to replicate anew`);
     }
@@ -236,8 +245,19 @@ export class ReplicationAgent {
   }
 
   /** Records that a failover's shutdown request was served, so no later cycle ships into the failed-over epoch. */
-  async markStoppedForFailover(jobId: string, finalLogShipped: boolean): Promise<void> {
-    await this.commit({ ...this.state, stoppedForFailover: { jobId, at: new Date().toISOString(), finalLogShipped } });
+  async markStoppedForFailover(jobId: string, finalLogShipped: boolean, committed = false): Promise<void> {
+    await this.commit({ ...this.state, stoppedForFailover: { jobId, at: new Date().toISOString(), finalLogShipped, ...(committed ? { committed } : {}) } });
+  }
+
+  /**
+   * Stops for good when the service says the item's failover was committed (its request blob,
+   * the one `agent run` already polls): records it and throws `ReplicationEnded`, before anything
+   * is cut or shipped. Returns otherwise.
+   */
+  async stopIfFailoverCommitted(request: ShutdownRequest | undefined): Promise<void> {
+    if (request?.reason !== 'FailoverCommitted') return;
+    if (!this.state.stoppedForFailover?.committed) await this.markStoppedForFailover(request.jobId, false, true);
+    throw replicationEndedError(this.state.item, request.jobId);
   }
 
   /** Runs `step`; if it fails, forgets what it changed in memory, so the next try starts from the committed cut. */

@@ -54,6 +54,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * (`failover-control/{vault}/{item}/shutdown-request.json`, shared/recovery). A planned failover
  * (`shipFinalLog`) gets one last log per disk with the final flag; then, or at once for an
  * unplanned one, the agent records the job and stops; it will not ship into that epoch again.
+ * A committed failover (`reason: FailoverCommitted`) ends replication: the loop stops with
+ * `ReplicationEnded`, an error, since the source must not go on as if it were protected.
  */
 export async function runAgent(blobs: BlobServiceClient, options: RunOptions): Promise<RunResult> {
   const store = new AgentStateStore(options.stateDir, options.vault, options.item);
@@ -67,7 +69,7 @@ export async function runAgent(blobs: BlobServiceClient, options: RunOptions): P
 
 async function loop(agent: ReplicationAgent, blobs: BlobServiceClient, options: RunOptions): Promise<RunResult> {
   const where = { vault: agent.current.vaultSegment, item: agent.current.item };
-  const shutdowns = new SourceShutdownRequests(blobs.getContainerClient(SHUTDOWN_REQUEST_CONTAINER));
+  const shutdowns = shutdownRequests(blobs);
   const intervalMs = (options.intervalSeconds ?? agent.current.intervalSeconds) * 1000;
   const backoff = options.backoffMs ?? { first: 1000, max: 60_000 };
   let failures = 0;
@@ -76,6 +78,7 @@ async function loop(agent: ReplicationAgent, blobs: BlobServiceClient, options: 
     const started = Date.now();
     try {
       const request = await shutdowns.read(where);
+      await agent.stopIfFailoverCommitted(request);
       if (request && !request.shipFinalLog) {
         await agent.markStoppedForFailover(request.jobId, false);
         return { cycles, failover: { jobId: request.jobId, finalLogs: [] } };
@@ -101,6 +104,11 @@ async function loop(agent: ReplicationAgent, blobs: BlobServiceClient, options: 
     }
   }
   return { cycles };
+}
+
+/** The failover requests of the service, which the agent polls (the container its credential reads). */
+export function shutdownRequests(blobs: BlobServiceClient): SourceShutdownRequests {
+  return new SourceShutdownRequests(blobs.getContainerClient(SHUTDOWN_REQUEST_CONTAINER));
 }
 
 async function lagSeconds(blobs: BlobServiceClient, agent: ReplicationAgent): Promise<number | undefined> {

@@ -2,6 +2,7 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import { AgentStateStore } from './AgentStateStore';
 import { CycleOptions, CycleReport, ReplicationAgent } from './ReplicationAgent';
 import { waitForMerge, WaitForMergeOptions } from './waitForMerge';
+import { shutdownRequests } from './runAgent';
 
 export interface SyncOptions extends CycleOptions {
   stateDir: string;
@@ -12,11 +13,15 @@ export interface SyncOptions extends CycleOptions {
   merge?: WaitForMergeOptions;
 }
 
-/** `asr agent sync`: one cycle for every disk at one cut, then (unless `noWait`) waits until merged. */
+/**
+ * `asr agent sync`: one cycle for every disk at one cut, then (unless `noWait`) waits until merged.
+ * An item whose failover was committed ships nothing: `ReplicationEnded`, saying why.
+ */
 export async function syncItem(blobs: BlobServiceClient, options: SyncOptions): Promise<CycleReport> {
   const agent = await ReplicationAgent.open(new AgentStateStore(options.stateDir, options.vault, options.item), blobs, options.keyFile);
   let report: CycleReport;
   try {
+    await agent.stopIfFailoverCommitted(await shutdownRequests(blobs).read({ vault: agent.current.vaultSegment, item: agent.current.item }));
     report = await agent.cycle(options);
   } finally {
     await agent.close();

@@ -10,6 +10,8 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   InvalidRequestBody: 400,
   InvalidParameter: 400,
   InvalidReference: 400,
+  FailbackNotSupported: 400,
+  StorageMappingNotSupported: 400,
   Unauthenticated: 401,
   Forbidden: 403,
   NotFound: 404,

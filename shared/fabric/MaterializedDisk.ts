@@ -14,9 +14,9 @@ export interface MaterializedDisk {
   blobUrl: string;
   /** Azure only: the managed disk's ARM id. */
   managedDiskId?: string;
-  /** The VHD's size: data bytes + 512-byte footer. */
+  /** The VHD's size: data bytes rounded up to whole MiB (as Azure requires) + 512-byte footer. */
   sizeBytes: number;
-  /** Data bytes (the source disk's virtual size). */
+  /** The source disk's virtual size (any size; the VHD's data area is this rounded up to whole MiB, the rest zeros). */
   dataBytes: number;
   epoch: string;
   sequence: string;

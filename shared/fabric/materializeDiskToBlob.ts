@@ -1,5 +1,6 @@
 import type { PageBlobClient } from '@azure/storage-blob';
 import { keyFingerprint } from '../crypto';
+import { azureVirtualSize } from '../disk';
 import { decryptReplicaInPlace, diskKey, MaterializeOptions, materializeToPoint, ReplicationDeps, tuningOf } from '../replication';
 import { FabricError } from './FabricError';
 import { fabricDiskName } from './FabricDiskLayout';
@@ -37,7 +38,7 @@ export async function materializeDiskToBlob(replication: ReplicationDeps, target
     resourceGroup: request.resourceGroup,
     machineName: request.machineName,
     blobUrl: target.url,
-    sizeBytes: dataBytes + FOOTER_BYTES,
+    sizeBytes: azureVirtualSize(dataBytes) + FOOTER_BYTES,
     dataBytes,
     epoch: result.epoch.toString(),
     sequence: result.sequence.toString(),

@@ -1,6 +1,6 @@
 import type { PageBlobClient } from '@azure/storage-blob';
 import { RestError } from '@azure/storage-blob';
-import { validateVhdFooter, VhdDiskType } from '../disk';
+import { azureVirtualSize, validateVhdFooter, VhdDiskType } from '../disk';
 import { CorruptFormatError, UnsupportedFormatError } from '../errors';
 import { digestOfStream } from '../integrity';
 import { FabricError } from './FabricError';
@@ -15,8 +15,8 @@ export interface DiskBlobVerification {
 
 /**
  * Checks a materialised disk the way a boot would trust it: the blob exists, it is a fixed VHD
- * whose footer verifies (checksum, cookie, version, disk type fixed) and whose footer size equals
- * the data bytes, then (unless `footerOnly`) the Merkle digest of the data equals
+ * whose footer verifies (checksum, cookie, version, disk type fixed) and whose size is the source
+ * disk's (`dataBytes`) rounded up to whole MiB, as the replica is, then (unless `footerOnly`) the Merkle digest of the data equals
  * `expectedDigest`. Throws {@link FabricError} `DiskNotFound`, `DiskFooterInvalid` or
  * `DiskDigestMismatch`, each with causes and a recommended action.
  */
@@ -41,12 +41,17 @@ export async function verifyDiskBlob(blob: PageBlobClient, expected: { dataBytes
       recommendedAction: 'Do not use this machine. Delete it and fail over again from the same recovery point; if it fails again, check the replica with `asr item export-disk` and `qemu-img check`.',
       details: { disk: expected.label, blob: blob.name },
     });
-  if (size !== expected.dataBytes + FOOTER_BYTES) throw footerError(`the VHD is ${size} bytes, expected ${expected.dataBytes + FOOTER_BYTES} (data + 512-byte footer)`);
+  // The replica (and so every disk made from it) is a VHD of whole MiB, as Azure requires: a
+  // source disk of any other size is rounded up, the rest reads as zeros.
+  const vhdDataBytes = azureVirtualSize(expected.dataBytes);
+  if (size !== vhdDataBytes + FOOTER_BYTES) {
+    throw footerError(`the VHD is ${size} bytes, expected ${vhdDataBytes + FOOTER_BYTES} (the ${expected.dataBytes}-byte source disk rounded up to whole MiB, + 512-byte footer)`);
+  }
   const footerBuf = await blob.downloadToBuffer(size - FOOTER_BYTES, FOOTER_BYTES);
   try {
     const footer = validateVhdFooter(footerBuf, size - FOOTER_BYTES);
     if (footer.diskType !== VhdDiskType.fixed) throw footerError(`the VHD footer says disk type ${footer.diskType}; Azure boots fixed VHDs (type 2) only`);
-    if (footer.currentSize !== BigInt(expected.dataBytes)) throw footerError(`the VHD footer says the disk is ${footer.currentSize} bytes, the source disk is ${expected.dataBytes}`);
+    if (footer.currentSize !== BigInt(vhdDataBytes)) throw footerError(`the VHD footer says the disk is ${footer.currentSize} bytes, expected ${vhdDataBytes} (the ${expected.dataBytes}-byte source disk rounded up to whole MiB)`);
   } catch (e) {
     if (e instanceof CorruptFormatError || e instanceof UnsupportedFormatError) throw footerError(e.message, e);
     throw e;

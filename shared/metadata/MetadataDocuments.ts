@@ -115,6 +115,21 @@ export interface DiskReplicationStatus {
   lastRecoveryPointType?: 'CrashConsistent' | 'AppConsistent';
 }
 
+/**
+ * A network interface of a protected VM (the fields of ASR's `VMNicDetails` this service acts
+ * on). Target network resolution: docs/recovery-plans.md, "Networks".
+ */
+export interface ProtectedItemNic {
+  nicId: string;
+  /** The source network the NIC is on: what the vault's network mappings are keyed by. */
+  vMNetworkName?: string;
+  /** The item's own target network for this NIC (wins over the item-wide one and the mapping). */
+  recoveryVMNetworkId?: string;
+  recoveryVMSubnetName?: string;
+  /** Static private IP in the target; absent = dynamic. */
+  replicaNicStaticIPAddress?: string;
+}
+
 /** A protected VM (ASR's `ReplicationProtectedItem` with `HyperVReplicaAzureReplicationDetails`). */
 export interface ProtectedItemProperties {
   friendlyName: string;
@@ -139,8 +154,10 @@ export interface ProtectedItemProperties {
     recoveryAzureResourceGroupId?: string;
     selectedRecoveryAzureNetworkId?: string;
     selectedRecoverySubnetName?: string;
-    /** Static IP for the recovered VM's NIC, if chosen. */
+    /** Static IP for the recovered VM's first NIC, if chosen. */
     recoveryIpAddress?: string;
+    /** The VM's NICs; absent = one NIC on no known source network (item-wide settings only). */
+    vmNics?: ProtectedItemNic[];
     /** SHA-256 fingerprint of the key that encrypts replica logs, when the policy encrypts. */
     encryptionKeyFingerprint?: string;
     /** Per-disk replication facts, written by the merge engine (see shared/protection). */

@@ -98,6 +98,7 @@ export class RecoveryJobService {
     const p = input.properties ?? {};
     const details = Array.isArray(p.providerSpecificDetails) ? p.providerSpecificDetails[0] : p.providerSpecificDetails;
     const snapshot = await this.snapshot(vault, target);
+    if (p.failoverDirection === 'RecoveryToPrimary') throw failbackNotSupported(scenario, snapshot);
     const items = snapshot.groups.flatMap((g) => g.items);
     const jobName = randomUUID();
     const jobArmId = `${vault.armId}/replicationJobs/${jobName}`;
@@ -108,11 +109,15 @@ export class RecoveryJobService {
     const previousJobId = current && (scenario === 'TestFailoverCleanup' || scenario === 'CancelFailover' || (FAILOVERS.includes(scenario) && FAILOVERS.includes(current.scenarioName)))
       ? nameOf(current.jobId) : undefined;
 
+    // A cleanup started while the test job still waits on a manual action ends that job
+    // (cancelled), or it would stay Suspended for good: nobody resumes a test being removed.
+    let cancelPrevious = false;
     if (previousJobId && scenario === 'TestFailoverCleanup') {
       const previous = (await this.store.getJob(keyOfVault(vault), previousJobId)) as unknown as RecoveryJobDocument | undefined;
       if (previous && (previous.properties.state === 'InProgress' || previous.properties.state === 'NotStarted')) {
         throw new ServiceError('Conflict', `the test failover (job ${previousJobId}) is still running; clean up once it waits for cleanup or has ended, or cancel it first (asr job cancel)`);
       }
+      cancelPrevious = previous !== undefined && waitsOnManualAction(previous);
     }
     let wrappedKey: string | undefined;
     if (details?.primaryKekCertificatePfx) {
@@ -163,7 +168,8 @@ export class RecoveryJobService {
       throw new ServiceError('ServiceUnavailable', error.message, { cause: err, retryable: true });
     }
     if (scenario === 'TestFailoverCleanup' && previousJobId) {
-      await this.orchestrations.raiseEvent(previousJobId, RECOVERY_EVENTS.cleanupStarted, { jobId: jobName });
+      if (cancelPrevious) await this.cancel(keyOfVault(vault), previousJobId);
+      else await this.orchestrations.raiseEvent(previousJobId, RECOVERY_EVENTS.cleanupStarted, { jobId: jobName });
     }
     return { jobName, jobArmId };
   }
@@ -183,8 +189,7 @@ export class RecoveryJobService {
   async resume(vaultKey: string, jobName: string, body: unknown, resumedBy?: string): Promise<RecoveryJobDocument> {
     const input = parse(z.object({ properties: z.object({ comments: z.string().optional() }).loose().optional() }).loose(), body ?? {});
     const job = await this.jobs.get(vaultKey, jobName);
-    const waiting = allTasks(job.properties.tasks).find((t) => t.state === 'Suspended' && t.allowedActions.includes('Resume'));
-    if (job.properties.state !== 'Suspended' || !waiting) {
+    if (!waitsOnManualAction(job)) {
       throw new ServiceError('Conflict', `job ${jobName} is ${job.properties.state} and waits on no manual action; only a job suspended on a manual action can be resumed`);
     }
     const event: ResumeEvent = { comments: input.properties?.comments ?? '', ...(resumedBy ? { resumedBy } : {}) };
@@ -247,6 +252,27 @@ export class RecoveryJobService {
       }
     }
   }
+}
+
+/** True when the job is suspended on a manual action (not on the wait for a test failover's cleanup). */
+function waitsOnManualAction(job: RecoveryJobDocument): boolean {
+  return job.properties.state === 'Suspended' && allTasks(job.properties.tasks).some((t) => t.state === 'Suspended' && t.allowedActions.includes('Resume'));
+}
+
+/**
+ * Failing back (Azure to the source site) needs reprotect first: replication from the recovered
+ * machines back to the source, which this service does not have yet. Until it does, a request
+ * in that direction is refused before anything starts, naming what is missing and what the
+ * items and plan would need.
+ */
+function failbackNotSupported(scenario: RecoveryScenario, snapshot: PlanSnapshot): ServiceError {
+  const items = snapshot.groups.flatMap((g) => g.items.map((i) => i.name));
+  const what = snapshot.targetType === 'RecoveryPlan' ? `recovery plan '${snapshot.targetName}' (items ${items.join(', ') || 'none'})` : `protected item '${snapshot.targetName}'`;
+  return new ServiceError('FailbackNotSupported',
+    `properties.failoverDirection: RecoveryToPrimary (failback) is not supported: ${scenario} of ${what} back to the primary site needs reprotect ` +
+    '(replication from the recovered machines in Azure back to the source site) and a failback to run it, and neither exists in this service yet. ' +
+    'Only PrimaryToRecovery is accepted; to return to the source, cancel an uncommitted failover (failoverCancel).',
+    { details: { target: 'properties.failoverDirection', missing: ['reprotect', 'failback'], items } });
 }
 
 /** The job as ARM answers it (`Microsoft.RecoveryServices/vaults/replicationJobs`), without service-only fields. */

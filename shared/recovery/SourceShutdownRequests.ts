@@ -14,6 +14,12 @@ export interface ShutdownRequest {
    * Required`: stop the VM if reachable; no final log is awaited.
    */
   shipFinalLog: boolean;
+  /**
+   * `FailoverCommitted`: the failover of the item was committed; the workload runs in the
+   * recovery site and the replica takes no more logs from this source. The agent stops for good
+   * and says so (non-zero exit). Absent = a failover asks the source to shut down.
+   */
+  reason?: 'FailoverCommitted';
 }
 
 /** The request blob of one item: `{vault}/{item}/shutdown-request.json` (the replica layout's vault and item segments). */

@@ -9,7 +9,8 @@ export type ScenarioOutcome = 'Started' | 'Succeeded' | 'Failed' | 'Cancelled';
  * The operations a plan or item allows next (`allowedOperations`), after `scenario` reached
  * `outcome`. One scenario at a time: while one runs only its own follow-up is allowed (a test
  * failover's cleanup). What a failed or cancelled operation may have left behind can always be
- * removed: a test failover by its cleanup, a failover by cancelling it.
+ * removed: a test failover by its cleanup, a failover by cancelling it. A failover job that was
+ * cancelled (`POST …/replicationJobs/{job}/cancel`) rolls itself back, so it leaves the initial set.
  */
 export function allowedOperationsAfter(scenario: RecoveryScenario, outcome: ScenarioOutcome): RecoveryScenario[] {
   switch (scenario) {
@@ -20,6 +21,9 @@ export function allowedOperationsAfter(scenario: RecoveryScenario, outcome: Scen
     case 'PlannedFailover':
     case 'UnplannedFailover':
       if (outcome === 'Started') return [];
+      // A cancelled failover job removed what it made and withdrew its shutdown request (the
+      // orchestrator's rollback): the item is a protected item again.
+      if (outcome === 'Cancelled') return INITIAL_OPERATIONS;
       return outcome === 'Succeeded' ? ['FailoverCommit', 'CancelFailover'] : ['PlannedFailover', 'UnplannedFailover', 'CancelFailover'];
     case 'FailoverCommit':
       // Reprotect (replicating back) is not built yet: a committed plan allows nothing more.

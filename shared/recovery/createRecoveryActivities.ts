@@ -18,6 +18,7 @@ import { CANCELLED_ERROR } from './RecoveryEvents';
 import type { RecoveryScenario } from './RecoveryScenario';
 import type { RunbookStarter, StartRunbookRequest } from './RunbookStarter';
 import { ScenarioLock, type ScenarioTargets } from './ScenarioLock';
+import { loadNetworkMappings, resolveRecoveryNics } from './resolveRecoveryNics';
 import type { SourceShutdownRequests } from './SourceShutdownRequests';
 import type { StepOutcome } from './StepOutcome';
 import { toJobError } from './toJobError';
@@ -90,12 +91,7 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
     const test = input.scenario === 'TestFailover';
     const recoveryName = d.recoveryAzureVmName ?? item.name;
     const ref: MachineRef = { resourceGroup: last(d.recoveryAzureResourceGroupId) ?? 'asr-recovery', name: test ? `${recoveryName}-test` : recoveryName };
-    const network = test ? input.testNetworkId ?? `${last(d.selectedRecoveryAzureNetworkId) ?? 'recovery'}-test` : d.selectedRecoveryAzureNetworkId;
-    if (!network) {
-      throw new RecoveryError('NetworkNotMapped', `${item.name} has no target network`, {
-        possibleCauses: 'No recovery network was chosen for the item.', recommendedAction: 'Set the item\'s target network, then retry.',
-      });
-    }
+    const nics = resolveRecoveryNics(item, await loadNetworkMappings(deps.store, input.vaultKey), test ? { testNetworkId: input.testNetworkId } : undefined);
     const tags: FabricTags = { vault: vaultSegmentOf(input.vaultKey), job: input.jobId, item: item.name, scenario: input.scenario, ...(input.planName ? { plan: input.planName } : {}) };
     if (d.faultInjection === 'FailStart') tags.faultInjection = 'FailStart';
     return {
@@ -106,7 +102,7 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
       spec: {
         ...ref,
         size: d.recoveryAzureVMSize ?? 'Standard_D2s_v3',
-        nics: [{ network, subnet: d.selectedRecoverySubnetName ?? 'default', ...(d.recoveryIpAddress ? { staticIp: d.recoveryIpAddress } : {}) }],
+        nics,
         testNetwork: test,
         tags,
       },
@@ -136,14 +132,20 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
       return jobs.record(input.vaultKey, input.jobId, input.events);
     },
 
-    /** The items exist and have disks; an encrypted item has a key, and it is the right one. */
-    async checkPrerequisites(input: { vaultKey: string; jobId: string; items: PlanItemRef[]; needsDisks: boolean; wrappedKey?: string }): Promise<StepOutcome<string>> {
+    /**
+     * The items exist and have disks; every NIC of every item resolves to a target network (so a
+     * missing mapping fails here, before any machine is made); an encrypted item has a key, and
+     * it is the right one. `scenario` absent (older jobs) = no network check.
+     */
+    async checkPrerequisites(input: { vaultKey: string; jobId: string; items: PlanItemRef[]; needsDisks: boolean; wrappedKey?: string; scenario?: RecoveryScenario; testNetworkId?: string }): Promise<StepOutcome<string>> {
       return outcome(async () => {
         const key = input.wrappedKey ? deps.keys.unwrap(input.wrappedKey, input.jobId) : undefined;
+        const mappings = input.needsDisks && input.scenario ? await loadNetworkMappings(deps.store, input.vaultKey) : [];
         for (const ref of input.items) {
           const item = await loadItem(deps.store, input.vaultKey, ref.itemId);
           const d = item.properties.providerSpecificDetails;
           if (!input.needsDisks) continue;
+          if (input.scenario) resolveRecoveryNics(item, mappings, input.scenario === 'TestFailover' ? { testNetworkId: input.testNetworkId } : undefined);
           if (d.disks.length === 0) {
             throw new RecoveryError('NoProtectedDisks', `${item.name} has no protected disks`, { possibleCauses: 'Protection was enabled without disks.', recommendedAction: 'Enable protection again with its disks.' });
           }
@@ -269,11 +271,34 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
       });
     },
 
+    /**
+     * A cancelled failover job undoes itself: the machines and disks it made go (by the job's
+     * tag, so a retry finds nothing left) and its shutdown requests are withdrawn, so the source
+     * may go on replicating. Returns what was removed.
+     */
+    async rollBackFailover(input: { vaultKey: string; jobId: string; items: PlanItemRef[] }): Promise<string[]> {
+      const removed: string[] = [];
+      for (const ref of input.items) {
+        const where = { vault: vaultSegmentOf(input.vaultKey), item: last(ref.itemId)! };
+        removed.push(...(await deps.fabric.cleanup({ ...where, job: input.jobId })).deleted.map((r) => `${r.kind} ${r.name}`));
+        await deps.shutdowns.clear(where);
+      }
+      return removed;
+    },
+
     async startRunbook(input: StartRunbookRequest): Promise<StepOutcome<{ tokenId: string; expiresAt: string }>> {
       return outcome(() => deps.runbooks.start(input), `runbook ${last(input.runbookId)}`);
     },
 
     async finishScenario(input: { targets: ScenarioTargets; scenario: RecoveryScenario; outcome: ScenarioOutcome; at: string }): Promise<void> {
+      if (input.scenario === 'FailoverCommit' && input.outcome === 'Succeeded') {
+        // The source agents poll this request: it tells them replication has ended and why.
+        for (const itemId of input.targets.itemIds) {
+          await deps.shutdowns.request({ vault: vaultSegmentOf(input.targets.vaultKey), item: last(itemId)! }, {
+            jobId: last(input.targets.jobId) ?? '', requestedAt: input.at, shipFinalLog: false, reason: 'FailoverCommitted',
+          });
+        }
+      }
       // The protection state machine (shared/protection) says what a scenario's success does to the state.
       await lock.finish(input.targets, input.scenario, input.outcome, input.at, input.outcome === 'Succeeded'
         ? (p) => recordScenarioSucceeded(p as unknown as ProtectedItemProperties, input.scenario, new Date(input.at)) as unknown as Record<string, unknown>

@@ -7,9 +7,10 @@ import { DiskRecoveryPoint } from './DiskRecoveryPoint';
  * - `idle`: nothing to do;
  * - `gap`: logs wait behind the missing `waitingFor`;
  * - `quarantined`: the next log was refused (see `quarantined`), the disk is stopped;
- * - `busy`: another merge holds the lease and will pick the logs up.
+ * - `busy`: another merge holds the lease and will pick the logs up;
+ * - `held`: the item no longer replicates (see `heldReason`); its logs stay pending, unapplied.
  */
-export type MergeOutcome = 'merged' | 'idle' | 'gap' | 'quarantined' | 'busy';
+export type MergeOutcome = 'merged' | 'idle' | 'gap' | 'quarantined' | 'busy' | 'held';
 
 export interface MergeResult {
   disk: DiskRef;
@@ -21,6 +22,7 @@ export interface MergeResult {
   lastAppliedSequence?: bigint;
   /** The first missing sequence, when logs wait behind it. */
   waitingFor?: bigint;
+  heldReason?: string;
   quarantined?: { sequence: bigint; code: string; message: string; blobName: string };
   pointsCut: DiskRecoveryPoint[];
 }

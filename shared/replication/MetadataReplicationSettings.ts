@@ -1,9 +1,19 @@
-import { resourceDocumentId, vaultRelativeSegments, type MetadataStore, type PolicyProperties } from '../metadata';
+import { resourceDocumentId, vaultRelativeSegments, type MetadataStore, type PolicyProperties, type ProtectedItemProperties } from '../metadata';
 import { DiskRef } from './DiskRef';
 import { ReplicaLocator } from './ReplicaLocator';
 import { ReplicationError } from './ReplicationError';
 import { ReplicationPolicySchema } from './ReplicationPolicy';
 import { ReplicationSettings, ReplicationSettingsSource } from './ReplicationSettingsSource';
+
+/**
+ * Why an item takes no more logs from its source, if it does not: its failover was committed
+ * (the workload runs in the recovery site; replicating back needs reprotect, which does not exist).
+ */
+export function replicationStoppedReason(item: Pick<ProtectedItemProperties, 'protectionState'>): string | undefined {
+  return item.protectionState === 'FailoverCommitted'
+    ? 'the failover of this item was committed: it runs in the recovery site and no longer replicates from the source'
+    : undefined;
+}
 
 /**
  * Settings from the metadata store: the protected item's policy (interval, retention,
@@ -29,6 +39,7 @@ export class MetadataReplicationSettings implements ReplicationSettingsSource {
       applicationConsistentSnapshotFrequencyInHours: d.applicationConsistentSnapshotFrequencyInHours,
     });
     const fingerprint = where.item.properties.providerSpecificDetails.encryptionKeyFingerprint;
-    return { policy: parsed, keyFingerprint: d.encryption === 'Enabled' ? fingerprint : null };
+    const stopped = replicationStoppedReason(where.item.properties);
+    return { policy: parsed, keyFingerprint: d.encryption === 'Enabled' ? fingerprint : null, ...(stopped ? { replicationStopped: stopped } : {}) };
   }
 }

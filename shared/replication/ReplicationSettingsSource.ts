@@ -9,6 +9,11 @@ export interface ReplicationSettings {
    * `undefined` = not checked.
    */
   keyFingerprint?: string | null;
+  /**
+   * Set when the item no longer replicates forward (its failover was committed): the merge
+   * applies nothing and leaves its logs pending (`held`), saying this.
+   */
+  replicationStopped?: string;
 }
 
 /** Looks up a disk's settings (from the protected item and its policy in the product). */

@@ -64,6 +64,14 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
   const existing = await readReplica(blob);
   if (!existing && pending.length === 0) return false;
   const settings = await deps.settings.settingsFor(disk);
+  if (settings.replicationStopped) {
+    result.outcome = 'held';
+    result.heldReason = settings.replicationStopped;
+    result.epoch = existing?.state?.epoch;
+    result.lastAppliedSequence = existing?.state?.lastAppliedSequence;
+    deps.log?.(`merge of ${diskKey(disk)} held: ${settings.replicationStopped}`);
+    return false;
+  }
   /** The first log, read early when it must seed a replica that does not exist yet. */
   let firstLog: ReadLogResult | undefined;
   if (!existing || !existing.state) {

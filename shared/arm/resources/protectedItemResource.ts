@@ -4,6 +4,7 @@ import type { PolicyProperties, ProtectedItemProperties } from '../../metadata';
 import type { ResourceDefinition } from '../ResourceDefinition';
 import { resolveReference } from '../resolveReference';
 import { presentProtectionStatus } from './protectionStatusOf';
+import { nicsOfItem } from '../../recovery/resolveRecoveryNics';
 
 const vmName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
@@ -13,7 +14,21 @@ const disk = z.object({
   capacityInBytes: z.number().int().positive().optional(),
 });
 
-/** ASR's `HyperVReplicaAzureEnableProtectionInput`, plus our disks, static IP and key fingerprint. */
+/**
+ * A NIC of the source VM with its source network (our extension: ASR discovers NICs from the
+ * Hyper-V host), optionally with its own target network, subnet and static IP.
+ */
+const nicInput = z.object({
+  nicId: z.string().min(1),
+  vMNetworkName: z.string().min(1).optional(),
+  recoveryVMNetworkId: z.string().min(1).optional(),
+  recoveryVMSubnetName: z.string().min(1).optional(),
+  replicaNicStaticIPAddress: z.ipv4().optional(),
+}).strict();
+
+const nicList = z.array(nicInput).max(8, 'at most 8 NICs').refine((nics) => new Set(nics.map((n) => n.nicId.toLowerCase())).size === nics.length, 'nicId must be unique');
+
+/** ASR's `HyperVReplicaAzureEnableProtectionInput`, plus our disks, NICs, static IP and key fingerprint. */
 const hyperVReplicaAzureInput = z.object({
   instanceType: z.literal('HyperVReplicaAzure'),
   hvHostVmId: z.string().optional(),
@@ -28,6 +43,7 @@ const hyperVReplicaAzureInput = z.object({
   targetAzureNetworkId: z.string().min(1).optional(),
   targetAzureSubnetId: z.string().min(1).optional(),
   targetIpAddress: z.ipv4().optional(),
+  vmNics: nicList.optional(),
   encryptionKeyFingerprint: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 fingerprint (64 hex digits)').optional(),
 }).loose();
 
@@ -42,6 +58,8 @@ const enableProtectionInput = z.object({
 /** ASR's `IPConfigInputDetails`, for the fields this service acts on. */
 const ipConfigInput = z.object({
   isPrimary: z.boolean().optional(),
+  /** Our extension: this NIC's own target network (ASR sets the network item-wide). */
+  recoveryVMNetworkId: z.string().min(1).optional(),
   recoverySubnetName: z.string().min(1).optional(),
   recoveryStaticIPAddress: z.ipv4().optional(),
 });
@@ -107,6 +125,7 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
           selectedRecoveryAzureNetworkId: d.targetAzureNetworkId,
           selectedRecoverySubnetName: d.targetAzureSubnetId?.split('/').pop(),
           recoveryIpAddress: d.targetIpAddress,
+          ...(d.vmNics ? { vmNics: d.vmNics } : {}),
           encryption: encrypted ? 'Enabled' : 'Disabled',
           encryptionKeyFingerprint: d.encryptionKeyFingerprint?.toLowerCase(),
         },
@@ -117,8 +136,25 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
   async update(input, existing) {
     const { properties: u } = input as z.infer<typeof updateInput>;
     const d = existing.properties.providerSpecificDetails;
-    const configs = u.vmNics?.[0]?.ipConfigs ?? [];
+    // With stored NICs, each `vmNics` entry updates the NIC of its `nicId`; without, the first
+    // entry's primary IP configuration sets the item-wide subnet and static IP (ASR's way).
+    const stored = d.vmNics;
+    const configs = stored ? [] : u.vmNics?.[0]?.ipConfigs ?? [];
     const ip = configs.find((c) => c.isPrimary) ?? configs[0];
+    const vmNics = stored?.map((nic) => {
+      const change = u.vmNics?.find((n) => n.nicId?.toLowerCase() === nic.nicId.toLowerCase());
+      const c = change?.ipConfigs?.find((x) => x.isPrimary) ?? change?.ipConfigs?.[0];
+      return c ? {
+        ...nic,
+        ...(c.recoveryVMNetworkId ? { recoveryVMNetworkId: c.recoveryVMNetworkId } : {}),
+        ...(c.recoverySubnetName ? { recoveryVMSubnetName: c.recoverySubnetName } : {}),
+        ...(c.recoveryStaticIPAddress ? { replicaNicStaticIPAddress: c.recoveryStaticIPAddress } : {}),
+      } : nic;
+    });
+    const unknown = stored && u.vmNics?.find((n) => !stored.some((s) => s.nicId.toLowerCase() === n.nicId?.toLowerCase()));
+    if (unknown) {
+      throw new ServiceError('InvalidRequestBody', `properties.vmNics: the item has no NIC '${unknown.nicId ?? ''}'; its NICs are ${stored!.map((n) => n.nicId).join(', ')}`, { details: { target: 'properties.vmNics' } });
+    }
     return {
       properties: {
         ...existing.properties,
@@ -129,6 +165,7 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
           selectedRecoveryAzureNetworkId: u.selectedRecoveryAzureNetworkId ?? d.selectedRecoveryAzureNetworkId,
           selectedRecoverySubnetName: u.selectedRecoverySubnetName ?? ip?.recoverySubnetName ?? d.selectedRecoverySubnetName,
           recoveryIpAddress: u.recoveryIpAddress ?? ip?.recoveryStaticIPAddress ?? d.recoveryIpAddress,
+          ...(vmNics ? { vmNics } : {}),
         },
       },
       refs: existing.refs,
@@ -152,15 +189,21 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
           diskId: k.diskId, vhdId: k.diskId, vhdName: k.diskName ?? k.diskId, vhdType: lun === 0 ? 'OperatingSystem' : 'DataDisk',
           maxSizeMB: k.capacityInBytes === undefined ? undefined : String(Math.ceil(k.capacityInBytes / 1048576)), lunId: String(lun),
         })),
-        vmNics: [{
-          nicId: 'nic0',
-          selectionType: 'SelectedByUser',
-          recoveryVMNetworkId: d.selectedRecoveryAzureNetworkId,
-          ipConfigs: [{
-            name: 'ipconfig1', isPrimary: true, recoverySubnetName: d.selectedRecoverySubnetName,
-            recoveryStaticIPAddress: d.recoveryIpAddress, recoveryIPAddressType: d.recoveryIpAddress ? 'Static' : 'Dynamic',
-          }],
-        }],
+        vmNics: nicsOfItem(p).map((nic, index) => {
+          const subnet = nic.recoveryVMSubnetName ?? (index === 0 ? d.selectedRecoverySubnetName : undefined);
+          const ip = nic.replicaNicStaticIPAddress ?? (index === 0 ? d.recoveryIpAddress : undefined);
+          return {
+            nicId: nic.nicId,
+            vMNetworkName: nic.vMNetworkName,
+            selectionType: 'SelectedByUser',
+            // The item's own choice; a failover without one uses the vault's network mapping of vMNetworkName.
+            recoveryVMNetworkId: nic.recoveryVMNetworkId ?? d.selectedRecoveryAzureNetworkId,
+            ipConfigs: [{
+              name: 'ipconfig1', isPrimary: true, recoverySubnetName: subnet,
+              recoveryStaticIPAddress: ip, recoveryIPAddressType: ip ? 'Static' : 'Dynamic',
+            }],
+          };
+        }),
       },
     };
   },

@@ -3,8 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AsrApiClient } from '../../../cli/api/AsrApiClient';
 import { protectItem, runAgent, syncItem } from '../../../shared/agent';
-import { FABRIC_CONTAINERS } from '../../../shared/fabric';
-import { CONTAINER, createSite, FABRIC, jobOf, P, RG, startRecoveryHost, SUB, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
+import { CONTAINER, createSite, downloadRecoveredDisk, FABRIC, jobOf, P, RG, startRecoveryHost, SUB, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
 import { qemuCompare, qemuIo, snapshotImage, startMergePump } from './agentHarness';
 
 const MiB = 1024 * 1024;
@@ -30,11 +29,7 @@ describe('asr agent with the recovery service on funclocal', () => {
     await h?.stop();
   });
 
-  async function recovered(machine: string, disk: string): Promise<string> {
-    const file = join(h.dir, `${machine}-${disk}-${Date.now()}.vhd`);
-    await h.blobs.getContainerClient(FABRIC_CONTAINERS.disks).getBlobClient(`asr-recovery/${machine}/${disk}.vhd`).downloadToFile(file);
-    return file;
-  }
+  const recovered = (machine: string, disk: string) => downloadRecoveredDisk(h, machine, disk);
 
   it('test failover recovers both disks as of the sync; planned failover takes the final log from the running agent', async () => {
     const raw = join(h.dir, 'app-os.raw');

@@ -42,7 +42,10 @@ describe('asr CLI commands against the API (test harness)', () => {
     await put('/replicationFabrics/site/replicationProtectionContainers/host', {});
     for (const vm of ['web', 'db']) {
       const r = await put(`/replicationFabrics/site/replicationProtectionContainers/host/replicationProtectedItems/${vm}`, {
-        properties: { policyId: `${V}/replicationPolicies/p5`, providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', vmName: vm } },
+        properties: {
+          policyId: `${V}/replicationPolicies/p5`,
+          providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', vmName: vm, ...(vm === 'web' ? { vmNics: [{ nicId: 'front', vMNetworkName: 'corpnet', replicaNicStaticIPAddress: '10.0.0.7' }, { nicId: 'back', recoveryVMNetworkId: 'back-vnet', recoveryVMSubnetName: 'db' }] } : { targetAzureNetworkId: 'prod-vnet' }) },
+        },
       });
       expect(r.status).toBe(202);
     }
@@ -85,7 +88,10 @@ describe('asr CLI commands against the API (test harness)', () => {
 
   it('lists and shows protected items', async () => {
     expect((await asr('item', 'list', 'cv')).out).toMatch(/db\s+InitialReplicationPending\s+Normal/);
-    expect((await asr('item', 'show', 'cv', 'web')).out).toContain('policy: p5');
+    const web = (await asr('item', 'show', 'cv', 'web')).out;
+    expect(web).toContain('policy: p5');
+    expect(web).toContain("  nic front (source corpnet): network (the vault's mapping of corpnet) subnet default ip 10.0.0.7\n  nic back: network back-vnet subnet db ip dynamic\n");
+    expect((await asr('item', 'show', 'cv', 'db')).out).toContain('  nic nic0: network prod-vnet subnet default ip dynamic\n');
     expect((await asr('item', 'show', 'cv', 'ghost')).err).toMatch(/^NotFound: no protected item 'ghost'/);
   });
 

@@ -214,7 +214,7 @@ describe('ARM-shaped API driven by the official @azure/arm-recoveryservices-site
       expect(err.message).toContain('properties.policyId');
     });
 
-    it('maps networks and storage, listed per network and vault-wide', async () => {
+    it('maps networks (listed per network and vault-wide) and refuses storage mappings, saying where disks go', async () => {
       const m = await contributor.replicationNetworkMappings.beginCreateAndWait(VAULT, RG, FABRIC, 'corpnet', 'corpnet-to-vnet1', {
         properties: { recoveryFabricName: 'Microsoft Azure', recoveryNetworkId: VNET, fabricSpecificDetails: { instanceType: 'VmmToAzure' } },
       });
@@ -230,14 +230,17 @@ describe('ARM-shaped API driven by the official @azure/arm-recoveryservices-site
       expect(missing.status).toBe(400);
       expect((await bodyOf(missing)).error.message).toContain('properties.recoveryNetworkId');
 
-      const s = await contributor.replicationStorageClassificationMappings.beginCreateAndWait(VAULT, RG, FABRIC, 'gold', 'gold-to-premium', {
+      // Storage mappings are refused (nothing would apply them), saying where recovered disks go.
+      const storageMapping = await raw('PUT', `${V}/replicationFabrics/${FABRIC}/replicationStorageClassifications/gold/replicationStorageClassificationMappings/gold-to-premium`, contributorToken, {
         properties: { targetStorageClassificationId: `${V}/replicationFabrics/azure/replicationStorageClassifications/premium` },
       });
-      expect(s.name).toBe('gold-to-premium');
+      expect(storageMapping.status).toBe(400);
+      const refused = (await bodyOf(storageMapping)).error;
+      expect(refused.code).toBe('StorageMappingNotSupported');
+      expect(refused.message).toMatch(/not supported.*fabric-disks.*resource group/);
       const storage = [];
       for await (const x of reader.replicationStorageClassificationMappings.list(VAULT, RG)) storage.push(x.name);
-      expect(storage).toEqual(['gold-to-premium']);
-      await contributor.replicationStorageClassificationMappings.beginDeleteAndWait(VAULT, RG, FABRIC, 'gold', 'gold-to-premium');
+      expect(storage).toEqual([]);
       await contributor.replicationNetworkMappings.beginDeleteAndWait(VAULT, RG, FABRIC, 'corpnet', 'corpnet-to-vnet1', { updateIntervalInMs: 10 });
       const after = [];
       for await (const x of reader.replicationNetworkMappings.list(VAULT, RG)) after.push(x.name);

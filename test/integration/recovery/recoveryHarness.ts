@@ -243,6 +243,13 @@ export class ReplicatedDisk {
   }
 }
 
+/** Downloads a recovered disk (`asr-recovery/{machine}/{disk}.vhd` of the local fabric) to a new file; returns its path. */
+export async function downloadRecoveredDisk(h: RecoveryHost, machine: string, disk: string): Promise<string> {
+  const file = join(h.dir, `${machine}-${disk}-${Date.now()}.vhd`);
+  await h.blobs.getContainerClient(FABRIC_CONTAINERS.disks).getBlobClient(`asr-recovery/${machine}/${disk}.vhd`).downloadToFile(file);
+  return file;
+}
+
 /** Polls a job until `done(job)` holds; returns the job. */
 export async function waitForJob(h: RecoveryHost, jobName: string, done: (job: any) => boolean, timeoutMs = 60_000): Promise<any> {
   const until = Date.now() + timeoutMs;

@@ -9,6 +9,9 @@ describe('allowedOperationsAfter', () => {
     expect(allowedOperationsAfter('PlannedFailover', 'Started')).toEqual([]);
     expect(allowedOperationsAfter('UnplannedFailover', 'Succeeded')).toEqual(['FailoverCommit', 'CancelFailover']);
     expect(allowedOperationsAfter('UnplannedFailover', 'Failed')).toContain('CancelFailover');
+    // A cancelled failover job rolled itself back: the item is a protected item again.
+    expect(allowedOperationsAfter('PlannedFailover', 'Cancelled')).toEqual(INITIAL_OPERATIONS);
+    expect(allowedOperationsAfter('UnplannedFailover', 'Cancelled')).toEqual(INITIAL_OPERATIONS);
     expect(allowedOperationsAfter('CancelFailover', 'Succeeded')).toEqual(INITIAL_OPERATIONS);
     expect(allowedOperationsAfter('FailoverCommit', 'Succeeded')).toEqual([]);
   });

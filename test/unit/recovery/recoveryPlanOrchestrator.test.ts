@@ -35,6 +35,7 @@ function world(overrides: Partial<Record<string, (input: any) => unknown>> = {})
       case 'checkPrerequisites': return ok('ready');
       case 'startRunbook': return ok({ tokenId: 't1', expiresAt: '2026-01-01T01:00:00Z' });
       case 'finishScenario': return null;
+      case 'rollBackFailover': return [];
       case 'recoverMachine': return machine(value.item.itemId);
       default: throw new Error(`unexpected ${name}`);
     }
@@ -95,10 +96,13 @@ describe('recoveryJob orchestrator (replay simulation)', () => {
     expect(r.calls.some((c) => c.name === 'startRunbook')).toBe(false);
   });
 
-  it('a cancel request seen at a job update ends the job Cancelled and frees the plan for cleanup', async () => {
+  it('a cancel request seen at a job update rolls the failover back, ends the job Cancelled and frees the plan', async () => {
     let n = 0;
     const r = await simulate(recoveryPlanOrchestrator, input(), world({ recordJob: () => ({ state: 'InProgress', cancelRequested: ++n > 3 }) }));
     expect(r.final).toMatchObject({ kind: 'complete', output: JSON.stringify('Cancelled') });
+    const names = r.calls.map((c) => c.name).filter((x) => x !== 'recordJob');
+    expect(names.slice(-2)).toEqual(['rollBackFailover', 'finishScenario']);
+    expect(r.calls.find((c) => c.name === 'rollBackFailover')!.input).toMatchObject({ jobId: 'job1', items: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] });
     const last = r.calls[r.calls.length - 1];
     expect(last.input).toMatchObject({ events: [{ type: 'jobCancelled', error: { code: 'JobCancelled' } }] });
     expect(r.calls.find((c) => c.name === 'finishScenario')!.input).toMatchObject({ outcome: 'Cancelled' });
