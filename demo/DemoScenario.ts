@@ -11,7 +11,7 @@ import { formatBytes } from '../cli/progress/formatBytes';
 import { agentStorageFromEnv, protectItem, syncItem, type CycleReport } from '../shared/agent';
 import { DemoError } from './DemoError';
 import type { DemoReporter } from './DemoReporter';
-import { demoPlanBody } from './demoPlan';
+import { DEMO_RUNBOOK_ID, demoPlanBody } from './demoPlan';
 import type { RunningLocalSystem } from './LocalSystem';
 import type { RunbookWebhook } from './RunbookWebhook';
 import { changeSampleMachines, createSampleMachines, LATE_WRITE, snapshotDisk, writeAfterLastCycle, type SampleMachine } from './SampleMachine';
@@ -106,10 +106,10 @@ export class DemoScenario {
     }
 
     await r.step(`Create recovery plan ${PLAN}: db, then app (runbook before, manual check after), then web`, async () => {
-      const body = demoPlanBody(this.V, FABRIC, { db: this.itemIds.db, app: this.itemIds.app, web: this.itemIds.web }, this.runbook.url);
+      const body = demoPlanBody(this.V, FABRIC, { db: this.itemIds.db, app: this.itemIds.app, web: this.itemIds.web });
       await this.api.put(`${this.V}/replicationRecoveryPlans/${PLAN}`, body);
       r.note('Group 1: db');
-      r.note(`Group 2: runbook configure-app-tier (webhook ${this.runbook.url}), app, manual action check-shop`);
+      r.note(`Group 2: runbook ${DEMO_RUNBOOK_ID} (its webhook is set in ASR_RUNBOOK_WEBHOOKS), app, manual action check-shop`);
       r.note('Group 3: web');
     });
 

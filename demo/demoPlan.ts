@@ -1,11 +1,13 @@
+/** The demo's runbook; its webhook is configured on the host (ASR_RUNBOOK_WEBHOOKS), never in the plan. */
+export const DEMO_RUNBOOK_ID = '/runbooks/configure-app-tier';
+
 /** The sample application's recovery plan body: database, then app (runbook before, manual check after), then web. */
-export function demoPlanBody(vaultPath: string, fabric: string, items: { db: string; app: string; web: string }, runbookUrl: string): unknown {
+export function demoPlanBody(vaultPath: string, fabric: string, items: { db: string; app: string; web: string }): unknown {
   const runbook = {
     actionName: 'configure-app-tier',
     failoverTypes: ['TestFailover', 'PlannedFailover', 'UnplannedFailover'],
     failoverDirections: ['PrimaryToRecovery'],
-    // A runbook id that is an http(s) URL is used as its webhook (docs/recovery-plans.md, Actions).
-    customDetails: { instanceType: 'AutomationRunbookActionDetails', runbookId: runbookUrl, timeout: 'PT2M', fabricLocation: 'Recovery' },
+    customDetails: { instanceType: 'AutomationRunbookActionDetails', runbookId: DEMO_RUNBOOK_ID, timeout: 'PT2M', fabricLocation: 'Recovery' },
   };
   const manual = {
     actionName: 'check-shop',

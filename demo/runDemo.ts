@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceError } from '../shared/errors';
 import { DemoReporter, formatSeconds } from './DemoReporter';
+import { DEMO_RUNBOOK_ID } from './demoPlan';
 import { DemoScenario, PLAN, type DemoOutcome } from './DemoScenario';
 import { startLocalSystem, type RunningLocalSystem } from './LocalSystem';
 import { startRunbookWebhook, type RunbookWebhook } from './RunbookWebhook';
@@ -51,13 +52,17 @@ async function main(argv: string[]): Promise<number> {
   r.print('Site Recovery Functions demo: protect a three-tier app, replicate, test-fail it over, verify, clean up.');
   r.print(`Working directory: ${dir}\n`);
   try {
+    // The webhook first: the host takes its URL from configuration, as in Azure (ASR_RUNBOOK_WEBHOOKS).
+    const webhook = runbook = await r.step('Start the runbook webhook (plays Azure Automation on loopback)', () => startRunbookWebhook((line) => r.note(line)), (w) => w.url);
     system = await r.step('Start the local system (funclocal + storage and Cosmos DB emulators, free ports)', async () => {
-      return startLocalSystem(dir, { onSpawned: (stop) => (stopSystem = stop) });
+      return startLocalSystem(dir, {
+        onSpawned: (stop) => (stopSystem = stop),
+        env: { ASR_RUNBOOK_WEBHOOKS: JSON.stringify({ [DEMO_RUNBOOK_ID]: { webhookUrl: webhook.url } }) },
+      });
     }, (s) => `API at ${s.baseUrl}, /health 200; host log in ${s.logFile}`);
     r.note('the same settings let you use the CLI against it while the demo runs:');
     r.note(`export ASR_ENDPOINT=${system.env.ASR_ENDPOINT} ASR_DATA_DIR=${system.env.ASR_DATA_DIR}`);
     r.note(`export ASR_STORAGE_CONNECTION_STRING='${system.env.ASR_STORAGE_CONNECTION_STRING}'`);
-    runbook = await r.step('Start the runbook webhook (plays Azure Automation on loopback)', () => startRunbookWebhook((line) => r.note(line)), (w) => w.url);
     const outcome = await withDeadline(new DemoScenario(system, runbook, r, dir).run(), deadline, r);
     if (!runbook.calls.length || runbook.calls.some((c) => c.callbackStatus !== 202)) {
       throw new ServiceError('RunbookNotCompleted', `the runbook webhook was called ${runbook.calls.length} time(s); callback answers: ${runbook.calls.map((c) => c.callbackStatus ?? 'none').join(', ')}`);

@@ -31,6 +31,9 @@ param callbackSigningKey string
 @secure()
 param runbookWebhooks string = '{}'
 
+@description('Subscription ids whose paths the API serves, comma-separated; a token is refused (403) on any other. Default: the deployment\'s own subscription.')
+param servedSubscriptions string = subscription().subscriptionId
+
 @description('Where recovered machines are created: azure (ARM) or local (records only; for drills of the service itself).')
 @allowed(['azure', 'local'])
 param targetFabric string = 'azure'
@@ -178,6 +181,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ASR_AUTH_ISSUER', value: authIssuer }
         { name: 'ASR_AUTH_AUDIENCE', value: authAudience }
         { name: 'ASR_AUTH_JWKS_URL', value: authJwksUrl }
+        { name: 'ASR_SUBSCRIPTIONS', value: servedSubscriptions }
         { name: 'ASR_TARGET_FABRIC', value: targetFabric }
         { name: 'RECOVERY_KEY_WRAP_SECRET', value: '@Microsoft.KeyVault(SecretUri=${keyWrapSecret.properties.secretUri})' }
         { name: 'ASR_CALLBACK_SIGNING_KEY', value: '@Microsoft.KeyVault(SecretUri=${callbackSecret.properties.secretUri})' }

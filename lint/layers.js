@@ -15,7 +15,7 @@ const PURE = [
 ];
 
 /** Leaves every layer may use. */
-const KERNEL = ['shared/errors', 'shared/config', 'shared/os'];
+const KERNEL = ['shared/errors', 'shared/config', 'shared/os', 'shared/naming'];
 /** Formats and primitives with no service knowledge. */
 const FORMATS = ['shared/crypto', 'shared/integrity', 'shared/disk', 'shared/hrl'];
 /** Wire contracts between the source agent and the service (issue 11): ids, blob layout, replica state, shutdown requests. */
@@ -41,6 +41,8 @@ const zones = {
   'shared/disk': { mayImport: ['shared/errors', 'shared/crypto', 'shared/integrity'], forbiddenPackages: NO_FUNCTIONS_TYPES },
   'shared/hrl': { mayImport: ['shared/errors', 'shared/crypto', 'shared/integrity'], forbiddenPackages: NO_FUNCTIONS_TYPES },
   'shared/contracts': { mayImport: ['shared/errors'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  // ARM naming rules and the only way to join validated segments into a storage path
+  'shared/naming': { mayImport: ['shared/errors'], forbiddenPackages: NO_FUNCTIONS_TYPES },
 
   // stores and adapters of one concern each
   'shared/metadata': { mayImport: [...KERNEL, ...CONTRACTS], forbiddenPackages: NO_FUNCTIONS_TYPES },
@@ -121,6 +123,7 @@ const allow = [
   { from: 'shared/agent/protectItem.ts', to: 'shared/replication' },
   { from: 'shared/agent/protectItem.ts', to: 'shared/metadata' },
   { from: 'shared/agent/runAgent.ts', to: 'shared/recovery/SourceShutdownRequests' },
+  { from: 'shared/agent/ReplicationAgent.ts', to: 'shared/recovery/SourceShutdownRequests' },
   { from: 'shared/agent/uploadLog.ts', to: 'shared/replication' },
   { from: 'shared/agent/waitForMerge.ts', to: 'shared/replication' },
   // issue 11: one composition root for the API; the disk exporter is built by shared/recovery.

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { LOCAL_SUBSCRIPTION_ID } from '../../shared/config/localSubscription';
 
 /** Where the CLI sends requests and whose vaults it addresses. */
 export interface CliConfig {
@@ -24,7 +25,7 @@ export function cliConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CliConfi
   const dataDir = env.ASR_DATA_DIR || '.data';
   return {
     endpoint: (env.ASR_ENDPOINT || 'http://localhost:7071').replace(/\/+$/, ''),
-    subscriptionId: env.ASR_SUBSCRIPTION || '00000000-0000-0000-0000-000000000000',
+    subscriptionId: env.ASR_SUBSCRIPTION || LOCAL_SUBSCRIPTION_ID,
     resourceGroup: env.ASR_RESOURCE_GROUP || 'local',
     token: env.ASR_TOKEN || undefined,
     dataDir,

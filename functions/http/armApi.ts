@@ -1,12 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { armApiFromEnv, toArmErrorResponse, type ArmResponse } from '../../shared/arm';
-
-/** Turns the API's plain answer into the Functions response. */
-function toHttpResponse(out: ArmResponse): HttpResponseInit {
-  return out.body === undefined
-    ? { status: out.status, headers: out.headers }
-    : { status: out.status, headers: { ...out.headers, 'content-type': 'application/json' }, body: JSON.stringify(out.body) };
-}
+import { armApiFromEnv } from '../../shared/arm';
+import { serveArmRequest } from './serveArmRequest';
 
 /**
  * Every path under `Microsoft.RecoveryServices` goes to `shared/arm`, which holds the route
@@ -15,16 +9,7 @@ function toHttpResponse(out: ArmResponse): HttpResponseInit {
  * registrations that would each repeat them; the Recovery issue adds its routes to that table.
  */
 export async function armApiHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const headers: Record<string, string> = {};
-  request.headers.forEach((value, key) => { headers[key.toLowerCase()] = value; });
-  try {
-    const api = await armApiFromEnv();
-    const bodyText = request.method === 'GET' || request.method === 'DELETE' ? undefined : await request.text();
-    return toHttpResponse(await api.handle({ method: request.method, url: request.url, headers, bodyText: bodyText || undefined }));
-  } catch (err) {
-    context.error('the API could not start (metadata store or token verifier)', err);
-    return toHttpResponse(toArmErrorResponse(err));
-  }
+  return serveArmRequest(request, context, () => armApiFromEnv());
 }
 
 app.http('armApi', {

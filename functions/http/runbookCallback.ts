@@ -1,13 +1,9 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { acceptRunbookCallback, automationSettingsFromEnv, BlobUsedTokenLedger, RUNBOOK_CALLBACK_ROUTE, USED_TOKEN_CONTAINER } from '../../shared/automation';
+import { readBodyText, toArmErrorResponse } from '../../shared/arm';
 import { ServiceError } from '../../shared/errors';
 import { replicationDepsFromEnv } from '../../shared/replication';
-
-const STATUS: Record<string, number> = {
-  CallbackTokenMalformed: 401, CallbackTokenBadSignature: 401, CallbackTokenExpired: 401,
-  CallbackTokenAlreadyUsed: 409, CallbackOutcomeInvalid: 400, InvalidJson: 400,
-};
 
 /**
  * A runbook reports its outcome: the single-use signed token in the query names the job, the
@@ -18,8 +14,9 @@ export async function runbookCallbackHandler(request: HttpRequest, context: Invo
     const token = request.query.get('token') ?? '';
     let body: unknown;
     try {
-      body = JSON.parse((await request.text()) || '{}');
+      body = JSON.parse((await readBodyText(request.body, request.headers.get('content-length') ?? undefined)) || '{}');
     } catch (err) {
+      if (err instanceof ServiceError) throw err;
       throw new ServiceError('InvalidJson', 'the callback body is not JSON: send {"status":"Succeeded"|"Failed","output"?:string}', { cause: err });
     }
     const settings = automationSettingsFromEnv();
@@ -34,10 +31,10 @@ export async function runbookCallbackHandler(request: HttpRequest, context: Invo
     await client.raiseEvent(claims.instanceId, claims.eventName, event);
     return { status: 202, jsonBody: { job: claims.job, task: claims.task, accepted: event.outcome.status } };
   } catch (err) {
-    const code = err instanceof ServiceError ? err.code : 'InternalError';
-    const status = STATUS[code] ?? 500;
-    if (status === 500) context.error('runbook callback failed', err);
-    return { status, jsonBody: { error: { code, message: err instanceof ServiceError ? err.message : 'the callback failed; retry' } } };
+    // Statuses from the one catalogue (401 bad token, 409 spent, 400 bad body, 413 too big).
+    const out = toArmErrorResponse(err);
+    if (out.status >= 500) context.error('runbook callback failed', err);
+    return { status: out.status, headers: out.headers, jsonBody: out.body };
   }
 }
 

@@ -152,7 +152,7 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
     yield* record([{ type: 'taskStarted', taskId: s.taskId, at: at(), description: `Running runbook ${runbookName}` }]);
     const started = yield* step<{ tokenId: string; expiresAt: string; onTimeout?: 'Fail' | 'Continue' }>('startRunbook', {
       vaultKey: input.vaultKey, planName: input.plan.targetName, jobId: input.jobId, taskId: s.taskId, instanceId: context.df.instanceId, eventName,
-      runbookId: details.runbookId, webhookUrl: details.webhookUrl, ttlSeconds: callbackTokenTtlSeconds(policy, 300),
+      runbookId: details.runbookId, ttlSeconds: callbackTokenTtlSeconds(policy, 300),
       context: {
         RecoveryPlanName: input.plan.targetName,
         FailoverType: input.scenario === 'TestFailover' ? 'Test' : input.scenario === 'PlannedFailover' ? 'Planned' : 'Unplanned',

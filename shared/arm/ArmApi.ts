@@ -7,6 +7,8 @@ import type { ArmRequest, ArmResponse } from './ArmRequest';
 import { matchPattern, type ArmRoute } from './ArmRoute';
 import { toArmErrorResponse } from './armErrorCatalogue';
 import { armRoutes } from './armRoutes';
+import { bodyTooLarge, MAX_REQUEST_BODY_BYTES } from './requestLimits';
+import { validateCaptures } from './validateCaptures';
 
 function decodeSegment(segment: string): string {
   try {
@@ -31,21 +33,26 @@ export interface ArmApiOptions {
   log?: (message: string, err?: unknown) => void;
   /** Extra routes (the Recovery issue's jobs and actions), matched after the built-in ones. */
   extraRoutes?: ArmRoute[];
+  /** The subscription ids this deployment serves (`ASR_SUBSCRIPTIONS`); a path naming any other is 403. */
+  subscriptions: readonly string[];
 }
 
 /**
  * The ARM-shaped API as one function over plain requests. The pipeline, in order:
- * parse URL → authenticate (401) → route (404/405) → authorize (403) → handler → error
- * catalogue → audit of every mutating call.
+ * body size (413) → parse URL → authenticate (401) → route (404/405) → names (400) →
+ * subscription scope (403) → authorize (403) → handler → error catalogue → audit of every
+ * mutating call.
  */
 export class ArmApi {
   private readonly routes: ArmRoute[];
   private readonly pageSize: number;
   private readonly now: () => Date;
   private readonly log: (message: string, err?: unknown) => void;
+  private readonly subscriptions: ReadonlySet<string>;
 
   constructor(private readonly options: ArmApiOptions) {
     this.routes = [...armRoutes(), ...(options.extraRoutes ?? [])];
+    this.subscriptions = new Set(options.subscriptions.map((s) => s.toLowerCase()));
     this.pageSize = options.pageSize ?? 100;
     this.now = options.now ?? (() => new Date());
     this.log = options.log ?? ((m, e) => console.error(m, e));
@@ -58,6 +65,8 @@ export class ArmApi {
     let route: ArmRoute | undefined;
     let response: ArmResponse;
     try {
+      const bodyBytes = request.bodyText === undefined ? 0 : Buffer.byteLength(request.bodyText, 'utf8');
+      if (bodyBytes > MAX_REQUEST_BODY_BYTES) throw bodyTooLarge(bodyBytes);
       const url = new URL(request.url, 'http://localhost');
       principal = await this.options.verifier.verify(request.headers.authorization);
       const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeSegment);
@@ -73,6 +82,11 @@ export class ArmApi {
         throw pathKnown
           ? new ServiceError('MethodNotAllowed', `${method} is not supported on ${url.pathname}`)
           : new ServiceError('RouteNotFound', `no resource type is served at ${url.pathname}; check the path against docs/api.md`);
+      }
+      validateCaptures(route.pattern, captures);
+      if (!this.subscriptions.has(captures[0].toLowerCase())) {
+        throw new ServiceError('SubscriptionNotServed',
+          `subscription '${captures[0]}' is not served by this deployment; use one of its subscriptions (ASR_SUBSCRIPTIONS)`, { details: { target: 'subscriptionId' } });
       }
       ctx = this.context(request, url, principal, captures);
       requireRole(principal.roles, route.role, route.action);

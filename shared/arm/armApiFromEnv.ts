@@ -2,12 +2,14 @@ import { ensureMetadataStore, metadataStoreConfigFromEnv } from '../metadata';
 import { authConfigFromEnv, DevelopmentIssuer, TokenVerifier } from '../security';
 import { ArmApi } from './ArmApi';
 import type { ArmRoute } from './ArmRoute';
+import { servedSubscriptionsFromEnv } from './servedSubscriptions';
 
 let pending: Promise<ArmApi> | undefined;
 
 /**
  * The process-wide API, built on first use from the environment (COSMOS_*, ASR_AUTH_*): the
- * database and containers are ensured once, the verifier's key set is cached. A failed start
+ * database and containers are ensured once, the verifier's key set is cached, the served
+ * subscriptions are read (ASR_SUBSCRIPTIONS). A failed start
  * is forgotten so the next request tries again (Cosmos DB may come up after the app).
  * `extraRoutes` (jobs, failover actions) are taken from the first call.
  */
@@ -16,7 +18,7 @@ export function armApiFromEnv(env: NodeJS.ProcessEnv = process.env, extraRoutes:
     const store = await ensureMetadataStore(metadataStoreConfigFromEnv(env));
     const verifier = await TokenVerifier.fromConfig(authConfigFromEnv(env));
     const pageSize = env.ASR_PAGE_SIZE ? Number(env.ASR_PAGE_SIZE) : undefined;
-    return new ArmApi({ store, verifier, pageSize, extraRoutes });
+    return new ArmApi({ store, verifier, pageSize, extraRoutes, subscriptions: servedSubscriptionsFromEnv(env) });
   })();
   pending.catch(() => { pending = undefined; });
   return pending;

@@ -6,3 +6,5 @@ export * from './armErrorCatalogue';
 export * from './ResourceDefinition';
 export { RESOURCE_DEFINITIONS } from './resources';
 export * from './armApiFromEnv';
+export * from './requestLimits';
+export * from './servedSubscriptions';

@@ -1,9 +1,13 @@
 import type { z } from 'zod';
 import { ServiceError } from '../errors';
+import { jsonDepth, MAX_JSON_DEPTH } from './requestLimits';
 
-/** Parses JSON text; `InvalidJson` if it is not JSON. An empty body is `{}`. */
+/** Parses JSON text; `InvalidJson` if it is not JSON or nests deeper than {@link MAX_JSON_DEPTH}. An empty body is `{}`. */
 export function parseJson(text: string | undefined): unknown {
   if (text === undefined || text.trim() === '') return {};
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+    throw new ServiceError('InvalidJson', `the request body nests deeper than ${MAX_JSON_DEPTH} levels; no request of this API needs that`);
+  }
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -1,5 +1,6 @@
 import { secretFromEnv } from '../config/secretFromEnv';
 import { AutomationError } from './AutomationError';
+import { parseRunbookWebhooks, type RunbookWebhooks } from './RunbookWebhookSetting';
 
 /** Configuration of runbook actions. */
 export interface AutomationSettings {
@@ -13,6 +14,8 @@ export interface AutomationSettings {
   tokenGraceSeconds: number;
   /** How long to wait for the webhook's HTTP answer. */
   webhookRequestTimeoutMs: number;
+  /** Runbook id (lower case) → its webhook; the only source of webhook URLs (`ASR_RUNBOOK_WEBHOOKS`). */
+  webhooks: RunbookWebhooks;
 }
 
 /**
@@ -20,7 +23,7 @@ export interface AutomationSettings {
  * `ASR_CALLBACK_SIGNING_KEY` (base64, >= 32 bytes; required outside local mode, see
  * secretFromEnv), `ASR_PUBLIC_BASE_URL` (default: the app's own `WEBSITE_HOSTNAME`),
  * `ASR_RUNBOOK_DEFAULT_TIMEOUT_SECONDS` (3600), `ASR_CALLBACK_TOKEN_GRACE_SECONDS` (300),
- * `ASR_RUNBOOK_WEBHOOK_TIMEOUT_MS` (30000).
+ * `ASR_RUNBOOK_WEBHOOK_TIMEOUT_MS` (30000), `ASR_RUNBOOK_WEBHOOKS` (`{}`).
  */
 export function automationSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AutomationSettings {
   let signingKey: Buffer;
@@ -38,6 +41,7 @@ export function automationSettingsFromEnv(env: NodeJS.ProcessEnv = process.env):
     defaultRunbookTimeoutSeconds: positiveInt(env, 'ASR_RUNBOOK_DEFAULT_TIMEOUT_SECONDS', 3600),
     tokenGraceSeconds: positiveInt(env, 'ASR_CALLBACK_TOKEN_GRACE_SECONDS', 300),
     webhookRequestTimeoutMs: positiveInt(env, 'ASR_RUNBOOK_WEBHOOK_TIMEOUT_MS', 30000),
+    webhooks: parseRunbookWebhooks(env.ASR_RUNBOOK_WEBHOOKS),
   };
 }
 

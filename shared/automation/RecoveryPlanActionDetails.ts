@@ -1,10 +1,10 @@
 /**
- * `customDetails` of a `RecoveryPlanAction` as the API stores it (ARM-API.md). Runbook actions
- * carry, beyond ASR's fields, the webhook to call: ASR starts the runbook through Automation's
- * API, which we cannot reach on a laptop, so the webhook URL stands for it.
+ * `customDetails` of a `RecoveryPlanAction` as the API stores it (ARM-API.md). A runbook action
+ * names its runbook only; the webhook that starts it comes from configuration
+ * (`ASR_RUNBOOK_WEBHOOKS`), never from the plan, which every Reader can read.
  */
 export type RecoveryPlanActionDetails =
-  | { instanceType: 'AutomationRunbookActionDetails'; runbookId: string; timeout?: string; fabricLocation: 'Primary' | 'Recovery'; webhookUrl?: string; onTimeout?: 'Fail' | 'Continue' }
+  | { instanceType: 'AutomationRunbookActionDetails'; runbookId: string; timeout?: string; fabricLocation: 'Primary' | 'Recovery'; onTimeout?: 'Fail' | 'Continue' }
   | { instanceType: 'ManualActionDetails'; description?: string; timeout?: string; onTimeout?: 'Fail' | 'Continue' }
   | { instanceType: 'ScriptActionDetails'; path: string; timeout?: string; fabricLocation: 'Primary' | 'Recovery' };
 

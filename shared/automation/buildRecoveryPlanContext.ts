@@ -11,7 +11,7 @@ export interface RecoveredMachineInfo {
   recoveryPointTime: string;
 }
 
-/** Assembles the context a runbook receives (ASR's shape plus names, IPs and the callback). */
+/** Assembles the context a runbook receives (ASR's shape plus names and IPs); the callback is added when it is signed. */
 export function buildRecoveryPlanContext(input: {
   plan: string;
   failoverType: 'TestFailover' | 'PlannedFailover' | 'UnplannedFailover';
@@ -19,9 +19,7 @@ export function buildRecoveryPlanContext(input: {
   groupId: string;
   subscriptionId: string;
   machines: RecoveredMachineInfo[];
-  callbackUrl: string;
-  callbackExpiresAt: Date;
-}): RecoveryPlanContext {
+}): Omit<RecoveryPlanContext, 'callbackUrl' | 'callbackExpiresAt'> {
   const vmMap: Record<string, RecoveryPlanVm> = {};
   for (const m of input.machines) {
     vmMap[m.item] = {
@@ -40,7 +38,5 @@ export function buildRecoveryPlanContext(input: {
     FailoverDirection: contextFailoverDirection(input.failoverDirection),
     GroupId: input.groupId,
     VmMap: vmMap,
-    callbackUrl: input.callbackUrl,
-    callbackExpiresAt: input.callbackExpiresAt.toISOString(),
   };
 }

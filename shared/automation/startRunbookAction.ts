@@ -1,14 +1,11 @@
-import { createHash } from 'node:crypto';
 import { actionDeadline, actionTimeoutPolicyOf, callbackTokenTtlSeconds } from './actionTimeouts';
 import { ActionTimeoutPolicy } from './ActionTimeoutPolicy';
-import { AutomationError } from './AutomationError';
 import { AutomationSettings } from './AutomationSettings';
 import { buildRecoveryPlanContext, RecoveredMachineInfo } from './buildRecoveryPlanContext';
-import { CallbackSubject, signCallbackToken } from './callbackToken';
-import { invokeRunbookWebhook } from './invokeRunbookWebhook';
+import type { CallbackSubject } from './callbackToken';
+import { callRunbook } from './callRunbook';
 import { AutomationRunbookTaskDetails } from './ManualActionTaskDetails';
 import { RecoveryPlanActionDetails } from './RecoveryPlanActionDetails';
-import { runbookCallbackUrl } from './runbookCallback';
 
 type RunbookDetails = Extract<RecoveryPlanActionDetails, { instanceType: 'AutomationRunbookActionDetails' }>;
 
@@ -36,28 +33,30 @@ export interface StartedRunbookAction {
 }
 
 /**
- * Starts a runbook action: signs a callback token, builds the context and POSTs it to the
- * runbook's webhook. The token id is derived from instance, task and event, so a retried
- * activity issues the same id and only one callback for the task is ever accepted (the runbook
- * may still run twice: runbooks should be idempotent, as ASR also asks).
+ * Starts a runbook action through {@link callRunbook}: the webhook configured for the action's
+ * runbook id is called with the recovery plan context and a single-use callback URL (the
+ * runbook may still run twice on a retried activity: runbooks should be idempotent, as ASR
+ * also asks).
  */
 export async function startRunbookAction(input: StartRunbookActionInput, deps: { settings: AutomationSettings; fetchImpl?: typeof fetch }): Promise<StartedRunbookAction> {
   const { settings } = deps;
-  if (!input.details.webhookUrl) throw new AutomationError('RunbookWebhookMissing', `runbook action "${input.actionName}" has no webhookUrl; create a webhook for ${input.details.runbookId} and set it on the action`);
   const policy = actionTimeoutPolicyOf(input.details, settings);
   const startedAt = new Date(input.startedAt);
   const deadline = actionDeadline(startedAt, policy) ?? new Date(startedAt.getTime() + callbackTokenTtlSeconds(policy, 0) * 1000);
-  const tokenId = createHash('sha256').update(`${input.instanceId}\n${input.task}\n${input.eventName}`).digest('base64url').slice(0, 32);
   const subject: CallbackSubject = { vault: input.vault, plan: input.plan, job: input.job, task: input.task, instanceId: input.instanceId, eventName: input.eventName };
-  const { token, claims } = await signCallbackToken(subject, settings.signingKey, { ttlSeconds: callbackTokenTtlSeconds(policy, settings.tokenGraceSeconds), now: startedAt, tokenId });
-  const context = buildRecoveryPlanContext({
-    plan: input.plan, failoverType: input.failoverType, failoverDirection: input.failoverDirection, groupId: input.groupId,
-    subscriptionId: input.subscriptionId, machines: input.machines,
-    callbackUrl: runbookCallbackUrl(settings.publicBaseUrl, token), callbackExpiresAt: new Date(claims.expiresAt * 1000),
-  });
-  const answer = await invokeRunbookWebhook(input.details.webhookUrl, context, { timeoutMs: settings.webhookRequestTimeoutMs, fetchImpl: deps.fetchImpl });
+  const called = await callRunbook(settings, {
+    runbookId: input.details.runbookId,
+    subject,
+    ttlSeconds: callbackTokenTtlSeconds(policy, settings.tokenGraceSeconds),
+    now: startedAt,
+    context: buildRecoveryPlanContext({
+      plan: input.plan, failoverType: input.failoverType, failoverDirection: input.failoverDirection, groupId: input.groupId,
+      subscriptionId: input.subscriptionId, machines: input.machines,
+    }),
+  }, deps.fetchImpl);
+  if (called.onTimeout) policy.onTimeout = called.onTimeout;
   return {
-    tokenId,
+    tokenId: called.tokenId,
     policy,
     deadline: deadline.toISOString(),
     taskDetails: {
@@ -65,7 +64,7 @@ export async function startRunbookAction(input: StartRunbookActionInput, deps: {
       name: input.actionName,
       runbookId: input.details.runbookId,
       runbookName: input.details.runbookId.split('/').pop() ?? input.details.runbookId,
-      jobId: answer.jobIds[0] ?? tokenId,
+      jobId: called.jobIds[0] ?? called.tokenId,
       jobOutput: '',
       isPrimarySideScript: input.details.fabricLocation === 'Primary',
     },

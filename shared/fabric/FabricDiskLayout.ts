@@ -1,3 +1,4 @@
+import { blobPath } from '../naming';
 import type { DiskRef } from '../replication';
 
 /**
@@ -13,11 +14,11 @@ import type { DiskRef } from '../replication';
 export const FABRIC_CONTAINERS = { disks: 'fabric-disks', machines: 'fabric-machines' } as const;
 
 export function fabricDiskBlob(resourceGroup: string, machineName: string, source: DiskRef): string {
-  return `${resourceGroup}/${machineName}/${source.disk}.vhd`;
+  return blobPath([resourceGroup, machineName, source.disk], '.vhd');
 }
 
 export function fabricDiskPrefix(resourceGroup: string, machineName: string): string {
-  return `${resourceGroup}/${machineName}/`;
+  return blobPath([resourceGroup, machineName], '/');
 }
 
 /** The target disk's name: unique per machine, readable in a portal. */
@@ -26,5 +27,5 @@ export function fabricDiskName(machineName: string, source: DiskRef): string {
 }
 
 export function machineRecordBlob(resourceGroup: string, machineName: string): string {
-  return `${resourceGroup}/${machineName}.json`;
+  return blobPath([resourceGroup, machineName], '.json');
 }

@@ -9,9 +9,8 @@ export interface StartRunbookRequest {
   /** The orchestration to raise the outcome event on, and the event's name. */
   instanceId: string;
   eventName: string;
+  /** The runbook to start; its webhook is looked up in configuration (ASR_RUNBOOK_WEBHOOKS). */
   runbookId: string;
-  /** The webhook to call when the action names one (local and tests); else looked up by runbook id. */
-  webhookUrl?: string;
   /** How long the callback token lives (the action's timeout plus a grace period). */
   ttlSeconds: number;
   context: Omit<RecoveryPlanContext, 'callbackUrl' | 'callbackExpiresAt'>;

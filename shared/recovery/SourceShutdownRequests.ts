@@ -1,4 +1,5 @@
 import type { ContainerClient } from '@azure/storage-blob';
+import { blobPath } from '../naming';
 import type { DiskRef } from '../replication';
 
 /** Container of shutdown requests the source agents poll. */
@@ -24,7 +25,7 @@ export interface ShutdownRequest {
 
 /** The request blob of one item: `{vault}/{item}/shutdown-request.json` (the replica layout's vault and item segments). */
 export function shutdownRequestBlob(vaultSegment: string, item: string): string {
-  return `${vaultSegment}/${item}/shutdown-request.json`;
+  return blobPath([vaultSegment, item, 'shutdown-request.json']);
 }
 
 /**

@@ -13,7 +13,7 @@ let cached: Promise<RecoveryDeps> | undefined;
 /** Runbooks fail their step with the configuration error, not the whole host, when Automation is not set up. */
 function runbooksFromEnv(env: NodeJS.ProcessEnv): RunbookStarter {
   try {
-    return new WebhookRunbookStarter(automationSettingsFromEnv(env), WebhookRunbookStarter.webhooksFromEnv(env));
+    return new WebhookRunbookStarter(automationSettingsFromEnv(env));
   } catch (err) {
     return { start: async () => { throw err; } };
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { diskIdSchema, isPathSegment, resourceNameSchema } from '../naming';
 
 /**
  * One replicated disk, named by the three path segments of its blobs
@@ -11,14 +12,11 @@ export interface DiskRef {
   disk: string;
 }
 
-/** A path segment: no `/`, no control characters, at most 255 bytes (the HRL identifier limit). */
-const segment = z
-  .string()
-  .min(1)
-  .max(255)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._~+=@-]*$/, 'letters, digits and . _ ~ + = @ - only, starting with a letter or digit');
+/** The vault segment (`sub~rg~vault`): one blob path segment, at most 255 bytes (the HRL identifier limit). */
+const vaultSegment = z.string().max(255).refine(isPathSegment, 'must be one storage path segment (letters, digits and . _ ~ ( ) - only)');
 
-export const DiskRefSchema = z.object({ vault: segment, item: segment, disk: segment });
+/** Item and disk: the API's naming rules (shared/naming), so `~`, `/` and `..` never reach a path. */
+export const DiskRefSchema = z.object({ vault: vaultSegment, item: resourceNameSchema, disk: diskIdSchema });
 
 /** Validates a disk reference taken from a trigger or a request. */
 export function parseDiskRef(input: unknown): DiskRef {

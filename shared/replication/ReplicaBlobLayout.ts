@@ -1,3 +1,4 @@
+import { blobPath } from '../naming';
 import { DiskRef } from './DiskRef';
 
 /**
@@ -37,28 +38,33 @@ export function sequenceOfLogName(name: string): bigint | undefined {
   return m ? BigInt(m[1]) : undefined;
 }
 
+/** The disk's three segments, each checked by {@link blobPath}: a name that could escape its folder throws. */
+function diskSegments(d: DiskRef): string[] {
+  return [d.vault, d.item, d.disk];
+}
+
 export function diskPrefix(d: DiskRef): string {
-  return `${d.vault}/${d.item}/${d.disk}/`;
+  return blobPath(diskSegments(d), '/');
 }
 
 export function pendingLogBlob(d: DiskRef, sequence: bigint): string {
-  return diskPrefix(d) + logFileName(sequence);
+  return blobPath([...diskSegments(d), logFileName(sequence)]);
 }
 
 export function replicaBlob(d: DiskRef): string {
-  return `${d.vault}/${d.item}/${d.disk}.vhd`;
+  return blobPath(diskSegments(d), '.vhd');
 }
 
 export function journalPrefix(d: DiskRef, epoch?: bigint): string {
-  return diskPrefix(d) + (epoch === undefined ? '' : `${padNumber(epoch)}/`);
+  return epoch === undefined ? diskPrefix(d) : blobPath([...diskSegments(d), padNumber(epoch)], '/');
 }
 
 export function journalBlob(d: DiskRef, epoch: bigint, sequence: bigint): string {
-  return journalPrefix(d, epoch) + logFileName(sequence);
+  return blobPath([...diskSegments(d), padNumber(epoch), logFileName(sequence)]);
 }
 
 export function quarantineBlob(d: DiskRef, fileName: string, at: Date): string {
-  return `${diskPrefix(d)}${fileName}.${at.toISOString().replace(/[-:.]/g, '')}`;
+  return blobPath([...diskSegments(d), `${fileName}.${at.toISOString().replace(/[-:.]/g, '')}`]);
 }
 
 /** Splits a pending log's blob name into its disk and file name (`undefined` if not 4 segments). */

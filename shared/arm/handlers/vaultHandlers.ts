@@ -9,7 +9,9 @@ import { shapeVault } from '../shapeResource';
 
 const vaultInput = z.object({
   location: z.string().min(1, 'must name the Azure region of the vault'),
-  tags: z.record(z.string(), z.string()).optional(),
+  /** ARM's tag limits: at most 50, names up to 512 characters, values up to 256. */
+  tags: z.record(z.string().min(1).max(512), z.string().max(256))
+    .refine((t) => Object.keys(t).length <= 50, 'at most 50 tags').optional(),
   sku: z.object({ name: z.string() }).loose().optional(),
   properties: z.object({}).loose().optional(),
 });

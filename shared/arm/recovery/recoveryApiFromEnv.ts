@@ -7,6 +7,7 @@ import { RecoveryJobService } from '../../recovery/RecoveryJobService';
 import { recoveryJobSettingsFromEnv, type RecoveryJobSettings } from '../../recovery/RecoveryJobSettings';
 import { authConfigFromEnv, TokenVerifier } from '../../security';
 import { ArmApi } from '../ArmApi';
+import { servedSubscriptionsFromEnv } from '../servedSubscriptions';
 import { recoveryRoutes } from './recoveryRoutes';
 
 interface RecoveryApiBase {
@@ -14,6 +15,7 @@ interface RecoveryApiBase {
   verifier: TokenVerifier;
   keys: KeyWrapper;
   settings: RecoveryJobSettings;
+  subscriptions: string[];
 }
 
 let base: Promise<RecoveryApiBase> | undefined;
@@ -29,10 +31,11 @@ export async function recoveryApiFromEnv(orchestrations: OrchestrationControl, e
     verifier: await TokenVerifier.fromConfig(authConfigFromEnv(env)),
     keys: KeyWrapper.fromEnv(env),
     settings: recoveryJobSettingsFromEnv(env),
+    subscriptions: servedSubscriptionsFromEnv(env),
   }))();
   base.catch(() => { base = undefined; });
   const b = await base;
   const service = new RecoveryJobService(b.store, orchestrations, b.keys, b.settings);
   const exporter = async () => new DiskExporter(await replicationDepsFromEnv(env));
-  return new ArmApi({ store: b.store, verifier: b.verifier, pageSize: env.ASR_PAGE_SIZE ? Number(env.ASR_PAGE_SIZE) : undefined, extraRoutes: recoveryRoutes(service, exporter) });
+  return new ArmApi({ store: b.store, verifier: b.verifier, pageSize: env.ASR_PAGE_SIZE ? Number(env.ASR_PAGE_SIZE) : undefined, extraRoutes: recoveryRoutes(service, exporter), subscriptions: b.subscriptions });
 }

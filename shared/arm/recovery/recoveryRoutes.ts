@@ -1,4 +1,5 @@
 import { ServiceError } from '../../errors';
+import { diskIdSchema, issuedIdSchema } from '../../naming';
 import type { VaultDocument } from '../../metadata';
 import { FINISHED_JOB_STATES } from '../../recovery/AsrJob';
 import type { RecoveryJobDocument } from '../../recovery/RecoveryJobDocument';
@@ -100,9 +101,10 @@ async function listJobsHandler(ctx: ArmContext): Promise<ArmResponse> {
 
 const exportBody = z.object({
   properties: z.object({
-    diskId: z.string().min(1),
+    diskId: diskIdSchema,
     from: z.enum(['TestFailover', 'Failover', 'Point']),
-    recoveryPointId: z.string().min(1).optional(),
+    /** A point's name or ARM id: its last segment names the point (and a blob), so it must be an id this service issued. */
+    recoveryPointId: z.string().refine((id) => issuedIdSchema.safeParse(id.split('/').pop()).success, 'must name a recovery point of the item (its name or ARM id)').optional(),
     primaryKekCertificatePfx: z.string().optional(),
   }),
 });

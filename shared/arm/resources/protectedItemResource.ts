@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ServiceError } from '../../errors';
+import { diskIdSchema } from '../../naming';
 import type { PolicyProperties, ProtectedItemProperties } from '../../metadata';
 import type { ResourceDefinition } from '../ResourceDefinition';
 import { resolveReference } from '../resolveReference';
@@ -9,7 +10,7 @@ import { nicsOfItem } from '../../recovery/resolveRecoveryNics';
 const vmName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
 const disk = z.object({
-  diskId: z.string().min(1),
+  diskId: diskIdSchema,
   diskName: z.string().optional(),
   capacityInBytes: z.number().int().positive().optional(),
 });
@@ -34,8 +35,8 @@ const hyperVReplicaAzureInput = z.object({
   hvHostVmId: z.string().optional(),
   vmName: z.string().optional(),
   osType: z.string().optional(),
-  vhdId: z.string().optional(),
-  disksToInclude: z.array(z.string()).optional(),
+  vhdId: diskIdSchema.optional(),
+  disksToInclude: z.array(diskIdSchema).optional(),
   disks: z.array(disk).optional(),
   targetAzureVmName: vmName.optional(),
   targetVmSize: z.string().min(1).optional(),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ServiceError } from '../../errors';
 import { resourceDocumentId, vaultRelativeSegments, type HealthError, type ProtectedItemProperties } from '../../metadata';
 import { worseOf, type ReplicationHealth } from '../../protection';
+import { runbookIdSchema } from '../../naming';
 import type { BuildContext, ResourceDefinition } from '../ResourceDefinition';
 import { resolveReference } from '../resolveReference';
 import { nameOf } from '../resourceIds';
@@ -20,7 +21,7 @@ const action = z.object({
   failoverTypes: z.array(failoverType).min(1),
   failoverDirections: z.array(z.enum(['PrimaryToRecovery', 'RecoveryToPrimary'])).min(1),
   customDetails: z.discriminatedUnion('instanceType', [
-    z.object({ instanceType: z.literal('AutomationRunbookActionDetails'), runbookId: z.string().min(1), timeout: z.string().optional(), fabricLocation }),
+    z.object({ instanceType: z.literal('AutomationRunbookActionDetails'), runbookId: runbookIdSchema, timeout: z.string().optional(), fabricLocation }),
     z.object({ instanceType: z.literal('ManualActionDetails'), description: z.string().optional() }),
     z.object({ instanceType: z.literal('ScriptActionDetails'), path: z.string().min(1), timeout: z.string().optional(), fabricLocation }),
   ]),

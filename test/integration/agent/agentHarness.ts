@@ -51,7 +51,7 @@ export async function startAgentCloud(options: AgentCloudOptions = {}): Promise<
   const store = await ensureMetadataStore(config);
   const issuerDir = tempDir('agent-issuer-');
   const issuer = await DevelopmentIssuer.open(issuerDir.path);
-  const harness: ArmTestHarness = await startArmTestHarness(new ArmApi({ store, verifier: TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience), log: () => undefined, now: options.now }));
+  const harness: ArmTestHarness = await startArmTestHarness(new ArmApi({ store, verifier: TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience), log: () => undefined, now: options.now, subscriptions: ['00000000-0000-0000-0000-000000000000'] }));
   const api = new AsrApiClient({
     endpoint: harness.url, subscriptionId: '00000000-0000-0000-0000-000000000000', resourceGroup: 'local',
     dataDir: issuerDir.path, devIssuerDir: issuerDir.path,

@@ -27,7 +27,7 @@ describe('asr CLI commands against the API (test harness)', () => {
     cosmos = await startTestCosmos();
     const store = await ensureMetadataStore({ endpoint: cosmos.endpoint, key: cosmos.key, databaseId: 'cli', jobTtlSeconds: 60, auditTtlSeconds: 60 });
     const issuer = await DevelopmentIssuer.open(dir.path);
-    harness = await startArmTestHarness(new ArmApi({ store, verifier: TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience), log: () => undefined }));
+    harness = await startArmTestHarness(new ArmApi({ store, verifier: TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience), log: () => undefined, subscriptions: ['00000000-0000-0000-0000-000000000000'] }));
     Object.assign(process.env, { ASR_ENDPOINT: harness.url, ASR_DEV_ISSUER_DIR: dir.path });
     delete process.env.ASR_TOKEN;
     // Protected items come from the agent's enable-protection call; seed two the way it would.

@@ -50,7 +50,7 @@ describe('ARM-shaped API driven by the official @azure/arm-recoveryservices-site
     store = await ensureMetadataStore({ endpoint: cosmos.endpoint, key: cosmos.key, databaseId: 'api', jobTtlSeconds: 3600, auditTtlSeconds: 3600 });
     issuer = await DevelopmentIssuer.open(keys.path);
     const verifier = TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience);
-    harness = await startArmTestHarness(new ArmApi({ store, verifier, pageSize: 2, log: () => undefined }));
+    harness = await startArmTestHarness(new ArmApi({ store, verifier, pageSize: 2, log: () => undefined, subscriptions: [SUB] }));
     contributorToken = await issuer.mintToken({ role: 'Contributor', subject: 'carol' });
     readerToken = await issuer.mintToken({ role: 'Reader', subject: 'rita' });
     contributor = siteRecoveryClient(harness.url, SUB, contributorToken);

@@ -72,11 +72,13 @@ describe('runbook actions over real HTTP: webhook, callback, single-use tokens (
 
   const context = async (ttlSeconds = 600, task = 'task-rb-1') => {
     const { token, claims } = await signCallbackToken({ vault: 'v1', plan: 'plan-web', job: 'job-1', task, instanceId: 'orch-1', eventName: `RunbookDone-${task}` }, KEY, { ttlSeconds });
-    const ctx = buildRecoveryPlanContext({
-      plan: 'plan-web', failoverType: 'TestFailover', failoverDirection: 'PrimaryToRecovery', groupId: 'Group2', subscriptionId: 'sub-1',
-      machines: [{ item: 'item-db', resourceGroup: 'rg-dr', machineName: 'db-test', ips: ['10.1.0.5'], recoveryPointId: 'disk0-1-7', recoveryPointTime: '2026-11-22T01:00:00.000Z' }],
-      callbackUrl: runbookCallbackUrl(callback.url, token), callbackExpiresAt: new Date(claims.expiresAt * 1000),
-    });
+    const ctx: RecoveryPlanContext = {
+      ...buildRecoveryPlanContext({
+        plan: 'plan-web', failoverType: 'TestFailover', failoverDirection: 'PrimaryToRecovery', groupId: 'Group2', subscriptionId: 'sub-1',
+        machines: [{ item: 'item-db', resourceGroup: 'rg-dr', machineName: 'db-test', ips: ['10.1.0.5'], recoveryPointId: 'disk0-1-7', recoveryPointTime: '2026-11-22T01:00:00.000Z' }],
+      }),
+      callbackUrl: runbookCallbackUrl(callback.url, token), callbackExpiresAt: new Date(claims.expiresAt * 1000).toISOString(),
+    };
     return { token, claims, ctx };
   };
 
@@ -134,10 +136,14 @@ describe('runbook actions over real HTTP: webhook, callback, single-use tokens (
   });
 
   it('startRunbookAction: a retried activity calls the webhook again but only one outcome is accepted for the task', async () => {
-    const settings: AutomationSettings = { signingKey: KEY, publicBaseUrl: callback.url, defaultRunbookTimeoutSeconds: 3600, tokenGraceSeconds: 60, webhookRequestTimeoutMs: 5000 };
+    const runbookId = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Automation/automationAccounts/aa/runbooks/OpenFirewall';
+    const settings: AutomationSettings = {
+      signingKey: KEY, publicBaseUrl: callback.url, defaultRunbookTimeoutSeconds: 3600, tokenGraceSeconds: 60, webhookRequestTimeoutMs: 5000,
+      webhooks: { [runbookId.toLowerCase()]: { webhookUrl: `${webhook.url}/webhooks?token=w` } },
+    };
     const input = {
       vault: 'v1', plan: 'plan-web', job: 'job-2', task: 'task-rb-start', instanceId: 'orch-2', eventName: 'RunbookDone-task-rb-start',
-      actionName: 'open-firewall', details: { instanceType: 'AutomationRunbookActionDetails' as const, runbookId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Automation/automationAccounts/aa/runbooks/OpenFirewall', timeout: 'PT10M', fabricLocation: 'Recovery' as const, webhookUrl: `${webhook.url}/webhooks?token=w` },
+      actionName: 'open-firewall', details: { instanceType: 'AutomationRunbookActionDetails' as const, runbookId, timeout: 'PT10M', fabricLocation: 'Recovery' as const },
       failoverType: 'PlannedFailover' as const, failoverDirection: 'PrimaryToRecovery' as const, groupId: 'Group1', subscriptionId: 'sub-1',
       machines: [], startedAt: new Date().toISOString(),
     };

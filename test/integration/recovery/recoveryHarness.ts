@@ -112,6 +112,7 @@ export async function startRecoveryHost(env: Record<string, string> = {}, option
     ASR_AUTH_MODE: 'local', ASR_DEV_ISSUER_DIR: join(tmp.path, 'dev-issuer'), ASR_DATA_DIR: tmp.path,
     ASR_CALLBACK_SIGNING_KEY: randomBytes(32).toString('base64'), ASR_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     ASR_RUNBOOK_WEBHOOKS: JSON.stringify({ '/runbooks/open-firewall': { webhookUrl: automation.url }, '/runbooks/slow': { webhookUrl: automation.url }, '/runbooks/slow-continue': { webhookUrl: automation.url, onTimeout: 'Continue' } }),
+    ASR_SUBSCRIPTIONS: SUB,
     RECOVERY_POLL_SECONDS: '1', RECOVERY_FINAL_LOG_TIMEOUT_SECONDS: '60',
     ...env,
   };

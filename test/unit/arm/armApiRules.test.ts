@@ -4,7 +4,8 @@ import { DevelopmentIssuer, TokenVerifier } from '../../../shared/security';
 import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
 import { tempDir } from '../../support/tempDir';
 
-const V = '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1';
+const SUB = '5e7c1b2a-0000-4000-8000-000000000001';
+const V = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v1`;
 const C = `${V}/replicationFabrics/site/replicationProtectionContainers/host`;
 
 describe('ArmApi rules for plans, items and vaults (plain requests, no HTTP)', () => {
@@ -26,7 +27,7 @@ describe('ArmApi rules for plans, items and vaults (plain requests, no HTTP)', (
     cosmos = await startTestCosmos();
     const store = await ensureMetadataStore({ endpoint: cosmos.endpoint, key: cosmos.key, databaseId: 'rules', jobTtlSeconds: 60, auditTtlSeconds: 60 });
     const issuer = await DevelopmentIssuer.open(dir.path);
-    api = new ArmApi({ store, verifier: TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience), log: () => undefined });
+    api = new ArmApi({ store, verifier: TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience), log: () => undefined, subscriptions: [SUB] });
     token = await issuer.mintToken({ role: 'Contributor' });
     expect((await call('PUT', V, { location: 'local' })).status).toBe(201);
     expect((await call('PUT', `${V}/replicationFabrics/site`, {})).status).toBe(201);
@@ -99,14 +100,14 @@ describe('ArmApi rules for plans, items and vaults (plain requests, no HTTP)', (
     const item = `${C}/replicationProtectedItems/a`;
     const store = (api as unknown as { options: { store: import('../../../shared/metadata').MetadataStore } }).options.store;
     await store.putRecoveryPoint({
-      id: recoveryPointDocumentId(item, 'rp1'), vaultKey: 's1/rg/v1', itemId: item.toLowerCase(), name: 'rp1', armId: `${item}/recoveryPoints/rp1`,
+      id: recoveryPointDocumentId(item, 'rp1'), vaultKey: `${SUB}/rg/v1`, itemId: item.toLowerCase(), name: 'rp1', armId: `${item}/recoveryPoints/rp1`,
       recoveryPointTime: '2026-01-01T00:00:00Z', recoveryPointType: 'AppConsistent',
     });
     expect((await call('GET', `${item}/recoveryPoints/rp1`)).status).toBe(200);
     const removed = await call('POST', `${item}/remove`, { properties: {} });
     expect(removed.status).toBe(202);
     expect((await call('GET', new URL(removed.headers.location).pathname)).status).toBe(204);
-    expect((await store.listRecoveryPoints('s1/rg/v1', item)).items).toEqual([]);
+    expect((await store.listRecoveryPoints(`${SUB}/rg/v1`, item)).items).toEqual([]);
     expect((await call('DELETE', `${item}`)).status).toBe(204);
   });
 
@@ -120,6 +121,6 @@ describe('ArmApi rules for plans, items and vaults (plain requests, no HTTP)', (
     expect([moved.status, moved.body.error.target]).toEqual([400, 'location']);
     const del = await call('DELETE', V);
     expect([del.status, del.body.error.code]).toEqual([409, 'ResourceInUse']);
-    expect((await call('GET', `/subscriptions/s1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults`)).body.value.map((v: { name: string }) => v.name)).toEqual(['v1']);
+    expect((await call('GET', `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults`)).body.value.map((v: { name: string }) => v.name)).toEqual(['v1']);
   });
 });

@@ -13,19 +13,32 @@ function sourcesUnder(dir: string): string[] {
 }
 
 describe('the error catalogue', () => {
-  it('has a status for every error code the API layer, stores and verifier throw', () => {
+  it('has a status for every error code thrown anywhere in shared/ (so none becomes a bare 500)', () => {
     const root = join(__dirname, '../../../shared');
-    const thrown = new Set<string>();
-    for (const dir of ['arm', 'metadata', 'security']) {
-      for (const file of sourcesUnder(join(root, dir))) {
-        for (const m of readFileSync(file, 'utf8').matchAll(/new ServiceError\(\s*'(\w+)'/g)) thrown.add(m[1]);
+    const thrown = new Map<string, string>();
+    for (const file of sourcesUnder(root)) {
+      const text = readFileSync(file, 'utf8');
+      // `new ServiceError('X'`, `new FabricError('X'`, … and fixed codes of subclasses: `super('X'`.
+      for (const m of text.matchAll(/(?:new \w*Error|super)\(\s*'(\w+)'/g)) thrown.set(m[1], file);
+      // The code unions of typed errors (`export type FabricErrorCode = | 'A' | 'B';`).
+      for (const u of text.matchAll(/export type \w*ErrorCode\s*=([^;]+);/g)) {
+        for (const m of u[1].matchAll(/'(\w+)'/g)) thrown.set(m[1], file);
       }
     }
-    // Codes the API never answers with: configuration faults of the dev issuer and CLI-side roles.
-    const notHttp = new Set(['DevIssuerUnreadable', 'DevIssuerMissing', 'InvalidRole']);
-    const missing = [...thrown].filter((c) => !notHttp.has(c) && ARM_ERROR_STATUS[c] === undefined);
+    const missing = [...thrown].filter(([c]) => ARM_ERROR_STATUS[c] === undefined).map(([c, f]) => `${c} (${f.slice(root.length + 1)})`);
     expect(missing).toEqual([]);
-    expect(thrown.size).toBeGreaterThan(8);
+    expect(thrown.size).toBeGreaterThan(60);
+  });
+
+  it('answers codes that used to fall through to 500 with their catalogue status', () => {
+    expect(toArmErrorResponse(new ServiceError('NoRecoveryPoint', 'no such point')).status).toBe(404);
+    expect(toArmErrorResponse(new ServiceError('ServiceUnavailable', 'later', { retryable: true })).status).toBe(503);
+    expect(toArmErrorResponse(new ServiceError('RequestBodyTooLarge', 'too big')).status).toBe(413);
+    expect(toArmErrorResponse(new ServiceError('SubscriptionNotServed', 'elsewhere')).status).toBe(403);
+  });
+
+  it('keeps every catalogue status a client or server error', () => {
+    for (const [code, status] of Object.entries(ARM_ERROR_STATUS)) expect([code, status >= 400 && status <= 504]).toEqual([code, true]);
   });
 
   it('answers ARM error bodies, with WWW-Authenticate on 401 and Retry-After when retryable', () => {

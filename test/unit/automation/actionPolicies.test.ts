@@ -5,7 +5,7 @@ import {
 
 const runbook = (extra: object = {}): RecoveryPlanAction => ({
   actionName: 'start-app', failoverTypes: ['TestFailover', 'PlannedFailover'], failoverDirections: ['PrimaryToRecovery'],
-  customDetails: { instanceType: 'AutomationRunbookActionDetails', runbookId: '/subscriptions/s/…/runbooks/StartApp', fabricLocation: 'Recovery', webhookUrl: 'https://hook.example/w?token=x', ...extra },
+  customDetails: { instanceType: 'AutomationRunbookActionDetails', runbookId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Automation/automationAccounts/aa/runbooks/StartApp', fabricLocation: 'Recovery', ...extra },
 });
 
 describe('action timeouts and outcomes', () => {
@@ -45,10 +45,11 @@ describe('which actions run', () => {
 
   it('refuses script actions (VMware/physical only in ASR) and runbooks without a webhook, with what to do', () => {
     const script: RecoveryPlanAction = { ...runbook(), customDetails: { instanceType: 'ScriptActionDetails', path: 'C:\\scripts\\x.ps1', fabricLocation: 'Recovery' } };
-    expect(() => assertActionSupported(script)).toThrow(expect.objectContaining({ code: 'ScriptActionNotSupported', message: expect.stringContaining('runbook') }));
-    expect(() => assertActionSupported(runbook({ webhookUrl: undefined }))).toThrow(expect.objectContaining({ code: 'RunbookWebhookMissing' }));
-    expect(() => assertActionSupported(runbook())).not.toThrow();
-    expect(() => assertActionSupported({ ...runbook(), customDetails: { instanceType: 'ManualActionDetails', description: 'x' } })).not.toThrow();
+    const webhooks = { '/subscriptions/s/resourcegroups/rg/providers/microsoft.automation/automationaccounts/aa/runbooks/startapp': { webhookUrl: 'https://hook.example/w?token=x' } };
+    expect(() => assertActionSupported(script, webhooks)).toThrow(expect.objectContaining({ code: 'ScriptActionNotSupported', message: expect.stringContaining('runbook') }));
+    expect(() => assertActionSupported(runbook(), {})).toThrow(expect.objectContaining({ code: 'RunbookWebhookMissing', message: expect.stringContaining('ASR_RUNBOOK_WEBHOOKS') }));
+    expect(() => assertActionSupported(runbook(), webhooks)).not.toThrow();
+    expect(() => assertActionSupported({ ...runbook(), customDetails: { instanceType: 'ManualActionDetails', description: 'x' } }, {})).not.toThrow();
   });
 });
 

@@ -1,0 +1,2 @@
+export * from './blobPath';
+export * from './resourceNames';
