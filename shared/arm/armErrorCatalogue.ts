@@ -72,6 +72,7 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   OutputExists: 409,
   ReplicaBusy: 409,
   ReplicaLeaseLost: 409,
+  ReplicationEnded: 409,
   ResourceInUse: 409,
   RunbookWebhookMissing: 409,
   SeedIncomplete: 409,
