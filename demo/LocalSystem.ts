@@ -25,7 +25,12 @@ export interface LocalSystemOptions {
   timeoutMs?: number;
   /** Called as soon as the host process exists, with its stop: so an interruption during startup can stop it. */
   onSpawned?: (stop: () => Promise<void>) => void;
+  /** Where the host's port comes from (default: a free loopback port); tests inject a taken one. */
+  pickPort?: () => Promise<number>;
 }
+
+/** Fresh ports tried when the picked one is taken before the host binds it. */
+const PORT_ATTEMPTS = 5;
 
 const ROOT = resolve(__dirname, '..', '..');
 const FUNCLOCAL = join(ROOT, 'dist', 'devhost', 'cli', 'funclocal.js');
@@ -36,8 +41,22 @@ const FUNCLOCAL = join(ROOT, 'dist', 'devhost', 'cli', 'funclocal.js');
  * demo never touches `.data`, port 7071 or a running `npm start`. Resolves once `/health` is 200.
  */
 export async function startLocalSystem(dataDir: string, options: LocalSystemOptions = {}): Promise<RunningLocalSystem> {
+  // The host must know its URL before it binds (runbook callbacks name it), so the port is picked
+  // up front; another process can take it between the pick and the bind (EADDRINUSE): then the
+  // start is retried on a fresh port. Any other failure is final.
+  for (let attempt = 1; ; attempt++) {
+    const port = await (options.pickPort ?? freeLoopbackPort)();
+    try {
+      return await startLocalSystemOn(port, dataDir, options);
+    } catch (err) {
+      const taken = err instanceof DemoError && err.code === 'HostExited' && /EADDRINUSE/.test(err.message);
+      if (!taken || attempt >= PORT_ATTEMPTS) throw err;
+    }
+  }
+}
+
+async function startLocalSystemOn(port: number, dataDir: string, options: LocalSystemOptions): Promise<RunningLocalSystem> {
   const timeoutMs = options.timeoutMs ?? 120_000;
-  const port = await freeLoopbackPort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const hostEnv: Record<string, string> = {
     ASR_AUTH_MODE: 'local',

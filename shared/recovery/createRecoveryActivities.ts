@@ -93,7 +93,6 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
     const ref: MachineRef = { resourceGroup: last(d.recoveryAzureResourceGroupId) ?? 'asr-recovery', name: test ? `${recoveryName}-test` : recoveryName };
     const nics = resolveRecoveryNics(item, await loadNetworkMappings(deps.store, input.vaultKey), test ? { testNetworkId: input.testNetworkId } : undefined);
     const tags: FabricTags = { vault: vaultSegmentOf(input.vaultKey), job: input.jobId, item: item.name, scenario: input.scenario, ...(input.planName ? { plan: input.planName } : {}) };
-    if (d.faultInjection === 'FailStart') tags.faultInjection = 'FailStart';
     return {
       ref,
       recoveryName,

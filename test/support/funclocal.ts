@@ -1,6 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { freePort } from './ports';
 
 export interface RunningFunclocal {
   baseUrl: string;
@@ -19,6 +18,11 @@ export interface FunclocalOptions {
   /** Storage connection string (e.g. from startAzurite()). */
   storage?: string;
   cosmos?: string;
+  /**
+   * The HTTP port. Default: 0, the host binds any free port and its "listening on" line says
+   * which. Give one only when the host must know its own URL up front (then start it through
+   * `startOnFreePort`, which retries a port taken meanwhile).
+   */
   port?: number;
   data?: string;
   env?: Record<string, string>;
@@ -29,13 +33,15 @@ export interface FunclocalOptions {
 
 const FUNCLOCAL = resolve(__dirname, '../../dist/devhost/cli/funclocal.js');
 
+/** The host's "Host started: … listening on http://localhost:PORT" line. */
+const STARTED = /Host started: .* listening on http:\/\/[^:\s]+:(\d+)/;
+
 /**
  * Runs the compiled `funclocal start` as a child process (one app per process, as in Azure)
  * and resolves when the host says it listens. `npm test` builds dist/ first.
  */
 export async function startFunclocal(options: FunclocalOptions): Promise<RunningFunclocal> {
-  const port = options.port ?? (await freePort());
-  const args = [FUNCLOCAL, 'start', '--app', resolve(options.app), '--port', String(port), ...(options.extraArgs ?? [])];
+  const args = [FUNCLOCAL, 'start', '--app', resolve(options.app), '--port', String(options.port ?? 0), ...(options.extraArgs ?? [])];
   if (options.storage) args.push('--storage', options.storage);
   if (options.cosmos) args.push('--cosmos', options.cosmos);
   if (options.data) args.push('--data', options.data);
@@ -47,10 +53,11 @@ export async function startFunclocal(options: FunclocalOptions): Promise<Running
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  await new Promise<void>((resolveStart, reject) => {
+  const port = await new Promise<number>((resolveStart, reject) => {
     const timer = setTimeout(() => reject(new Error(`funclocal did not start in time:\n${out}`)), options.startTimeoutMs ?? 60000);
     const check = () => {
-      if (/Host started: .* listening on/.test(out)) { clearTimeout(timer); resolveStart(); }
+      const started = STARTED.exec(out);
+      if (started) { clearTimeout(timer); resolveStart(Number(started[1])); }
     };
     child.stdout!.on('data', check);
     child.stderr!.on('data', check);

@@ -5,6 +5,7 @@ import { AsrApiClient } from '../../../cli/api/AsrApiClient';
 import { protectItem, runAgent, syncItem } from '../../../shared/agent';
 import { CONTAINER, createSite, downloadRecoveredDisk, FABRIC, jobOf, P, RG, startRecoveryHost, SUB, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
 import { qemuCompare, qemuIo, snapshotImage, startMergePump } from './agentHarness';
+import { waitFor } from '../../support/waitFor';
 
 const MiB = 1024 * 1024;
 const ended = (j: any) => ['Succeeded', 'Failed', 'Cancelled'].includes(j.properties.state);
@@ -66,11 +67,11 @@ describe('asr agent with the recovery service on funclocal', () => {
     const run = runAgent(h.blobs, { vault: VAULT, item: 'app', stateDir, intervalSeconds: 1, signal: stop.signal });
     let planned: string | undefined;
     try {
-      for (let i = 0; i < 50 && !planned; i++) {
+      // A 409 means the cleanup job still holds the item: ask again until it lets go.
+      planned = await waitFor(async () => {
         const r = await h.call('POST', `${item}/plannedFailover`, { properties: { failoverDirection: 'PrimaryToRecovery' } });
-        if (r.status === 409) await new Promise((res) => setTimeout(res, 200)); // the cleanup job still holds the item
-        else planned = jobOf(r);
-      }
+        return r.status === 409 ? undefined : jobOf(r);
+      }, { timeoutMs: 20_000, intervalMs: 200, describe: 'the item to accept a planned failover after the test cleanup' });
     } finally {
       if (!planned) stop.abort();
     }

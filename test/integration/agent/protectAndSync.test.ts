@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync, openSync, writeSync, closeSync, readFileSync } from 'node:fs';
+import { writeFileSync, openSync, writeSync, closeSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { protectItem, syncItem } from '../../../shared/agent';
 import { REPLICA_CONTAINERS } from '../../../shared/replication';
@@ -87,7 +87,8 @@ describe('asr agent: a two-disk machine protected, changed and synced (Azurite, 
     // The next cycle ships exactly that block; a cycle with no writes ships empty logs and,
     // since the stamps the previous cycle recorded are old enough to trust (> 2 s after the
     // last write), reads nothing at all.
-    await new Promise((r) => setTimeout(r, 2100));
+    const settled = () => [raw, vhdx].every((f) => { const st = statSync(f); return Date.now() - Math.max(st.mtimeMs, st.ctimeMs) > 2_100; });
+    await waitFor('the disk files\' last write to be more than 2 s old (stamps taken now are not racy)', settled, 10_000);
     const next = await syncItem(cloud.blobs, { vault: 'v1', item: 'vm1', stateDir, merge });
     expect(next.disks.map((d) => d.changedBlocks)).toEqual([1, 0]);
     const idle = await syncItem(cloud.blobs, { vault: 'v1', item: 'vm1', stateDir, merge });

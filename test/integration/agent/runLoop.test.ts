@@ -7,6 +7,7 @@ import { parseHrl } from '../../../shared/hrl';
 import { journalBlob, REPLICA_CONTAINERS } from '../../../shared/replication';
 import { azuriteConnectionString } from '../../../shared/config/developmentStorage';
 import { tempDir } from '../../support/tempDir';
+import { waitFor } from '../../support/waitFor';
 import { AgentCloud, diskRefs, qemuCompare, qemuIo, snapshotImage, startAgentCloud } from './agentHarness';
 import { startTcpGate, TcpGate } from './tcpGate';
 
@@ -52,10 +53,10 @@ describe('asr agent run: cycles, survives a storage outage, stops on a planned f
     });
     await cyclesReach(1);
 
+    const retriesBeforeCut = retries.length;
     await gate.cut();
     qemuIo(disks[1], 'raw', 'write -P 0x61 1M 256k');
-    await new Promise((r) => setTimeout(r, 3000));
-    expect(retries.length).toBeGreaterThan(0);
+    await waitFor(() => retries.length >= retriesBeforeCut + 2, { timeoutMs: 30_000, describe: () => `the agent to retry twice against the cut storage (retries so far: ${retries.join(', ') || 'none'})` });
     const before = cycles;
     await gate.restore();
     await cyclesReach(before + 1);
@@ -77,16 +78,14 @@ describe('asr agent run: cycles, survives a storage outage, stops on a planned f
     const refs = diskRefs(state);
     for (const [i, ref] of refs.entries()) {
       const final = done!.finalLogs[i];
-      let compared = false;
-      for (let t = 0; t < 100 && !compared; t++) {
-        const m = await cloud.materialize(ref, join(dir.path, `r${i}-${t}.vhd`)).catch(() => undefined);
-        if (m && m.sequence === BigInt(final.sequence)) {
-          expect(qemuCompare(i === 1 ? atFinal : disks[i], 'raw', join(dir.path, `r${i}-${t}.vhd`), 'vpc').status).toBe(0);
-          compared = true;
-        }
-        else await new Promise((r) => setTimeout(r, 200));
-      }
-      expect(compared).toBe(true);
+      const vhd = join(dir.path, `r${i}.vhd`);
+      let seen = 'nothing';
+      await waitFor(async () => {
+        const m = await cloud.materialize(ref, vhd);
+        seen = `log ${m.sequence}`;
+        return m.sequence === BigInt(final.sequence);
+      }, { timeoutMs: 30_000, intervalMs: 200, describe: () => `disk ${i} to materialise at its final log ${final.sequence} (last: ${seen})` });
+      expect(qemuCompare(i === 1 ? atFinal : disks[i], 'raw', vhd, 'vpc').status).toBe(0);
       const log = await cloud.blobs.getContainerClient(REPLICA_CONTAINERS.journal).getBlobClient(journalBlob(ref, 1n, BigInt(final.sequence))).downloadToBuffer();
       expect(parseHrl(log, {}).header.finalPlannedFailover).toBe(true);
     }

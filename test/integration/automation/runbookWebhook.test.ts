@@ -8,6 +8,7 @@ import {
 } from '../../../shared/automation';
 import { ServiceError } from '../../../shared/errors';
 import { startAzurite, TestAzurite } from '../../support/azurite';
+import { waitFor } from '../../support/waitFor';
 
 const KEY = Buffer.alloc(32, 7);
 
@@ -91,7 +92,7 @@ describe('runbook actions over real HTTP: webhook, callback, single-use tokens (
       VmMap: { 'item-db': { RoleName: 'db-test', VmName: 'db-test', IPAddresses: ['10.1.0.5'], ResourceGroupName: 'rg-dr', RecoveryPointId: 'disk0-1-7' } },
     });
     expect(received[0].context.callbackUrl).toMatch(/\/api\/automation\/runbook-callback\?token=/);
-    await waitFor(() => runbookAnswers.length === 1);
+    await waitFor(() => runbookAnswers.length === 1, { timeoutMs: 5_000, intervalMs: 20, describe: 'the runbook to answer once' });
     expect(runbookAnswers[0].status).toBe(202);
     expect(raised).toEqual([{ tokenId: claims.tokenId, task: 'task-rb-1', outcome: { status: 'Succeeded', output: 'started app tier on 10.1.0.5' }, receivedAt: expect.any(String) }]);
 
@@ -154,7 +155,7 @@ describe('runbook actions over real HTTP: webhook, callback, single-use tokens (
     expect(first).toMatchObject({ policy: { timeoutSeconds: 600, onTimeout: 'Fail' }, deadline: new Date(Date.parse(input.startedAt) + 600_000).toISOString() });
     expect(first.taskDetails).toEqual({ instanceType: 'AutomationRunbookTaskDetails', name: 'open-firewall', runbookId: input.details.runbookId, runbookName: 'OpenFirewall', jobId: 'job-aa-1', jobOutput: '', isPrimarySideScript: false });
     expect(received.slice(before).map((r) => r.context.FailoverType)).toEqual(['Planned', 'Planned']);
-    await waitFor(() => runbookAnswers.length >= 3);
+    await waitFor(() => runbookAnswers.length >= 3, { timeoutMs: 5_000, intervalMs: 20, describe: () => `the runbook to answer 3 times (so far ${runbookAnswers.length})` });
     expect(runbookAnswers.slice(1).map((a) => a.status).sort()).toEqual([202, 409]);
     expect(raised.filter((e) => (e as { task: string }).task === 'task-rb-start')).toHaveLength(1);
   });
@@ -174,11 +175,3 @@ describe('runbook actions over real HTTP: webhook, callback, single-use tokens (
     silent.server.close();
   });
 });
-
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

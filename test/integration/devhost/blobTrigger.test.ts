@@ -4,7 +4,8 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite, TestAzurite } from '../../support/azurite';
 import { RunningFunclocal, startFunclocal } from '../../support/funclocal';
 import { tempDir } from '../../support/tempDir';
-import { pause, readRecords, waitFor } from './triggerRecords';
+import { assertStaysTrue } from '../../support/waitFor';
+import { readRecords, waitFor } from './triggerRecords';
 
 const APP = resolve(__dirname, '../../fixtures/apps/blob-app');
 const POLL_MS = 200;
@@ -41,8 +42,8 @@ describe('funclocal blob trigger (fixture app over real Azurite)', () => {
     const [first] = await waitFor('a.txt to fire', () => firesOf('a.txt').length === 1 && firesOf('a.txt'));
     expect(first).toMatchObject({ blobTrigger: 'samples/a.txt', text: 'one', length: 3, metadata: { origin: 'test' } });
     expect(String(first.uri)).toMatch(/\/samples\/a\.txt$/);
-    await pause(POLL_MS * 5);
-    expect(firesOf('a.txt')).toHaveLength(1);
+    // Unchanged does not fire again: watch five blob polls, in which a re-fire would show.
+    await assertStaysTrue(() => firesOf('a.txt').length === 1, { forMs: POLL_MS * 5, intervalMs: 50, describe: 'a.txt (unchanged) to stay fired once' });
     await upload('samples', 'a.txt', 'two');
     await waitFor('a.txt to fire again', () => firesOf('a.txt').length === 2);
     expect(firesOf('a.txt')[1]).toMatchObject({ text: 'two' });
@@ -65,8 +66,10 @@ describe('funclocal blob trigger (fixture app over real Azurite)', () => {
     await upload('samples', written, 'written while down');
     host = await start();
     await waitFor(`${written} to fire`, () => firesOf(written).length === 1);
-    await pause(POLL_MS * 5);
-    for (const [name, count] of Object.entries({ ...expected, [written]: 1 })) expect([name, firesOf(name).length]).toEqual([name, count]);
+    // No re-fire after the restart: watch five blob polls.
+    const want = { ...expected, [written]: 1 };
+    const counts = () => Object.fromEntries(Object.keys(want).map((name) => [name, firesOf(name).length]));
+    await assertStaysTrue(() => JSON.stringify(counts()) === JSON.stringify(want), { forMs: POLL_MS * 5, intervalMs: 50, describe: () => `fire counts to stay ${JSON.stringify(want)} (now ${JSON.stringify(counts())})` });
   };
 
   it('does not re-fire after a clean restart, and fires for a blob written while the host was down', async () => {
@@ -91,8 +94,8 @@ describe('funclocal blob trigger (fixture app over real Azurite)', () => {
     expect(JSON.parse(Buffer.from(peeked[0].messageText, 'base64').toString('utf8'))).toEqual({
       Type: 'blob', FunctionId: 'alwaysFails', BlobType: 'BlockBlob', ContainerName: 'broken', BlobName: 'bad.bin', ETag: props.etag,
     });
-    await pause(POLL_MS * 5);
-    expect(readRecords(records, 'alwaysFails')).toHaveLength(5);
+    // Stops after the poison message: watch five blob polls for a 6th try.
+    await assertStaysTrue(() => readRecords(records, 'alwaysFails').length === 5, { forMs: POLL_MS * 5, intervalMs: 50, describe: 'the failing blob to stay at 5 tries' });
     expect(host!.logs()).toMatch(/\[alwaysFails\] Blob broken\/bad\.bin failed 5 times/);
   });
 
@@ -102,8 +105,8 @@ describe('funclocal blob trigger (fixture app over real Azurite)', () => {
       const names = Array.from({ length: 12 }, (_, i) => `race-${i}.txt`);
       await Promise.all(names.map((n) => upload('samples', n, n)));
       await waitFor('all race blobs to fire', () => names.every((n) => firesOf(n).length >= 1));
-      await pause(POLL_MS * 5);
-      for (const n of names) expect(firesOf(n)).toHaveLength(1);
+      // Once each across both hosts: watch five blob polls, in which a second run would show.
+      await assertStaysTrue(() => names.every((n) => firesOf(n).length === 1), { forMs: POLL_MS * 5, intervalMs: 50, describe: () => `each race blob to stay fired once (${names.map((n) => firesOf(n).length).join(',')})` });
     } finally {
       await second.stop();
     }

@@ -3,7 +3,8 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite, TestAzurite } from '../../support/azurite';
 import { RunningFunclocal, startFunclocal } from '../../support/funclocal';
 import { tempDir } from '../../support/tempDir';
-import { pause, readRecords, waitFor } from './triggerRecords';
+import { assertStaysTrue } from '../../support/waitFor';
+import { readRecords, waitFor } from './triggerRecords';
 
 const APP = resolve(__dirname, '../../fixtures/apps/queue-app');
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -60,9 +61,9 @@ describe('funclocal storage queue trigger (fixture app over real Azurite)', () =
     const queue = queues.getQueueClient('work-items');
     const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => queue.sendMessage(b64(`batch-${i}`)).then((r) => r.messageId)));
     await waitFor('20 messages', () => ids.every((id) => readRecords(records, 'onWork').some((r) => r.id === id)));
-    await pause(500);
-    const delivered = readRecords(records, 'onWork').filter((r) => ids.includes(String(r.id)));
-    expect(delivered).toHaveLength(20);
+    // Once each: no redelivery may follow. Nothing to wait for, so watch a bounded time: half a
+    // second is several of the host's queue polls, in which a message not deleted would come back.
+    await assertStaysTrue(() => readRecords(records, 'onWork').filter((r) => ids.includes(String(r.id))).length === 20, { forMs: 500, intervalMs: 50, describe: 'the 20 messages to stay delivered once each' });
   });
 
   it('retries a failing message and moves it to <queue>-poison on dequeue count 5', async () => {
@@ -77,8 +78,8 @@ describe('funclocal storage queue trigger (fixture app over real Azurite)', () =
     });
     expect(Buffer.from(peeked[0].messageText, 'base64').toString()).toBe('{"vm":"broken"}');
     expect((await queues.getQueueClient('doomed').getProperties()).approximateMessagesCount).toBe(0);
-    await pause(800);
-    expect(readRecords(records, 'onDoomed')).toHaveLength(5);
+    // Moved, not retried again: watch several queue polls for a 6th try.
+    await assertStaysTrue(() => readRecords(records, 'onDoomed').length === 5, { forMs: 800, intervalMs: 50, describe: 'the poisoned message to stay at 5 tries' });
   });
 
   it('on SIGTERM stops polling but lets a running invocation finish and delete its message', async () => {

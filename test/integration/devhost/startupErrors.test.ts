@@ -1,13 +1,12 @@
 import { resolve } from 'node:path';
 import { runFunclocal } from '../../support/funclocal';
-import { freePort } from '../../support/ports';
 
 const APPS = resolve(__dirname, '../../fixtures/apps');
 // Startup must fail before storage is touched, so a connection string to nothing will do.
 const NO_STORAGE = 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;';
 
 async function startApp(app: string) {
-  return runFunclocal(['start', '--app', app, '--port', String(await freePort()), '--storage', NO_STORAGE]);
+  return runFunclocal(['start', '--app', app, '--port', '0', '--storage', NO_STORAGE]);
 }
 
 function expectOneLineError(result: { code: number | null; stderr: string }, pattern: RegExp): void {

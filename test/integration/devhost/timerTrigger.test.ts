@@ -3,7 +3,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { startAzurite, TestAzurite } from '../../support/azurite';
 import { RunningFunclocal, startFunclocal } from '../../support/funclocal';
 import { tempDir } from '../../support/tempDir';
-import { pause, readRecords, waitFor } from './triggerRecords';
+import { readRecords, waitFor } from './triggerRecords';
 
 const APP = resolve(__dirname, '../../fixtures/apps/timer-app');
 
@@ -57,7 +57,14 @@ describe('funclocal timer trigger (fixture app over real Azurite)', () => {
     await host!.stop();
     host = undefined;
     const before = readRecords(records, 'tick').length;
-    await pause(2000);
+    // Down long enough to miss an occurrence: until the status blob's next occurrence is a second past.
+    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('azure-webjobs-hosts');
+    let next = NaN;
+    for await (const b of container.listBlobsFlat({ prefix: 'timers/' })) {
+      if (/\/tick\/status$/.test(b.name)) next = Date.parse(JSON.parse((await container.getBlobClient(b.name).downloadToBuffer()).toString('utf8')).Next);
+    }
+    expect(next).toBeGreaterThan(0);
+    await waitFor('the next tick occurrence to pass while the host is down', () => Date.now() > next + 1000, 10_000);
     host = await start();
     const after = await waitFor('2 ticks after restart', () => {
       const r = readRecords(records, 'tick').slice(before);
@@ -74,10 +81,14 @@ describe('funclocal timer trigger (fixture app over real Azurite)', () => {
     try {
       await waitFor('the second host to wait for the lock', () => /\[tick\] Another host of this app runs this timer/.test(second.logs()), 5000);
       const from = Date.now();
-      await pause(3200);
-      const ticks = readRecords(records, 'tick').filter((t) => t.at >= from);
-      expect(ticks.length).toBeGreaterThanOrEqual(2);
-      expect(ticks.length).toBeLessThanOrEqual(4);
+      // Three occurrences, each run once: a second host running the timer too would add a tick
+      // within milliseconds of another (the same occurrence), so consecutive ticks are ~1 s apart.
+      const ticks = await waitFor('3 ticks with two hosts up', () => {
+        const t = readRecords(records, 'tick').filter((r) => r.at >= from);
+        return t.length >= 3 && t;
+      }, 10_000);
+      const gaps = ticks.slice(1).map((t, i) => t.at - ticks[i].at);
+      expect(gaps.filter((g) => g < 500)).toEqual([]);
       expect(readRecords(records, 'yearly')).toHaveLength(2);
     } finally {
       await second.stop();

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { waitFor as waitForCondition } from '../../support/waitFor';
 
 /** One line a fixture handler appended to its FIXTURE_RECORD_FILE. */
 export type TriggerRecord = Record<string, unknown> & { fn: string; at: number };
@@ -10,15 +11,7 @@ export function readRecords(file: string, fn?: string): TriggerRecord[] {
   return fn ? records.filter((r) => r.fn === fn) : records;
 }
 
-/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs` saying `what` it waited for. */
 export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return (await waitForCondition(check, { timeoutMs, describe: what })) as T;
 }
-
-export const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { startAzurite, TestAzurite } from '../../support/azurite';
 import { RunningFunclocal, startFunclocal } from '../../support/funclocal';
 import { tempDir } from '../../support/tempDir';
+import { waitFor } from '../../support/waitFor';
 import { durableApi, Status } from './durableTestClient';
 
 const APP = resolve(__dirname, '../../fixtures/apps/durable-crash');
@@ -36,16 +37,13 @@ describe('Durable orchestrations survive a kill -9 of the host', () => {
     const timer = await d.start('crashTimer', undefined, 'timer');
 
     // Crash while the sequence is half-way, the fan-out has activities in flight and the timer is pending.
-    const until = Date.now() + 20000;
     let before: Record<string, string[]> = {};
-    for (;;) {
+    await waitFor(async () => {
       const snap: Record<string, string[]> = {};
       for (const id of [seq, fan, timer]) snap[id] = completedTags((await d.status(id, 'showHistory=true&showHistoryOutput=true')).body);
       before = snap;
-      if (snap[seq].length >= 1 && snap[fan].length >= 4) break;
-      if (Date.now() > until) throw new Error(`no progress before the crash: ${JSON.stringify(snap)}\n${host.logs()}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+      return snap[seq].length >= 1 && snap[fan].length >= 4;
+    }, { timeoutMs: 20_000, intervalMs: 50, describe: () => `one sequence step and four fan-out branches to complete before the crash (so far: ${JSON.stringify(before)})\n${host?.logs() ?? ''}` });
     await host.kill('SIGKILL');
     expect(before[seq].length).toBeLessThan(6);
     expect(before[fan].length).toBeLessThan(24);
@@ -87,8 +85,11 @@ describe('Durable orchestrations survive a kill -9 of the host', () => {
     };
     for (const pause of [0, 400, 150]) {
       // Each round: wait for some progress of this host, then kill it a little later.
-      const until = Date.now() + 20000;
-      while ((await snapshot()).size <= completedBefore.size && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      await waitFor(async () => (await snapshot()).size > completedBefore.size, {
+        timeoutMs: 20_000, intervalMs: 50, describe: () => `progress past ${completedBefore.size} completed activities before kill ${pause}`,
+      });
+      // Not a wait for anything: where the kill lands (0, 400, 150 ms after the progress) is the
+      // chaos under test, so it is a deliberate delay.
       await new Promise((r) => setTimeout(r, pause));
       (await snapshot()).forEach((t) => completedBefore.add(t));
       await host.kill('SIGKILL');

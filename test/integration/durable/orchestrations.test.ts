@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { startAzurite, TestAzurite } from '../../support/azurite';
 import { RunningFunclocal, startFunclocal } from '../../support/funclocal';
+import { assertStaysTrue, waitFor } from '../../support/waitFor';
 import { durableApi } from './durableTestClient';
 
 const APP = resolve(__dirname, '../../fixtures/apps/durable-app');
@@ -149,7 +150,8 @@ describe('Durable orchestrations in funclocal (fixture app, real HTTP, real Azur
     const id = await d.start('eventAfterRestart');
     const running = await d.waitFor(id, ['Running']);
     expect(running.input).toBeDefined();
-    await new Promise((r) => setTimeout(r, 300));
+    // Raise the event only once the instance runs its second execution (input 2).
+    await waitFor(async () => (await d.status(id)).body.input === 2, { timeoutMs: 10_000, describe: 'the instance to continue as new with input 2' });
     expect(await d.post(id, 'raiseEvent/hello', 'second execution')).toBe(202);
     expect((await d.waitFor(id, undefined, 10000)).output).toBe('second execution');
   });
@@ -179,21 +181,19 @@ describe('Durable orchestrations in funclocal (fixture app, real HTTP, real Azur
     const entity = `${d.api}/entities/tally/c1`;
     expect((await fetch(entity)).status).toBe(404);
     expect((await fetch(`${entity}?op=add`, { method: 'POST', body: '5' })).status).toBe(202);
-    const until = Date.now() + 10000;
-    while ((await fetch(entity)).status === 404 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    await waitFor(async () => (await fetch(entity)).status === 200, { timeoutMs: 10_000, describe: 'entity tally/c1 to exist after its first signal' });
     expect(await (await fetch(entity)).json()).toBe(5);
     const id = await d.start('useCounter', 'c1');
     const done = await d.waitFor(id, undefined, 10000);
     expect(done).toMatchObject({ runtimeStatus: 'Completed', output: 15 }); // the signal sent before the call is applied first
-    await new Promise((r) => setTimeout(r, 500));
-    expect(await (await fetch(entity)).json()).toBe(16); // the signal sent as the orchestration ended still arrives
+    // The signal sent as the orchestration ended still arrives.
+    await waitFor(async () => (await (await fetch(entity)).json()) === 16, { timeoutMs: 10_000, describe: 'the signal sent as the orchestration ended to bring tally/c1 to 16' });
     expect((await fetch(`${host.baseUrl}/api/entity/tally/c1?op=add`, { method: 'POST', body: '4' })).status).toBe(202);
     let state: { entityExists: boolean; entityState: number } | undefined;
-    for (let i = 0; i < 50; i++) {
+    await waitFor(async () => {
       state = (await (await fetch(`${host.baseUrl}/api/entity/tally/c1`)).json()) as typeof state;
-      if (state!.entityState === 20) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return state!.entityState === 20;
+    }, { timeoutMs: 10_000, describe: () => `the client's signal to bring tally/c1 to 20 (last read: ${JSON.stringify(state)})` });
     expect(state).toEqual({ entityExists: true, entityState: 20 });
     expect(await (await fetch(`${host.baseUrl}/api/entity/tally/none`)).json()).toEqual({ entityExists: false });
     const listed = (await (await fetch(`${d.api}/instances`)).json()) as Array<{ instanceId: string }>;
@@ -225,8 +225,9 @@ describe('Durable orchestrations in funclocal (fixture app, real HTTP, real Azur
     expect(await d.post(id, 'suspend?reason=hold')).toBe(202);
     await d.waitFor(id, ['Suspended'], 10000);
     expect(await d.post(id, 'raiseEvent/go', 'while suspended')).toBe(202);
-    await new Promise((r) => setTimeout(r, 1200));
-    expect((await d.status(id)).body.runtimeStatus).toBe('Suspended');
+    // Asserts that the event does NOT resume the instance: nothing to wait for, so watch it for
+    // a bounded time, several of the host's queue polls, in which a wrongly delivered event would act.
+    await assertStaysTrue(async () => (await d.status(id)).body.runtimeStatus === 'Suspended', { forMs: 1_200, intervalMs: 100, describe: 'the instance to stay Suspended with an event pending' });
     expect((await fetch(`${host.baseUrl}/api/manage/${id}/resume`, { method: 'POST' })).status).toBe(202);
     const done = await d.waitFor(id, undefined, 10000);
     expect(done).toMatchObject({ runtimeStatus: 'Completed', output: { data: 'while suspended', greeting: 'Hello while suspended!' } });

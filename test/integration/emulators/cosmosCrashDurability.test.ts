@@ -45,13 +45,19 @@ describe.each([
     const { database } = await cosmos.databases.createIfNotExists({ id: 'vault' });
     const { container } = await database.containers.createIfNotExists({ id: 'items', partitionKey: { paths: ['/pk'] } });
 
-    // Seed documents that the burst will delete and replace.
+    // Seed documents: 0-49 the burst deletes, 50-99 it replaces, 100-119 it never touches.
     const seeded = new Map<string, string>();
-    await Promise.all(Array.from({ length: 100 }, async (_, i) => {
+    await Promise.all(Array.from({ length: 120 }, async (_, i) => {
       const id = `seed-${i}`;
       const r = await container.items.create<Doc>({ id, pk: `p${i % 7}`, v: 0, tag: 'seed' });
       seeded.set(id, r.etag);
     }));
+    // One acknowledged If-Match replace before the burst, so the stale-ETag check below always
+    // has an ETag that was replaced before the crash (the burst's replaces may all be unacked).
+    const staleId = 'seed-100';
+    const staleEtag = seeded.get(staleId)!;
+    const early = await container.item(staleId, 'p2').replace<Doc>({ id: staleId, pk: 'p2', v: 100, tag: 'replaced-early' },
+      { accessCondition: { type: 'IfMatch', condition: staleEtag } });
 
     // The burst: 300 upserts, 50 deletes, 50 replaces guarded by If-Match, all at once.
     // Each write records itself only when its acknowledgement arrives.
@@ -108,23 +114,25 @@ describe.each([
     const etagChanged = [...ackedPuts].filter(([id, w]) => after.get(id)?._etag !== w.etag);
     expect(etagChanged).toEqual([]);
     expect([...ackedDeletes].filter((id) => after.has(id))).toEqual([]);
-    // Seeds the burst did not reach are untouched.
-    for (let i = 0; i < 100; i += 1) {
-      const id = `seed-${i}`;
-      if (!ackedDeletes.has(id) && !ackedPuts.has(id) && after.has(id)) {
-        expect(['seed', 'replaced']).toContain(after.get(id)!.tag);
-      }
-    }
+    // Every seed is in a state its writes allow: untouched ones exactly as seeded; one whose
+    // write was in flight at the kill either before or after that write, nothing else.
+    const seedStates = Array.from({ length: 120 }, (_, i) => `seed-${i}`).filter((id) => id !== staleId).map((id) => {
+      const i = Number(id.slice(5));
+      const doc = after.get(id);
+      const state = doc ? `${doc.tag}:${doc.v}` : 'gone';
+      const allowed = i < 50 ? (ackedDeletes.has(id) ? ['gone'] : ['seed:0', 'gone'])
+        : i < 100 ? (ackedPuts.has(id) ? [`replaced:${1000 + i}`] : ['seed:0', `replaced:${1000 + i}`])
+          : ['seed:0'];
+      return { id, state, ok: allowed.includes(state) && (i < 100 || doc?._etag === seeded.get(id)) };
+    });
+    expect(seedStates.filter((s) => !s.ok)).toEqual([]);
 
-    // A stale If-Match (an ETag replaced before the crash) is still refused after the restart.
-    const replaced = [...ackedPuts.keys()].find((id) => id.startsWith('seed-'));
-    if (replaced) {
-      const i = Number(replaced.slice(5));
-      await expect(cosmos.database('vault').container('items').item(replaced, `p${i % 7}`)
-        .replace<Doc>({ id: replaced, pk: `p${i % 7}`, v: -1, tag: 'stale' },
-          { accessCondition: { type: 'IfMatch', condition: seeded.get(replaced)! } }))
-        .rejects.toMatchObject({ code: 412 });
-    }
+    // A stale If-Match (an ETag replaced before the crash) is still refused after the restart,
+    // and the replacing write kept its ETag.
+    expect(after.get(staleId)).toMatchObject({ tag: 'replaced-early', v: 100, _etag: early.etag });
+    await expect(cosmos.database('vault').container('items').item(staleId, 'p2')
+      .replace<Doc>({ id: staleId, pk: 'p2', v: -1, tag: 'stale' }, { accessCondition: { type: 'IfMatch', condition: staleEtag } }))
+      .rejects.toMatchObject({ code: 412 });
     cosmos.dispose();
   });
 });

@@ -7,7 +7,6 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import { TableClient } from '@azure/data-tables';
 import { CosmosClient } from '@azure/cosmos';
 import { startTestEmulators, TestEmulators } from '../../support/emulators';
-import { freePort } from '../../support/ports';
 import { tempDir } from '../../support/tempDir';
 
 jest.setTimeout(120000);
@@ -30,9 +29,9 @@ function runMain(args: string[]): Promise<{ code: number | null; stdout: string;
   });
 }
 
-async function freePortArgs(): Promise<string[]> {
-  return ['--blob-port', String(await freePort()), '--queue-port', String(await freePort()),
-    '--table-port', String(await freePort()), '--cosmos-port', String(await freePort())];
+/** Port 0 for every service: each binds a free port itself (no pick-then-bind race with parallel suites). */
+function freePortArgs(): string[] {
+  return ['--blob-port', '0', '--queue-port', '0', '--table-port', '0', '--cosmos-port', '0'];
 }
 
 function cosmosClient(emu: TestEmulators): CosmosClient {
@@ -106,7 +105,7 @@ describe('emulators process', () => {
   });
 
   it.each(['SIGTERM', 'SIGINT'] as const)('prints exactly one ready line on stdout and exits 0 on %s', async (signal) => {
-    const child = spawn(process.execPath, [MAIN, ...(await freePortArgs())], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, ...freePortArgs()], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -131,7 +130,7 @@ describe('emulators process', () => {
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const taken = (holder.address() as { port: number }).port;
     try {
-      const args = await freePortArgs();
+      const args = freePortArgs();
       args[args.indexOf(flag) + 1] = String(taken);
       const { code, stdout, stderr } = await runMain(args);
       expect(code).toBe(1);
@@ -149,7 +148,7 @@ describe('emulators process', () => {
     dirs.push(dir);
     const file = join(dir.path, 'not-a-dir');
     writeFileSync(file, 'x');
-    const { code, stdout, stderr } = await runMain(['--data', file, ...(await freePortArgs())]);
+    const { code, stdout, stderr } = await runMain(['--data', file, ...freePortArgs()]);
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toEqual([expect.stringContaining(`data directory ${file} is unusable`)]);
@@ -160,7 +159,7 @@ describe('emulators process', () => {
     dirs.push(dir);
     const holder = await startTestEmulators({ dataDir: dir.path });
     running.push(holder);
-    const { code, stderr } = await runMain(['--data', dir.path, ...(await freePortArgs())]);
+    const { code, stderr } = await runMain(['--data', dir.path, ...freePortArgs()]);
     expect(code).toBe(1);
     expect(stderr).toContain(`in use by emulators process ${holder.pid}`);
     await holder.stop();

@@ -1,5 +1,6 @@
 import { FABRIC_CONTAINERS } from '../../../shared/fabric';
 import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../../../shared/recovery/SourceShutdownRequests';
+import { waitFor } from '../../support/waitFor';
 import {
   createSite, jobOf, ReplicatedDisk, startRecoveryHost, taskStates, V, waitForJob, type RecoveryHost,
 } from './recoveryHarness';
@@ -46,11 +47,7 @@ describe('planned and unplanned failover, commit and cancel, and failures with c
     const job = jobOf(await h.call('POST', `${plan}/plannedFailover`, { properties: { failoverDirection: 'PrimaryToRecovery' } }));
     // The agent: sees the request, stops, ships the final log with writes made after the last cut.
     const requests = new SourceShutdownRequests(h.blobs.getContainerClient(SHUTDOWN_REQUEST_CONTAINER));
-    let request;
-    for (let i = 0; i < 100 && !request; i++) {
-      request = await requests.read(disks.pf.ref);
-      if (!request) await new Promise((r) => setTimeout(r, 200));
-    }
+    const request = await waitFor(() => requests.read(disks.pf.ref), { timeoutMs: 20_000, intervalMs: 200, describe: 'the planned failover to ask the source to shut down' });
     expect(request).toMatchObject({ jobId: job, shipFinalLog: true });
     const waiting = await waitForJob(h, job, (j) => /final logs/.test(j.properties.tasks.find((t: any) => t.taskId === 'shutdown')?.stateDescription ?? ''));
     expect(waiting.properties.state).toBe('InProgress');

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { SiteRecoveryManagementClient } from '@azure/arm-recoveryservices-siterecovery';
 import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../../../shared/recovery/SourceShutdownRequests';
 import { siteRecoveryClient } from '../api/siteRecoveryClient';
+import { waitFor } from '../../support/waitFor';
 import { createSite, ReplicatedDisk, RG, startRecoveryHost, SUB, taskStates, V, VAULT, waitForJob, type RecoveryHost } from './recoveryHarness';
 
 const MIB = 1024 * 1024;
@@ -71,7 +72,7 @@ describe('the official @azure/arm-recoveryservices-siterecovery client drives fa
     // The agents: ship final logs once asked.
     const agents = (async () => {
       for (const name of ['sdk1', 'sdk2']) {
-        while (!(await requests.read(disks[name].ref))) await new Promise((r) => setTimeout(r, 200));
+        await waitFor(() => requests.read(disks[name].ref), { timeoutMs: 60_000, intervalMs: 200, describe: `the planned failover to ask ${name} to shut down` });
         await disks[name].shipFinalLog(T0 + 400_000, [`write -P 0x6${name === 'sdk1' ? 3 : 4} 1536k 64k`]);
       }
     })();

@@ -17,7 +17,7 @@ import { digestOfBuffer } from '../../../shared/integrity';
 import { startAzurite, type TestAzurite } from '../../support/azurite';
 import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
 import { startFunclocal, type RunningFunclocal } from '../../support/funclocal';
-import { freePort } from '../../support/ports';
+import { startOnFreePort } from '../../support/ports';
 import { tempDir } from '../../support/tempDir';
 import { qemuSame, SourceDisk, uploadLog, writeImage, type CutLog } from '../replication/SourceDisk';
 
@@ -106,18 +106,22 @@ export interface RecoveryHost {
 export async function startRecoveryHost(env: Record<string, string> = {}, options: { app?: string } = {}): Promise<RecoveryHost> {
   const [azurite, cosmos, automation] = await Promise.all([startAzurite(), startTestCosmos(), startFakeAutomation()]);
   const tmp = tempDir('recovery-e2e-');
-  const port = await freePort();
   const hostEnv = {
     COSMOS_KEY: cosmos.key, COSMOS_DATABASE: DB,
     ASR_AUTH_MODE: 'local', ASR_DEV_ISSUER_DIR: join(tmp.path, 'dev-issuer'), ASR_DATA_DIR: tmp.path,
-    ASR_CALLBACK_SIGNING_KEY: randomBytes(32).toString('base64'), ASR_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    ASR_CALLBACK_SIGNING_KEY: randomBytes(32).toString('base64'),
     ASR_RUNBOOK_WEBHOOKS: JSON.stringify({ '/runbooks/open-firewall': { webhookUrl: automation.url }, '/runbooks/slow': { webhookUrl: automation.url }, '/runbooks/slow-continue': { webhookUrl: automation.url, onTimeout: 'Continue' } }),
     ASR_SUBSCRIPTIONS: SUB,
     RECOVERY_POLL_SECONDS: '1', RECOVERY_FINAL_LOG_TIMEOUT_SECONDS: '60',
     ...env,
   };
-  const start = () => startFunclocal({ app: options.app ?? APP, port, storage: azurite.connectionString, cosmos: cosmos.endpoint, env: hostEnv });
-  let host = await start();
+  // The host must know its own URL before it binds (runbook callbacks go to it), so its port is
+  // picked up front; a port taken by a parallel suite meanwhile is retried with a fresh one.
+  const start = (port: number) => startFunclocal({
+    app: options.app ?? APP, port, storage: azurite.connectionString, cosmos: cosmos.endpoint,
+    env: { ...hostEnv, ASR_PUBLIC_BASE_URL: `http://127.0.0.1:${port}` },
+  });
+  let host = await startOnFreePort(start);
   const issuer = await DevelopmentIssuer.open(hostEnv.ASR_DEV_ISSUER_DIR);
   const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
   for (const c of [...Object.values(REPLICA_CONTAINERS), ...Object.values(FABRIC_CONTAINERS)]) await blobs.getContainerClient(c).createIfNotExists();
@@ -151,7 +155,8 @@ export async function startRecoveryHost(env: Record<string, string> = {}, option
     },
     async restart(kill = false) {
       if (kill) await h.host.kill('SIGKILL'); else await h.host.stop();
-      host = await start();
+      // Same port as before (the callback URL of running jobs names it); our own host just freed it.
+      host = await start(h.host.port);
       h.host = host;
     },
     async stop() {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { readReplica, replicaClient, ReplicationPolicy } from '../../../shared/replication';
 import { startFunclocal, RunningFunclocal } from '../../support/funclocal';
 import { tempDir } from '../../support/tempDir';
+import { waitFor } from '../../support/waitFor';
 import { startReplicationHarness, ReplicationHarness } from './replicationHarness';
 import { downloadReplica, qemuSame, SourceDisk, uploadLog } from './SourceDisk';
 
@@ -9,7 +10,6 @@ const MIB = 1024 * 1024;
 const T0 = Date.UTC(2026, 10, 22, 5, 0);
 const POLICY: ReplicationPolicy = { replicationInterval: 30, recoveryPointHistoryDurationInHours: 1, applicationConsistentSnapshotFrequencyInHours: 0 };
 const APP = join(__dirname, 'fixture-app');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('end to end: blob trigger in funclocal -> merge (real compiled app function)', () => {
   let h: ReplicationHarness;
@@ -34,15 +34,14 @@ describe('end to end: blob trigger in funclocal -> merge (real compiled app func
     tmp.cleanup();
   });
 
-  async function waitForSequence(disk: Parameters<typeof replicaClient>[1], seq: bigint, ms: number): Promise<bigint | undefined> {
-    const deadline = Date.now() + ms;
+  /** Waits until the replica records `seq` as its last applied log; fails naming the last one seen. */
+  async function waitForSequence(disk: Parameters<typeof replicaClient>[1], seq: bigint, ms: number): Promise<bigint> {
     let last: bigint | undefined;
-    while (Date.now() < deadline) {
+    await waitFor(async () => {
       last = (await readReplica(replicaClient(h.deps(), disk)))?.state?.lastAppliedSequence;
-      if (last === seq) return last;
-      await sleep(200);
-    }
-    return last;
+      return last === seq;
+    }, { timeoutMs: ms, intervalMs: 200, describe: () => `the replica of ${disk.item} to reach log ${seq} (last: ${last ?? 'none'})` });
+    return seq;
   }
 
   it('logs uploaded out of order are merged by their triggers into a replica equal to the source', async () => {
@@ -74,8 +73,7 @@ describe('end to end: blob trigger in funclocal -> merge (real compiled app func
     await uploadLog(h.blobs, disk, 2n, l2.bytes);
     // Kill as soon as the replica's pages start changing (its ETag moves), before the log completes.
     const blob = replicaClient(h.deps(), disk);
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && (await blob.getProperties()).etag === before.etag) await sleep(20);
+    await waitFor(async () => (await blob.getProperties()).etag !== before.etag, { timeoutMs: 30_000, intervalMs: 20, describe: 'the merge of log 2 to start writing pages (the replica\'s ETag to move)' });
     await host!.kill('SIGKILL');
     const state = (await readReplica(blob))!.state!;
     expect(state.lastAppliedSequence).toBe(1n);

@@ -1,8 +1,7 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { DiskLease } from '../../../shared/replication';
 import { startAzurite, TestAzurite } from '../../support/azurite';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { assertStaysTrue, waitFor } from '../../support/waitFor';
 
 describe('DiskLease: the replica lease of a long merge', () => {
   let azurite: TestAzurite;
@@ -19,7 +18,13 @@ describe('DiskLease: the replica lease of a long merge', () => {
     await blob.create(1024 * 1024);
     const lease = await DiskLease.acquire(blob, 15, 0);
     try {
-      await sleep(20_000); // longer than the 15 s lease: only the renewals keep it
+      // The claim is about time itself: past the 15 s duration, only the renewals keep the lease.
+      // Nothing happens to wait for, so watch it for 20 s: held by us, on the server, throughout.
+      await assertStaysTrue(async () => {
+        lease.assertHeld();
+        const p = await blob.getProperties();
+        return p.leaseState === 'leased' && p.leaseStatus === 'locked';
+      }, { forMs: 20_000, intervalMs: 1_000, describe: 'the lease to stay held on the blob past its 15 s duration' });
       lease.assertHeld();
       await blob.uploadPages(Buffer.alloc(512, 1), 0, 512, { conditions: { leaseId: lease.leaseId } });
       await expect(DiskLease.acquire(blob, 15, 300)).rejects.toMatchObject({ code: 'ReplicaBusy', retryable: true });
@@ -38,7 +43,8 @@ describe('DiskLease: the replica lease of a long merge', () => {
       // Someone breaks the lease (an operator, or Azure after a long partition); the next renewal fails.
       await blob.getBlobLeaseClient().breakLease(0);
       await blob.getBlobLeaseClient().acquireLease(15);
-      await sleep(5_500);
+      // The next renewal (every 5 s) fails and marks the lease lost.
+      await waitFor(() => { try { lease.assertHeld(); return false; } catch { return true; } }, { timeoutMs: 15_000, describe: 'the next renewal to fail and mark the lease lost' });
       expect(() => lease.assertHeld()).toThrow(expect.objectContaining({ code: 'ReplicaLeaseLost' }));
       await expect(blob.uploadPages(Buffer.alloc(512), 0, 512, { conditions: { leaseId: lease.leaseId } })).rejects.toMatchObject({ statusCode: 412 });
     } finally {
