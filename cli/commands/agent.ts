@@ -51,7 +51,7 @@ export function registerAgentCommands(program: Command): void {
     .description('register the machine and its disks, enable protection and seed the replicas (resumes an interrupted seed)')
     .requiredOption('--disk <path>', 'a disk image (raw, VHD, VHDX) or block device; repeat for each disk', collect)
     .requiredOption('--policy <policy>', 'replication policy of the vault')
-    .option('--encryption-key-file <file>', '64-byte AES-256-XTS key (raw or 128 hex digits); the replica holds ciphertext')
+    .option('--encryption-key-file <file>', '64-byte AES-256-XTS key (raw, hex or base64); the replica holds ciphertext')
     .option('--state-dir <dir>', 'where the agent keeps its checkpoints and block digests')
     .option('--fabric <name>', 'site (fabric) to register under', 'site')
     .option('--container <name>', 'protection container (this host); default the host name')
