@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { isProcessAlive } from '../shared/os/isProcessAlive';
 import { FunctionHost } from './FunctionHost';
 import { loadHostConfig } from './core/HostConfig';
@@ -6,7 +6,10 @@ import { resolveAppEntryFiles } from './core/AppLoader';
 import { HostLogger } from './core/HostLogger';
 import { TriggerKind } from './core/HostContext';
 import { DurableTriggerKind } from './durable/DurableTriggerKind';
-import { COSMOS_EMULATOR_KEY, EmulatorSettings, findRunningEmulators, spawnEmulatorsProcess } from './emulators';
+import { COSMOS_EMULATOR_KEY, EmulatorSettings, EmulatorsProcess, findRunningEmulators, spawnEmulatorsProcess } from './emulators';
+import { chooseEmulatorPorts, DEFAULT_EMULATOR_PORTS, EMULATOR_PORT_LABELS, type EmulatorPortName } from './emulators/chooseEmulatorPorts';
+import { SETTINGS_FILE } from './emulators/runEmulatorsCommand';
+import { HostStartupError } from './core/HostStartupError';
 import { BlobTriggerKind } from './triggers/BlobTriggerKind';
 import { QueueTriggerKind } from './triggers/QueueTriggerKind';
 import { TimerTriggerKind } from './triggers/TimerTriggerKind';
@@ -59,12 +62,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       emulatorSettings = running;
       stopEmulators = () => stopProcess(running.pid);
     } else {
-      const auto = options.emulatorPorts === 'auto' ? 0 : undefined;
-      const emulators = await spawnEmulatorsProcess({ data: dataDir, blobPort: auto, queuePort: auto, tablePort: auto, cosmosPort: auto });
+      const emulators = await launchEmulators(dataDir, options.emulatorPorts ?? 'default', options.logger);
       options.logger.log('information', `Emulators process ${emulators.pid} ready (data in ${dataDir})`);
       stopEmulators = () => emulators.stop();
       emulatorSettings = emulators.settings;
     }
+    logEmulatorEndpoints(emulatorSettings, dataDir, options.logger);
     storage ??= emulatorSettings.storageConnectionString;
     settings.COSMOS_ENDPOINT = options.cosmosEndpoint ?? emulatorSettings.cosmosEndpoint;
     settings.COSMOS_KEY = options.cosmosKey ?? emulatorSettings.cosmosKey;
@@ -78,7 +81,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     logger: options.logger, kinds: defaultTriggerKinds(), settings,
   });
   try {
-    const ctx = await host.start();
+    const ctx = await host.start().catch((err: unknown) => {
+      throw hostPortTaken(err, options.port) ?? err;
+    });
     return {
       host,
       baseUrl: ctx.baseUrl(),
@@ -91,6 +96,51 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     await stopEmulators?.();
     throw e;
   }
+}
+
+/**
+ * Launches the emulators process. With the default ports, a port another program holds is
+ * replaced by a free one (probed first; if a port is taken between probe and bind, the launch
+ * is retried once on free ports throughout), and the host says which and why.
+ */
+async function launchEmulators(dataDir: string, mode: 'default' | 'auto', logger: HostLogger): Promise<EmulatorsProcess> {
+  const any = { blob: 0, queue: 0, table: 0, cosmos: 0 };
+  let ports: Record<EmulatorPortName, number> = any;
+  if (mode === 'default') {
+    const chosen = await chooseEmulatorPorts();
+    ports = chosen.ports;
+    for (const name of chosen.taken) {
+      logger.log('warning', `Port ${DEFAULT_EMULATOR_PORTS[name]} (${EMULATOR_PORT_LABELS[name]}) is in use by another program; ` +
+        `the ${EMULATOR_PORT_LABELS[name]} of this host takes a free port instead (printed below)`);
+    }
+  }
+  const spawn = (p: Record<EmulatorPortName, number>) =>
+    spawnEmulatorsProcess({ data: dataDir, blobPort: p.blob, queuePort: p.queue, tablePort: p.table, cosmosPort: p.cosmos });
+  try {
+    return await spawn(ports);
+  } catch (err) {
+    if (mode !== 'default' || !/already in use/.test((err as Error).message)) throw err;
+    logger.log('warning', 'An emulator port was taken while starting; retrying on free ports');
+    return spawn(any);
+  }
+}
+
+/** Where the emulators listen, and how the CLI, the agent and other tools reach them. */
+function logEmulatorEndpoints(s: EmulatorSettings, dataDir: string, logger: HostLogger): void {
+  logger.log('information', `Storage (Azurite): blob ${s.blobEndpoint}, queue ${s.queueEndpoint}, table ${s.tableEndpoint}`);
+  logger.log('information', `Cosmos DB: ${s.cosmosEndpoint} (the emulator's well-known key)`);
+  logger.log('information', `Storage connection string: ${s.storageConnectionString}`);
+  logger.log('information', `Recorded in ${join(dataDir, SETTINGS_FILE)}: 'asr agent' finds them there (ASR_DATA_DIR=${dataDir} if you run it elsewhere); ` +
+    'other tools: pass the connection string above, or COSMOS_ENDPOINT and the emulator key');
+}
+
+/** The host's own port taken: say exactly what to run instead. */
+function hostPortTaken(err: unknown, port: number): HostStartupError | undefined {
+  if ((err as NodeJS.ErrnoException)?.code !== 'EADDRINUSE') return undefined;
+  const next = port === 0 ? 0 : port + 1;
+  return new HostStartupError(`Port ${port} is in use by another program. Start on another port, e.g. ` +
+    `'PORT=${next || 7072} npm start' (or 'funclocal start --port 0' for any free port), and point the CLI at it: ` +
+    `ASR_ENDPOINT=http://localhost:${next || 7072}.`, { cause: err });
 }
 
 /** SIGTERM a process we did not spawn and wait (bounded) until it is gone. */
