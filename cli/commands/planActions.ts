@@ -85,7 +85,7 @@ export function registerPlanActionsCommands(program: Command): void {
       }, opts, 'Contributor');
     }));
 
-  withWait(plan.command('commit <vault> <plan>').description('commit a failover (no way back but reprotect)'))
+  withWait(plan.command('commit <vault> <plan>').description('commit a failover (final: reprotect and failback are not built yet)'))
     .action(runCommand(async (client, vault: string, name: string, opts: ActionOptions) => {
       await run(client, vault, name, 'failoverCommit', {}, opts, 'Contributor');
     }));
