@@ -35,7 +35,7 @@ describe('docs/api.md: the official client snippet', () => {
 
   it('creates a policy and lists it through @azure/arm-recoveryservices-siterecovery over http', async () => {
     host = await startFunclocal({ app: ROOT, data: data.path, extraArgs: ['--emulator-ports', 'auto'], env: { ASR_DATA_DIR: data.path }, startTimeoutMs: 120_000 });
-    const env = { ...process.env, ASR_ENDPOINT: host.baseUrl, ASR_DATA_DIR: data.path };
+    const env: NodeJS.ProcessEnv = { ...process.env, ASR_ENDPOINT: host.baseUrl, ASR_DATA_DIR: data.path };
     delete env.ASR_TOKEN;
     await run(process.execPath, [ASR, 'vault', 'create', 'demo'], { env, cwd: ROOT });
 
