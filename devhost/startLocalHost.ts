@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { isProcessAlive } from '../shared/os/isProcessAlive';
 import { FunctionHost } from './FunctionHost';
 import { loadHostConfig } from './core/HostConfig';
@@ -6,9 +6,8 @@ import { resolveAppEntryFiles } from './core/AppLoader';
 import { HostLogger } from './core/HostLogger';
 import { TriggerKind } from './core/HostContext';
 import { DurableTriggerKind } from './durable/DurableTriggerKind';
-import { COSMOS_EMULATOR_KEY, EmulatorSettings, EmulatorsProcess, findRunningEmulators, spawnEmulatorsProcess } from './emulators';
-import { chooseEmulatorPorts, DEFAULT_EMULATOR_PORTS, EMULATOR_PORT_LABELS, type EmulatorPortName } from './emulators/chooseEmulatorPorts';
-import { SETTINGS_FILE } from './emulators/runEmulatorsCommand';
+import { COSMOS_EMULATOR_KEY, EmulatorSettings, findRunningEmulators } from './emulators';
+import { launchEmulatorsForHost, logEmulatorEndpoints } from './emulators/launchEmulatorsForHost';
 import { HostStartupError } from './core/HostStartupError';
 import { BlobTriggerKind } from './triggers/BlobTriggerKind';
 import { QueueTriggerKind } from './triggers/QueueTriggerKind';
@@ -62,7 +61,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       emulatorSettings = running;
       stopEmulators = () => stopProcess(running.pid);
     } else {
-      const emulators = await launchEmulators(dataDir, options.emulatorPorts ?? 'default', options.logger);
+      const emulators = await launchEmulatorsForHost(dataDir, options.emulatorPorts ?? 'default', options.logger);
       options.logger.log('information', `Emulators process ${emulators.pid} ready (data in ${dataDir})`);
       stopEmulators = () => emulators.stop();
       emulatorSettings = emulators.settings;
@@ -96,42 +95,6 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     await stopEmulators?.();
     throw e;
   }
-}
-
-/**
- * Launches the emulators process. With the default ports, a port another program holds is
- * replaced by a free one (probed first; if a port is taken between probe and bind, the launch
- * is retried once on free ports throughout), and the host says which and why.
- */
-async function launchEmulators(dataDir: string, mode: 'default' | 'auto', logger: HostLogger): Promise<EmulatorsProcess> {
-  const any = { blob: 0, queue: 0, table: 0, cosmos: 0 };
-  let ports: Record<EmulatorPortName, number> = any;
-  if (mode === 'default') {
-    const chosen = await chooseEmulatorPorts();
-    ports = chosen.ports;
-    for (const name of chosen.taken) {
-      logger.log('warning', `Port ${DEFAULT_EMULATOR_PORTS[name]} (${EMULATOR_PORT_LABELS[name]}) is in use by another program; ` +
-        `the ${EMULATOR_PORT_LABELS[name]} of this host takes a free port instead (printed below)`);
-    }
-  }
-  const spawn = (p: Record<EmulatorPortName, number>) =>
-    spawnEmulatorsProcess({ data: dataDir, blobPort: p.blob, queuePort: p.queue, tablePort: p.table, cosmosPort: p.cosmos });
-  try {
-    return await spawn(ports);
-  } catch (err) {
-    if (mode !== 'default' || !/already in use/.test((err as Error).message)) throw err;
-    logger.log('warning', 'An emulator port was taken while starting; retrying on free ports');
-    return spawn(any);
-  }
-}
-
-/** Where the emulators listen, and how the CLI, the agent and other tools reach them. */
-function logEmulatorEndpoints(s: EmulatorSettings, dataDir: string, logger: HostLogger): void {
-  logger.log('information', `Storage (Azurite): blob ${s.blobEndpoint}, queue ${s.queueEndpoint}, table ${s.tableEndpoint}`);
-  logger.log('information', `Cosmos DB: ${s.cosmosEndpoint} (the emulator's well-known key)`);
-  logger.log('information', `Storage connection string: ${s.storageConnectionString}`);
-  logger.log('information', `Recorded in ${join(dataDir, SETTINGS_FILE)}: 'asr agent' finds them there (ASR_DATA_DIR=${dataDir} if you run it elsewhere); ` +
-    'other tools: pass the connection string above, or COSMOS_ENDPOINT and the emulator key');
 }
 
 /** The host's own port taken: say exactly what to run instead. */

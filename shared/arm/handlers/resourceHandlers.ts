@@ -7,6 +7,7 @@ import { nextLinkOf, skipTokenOf } from '../paging';
 import { operationLocation } from '../operationResults';
 import { parseBody, parseJson } from '../parseBody';
 import { presentScopeOf, shapeResource } from '../shapeResource';
+import { createOnly } from './createOnly';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 /**
@@ -118,21 +119,6 @@ export async function putResourceHandler(def: ResourceDefinition<any>, ctx: ArmC
     : await createOnly(() => ctx.store.createResource(doc), ctx.request.headers['if-none-match'] === '*', describe(def, names));
   if (def.asyncPut) return accepted(ctx, b, 'put', id);
   return resourceResponse(ctx, existing ? 200 : 201, def, saved, b);
-}
-
-/**
- * The create of a PUT. Two racing creates of one name both find nothing, and the store lets one
- * through; with `If-None-Match: *` the loser hears 412 (the resource exists now), as ARM answers.
- */
-export async function createOnly<T>(create: () => Promise<T>, ifNoneMatch: boolean, what: string): Promise<T> {
-  try {
-    return await create();
-  } catch (err) {
-    if (ifNoneMatch && err instanceof ServiceError && err.code === 'Conflict') {
-      throw new ServiceError('PreconditionFailed', `${what} already exists (If-None-Match: *)`, { cause: err });
-    }
-    throw err;
-  }
 }
 
 /** PATCH: a read-modify-write guarded by the ETag (the caller's If-Match, or the one just read). */

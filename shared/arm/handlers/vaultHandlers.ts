@@ -6,7 +6,7 @@ import type { ArmResponse } from '../ArmRequest';
 import { nextLinkOf, skipTokenOf } from '../paging';
 import { parseBody, parseJson } from '../parseBody';
 import { shapeVault } from '../shapeResource';
-import { createOnly } from './resourceHandlers';
+import { createOnly } from './createOnly';
 
 const vaultInput = z.object({
   location: z.string().min(1, 'must name the Azure region of the vault'),
