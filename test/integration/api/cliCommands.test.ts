@@ -118,6 +118,18 @@ describe('asr CLI commands against the API (test harness)', () => {
     expect(planAgain.err).toMatch(/^AlreadyExists: plan 'twice' in vault 'cv' already exists; change it with 'asr plan update cv twice/);
     expect((await asr('plan', 'update', 'cv', 'twice', '--group', 'web', '--group', 'db')).out).toContain('Group 1: web\n  Group 2: db');
     expect((await asr('plan', 'update', 'cv', 'twice')).err).toMatch(/^InvalidArgument: plan update needs at least one --group/);
+    // Actions (added through the API) stay with their group's position; Shutdown/Failover groups are kept.
+    const V = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.RecoveryServices/vaults/cv';
+    const manual = { actionName: 'check', failoverTypes: ['TestFailover'], failoverDirections: ['PrimaryToRecovery'], customDetails: { instanceType: 'ManualActionDetails', description: 'look' } };
+    const current = JSON.parse((await asr('plan', 'show', 'cv', 'twice', '--json')).out);
+    const groups = current.properties.groups.map((g: { groupType: string }, i: number) => (i === 2 ? { ...g, endGroupActions: [manual] } : g));
+    const patched = await fetch(`${harness.url}${V}/replicationRecoveryPlans/twice?api-version=2023-08-01`, {
+      method: 'PATCH', headers: { authorization: `Bearer ${contributorToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ properties: { groups } }),
+    });
+    expect(patched.status).toBe(200);
+    const regrouped = JSON.parse((await asr('plan', 'update', 'cv', 'twice', '--group', 'db,web', '--json')).out);
+    expect(regrouped.properties.groups.map((g: { groupType: string; endGroupActions: { actionName: string }[] }) => [g.groupType, g.endGroupActions.map((a) => a.actionName)]))
+      .toEqual([['Shutdown', []], ['Failover', []], ['Boot', ['check']]]);
     expect((await asr('plan', 'delete', 'cv', 'twice')).code).toBe(0);
   });
 
