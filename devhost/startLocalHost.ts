@@ -6,7 +6,9 @@ import { resolveAppEntryFiles } from './core/AppLoader';
 import { HostLogger } from './core/HostLogger';
 import { TriggerKind } from './core/HostContext';
 import { DurableTriggerKind } from './durable/DurableTriggerKind';
-import { COSMOS_EMULATOR_KEY, EmulatorSettings, findRunningEmulators, spawnEmulatorsProcess } from './emulators';
+import { COSMOS_EMULATOR_KEY, EmulatorSettings, findRunningEmulators } from './emulators';
+import { launchEmulatorsForHost, logEmulatorEndpoints } from './emulators/launchEmulatorsForHost';
+import { HostStartupError } from './core/HostStartupError';
 import { BlobTriggerKind } from './triggers/BlobTriggerKind';
 import { QueueTriggerKind } from './triggers/QueueTriggerKind';
 import { TimerTriggerKind } from './triggers/TimerTriggerKind';
@@ -59,12 +61,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       emulatorSettings = running;
       stopEmulators = () => stopProcess(running.pid);
     } else {
-      const auto = options.emulatorPorts === 'auto' ? 0 : undefined;
-      const emulators = await spawnEmulatorsProcess({ data: dataDir, blobPort: auto, queuePort: auto, tablePort: auto, cosmosPort: auto });
+      const emulators = await launchEmulatorsForHost(dataDir, options.emulatorPorts ?? 'default', options.logger);
       options.logger.log('information', `Emulators process ${emulators.pid} ready (data in ${dataDir})`);
       stopEmulators = () => emulators.stop();
       emulatorSettings = emulators.settings;
     }
+    logEmulatorEndpoints(emulatorSettings, dataDir, options.logger);
     storage ??= emulatorSettings.storageConnectionString;
     settings.COSMOS_ENDPOINT = options.cosmosEndpoint ?? emulatorSettings.cosmosEndpoint;
     settings.COSMOS_KEY = options.cosmosKey ?? emulatorSettings.cosmosKey;
@@ -78,7 +80,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     logger: options.logger, kinds: defaultTriggerKinds(), settings,
   });
   try {
-    const ctx = await host.start();
+    const ctx = await host.start().catch((err: unknown) => {
+      throw hostPortTaken(err, options.port) ?? err;
+    });
     return {
       host,
       baseUrl: ctx.baseUrl(),
@@ -91,6 +95,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     await stopEmulators?.();
     throw e;
   }
+}
+
+/** The host's own port taken: say exactly what to run instead. */
+function hostPortTaken(err: unknown, port: number): HostStartupError | undefined {
+  if ((err as NodeJS.ErrnoException)?.code !== 'EADDRINUSE') return undefined;
+  const next = port === 0 ? 0 : port + 1;
+  return new HostStartupError(`Port ${port} is in use by another program. Start on another port, e.g. ` +
+    `'PORT=${next || 7072} npm start' (or 'funclocal start --port 0' for any free port), and point the CLI at it: ` +
+    `ASR_ENDPOINT=http://localhost:${next || 7072}.`, { cause: err });
 }
 
 /** SIGTERM a process we did not spawn and wait (bounded) until it is gone. */

@@ -43,12 +43,14 @@ export class AsrApiClient {
     return out;
   }
 
-  async put<T = ArmResource>(path: string, body: unknown): Promise<T> {
-    return (await this.settle(await this.send('PUT', path, body))) as T;
+  /** PUT; `headers` carries conditions such as `if-none-match: *` (create only). */
+  async put<T = ArmResource>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+    return (await this.settle(await this.send('PUT', path, body, headers))) as T;
   }
 
-  async patch<T = ArmResource>(path: string, body: unknown): Promise<T> {
-    return (await this.send('PATCH', path, body)).body as T;
+  /** PATCH; `headers` carries conditions such as `if-match: <etag>`. */
+  async patch<T = ArmResource>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+    return (await this.settle(await this.send('PATCH', path, body, headers))) as T;
   }
 
   async delete(path: string): Promise<void> {
@@ -74,7 +76,7 @@ export class AsrApiClient {
     return u.toString();
   }
 
-  private async send(method: string, pathOrUrl: string, body?: unknown): Promise<{ status: number; headers: Headers; body: unknown }> {
+  private async send(method: string, pathOrUrl: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: unknown }> {
     this.token ??= obtainToken(this.config);
     const url = this.url(pathOrUrl);
     // Outside the try: a token problem is not an unreachable host.
@@ -83,7 +85,7 @@ export class AsrApiClient {
     try {
       res = await fetch(url, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { ...extraHeaders, authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (err) {

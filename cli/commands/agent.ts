@@ -39,6 +39,26 @@ function describeCycle(r: CycleReport): string {
   return [`cut ${new Date(r.cutTimeMs).toISOString()}: uploaded ${formatBytes(r.bytesUploaded)}`, ...lines].join('\n');
 }
 
+/** `--json`: one JSON object per line on stdout (JSON Lines), each with an `event`; see docs/agent.md. */
+function jsonLine(event: string, fields: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ event, ...fields })}\n`);
+}
+
+/** A cycle as `--json` prints it: the cut, bytes uploaded, and per disk what was shipped. */
+function cycleJson(r: CycleReport): Record<string, unknown> {
+  return {
+    cutTime: new Date(r.cutTimeMs).toISOString(),
+    bytesUploaded: r.bytesUploaded,
+    disks: r.disks.map((d) => ({
+      diskId: d.diskId, sequence: d.sequence, changedBlocks: d.changedBlocks, records: d.records,
+      payloadBytes: d.payloadBytes, bytesRead: d.bytesRead, skippedByStamp: d.skippedByStamp,
+    })),
+  };
+}
+
+/** No progress bar under `--json`: stdout stays machine-readable and stderr quiet. */
+const noProgress = { onProgress: undefined, finish: () => undefined, abort: () => undefined };
+
 /**
  * `asr agent protect|sync|run`: the source side. Storage: `ASR_STORAGE_CONNECTION_STRING`
  * (default: the local emulators' Azurite when the API endpoint is local); state: `--state-dir`,
@@ -51,16 +71,17 @@ export function registerAgentCommands(program: Command): void {
     .description('register the machine and its disks, enable protection and seed the replicas (resumes an interrupted seed)')
     .requiredOption('--disk <path>', 'a disk image (raw, VHD, VHDX) or block device; repeat for each disk', collect)
     .requiredOption('--policy <policy>', 'replication policy of the vault')
-    .option('--encryption-key-file <file>', '64-byte AES-256-XTS key (raw or 128 hex digits); the replica holds ciphertext')
+    .option('--encryption-key-file <file>', '64-byte AES-256-XTS key (raw, hex or base64); the replica holds ciphertext')
     .option('--state-dir <dir>', 'where the agent keeps its checkpoints and block digests')
     .option('--fabric <name>', 'site (fabric) to register under', 'site')
     .option('--container <name>', 'protection container (this host); default the host name')
     .option('--seed-log-mib <n>', 'payload of one seed log, in MiB (a checkpoint after each)', positiveInt('--seed-log-mib'), 64)
     .option('--no-wait', 'return once the seed is uploaded, without waiting for the merge')
+    .option('--json', 'print JSON lines (seedCheckpoint…, then protected) instead of text')
     .action(runCommand(async (client: AsrApiClient, vault: string, item: string, opts: {
-      disk: string[]; policy: string; encryptionKeyFile?: string; stateDir?: string; fabric: string; container?: string; seedLogMib: number; wait: boolean;
+      disk: string[]; policy: string; encryptionKeyFile?: string; stateDir?: string; fabric: string; container?: string; seedLogMib: number; wait: boolean; json?: boolean;
     }) => {
-      const progress = diskProgress('seeding');
+      const progress = opts.json ? noProgress : diskProgress('seeding');
       const started = Date.now();
       try {
         const r = await protectItem(client, agentStorageFromEnv(client.config.endpoint), {
@@ -68,9 +89,18 @@ export function registerAgentCommands(program: Command): void {
           stateDir: opts.stateDir ?? defaultStateDir(), fabric: opts.fabric, container: opts.container,
           seedLogBytes: opts.seedLogMib * 1024 * 1024, noWait: !opts.wait,
           onProgress: progress.onProgress,
-          onSeedLog: ({ bytesUploaded }) => process.stdout.write(`seed checkpoint: ${bytesUploaded} bytes uploaded\n`),
+          onSeedLog: ({ bytesUploaded }) => (opts.json
+            ? jsonLine('seedCheckpoint', { bytesUploaded })
+            : process.stdout.write(`seed checkpoint: ${bytesUploaded} bytes uploaded\n`)),
         });
         progress.finish();
+        if (opts.json) {
+          jsonLine('protected', {
+            vault, item, resumed: r.resumed, merged: opts.wait, disks: r.state.disks.map((d) => ({ diskId: d.diskId, path: d.path })),
+            bytesUploaded: r.bytesUploaded, seconds: (Date.now() - started) / 1000, encrypted: !!r.state.keyFingerprint,
+          });
+          return;
+        }
         const disks = r.state.disks.map((d) => `${d.diskId}=${d.path}`).join(', ');
         process.stdout.write(`${r.resumed ? 'resumed and ' : ''}${opts.wait ? 'completed' : 'uploaded'} initial replication of ${item} (${disks}): ` +
           `${formatBytes(r.bytesUploaded)} uploaded in ${((Date.now() - started) / 1000).toFixed(1)} s${r.state.keyFingerprint ? ', encrypted' : ''}\n`);
@@ -86,15 +116,17 @@ export function registerAgentCommands(program: Command): void {
     .option('--no-wait', 'return once the logs are uploaded')
     .option('--encryption-key-file <file>', 'the key, if it moved since protect')
     .option('--state-dir <dir>', 'the agent state directory used at protect')
-    .action(runCommand(async (client: AsrApiClient, vault: string, item: string, opts: { appConsistent?: boolean; wait: boolean; encryptionKeyFile?: string; stateDir?: string }) => {
-      const progress = diskProgress('scanning');
+    .option('--json', 'print one JSON line (cycle) instead of text')
+    .action(runCommand(async (client: AsrApiClient, vault: string, item: string, opts: { appConsistent?: boolean; wait: boolean; encryptionKeyFile?: string; stateDir?: string; json?: boolean }) => {
+      const progress = opts.json ? noProgress : diskProgress('scanning');
       try {
         const r = await syncItem(agentStorageFromEnv(client.config.endpoint), {
           vault, item, stateDir: opts.stateDir ?? defaultStateDir(), keyFile: opts.encryptionKeyFile,
           consistency: opts.appConsistent ? 'application' : 'crash', noWait: !opts.wait, onProgress: progress.onProgress,
         });
         progress.finish();
-        process.stdout.write(`${describeCycle(r)}\n${opts.wait ? 'merged' : 'not waiting for the merge'}\n`);
+        if (opts.json) jsonLine('cycle', { vault, item, ...cycleJson(r), merged: opts.wait });
+        else process.stdout.write(`${describeCycle(r)}\n${opts.wait ? 'merged' : 'not waiting for the merge'}\n`);
       } catch (err) {
         progress.abort();
         throw err;
@@ -106,7 +138,8 @@ export function registerAgentCommands(program: Command): void {
     .option('--interval <seconds>', "override the policy's replication interval", positiveInt('--interval'))
     .option('--encryption-key-file <file>', 'the key, if it moved since protect')
     .option('--state-dir <dir>', 'the agent state directory used at protect')
-    .action(runCommand(async (client: AsrApiClient, vault: string, item: string, opts: { interval?: number; encryptionKeyFile?: string; stateDir?: string }) => {
+    .option('--json', 'print JSON lines (cycle, retry, then stopped or failover) instead of text')
+    .action(runCommand(async (client: AsrApiClient, vault: string, item: string, opts: { interval?: number; encryptionKeyFile?: string; stateDir?: string; json?: boolean }) => {
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once('SIGINT', onSignal);
@@ -114,10 +147,21 @@ export function registerAgentCommands(program: Command): void {
       try {
         const r = await runAgent(agentStorageFromEnv(client.config.endpoint), {
           vault, item, stateDir: opts.stateDir ?? defaultStateDir(), keyFile: opts.encryptionKeyFile, intervalSeconds: opts.interval, signal: stop.signal,
-          onCycle: (report, lag) => process.stdout.write(`${describeCycle(report)}\n  lag: ${lag === undefined ? 'nothing merged yet' : `${lag.toFixed(1)} s`}\n`),
-          onRetry: (err, wait, n) => process.stderr.write(`cycle failed (${(err as Error).message.split('\n')[0]}); retry ${n} in ${(wait / 1000).toFixed(1)} s\n`),
+          onCycle: (report, lag) => (opts.json
+            ? jsonLine('cycle', { vault, item, ...cycleJson(report), lagSeconds: lag ?? null })
+            : process.stdout.write(`${describeCycle(report)}\n  lag: ${lag === undefined ? 'nothing merged yet' : `${lag.toFixed(1)} s`}\n`)),
+          onRetry: (err, wait, n) => (opts.json
+            ? jsonLine('retry', { vault, item, error: (err as Error).message.split('\n')[0], code: (err as { code?: unknown }).code ?? null, failures: n, retryInMs: wait })
+            : process.stderr.write(`cycle failed (${(err as Error).message.split('\n')[0]}); retry ${n} in ${(wait / 1000).toFixed(1)} s\n`)),
         });
-        if (r.failover) {
+        if (opts.json) {
+          if (r.failover) {
+            jsonLine('failover', { vault, item, cycles: r.cycles, jobId: r.failover.jobId,
+              finalLogs: r.failover.finalLogs.map((l) => ({ disk: l.disk, epoch: l.epoch, sequence: l.sequence, cutTime: new Date(l.cutTimeMs).toISOString() })) });
+          } else {
+            jsonLine('stopped', { vault, item, cycles: r.cycles });
+          }
+        } else if (r.failover) {
           const finals = r.failover.finalLogs.map((l) => `${l.disk}#${l.sequence}`).join(', ');
           process.stdout.write(`failover job ${r.failover.jobId}: ${finals ? `final logs shipped (${finals})` : 'no final log asked for'}; replication stopped\n`);
         } else {

@@ -25,14 +25,14 @@ export function registerItemExportCommands(program: Command): void {
     .requiredOption('--disk <n>', 'disk id, or its index (0 = OS disk)')
     .requiredOption('--from <source>', 'test-failover | failover | point:<recovery point id>')
     .requiredOption('--out <file.vhd>', 'where to write it')
-    .option('--key-file <file>', 'key of an encrypted item, to decrypt a point (raw or base64)')
+    .option('--key-file <file>', 'key of an encrypted item, to decrypt a point (64 bytes: raw, hex or base64)')
     .option('--json', 'print JSON')
     .action(runCommand(async (client, vault: string, name: string, opts: { disk: string; from: string; out: string; keyFile?: string; json?: boolean }) => {
       const it = await findItem(client, vault, name);
       const disks = ((it.properties.providerSpecificDetails?.disks ?? []) as { diskId: string }[]).map((d) => d.diskId);
       const diskId = disks.includes(opts.disk) ? opts.disk : /^\d+$/.test(opts.disk) && Number(opts.disk) < disks.length ? disks[Number(opts.disk)] : undefined;
       if (!diskId) throw invalidArgument(`--disk ${opts.disk}: ${name} has disks ${disks.map((d, i) => `${i}=${d}`).join(', ')}`);
-      const res = await postAction(client, `${it.id}/exportDisk`, { properties: { diskId, ...exportSourceOf(opts.from), ...keyDetails(opts.keyFile) } }, 'Operator');
+      const res = await postAction(client, `${it.id}/exportDisk`, { properties: { diskId, ...exportSourceOf(opts.from), ...(await keyDetails(opts.keyFile)) } }, 'Operator');
       const exported = res.body.properties as { url: string; sizeBytes: number };
       const download = await fetch(exported.url);
       if (!download.ok || !download.body) throw new ServiceError('DownloadFailed', `downloading the disk failed with HTTP ${download.status}`);

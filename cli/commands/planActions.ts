@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { readEncryptionKey } from '../../shared/agent';
 import type { AsrApiClient } from '../api/AsrApiClient';
 import { emit } from '../api/output';
 import { invalidArgument, runCommand } from '../api/runCommand';
@@ -21,13 +21,14 @@ export function pointDetails(point: string | undefined): Record<string, string> 
   return { recoveryPointId: point };
 }
 
-/** `--key-file`: the item's 64-byte XTS key, raw or base64. Sent once with the request; never stored by the service. */
-export function keyDetails(file: string | undefined): Record<string, string> {
+/**
+ * `--key-file`: the item's 64-byte XTS key, raw, hex (`openssl rand -hex 64`) or base64, read by
+ * the agent's own reader so every command accepts the same files. Sent once with the request;
+ * never stored by the service.
+ */
+export async function keyDetails(file: string | undefined): Promise<Record<string, string>> {
   if (!file) return {};
-  const raw = readFileSync(file);
-  const text = raw.toString('utf8').trim();
-  const key = raw.length === 64 ? raw : Buffer.from(text, 'base64');
-  if (key.length !== 64) throw invalidArgument(`--key-file ${file} holds ${key.length} bytes; give the 64-byte AES-256-XTS key, raw or base64`);
+  const { key } = await readEncryptionKey(file);
   return { primaryKekCertificatePfx: key.toString('base64') };
 }
 
@@ -53,11 +54,11 @@ export function registerPlanActionsCommands(program: Command): void {
   withWait(plan.command('test-failover <vault> <plan>')
     .description('bring the plan up in an isolated test network; it waits for cleanup')
     .option('--point <point>', 'latest | latest-processed | latest-app-consistent | latest-crash-consistent | <point id> | <ISO time>')
-    .option('--key-file <file>', 'key of encrypted items (raw or base64)')
+    .option('--key-file <file>', 'key of encrypted items (64 bytes: raw, hex or base64)')
     .option('--network <id>', 'the isolated test network', 'test-vnet'))
     .action(runCommand(async (client, vault: string, name: string, opts: ActionOptions) => {
       await run(client, vault, name, 'testFailover', {
-        properties: { failoverDirection: 'PrimaryToRecovery', networkType: 'VmNetworkAsInput', networkId: opts.network, providerSpecificDetails: [{ instanceType: 'HyperVReplicaAzure', ...pointDetails(opts.point), ...keyDetails(opts.keyFile) }] },
+        properties: { failoverDirection: 'PrimaryToRecovery', networkType: 'VmNetworkAsInput', networkId: opts.network, providerSpecificDetails: [{ instanceType: 'HyperVReplicaAzure', ...pointDetails(opts.point), ...(await keyDetails(opts.keyFile)) }] },
       }, opts, 'Operator');
     }));
 
@@ -73,18 +74,18 @@ export function registerPlanActionsCommands(program: Command): void {
     .option('--planned', 'planned failover')
     .option('--unplanned', 'unplanned failover')
     .option('--point <point>', 'unplanned: latest | latest-processed | latest-app-consistent | <point id> | <ISO time>')
-    .option('--key-file <file>', 'key of encrypted items (raw or base64)')
+    .option('--key-file <file>', 'key of encrypted items (64 bytes: raw, hex or base64)')
     .option('--source-site-operations <mode>', 'unplanned: Required (try to shut the source down) or NotRequired', 'NotRequired'))
     .action(runCommand(async (client, vault: string, name: string, opts: ActionOptions) => {
       if (!!opts.planned === !!opts.unplanned) throw invalidArgument('give exactly one of --planned and --unplanned');
       if (opts.planned && opts.point) throw invalidArgument('--point is for --unplanned: a planned failover recovers the final logs');
-      const details = [{ instanceType: 'HyperVReplicaAzure', ...pointDetails(opts.point), ...keyDetails(opts.keyFile) }];
+      const details = [{ instanceType: 'HyperVReplicaAzure', ...pointDetails(opts.point), ...(await keyDetails(opts.keyFile)) }];
       await run(client, vault, name, opts.planned ? 'plannedFailover' : 'unplannedFailover', {
         properties: { failoverDirection: 'PrimaryToRecovery', ...(opts.unplanned ? { sourceSiteOperations: opts.sourceSiteOperations } : {}), providerSpecificDetails: details },
       }, opts, 'Contributor');
     }));
 
-  withWait(plan.command('commit <vault> <plan>').description('commit a failover (no way back but reprotect)'))
+  withWait(plan.command('commit <vault> <plan>').description('commit a failover (final: reprotect and failback are not built yet)'))
     .action(runCommand(async (client, vault: string, name: string, opts: ActionOptions) => {
       await run(client, vault, name, 'failoverCommit', {}, opts, 'Contributor');
     }));

@@ -1,21 +1,52 @@
 import type { Command } from 'commander';
 import type { ArmResource } from '../api/AsrApiClient';
 import { emit, table } from '../api/output';
-import { runCommand } from '../api/runCommand';
+import { createOnly } from '../api/createOnly';
+import { invalidArgument, runCommand } from '../api/runCommand';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function tagsOf(pairs: string[]): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw invalidArgument(`--tag ${pair}: use key=value`);
+    tags[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return tags;
+}
 
 const line = (v: ArmResource) => `${v.name}  ${v.location ?? ''}  ${v.id}`;
 
-/** `asr vault create|show|list`. */
+/** `asr vault create|update|show|list`. */
 export function registerVaultCommands(program: Command): void {
   const vault = program.command('vault').description('Recovery Services vaults');
 
   vault.command('create <vault>')
-    .description('create a vault (or update its tags)')
+    .description('create a vault (refused if it exists: change it with vault update)')
     .option('--location <region>', 'Azure region of the vault', 'local')
+    .option('--tag <key=value>', 'a tag (repeat for more)', collect, [])
     .option('--json', 'print JSON')
-    .action(runCommand(async (client, name: string, opts: { location: string; json?: boolean }) => {
-      const created = await client.put(client.vaultPath(name), { location: opts.location });
+    .action(runCommand(async (client, name: string, opts: { location: string; tag: string[]; json?: boolean }) => {
+      const tags = tagsOf(opts.tag);
+      const created = await createOnly(client, client.vaultPath(name), { location: opts.location, ...(opts.tag.length ? { tags } : {}) },
+        `vault '${name}'`, `asr vault update ${name} --tag key=value`);
       emit(created, opts.json, (v) => `vault ${v.name} ready in ${v.location}`);
+    }));
+
+  vault.command('update <vault>')
+    .description("change a vault's tags (a vault cannot move to another location)")
+    .option('--tag <key=value>', 'set a tag (repeat for more)', collect, [])
+    .option('--untag <key>', 'remove a tag (repeat for more)', collect, [])
+    .option('--json', 'print JSON')
+    .action(runCommand(async (client, name: string, opts: { tag: string[]; untag: string[]; json?: boolean }) => {
+      if (opts.tag.length === 0 && opts.untag.length === 0) throw invalidArgument('vault update needs --tag key=value or --untag key');
+      const current = await client.get(client.vaultPath(name)) as ArmResource & { tags?: Record<string, string>; etag?: string };
+      const tags: Record<string, string> = { ...(current.tags ?? {}), ...tagsOf(opts.tag) };
+      for (const key of opts.untag) delete tags[key];
+      // If-Match: a tag someone else changed since the read is not silently dropped.
+      const updated = await client.patch(client.vaultPath(name), { tags }, current.etag ? { 'if-match': current.etag } : {}) as ArmResource & { tags?: Record<string, string> };
+      emit(updated, opts.json, (v) => `vault ${v.name} updated; tags: ${Object.entries(v.tags ?? {}).map(([k, val]) => `${k}=${val}`).join(', ') || '-'}`);
     }));
 
   vault.command('show <vault>')

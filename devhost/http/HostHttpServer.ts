@@ -59,6 +59,10 @@ export class HostHttpServer {
       if (handler) await handler(req, res, url);
       else sendJson(res, 404, { error: { code: 'NotFound', message: `No function serves ${url.pathname}.` } });
     } catch (e) {
+      if (e instanceof RequestBodyTooLargeError) {
+        sendRequestTooLarge(req, res, e);
+        return;
+      }
       this.logger.log('error', `HTTP ${req.method} ${url.pathname} failed in the host: ${(e as Error).stack ?? e}`);
       if (!res.headersSent) sendJson(res, 500, { error: { code: 'HostError', message: (e as Error).message } });
       else res.end();
@@ -72,13 +76,43 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-/** Reads a whole request body (bounded: the Functions host caps requests at 100 MB). */
-export async function readBody(req: IncomingMessage, limit = 100 * 1024 * 1024): Promise<Buffer> {
+/** The Functions front end's request limit (100 MB, Azure's `maxRequestBodySize` default). */
+export const MAX_HOST_REQUEST_BODY_BYTES = 100 * 1024 * 1024;
+
+/** A request body over the host's limit; answered 413, never a 500. */
+export class RequestBodyTooLargeError extends Error {
+  constructor(readonly limit: number, found: string) {
+    super(`The request body is ${found} bytes; this host accepts at most ${limit} bytes (${limit / 1048576} MiB, ` +
+      'the Azure Functions front end limit). Send less per request.');
+  }
+}
+
+/**
+ * Answers 413 with an ARM-style body and closes the connection, so the rest of an oversized
+ * upload is not read (the client sees the answer, then the socket closing).
+ */
+export function sendRequestTooLarge(req: IncomingMessage, res: ServerResponse, err: RequestBodyTooLargeError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  // `Connection: close`: Node ends the socket once the answer is flushed, so the rest is never read.
+  sendJson(res, 413, { error: { code: 'RequestBodyTooLarge', message: err.message } }, { connection: 'close' });
+  req.resume();
+}
+
+/**
+ * Reads a whole request body, bounded like the Functions host: refused by `Content-Length`
+ * before reading, and as soon as a chunked body passes the limit, so it never sits in memory whole.
+ */
+export async function readBody(req: IncomingMessage, limit = MAX_HOST_REQUEST_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw new RequestBodyTooLargeError(limit, String(declared));
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new Error(`Request body larger than ${limit} bytes.`);
+    if (size > limit) throw new RequestBodyTooLargeError(limit, `more than ${limit}`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

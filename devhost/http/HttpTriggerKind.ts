@@ -2,7 +2,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { FunctionRegistration } from '../core/FunctionRegistration';
 import { HostContext, TriggerKind } from '../core/HostContext';
 import { RpcHttp, TypedData } from '../core/TypedData';
-import { readBody, sendJson } from './HostHttpServer';
+import { readBody, RequestBodyTooLargeError, sendJson, sendRequestTooLarge } from './HostHttpServer';
 import { RouteTemplate } from './RouteTemplate';
 
 interface Route {
@@ -73,7 +73,17 @@ export class HttpTriggerKind implements TriggerKind {
     }
     this.inflight++;
     try {
-      const body = await readBody(req);
+      let body: Buffer;
+      try {
+        body = await readBody(req);
+      } catch (err) {
+        // A client mistake, answered by the host before the function runs (Azure answers 413 too).
+        if (err instanceof RequestBodyTooLargeError) {
+          sendRequestTooLarge(req, res, err);
+          return;
+        }
+        throw err;
+      }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
       const query: Record<string, string> = {};

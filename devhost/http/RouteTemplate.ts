@@ -22,7 +22,7 @@ export class RouteTemplate {
   private readonly segments: Segment[];
 
   constructor(readonly template: string) {
-    const parts = template.replace(/^\/+|\/+$/g, '').split('/').filter((p) => p !== '');
+    const parts = template.split('/').filter((p) => p !== '');
     this.segments = parts.map((p, i) => {
       const m = /^\{(\*)?([A-Za-z_][\w]*)(?::([A-Za-z]+)(?:\([^)]*\))?)?(\?)?\}$/.exec(p);
       if (!m) {
@@ -42,7 +42,9 @@ export class RouteTemplate {
 
   /** Route values when `path` (no query, no prefix) matches, else undefined. */
   match(path: string): Record<string, string> | undefined {
-    const parts = path.replace(/^\/+|\/+$/g, '').split('/').filter((p) => p !== '');
+    // split + filter drops empty segments (leading, trailing and doubled slashes) in one linear
+    // pass; a trimming regex like /\/+$/ retries at every slash of a run and was quadratic.
+    const parts = path.split('/').filter((p) => p !== '');
     const values: Record<string, string> = {};
     for (let i = 0; i < this.segments.length; i++) {
       const seg = this.segments[i];

@@ -1,21 +1,19 @@
 import { readFile } from 'node:fs/promises';
-import { assertXtsKey, keyFingerprint } from '../crypto';
+import { keyFingerprint, KEY_FILE_HINT, parseEncryptionKey } from '../crypto';
 import { ServiceError } from '../errors';
 
 /**
- * Reads the customer's AES-256-XTS key: a file of exactly 64 raw bytes, or 128 hex digits
- * (surrounding whitespace allowed). The key stays in memory; only its fingerprint is sent or stored.
+ * Reads the customer's AES-256-XTS key file (raw, hex or base64: see `parseEncryptionKey`).
+ * Every command that takes a key file reads it here. The key stays in memory; only its
+ * fingerprint is stored, or the key itself is sent once with a failover or export request.
  */
 export async function readEncryptionKey(path: string): Promise<{ key: Buffer; fingerprint: string }> {
   let raw: Buffer;
   try {
     raw = await readFile(path);
   } catch (err) {
-    throw new ServiceError('InvalidEncryptionKey', `cannot read the key file ${path} (${(err as Error).message})`, { cause: err });
+    throw new ServiceError('InvalidEncryptionKey', `cannot read the key file ${path} (${(err as Error).message}); it must hold ${KEY_FILE_HINT}`, { cause: err });
   }
-  const text = raw.toString('latin1').trim();
-  const key = raw.length === 64 ? raw : /^[0-9a-fA-F]{128}$/.test(text) ? Buffer.from(text, 'hex') : undefined;
-  if (!key) throw new ServiceError('InvalidEncryptionKey', `${path} must hold a 64-byte AES-256-XTS key: 64 raw bytes or 128 hex digits (e.g. 'openssl rand -hex 64 > ${path}')`);
-  assertXtsKey(key);
+  const key = parseEncryptionKey(raw, `the key file ${path}`);
   return { key, fingerprint: keyFingerprint(key) };
 }

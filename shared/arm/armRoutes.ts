@@ -4,7 +4,7 @@ import type { ResourceDefinition } from './ResourceDefinition';
 import {
   deleteResourceHandler, getResourceHandler, listResourcesHandler, patchResourceHandler, putResourceHandler,
 } from './handlers/resourceHandlers';
-import { deleteVaultHandler, getVaultHandler, listVaultsHandler, putVaultHandler } from './handlers/vaultHandlers';
+import { deleteVaultHandler, getVaultHandler, listVaultsHandler, patchVaultHandler, putVaultHandler } from './handlers/vaultHandlers';
 import { getRecoveryPointHandler, listRecoveryPointsHandler } from './handlers/recoveryPointHandlers';
 import { operationResultHandler } from './handlers/operationResultHandler';
 import { RESOURCE_DEFINITIONS, protectedItemResource } from './resources';
@@ -55,6 +55,7 @@ export function armRoutes(): ArmRoute[] {
     },
     { method: 'PUT', pattern: VAULT_PREFIX, role: 'Contributor', action: 'create vault', handler: putVaultHandler },
     { method: 'GET', pattern: VAULT_PREFIX, role: 'Reader', action: 'read vault', handler: getVaultHandler },
+    { method: 'PATCH', pattern: VAULT_PREFIX, role: 'Contributor', action: 'update vault', handler: patchVaultHandler },
     { method: 'DELETE', pattern: VAULT_PREFIX, role: 'Contributor', action: 'delete vault', handler: deleteVaultHandler },
     ...RESOURCE_DEFINITIONS.flatMap(routesOf),
     {

@@ -3,3 +3,4 @@ export * from './InvalidEncryptionKeyError';
 export * from './assertXtsKey';
 export * from './xtsDataUnits';
 export * from './keyFingerprint';
+export * from './parseEncryptionKey';

@@ -7,6 +7,7 @@ import { nextLinkOf, skipTokenOf } from '../paging';
 import { operationLocation } from '../operationResults';
 import { parseBody, parseJson } from '../parseBody';
 import { presentScopeOf, shapeResource } from '../shapeResource';
+import { createOnly } from './createOnly';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 /**
@@ -115,7 +116,7 @@ export async function putResourceHandler(def: ResourceDefinition<any>, ctx: ArmC
   };
   const saved = existing
     ? await ctx.store.replaceResource(doc, { ifMatch: ifMatch ?? existing._etag })
-    : await ctx.store.createResource(doc);
+    : await createOnly(() => ctx.store.createResource(doc), ctx.request.headers['if-none-match'] === '*', describe(def, names));
   if (def.asyncPut) return accepted(ctx, b, 'put', id);
   return resourceResponse(ctx, existing ? 200 : 201, def, saved, b);
 }

@@ -6,6 +6,7 @@ import type { ArmResponse } from '../ArmRequest';
 import { nextLinkOf, skipTokenOf } from '../paging';
 import { parseBody, parseJson } from '../parseBody';
 import { shapeVault } from '../shapeResource';
+import { createOnly } from './createOnly';
 
 const vaultInput = z.object({
   location: z.string().min(1, 'must name the Azure region of the vault'),
@@ -22,13 +23,25 @@ function vaultResponse(status: number, doc: VaultDocument): ArmResponse {
   return { status, headers, body: shapeVault(doc) };
 }
 
-/** PUT of a vault: create (201) or update location-independent settings (200). */
+const vaultPatchInput = z.object({
+  tags: vaultInput.shape.tags,
+  properties: z.object({}).loose().optional(),
+});
+
+/**
+ * PUT of a vault: create (201) or update location-independent settings (200). With
+ * `If-None-Match: *` only a create (412 if the vault exists, also for the loser of two racing
+ * creates); with `If-Match` only an update of that version.
+ */
 export async function putVaultHandler(ctx: ArmContext): Promise<ArmResponse> {
   const [subscriptionId, resourceGroupName, vaultName] = ctx.captures;
   const input = parseBody(vaultInput, parseJson(ctx.request.bodyText));
   const key = vaultKeyOf({ subscriptionId, resourceGroupName, vaultName });
   const existing = await ctx.store.getVault(key);
   const now = ctx.now().toISOString();
+  const ifNoneMatch = ctx.request.headers['if-none-match'] === '*';
+  if (existing && ifNoneMatch) throw new ServiceError('PreconditionFailed', `vault '${existing.name}' already exists (If-None-Match: *)`);
+  if (!existing && ctx.request.headers['if-match']) throw new ServiceError('PreconditionFailed', `vault '${vaultName}' does not exist, so If-Match cannot match`);
   if (existing) {
     if (existing.location.toLowerCase() !== input.location.toLowerCase()) {
       throw new ServiceError('InvalidRequestBody', `location: a vault cannot move; it is in '${existing.location}'`, { details: { target: 'location' } });
@@ -39,7 +52,7 @@ export async function putVaultHandler(ctx: ArmContext): Promise<ArmResponse> {
     );
     return vaultResponse(200, saved);
   }
-  const saved = await ctx.store.createVault({
+  const saved = await createOnly(() => ctx.store.createVault({
     id: vaultDocumentId(key),
     subscriptionId: subscriptionId.toLowerCase(),
     resourceGroupLower: resourceGroupName.toLowerCase(),
@@ -51,8 +64,19 @@ export async function putVaultHandler(ctx: ArmContext): Promise<ArmResponse> {
     properties: input.properties ?? {},
     createdAt: now,
     updatedAt: now,
-  });
+  }), ifNoneMatch, `vault '${vaultName}'`);
   return vaultResponse(201, saved);
+}
+
+/** PATCH of a vault (ARM's Vaults_Update): tags and properties, guarded by the ETag (the caller's If-Match, or the one just read). */
+export async function patchVaultHandler(ctx: ArmContext): Promise<ArmResponse> {
+  const input = parseBody(vaultPatchInput, parseJson(ctx.request.bodyText));
+  const existing = await ctx.requireVault();
+  const saved = await ctx.store.replaceVault(
+    { ...existing, tags: input.tags ?? existing.tags, properties: { ...existing.properties, ...(input.properties ?? {}) }, updatedAt: ctx.now().toISOString() },
+    { ifMatch: ctx.request.headers['if-match'] ?? existing._etag },
+  );
+  return vaultResponse(200, saved);
 }
 
 export async function getVaultHandler(ctx: ArmContext): Promise<ArmResponse> {

@@ -20,6 +20,7 @@ function asr(...args: string[]): Promise<AsrRun> {
 describe('asr CLI commands against the API (test harness)', () => {
   let cosmos: TestCosmos;
   let harness: ArmTestHarness;
+  let contributorToken: string;
   const dir = tempDir('cli-keys-');
   const saved = { ...process.env };
 
@@ -32,6 +33,7 @@ describe('asr CLI commands against the API (test harness)', () => {
     delete process.env.ASR_TOKEN;
     // Protected items come from the agent's enable-protection call; seed two the way it would.
     const token = await issuer.mintToken({ role: 'Contributor' });
+    contributorToken = token;
     const V = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.RecoveryServices/vaults/cv';
     const put = (path: string, body: unknown) => fetch(`${harness.url}${V}${path}`, {
       method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
@@ -84,6 +86,64 @@ describe('asr CLI commands against the API (test harness)', () => {
     expect(policyInUse.err).toMatch(/^ResourceInUse: .*replicationProtectedItems/);
     expect((await asr('plan', 'delete', 'cv', 'app')).code).toBe(0);
     expect((await asr('plan', 'list', 'cv', '--json')).out.trim()).toBe('[]');
+  });
+
+  it('refuses plan create without --group with a usage error, before calling the API', async () => {
+    const noGroup = await asr('plan', 'create', 'cv', 'nogroups');
+    expect(noGroup.code).toBe(1);
+    expect(noGroup.err).toMatch(/^InvalidArgument: plan create needs at least one --group <items>/);
+    expect((await asr('plan', 'show', 'cv', 'nogroups')).err).toMatch(/^NotFound/);
+  });
+
+  it('create refuses an existing vault, policy or plan and names update; update changes it', async () => {
+    const vaultAgain = await asr('vault', 'create', 'cv', '--location', 'local');
+    expect(vaultAgain.err).toMatch(/^AlreadyExists: vault 'cv' already exists; change it with 'asr vault update cv/);
+    const updatedVault = await asr('vault', 'update', 'cv', '--tag', 'team=dr', '--tag', 'env=test');
+    expect(updatedVault.out).toBe('vault cv updated; tags: team=dr, env=test\n');
+    expect((await asr('vault', 'update', 'cv', '--untag', 'env')).out).toBe('vault cv updated; tags: team=dr\n');
+
+    // Re-running create with other timings must not re-time a policy in use.
+    const policyAgain = await asr('policy', 'create', 'cv', 'p5', '--interval', '30', '--retention-hours', '2');
+    expect(policyAgain.err).toMatch(/^AlreadyExists: policy 'p5' in vault 'cv' already exists; change it with 'asr policy update cv p5/);
+    expect(JSON.parse((await asr('policy', 'show', 'cv', 'p5', '--json')).out).properties.providerSpecificDetails)
+      .toMatchObject({ replicationInterval: 300, recoveryPointHistoryDurationInHours: 24 });
+    expect((await asr('policy', 'create', 'cv', 'p6', '--interval', '300', '--retention-hours', '24', '--app-consistent-hours', '4')).code).toBe(0);
+    const retimed = await asr('policy', 'update', 'cv', 'p6', '--interval', '900');
+    expect(retimed.out).toBe('p6: every 900 s, keep 24 h, app-consistent every 4 h, encryption Disabled\n');
+    expect((await asr('policy', 'update', 'cv', 'p6')).err).toMatch(/^InvalidArgument: policy update needs at least one of/);
+    expect((await asr('policy', 'delete', 'cv', 'p6')).code).toBe(0);
+
+    expect((await asr('plan', 'create', 'cv', 'twice', '--group', 'db')).code).toBe(0);
+    const planAgain = await asr('plan', 'create', 'cv', 'twice', '--group', 'web');
+    expect(planAgain.err).toMatch(/^AlreadyExists: plan 'twice' in vault 'cv' already exists; change it with 'asr plan update cv twice/);
+    expect((await asr('plan', 'update', 'cv', 'twice', '--group', 'web', '--group', 'db')).out).toContain('Group 1: web\n  Group 2: db');
+    expect((await asr('plan', 'update', 'cv', 'twice')).err).toMatch(/^InvalidArgument: plan update needs at least one --group/);
+    // Actions (added through the API) stay with their group's position; Shutdown/Failover groups are kept.
+    const V = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.RecoveryServices/vaults/cv';
+    const manual = { actionName: 'check', failoverTypes: ['TestFailover'], failoverDirections: ['PrimaryToRecovery'], customDetails: { instanceType: 'ManualActionDetails', description: 'look' } };
+    const current = JSON.parse((await asr('plan', 'show', 'cv', 'twice', '--json')).out);
+    const groups = current.properties.groups.map((g: { groupType: string }, i: number) => (i === 2 ? { ...g, endGroupActions: [manual] } : g));
+    const patched = await fetch(`${harness.url}${V}/replicationRecoveryPlans/twice?api-version=2023-08-01`, {
+      method: 'PATCH', headers: { authorization: `Bearer ${contributorToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ properties: { groups } }),
+    });
+    expect(patched.status).toBe(200);
+    const regrouped = JSON.parse((await asr('plan', 'update', 'cv', 'twice', '--group', 'db,web', '--json')).out);
+    expect(regrouped.properties.groups.map((g: { groupType: string; endGroupActions: { actionName: string }[] }) => [g.groupType, g.endGroupActions.map((a) => a.actionName)]))
+      .toEqual([['Shutdown', []], ['Failover', []], ['Boot', ['check']]]);
+    expect((await asr('plan', 'delete', 'cv', 'twice')).code).toBe(0);
+  });
+
+  it('lets exactly one of several racing creates win (If-None-Match: * on the PUT)', async () => {
+    const V = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.RecoveryServices/vaults';
+    const put = (path: string, body: unknown) => fetch(`${harness.url}${path}?api-version=2023-08-01`, {
+      method: 'PUT', headers: { authorization: `Bearer ${contributorToken}`, 'content-type': 'application/json', 'if-none-match': '*' }, body: JSON.stringify(body),
+    }).then(async (r) => ({ status: r.status, body: await r.json() as { error?: { code: string } } }));
+    const vaults = await Promise.all(Array.from({ length: 6 }, () => put(`${V}/race`, { location: 'local' })));
+    expect(vaults.map((r) => r.status).sort()).toEqual([201, 412, 412, 412, 412, 412]);
+    const policy = { properties: { providerSpecificInput: { instanceType: 'HyperVReplicaAzure', replicationInterval: 300 } } };
+    const policies = await Promise.all(Array.from({ length: 6 }, () => put(`${V}/race/replicationPolicies/p`, policy)));
+    expect(policies.map((r) => r.status).sort()).toEqual([201, 412, 412, 412, 412, 412]);
+    expect(policies.filter((r) => r.status === 412).every((r) => r.body.error?.code === 'PreconditionFailed')).toBe(true);
   });
 
   it('lists and shows protected items', async () => {

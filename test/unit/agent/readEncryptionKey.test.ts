@@ -29,4 +29,14 @@ describe('readEncryptionKey', () => {
     await expect(readEncryptionKey(file('same.key', Buffer.concat([half, half])))).rejects.toMatchObject({ code: 'InvalidEncryptionKey' });
     await expect(readEncryptionKey(join(dir.path, 'absent.key'))).rejects.toMatchObject({ code: 'InvalidEncryptionKey' });
   });
+
+  it('reads base64 (wrapped as openssl writes it) and never takes 64 hex digits as a raw 64-byte key', async () => {
+    const key = randomBytes(64);
+    const b64 = key.toString('base64');
+    expect((await readEncryptionKey(file('wrapped.b64', `${b64.slice(0, 64)}\n${b64.slice(64)}\n`))).key.equals(key)).toBe(true);
+    // `openssl rand -hex 32` without its newline is exactly 64 bytes: a 32-byte key, too short.
+    await expect(readEncryptionKey(file('hex32.key', randomBytes(32).toString('hex')))).rejects.toMatchObject({
+      code: 'InvalidEncryptionKey', message: expect.stringContaining('holds 64 hex digits (32 bytes)'),
+    });
+  });
 });

@@ -1,0 +1,24 @@
+/** One benchmark of bench/: a script run as its own process, with full-size and quick arguments. */
+export interface BenchEntry {
+  name: string;
+  /** The compiled script, relative to dist/bench. */
+  script: string;
+  /** What it measures (one line) and its positional arguments. */
+  description: string;
+  usage: string;
+  /** Arguments of the default quick run; undefined = not in the quick set (starts hosts, or takes minutes). */
+  quickArgs?: string[];
+}
+
+/**
+ * Every benchmark in bench/. `npm run bench` runs the quick set (small sizes, seconds each);
+ * `npm run bench -- <name> [args]` runs one at the sizes the docs quote unless args are given.
+ */
+export const BENCHES: readonly BenchEntry[] = [
+  { name: 'hrl', script: 'hrl/parseRate.js', description: 'HRL parse + CRC rate as a ratio to memcpy (docs/hrl-format.md)', usage: '[payloadMiB=64] [recordKiB=1024]', quickArgs: ['4', '256'] },
+  { name: 'agent', script: 'agent/changeDetection.js', description: "the agent's change detection as a ratio to reading the image once (docs/agent.md)", usage: '[sizeMiB=1024] [changedPercent=1]', quickArgs: ['64', '1'] },
+  { name: 'merge', script: 'merge/mergeThroughput.js', description: 'merge throughput as a ratio to raw Put Page on Azurite (docs/replication.md)', usage: '[logs=8] [MiBPerLog=32]', quickArgs: ['2', '4'] },
+  { name: 'cosmos-journal', script: 'emulators/cosmosJournalBench.js', description: "what durability costs the Cosmos emulator; restart time (docs/emulators.md)", usage: '[documents=20000]' },
+  { name: 'durable', script: 'durable/durableBench.js', description: 'Durable fan-out and sequence on funclocal over Azurite (docs/durable-host.md)', usage: '[fanOut=1000] [steps=100]' },
+  { name: 'failover', script: 'failover/failoverBench.js', description: 'a many-machine test failover on the local fabric in funclocal (docs/recovery-plans.md)', usage: '[machines=100] [groups=5] [diskMiB=1]' },
+];
