@@ -90,7 +90,7 @@ export function registerAgentCommands(program: Command): void {
       const progress = diskProgress('scanning');
       try {
         const r = await syncItem(agentStorageFromEnv(client.config.endpoint), {
-          vault, item, stateDir: opts.stateDir ?? defaultStateDir(), keyFile: opts.encryptionKeyFile,
+          vault, item, stateDir: opts.stateDir ?? defaultStateDir(), keyFile: opts.encryptionKeyFile, api: client,
           consistency: opts.appConsistent ? 'application' : 'crash', noWait: !opts.wait, onProgress: progress.onProgress,
         });
         progress.finish();
@@ -113,7 +113,7 @@ export function registerAgentCommands(program: Command): void {
       process.once('SIGTERM', onSignal);
       try {
         const r = await runAgent(agentStorageFromEnv(client.config.endpoint), {
-          vault, item, stateDir: opts.stateDir ?? defaultStateDir(), keyFile: opts.encryptionKeyFile, intervalSeconds: opts.interval, signal: stop.signal,
+          vault, item, stateDir: opts.stateDir ?? defaultStateDir(), keyFile: opts.encryptionKeyFile, intervalSeconds: opts.interval, signal: stop.signal, api: client,
           onCycle: (report, lag) => process.stdout.write(`${describeCycle(report)}\n  lag: ${lag === undefined ? 'nothing merged yet' : `${lag.toFixed(1)} s`}\n`),
           onRetry: (err, wait, n) => process.stderr.write(`cycle failed (${(err as Error).message.split('\n')[0]}); retry ${n} in ${(wait / 1000).toFixed(1)} s\n`),
         });
