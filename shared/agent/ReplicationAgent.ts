@@ -188,10 +188,12 @@ export class ReplicationAgent {
     return sent;
   }
 
-  /** The replica's state when it is of this agent's epoch (undefined otherwise). */
+  /** The replica's state when it is of this agent's epoch and protection (undefined otherwise: nothing of ours applied there). */
   private async replicaStateOf(d: AgentDiskState) {
     const r = await readReplica(this.blobs.getContainerClient(REPLICA_CONTAINERS.replicas).getPageBlobClient(replicaBlob(this.diskRef(d))));
-    return r?.state && r.state.epoch === BigInt(this.state.epoch) ? r.state : undefined;
+    const s = r?.state;
+    if (!s || s.epoch !== BigInt(this.state.epoch)) return undefined;
+    return s.protectionId && this.state.protectionId && s.protectionId !== this.state.protectionId ? undefined : s;
   }
 
   /**

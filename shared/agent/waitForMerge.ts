@@ -36,17 +36,12 @@ const RESYNC = (t: MergeTarget) => `asr item resync <vault> ${t.disk.item}`;
 const where = (t: MergeTarget) => (t.stateDir ? ` (state in ${t.stateDir})` : '');
 
 /**
- * Judges what the replica applied against what this agent shipped: the same protection, and for
- * every sequence of ours the replica applied and still records, our log's checksum. Throws the
- * divergence (naming it and what to do) rather than let "merged" be said of someone else's log.
+ * Judges what the replica applied against what this agent shipped: for every sequence of ours
+ * the replica applied and still records, our log's checksum. Throws the divergence (naming it
+ * and what to do) rather than let "merged" be said of someone else's log. Only called for a
+ * replica of this agent's protection (see {@link ofOtherProtection}).
  */
 function verifyApplied(t: MergeTarget, s: ReplicaState): void {
-  if (t.protectionId && s.protectionId && s.protectionId !== t.protectionId) {
-    throw new ServiceError('ForeignProtection',
-      `the replica of disk ${diskKey(t.disk)} holds logs of protection ${s.protectionId}, but this agent ships protection ${t.protectionId}${where(t)}: ` +
-      "another agent protects this item name, or protection was enabled again since this agent's state was written. This agent's logs are not merged; " +
-      `stop one of the two agents. To protect this machine, remove its state directory and protect it under another item name.`);
-  }
   for (const own of t.logs ?? []) {
     if (BigInt(own.sequence) > s.lastAppliedSequence) continue;
     const applied = appliedChecksumOf(s, BigInt(own.sequence));
@@ -62,6 +57,16 @@ function verifyApplied(t: MergeTarget, s: ReplicaState): void {
       `the replica of disk ${diskKey(t.disk)} has applied up to log ${s.lastAppliedSequence}, beyond this agent's last log ${t.sequence}${where(t)}: ` +
       `logs this agent did not ship were merged. Find and stop the other writer, then resynchronize ('${RESYNC(t)}').`);
   }
+}
+
+/**
+ * The replica still holds an ended protection's logs (protection was disabled and enabled again;
+ * the merge retires it when our first log arrives): nothing of ours is merged there yet. An
+ * agent whose own protection has ended learns it from the API (assertProtectionKnown) or, when
+ * it ships anyway, from its log in quarantine (ForeignProtection).
+ */
+function ofOtherProtection(t: MergeTarget, s: ReplicaState): boolean {
+  return !!t.protectionId && !!s.protectionId && s.protectionId !== t.protectionId;
 }
 
 /** A log of ours in quarantine (recognised by the checksum we stamped on it), with the merge's reason. */
@@ -111,7 +116,7 @@ export async function waitForMerge(blobs: BlobServiceClient, targets: MergeTarge
     let applied = 0;
     for (const t of targets) {
       const s = await replicaStateOf(blobs, t.disk);
-      if (!s || s.epoch !== BigInt(t.epoch)) continue;
+      if (!s || s.epoch !== BigInt(t.epoch) || ofOtherProtection(t, s)) continue;
       verifyApplied(t, s);
       applied += Math.min(Number(s.lastAppliedSequence), t.sequence);
       if (s.lastAppliedSequence >= BigInt(t.sequence)) merged++;

@@ -77,6 +77,7 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   ProtectionUnknown: 409,
   ReplicaBusy: 409,
   ReplicaLeaseLost: 409,
+  ReplicationEnded: 409,
   ResourceInUse: 409,
   RunbookWebhookMissing: 409,
   SeedIncomplete: 409,

@@ -39,3 +39,4 @@ export * from './epochOfPendingLog';
 export * from './copyPageBlob';
 export * from './logChecksum';
 export * from './judgeLogIdentity';
+export * from './retireReplica';

@@ -18,6 +18,7 @@ import { logChecksum } from './logChecksum';
 import { journalLog } from './ReplicaJournal';
 import { pruneRecoveryPoints } from './pruneRecoveryPoints';
 import { QuarantineReason, quarantineLog } from './quarantineLog';
+import { replicaOfEndedProtection, retireReplica } from './retireReplica';
 import { recoveryPointWanted } from './ReplicationPolicy';
 
 export interface MergeDiskOptions {
@@ -62,9 +63,16 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
   const tuning = tuningOf(deps);
   let pending = await listPendingLogs(pendingContainer(deps), disk);
   const blob = replicaClient(deps, disk);
-  const existing = await readReplica(blob);
+  let existing = await readReplica(blob);
   if (!existing && pending.length === 0) return false;
   const settings = await deps.settings.settingsFor(disk);
+  if (!settings.replicationStopped && replicaOfEndedProtection(existing?.state, settings.protectionId)) {
+    // Only the current protection's own logs retire the old replica; foreign ones go to quarantine.
+    pending = await refuseForeignLogs(deps, disk, pending, settings, result);
+    if (pending.length === 0) return false;
+    await retireReplica(deps, disk, blob, tuning, existing!.state!.protectionId!);
+    existing = undefined;
+  }
   if (settings.replicationStopped) {
     result.outcome = 'held';
     result.heldReason = settings.replicationStopped;
