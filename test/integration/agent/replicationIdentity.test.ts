@@ -139,9 +139,9 @@ describe('replication identity: divergent logs, second agents and foreign state 
     expect((await asr('agent', 'sync', 'vi', 'web05', '--state-dir', stateDir)).out).toMatch(/merged\n$/);
   }, 180_000);
 
-  it('a second machine under a taken item name is refused at once (409 naming the protected disk), and a log of another protection is quarantined at once and fails its agent at once', async () => {
+  it('a second machine under a taken item name is refused at once (409 naming the protected disk and how to go on)', async () => {
     const diskA = makeDisk('web02-a', 0x31);
-    const { ref, protectionId, itemArmId } = await protect('web02', diskA, join(dir.path, 'state-web02-a'));
+    const { ref, protectionId } = await protect('web02', diskA, join(dir.path, 'state-web02-a'));
 
     const diskB = makeDisk('web02-b', 0x41);
     writeFileSync(diskB, Buffer.alloc(16 * MiB));
@@ -150,8 +150,14 @@ describe('replication identity: divergent logs, second agents and foreign state 
     expect(second.out).not.toContain('completed');
     expect(second.err).toMatch(/^ItemAlreadyProtected: protected item 'web02' already protects disk0 = web02-a\.raw \(8 MiB\) .*this request names disk0 = web02-b\.raw \(16 MiB\).*choose another item name/);
     expect((await lastApplied(ref)).protectionId).toBe(protectionId);
+  }, 180_000);
 
-    // Protection of web02 is disabled and enabled again (another id); the first agent's state still holds the old one.
+  it('a log of another protection (protection disabled and enabled again since the agent\'s state was written) is quarantined at once and fails its agent at once', async () => {
+    const diskA = makeDisk('web04', 0x33);
+    const stateA = join(dir.path, 'state-web04');
+    const { ref, protectionId, itemArmId } = await protect('web04', diskA, stateA);
+
+    // Protection of web04 is disabled and enabled again (another id); the agent's state still holds the old one.
     await cloud.api.delete(itemArmId);
     const again = await cloud.api.put(itemArmId, {
       properties: { policyId: `${cloud.api.vaultPath('vi')}/replicationPolicies/p30`, providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', disks: [{ diskId: 'disk0' }] } },
@@ -162,14 +168,14 @@ describe('replication identity: divergent logs, second agents and foreign state 
     // An agent that ships anyway (no API check): its log is quarantined at once and it fails at once.
     qemuIo(diskA, 'raw', 'write -P 0x32 3M 64k');
     const started = Date.now();
-    await expect(syncItem(cloud.blobs, { vault: 'vi', item: 'web02', stateDir: join(dir.path, 'state-web02-a'), merge: { pollMs: 100 } }))
+    await expect(syncItem(cloud.blobs, { vault: 'vi', item: 'web04', stateDir: stateA, merge: { pollMs: 100 } }))
       .rejects.toMatchObject({ code: 'ForeignProtection', message: expect.stringMatching(/the item's protection is not the one this agent was issued/) });
     expect(Date.now() - started).toBeLessThan(20_000);
     const q = await quarantined(ref);
     expect(q.map((x) => [x.reason, x.protectionId])).toEqual([['ForeignProtection', protectionId]]);
     expect((await lastApplied(ref)).protectionId).toBe(protectionId); // nothing of it was applied
-    const show = await asr('item', 'show', 'vi', 'web02');
-    expect(show.out).toMatch(new RegExp(`Error ForeignProtection \\(disk0\\): Replica log \\d+ of disk disk0 carries protection id ${protectionId}, but protected item 'web02' was enabled as protection ${newId}`));
+    const show = await asr('item', 'show', 'vi', 'web04');
+    expect(show.out).toMatch(new RegExp(`Error ForeignProtection \\(disk0\\): Replica log \\d+ of disk disk0 carries protection id ${protectionId}, but protected item 'web04' was enabled as protection ${newId}`));
     expect(show.out).toMatch(/recommended action: Stop the agent that shipped it/);
   }, 180_000);
 
