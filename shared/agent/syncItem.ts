@@ -1,7 +1,7 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { AgentApi } from './AgentApi';
 import { AgentStateStore } from './AgentStateStore';
-import { assertProtectionKnown } from './assertStateBelongs';
+import { assertProtectionKnown, assertSameEndpoint } from './assertStateBelongs';
 import { CycleOptions, CycleReport, ReplicationAgent } from './ReplicationAgent';
 import { waitForMerge, WaitForMergeOptions } from './waitForMerge';
 import { shutdownRequests } from './runAgent';
@@ -29,8 +29,10 @@ export async function syncItem(blobs: BlobServiceClient, options: SyncOptions): 
   const agent = await ReplicationAgent.open(store, blobs, options.keyFile);
   let report: CycleReport;
   try {
-    if (options.api) await assertProtectionKnown(options.api, store, agent.current);
+    // The endpoint first (no request), then the failover's verdict (storage only), then the API.
+    if (options.api) assertSameEndpoint(store, agent.current, options.api);
     await agent.stopIfFailoverCommitted(await shutdownRequests(blobs).read({ vault: agent.current.vaultSegment, item: agent.current.item }));
+    if (options.api) await assertProtectionKnown(options.api, store, agent.current);
     report = await agent.cycle(options);
   } finally {
     await agent.close();
