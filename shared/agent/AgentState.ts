@@ -29,10 +29,11 @@ export const AgentDiskStateSchema = z.object({
   outbox: z.array(z.number().int().positive()),
   /**
    * The SHA-256 (shared/replication logChecksum) of this disk's last shipped logs, newest last,
-   * at most {@link SHIPPED_LOG_MEMORY}: what the agent compares with the checksums the replica
+   * at most {@link SHIPPED_LOG_MEMORY}, each with its epoch (a resync restarts sequences, so
+   * only the current epoch's entries count): what the agent compares with the checksums the replica
    * records for the sequences it applied, before it says "merged".
    */
-  shipped: z.array(z.object({ sequence: z.number().int().positive(), sha256: z.string() })).default([]),
+  shipped: z.array(z.object({ epoch: z.number().int().positive(), sequence: z.number().int().positive(), sha256: z.string() })).default([]),
 });
 export type AgentDiskState = z.infer<typeof AgentDiskStateSchema>;
 

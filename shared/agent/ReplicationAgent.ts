@@ -147,7 +147,7 @@ export class ReplicationAgent {
       epoch: this.state.epoch,
       sequence: d.nextSequence - 1,
       protectionId: this.state.protectionId,
-      logs: d.shipped,
+      logs: d.shipped.filter((l) => l.epoch === this.state.epoch),
       stateDir: this.store.dir,
     }));
   }
@@ -178,7 +178,8 @@ export class ReplicationAgent {
           sent += up.sent;
           sha256 = up.sha256;
         }
-        shipped = [...shipped.filter((l) => l.sequence !== seq), { sequence: seq, sha256 }].slice(-SHIPPED_LOG_MEMORY);
+        const epoch = this.state.epoch;
+        shipped = [...shipped.filter((l) => l.epoch === epoch && l.sequence !== seq), { epoch, sequence: seq, sha256 }].slice(-SHIPPED_LOG_MEMORY);
       }
       disks.push({ ...d, shipped, outbox: [] });
     }
