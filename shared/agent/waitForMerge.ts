@@ -71,6 +71,16 @@ function ofOtherProtection(t: MergeTarget, s: ReplicaState): boolean {
 
 /** A log of ours in quarantine (recognised by the checksum we stamped on it), with the merge's reason. */
 async function quarantined(blobs: BlobServiceClient, t: MergeTarget): Promise<ServiceError | undefined> {
+  try {
+    return await ownLogInQuarantine(blobs, t);
+  } catch (err) {
+    // The merge engine creates `hrl-quarantine` with its first refusal: no container, nothing refused.
+    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+    throw err;
+  }
+}
+
+async function ownLogInQuarantine(blobs: BlobServiceClient, t: MergeTarget): Promise<ServiceError | undefined> {
   const prefix = diskPrefix(t.disk);
   const own = new Map((t.logs ?? []).map((l) => [l.sha256, l.sequence]));
   for await (const b of blobs.getContainerClient(REPLICA_CONTAINERS.quarantine).listBlobsFlat({ prefix, includeMetadata: true })) {
