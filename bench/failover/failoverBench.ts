@@ -104,7 +104,9 @@ async function main(): Promise<void> {
       const disk = { vault: vaultSegmentOf(VAULT_KEY), item: name, disk: 'os' };
       const log = buildHrl({ vaultId: disk.vault, protectedItemId: name, diskId: 'os', sequence: 1n, epoch: 1n, virtualSize: diskBytes, cutTimeMs: Date.now(), consistency: 'crash', finalPlannedFailover: false, diskDigest: digestOfBuffer(image) },
         [{ offset: 0, payload: image }]);
-      await blobs.getContainerClient(REPLICA_CONTAINERS.pending).getBlockBlobClient(pendingLogBlob(disk, 1n)).uploadData(log);
+      // Stamped with the item's protection id, as the agent does (else the merge quarantines it).
+      const protectionid = (await locate(disk))?.item.properties.providerSpecificDetails.protectionId;
+      await blobs.getContainerClient(REPLICA_CONTAINERS.pending).getBlockBlobClient(pendingLogBlob(disk, 1n)).uploadData(log, protectionid ? { metadata: { protectionid } } : {});
       await mergeDisk(deps, disk);
     }
     process.stdout.write(`replicated ${machines} machines (${diskBytes / 1048576} MiB disks) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);

@@ -121,7 +121,7 @@ export function registerAgentCommands(program: Command): void {
       const progress = opts.json ? noProgress : diskProgress('scanning');
       try {
         const r = await syncItem(agentStorageFromEnv(client.config.endpoint), {
-          vault, item, stateDir: opts.stateDir ?? defaultStateDir(), keyFile: opts.encryptionKeyFile,
+          vault, item, stateDir: opts.stateDir ?? defaultStateDir(), keyFile: opts.encryptionKeyFile, api: client,
           consistency: opts.appConsistent ? 'application' : 'crash', noWait: !opts.wait, onProgress: progress.onProgress,
         });
         progress.finish();
@@ -146,7 +146,7 @@ export function registerAgentCommands(program: Command): void {
       process.once('SIGTERM', onSignal);
       try {
         const r = await runAgent(agentStorageFromEnv(client.config.endpoint), {
-          vault, item, stateDir: opts.stateDir ?? defaultStateDir(), keyFile: opts.encryptionKeyFile, intervalSeconds: opts.interval, signal: stop.signal,
+          vault, item, stateDir: opts.stateDir ?? defaultStateDir(), keyFile: opts.encryptionKeyFile, intervalSeconds: opts.interval, signal: stop.signal, api: client,
           onCycle: (report, lag) => (opts.json
             ? jsonLine('cycle', { vault, item, ...cycleJson(report), lagSeconds: lag ?? null })
             : process.stdout.write(`${describeCycle(report)}\n  lag: ${lag === undefined ? 'nothing merged yet' : `${lag.toFixed(1)} s`}\n`)),

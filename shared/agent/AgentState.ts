@@ -27,8 +27,30 @@ export const AgentDiskStateSchema = z.object({
   stamp: FileStampSchema.optional(),
   /** Logs built and committed but not yet confirmed uploaded (names in the outbox). */
   outbox: z.array(z.number().int().positive()),
+  /**
+   * The SHA-256 (shared/replication logChecksum) of this disk's last shipped logs, newest last,
+   * at most {@link SHIPPED_LOG_MEMORY}, each with its epoch (a resync restarts sequences, so
+   * only the current epoch's entries count): what the agent compares with the checksums the replica
+   * records for the sequences it applied, before it says "merged".
+   */
+  shipped: z.array(z.object({ epoch: z.number().int().positive(), sequence: z.number().int().positive(), sha256: z.string() })).default([]),
 });
 export type AgentDiskState = z.infer<typeof AgentDiskStateSchema>;
+
+/** How many shipped logs' checksums a disk's state keeps (the replica keeps as many: APPLIED_LOG_WINDOW). */
+export const SHIPPED_LOG_MEMORY = 32;
+
+/**
+ * The service this state belongs to: the API it was protected through and the vault's
+ * coordinates. State used with any other is refused (assertStateBelongs).
+ */
+export const AgentEndpointSchema = z.object({
+  apiBaseUrl: z.string(),
+  subscriptionId: z.string(),
+  resourceGroup: z.string(),
+  vault: z.string(),
+});
+export type AgentEndpoint = z.infer<typeof AgentEndpointSchema>;
 
 /** Everything `asr agent` remembers about one protected item (state.json). No key material. */
 export const AgentStateSchema = z.object({
@@ -38,6 +60,10 @@ export const AgentStateSchema = z.object({
   vaultSegment: z.string(),
   item: z.string(),
   itemArmId: z.string(),
+  /** Absent only in state written before endpoints were recorded: such state is refused. */
+  endpoint: AgentEndpointSchema.optional(),
+  /** The id the API issued when protection was enabled; stamped on every log. Absent in old state (refused). */
+  protectionId: z.string().optional(),
   policyName: z.string(),
   intervalSeconds: z.number().int().positive(),
   epoch: z.number().int().positive(),

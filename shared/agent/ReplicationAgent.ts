@@ -4,8 +4,8 @@ import { DiskImage } from '../disk';
 import { openSourceDisk } from './BlockDeviceImage';
 import { ServiceError } from '../errors';
 import { HrlConsistency } from '../hrl';
-import { DiskRef } from '../replication';
-import { AgentDiskState, AgentState } from './AgentState';
+import { appliedChecksumOf, DiskRef, readReplica, REPLICA_CONTAINERS, replicaBlob } from '../replication';
+import { AgentDiskState, AgentState, SHIPPED_LOG_MEMORY } from './AgentState';
 import { AgentStateStore } from './AgentStateStore';
 import { buildDiskLog, BuiltDiskLog } from './buildDiskLog';
 import { changedRuns } from './DataRun';
@@ -15,7 +15,7 @@ import { takeFileStamp, unchangedSince } from './fileStamp';
 import { findChangedBlocks } from './findChangedBlocks';
 import { readEncryptionKey } from './readEncryptionKey';
 import { SeedSource } from './SeedSource';
-import { uploadLog } from './uploadLog';
+import { checksumOfLogFile, uploadLog } from './uploadLog';
 import type { ShutdownRequest } from '../recovery/SourceShutdownRequests';
 import { MergeTarget } from './waitForMerge';
 
@@ -137,23 +137,64 @@ export class ReplicationAgent {
     return this.state.disks.every((d) => d.seedOffset === null);
   }
 
-  /** Where each disk stands once its logs so far are merged. */
+  /**
+   * Where each disk stands once its logs so far are merged, with what to verify on the way: the
+   * protection id and the checksums of the disk's last shipped logs (waitForMerge).
+   */
   mergeTargets(): MergeTarget[] {
-    return this.state.disks.map((d) => ({ disk: this.diskRef(d), epoch: this.state.epoch, sequence: d.nextSequence - 1 }));
+    return this.state.disks.map((d) => ({
+      disk: this.diskRef(d),
+      epoch: this.state.epoch,
+      sequence: d.nextSequence - 1,
+      protectionId: this.state.protectionId,
+      logs: d.shipped.filter((l) => l.epoch === this.state.epoch),
+      stateDir: this.store.dir,
+    }));
   }
 
-  /** Uploads logs committed but not yet known uploaded (after a crash or a network failure). Returns bytes sent. */
+  /**
+   * Uploads logs committed but not yet known uploaded (after a crash or a network failure),
+   * stamped with the protection id, and remembers each one's checksum. A log the replica has
+   * already applied is not sent again when the replica's checksum for it is ours (it merged
+   * before the crash) or no longer kept (it cannot be judged either way); a different checksum
+   * is sent, so the merge quarantines it and the item turns Critical. Returns bytes sent.
+   */
   async flushOutbox(): Promise<number> {
     let sent = 0;
+    if (!this.state.disks.some((d) => d.outbox.length > 0)) return sent;
+    const disks: AgentDiskState[] = [];
     for (const d of this.state.disks) {
-      for (const seq of d.outbox) sent += await uploadLog(this.blobs, this.diskRef(d), seq, this.store.outboxPath(d.diskId, seq));
+      let shipped = d.shipped;
+      const replica = d.outbox.length > 0 ? await this.replicaStateOf(d) : undefined;
+      for (const seq of d.outbox) {
+        const file = this.store.outboxPath(d.diskId, seq);
+        let sha256: string;
+        const applied = replica && BigInt(seq) <= replica.lastAppliedSequence ? appliedChecksumOf(replica, BigInt(seq)) ?? 'unknown' : undefined;
+        const local = applied === undefined ? undefined : await checksumOfLogFile(file);
+        if (applied !== undefined && (applied === local || applied === 'unknown')) {
+          sha256 = local!;
+        } else {
+          const up = await uploadLog(this.blobs, this.diskRef(d), seq, file, this.state.protectionId);
+          sent += up.sent;
+          sha256 = up.sha256;
+        }
+        const epoch = this.state.epoch;
+        shipped = [...shipped.filter((l) => l.epoch === epoch && l.sequence !== seq), { epoch, sequence: seq, sha256 }].slice(-SHIPPED_LOG_MEMORY);
+      }
+      disks.push({ ...d, shipped, outbox: [] });
     }
-    if (this.state.disks.some((d) => d.outbox.length > 0)) {
-      const done = this.state.disks.map((d) => d.outbox.map((s) => this.store.outboxPath(d.diskId, s))).flat();
-      await this.commit({ ...this.state, disks: this.state.disks.map((d) => ({ ...d, outbox: [] })) });
-      for (const f of done) await rm(f, { force: true });
-    }
+    const done = this.state.disks.map((d) => d.outbox.map((s) => this.store.outboxPath(d.diskId, s))).flat();
+    await this.commit({ ...this.state, disks });
+    for (const f of done) await rm(f, { force: true });
     return sent;
+  }
+
+  /** The replica's state when it is of this agent's epoch and protection (undefined otherwise: nothing of ours applied there). */
+  private async replicaStateOf(d: AgentDiskState) {
+    const r = await readReplica(this.blobs.getContainerClient(REPLICA_CONTAINERS.replicas).getPageBlobClient(replicaBlob(this.diskRef(d))));
+    const s = r?.state;
+    if (!s || s.epoch !== BigInt(this.state.epoch)) return undefined;
+    return s.protectionId && this.state.protectionId && s.protectionId !== this.state.protectionId ? undefined : s;
   }
 
   /**

@@ -15,6 +15,8 @@ export interface EnableProtectionInput {
 export interface ProtectionRegistration {
   itemArmId: string;
   intervalSeconds: number;
+  /** Issued by the API when protection was enabled; the agent stamps it on every log. */
+  protectionId: string;
 }
 
 /**
@@ -22,7 +24,8 @@ export interface ProtectionRegistration {
  * the item with its disks through the API, as the Hyper-V host's provider does. The policy
  * decides encryption: a policy that encrypts needs a key, one that does not refuses one.
  * Re-running after a crash finds the item already protected and accepts it when its policy
- * and disks are the same.
+ * and disks are the same (the API answers such a retry with the item as it stands); another
+ * disk or machine under a taken name is refused by the API (`ItemAlreadyProtected`, 409).
  */
 export async function enableProtection(api: AgentApi, input: EnableProtectionInput): Promise<ProtectionRegistration> {
   const V = api.vaultPath(input.vault);
@@ -55,22 +58,19 @@ export async function enableProtection(api: AgentApi, input: EnableProtectionInp
       },
     },
   };
-  let item: ArmResourceLike;
-  try {
-    item = await api.put(itemPath, body);
-  } catch (err) {
-    if (!(err instanceof ServiceError && err.code === 'Conflict')) throw err;
-    item = await api.get(itemPath);
-    assertSameProtection(item, policy.id, input);
+  const item: ArmResourceLike = (await api.put<ArmResourceLike | undefined>(itemPath, body)) ?? await api.get(itemPath);
+  const d = item.properties?.providerSpecificDetails ?? {};
+  const protectionId = d.protectionId as string | undefined;
+  if (!protectionId) {
+    throw new ServiceError('ProtectionUnknown', `the API at ${api.config.endpoint} enabled protection of '${input.item}' but issued no protection id; it is older than this agent, which needs one to stamp its logs`);
   }
-  return { itemArmId: item?.id ?? itemPath, intervalSeconds };
-}
-
-function assertSameProtection(item: ArmResourceLike, policyId: string, input: EnableProtectionInput): void {
-  const d = item.properties.providerSpecificDetails ?? {};
-  const disks = ((d.disks ?? []) as { diskId: string }[]).map((k) => k.diskId).join(',');
-  const want = input.disks.map((k) => k.diskId).join(',');
-  if (String(item.properties.policyId).toLowerCase() !== policyId.toLowerCase() || disks !== want) {
-    throw new ServiceError('Conflict', `item '${input.item}' is already protected with another policy or other disks (${disks}); disable its protection first or use another item name`);
+  // The same source again with nothing of ours on disk: fine if nothing was merged yet (a retry
+  // after a crash before the state was written); otherwise the item replicates from a state
+  // this agent no longer has, and starting at log 1 would only produce divergent logs.
+  const progressed = ((d.protectedDisks ?? []) as { lastAppliedSequence?: number }[]).some((k) => (k.lastAppliedSequence ?? 0) > 0);
+  if (progressed) {
+    throw new ServiceError('AlreadyProtected', `item '${input.item}' is already protected from this machine (protection id ${protectionId}) and replicating, but this agent has no state for it: ` +
+      "use the state directory it was protected with (--state-dir), or disable the item's protection and protect it again");
   }
+  return { itemArmId: item.id ?? itemPath, intervalSeconds, protectionId };
 }

@@ -11,6 +11,7 @@ import { AgentState } from './AgentState';
 import { AgentStateStore } from './AgentStateStore';
 import { DiskBlockTable } from './DiskBlockTable';
 import { enableProtection } from './enableProtection';
+import { assertProtectionKnown, endpointOf } from './assertStateBelongs';
 import { readEncryptionKey } from './readEncryptionKey';
 import { DEFAULT_SEED_LOG_BYTES, ReplicationAgent } from './ReplicationAgent';
 import { waitForMerge, WaitForMergeOptions } from './waitForMerge';
@@ -50,6 +51,8 @@ export async function protectItem(api: AgentApi, blobs: BlobServiceClient, optio
   const key = options.keyFile ? await readEncryptionKey(options.keyFile) : undefined;
   const paths = options.diskPaths.map((p) => resolve(p));
   if (existing) {
+    // State from another service or protection: refuse before shipping anything it cannot merge.
+    await assertProtectionKnown(api, store, existing);
     if (existing.disks.map((d) => d.path).join('\n') !== paths.join('\n') || existing.policyName !== options.policy) {
       throw new ServiceError('AlreadyProtected', `item '${options.item}' is already protected by this agent with other disks or another policy (state in ${store.dir})`);
     }
@@ -81,7 +84,7 @@ async function register(api: AgentApi, store: AgentStateStore, options: ProtectO
     if (keyFingerprint && image.virtualSize % DATA_UNIT_SIZE !== 0) {
       throw new ServiceError('InvalidDisk', `${path} is ${image.virtualSize} bytes; encrypted replication needs a size that is a multiple of 4096`);
     }
-    disks.push({ diskId: `disk${i}`, path, format: image.format, virtualSize: image.virtualSize, nextSequence: 1, generation: 0, seedOffset: 0, outbox: [] });
+    disks.push({ diskId: `disk${i}`, path, format: image.format, virtualSize: image.virtualSize, nextSequence: 1, generation: 0, seedOffset: 0, outbox: [], shipped: [] });
   }
   const reg = await enableProtection(api, {
     vault: options.vault,
@@ -100,6 +103,8 @@ async function register(api: AgentApi, store: AgentStateStore, options: ProtectO
     vaultSegment: vaultSegmentOf(vaultKeyOf({ subscriptionId, resourceGroupName: resourceGroup, vaultName: options.vault })),
     item: options.item,
     itemArmId: reg.itemArmId,
+    endpoint: endpointOf(api, options.vault),
+    protectionId: reg.protectionId,
     policyName: options.policy,
     intervalSeconds: reg.intervalSeconds,
     epoch: 1,

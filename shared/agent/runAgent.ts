@@ -1,6 +1,8 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../recovery/SourceShutdownRequests';
+import { AgentApi } from './AgentApi';
 import { AgentStateStore } from './AgentStateStore';
+import { assertProtectionKnown } from './assertStateBelongs';
 import { isTransientFailure } from './isTransientFailure';
 import { CycleReport, ReplicationAgent } from './ReplicationAgent';
 import { mergedSequence } from './waitForMerge';
@@ -18,6 +20,8 @@ export interface RunOptions {
   backoffMs?: { first: number; max: number };
   onCycle?(report: CycleReport, lagSeconds: number | undefined): void;
   onRetry?(error: unknown, waitMs: number, failures: number): void;
+  /** The API the CLI addresses: the state must belong to it before the loop starts (see syncItem). */
+  api?: AgentApi;
 }
 
 /** Why and how a failover stopped the loop. */
@@ -61,6 +65,7 @@ export async function runAgent(blobs: BlobServiceClient, options: RunOptions): P
   const store = new AgentStateStore(options.stateDir, options.vault, options.item);
   const agent = await ReplicationAgent.open(store, blobs, options.keyFile);
   try {
+    if (options.api) await assertProtectionKnown(options.api, store, agent.current);
     return await loop(agent, blobs, options);
   } finally {
     await agent.close();

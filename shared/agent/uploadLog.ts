@@ -1,21 +1,36 @@
 import { readFile } from 'node:fs/promises';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { ServiceError } from '../errors';
-import { DiskRef, pendingLogBlob, REPLICA_CONTAINERS } from '../replication';
+import { DiskRef, LOG_METADATA, logChecksum, pendingLogBlob, REPLICA_CONTAINERS } from '../replication';
+
+/** What one upload did: bytes sent (0 when the log was already there) and the log's checksum. */
+export interface UploadedLog {
+  sent: number;
+  sha256: string;
+}
+
+/** The log file's bytes and checksum, without uploading (a log the replica already applied). */
+export async function checksumOfLogFile(file: string): Promise<string> {
+  return logChecksum(await readFile(file));
+}
 
 /**
  * Uploads a built log as `hrl/{vault}/{item}/{disk}/{seq}.hrl`, create-only (If-None-Match: *):
- * a log is immutable once named. A retry after a lost answer finds its own blob there (same
- * size) and counts it as uploaded; a different blob under the name is a conflict to report, never
- * overwritten. Returns the bytes sent (0 when it was already there).
+ * a log is immutable once named. It carries, in blob metadata, the item's protection id (the
+ * merge quarantines a log of another protection) and the agent's SHA-256 of it (so the agent
+ * can recognise its own log in quarantine; the merge hashes what it reads). A retry after a lost
+ * answer finds its own blob there (same checksum stamp) and counts it as uploaded; a different
+ * blob under the name is a conflict to report, never overwritten.
  */
-export async function uploadLog(blobs: BlobServiceClient, disk: DiskRef, sequence: number, file: string): Promise<number> {
+export async function uploadLog(blobs: BlobServiceClient, disk: DiskRef, sequence: number, file: string, protectionId?: string): Promise<UploadedLog> {
   const name = pendingLogBlob(disk, BigInt(sequence));
   const client = blobs.getContainerClient(REPLICA_CONTAINERS.pending).getBlockBlobClient(name);
   // Logs are capped (MAX_LOG_PAYLOAD_BYTES), so one fits in memory; a buffer cannot fail mid-read like a file stream.
   const bytes = await readFile(file);
   const size = bytes.length;
-  const upload = () => client.uploadData(bytes, { conditions: { ifNoneMatch: '*' }, blockSize: 8 * 1024 * 1024, concurrency: 4 });
+  const sha256 = logChecksum(bytes);
+  const metadata: Record<string, string> = { [LOG_METADATA.sha256]: sha256, ...(protectionId ? { [LOG_METADATA.protectionId]: protectionId } : {}) };
+  const upload = () => client.uploadData(bytes, { conditions: { ifNoneMatch: '*' }, metadata, blockSize: 8 * 1024 * 1024, concurrency: 4 });
   try {
     try {
       await upload();
@@ -25,14 +40,15 @@ export async function uploadLog(blobs: BlobServiceClient, disk: DiskRef, sequenc
       await blobs.getContainerClient(REPLICA_CONTAINERS.pending).createIfNotExists();
       await upload();
     }
-    return size;
+    return { sent: size, sha256 };
   } catch (err) {
     const status = (err as { statusCode?: number }).statusCode;
     if (status !== 409 && status !== 412) throw err;
   }
   const existing = await client.getProperties().catch(() => undefined);
-  if (existing?.contentLength === size) return 0;
-  // Merged already (and so deleted from hrl/), or someone else's blob: only the first is fine.
-  if (!existing) return 0;
-  throw new ServiceError('LogNameTaken', `${REPLICA_CONTAINERS.pending}/${name} exists with ${existing.contentLength} bytes, not this log's ${size}; another agent ships this disk — stop it, then resync`);
+  // Merged already (and so deleted from hrl/), or our own earlier upload: both are fine.
+  if (!existing) return { sent: 0, sha256 };
+  const stamped = existing.metadata?.[LOG_METADATA.sha256];
+  if (stamped === undefined ? existing.contentLength === size : stamped === sha256) return { sent: 0, sha256 };
+  throw new ServiceError('LogNameTaken', `${REPLICA_CONTAINERS.pending}/${name} exists with ${existing.contentLength} bytes${stamped ? ` (SHA-256 ${stamped.slice(0, 12)}…)` : ''}, not this log (${size} bytes, ${sha256.slice(0, 12)}…); another agent ships this disk — stop it, then resync`);
 }

@@ -64,6 +64,13 @@ export interface ResourceDefinition<P = Record<string, unknown>> {
   updateSchema?: z.ZodType;
   build(input: unknown, ctx: BuildContext, existing?: ResourceDocument<P>): Promise<BuiltResource<P>>;
   update?(input: unknown, existing: ResourceDocument<P>, ctx: BuildContext): Promise<BuiltResource<P>>;
+  /**
+   * PUT of a resource that exists, when `putReplaces` is false: throws the refusal that names
+   * what exists and how to go on (without this hook: a generic `Conflict`). Returning means the
+   * request restates the existing resource (a retry after a lost answer): it is answered as
+   * it stands, unchanged.
+   */
+  existingPut?(input: unknown, existing: ResourceDocument<P>, ctx: BuildContext): Promise<void>;
   /** The properties as answered, when they add derived views (or values computed for `ctx.now`) to what is stored. */
   present?(properties: P, ctx: PresentContext): Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Work after the document is deleted (e.g. drop an item's recovery points). */

@@ -160,6 +160,11 @@ export interface ProtectedItemProperties {
     vmNics?: ProtectedItemNic[];
     /** SHA-256 fingerprint of the key that encrypts replica logs, when the policy encrypts. */
     encryptionKeyFingerprint?: string;
+    /**
+     * Issued when protection is enabled (a UUID); the agent keeps it and stamps it on every log,
+     * and the merge quarantines a log carrying another (docs/replication.md, "Whose log is it").
+     */
+    protectionId?: string;
     /** Per-disk replication facts, written by the merge engine (see shared/protection). */
     protectedDisks?: DiskReplicationStatus[];
     /** Cut time of the newest state a failover would get (all disks): RPO = now − this. */

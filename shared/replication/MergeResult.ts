@@ -24,5 +24,7 @@ export interface MergeResult {
   waitingFor?: bigint;
   heldReason?: string;
   quarantined?: { sequence: bigint; code: string; message: string; blobName: string };
+  /** Logs quarantined without stopping the disk: divergent copies of applied sequences, other protections' logs. */
+  refused?: { sequence: bigint; code: string; message: string; blobName: string }[];
   pointsCut: DiskRecoveryPoint[];
 }

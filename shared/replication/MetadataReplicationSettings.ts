@@ -40,6 +40,12 @@ export class MetadataReplicationSettings implements ReplicationSettingsSource {
     });
     const fingerprint = where.item.properties.providerSpecificDetails.encryptionKeyFingerprint;
     const stopped = replicationStoppedReason(where.item.properties);
-    return { policy: parsed, keyFingerprint: d.encryption === 'Enabled' ? fingerprint : null, ...(stopped ? { replicationStopped: stopped } : {}) };
+    const protectionId = where.item.properties.providerSpecificDetails.protectionId;
+    return {
+      policy: parsed,
+      keyFingerprint: d.encryption === 'Enabled' ? fingerprint : null,
+      ...(stopped ? { replicationStopped: stopped } : {}),
+      ...(protectionId ? { protectionId } : {}),
+    };
   }
 }

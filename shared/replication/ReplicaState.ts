@@ -22,6 +22,40 @@ export interface ReplicaState {
   /** Cut time of the newest recovery point, and of the newest app-consistent one. */
   lastPointCutTimeMs?: number;
   lastAppPointCutTimeMs?: number;
+  /**
+   * The content checksum of each of the last {@link APPLIED_LOG_WINDOW} logs applied in this
+   * epoch, oldest first. Written in the same conditional write that advances
+   * `lastAppliedSequence`, so no crash separates a sequence from the checksum of the log that
+   * filled it. A log arriving again under one of these sequences is judged by it (same bytes: a
+   * redelivery; other bytes: divergent), and the agent compares it with the log it shipped.
+   */
+  appliedLogs?: AppliedLog[];
+  /** The protection id of the item whose logs the replica holds (the one the last applied log carried). */
+  protectionId?: string;
+}
+
+/** One applied log: its sequence and the SHA-256 of its blob bytes as uploaded (base64url, 43 characters). */
+export interface AppliedLog {
+  sequence: bigint;
+  sha256: string;
+}
+
+/**
+ * How many applied logs' checksums the replica keeps (about 1.6 KB of the blob's 8 KiB of
+ * metadata). The agent verifies its logs while they are in this window; the merge judges a log
+ * of an older sequence as unverifiable (quarantine), never as a redelivery.
+ */
+export const APPLIED_LOG_WINDOW = 32;
+
+/** `state`'s window with `log` appended (same sequence replaced), trimmed to the window. */
+export function withAppliedLog(state: ReplicaState, log: AppliedLog): AppliedLog[] {
+  const kept = (state.appliedLogs ?? []).filter((l) => l.sequence !== log.sequence);
+  return [...kept, log].slice(-APPLIED_LOG_WINDOW);
+}
+
+/** The checksum recorded for `sequence`, or undefined when it is outside the window. */
+export function appliedChecksumOf(state: Pick<ReplicaState, 'appliedLogs'>, sequence: bigint): string | undefined {
+  return state.appliedLogs?.find((l) => l.sequence === sequence)?.sha256;
 }
 
 /** Metadata keys (Azure lower-cases them anyway). */
@@ -33,7 +67,20 @@ const KEYS = {
   lastPointCutTimeMs: 'lastpointcuttime',
   lastAppPointCutTimeMs: 'lastapppointcuttime',
   seedComplete: 'seedcomplete',
+  appliedLogs: 'appliedlogs',
+  protectionId: 'protectionid',
 } as const;
+
+/** `seq:sha256,seq:sha256,…`: metadata values are one header line. */
+function parseAppliedLogs(v: string | undefined): AppliedLog[] | undefined {
+  if (!v) return undefined;
+  const out: AppliedLog[] = [];
+  for (const part of v.split(',')) {
+    const m = /^(\d{1,20}):([A-Za-z0-9_-]{43})$/.exec(part);
+    if (m) out.push({ sequence: BigInt(m[1]), sha256: m[2] });
+  }
+  return out;
+}
 
 const optionalNumber = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
 
@@ -52,6 +99,8 @@ export function readReplicaState(metadata: Record<string, string> | undefined): 
     lastAppPointCutTimeMs: optionalNumber(m[KEYS.lastAppPointCutTimeMs]),
     // Replicas written before the flag existed had no partial seeds: merged at all = whole.
     seedComplete: m[KEYS.seedComplete] === undefined ? BigInt(m[KEYS.lastAppliedSequence]) > 0n : m[KEYS.seedComplete] === '1',
+    appliedLogs: parseAppliedLogs(m[KEYS.appliedLogs]),
+    protectionId: m[KEYS.protectionId] || undefined,
   };
 }
 
@@ -66,5 +115,7 @@ export function writeReplicaState(state: ReplicaState, existing: Record<string, 
   if (state.lastAppliedCutTimeMs !== undefined) m[KEYS.lastAppliedCutTimeMs] = String(state.lastAppliedCutTimeMs);
   if (state.lastPointCutTimeMs !== undefined) m[KEYS.lastPointCutTimeMs] = String(state.lastPointCutTimeMs);
   if (state.lastAppPointCutTimeMs !== undefined) m[KEYS.lastAppPointCutTimeMs] = String(state.lastAppPointCutTimeMs);
+  if (state.appliedLogs?.length) m[KEYS.appliedLogs] = state.appliedLogs.map((l) => `${l.sequence}:${l.sha256}`).join(',');
+  if (state.protectionId) m[KEYS.protectionId] = state.protectionId;
   return m;
 }

@@ -5,6 +5,10 @@ import { DiskRef } from './DiskRef';
 export type ReplicationHealthCode =
   /** A log was refused and moved to quarantine: replication is stopped until a resync. */
   | 'LogQuarantined'
+  /** A log arrived under an applied sequence with other content than the log applied there. */
+  | 'LogDivergent'
+  /** A log carried another protection's id (a second agent, or one from before protection was re-enabled). */
+  | 'ForeignProtection'
   /** Logs wait behind a missing one. */
   | 'ReplicationGap'
   /** Logs are pending longer than the policy interval allows. */

@@ -14,6 +14,12 @@ export interface ReplicationSettings {
    * applies nothing and leaves its logs pending (`held`), saying this.
    */
   replicationStopped?: string;
+  /**
+   * The id issued when the item's protection was enabled; every log must carry it (blob
+   * metadata `protectionid`), else it is quarantined as another protection's. `undefined` =
+   * not checked (items enabled before ids existed, tools, tests).
+   */
+  protectionId?: string;
 }
 
 /** Looks up a disk's settings (from the protected item and its policy in the product). */

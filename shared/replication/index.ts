@@ -37,3 +37,6 @@ export * from './sweepReplication';
 export * from './writtenRanges';
 export * from './epochOfPendingLog';
 export * from './copyPageBlob';
+export * from './logChecksum';
+export * from './judgeLogIdentity';
+export * from './retireReplica';

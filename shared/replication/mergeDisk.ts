@@ -4,7 +4,7 @@ import { DiskLease } from './DiskLease';
 import { MergeResult } from './MergeResult';
 import { listPendingLogs, PendingLog, pendingContainer } from './PendingLog';
 import { createReplicaIfAbsent, initializeReplica, readReplica, replicaClient } from './ReplicaBlob';
-import { ReplicaState } from './ReplicaState';
+import { ReplicaState, withAppliedLog } from './ReplicaState';
 import { ReplicationDeps } from './ReplicationDeps';
 import { ReplicationError } from './ReplicationError';
 import { ReplicationSettings } from './ReplicationSettingsSource';
@@ -12,11 +12,13 @@ import { DEFAULT_REPLICATION_TUNING, ReplicationTuning } from './ReplicationTuni
 import { advanceReplica } from './advanceReplica';
 import { expectationFor, readPendingLog, ReadLogResult, writeLogPages } from './applyLog';
 import { cutRecoveryPoint } from './cutRecoveryPoint';
-import { epochOfPendingLog } from './epochOfPendingLog';
 import { ignoreNotFound } from './ignoreNotFound';
+import { foreignProtection, judgeAppliedSequenceLog } from './judgeLogIdentity';
+import { logChecksum } from './logChecksum';
 import { journalLog } from './ReplicaJournal';
 import { pruneRecoveryPoints } from './pruneRecoveryPoints';
-import { quarantineLog } from './quarantineLog';
+import { QuarantineReason, quarantineLog } from './quarantineLog';
+import { replicaOfEndedProtection, retireReplica } from './retireReplica';
 import { recoveryPointWanted } from './ReplicationPolicy';
 
 export interface MergeDiskOptions {
@@ -61,9 +63,16 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
   const tuning = tuningOf(deps);
   let pending = await listPendingLogs(pendingContainer(deps), disk);
   const blob = replicaClient(deps, disk);
-  const existing = await readReplica(blob);
+  let existing = await readReplica(blob);
   if (!existing && pending.length === 0) return false;
   const settings = await deps.settings.settingsFor(disk);
+  if (!settings.replicationStopped && replicaOfEndedProtection(existing?.state, settings.protectionId)) {
+    // Only the current protection's own logs retire the old replica; foreign ones go to quarantine.
+    pending = await refuseForeignLogs(deps, disk, pending, settings, result);
+    if (pending.length === 0) return false;
+    await retireReplica(deps, disk, blob, tuning, existing!.state!.protectionId!);
+    existing = undefined;
+  }
   if (settings.replicationStopped) {
     result.outcome = 'held';
     result.heldReason = settings.replicationStopped;
@@ -75,8 +84,10 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
   /** The first log, read early when it must seed a replica that does not exist yet. */
   let firstLog: ReadLogResult | undefined;
   if (!existing || !existing.state) {
+    pending = await refuseForeignLogs(deps, disk, pending, settings, result);
     const first = pending.find((p) => p.sequence === 1n);
     if (!first) {
+      if (result.refused?.length) return false;
       result.outcome = pending.length > 0 ? 'gap' : 'idle';
       result.waitingFor = 1n;
       return false;
@@ -104,8 +115,9 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
   try {
     // List again under the lease: a merge that held it before us may have applied, deleted or
     // quarantined logs of the listing taken while we waited.
-    pending = await listPendingLogs(pendingContainer(deps), disk);
+    pending = await refuseForeignLogs(deps, disk, await listPendingLogs(pendingContainer(deps), disk), settings, result);
     let state = (await readReplica(blob, lease.leaseId))?.state;
+    if (!state && !firstLog) return false; // the seed log we read was another protection's
     if (!state) {
       const seed = firstLog!.ok ? firstLog!.log.header : undefined;
       state = await initializeReplica(blob, disk, lease.leaseId, { epoch: seed!.epoch, sourceVirtualSize: seed!.virtualSize, cutTimeMs: seed!.cutTimeMs });
@@ -120,22 +132,22 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
     result.epoch = state.epoch;
     result.lastAppliedSequence = state.lastAppliedSequence;
     for (;;) {
-      // Logs at or below the applied sequence: a redelivery (or a crash before the delete) of
-      // this epoch or a straggler of an older one goes away; a newer epoch's log, sent without a
-      // resync, is quarantined rather than silently dropped.
+      // Logs at or below the applied sequence, judged by content (judgeLogIdentity): the log
+      // applied there again (a redelivery, or a crash before the delete) or a straggler of an
+      // older epoch goes away; a divergent one is quarantined (the merge goes on: the replica
+      // keeps what it applied); a newer epoch's log, sent without a resync, stops the disk.
       for (const p of pending.filter((x) => x.sequence <= state!.lastAppliedSequence)) {
-        const epoch = await epochOfPendingLog(deps, p);
-        if (epoch === 'gone') continue;
-        if (epoch === undefined || epoch > state.epoch) {
-          await quarantine(deps, disk, p, {
-            code: epoch === undefined ? 'CorruptFormat' : 'HrlIdentityMismatch',
-            message: epoch === undefined
-              ? `log ${p.sequence} arrived again (the replica is at ${state.lastAppliedSequence}) with an unreadable header`
-              : `log ${p.sequence} is of epoch ${epoch}, the replica is at epoch ${state.epoch}: a new epoch starts with a resync`,
-          }, result);
+        const verdict = await judgeAppliedSequenceLog(deps, disk, p, state, tuning.maxLogBytes);
+        if (verdict.kind === 'gone') continue;
+        if (verdict.kind === 'drop') {
+          await ignoreNotFound(pendingContainer(deps).getBlobClient(p.blobName).delete());
+          continue;
+        }
+        if (verdict.stopsDisk) {
+          await quarantine(deps, disk, p, verdict.reason, result);
           return progressed;
         }
-        await ignoreNotFound(pendingContainer(deps).getBlobClient(p.blobName).delete());
+        await refuse(deps, disk, p, verdict.reason, result);
       }
       const appliedBefore = result.applied.length;
       // Each pass judges afresh: a gap seen by an earlier pass may have been filled since.
@@ -173,12 +185,12 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
           }, result);
           return progressed;
         }
-        state = await applyValidatedLog(deps, disk, lease, state, log, read.log, settings, result);
+        state = await applyValidatedLog(deps, disk, lease, state, log, read, settings, result);
         progressed = true;
       }
       if (result.applied.length === appliedBefore) break;
       // Pick up logs that arrived during this pass while we still hold the lease.
-      pending = await listPendingLogs(pendingContainer(deps), disk);
+      pending = await refuseForeignLogs(deps, disk, await listPendingLogs(pendingContainer(deps), disk), settings, result);
     }
     if (progressed && result.outcome !== 'gap') result.outcome = 'merged';
     if (progressed) {
@@ -203,6 +215,23 @@ async function quarantine(deps: ReplicationDeps, disk: DiskRef, log: PendingLog,
   result.quarantined = { sequence: log.sequence, code: reason.code, message: reason.message, blobName };
 }
 
+/** Quarantines a log without stopping the disk (divergent or foreign: the replica is not in question). */
+async function refuse(deps: ReplicationDeps, disk: DiskRef, log: PendingLog, reason: QuarantineReason, result: MergeResult): Promise<void> {
+  const blobName = await quarantineLog(deps, disk, log, reason);
+  (result.refused ??= []).push({ sequence: log.sequence, code: reason.code, message: reason.message, blobName });
+}
+
+/** Quarantines at once every pending log stamped with another protection's id; returns the others. */
+async function refuseForeignLogs(deps: ReplicationDeps, disk: DiskRef, pending: PendingLog[], settings: ReplicationSettings, result: MergeResult): Promise<PendingLog[]> {
+  const kept: PendingLog[] = [];
+  for (const p of pending) {
+    const foreign = foreignProtection(disk, p, settings);
+    if (foreign) await refuse(deps, disk, p, foreign, result);
+    else kept.push(p);
+  }
+  return kept;
+}
+
 /** Pages, journal, advance, delete, recovery point: the order that makes a crash harmless. */
 async function applyValidatedLog(
   deps: ReplicationDeps,
@@ -210,19 +239,29 @@ async function applyValidatedLog(
   lease: DiskLease,
   state: ReplicaState,
   log: PendingLog,
-  parsed: ParsedHrl,
+  read: { log: ParsedHrl; bytes: Buffer },
   settings: ReplicationSettings,
   result: MergeResult,
 ): Promise<ReplicaState> {
   const tuning = tuningOf(deps);
   const blob = replicaClient(deps, disk);
+  const parsed = read.log;
   const h = parsed.header;
   await writeLogPages(deps, blob, lease.leaseId, parsed, tuning);
   lease.assertHeld();
   await journalLog(deps, disk, log.blobName, h);
   // A seed's last log makes the replica a whole disk; until then it holds part of one.
   const completesSeed = !state.seedComplete && !h.partialSeed;
-  let next: ReplicaState = { ...state, lastAppliedSequence: h.sequence, lastAppliedCutTimeMs: h.cutTimeMs, seedComplete: state.seedComplete || !h.partialSeed };
+  // The log's checksum joins the applied window in the same conditional write that advances the
+  // sequence: a crash can lose neither without the other.
+  let next: ReplicaState = {
+    ...state,
+    lastAppliedSequence: h.sequence,
+    lastAppliedCutTimeMs: h.cutTimeMs,
+    seedComplete: state.seedComplete || !h.partialSeed,
+    appliedLogs: withAppliedLog(state, { sequence: h.sequence, sha256: logChecksum(read.bytes) }),
+    ...(settings.protectionId ? { protectionId: settings.protectionId } : {}),
+  };
   await advanceReplica(blob, lease.leaseId, state, next);
   result.applied.push(h.sequence);
   result.lastAppliedSequence = h.sequence;

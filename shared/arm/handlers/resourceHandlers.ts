@@ -88,8 +88,13 @@ export async function putResourceHandler(def: ResourceDefinition<any>, ctx: ArmC
   const id = resourceDocumentId(segmentsOf(def, names));
   const existing = await ctx.store.getResource(b.vaultKey, id);
   const ifMatch = ctx.request.headers['if-match'];
-  if (existing && (!def.putReplaces)) {
-    throw new ServiceError('Conflict', `${describe(def, names)} already exists; delete it first or update it with PATCH`);
+  if (existing && !def.putReplaces) {
+    if (!def.existingPut || ctx.request.headers['if-none-match'] === '*' || existing.kind !== def.kind) {
+      throw new ServiceError('Conflict', `${describe(def, names)} already exists; delete it first or update it with PATCH`);
+    }
+    await def.existingPut(input, existing, b);
+    if (def.asyncPut) return accepted(ctx, b, 'put', id);
+    return resourceResponse(ctx, 200, def, existing, b);
   }
   if (existing && ctx.request.headers['if-none-match'] === '*') {
     throw new ServiceError('PreconditionFailed', `${describe(def, names)} already exists (If-None-Match: *)`);

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ServiceError } from '../../errors';
 import { diskIdSchema } from '../../naming';
-import type { PolicyProperties, ProtectedItemProperties } from '../../metadata';
-import type { ResourceDefinition } from '../ResourceDefinition';
+import type { PolicyProperties, ProtectedDisk, ProtectedItemProperties, ResourceDocument } from '../../metadata';
+import type { BuildContext, ResourceDefinition } from '../ResourceDefinition';
 import { resolveReference } from '../resolveReference';
 import { presentProtectionStatus } from './protectionStatusOf';
 import { nicsOfItem } from '../../recovery/resolveRecoveryNics';
@@ -78,6 +79,49 @@ const updateInput = z.object({
   }),
 });
 
+const MiB = 1024 * 1024;
+
+function describeDisks(vmId: string | undefined, disks: ProtectedDisk[]): string {
+  const list = disks.map((k) => `${k.diskId}${k.diskName ? ` = ${k.diskName}` : ''}${k.capacityInBytes !== undefined ? ` (${+(k.capacityInBytes / MiB).toFixed(2)} MiB)` : ''}`).join(', ');
+  return `${list || 'no disks'}${vmId ? ` of VM '${vmId}'` : ''}`;
+}
+
+/** Fields both sides state must agree; a field only one side states does not count. */
+const agree = <T>(a: T | undefined, b: T | undefined) => a === undefined || b === undefined || a === b;
+
+function sameDisks(a: ProtectedDisk[], b: ProtectedDisk[]): boolean {
+  return a.length === b.length && a.every((x, i) =>
+    x.diskId.toLowerCase() === b[i].diskId.toLowerCase() && agree(x.diskName, b[i].diskName) && agree(x.capacityInBytes, b[i].capacityInBytes));
+}
+
+function disksOf(d: z.infer<typeof hyperVReplicaAzureInput>): ProtectedDisk[] {
+  return d.disks ?? (d.disksToInclude ?? (d.vhdId ? [d.vhdId] : [])).map((diskId) => ({ diskId }));
+}
+
+/**
+ * Enable protection of a name that is already protected: the same source again (a retry after
+ * a lost answer) is answered with the item as it stands, its protection id included; any other
+ * source (another disk, VM, policy or key) is refused with what is protected and how to go on.
+ * Without this an agent protecting another machine under a taken name got "completed".
+ */
+async function refuseOtherSource(input: unknown, existing: ResourceDocument<ProtectedItemProperties>, ctx: BuildContext): Promise<void> {
+  const { properties: p } = input as z.infer<typeof enableProtectionInput>;
+  const d = p.providerSpecificDetails;
+  const have = existing.properties.providerSpecificDetails;
+  const policy = await resolveReference<PolicyProperties>(ctx, p.policyId, 'policy', 'properties.policyId');
+  const disks = disksOf(d);
+  const same = policy.armId.toLowerCase() === existing.properties.policyId.toLowerCase()
+    && agree(d.hvHostVmId, have.vmId)
+    && sameDisks(disks, have.disks)
+    && (d.encryptionKeyFingerprint?.toLowerCase() ?? null) === (have.encryptionKeyFingerprint ?? null);
+  if (same) return;
+  throw new ServiceError('ItemAlreadyProtected',
+    `protected item '${existing.name}' already protects ${describeDisks(have.vmId, have.disks)} with policy '${existing.properties.policyFriendlyName ?? existing.properties.policyId}'` +
+    `${have.protectionId ? ` (protection id ${have.protectionId})` : ''}; this request names ${describeDisks(d.hvHostVmId, disks)} with policy '${policy.name}'. ` +
+    `To protect this machine, choose another item name; to protect it under '${existing.name}' instead, disable the existing protection first (DELETE, or POST …/replicationProtectedItems/${existing.name}/remove), which ends that machine's replication.`,
+    { details: { target: 'properties.providerSpecificDetails.disks', protectionId: have.protectionId } });
+}
+
 /** A protected VM (`replicationProtectedItems`); PUT enables protection. */
 export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> = {
   kind: 'protectedItem',
@@ -101,7 +145,7 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
         `properties.providerSpecificDetails.encryptionKeyFingerprint: policy '${policy.name}' encrypts replica logs, so the key's SHA-256 fingerprint is required`,
         { details: { target: 'properties.providerSpecificDetails.encryptionKeyFingerprint' } });
     }
-    const disks = d.disks ?? (d.disksToInclude ?? (d.vhdId ? [d.vhdId] : [])).map((diskId) => ({ diskId }));
+    const disks = disksOf(d);
     const friendlyName = d.vmName ?? ctx.name;
     return {
       properties: {
@@ -129,11 +173,14 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
           ...(d.vmNics ? { vmNics: d.vmNics } : {}),
           encryption: encrypted ? 'Enabled' : 'Disabled',
           encryptionKeyFingerprint: d.encryptionKeyFingerprint?.toLowerCase(),
+          // Issued once, here: the agent stamps it on every log, the merge refuses any other.
+          protectionId: randomUUID(),
         },
       },
       refs: [policy.armId.toLowerCase()],
     };
   },
+  existingPut: refuseOtherSource,
   async update(input, existing) {
     const { properties: u } = input as z.infer<typeof updateInput>;
     const d = existing.properties.providerSpecificDetails;

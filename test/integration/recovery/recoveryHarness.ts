@@ -207,12 +207,18 @@ export class ReplicatedDisk {
     this.src = new SourceDisk(h.dir, this.ref, size, key ? { key } : {});
   }
 
+  /** The protection id the API issued the item: stamped on every log, as the agent does. */
+  private async protectionId(): Promise<string | undefined> {
+    const found = await metadataReplicaLocator(this.h.store)(this.ref);
+    return found?.item.properties.providerSpecificDetails.protectionId;
+  }
+
   /** Writes with qemu-io, cuts a log and uploads it; merges it unless `merge: false`. */
   async change(cutTimeMs: number, commands: string[], options: { merge?: boolean; full?: boolean; consistency?: 'crash' | 'application' } = {}): Promise<CutLog> {
     if (commands.length) this.src.io(...commands);
     const log = this.src.cutLog({ cutTimeMs, full: options.full, consistency: options.consistency });
     this.logs.push(log);
-    await uploadLog(this.h.blobs, this.ref, log.sequence, log.bytes);
+    await uploadLog(this.h.blobs, this.ref, log.sequence, log.bytes, await this.protectionId());
     if (options.merge ?? true) await mergeDisk(this.h.replication, this.ref);
     return log;
   }
@@ -236,7 +242,7 @@ export class ReplicatedDisk {
     }, writes);
     const log: CutLog = { sequence, bytes, cutTimeMs, image: Buffer.from(image) };
     this.logs.push(log);
-    await uploadLog(this.h.blobs, this.ref, sequence, bytes);
+    await uploadLog(this.h.blobs, this.ref, sequence, bytes, await this.protectionId());
     return log;
   }
 

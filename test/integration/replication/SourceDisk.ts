@@ -107,8 +107,10 @@ export class SourceDisk {
   }
 }
 
-export async function uploadLog(blobs: BlobServiceClient, disk: DiskRef, sequence: bigint, bytes: Buffer): Promise<void> {
-  await blobs.getContainerClient(REPLICA_CONTAINERS.pending).getBlockBlobClient(pendingLogBlob(disk, sequence)).uploadData(bytes);
+/** Uploads a log as the agent would; `protectionId` stamps it (items enabled through the API have one). */
+export async function uploadLog(blobs: BlobServiceClient, disk: DiskRef, sequence: bigint, bytes: Buffer, protectionId?: string): Promise<void> {
+  await blobs.getContainerClient(REPLICA_CONTAINERS.pending).getBlockBlobClient(pendingLogBlob(disk, sequence))
+    .uploadData(bytes, protectionId ? { metadata: { protectionid: protectionId } } : {});
 }
 
 /** Downloads the replica page blob (or one of its snapshots) to a local .vhd file. */

@@ -74,7 +74,7 @@ describe('ArmApi rules for plans, items and vaults (plain requests, no HTTP)', (
     await call('DELETE', `${V}/replicationRecoveryPlans/p`);
   });
 
-  it('requires the key fingerprint when the policy encrypts, and refuses enabling protection twice', async () => {
+  it('requires the key fingerprint when the policy encrypts, and refuses enabling protection of another source under a taken name', async () => {
     const item = `${C}/replicationProtectedItems/enc`;
     const body = (extra: object) => ({ properties: { policyId: `${V}/replicationPolicies/secret`, providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', ...extra } } });
     const missing = await call('PUT', item, body({}));
@@ -82,7 +82,14 @@ describe('ArmApi rules for plans, items and vaults (plain requests, no HTTP)', (
     expect((await call('PUT', item, body({ encryptionKeyFingerprint: 'AB'.repeat(32) }))).status).toBe(202);
     const shown = await call('GET', item);
     expect(shown.body.properties.providerSpecificDetails).toMatchObject({ encryption: 'Enabled', encryptionKeyFingerprint: 'ab'.repeat(32) });
-    expect((await call('PUT', item, body({ encryptionKeyFingerprint: 'AB'.repeat(32) }))).status).toBe(409);
+    // The same source again (a retry after a lost answer) is answered with the item as it stands,
+    // its protection id unchanged; another key is another protection: refused.
+    const protectionId = shown.body.properties.providerSpecificDetails.protectionId;
+    expect(protectionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await call('PUT', item, body({ encryptionKeyFingerprint: 'AB'.repeat(32) }))).status).toBe(202);
+    expect((await call('GET', item)).body.properties.providerSpecificDetails.protectionId).toBe(protectionId);
+    const otherKey = await call('PUT', item, body({ encryptionKeyFingerprint: 'cd'.repeat(32) }));
+    expect([otherKey.status, otherKey.body.error.code]).toEqual([409, 'ItemAlreadyProtected']);
     const badIp = await call('PUT', `${C}/replicationProtectedItems/ip`, body({ encryptionKeyFingerprint: 'ab'.repeat(32), targetIpAddress: '10.0.0.300' }));
     expect([badIp.status, badIp.body.error.target]).toEqual([400, 'properties.providerSpecificDetails.targetIpAddress']);
     const withIp = `${C}/replicationProtectedItems/ip`;
