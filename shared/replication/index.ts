@@ -37,3 +37,5 @@ export * from './sweepReplication';
 export * from './writtenRanges';
 export * from './epochOfPendingLog';
 export * from './copyPageBlob';
+export * from './replicaBlockDigests';
+export * from './startReplicationRepair';
