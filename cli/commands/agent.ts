@@ -34,9 +34,10 @@ function diskProgress(label: string): { onProgress(diskId: string, done: number,
 
 function describeCycle(r: CycleReport): string {
   const lines = r.disks.map((d) =>
-    `  ${d.diskId}: log ${d.sequence}, ${d.changedBlocks} changed blocks in ${d.records} records (${formatBytes(d.payloadBytes)}), ` +
+    `  ${d.diskId}: log ${d.sequence}, ${d.changedBlocks} changed blocks${d.divergedBlocks !== undefined ? ` (${d.divergedBlocks} differing from the replica)` : ''} in ${d.records} records (${formatBytes(d.payloadBytes)}), ` +
     (d.skippedByStamp ? 'untouched since the last cut (not read)' : `read ${formatBytes(d.bytesRead)}`));
-  return [`cut ${new Date(r.cutTimeMs).toISOString()}: uploaded ${formatBytes(r.bytesUploaded)}`, ...lines].join('\n');
+  const head = r.repairEpoch !== undefined ? `repair (epoch ${r.repairEpoch}) cut ${new Date(r.cutTimeMs).toISOString()}` : `cut ${new Date(r.cutTimeMs).toISOString()}`;
+  return [`${head}: uploaded ${formatBytes(r.bytesUploaded)}`, ...lines].join('\n');
 }
 
 /**
@@ -92,6 +93,7 @@ export function registerAgentCommands(program: Command): void {
         const r = await syncItem(agentStorageFromEnv(client.config.endpoint), {
           vault, item, stateDir: opts.stateDir ?? defaultStateDir(), keyFile: opts.encryptionKeyFile,
           consistency: opts.appConsistent ? 'application' : 'crash', noWait: !opts.wait, onProgress: progress.onProgress,
+          api: client, onRepair: (n) => process.stdout.write(`repairing replication: epoch ${n.epoch} (${n.reason})\n`),
         });
         progress.finish();
         process.stdout.write(`${describeCycle(r)}\n${opts.wait ? 'merged' : 'not waiting for the merge'}\n`);
@@ -114,6 +116,7 @@ export function registerAgentCommands(program: Command): void {
       try {
         const r = await runAgent(agentStorageFromEnv(client.config.endpoint), {
           vault, item, stateDir: opts.stateDir ?? defaultStateDir(), keyFile: opts.encryptionKeyFile, intervalSeconds: opts.interval, signal: stop.signal,
+          api: client, onRepair: (n) => process.stdout.write(`repairing replication: epoch ${n.epoch} (${n.reason})\n`),
           onCycle: (report, lag) => process.stdout.write(`${describeCycle(report)}\n  lag: ${lag === undefined ? 'nothing merged yet' : `${lag.toFixed(1)} s`}\n`),
           onRetry: (err, wait, n) => process.stderr.write(`cycle failed (${(err as Error).message.split('\n')[0]}); retry ${n} in ${(wait / 1000).toFixed(1)} s\n`),
         });

@@ -27,6 +27,12 @@ export const AgentDiskStateSchema = z.object({
   stamp: FileStampSchema.optional(),
   /** Logs built and committed but not yet confirmed uploaded (names in the outbox). */
   outbox: z.array(z.number().int().positive()),
+  /**
+   * The highest sequence of this epoch the agent has seen the service acknowledge as applied
+   * (the replica's `lastappliedsequence`). A replica later found below it lost acknowledged
+   * writes: the logs in between are gone from the outbox too, so the agent repairs (a resync).
+   */
+  ackedSequence: z.number().int().nonnegative().optional(),
 });
 export type AgentDiskState = z.infer<typeof AgentDiskStateSchema>;
 

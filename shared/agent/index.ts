@@ -19,3 +19,4 @@ export * from './SeedSource';
 export * from './syncItem';
 export * from './uploadLog';
 export * from './waitForMerge';
+export * from './repairToServe';

@@ -54,6 +54,17 @@ export async function sweepReplication(deps: ReplicationDeps): Promise<SweepRepo
   return { disks: disks.size, findings };
 }
 
+/**
+ * What to do about a gap. The agent uploads a disk's logs in order, each create-only and
+ * confirmed before the next, so a log missing while later ones wait is lost, not late: storage
+ * lost acknowledged writes (an emulator killed, a storage account failover). Only a repair fixes it.
+ */
+export function repairAction(disk: DiskRef): string {
+  const vault = disk.vault.split('~').pop();
+  return `Repair replication: 'asr item resync ${vault} ${disk.item}' (ASR: POST …/replicationProtectedItems/${disk.item}/repairReplication). ` +
+    'A new epoch ships only the blocks that differ from the replica. A running agent does this by itself at its next sync when the replica went back below what it had acknowledged.';
+}
+
 async function sweepDisk(deps: ReplicationDeps, disk: DiskRef, now: number): Promise<SweepFinding> {
   let merge: MergeResult | undefined;
   let error: string | undefined;
@@ -74,7 +85,7 @@ async function sweepDisk(deps: ReplicationDeps, disk: DiskRef, now: number): Pro
       severity: 'Warning',
       code: 'ReplicationGap',
       message: `Replica log ${merge.waitingFor} of disk ${disk.disk} has not arrived; ${waiting.length} later log(s) wait behind it, the oldest for ${Math.round(finding.oldestPendingAgeMs / 1000)} s. The replica stays at log ${merge.lastAppliedSequence ?? 0}.`,
-      recommendedAction: 'Check that the source agent is uploading; if the log is lost, resynchronize the disk.',
+      recommendedAction: repairAction(disk),
     });
     return { ...finding, problem: 'gap' };
   }
