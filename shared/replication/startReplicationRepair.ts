@@ -43,6 +43,8 @@ export async function startReplicationRepair(deps: ReplicationDeps, target: Repa
   if (previous && states.every((s) => Number(s.epoch) === previous.epoch && s.lastAppliedSequence === 0n)) return previous;
 
   const epoch = Math.max(previous?.epoch ?? 0, ...states.map((s) => Number(s.epoch))) + 1;
+  const control = deps.blobs.getContainerClient(REPAIR_REQUEST_CONTAINER);
+  await control.createIfNotExists();
   const entries: RepairRequest['disks'] = [];
   for (const disk of disks) {
     let state;
@@ -56,14 +58,13 @@ export async function startReplicationRepair(deps: ReplicationDeps, target: Repa
     }
     const digests = await replicaBlockDigests(replicaClient(deps, disk), state.sourceVirtualSize);
     const digestsBlob = repairDigestsBlob(target.vault, target.item, disk.disk, epoch);
-    await deps.blobs.getContainerClient(REPAIR_REQUEST_CONTAINER).getBlockBlobClient(digestsBlob).uploadData(digests);
+    await control.getBlockBlobClient(digestsBlob).uploadData(digests);
     entries.push({ diskId: disk.disk, digestsBlob, blocks: digests.length / 32 });
     deps.log?.(`repair of ${diskKey(disk)}: epoch ${epoch}, ${digests.length / 32} block digests written`);
   }
   const request: RepairRequest = { epoch, requestedAt: now.toISOString(), reason, disks: entries };
   await requests.write(target.vault, target.item, request);
   // Digests of earlier repairs are of no use any more.
-  const control = deps.blobs.getContainerClient(REPAIR_REQUEST_CONTAINER);
   const keep = new Set(entries.map((e) => e.digestsBlob));
   for await (const b of control.listBlobsFlat({ prefix: `${target.vault}/${target.item}/resync/` })) {
     if (!keep.has(b.name)) await ignoreNotFound(control.getBlobClient(b.name).delete());
