@@ -36,6 +36,9 @@ describe('sweepReplication: the timer finds what the trigger missed', () => {
     expect(health.replicationHealth).toBe('Warning');
     expect(health.healthErrors[0]).toMatchObject({ errorCode: 'ReplicationGap' });
     expect(health.healthErrors[0].errorMessage).toContain('Replica log 2 of disk disk0 has not arrived');
+    // The agent uploads in order, so the missing log is lost: the action names the repair.
+    expect(health.healthErrors[0].recommendedAction).toContain(`'asr item resync ${b.vault.split('~').pop()} vm-sweep-b'`);
+    expect(health.healthErrors[0].recommendedAction).toContain('repairReplication');
 
     await uploadLog(suite.h.blobs, b, 2n, logsB[1].bytes);
     const again = await sweepReplication(suite.h.deps());
