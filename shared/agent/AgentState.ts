@@ -52,6 +52,11 @@ export const AgentStateSchema = z.object({
   /** Where the key was read from at protect time (a path, never the key). */
   keyFile: z.string().nullable(),
   lastCutTimeMs: z.number().int().nonnegative(),
+  /**
+   * When the service started the current epoch by a repair (its request's `requestedAt`, the
+   * service's clock); quarantined logs from before it belong to an older epoch.
+   */
+  epochSince: z.string().optional(),
   /** Set once a failover's shutdown request was served: nothing more ships in this epoch. */
   stoppedForFailover: z.object({ jobId: z.string(), at: z.string(), finalLogShipped: z.boolean(), committed: z.boolean().optional() }).optional(),
   disks: z.array(AgentDiskStateSchema).min(1),

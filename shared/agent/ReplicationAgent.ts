@@ -151,7 +151,7 @@ export class ReplicationAgent {
 
   /** Where each disk stands once its logs so far are merged. */
   mergeTargets(): MergeTarget[] {
-    return this.state.disks.map((d) => ({ disk: this.diskRef(d), epoch: this.state.epoch, sequence: d.nextSequence - 1, acked: d.ackedSequence }));
+    return this.state.disks.map((d) => ({ disk: this.diskRef(d), epoch: this.state.epoch, sequence: d.nextSequence - 1, acked: d.ackedSequence, since: this.state.epochSince }));
   }
 
   /** Uploads logs committed but not yet known uploaded (after a crash or a network failure). Returns bytes sent. */
@@ -321,7 +321,7 @@ export class ReplicationAgent {
     }
     const cutTimeMs = this.nextCutTime();
     // Logs are built in the new epoch; the commit makes it the agent's (a failure reloads the old one).
-    this.state = { ...this.state, epoch: request.epoch };
+    this.state = { ...this.state, epoch: request.epoch, epochSince: request.requestedAt };
     const reports: DiskCycleReport[] = [];
     const next: AgentDiskState[] = [];
     for (const d of this.state.disks) {

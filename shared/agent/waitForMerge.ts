@@ -8,6 +8,8 @@ export interface MergeTarget {
   sequence: number;
   /** The highest sequence of `epoch` the service acknowledged before (the agent's record); the replica must never go below it. */
   acked?: number;
+  /** When a repair started `epoch` (service clock, ISO): quarantined logs from before are of an older epoch. */
+  since?: string;
 }
 
 export interface WaitForMergeOptions {
@@ -60,6 +62,8 @@ export function lostWritesMessage(disk: string, epoch: number, acked: number, p:
 async function quarantined(blobs: BlobServiceClient, t: MergeTarget): Promise<string | undefined> {
   const prefix = diskPrefix(t.disk);
   for await (const b of blobs.getContainerClient(REPLICA_CONTAINERS.quarantine).listBlobsFlat({ prefix, includeMetadata: true })) {
+    // Quarantine names carry no epoch: a log refused before this epoch began is not one of ours.
+    if (t.since && (b.metadata?.quarantinedat ?? '') < t.since) continue;
     const file = b.name.slice(prefix.length);
     for (let s = 1; s <= t.sequence; s++) {
       if (file.startsWith(`${logFileName(BigInt(s))}.`)) return `${b.name}${b.metadata?.reason ? `: ${b.metadata.reason}` : ''}`;
