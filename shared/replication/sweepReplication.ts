@@ -2,7 +2,9 @@ import { DiskRef, diskKey } from './DiskRef';
 import { mergeDisk } from './mergeDisk';
 import { MergeResult } from './MergeResult';
 import { parsePendingLogBlob, sequenceOfLogName } from './ReplicaBlobLayout';
-import { listPendingLogs, pendingContainer } from './PendingLog';
+import { listPendingLogs, PendingLog, pendingContainer } from './PendingLog';
+import { epochOfPendingLog } from './epochOfPendingLog';
+import { ignoreNotFound } from './ignoreNotFound';
 import { ReplicationDeps } from './ReplicationDeps';
 
 /** What the sweep found about one disk with pending logs. */
@@ -55,6 +57,25 @@ export async function sweepReplication(deps: ReplicationDeps): Promise<SweepRepo
 }
 
 /**
+ * Deletes waiting logs of an epoch older than the replica's: stragglers an agent uploaded while a
+ * repair moved the replica to a new epoch (the repair dropped what was pending, not what came
+ * after). They can never be applied, and left alone they would look like a gap. Returns whether
+ * it deleted any.
+ */
+async function dropStaleEpochLogs(deps: ReplicationDeps, pending: PendingLog[], replicaEpoch: bigint): Promise<boolean> {
+  let dropped = false;
+  for (const p of pending) {
+    const epoch = await epochOfPendingLog(deps, p);
+    if (typeof epoch === 'bigint' && epoch < replicaEpoch) {
+      await ignoreNotFound(pendingContainer(deps).getBlobClient(p.blobName).delete());
+      deps.log?.(`dropped ${p.blobName}: a log of epoch ${epoch}, the replica is at epoch ${replicaEpoch}`);
+      dropped = true;
+    }
+  }
+  return dropped;
+}
+
+/**
  * What to do about a gap. The agent uploads a disk's logs in order, each create-only and
  * confirmed before the next, so a log missing while later ones wait is lost, not late: storage
  * lost acknowledged writes (an emulator killed, a storage account failover). Only a repair fixes it.
@@ -73,7 +94,10 @@ async function sweepDisk(deps: ReplicationDeps, disk: DiskRef, now: number): Pro
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
   }
-  const pending = await listPendingLogs(pendingContainer(deps), disk);
+  let pending = await listPendingLogs(pendingContainer(deps), disk);
+  if (merge?.outcome === 'gap' && merge.epoch !== undefined && (await dropStaleEpochLogs(deps, pending, merge.epoch))) {
+    pending = await listPendingLogs(pendingContainer(deps), disk);
+  }
   const oldest = pending.reduce((m, p) => Math.min(m, p.lastModified.getTime()), now);
   const finding: SweepFinding = { disk, merge, pendingAfter: pending.length, oldestPendingAgeMs: now - oldest, error };
   if (error) return { ...finding, problem: 'error' };
