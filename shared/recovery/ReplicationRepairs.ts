@@ -26,10 +26,6 @@ export class ReplicationRepairs {
     if (current && scenario.currentScenarioStatus === 'InProgress') {
       throw new ServiceError('Conflict', `'${item.name}' is running ${current.scenarioName ?? 'an operation'}; repair its replication after that job ends`);
     }
-    if (p.protectionState === 'InitialReplicationPending' || p.protectionState === 'InitialReplicationInProgress') {
-      // A new epoch now would strand the seed logs the agent is still shipping in epoch 1.
-      throw new ServiceError('SeedIncomplete', `'${item.name}' is still in initial replication (${p.protectionState}): 'asr agent protect' resumes it; repair applies once it completed`);
-    }
     if (p.providerSpecificDetails.disks.length === 0) throw new ServiceError('NoProtectedDisks', `'${item.name}' has no disks`);
     return startReplicationRepair(this.replication, ReplicationRepairs.targetOf(vaultKey, item), `requested by ${requestedBy}`, this.now());
   }

@@ -36,6 +36,10 @@ export async function startReplicationRepair(deps: ReplicationDeps, target: Repa
   for (const disk of disks) {
     const r = await readReplica(replicaClient(deps, disk));
     if (!r?.state) throw new ReplicationError('ReplicaNotFound', `disk ${disk.disk} of '${target.item}' has no replica yet: the initial replication creates it; there is nothing to repair`);
+    // A new epoch now would strand the seed logs the agent is still shipping in epoch 1.
+    if (r.state.epoch === 1n && !r.state.seedComplete) {
+      throw new ServiceError('SeedIncomplete', `disk ${disk.disk} of '${target.item}' is still in initial replication: 'asr agent protect' resumes it; repair applies once it completed`);
+    }
     states.push(r.state);
   }
   const requests = repairRequests(deps);
