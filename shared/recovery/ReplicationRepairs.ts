@@ -13,7 +13,13 @@ export class ReplicationRepairs {
   constructor(private readonly replication: ReplicationDeps, private readonly now: () => Date = () => new Date()) {}
 
   static targetOf(vaultKey: string, item: ResourceDocument<ProtectedItemProperties>): RepairTarget {
-    return { vault: vaultSegmentOf(vaultKey), item: item.name, diskIds: item.properties.providerSpecificDetails.disks.map((d) => d.diskId) };
+    const d = item.properties.providerSpecificDetails;
+    return {
+      vault: vaultSegmentOf(vaultKey),
+      item: item.name,
+      diskIds: d.disks.map((x) => x.diskId),
+      seededBefore: (d.protectedDisks ?? []).filter((x) => x.isInitialReplicationComplete || x.replicationEpoch > 1).map((x) => x.diskId),
+    };
   }
 
   async start(vaultKey: string, item: ResourceDocument<ProtectedItemProperties>, requestedBy: string): Promise<RepairRequest> {

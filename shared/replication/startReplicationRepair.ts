@@ -13,6 +13,11 @@ export interface RepairTarget {
   vault: string;
   item: string;
   diskIds: string[];
+  /**
+   * Disks the service once recorded as seeded (the item's progress): their replica may be back
+   * inside the initial seed because storage lost writes, and a repair is then what they need.
+   */
+  seededBefore?: string[];
 }
 
 export function repairRequests(deps: ReplicationDeps): RepairRequests {
@@ -37,7 +42,7 @@ export async function startReplicationRepair(deps: ReplicationDeps, target: Repa
     const r = await readReplica(replicaClient(deps, disk));
     if (!r?.state) throw new ReplicationError('ReplicaNotFound', `disk ${disk.disk} of '${target.item}' has no replica yet: the initial replication creates it; there is nothing to repair`);
     // A new epoch now would strand the seed logs the agent is still shipping in epoch 1.
-    if (r.state.epoch === 1n && !r.state.seedComplete) {
+    if (r.state.epoch === 1n && !r.state.seedComplete && !target.seededBefore?.includes(disk.disk)) {
       throw new ServiceError('SeedIncomplete', `disk ${disk.disk} of '${target.item}' is still in initial replication: 'asr agent protect' resumes it; repair applies once it completed`);
     }
     states.push(r.state);
