@@ -105,7 +105,16 @@ async function run(): Promise<void> {
     while (diverged.size < Math.round((blocks * DIVERGED_PERCENT) / 100)) diverged.add(randomInt(blocks));
     const replica = replicaClient(deps, disk);
     const lease = replica.getBlobLeaseClient();
-    await lease.acquireLease(60);
+    // The merge that applied the seed's last log may still hold the lease for a moment.
+    for (let tries = 0; ; tries++) {
+      try {
+        await lease.acquireLease(60);
+        break;
+      } catch (err) {
+        if (tries > 300) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
     for (const b of diverged) await replica.uploadPages(randomBytes(BLOCK), b * BLOCK, BLOCK, { conditions: { leaseId: lease.leaseId } });
     await lease.releaseLease();
 
