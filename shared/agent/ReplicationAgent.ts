@@ -266,13 +266,15 @@ export class ReplicationAgent {
    * acknowledged this epoch, and returns the disks whose replica went back below that (or to an
    * older epoch, or vanished): lost acknowledged writes, which only a repair fixes.
    */
-  async checkReplicas(): Promise<LostWrites[]> {
+  async checkReplicas(): Promise<{ lost: LostWrites[]; newerEpoch?: number }> {
     const lost: LostWrites[] = [];
+    let newerEpoch: number | undefined;
     let changed = false;
     const disks = [];
     for (const d of this.state.disks) {
       const p = await replicaProgress(this.blobs, this.diskRef(d));
       const acked = d.ackedSequence ?? 0;
+      if (p && p.epoch > this.state.epoch) newerEpoch = Math.max(newerEpoch ?? 0, p.epoch);
       if ((!p && acked > 0) || (p && p.epoch < this.state.epoch) || (p && p.epoch === this.state.epoch && p.sequence < acked)) {
         lost.push({ diskId: d.diskId, acked, replica: p && { epoch: p.epoch, sequence: p.sequence } });
       } else if (p && p.epoch === this.state.epoch && p.sequence > acked) {
@@ -283,7 +285,7 @@ export class ReplicationAgent {
       disks.push(d);
     }
     if (changed) await this.commit({ ...this.state, disks });
-    return lost;
+    return { lost, newerEpoch };
   }
 
   /** Records that the service acknowledged `targets` (a merge the agent waited for). */

@@ -34,7 +34,14 @@ export async function repairToServe(agent: ReplicationAgent, blobs: BlobServiceC
     onRepair?.({ epoch: pending.epoch, reason: `repair requested (${pending.reason})` });
     return pending;
   }
-  const lost = await agent.checkReplicas();
+  const { lost, newerEpoch } = await agent.checkReplicas();
+  if (newerEpoch !== undefined) {
+    // A repair is being started: the service moves the replicas first, writes the request last.
+    // Cycling now would ship into the old epoch; wait for the request instead.
+    const request = await waitForRequest(requests, s.vaultSegment, s.item, s.epoch);
+    onRepair?.({ epoch: request.epoch, reason: `repair requested (${request.reason})` });
+    return request;
+  }
   if (lost.length === 0) return undefined;
   const what = lost.map((l) => lostWritesMessage(`${s.item}/${l.diskId}`, s.epoch, l.acked, l.replica)).join('; ');
   if (!api?.post) {
@@ -47,6 +54,21 @@ export async function repairToServe(agent: ReplicationAgent, blobs: BlobServiceC
   }
   onRepair?.({ epoch: started.epoch, reason: what });
   return started;
+}
+
+/** How long the agent waits for a repair's request once it saw a replica moved to a newer epoch. */
+const REQUEST_WAIT_MS = 60_000;
+
+async function waitForRequest(requests: RepairRequests, vaultSegment: string, item: string, epoch: number): Promise<RepairRequest> {
+  const deadline = Date.now() + REQUEST_WAIT_MS;
+  for (;;) {
+    const r = await requests.read(vaultSegment, item);
+    if (r && r.epoch > epoch) return r;
+    if (Date.now() > deadline) {
+      throw new ServiceError('ResyncRequested', `a repair moved the replicas past epoch ${epoch}, but its request has not appeared in ${REQUEST_WAIT_MS / 1000} s; run the sync again (or 'asr item resync')`, { retryable: true });
+    }
+    await new Promise((res) => setTimeout(res, 250));
+  }
 }
 
 /** One step of replication: the repair when one is due, else an ordinary cycle. */
