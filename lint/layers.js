@@ -40,7 +40,7 @@ const zones = {
   'shared/integrity': { mayImport: ['shared/errors', 'shared/crypto'], forbiddenPackages: NO_FUNCTIONS_TYPES },
   'shared/disk': { mayImport: ['shared/errors', 'shared/crypto', 'shared/integrity'], forbiddenPackages: NO_FUNCTIONS_TYPES },
   'shared/hrl': { mayImport: ['shared/errors', 'shared/crypto', 'shared/integrity'], forbiddenPackages: NO_FUNCTIONS_TYPES },
-  'shared/contracts': { mayImport: ['shared/errors'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/contracts': { mayImport: ['shared/errors', 'shared/naming'], forbiddenPackages: NO_FUNCTIONS_TYPES },
   // ARM naming rules and the only way to join validated segments into a storage path
   'shared/naming': { mayImport: ['shared/errors'], forbiddenPackages: NO_FUNCTIONS_TYPES },
 

@@ -48,6 +48,16 @@ export class AsrApiClient {
     return (await this.settle(await this.send('PUT', path, body, headers))) as T;
   }
 
+  /** A POST action; returns the first answer's body (a 202's operation is not followed). */
+  async post<T = unknown>(path: string, body: unknown): Promise<T> {
+    return (await this.send('POST', path, body)).body as T;
+  }
+
+  /** Polls an operation's `Location` (from a 202) until it finishes; returns the final body. */
+  async follow<T = ArmResource>(location: string): Promise<T> {
+    return (await this.settle({ status: 202, headers: new Headers({ location, 'retry-after': '1' }), body: undefined })) as T;
+  }
+
   /** PATCH; `headers` carries conditions such as `if-match: <etag>`. */
   async patch<T = ArmResource>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
     return (await this.settle(await this.send('PATCH', path, body, headers))) as T;

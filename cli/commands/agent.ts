@@ -3,7 +3,7 @@ import { AsrApiClient } from '../api/AsrApiClient';
 import { runCommand } from '../api/runCommand';
 import { createProgressReporter, ProgressReporter } from '../progress/ProgressReporter';
 import { formatBytes } from '../progress/formatBytes';
-import { agentStorageFromEnv, CycleReport, defaultStateDir, protectItem, runAgent, syncItem } from '../../shared/agent';
+import { agentStorageFromEnv, CycleReport, defaultStateDir, protectItem, RepairNotice, runAgent, syncItem } from '../../shared/agent';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const positiveInt = (name: string) => (v: string) => {
@@ -34,9 +34,10 @@ function diskProgress(label: string): { onProgress(diskId: string, done: number,
 
 function describeCycle(r: CycleReport): string {
   const lines = r.disks.map((d) =>
-    `  ${d.diskId}: log ${d.sequence}, ${d.changedBlocks} changed blocks in ${d.records} records (${formatBytes(d.payloadBytes)}), ` +
+    `  ${d.diskId}: log ${d.sequence}, ${d.changedBlocks} changed blocks${d.divergedBlocks !== undefined ? ` (${d.divergedBlocks} differing from the replica)` : ''} in ${d.records} records (${formatBytes(d.payloadBytes)}), ` +
     (d.skippedByStamp ? 'untouched since the last cut (not read)' : `read ${formatBytes(d.bytesRead)}`));
-  return [`cut ${new Date(r.cutTimeMs).toISOString()}: uploaded ${formatBytes(r.bytesUploaded)}`, ...lines].join('\n');
+  const head = r.repairEpoch !== undefined ? `repair (epoch ${r.repairEpoch}) cut ${new Date(r.cutTimeMs).toISOString()}` : `cut ${new Date(r.cutTimeMs).toISOString()}`;
+  return [`${head}: uploaded ${formatBytes(r.bytesUploaded)}`, ...lines].join('\n');
 }
 
 /** `--json`: one JSON object per line on stdout (JSON Lines), each with an `event`; see docs/agent.md. */
@@ -52,8 +53,16 @@ function cycleJson(r: CycleReport): Record<string, unknown> {
     disks: r.disks.map((d) => ({
       diskId: d.diskId, sequence: d.sequence, changedBlocks: d.changedBlocks, records: d.records,
       payloadBytes: d.payloadBytes, bytesRead: d.bytesRead, skippedByStamp: d.skippedByStamp,
+      ...(d.divergedBlocks !== undefined ? { divergedBlocks: d.divergedBlocks } : {}),
     })),
+    ...(r.repairEpoch !== undefined ? { repairEpoch: r.repairEpoch } : {}),
   };
+}
+
+/** A repair instead of a cycle: said as text, or as a `repair` JSON line. */
+function repairNotice(json: boolean | undefined, vault: string, item: string, n: RepairNotice): void {
+  if (json) jsonLine('repair', { vault, item, epoch: n.epoch, reason: n.reason });
+  else process.stdout.write(`repairing replication: epoch ${n.epoch} (${n.reason})\n`);
 }
 
 /** No progress bar under `--json`: stdout stays machine-readable and stderr quiet. */
@@ -121,8 +130,9 @@ export function registerAgentCommands(program: Command): void {
       const progress = opts.json ? noProgress : diskProgress('scanning');
       try {
         const r = await syncItem(agentStorageFromEnv(client.config.endpoint), {
-          vault, item, stateDir: opts.stateDir ?? defaultStateDir(), keyFile: opts.encryptionKeyFile, api: client,
+          vault, item, stateDir: opts.stateDir ?? defaultStateDir(), keyFile: opts.encryptionKeyFile,
           consistency: opts.appConsistent ? 'application' : 'crash', noWait: !opts.wait, onProgress: progress.onProgress,
+          api: client, onRepair: (n) => repairNotice(opts.json, vault, item, n),
         });
         progress.finish();
         if (opts.json) jsonLine('cycle', { vault, item, ...cycleJson(r), merged: opts.wait });
@@ -146,7 +156,8 @@ export function registerAgentCommands(program: Command): void {
       process.once('SIGTERM', onSignal);
       try {
         const r = await runAgent(agentStorageFromEnv(client.config.endpoint), {
-          vault, item, stateDir: opts.stateDir ?? defaultStateDir(), keyFile: opts.encryptionKeyFile, intervalSeconds: opts.interval, signal: stop.signal, api: client,
+          vault, item, stateDir: opts.stateDir ?? defaultStateDir(), keyFile: opts.encryptionKeyFile, intervalSeconds: opts.interval, signal: stop.signal,
+          api: client, onRepair: (n) => repairNotice(opts.json, vault, item, n),
           onCycle: (report, lag) => (opts.json
             ? jsonLine('cycle', { vault, item, ...cycleJson(report), lagSeconds: lag ?? null })
             : process.stdout.write(`${describeCycle(report)}\n  lag: ${lag === undefined ? 'nothing merged yet' : `${lag.toFixed(1)} s`}\n`)),

@@ -4,6 +4,7 @@ import type { ArmResource, AsrApiClient } from '../api/AsrApiClient';
 import { describeHealthErrors, describeRpo } from '../api/describeHealth';
 import { emit, table } from '../api/output';
 import { runCommand } from '../api/runCommand';
+import { postAction } from './job';
 
 /** The vault's protected items. */
 export function listItems(client: AsrApiClient, vault: string): Promise<ArmResource[]> {
@@ -67,6 +68,24 @@ export function registerItemCommands(program: Command): void {
         i.name, i.properties.protectionState, i.properties.replicationHealth, describeRpo(i.properties.providerSpecificDetails?.rpoInSeconds),
         i.properties.providerSpecificDetails?.lastReplicatedTime ?? '-', i.properties.policyFriendlyName,
       ])));
+    }));
+
+  item.command('resync <vault> <item>')
+    .description('repair replication (ASR repairReplication): a new epoch in which the agent ships only the blocks that differ from the replica')
+    .option('--wait', 'wait until the agent has shipped the repair and the item is Protected again')
+    .option('--json', 'print JSON')
+    .action(runCommand(async (client, vault: string, name: string, opts: { wait?: boolean; json?: boolean }) => {
+      const found = await findItem(client, vault, name);
+      const res = await postAction(client, `${found.id}/repairReplication`, {});
+      const location = res.headers.get('location') ?? '';
+      const epoch = location.split('?')[0].split('/').pop();
+      const after: ArmResource = opts.wait && location ? await client.follow(location) : res.body;
+      emit({ epoch: Number(epoch), item: after }, opts.json, () => [
+        `repair of ${found.name} started: replication epoch ${epoch}; the service wrote the replica's block digests`,
+        opts.wait
+          ? `repaired: ${after.properties.protectionState}, health ${after.properties.replicationHealth}`
+          : `state: ${after.properties.protectionState}. The agent ships the differing blocks when it next runs ('asr agent sync ${vault} ${found.name}' or a running 'asr agent run'); follow with 'asr item show ${vault} ${found.name}'`,
+      ].join('\n'));
     }));
 
   item.command('show <vault> <item>')

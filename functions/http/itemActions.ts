@@ -21,3 +21,12 @@ app.http('protectedItemOperationResults', {
   extraInputs: [df.input.durableClient()],
   handler: recoveryHttpHandler,
 });
+
+/** The poll of `repairReplication` (shared/arm/recovery/repairRoutes). */
+app.http('protectedItemRepairResults', {
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  route: `${P}/repairReplicationResults/{epoch}`,
+  extraInputs: [df.input.durableClient()],
+  handler: recoveryHttpHandler,
+});

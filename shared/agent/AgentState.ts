@@ -34,6 +34,12 @@ export const AgentDiskStateSchema = z.object({
    * records for the sequences it applied, before it says "merged".
    */
   shipped: z.array(z.object({ epoch: z.number().int().positive(), sequence: z.number().int().positive(), sha256: z.string() })).default([]),
+  /**
+   * The highest sequence of this epoch the agent has seen the service acknowledge as applied
+   * (the replica's `lastappliedsequence`). A replica later found below it lost acknowledged
+   * writes: the logs in between are gone from the outbox too, so the agent repairs (a resync).
+   */
+  ackedSequence: z.number().int().nonnegative().optional(),
 });
 export type AgentDiskState = z.infer<typeof AgentDiskStateSchema>;
 
@@ -72,6 +78,11 @@ export const AgentStateSchema = z.object({
   /** Where the key was read from at protect time (a path, never the key). */
   keyFile: z.string().nullable(),
   lastCutTimeMs: z.number().int().nonnegative(),
+  /**
+   * When the service started the current epoch by a repair (its request's `requestedAt`, the
+   * service's clock); quarantined logs from before it belong to an older epoch.
+   */
+  epochSince: z.string().optional(),
   /** Set once a failover's shutdown request was served: nothing more ships in this epoch. */
   stoppedForFailover: z.object({ jobId: z.string(), at: z.string(), finalLogShipped: z.boolean(), committed: z.boolean().optional() }).optional(),
   disks: z.array(AgentDiskStateSchema).min(1),

@@ -49,6 +49,16 @@ export class DiskBlockTable {
     this.tree?.setLeaf(block, leaf);
   }
 
+  /**
+   * Records that the replica stores `leaf` at `block` (a repair learnt it from the service's
+   * digests), leaving the fingerprint alone: the block is shipped in the same repair, which
+   * records both again. Makes the roots of the repair's logs describe the replica as it is.
+   */
+  setLeaf(block: number, leaf: Uint8Array): void {
+    this.leaves.set(leaf, block * HASH);
+    this.tree?.setLeaf(block, leaf);
+  }
+
   /** Merkle root of the replica as this table describes it; the tree is built once, then updated along changed paths. */
   root(): Buffer {
     this.tree ??= MerkleTree.fromLeafHashBuffer(this.leaves);

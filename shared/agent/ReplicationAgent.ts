@@ -17,7 +17,8 @@ import { readEncryptionKey } from './readEncryptionKey';
 import { SeedSource } from './SeedSource';
 import { checksumOfLogFile, uploadLog } from './uploadLog';
 import type { ShutdownRequest } from '../recovery/SourceShutdownRequests';
-import { MergeTarget } from './waitForMerge';
+import { MergeTarget, replicaProgress } from './waitForMerge';
+import { REPAIR_DIGEST_BYTES, type RepairRequest } from '../contracts/replicationRepair';
 
 /** What the agent says when the item's failover was committed: why it stops, and what is next. */
 export function replicationEndedError(item: string, jobId: string): ServiceError {
@@ -42,6 +43,15 @@ export interface DiskCycleReport extends BuiltDiskLog {
   bytesRead: number;
   /** True when the file's stamps showed no write since the last cut, so nothing was read. */
   skippedByStamp: boolean;
+  /** A repair only: blocks whose replica digest differed from what the agent had shipped (part of `changedBlocks`). */
+  divergedBlocks?: number;
+}
+
+/** A disk whose replica is behind what the service acknowledged. */
+export interface LostWrites {
+  diskId: string;
+  acked: number;
+  replica?: { epoch: number; sequence: number };
 }
 
 export interface CycleReport {
@@ -49,6 +59,8 @@ export interface CycleReport {
   disks: DiskCycleReport[];
   bytesUploaded: number;
   targets: MergeTarget[];
+  /** Set when this cut was a repair: the new epoch it shipped (sequences 1, 2, … of it). */
+  repairEpoch?: number;
 }
 
 export interface CycleOptions {
@@ -149,6 +161,8 @@ export class ReplicationAgent {
       protectionId: this.state.protectionId,
       logs: d.shipped.filter((l) => l.epoch === this.state.epoch),
       stateDir: this.store.dir,
+      acked: d.ackedSequence,
+      since: this.state.epochSince,
     }));
   }
 
@@ -242,13 +256,18 @@ export class ReplicationAgent {
     return this.reloadOnFailure(() => this.cycleOnce(options));
   }
 
-  private async cycleOnce(options: CycleOptions): Promise<CycleReport> {
+  /** Refuses to ship after a failover, and before the initial seed is done. */
+  private assertReplicating(): void {
     const stopped = this.state.stoppedForFailover;
     if (stopped?.committed) throw replicationEndedError(this.state.item, stopped.jobId);
     if (stopped) {
       throw new ServiceError('FailedOver', `replication of this item stopped for failover job ${stopped.jobId} at ${stopped.at}${stopped.finalLogShipped ? ' after its final log' : ''}; protect it again (re-protect) to replicate anew`);
     }
     if (!this.seeded) throw new ServiceError('SeedIncomplete', "initial replication has not finished: run 'asr agent protect' again to resume it");
+  }
+
+  private async cycleOnce(options: CycleOptions): Promise<CycleReport> {
+    this.assertReplicating();
     let bytesUploaded = await this.flushOutbox();
     const cutTimeMs = this.nextCutTime();
     const reports: DiskCycleReport[] = [];
@@ -283,6 +302,113 @@ export class ReplicationAgent {
     await this.commitCut(next, cutTimeMs);
     bytesUploaded += await this.flushOutbox();
     return { cutTimeMs, disks: reports, bytesUploaded, targets: this.mergeTargets() };
+  }
+
+  /**
+   * Reads every disk's replica state (its blob metadata): records how far the service has
+   * acknowledged this epoch, and returns the disks whose replica went back below that (or to an
+   * older epoch, or vanished): lost acknowledged writes, which only a repair fixes.
+   */
+  async checkReplicas(): Promise<{ lost: LostWrites[]; newerEpoch?: number }> {
+    const lost: LostWrites[] = [];
+    let newerEpoch: number | undefined;
+    let changed = false;
+    const disks = [];
+    for (const d of this.state.disks) {
+      const p = await replicaProgress(this.blobs, this.diskRef(d));
+      const acked = d.ackedSequence ?? 0;
+      if (p && p.epoch > this.state.epoch) newerEpoch = Math.max(newerEpoch ?? 0, p.epoch);
+      if ((!p && acked > 0) || (p && p.epoch < this.state.epoch) || (p && p.epoch === this.state.epoch && p.sequence < acked)) {
+        lost.push({ diskId: d.diskId, acked, replica: p && { epoch: p.epoch, sequence: p.sequence } });
+      } else if (p && p.epoch === this.state.epoch && p.sequence > acked) {
+        disks.push({ ...d, ackedSequence: Math.min(p.sequence, d.nextSequence - 1) });
+        changed = true;
+        continue;
+      }
+      disks.push(d);
+    }
+    if (changed) await this.commit({ ...this.state, disks });
+    return { lost, newerEpoch };
+  }
+
+  /** Records that the service acknowledged `targets` (a merge the agent waited for). */
+  async recordAcknowledged(targets: MergeTarget[]): Promise<void> {
+    const disks = this.state.disks.map((d) => {
+      const t = targets.find((x) => x.disk.disk === d.diskId && x.epoch === this.state.epoch);
+      return t && t.sequence > (d.ackedSequence ?? 0) ? { ...d, ackedSequence: t.sequence } : d;
+    });
+    if (disks.some((d, i) => d !== this.state.disks[i])) await this.commit({ ...this.state, disks });
+  }
+
+  /**
+   * The agent's half of a repair (docs/replication.md, "Lost writes and repair"): ships the new
+   * epoch `request.epoch` from sequence 1 with exactly the blocks the replica needs: those whose
+   * digest (from the service) differs from the leaf the agent recorded when it shipped them, and
+   * those the source changed since the last cut. Logs are cut at most `maxLogPayloadBytes`; all
+   * but the last carry the partial-seed flag, so no recovery point is cut from a half-repaired
+   * replica. Logs of the old epoch still in the outbox are abandoned: the repair carries what
+   * they did. One commit, like a cycle: a crash before it leaves the old epoch and the request
+   * is served again; after it, the outbox is uploaded by the next command.
+   */
+  async resync(request: RepairRequest, digestsOf: (diskId: string) => Promise<Buffer>, options: CycleOptions = {}): Promise<CycleReport> {
+    return this.reloadOnFailure(() => this.resyncOnce(request, digestsOf, options));
+  }
+
+  private async resyncOnce(request: RepairRequest, digestsOf: (diskId: string) => Promise<Buffer>, options: CycleOptions): Promise<CycleReport> {
+    this.assertReplicating();
+    if (request.epoch <= this.state.epoch) {
+      throw new ServiceError('InvalidReplicationRequest', `a repair to epoch ${request.epoch} is not newer than the agent's epoch ${this.state.epoch}`);
+    }
+    if (this.state.disks.some((d) => d.outbox.length > 0)) {
+      const dropped = this.state.disks.flatMap((d) => d.outbox.map((seq) => this.store.outboxPath(d.diskId, seq)));
+      await this.commit({ ...this.state, disks: this.state.disks.map((d) => ({ ...d, outbox: [] })) });
+      for (const f of dropped) await rm(f, { force: true });
+    }
+    const cutTimeMs = this.nextCutTime();
+    // Logs are built in the new epoch; the commit makes it the agent's (a failure reloads the old one).
+    this.state = { ...this.state, epoch: request.epoch, epochSince: request.requestedAt };
+    const reports: DiskCycleReport[] = [];
+    const next: AgentDiskState[] = [];
+    for (const d of this.state.disks) {
+      const table = this.tables.get(d.diskId)!;
+      const digests = await digestsOf(d.diskId);
+      if (digests.length !== table.blockCount * REPAIR_DIGEST_BYTES) {
+        throw new ServiceError('RepairRequestInvalid', `the repair's digests of disk ${d.diskId} cover ${digests.length / REPAIR_DIGEST_BYTES} blocks, the disk has ${table.blockCount}`);
+      }
+      const stamp = await takeFileStamp(d.path);
+      const skippedByStamp = unchangedSince(d.stamp, stamp);
+      const image = await this.openImage(d);
+      try {
+        const found = skippedByStamp
+          ? { blocks: [], bytesRead: 0 }
+          : await findChangedBlocks(image, table, (at) => options.onProgress?.(d.diskId, at, image.virtualSize));
+        const diverged: number[] = [];
+        for (let b = 0, at = 0; b < table.blockCount; b++, at += REPAIR_DIGEST_BYTES) {
+          if (table.leaves.compare(digests, at, at + REPAIR_DIGEST_BYTES, at, at + REPAIR_DIGEST_BYTES) !== 0) {
+            diverged.push(b);
+            // The table now describes the replica as it is, so each log's digest is the replica's after it.
+            table.setLeaf(b, digests.subarray(at, at + REPAIR_DIGEST_BYTES));
+          }
+        }
+        const blocks = [...new Set([...found.blocks, ...diverged])].sort((a, b) => a - b);
+        const parts = splitBlocks(blocks, Math.max(1, Math.floor((options.maxLogPayloadBytes ?? MAX_LOG_PAYLOAD_BYTES) / DATA_UNIT_SIZE)));
+        const total = { records: 0, payloadBytes: 0, logBytes: 0 } as BuiltDiskLog;
+        for (let i = 0; i < parts.length; i++) {
+          const built = await this.buildLog({ ...d, nextSequence: i + 1 }, changedRuns(image, parts[i]), cutTimeMs, { ...options, consistency: 'crash' }, () => i < parts.length - 1);
+          total.records += built.records;
+          total.payloadBytes += built.payloadBytes;
+          total.logBytes += built.logBytes;
+          total.diskDigest = built.diskDigest;
+        }
+        reports.push({ diskId: d.diskId, sequence: parts.length, changedBlocks: blocks.length, divergedBlocks: diverged.length, bytesRead: found.bytesRead, skippedByStamp, ...total });
+        next.push({ ...d, stamp, nextSequence: parts.length + 1, generation: d.generation + 1, outbox: parts.map((_, i) => i + 1), ackedSequence: 0, seedOffset: null });
+      } finally {
+        await image.close();
+      }
+    }
+    await this.commitCut(next, cutTimeMs);
+    const bytesUploaded = await this.flushOutbox();
+    return { cutTimeMs, disks: reports, bytesUploaded, targets: this.mergeTargets(), repairEpoch: request.epoch };
   }
 
   /** Records that a failover's shutdown request was served, so no later cycle ships into the failed-over epoch. */

@@ -20,3 +20,4 @@ export * from './syncItem';
 export * from './uploadLog';
 export * from './waitForMerge';
 export * from './assertStateBelongs';
+export * from './repairToServe';

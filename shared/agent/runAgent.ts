@@ -6,6 +6,7 @@ import { assertProtectionKnown } from './assertStateBelongs';
 import { isTransientFailure } from './isTransientFailure';
 import { CycleReport, ReplicationAgent } from './ReplicationAgent';
 import { mergedSequence } from './waitForMerge';
+import { cycleOrRepair, RepairNotice } from './repairToServe';
 
 export interface RunOptions {
   stateDir: string;
@@ -20,8 +21,13 @@ export interface RunOptions {
   backoffMs?: { first: number; max: number };
   onCycle?(report: CycleReport, lagSeconds: number | undefined): void;
   onRetry?(error: unknown, waitMs: number, failures: number): void;
-  /** The API the CLI addresses: the state must belong to it before the loop starts (see syncItem). */
+  /**
+   * The API the CLI addresses: the state must belong to it before the loop starts (see syncItem),
+   * and the agent asks it for a repair itself when storage lost acknowledged writes.
+   */
   api?: AgentApi;
+  /** Told when a cycle is a repair (and why). */
+  onRepair?(notice: RepairNotice): void;
 }
 
 /** Why and how a failover stopped the loop. */
@@ -60,6 +66,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * unplanned one, the agent records the job and stops; it will not ship into that epoch again.
  * A committed failover (`reason: FailoverCommitted`) ends replication: the loop stops with
  * `ReplicationEnded`, an error, since the source must not go on as if it were protected.
+ *
+ * Repair: each cycle first checks the replicas against what the service acknowledged and the
+ * item's repair request (shared/agent repairToServe); a due repair ships instead of the cycle.
  */
 export async function runAgent(blobs: BlobServiceClient, options: RunOptions): Promise<RunResult> {
   const store = new AgentStateStore(options.stateDir, options.vault, options.item);
@@ -88,7 +97,8 @@ async function loop(agent: ReplicationAgent, blobs: BlobServiceClient, options: 
         await agent.markStoppedForFailover(request.jobId, false);
         return { cycles, failover: { jobId: request.jobId, finalLogs: [] } };
       }
-      const report = await agent.cycle({ finalPlannedFailover: request !== undefined });
+      // A repair (requested, or lost acknowledged writes found) replaces the cycle; never during a failover's final log.
+      const report = request ? await agent.cycle({ finalPlannedFailover: true }) : await cycleOrRepair(agent, blobs, {}, options.api, options.onRepair);
       cycles++;
       failures = 0;
       if (request) {

@@ -13,12 +13,50 @@ export interface MergeTarget {
   logs?: { sequence: number; sha256: string }[];
   /** The agent's state directory, for messages. */
   stateDir?: string;
+  /** The highest sequence of `epoch` the service acknowledged before (the agent's record); the replica must never go below it. */
+  acked?: number;
+  /** When a repair started `epoch` (service clock, ISO): quarantined logs from before are of an older epoch. */
+  since?: string;
 }
 
 export interface WaitForMergeOptions {
   timeoutMs?: number;
   pollMs?: number;
   onPoll?(merged: number, total: number): void;
+}
+
+/** The replica's epoch and applied sequence (its blob metadata), or `undefined` when it has none. */
+export async function replicaProgress(blobs: BlobServiceClient, disk: DiskRef): Promise<{ epoch: number; sequence: number; cutTimeMs?: number } | undefined> {
+  const r = await readReplica(blobs.getContainerClient(REPLICA_CONTAINERS.replicas).getPageBlobClient(replicaBlob(disk)));
+  if (!r?.state) return undefined;
+  return { epoch: Number(r.state.epoch), sequence: Number(r.state.lastAppliedSequence), cutTimeMs: r.state.lastAppliedCutTimeMs };
+}
+
+/** Codes of the errors that mean "stop waiting, repair": the caller serves the repair (shared/agent repairToServe). */
+export const REPAIR_SIGNALS = ['ReplicationStateLost', 'ResyncRequested'];
+
+/**
+ * Judges one disk's replica against what the agent knows: a replica of an older epoch, or of
+ * this epoch below the acknowledged sequence, lost acknowledged writes (`ReplicationStateLost`);
+ * one of a newer epoch was moved by a repair (`ResyncRequested`). Returns the applied sequence.
+ */
+function judgeReplica(t: MergeTarget, p: { epoch: number; sequence: number } | undefined): number {
+  if (p && p.epoch > t.epoch) {
+    throw new ServiceError('ResyncRequested', `the replica of disk ${diskKey(t.disk)} moved to epoch ${p.epoch} (a repair): the agent resynchronises it`);
+  }
+  const acked = t.acked ?? 0;
+  if ((p === undefined && acked > 0) || (p && p.epoch < t.epoch) || (p && p.epoch === t.epoch && p.sequence < acked)) {
+    throw new ServiceError('ReplicationStateLost', lostWritesMessage(diskKey(t.disk), t.epoch, acked, p));
+  }
+  return p && p.epoch === t.epoch ? p.sequence : 0;
+}
+
+/** What an operator reads when storage lost acknowledged writes. */
+export function lostWritesMessage(disk: string, epoch: number, acked: number, p: { epoch: number; sequence: number } | undefined): string {
+  const now = p ? `epoch ${p.epoch}, log ${p.sequence}` : 'gone';
+  return `the replica of disk ${disk} is at ${now}, but the service had acknowledged log ${acked} of epoch ${epoch}: ` +
+    'storage lost acknowledged writes (an emulator killed, a storage account failover) and the logs in between have left the agent\'s outbox, ' +
+    'so later logs would wait forever';
 }
 
 async function replicaStateOf(blobs: BlobServiceClient, disk: DiskRef): Promise<ReplicaState | undefined> {
@@ -85,6 +123,8 @@ async function ownLogInQuarantine(blobs: BlobServiceClient, t: MergeTarget): Pro
   const own = new Map((t.logs ?? []).map((l) => [l.sha256, l.sequence]));
   for await (const b of blobs.getContainerClient(REPLICA_CONTAINERS.quarantine).listBlobsFlat({ prefix, includeMetadata: true })) {
     const m = b.metadata ?? {};
+    // Quarantine names carry no epoch: a log refused before this epoch began is not one of ours.
+    if (t.since && (m.quarantinedat ?? '') < t.since) continue;
     const stamped = m[LOG_METADATA.sha256] && decodeURIComponent(m[LOG_METADATA.sha256]);
     // Without checksums (an older agent's state), any quarantined log of our sequences is ours.
     const ours = own.size > 0
@@ -115,6 +155,8 @@ async function ownLogInQuarantine(blobs: BlobServiceClient, t: MergeTarget): Pro
  * applied is this agent's (verifyApplied: protection id, per-sequence checksums). A divergence
  * or a log of ours sent to quarantine fails at once with the reason; so does `timeoutMs` without
  * progress (retryable: the logs stay pending and merge later).
+ * A replica that goes back below what the service acknowledged fails with
+ * `ReplicationStateLost`, one moved to a newer epoch with `ResyncRequested` (see REPAIR_SIGNALS).
  */
 export async function waitForMerge(blobs: BlobServiceClient, targets: MergeTarget[], options: WaitForMergeOptions = {}): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 10 * 60_000;
@@ -126,10 +168,12 @@ export async function waitForMerge(blobs: BlobServiceClient, targets: MergeTarge
     let applied = 0;
     for (const t of targets) {
       const s = await replicaStateOf(blobs, t.disk);
-      if (!s || s.epoch !== BigInt(t.epoch) || ofOtherProtection(t, s)) continue;
-      verifyApplied(t, s);
-      applied += Math.min(Number(s.lastAppliedSequence), t.sequence);
-      if (s.lastAppliedSequence >= BigInt(t.sequence)) merged++;
+      // An ended protection's replica (retired when our first log arrives) holds nothing of ours yet.
+      if (s && ofOtherProtection(t, s)) continue;
+      const seq = judgeReplica(t, s ? { epoch: Number(s.epoch), sequence: Number(s.lastAppliedSequence) } : undefined);
+      if (s && s.epoch === BigInt(t.epoch)) verifyApplied(t, s);
+      applied += Math.min(seq, t.sequence);
+      if (seq >= t.sequence) merged++;
     }
     options.onPoll?.(merged, targets.length);
     if (merged === targets.length) return;

@@ -77,7 +77,10 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   ProtectionUnknown: 409,
   ReplicaBusy: 409,
   ReplicaLeaseLost: 409,
+  RepairLost: 409,
   ReplicationEnded: 409,
+  ReplicationStateLost: 409,
+  ResyncRequested: 409,
   ResourceInUse: 409,
   RunbookWebhookMissing: 409,
   SeedIncomplete: 409,
@@ -97,6 +100,7 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   MachineUnhealthy: 500,
   ReplicaDigestMismatch: 500,
   ReplicaUnusable: 500,
+  RepairRequestInvalid: 500,
   RunbookFailed: 500,
   // 502: a service we call (Azure, a runbook webhook) failed or refused
   ArmRequestFailed: 502,

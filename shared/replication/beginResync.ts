@@ -40,7 +40,8 @@ export async function beginResync(deps: ReplicationDeps, disk: DiskRef, options:
     if (size > current.contentLength - 512) {
       throw new ReplicationError('InvalidReplicationRequest', `the disk grew to ${size} bytes, beyond the replica's ${current.contentLength - 512}; disable and re-enable protection to replicate a larger disk`);
     }
-    const next: ReplicaState = { epoch: options.epoch, lastAppliedSequence: 0n, sourceVirtualSize: size, seedComplete: false };
+    // The protection stays (its id); the applied-log checksums are of the old epoch and start empty.
+    const next: ReplicaState = { epoch: options.epoch, lastAppliedSequence: 0n, sourceVirtualSize: size, seedComplete: false, ...(state.protectionId ? { protectionId: state.protectionId } : {}) };
     await advanceReplica(blob, lease.leaseId, state, next);
     for (const p of await listPendingLogs(pendingContainer(deps), disk)) {
       await ignoreNotFound(pendingContainer(deps).getBlobClient(p.blobName).delete());

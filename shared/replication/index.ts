@@ -40,3 +40,5 @@ export * from './copyPageBlob';
 export * from './logChecksum';
 export * from './judgeLogIdentity';
 export * from './retireReplica';
+export * from './replicaBlockDigests';
+export * from './startReplicationRepair';

@@ -2,7 +2,9 @@ import { DiskRef, diskKey } from './DiskRef';
 import { mergeDisk } from './mergeDisk';
 import { MergeResult } from './MergeResult';
 import { parsePendingLogBlob, sequenceOfLogName } from './ReplicaBlobLayout';
-import { listPendingLogs, pendingContainer } from './PendingLog';
+import { listPendingLogs, PendingLog, pendingContainer } from './PendingLog';
+import { epochOfPendingLog } from './epochOfPendingLog';
+import { ignoreNotFound } from './ignoreNotFound';
 import { ReplicationDeps } from './ReplicationDeps';
 
 /** What the sweep found about one disk with pending logs. */
@@ -54,6 +56,36 @@ export async function sweepReplication(deps: ReplicationDeps): Promise<SweepRepo
   return { disks: disks.size, findings };
 }
 
+/**
+ * Deletes waiting logs of an epoch older than the replica's: stragglers an agent uploaded while a
+ * repair moved the replica to a new epoch (the repair dropped what was pending, not what came
+ * after). They can never be applied, and left alone they would look like a gap. Returns whether
+ * it deleted any.
+ */
+async function dropStaleEpochLogs(deps: ReplicationDeps, pending: PendingLog[], replicaEpoch: bigint): Promise<boolean> {
+  let dropped = false;
+  for (const p of pending) {
+    const epoch = await epochOfPendingLog(deps, p);
+    if (typeof epoch === 'bigint' && epoch < replicaEpoch) {
+      await ignoreNotFound(pendingContainer(deps).getBlobClient(p.blobName).delete());
+      deps.log?.(`dropped ${p.blobName}: a log of epoch ${epoch}, the replica is at epoch ${replicaEpoch}`);
+      dropped = true;
+    }
+  }
+  return dropped;
+}
+
+/**
+ * What to do about a gap. The agent uploads a disk's logs in order, each create-only and
+ * confirmed before the next, so a log missing while later ones wait is lost, not late: storage
+ * lost acknowledged writes (an emulator killed, a storage account failover). Only a repair fixes it.
+ */
+export function repairAction(disk: DiskRef): string {
+  const vault = disk.vault.split('~').pop();
+  return `Repair replication: 'asr item resync ${vault} ${disk.item}' (ASR: POST …/replicationProtectedItems/${disk.item}/repairReplication). ` +
+    'A new epoch ships only the blocks that differ from the replica. A running agent does this by itself at its next sync when the replica went back below what it had acknowledged.';
+}
+
 async function sweepDisk(deps: ReplicationDeps, disk: DiskRef, now: number): Promise<SweepFinding> {
   let merge: MergeResult | undefined;
   let error: string | undefined;
@@ -62,7 +94,10 @@ async function sweepDisk(deps: ReplicationDeps, disk: DiskRef, now: number): Pro
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
   }
-  const pending = await listPendingLogs(pendingContainer(deps), disk);
+  let pending = await listPendingLogs(pendingContainer(deps), disk);
+  if (merge?.outcome === 'gap' && merge.epoch !== undefined && (await dropStaleEpochLogs(deps, pending, merge.epoch))) {
+    pending = await listPendingLogs(pendingContainer(deps), disk);
+  }
   const oldest = pending.reduce((m, p) => Math.min(m, p.lastModified.getTime()), now);
   const finding: SweepFinding = { disk, merge, pendingAfter: pending.length, oldestPendingAgeMs: now - oldest, error };
   if (error) return { ...finding, problem: 'error' };
@@ -74,7 +109,7 @@ async function sweepDisk(deps: ReplicationDeps, disk: DiskRef, now: number): Pro
       severity: 'Warning',
       code: 'ReplicationGap',
       message: `Replica log ${merge.waitingFor} of disk ${disk.disk} has not arrived; ${waiting.length} later log(s) wait behind it, the oldest for ${Math.round(finding.oldestPendingAgeMs / 1000)} s. The replica stays at log ${merge.lastAppliedSequence ?? 0}.`,
-      recommendedAction: 'Check that the source agent is uploading; if the log is lost, resynchronize the disk.',
+      recommendedAction: repairAction(disk),
     });
     return { ...finding, problem: 'gap' };
   }

@@ -9,6 +9,8 @@ import { authConfigFromEnv, TokenVerifier } from '../../security';
 import { ArmApi } from '../ArmApi';
 import { servedSubscriptionsFromEnv } from '../servedSubscriptions';
 import { recoveryRoutes } from './recoveryRoutes';
+import { ReplicationRepairs } from '../../recovery/ReplicationRepairs';
+import { repairRoutes } from './repairRoutes';
 
 interface RecoveryApiBase {
   store: MetadataStore;
@@ -37,5 +39,6 @@ export async function recoveryApiFromEnv(orchestrations: OrchestrationControl, e
   const b = await base;
   const service = new RecoveryJobService(b.store, orchestrations, b.keys, b.settings);
   const exporter = async () => new DiskExporter(await replicationDepsFromEnv(env));
-  return new ArmApi({ store: b.store, verifier: b.verifier, pageSize: env.ASR_PAGE_SIZE ? Number(env.ASR_PAGE_SIZE) : undefined, extraRoutes: recoveryRoutes(service, exporter), subscriptions: b.subscriptions });
+  const repairs = async () => new ReplicationRepairs(await replicationDepsFromEnv(env));
+  return new ArmApi({ store: b.store, verifier: b.verifier, pageSize: env.ASR_PAGE_SIZE ? Number(env.ASR_PAGE_SIZE) : undefined, extraRoutes: [...recoveryRoutes(service, exporter), ...repairRoutes(repairs)], subscriptions: b.subscriptions });
 }

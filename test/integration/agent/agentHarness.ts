@@ -3,6 +3,8 @@ import { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { AsrApiClient } from '../../../cli/api/AsrApiClient';
 import { ArmApi } from '../../../shared/arm';
+import { repairRoutes } from '../../../shared/arm/recovery/repairRoutes';
+import { ReplicationRepairs } from '../../../shared/recovery/ReplicationRepairs';
 import { AgentState } from '../../../shared/agent';
 import { ensureMetadataStore } from '../../../shared/metadata';
 import {
@@ -51,11 +53,6 @@ export async function startAgentCloud(options: AgentCloudOptions = {}): Promise<
   const store = await ensureMetadataStore(config);
   const issuerDir = tempDir('agent-issuer-');
   const issuer = await DevelopmentIssuer.open(issuerDir.path);
-  const harness: ArmTestHarness = await startArmTestHarness(new ArmApi({ store, verifier: TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience), log: () => undefined, now: options.now, subscriptions: ['00000000-0000-0000-0000-000000000000'] }));
-  const api = new AsrApiClient({
-    endpoint: harness.url, subscriptionId: '00000000-0000-0000-0000-000000000000', resourceGroup: 'local',
-    dataDir: issuerDir.path, devIssuerDir: issuerDir.path,
-  });
   const cosmosClient = new CosmosClient({ endpoint: cosmos.endpoint, key: cosmos.key, connectionPolicy: { enableEndpointDiscovery: false } });
   const locate = metadataReplicaLocator(store);
   const deps: ReplicationDeps = {
@@ -64,6 +61,15 @@ export async function startAgentCloud(options: AgentCloudOptions = {}): Promise<
     health: new MetadataHealthReporter(store, locate, options.now),
     settings: new MetadataReplicationSettings(store, locate),
   };
+  // The API with repairReplication (the product adds it with the Recovery routes).
+  const harness: ArmTestHarness = await startArmTestHarness(new ArmApi({
+    store, verifier: TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience), log: () => undefined, now: options.now,
+    subscriptions: ['00000000-0000-0000-0000-000000000000'], extraRoutes: repairRoutes(async () => new ReplicationRepairs(deps)),
+  }));
+  const api = new AsrApiClient({
+    endpoint: harness.url, subscriptionId: '00000000-0000-0000-0000-000000000000', resourceGroup: 'local',
+    dataDir: issuerDir.path, devIssuerDir: issuerDir.path,
+  });
   const pump = startMergePump(blobs, deps);
   return {
     azurite, blobs, api, apiUrl: harness.url, issuerDir: issuerDir.path, deps,

@@ -82,4 +82,33 @@ describe('asr agent with the recovery service on funclocal', () => {
     expect(qemuCompare(raw, 'raw', await recovered('app-dr', 'disk0'), 'vpc').status).toBe(0);
     expect(qemuCompare(vhdx, 'vhdx', await recovered('app-dr', 'disk1'), 'vpc').status).toBe(0);
   }, 240_000);
+
+  it('repairReplication on the app: 202, the poll waits for the agent; a running agent serves the request and the poll ends Protected', async () => {
+    const raw = join(h.dir, 'repair-os.raw');
+    writeFileSync(raw, Buffer.alloc(4 * MiB));
+    qemuIo(raw, 'raw', 'write -P 0x31 0 2M');
+    const api = new AsrApiClient({ endpoint: h.host.baseUrl, subscriptionId: SUB, resourceGroup: RG, dataDir: h.dir, devIssuerDir: join(h.dir, 'dev-issuer') });
+    const stateDir = join(h.dir, 'agent-state-repair');
+    await protectItem(api, h.blobs, { vault: VAULT, item: 'repair1', diskPaths: [raw], policy: 'policy-30s', fabric: FABRIC, container: CONTAINER, stateDir, merge: { pollMs: 100 } });
+
+    const started = await h.call('POST', `${P}/repair1/repairReplication`, {});
+    expect(started.status).toBe(202);
+    const location = started.headers.get('location')!;
+    expect(location).toMatch(/\/replicationProtectedItems\/repair1\/repairReplicationResults\/2\?/);
+    expect((await h.call('GET', location)).status).toBe(202); // no agent has run yet
+
+    const stop = new AbortController();
+    const run = runAgent(h.blobs, { vault: VAULT, item: 'repair1', stateDir, intervalSeconds: 1, signal: stop.signal, api });
+    let done: { status: number; body: any } | undefined;
+    try {
+      for (let i = 0; i < 300 && done?.status !== 200; i++) {
+        done = await h.call('GET', location);
+        if (done.status === 202) await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      stop.abort();
+      await run;
+    }
+    expect(done).toMatchObject({ status: 200, body: { name: 'repair1', properties: { protectionState: 'Protected' } } });
+  }, 120_000);
 });

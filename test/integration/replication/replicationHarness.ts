@@ -22,7 +22,7 @@ export interface ReplicationHarness {
   /** Creates a policy and a protected item named `item`; returns the item's disk reference for `disk`. */
   protect(item: string, policy: ReplicationPolicy, options?: { disk?: string; keyFingerprint?: string }): Promise<DiskRef>;
   /** The item's replication health and health errors, as the portal would see them. */
-  health(item: string): Promise<{ replicationHealth: string; healthErrors: { errorCode: string; errorMessage: string; entityId: string }[] }>;
+  health(item: string): Promise<{ replicationHealth: string; healthErrors: { errorCode: string; errorMessage: string; recommendedAction: string; entityId: string }[] }>;
   stop(): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-import { mergeDisk, REPLICA_CONTAINERS, replicaBlob, ReplicationPolicy, sweepReplication } from '../../../shared/replication';
+import { beginResync, mergeDisk, REPLICA_CONTAINERS, replicaBlob, ReplicationPolicy, sweepReplication } from '../../../shared/replication';
 import { useReplicationHarness } from './replicationHarness';
 import { SourceDisk, uploadLog } from './SourceDisk';
 
@@ -36,11 +36,36 @@ describe('sweepReplication: the timer finds what the trigger missed', () => {
     expect(health.replicationHealth).toBe('Warning');
     expect(health.healthErrors[0]).toMatchObject({ errorCode: 'ReplicationGap' });
     expect(health.healthErrors[0].errorMessage).toContain('Replica log 2 of disk disk0 has not arrived');
+    // The agent uploads in order, so the missing log is lost: the action names the repair.
+    expect(health.healthErrors[0].recommendedAction).toContain(`'asr item resync ${b.vault.split('~').pop()} vm-sweep-b'`);
+    expect(health.healthErrors[0].recommendedAction).toContain('repairReplication');
 
     await uploadLog(suite.h.blobs, b, 2n, logsB[1].bytes);
     const again = await sweepReplication(suite.h.deps());
     expect(again.findings.find((f) => f.disk.item === 'vm-sweep-b')).toMatchObject({ merge: { applied: [2n, 3n] }, pendingAfter: 0 });
     expect(await suite.h.health('vm-sweep-b')).toEqual({ replicationHealth: 'Normal', healthErrors: [] });
+  });
+
+  it('drops a log of an older epoch that arrived after a repair moved the replica on, instead of reporting a gap', async () => {
+    const d = await suite.h.protect('vm-sweep-straggler', POLICY);
+    const src = new SourceDisk(suite.tmp, d, 4 * MIB);
+    for (let i = 0; i < 2; i++) {
+      src.io(`write -P 0x${(0x61 + i).toString(16)} ${i}M 4k`);
+      const l = src.cutLog({ cutTimeMs: T0 + i * 30_000 });
+      await uploadLog(suite.h.blobs, d, l.sequence, l.bytes);
+    }
+    await mergeDisk(suite.h.deps(), d);
+    await beginResync(suite.h.deps(), d, { epoch: 2n });
+    // The agent's cycle in flight when the repair began lands afterwards, in the old epoch.
+    src.io('write -P 0x63 2M 4k');
+    const straggler = src.cutLog({ cutTimeMs: T0 + 60_000 });
+    await uploadLog(suite.h.blobs, d, straggler.sequence, straggler.bytes);
+
+    const report = await sweepReplication(suite.h.deps({ now: later(5 * 60_000) }));
+    const finding = report.findings.find((f) => f.disk.item === 'vm-sweep-straggler');
+    expect(finding).toMatchObject({ pendingAfter: 0 });
+    expect(finding!.problem).toBeUndefined();
+    expect((await suite.h.health('vm-sweep-straggler')).healthErrors).toEqual([]);
   });
 
   it('a fresh gap (younger than the interval) is not reported yet', async () => {
