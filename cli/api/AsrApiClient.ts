@@ -47,6 +47,10 @@ export class AsrApiClient {
     return (await this.settle(await this.send('PUT', path, body))) as T;
   }
 
+  async post<T = ArmResource>(path: string, body: unknown): Promise<T> {
+    return (await this.settle(await this.send('POST', path, body))) as T;
+  }
+
   async patch<T = ArmResource>(path: string, body: unknown): Promise<T> {
     return (await this.send('PATCH', path, body)).body as T;
   }

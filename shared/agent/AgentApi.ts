@@ -4,6 +4,8 @@ export interface AgentApi {
   vaultPath(vault?: string): string;
   get<T = ArmResourceLike>(path: string): Promise<T>;
   put<T = ArmResourceLike>(path: string, body: unknown): Promise<T>;
+  /** For issuing a site registration key with the operator's token (optional: a site may bring a key file). */
+  post?<T = ArmResourceLike>(path: string, body: unknown): Promise<T>;
 }
 
 export interface ArmResourceLike {

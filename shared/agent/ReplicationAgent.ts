@@ -1,4 +1,3 @@
-import type { BlobServiceClient } from '@azure/storage-blob';
 import { rm } from 'node:fs/promises';
 import { DiskImage } from '../disk';
 import { openSourceDisk } from './BlockDeviceImage';
@@ -15,7 +14,8 @@ import { takeFileStamp, unchangedSince } from './fileStamp';
 import { findChangedBlocks } from './findChangedBlocks';
 import { readEncryptionKey } from './readEncryptionKey';
 import { SeedSource } from './SeedSource';
-import { uploadLog } from './uploadLog';
+import type { ReplicaAccess, ReplicaChannel } from './ReplicaChannel';
+import { channelOf } from './storageChannel';
 import type { ShutdownRequest } from '../recovery/SourceShutdownRequests';
 import { MergeTarget } from './waitForMerge';
 
@@ -84,25 +84,26 @@ export class ReplicationAgent {
     readonly store: AgentStateStore,
     private state: AgentState,
     private readonly tables: Map<string, DiskBlockTable>,
-    private readonly blobs: BlobServiceClient,
+    private readonly channel: ReplicaChannel,
     private readonly key: Buffer | undefined,
     private readonly release: () => Promise<void>,
   ) {}
 
   /** Opens the item's committed state and takes its lock; {@link close} releases it. */
-  static async open(store: AgentStateStore, blobs: BlobServiceClient, keyFile?: string): Promise<ReplicationAgent> {
+  static async open(store: AgentStateStore, access: ReplicaAccess, keyFile?: string): Promise<ReplicationAgent> {
+    const channel = channelOf(access);
     await store.require(); // a clear NotProtected before touching anything
     const release = await store.lock();
     try {
       // Read again under the lock: another process may have committed a cut meanwhile.
-      return await ReplicationAgent.load(store, await store.require(), blobs, keyFile, release);
+      return await ReplicationAgent.load(store, await store.require(), channel, keyFile, release);
     } catch (err) {
       await release();
       throw err;
     }
   }
 
-  private static async load(store: AgentStateStore, state: AgentState, blobs: BlobServiceClient, keyFile: string | undefined, release: () => Promise<void>): Promise<ReplicationAgent> {
+  private static async load(store: AgentStateStore, state: AgentState, channel: ReplicaChannel, keyFile: string | undefined, release: () => Promise<void>): Promise<ReplicationAgent> {
     let key: Buffer | undefined;
     const file = keyFile ?? state.keyFile ?? undefined;
     if (state.keyFingerprint) {
@@ -116,7 +117,7 @@ export class ReplicationAgent {
     const tables = new Map<string, DiskBlockTable>();
     for (const d of state.disks) tables.set(d.diskId, await store.loadTable(d));
     await store.ensureDirs(state.disks.map((d) => d.diskId));
-    return new ReplicationAgent(store, state, tables, blobs, key, release);
+    return new ReplicationAgent(store, state, tables, channel, key, release);
   }
 
   /** Closes seeds in progress and releases the lock. */
@@ -146,7 +147,7 @@ export class ReplicationAgent {
   async flushOutbox(): Promise<number> {
     let sent = 0;
     for (const d of this.state.disks) {
-      for (const seq of d.outbox) sent += await uploadLog(this.blobs, this.diskRef(d), seq, this.store.outboxPath(d.diskId, seq));
+      for (const seq of d.outbox) sent += await this.channel.uploadLog(this.diskRef(d), this.state.epoch, seq, this.store.outboxPath(d.diskId, seq));
     }
     if (this.state.disks.some((d) => d.outbox.length > 0)) {
       const done = this.state.disks.map((d) => d.outbox.map((s) => this.store.outboxPath(d.diskId, s))).flat();

@@ -1,6 +1,7 @@
-import type { BlobServiceClient } from '@azure/storage-blob';
 import { ServiceError } from '../errors';
-import { DiskRef, diskKey, diskPrefix, logFileName, readReplica, REPLICA_CONTAINERS, replicaBlob } from '../replication';
+import { DiskRef, diskKey } from '../replication';
+import type { ReplicaAccess } from './ReplicaChannel';
+import { channelOf } from './storageChannel';
 
 export interface MergeTarget {
   disk: DiskRef;
@@ -15,21 +16,8 @@ export interface WaitForMergeOptions {
 }
 
 /** How far a disk's replica is merged: its `lastAppliedSequence` for `epoch`, 0 if none yet or another epoch. */
-export async function mergedSequence(blobs: BlobServiceClient, disk: DiskRef, epoch: number): Promise<{ sequence: number; cutTimeMs?: number }> {
-  const r = await readReplica(blobs.getContainerClient(REPLICA_CONTAINERS.replicas).getPageBlobClient(replicaBlob(disk)));
-  if (!r?.state || r.state.epoch !== BigInt(epoch)) return { sequence: 0 };
-  return { sequence: Number(r.state.lastAppliedSequence), cutTimeMs: r.state.lastAppliedCutTimeMs };
-}
-
-async function quarantined(blobs: BlobServiceClient, t: MergeTarget): Promise<string | undefined> {
-  const prefix = diskPrefix(t.disk);
-  for await (const b of blobs.getContainerClient(REPLICA_CONTAINERS.quarantine).listBlobsFlat({ prefix, includeMetadata: true })) {
-    const file = b.name.slice(prefix.length);
-    for (let s = 1; s <= t.sequence; s++) {
-      if (file.startsWith(`${logFileName(BigInt(s))}.`)) return `${b.name}${b.metadata?.reason ? `: ${b.metadata.reason}` : ''}`;
-    }
-  }
-  return undefined;
+export async function mergedSequence(access: ReplicaAccess, disk: DiskRef, epoch: number): Promise<{ sequence: number; cutTimeMs?: number }> {
+  return channelOf(access).mergedSequence(disk, epoch);
 }
 
 /**
@@ -38,7 +26,8 @@ async function quarantined(blobs: BlobServiceClient, t: MergeTarget): Promise<st
  * once with the reason; so does `timeoutMs` without progress (retryable: the logs stay pending
  * and merge later).
  */
-export async function waitForMerge(blobs: BlobServiceClient, targets: MergeTarget[], options: WaitForMergeOptions = {}): Promise<void> {
+export async function waitForMerge(access: ReplicaAccess, targets: MergeTarget[], options: WaitForMergeOptions = {}): Promise<void> {
+  const channel = channelOf(access);
   const timeoutMs = options.timeoutMs ?? 10 * 60_000;
   const pollMs = options.pollMs ?? 500;
   let deadline = Date.now() + timeoutMs;
@@ -47,7 +36,7 @@ export async function waitForMerge(blobs: BlobServiceClient, targets: MergeTarge
     let merged = 0;
     let applied = 0;
     for (const t of targets) {
-      const s = (await mergedSequence(blobs, t.disk, t.epoch)).sequence;
+      const s = (await channel.mergedSequence(t.disk, t.epoch)).sequence;
       applied += Math.min(s, t.sequence);
       if (s >= t.sequence) merged++;
     }
@@ -60,7 +49,7 @@ export async function waitForMerge(blobs: BlobServiceClient, targets: MergeTarge
     }
     if (round % 4 === 3) {
       for (const t of targets) {
-        const q = await quarantined(blobs, t);
+        const q = await channel.quarantined(t.disk, t.sequence);
         if (q) throw new ServiceError('LogQuarantined', `the merge refused a log of disk ${diskKey(t.disk)} (${q}); fix the cause, then resync the item`);
       }
     }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ServiceError } from '../../errors';
-import { diskIdSchema } from '../../naming';
+import { diskIdSchema, issuedIdSchema } from '../../naming';
+import { siteDocumentIds } from '../../sites';
 import type { PolicyProperties, ProtectedItemProperties } from '../../metadata';
 import type { ResourceDefinition } from '../ResourceDefinition';
 import { resolveReference } from '../resolveReference';
@@ -46,6 +47,8 @@ const hyperVReplicaAzureInput = z.object({
   targetIpAddress: z.ipv4().optional(),
   vmNics: nicList.optional(),
   encryptionKeyFingerprint: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 fingerprint (64 hex digits)').optional(),
+  /** Our extension: the registered source site that replicates the item (the only one that gets its upload URLs). */
+  sourceSiteId: issuedIdSchema.optional(),
 }).loose();
 
 const enableProtectionInput = z.object({
@@ -101,6 +104,10 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
         `properties.providerSpecificDetails.encryptionKeyFingerprint: policy '${policy.name}' encrypts replica logs, so the key's SHA-256 fingerprint is required`,
         { details: { target: 'properties.providerSpecificDetails.encryptionKeyFingerprint' } });
     }
+    if (d.sourceSiteId && !(await ctx.store.getResource(ctx.vaultKey, siteDocumentIds.site(d.sourceSiteId)))) {
+      throw new ServiceError('InvalidRequestBody', `properties.providerSpecificDetails.sourceSiteId: no site '${d.sourceSiteId}' is registered with this vault; register the site first`,
+        { details: { target: 'properties.providerSpecificDetails.sourceSiteId' } });
+    }
     const disks = d.disks ?? (d.disksToInclude ?? (d.vhdId ? [d.vhdId] : [])).map((diskId) => ({ diskId }));
     const friendlyName = d.vmName ?? ctx.name;
     return {
@@ -129,6 +136,7 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
           ...(d.vmNics ? { vmNics: d.vmNics } : {}),
           encryption: encrypted ? 'Enabled' : 'Disabled',
           encryptionKeyFingerprint: d.encryptionKeyFingerprint?.toLowerCase(),
+          ...(d.sourceSiteId ? { sourceSiteId: d.sourceSiteId.toLowerCase() } : {}),
         },
       },
       refs: [policy.armId.toLowerCase()],

@@ -10,6 +10,8 @@ import {
   MetadataReplicationSettings, metadataReplicaLocator, parsePendingLogBlob, REPLICA_CONTAINERS, ReplicationDeps,
 } from '../../../shared/replication';
 import { DevelopmentIssuer, TokenVerifier } from '../../../shared/security';
+import { accountKeySigner, SiteLogUploads, SiteRegistry, siteSettingsFromEnv, type SiteSettings } from '../../../shared/sites';
+import { siteRoutes } from '../../../shared/arm/sites/siteRoutes';
 import { startAzurite, TestAzurite } from '../../support/azurite';
 import { startTestCosmos, TestCosmos } from '../../support/cosmos';
 import { tempDir } from '../../support/tempDir';
@@ -41,6 +43,8 @@ export function diskRefs(state: AgentState): DiskRef[] {
 export interface AgentCloudOptions {
   /** The service's clock (API answers, item status writes); default the wall clock. */
   now?: () => Date;
+  /** Settings of the site routes (registration keys, upload URLs); default the service defaults. */
+  siteSettings?: Partial<SiteSettings>;
 }
 
 export async function startAgentCloud(options: AgentCloudOptions = {}): Promise<AgentCloud> {
@@ -51,7 +55,16 @@ export async function startAgentCloud(options: AgentCloudOptions = {}): Promise<
   const store = await ensureMetadataStore(config);
   const issuerDir = tempDir('agent-issuer-');
   const issuer = await DevelopmentIssuer.open(issuerDir.path);
-  const harness: ArmTestHarness = await startArmTestHarness(new ArmApi({ store, verifier: TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience), log: () => undefined, now: options.now, subscriptions: ['00000000-0000-0000-0000-000000000000'] }));
+  const siteSettings = { ...siteSettingsFromEnv({}), ...options.siteSettings };
+  const sites = {
+    registry: new SiteRegistry(store, options.now),
+    uploads: new SiteLogUploads(store, blobs, accountKeySigner(blobs, options.now), siteSettings, options.now),
+    settings: siteSettings,
+  };
+  const harness: ArmTestHarness = await startArmTestHarness(new ArmApi({
+    store, verifier: TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience), log: () => undefined, now: options.now,
+    subscriptions: ['00000000-0000-0000-0000-000000000000'], extraRoutes: siteRoutes(async () => sites),
+  }));
   const api = new AsrApiClient({
     endpoint: harness.url, subscriptionId: '00000000-0000-0000-0000-000000000000', resourceGroup: 'local',
     dataDir: issuerDir.path, devIssuerDir: issuerDir.path,
