@@ -79,6 +79,7 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   OutputExists: 409,
   ReplicaBusy: 409,
   ReplicaLeaseLost: 409,
+  ReplicationEnded: 409,
   ResourceInUse: 409,
   RunbookWebhookMissing: 409,
   SeedIncomplete: 409,
@@ -112,6 +113,7 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   MetadataUnavailable: 503,
   ServiceUnavailable: 503,
   StorageNotConfigured: 503,
+  Unreachable: 503,
   // 504
   MergeTimeout: 504,
 };
