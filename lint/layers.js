@@ -97,7 +97,7 @@ const zones = {
   // the local Functions host knows the Functions contract, not the domain
   devhost: { mayImport: [...KERNEL] },
   // the client: API over HTTP, the agent, disk tools; never the service's insides
-  cli: { mayImport: [...KERNEL, ...CONTRACTS, 'shared/agent', 'shared/disk', 'shared/security', 'shared/protection'] },
+  cli: { mayImport: [...KERNEL, ...CONTRACTS, 'shared/agent', 'shared/disk', 'shared/crypto', 'shared/security', 'shared/protection'] },
   // harnesses that start everything
   bench: { mayImport: ['shared', 'devhost', 'cli'] },
   demo: { mayImport: ['shared', 'devhost', 'cli'] },

@@ -12,6 +12,7 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   EncryptionKeyMismatch: 400,
   EncryptionKeyRequired: 400,
   EncryptionNotEnabled: 400,
+  ExportKeyNotAccepted: 400,
   HrlWriteRejected: 400,
   InputNotAFile: 400,
   InvalidDisk: 400,
