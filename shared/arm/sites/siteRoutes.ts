@@ -29,8 +29,21 @@ const uploadBody = z.object({
   }),
 });
 
+/**
+ * The path's vault for a caller without a token: an unknown vault answers like a bad credential
+ * (401), so the site routes do not tell strangers which vaults exist.
+ */
+async function vaultForSite(ctx: ArmContext, code: 'RegistrationKeyInvalid' | 'SiteCredentialInvalid') {
+  try {
+    return await ctx.requireVault();
+  } catch (err) {
+    if (err instanceof ServiceError && err.code === 'NotFound') throw new ServiceError(code, 'the credential is not valid for this vault; check the endpoint, subscription, resource group and vault');
+    throw err;
+  }
+}
+
 async function siteOf(ctx: ArmContext, sites: SiteServices) {
-  const vault = await ctx.requireVault();
+  const vault = await vaultForSite(ctx, 'SiteCredentialInvalid');
   return { vaultKey: ctx.vaultKey!, vault, site: await sites.registry.authenticate(ctx.vaultKey!, ctx.captures[3], ctx.request.headers[SITE_CREDENTIAL_HEADER]) };
 }
 
@@ -58,7 +71,7 @@ export function siteRoutes(services: () => Promise<SiteServices>): ArmRoute[] {
       method: 'POST', pattern: [...VAULT_PREFIX, 'siteRegistrations'], role: 'Reader', credential: 'site', action: 'register source site',
       handler: async (ctx) => {
         const s = await services();
-        const vault = await ctx.requireVault();
+        const vault = await vaultForSite(ctx, 'RegistrationKeyInvalid');
         const body = parseBody(registerBody, parseJson(ctx.request.bodyText));
         const site = await s.registry.register(ctx.vaultKey!, vault.armId, body.properties.registrationKey, body.properties.friendlyName ?? 'site');
         return ok({ properties: site });

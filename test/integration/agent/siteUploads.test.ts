@@ -130,6 +130,9 @@ describe('source sites: registration keys, site identities and create-only uploa
     }
     const site = new SiteApiClient({ endpoint: cloud.apiUrl, subscriptionId: SUB, resourceGroup: 'local', vault: 'sites' });
     await expect(site.register('0123456789abcdef0123456789abcdef.forged', 'x')).rejects.toMatchObject({ code: 'RegistrationKeyInvalid', details: { status: 401 } });
+    // An unknown vault answers like a bad key: no token, no telling which vaults exist.
+    const elsewhere = new SiteApiClient({ endpoint: cloud.apiUrl, subscriptionId: SUB, resourceGroup: 'local', vault: 'no-such-vault' });
+    await expect(elsewhere.register('0123456789abcdef0123456789abcdef.forged', 'x')).rejects.toMatchObject({ code: 'RegistrationKeyInvalid', details: { status: 401 } });
   });
 
   it("site B gets no upload URL and no state for site A's item (403); a wrong secret is 401; a far-ahead sequence is 409", async () => {
