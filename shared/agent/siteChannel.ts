@@ -42,19 +42,20 @@ export function siteChannel(api: SiteApiClient, siteId: string, itemIdOf: (disk:
       if (bytes.length > MAX_SITE_UPLOAD_BYTES) {
         throw new ServiceError('InvalidParameter', `log ${sequence} of ${disk.disk} is ${bytes.length} bytes; a site uploads at most ${MAX_SITE_UPLOAD_BYTES} per log (use a smaller --seed-log-mib)`);
       }
-      const answer = await askUrl(disk, epoch, sequence, bytes.length);
-      if (answer.status !== 'upload') return 0;
-      try {
-        await new BlockBlobClient(answer.uploadUrl, undefined, { retryOptions: { maxTries: 3, retryDelayInMs: 500, maxRetryDelayInMs: 5000, tryTimeoutInMs: 120_000 } })
-          .uploadData(bytes, { conditions: { ifNoneMatch: '*' }, maxSingleShotSize: MAX_SITE_UPLOAD_BYTES });
-        return bytes.length;
-      } catch (err) {
-        const status = (err as { statusCode?: number }).statusCode;
-        // Created meanwhile (a retry after a lost answer): ask again, the service tells ours from another's.
-        if (status !== 409 && status !== 412 && status !== 403) throw err;
-        const again = await askUrl(disk, epoch, sequence, bytes.length);
-        if (again.status !== 'upload') return 0;
-        throw err;
+      // Two tries: a URL that expired on the way (slow link, skewed clock) is replaced once.
+      for (let attempt = 1; ; attempt++) {
+        const answer = await askUrl(disk, epoch, sequence, bytes.length);
+        if (answer.status !== 'upload') return 0;
+        try {
+          await new BlockBlobClient(answer.uploadUrl, undefined, { retryOptions: { maxTries: 3, retryDelayInMs: 500, maxRetryDelayInMs: 5000, tryTimeoutInMs: 120_000 } })
+            .uploadData(bytes, { conditions: { ifNoneMatch: '*' }, maxSingleShotSize: MAX_SITE_UPLOAD_BYTES });
+          return bytes.length;
+        } catch (err) {
+          const status = (err as { statusCode?: number }).statusCode;
+          // Created meanwhile (a retry after a lost answer: 409/412, or 403 since the URL cannot
+          // overwrite) or the URL expired (403): ask again; the service tells ours from another's.
+          if ((status !== 409 && status !== 412 && status !== 403) || attempt >= 2) throw err;
+        }
       }
     },
     async mergedSequence(disk, epoch) {

@@ -180,8 +180,19 @@ describe('source sites: registration keys, site identities and create-only uploa
     await expect(new BlockBlobClient(other).uploadData(Buffer.from('forged'))).rejects.toMatchObject({ statusCode: 403 });
 
     const stored = await cloud.blobs.getContainerClient(REPLICA_CONTAINERS.pending).getBlockBlobClient(answer.blobName).downloadToBuffer().catch(() => undefined);
-    // The merge may already have refused (quarantined) the junk log; if it is still pending, it is the first upload, untouched.
-    if (stored) expect(stored.toString()).toBe('first');
+    // Still pending (the merge applies logs in order, and 2-4 are missing): the first upload, untouched.
+    expect(stored?.toString()).toBe('first');
     expect(await cloud.blobs.getContainerClient(REPLICA_CONTAINERS.pending).getBlockBlobClient(pendingLogBlob({ vault: vaultSegment, item: 'vma', disk: 'disk0' }, 5n)).exists()).toBe(false);
+
+    // The agent's retry after a lost answer: its own log (same size) counts as sent; a different one is refused.
+    {
+      const ref = { vault: vaultSegment, item: 'vmb', disk: 'disk0' };
+      const same = join(dir.path, 'same.hrl');
+      writeFileSync(same, 'first');
+      expect(await channelOfSite(b, stateB).uploadLog(ref, 1, 5, same)).toBe(0);
+      const different = join(dir.path, 'different.hrl');
+      writeFileSync(different, 'another log');
+      await expect(channelOfSite(b, stateB).uploadLog(ref, 1, 5, different)).rejects.toMatchObject({ code: 'LogNameTaken', details: { status: 409 } });
+    }
   });
 });
