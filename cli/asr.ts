@@ -11,6 +11,7 @@ import { registerPlanCommands } from './commands/plan';
 import { registerPlanActionsCommands } from './commands/planActions';
 import { registerPolicyCommands } from './commands/policy';
 import { registerVaultCommands } from './commands/vault';
+import { registerSiteCommands } from './commands/site';
 
 /**
  * The `asr` CLI. Each command group lives in `cli/commands/<group>.ts` and exports
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerItemExportCommands(program);
   registerJobCommands(program);
   registerAgentCommands(program);
+  registerSiteCommands(program);
   registerDevTokenCommands(program);
   return program;
 }

@@ -2,13 +2,12 @@ import { mkdirSync, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BlobServiceClient } from '@azure/storage-blob';
 import { AsrApiClient, type ArmResource } from '../cli/api/AsrApiClient';
 import { cliConfigFromEnv } from '../cli/api/CliConfig';
 import { jobNameOf, postAction, watchJob } from '../cli/commands/job';
 import { pointDetails } from '../cli/commands/planActions';
 import { formatBytes } from '../cli/progress/formatBytes';
-import { agentStorageFromEnv, protectItem, syncItem, type CycleReport } from '../shared/agent';
+import { agentChannelFromEnv, protectItem, syncItem, type CycleReport, type ReplicaChannel } from '../shared/agent';
 import { DemoError } from './DemoError';
 import type { DemoReporter } from './DemoReporter';
 import { DEMO_RUNBOOK_ID, demoPlanBody } from './demoPlan';
@@ -48,7 +47,8 @@ export interface DemoOutcome {
  */
 export class DemoScenario {
   private readonly api: AsrApiClient;
-  private readonly blobs: BlobServiceClient;
+  private readonly env: NodeJS.ProcessEnv;
+  private channel: Promise<ReplicaChannel> | undefined;
   private readonly V: string;
   private machines: SampleMachine[] = [];
   private readonly itemIds: Record<string, string> = {};
@@ -66,8 +66,18 @@ export class DemoScenario {
   ) {
     const env = { ...process.env, ...system.env };
     this.api = new AsrApiClient(cliConfigFromEnv(env));
-    this.blobs = agentStorageFromEnv(system.baseUrl, env);
+    this.env = env;
     this.V = this.api.vaultPath(VAULT);
+  }
+
+  /**
+   * The agent's way to the replica, as `asr agent protect` takes it: this host registers as a
+   * source site of the vault on first use (a registration key issued with the operator's token)
+   * and then ships each log through a create-only upload URL; it holds no storage credential.
+   */
+  private replicaChannel(): Promise<ReplicaChannel> {
+    this.channel ??= agentChannelFromEnv(this.api, { stateDir: this.stateDir(), vault: VAULT, register: true }, this.env);
+    return this.channel;
   }
 
   async run(): Promise<DemoOutcome> {
@@ -91,7 +101,7 @@ export class DemoScenario {
     for (const m of this.machines) {
       await r.step(`Protect ${m.name}: register it, seed its replica`, async () => {
         r.hint(`asr agent protect ${VAULT} ${m.name} --disk ${m.path} --policy ${POLICY} --fabric ${FABRIC} --container ${CONTAINER} --state-dir ${this.stateDir()}`);
-        const res = await protectItem(this.api, this.blobs, {
+        const res = await protectItem(this.api, await this.replicaChannel(), {
           vault: VAULT, item: m.name, diskPaths: [m.path], policy: POLICY, stateDir: this.stateDir(), fabric: FABRIC, container: CONTAINER, merge: { pollMs: 250 },
         });
         this.bytesReplicated += res.bytesUploaded;
@@ -120,7 +130,8 @@ export class DemoScenario {
         // The expected content of a recovery from the last cycle: the disks exactly as the agent cuts them.
         if (last) for (const m of this.machines) this.expected[m.name] = snapshotDisk(m, this.dir, 'at-last-cycle');
         r.hint(`asr agent sync ${VAULT} <db|app|web> --state-dir ${this.stateDir()}`);
-        const reports = await Promise.all(this.machines.map((m) => syncItem(this.blobs, { vault: VAULT, item: m.name, stateDir: this.stateDir(), merge: { pollMs: 250 } })));
+        const channel = await this.replicaChannel();
+        const reports = await Promise.all(this.machines.map((m) => syncItem(channel, { vault: VAULT, item: m.name, stateDir: this.stateDir(), merge: { pollMs: 250 } })));
         reports.forEach((rep, i) => r.note(describeCycle(this.machines[i].name, rep)));
         const bytes = reports.reduce((s, rep) => s + rep.bytesUploaded, 0);
         this.bytesReplicated += bytes;

@@ -116,8 +116,9 @@ async function startLocalSystemOn(port: number, dataDir: string, options: LocalS
         ASR_DEV_ISSUER_DIR: hostEnv.ASR_DEV_ISSUER_DIR,
         // Development tokens from the host's issuer, whatever token the user's shell holds for another endpoint.
         ASR_TOKEN: '',
-        // The agent writes logs straight to the replica storage account: the emulators' Azurite.
-        ASR_STORAGE_CONNECTION_STRING: emulators.storageConnectionString,
+        // The agent registers as a source site and uploads through per-log URLs: no storage
+        // credential, whatever the user's shell holds.
+        ASR_STORAGE_CONNECTION_STRING: '',
       },
     };
   } catch (err) {

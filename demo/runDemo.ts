@@ -62,7 +62,6 @@ async function main(argv: string[]): Promise<number> {
     }, (s) => `API at ${s.baseUrl}, /health 200; host log in ${s.logFile}`);
     r.note('the same settings let you use the CLI against it while the demo runs:');
     r.note(`export ASR_ENDPOINT=${system.env.ASR_ENDPOINT} ASR_DATA_DIR=${system.env.ASR_DATA_DIR}`);
-    r.note(`export ASR_STORAGE_CONNECTION_STRING='${system.env.ASR_STORAGE_CONNECTION_STRING}'`);
     const outcome = await withDeadline(new DemoScenario(system, runbook, r, dir).run(), deadline, r);
     if (!runbook.calls.length || runbook.calls.some((c) => c.callbackStatus !== 202)) {
       throw new ServiceError('RunbookNotCompleted', `the runbook webhook was called ${runbook.calls.length} time(s); callback answers: ${runbook.calls.map((c) => c.callbackStatus ?? 'none').join(', ')}`);

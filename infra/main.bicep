@@ -189,6 +189,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ASR_AZURE_SUBSCRIPTION_ID', value: subscription().subscriptionId }
         { name: 'ASR_AZURE_LOCATION', value: location }
         { name: 'ASR_AZURE_STORAGE_ACCOUNT_ID', value: storage.id }
+        // Source sites' upload URLs: user delegation SAS from the app's identity (Storage Blob Data Owner below), not the account key.
+        { name: 'ASR_SITE_SAS_SIGNING', value: 'userDelegation' }
       ]
     }
   }

@@ -77,8 +77,12 @@ const zones = {
   'shared/recovery/activities': { mayImport: [...RECOVERY_MAY_IMPORT, 'shared/recovery/plan', 'shared/recovery/jobs'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
   'shared/recovery/service': { mayImport: [...RECOVERY_MAY_IMPORT, 'shared/recovery/plan', 'shared/recovery/jobs'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
 
+  // source sites: registration keys, site credentials, create-only upload URLs for a site's own logs
+  // (reads the replica's merge state and the failover requests it answers for, signs blob URLs)
+  'shared/sites': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/replication', 'shared/recovery'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+
   // the API: routes, resources, the error catalogue; reaches recovery through its service
-  'shared/arm': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/protection', 'shared/security', 'shared/recovery'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/arm': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/protection', 'shared/security', 'shared/recovery', 'shared/sites'], forbiddenPackages: NO_FUNCTIONS_TYPES },
 
   // registrations
   functions: { mayImport: [...KERNEL, ...CONTRACTS, 'shared/arm', 'shared/recovery', 'shared/replication', 'shared/automation', 'shared/health', 'shared/fabric', 'shared/metadata', 'shared/security'] },
@@ -93,7 +97,7 @@ const zones = {
   // the local Functions host knows the Functions contract, not the domain
   devhost: { mayImport: [...KERNEL] },
   // the client: API over HTTP, the agent, disk tools; never the service's insides
-  cli: { mayImport: [...KERNEL, ...CONTRACTS, 'shared/agent', 'shared/disk', 'shared/security', 'shared/protection'] },
+  cli: { mayImport: [...KERNEL, ...CONTRACTS, 'shared/agent', 'shared/disk', 'shared/crypto', 'shared/security', 'shared/protection'] },
   // harnesses that start everything
   bench: { mayImport: ['shared', 'devhost', 'cli'] },
   demo: { mayImport: ['shared', 'devhost', 'cli'] },
@@ -126,6 +130,13 @@ const allow = [
   { from: 'shared/agent/ReplicationAgent.ts', to: 'shared/recovery/SourceShutdownRequests' },
   { from: 'shared/agent/uploadLog.ts', to: 'shared/replication' },
   { from: 'shared/agent/waitForMerge.ts', to: 'shared/replication' },
+  // issue 11 (same contracts): the agent's replica channels name disks, log names and shutdown requests.
+  { from: 'shared/agent/ReplicaChannel.ts', to: 'shared/replication' },
+  { from: 'shared/agent/ReplicaChannel.ts', to: 'shared/recovery/SourceShutdownRequests' },
+  { from: 'shared/agent/SiteApiClient.ts', to: 'shared/recovery/SourceShutdownRequests' },
+  { from: 'shared/agent/siteChannel.ts', to: 'shared/replication' },
+  { from: 'shared/agent/storageChannel.ts', to: 'shared/replication' },
+  { from: 'shared/agent/storageChannel.ts', to: 'shared/recovery/SourceShutdownRequests' },
   // issue 11: one composition root for the API; the disk exporter is built by shared/recovery.
   { from: 'shared/arm/recovery/recoveryApiFromEnv.ts', to: 'shared/replication' },
   // issue 11: point selection lives with the journal it reads (mergedFinalLog -> shared/replication/journal).

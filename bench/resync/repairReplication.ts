@@ -52,9 +52,9 @@ function standInApi(deps: ReplicationDeps, vaultSegment: string): AgentApi {
     vaultPath: (vault?: string) => `/subscriptions/${SUBSCRIPTION}/resourceGroups/bench/providers/Microsoft.RecoveryServices/vaults${vault ? `/${vault}` : ''}`,
     get: async <T>(path: string) => resource(path, { providerSpecificDetails: { replicationInterval: 30, encryption: 'Disabled' } }) as T,
     put: async <T>(path: string) => resource(path) as T,
-    post: async (path: string) => {
+    post: async <T>(path: string) => {
       const item = path.split('/').slice(-2)[0];
-      return startReplicationRepair(deps, { vault: vaultSegment, item, diskIds: ['disk0'] }, 'bench');
+      return (await startReplicationRepair(deps, { vault: vaultSegment, item, diskIds: ['disk0'] }, 'bench')) as T;
     },
   };
 }

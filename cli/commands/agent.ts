@@ -3,7 +3,7 @@ import { AsrApiClient } from '../api/AsrApiClient';
 import { runCommand } from '../api/runCommand';
 import { createProgressReporter, ProgressReporter } from '../progress/ProgressReporter';
 import { formatBytes } from '../progress/formatBytes';
-import { agentStorageFromEnv, CycleReport, defaultStateDir, protectItem, RepairNotice, runAgent, syncItem } from '../../shared/agent';
+import { agentChannelFromEnv, CycleReport, defaultStateDir, ensureSiteIdentity, protectItem, RepairNotice, runAgent, syncItem } from '../../shared/agent';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const positiveInt = (name: string) => (v: string) => {
@@ -82,20 +82,23 @@ export function registerAgentCommands(program: Command): void {
     .requiredOption('--policy <policy>', 'replication policy of the vault')
     .option('--encryption-key-file <file>', '64-byte AES-256-XTS key (raw, hex or base64); the replica holds ciphertext')
     .option('--state-dir <dir>', 'where the agent keeps its checkpoints and block digests')
+    .option('--registration-key-file <file>', "single-use key from 'asr site register-key' (first protect of this host with the vault; default: your own credentials issue one)")
     .option('--fabric <name>', 'site (fabric) to register under', 'site')
     .option('--container <name>', 'protection container (this host); default the host name')
     .option('--seed-log-mib <n>', 'payload of one seed log, in MiB (a checkpoint after each)', positiveInt('--seed-log-mib'), 64)
     .option('--no-wait', 'return once the seed is uploaded, without waiting for the merge')
     .option('--json', 'print JSON lines (seedCheckpoint…, then protected) instead of text')
     .action(runCommand(async (client: AsrApiClient, vault: string, item: string, opts: {
-      disk: string[]; policy: string; encryptionKeyFile?: string; stateDir?: string; fabric: string; container?: string; seedLogMib: number; wait: boolean; json?: boolean;
+      disk: string[]; policy: string; encryptionKeyFile?: string; stateDir?: string; registrationKeyFile?: string; fabric: string; container?: string; seedLogMib: number; wait: boolean; json?: boolean;
     }) => {
+      const stateDir = opts.stateDir ?? defaultStateDir();
       const progress = opts.json ? noProgress : diskProgress('seeding');
       const started = Date.now();
       try {
-        const r = await protectItem(client, agentStorageFromEnv(client.config.endpoint), {
+        const channel = await agentChannelFromEnv(client, { stateDir, vault, register: true, registrationKeyFile: opts.registrationKeyFile });
+        const r = await protectItem(client, channel, {
           vault, item, diskPaths: opts.disk, policy: opts.policy, keyFile: opts.encryptionKeyFile,
-          stateDir: opts.stateDir ?? defaultStateDir(), fabric: opts.fabric, container: opts.container,
+          stateDir, fabric: opts.fabric, container: opts.container,
           seedLogBytes: opts.seedLogMib * 1024 * 1024, noWait: !opts.wait,
           onProgress: progress.onProgress,
           onSeedLog: ({ bytesUploaded }) => (opts.json
@@ -119,6 +122,15 @@ export function registerAgentCommands(program: Command): void {
       }
     }));
 
+  agent.command('register <vault>')
+    .description("register this host as a source site of the vault with a single-use key (protect does it on first use)")
+    .requiredOption('--registration-key-file <file>', "the key file from 'asr site register-key'")
+    .option('--state-dir <dir>', 'the agent state directory')
+    .action(runCommand(async (client: AsrApiClient, vault: string, opts: { registrationKeyFile: string; stateDir?: string }) => {
+      const identity = await ensureSiteIdentity(client, { stateDir: opts.stateDir ?? defaultStateDir(), vault, registrationKeyFile: opts.registrationKeyFile });
+      process.stdout.write(`this host is site ${identity.siteId} of vault ${vault} (registered ${identity.registeredAt})\n`);
+    }));
+
   agent.command('sync <vault> <item>')
     .description('one replication cycle: one log per disk at one cut, then wait until merged')
     .option('--app-consistent', 'mark the cut application-consistent (quiesce the workload first)')
@@ -129,8 +141,9 @@ export function registerAgentCommands(program: Command): void {
     .action(runCommand(async (client: AsrApiClient, vault: string, item: string, opts: { appConsistent?: boolean; wait: boolean; encryptionKeyFile?: string; stateDir?: string; json?: boolean }) => {
       const progress = opts.json ? noProgress : diskProgress('scanning');
       try {
-        const r = await syncItem(agentStorageFromEnv(client.config.endpoint), {
-          vault, item, stateDir: opts.stateDir ?? defaultStateDir(), keyFile: opts.encryptionKeyFile,
+        const stateDir = opts.stateDir ?? defaultStateDir();
+        const r = await syncItem(await agentChannelFromEnv(client, { stateDir, vault }), {
+          vault, item, stateDir, keyFile: opts.encryptionKeyFile,
           consistency: opts.appConsistent ? 'application' : 'crash', noWait: !opts.wait, onProgress: progress.onProgress,
           api: client, onRepair: (n) => repairNotice(opts.json, vault, item, n),
         });
@@ -155,8 +168,9 @@ export function registerAgentCommands(program: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        const r = await runAgent(agentStorageFromEnv(client.config.endpoint), {
-          vault, item, stateDir: opts.stateDir ?? defaultStateDir(), keyFile: opts.encryptionKeyFile, intervalSeconds: opts.interval, signal: stop.signal,
+        const stateDir = opts.stateDir ?? defaultStateDir();
+        const r = await runAgent(await agentChannelFromEnv(client, { stateDir, vault }), {
+          vault, item, stateDir, keyFile: opts.encryptionKeyFile, intervalSeconds: opts.interval, signal: stop.signal,
           api: client, onRepair: (n) => repairNotice(opts.json, vault, item, n),
           onCycle: (report, lag) => (opts.json
             ? jsonLine('cycle', { vault, item, ...cycleJson(report), lagSeconds: lag ?? null })

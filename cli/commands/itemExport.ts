@@ -8,6 +8,8 @@ import { invalidArgument, runCommand } from '../api/runCommand';
 import { findItem } from './item';
 import { postAction } from './job';
 import { keyDetails } from './planActions';
+import { keyFingerprint } from '../../shared/crypto';
+import { decryptExportStream } from '../progress/decryptingDownload';
 
 /** `--from test-failover|failover|point:<id>` as the API's export source. */
 export function exportSourceOf(from: string): { from: 'TestFailover' | 'Failover' | 'Point'; recoveryPointId?: string } {
@@ -25,18 +27,27 @@ export function registerItemExportCommands(program: Command): void {
     .requiredOption('--disk <n>', 'disk id, or its index (0 = OS disk)')
     .requiredOption('--from <source>', 'test-failover | failover | point:<recovery point id>')
     .requiredOption('--out <file.vhd>', 'where to write it')
-    .option('--key-file <file>', 'key of an encrypted item, to decrypt a point (64 bytes: raw, hex or base64)')
+    .option('--key-file <file>', 'key of an encrypted item (64 bytes: raw, hex or base64): the CLI decrypts while downloading; the key never leaves this machine')
     .option('--json', 'print JSON')
     .action(runCommand(async (client, vault: string, name: string, opts: { disk: string; from: string; out: string; keyFile?: string; json?: boolean }) => {
       const it = await findItem(client, vault, name);
       const disks = ((it.properties.providerSpecificDetails?.disks ?? []) as { diskId: string }[]).map((d) => d.diskId);
       const diskId = disks.includes(opts.disk) ? opts.disk : /^\d+$/.test(opts.disk) && Number(opts.disk) < disks.length ? disks[Number(opts.disk)] : undefined;
       if (!diskId) throw invalidArgument(`--disk ${opts.disk}: ${name} has disks ${disks.map((d, i) => `${i}=${d}`).join(', ')}`);
-      const res = await postAction(client, `${it.id}/exportDisk`, { properties: { diskId, ...exportSourceOf(opts.from), ...(await keyDetails(opts.keyFile)) } }, 'Operator');
-      const exported = res.body.properties as { url: string; sizeBytes: number };
+      // The key stays here: the service exports ciphertext, and only the output file holds plaintext.
+      const key = opts.keyFile ? Buffer.from((await keyDetails(opts.keyFile)).primaryKekCertificatePfx!, 'base64') : undefined;
+      const res = await postAction(client, `${it.id}/exportDisk`, { properties: { diskId, ...exportSourceOf(opts.from) } }, 'Operator');
+      const exported = res.body.properties as { url: string; sizeBytes: number; encrypted?: boolean; dataBytes?: number; keyFingerprint?: string };
+      if (exported.encrypted) {
+        if (!key) throw invalidArgument(`${name} replicates encrypted: pass --key-file with its key to decrypt the disk while downloading`);
+        if (exported.keyFingerprint && keyFingerprint(key) !== exported.keyFingerprint) {
+          throw invalidArgument(`--key-file ${opts.keyFile} is not the key ${name} is encrypted with (fingerprint ${exported.keyFingerprint.slice(0, 16)}…)`);
+        }
+      }
       const download = await fetch(exported.url);
       if (!download.ok || !download.body) throw new ServiceError('DownloadFailed', `downloading the disk failed with HTTP ${download.status}`);
-      await pipeline(Readable.fromWeb(download.body as never), createWriteStream(opts.out));
+      const body = Readable.fromWeb(download.body as never);
+      await pipeline(exported.encrypted ? Readable.from(decryptExportStream(body, key!, exported.dataBytes ?? 0)) : body, createWriteStream(opts.out, { mode: 0o600 }));
       emit({ file: opts.out, bytes: exported.sizeBytes, diskId }, opts.json, (r) => `wrote ${r.bytes} bytes (disk ${r.diskId}) to ${r.file}`);
     }));
 }

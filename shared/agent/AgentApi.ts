@@ -4,8 +4,11 @@ export interface AgentApi {
   vaultPath(vault?: string): string;
   get<T = ArmResourceLike>(path: string): Promise<T>;
   put<T = ArmResourceLike>(path: string, body: unknown): Promise<T>;
-  /** A POST action; the answer of the first call (a 202 is not followed). Needed by an agent that repairs by itself. */
-  post?(path: string, body: unknown): Promise<unknown>;
+  /**
+   * A POST action; the answer of the first call (a 202 is not followed). Optional: an agent
+   * repairs by itself with it, and issues a site registration key with the operator's token.
+   */
+  post?<T = unknown>(path: string, body: unknown): Promise<T>;
 }
 
 export interface ArmResourceLike {

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, rm, readdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, rm, readdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceError } from '../errors';
@@ -11,9 +11,14 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.ASR_AGENT_STATE_DIR || join(homedir(), '.asr-agent');
 }
 
+/** Directories of the state: only the agent's user may list or enter them (block digests, logs, the spool). */
+export const STATE_DIR_MODE = 0o700;
+/** Files of the state: only the agent's user may read them. */
+export const STATE_FILE_MODE = 0o600;
+
 async function writeDurably(path: string, data: Uint8Array | string): Promise<void> {
   const tmp = `${path}.tmp`;
-  const f = await open(tmp, 'w');
+  const f = await open(tmp, 'w', STATE_FILE_MODE);
   try {
     await f.writeFile(data);
     await f.sync();
@@ -33,7 +38,7 @@ async function writeDurably(path: string, data: Uint8Array | string): Promise<vo
 export class AgentStateStore {
   readonly dir: string;
 
-  constructor(stateDir: string, vault: string, item: string) {
+  constructor(private readonly stateDir: string, private readonly vault: string, item: string) {
     this.dir = join(stateDir, vault, item);
   }
 
@@ -49,9 +54,26 @@ export class AgentStateStore {
     return join(this.dir, 'spool', `${diskId}.bin`);
   }
 
+  /**
+   * Creates the item's directories owner-only (0700), and narrows those an older agent made
+   * 0755: the state holds logs (plaintext for an unencrypted item) until they are acknowledged.
+   */
   async ensureDirs(diskIds: string[]): Promise<void> {
-    await mkdir(join(this.dir, 'spool'), { recursive: true });
-    for (const d of diskIds) await mkdir(join(this.dir, 'outbox', d), { recursive: true });
+    await this.ensureItemDir();
+    await mkdir(join(this.dir, 'spool'), { recursive: true, mode: STATE_DIR_MODE });
+    await chmod(join(this.dir, 'spool'), STATE_DIR_MODE);
+    await mkdir(join(this.dir, 'outbox'), { recursive: true, mode: STATE_DIR_MODE });
+    await chmod(join(this.dir, 'outbox'), STATE_DIR_MODE);
+    for (const d of diskIds) {
+      await mkdir(join(this.dir, 'outbox', d), { recursive: true, mode: STATE_DIR_MODE });
+      await chmod(join(this.dir, 'outbox', d), STATE_DIR_MODE);
+    }
+  }
+
+  /** The state root, the vault's and the item's directory, each 0700. */
+  private async ensureItemDir(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: STATE_DIR_MODE });
+    for (const d of [this.stateDir, join(this.stateDir, this.vault), this.dir]) await chmod(d, STATE_DIR_MODE);
   }
 
   /**
@@ -60,11 +82,11 @@ export class AgentStateStore {
    * taken over. Returns the release function.
    */
   async lock(): Promise<() => Promise<void>> {
-    await mkdir(this.dir, { recursive: true });
+    await this.ensureItemDir();
     const path = join(this.dir, 'lock');
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        await writeFile(path, String(process.pid), { flag: 'wx' });
+        await writeFile(path, String(process.pid), { flag: 'wx', mode: STATE_FILE_MODE });
         return () => rm(path, { force: true });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;

@@ -1,4 +1,3 @@
-import type { BlobServiceClient } from '@azure/storage-blob';
 import { rm } from 'node:fs/promises';
 import { DiskImage } from '../disk';
 import { openSourceDisk } from './BlockDeviceImage';
@@ -15,7 +14,9 @@ import { takeFileStamp, unchangedSince } from './fileStamp';
 import { findChangedBlocks } from './findChangedBlocks';
 import { readEncryptionKey } from './readEncryptionKey';
 import { SeedSource } from './SeedSource';
-import { checksumOfLogFile, uploadLog } from './uploadLog';
+import { checksumOfLogFile } from './uploadLog';
+import type { ReplicaAccess, ReplicaChannel } from './ReplicaChannel';
+import { channelOf } from './storageChannel';
 import type { ShutdownRequest } from '../recovery/SourceShutdownRequests';
 import { MergeTarget, replicaProgress } from './waitForMerge';
 import { REPAIR_DIGEST_BYTES, type RepairRequest } from '../contracts/replicationRepair';
@@ -96,25 +97,26 @@ export class ReplicationAgent {
     readonly store: AgentStateStore,
     private state: AgentState,
     private readonly tables: Map<string, DiskBlockTable>,
-    private readonly blobs: BlobServiceClient,
+    private readonly channel: ReplicaChannel,
     private readonly key: Buffer | undefined,
     private readonly release: () => Promise<void>,
   ) {}
 
   /** Opens the item's committed state and takes its lock; {@link close} releases it. */
-  static async open(store: AgentStateStore, blobs: BlobServiceClient, keyFile?: string): Promise<ReplicationAgent> {
+  static async open(store: AgentStateStore, access: ReplicaAccess, keyFile?: string): Promise<ReplicationAgent> {
+    const channel = channelOf(access);
     await store.require(); // a clear NotProtected before touching anything
     const release = await store.lock();
     try {
       // Read again under the lock: another process may have committed a cut meanwhile.
-      return await ReplicationAgent.load(store, await store.require(), blobs, keyFile, release);
+      return await ReplicationAgent.load(store, await store.require(), channel, keyFile, release);
     } catch (err) {
       await release();
       throw err;
     }
   }
 
-  private static async load(store: AgentStateStore, state: AgentState, blobs: BlobServiceClient, keyFile: string | undefined, release: () => Promise<void>): Promise<ReplicationAgent> {
+  private static async load(store: AgentStateStore, state: AgentState, channel: ReplicaChannel, keyFile: string | undefined, release: () => Promise<void>): Promise<ReplicationAgent> {
     let key: Buffer | undefined;
     const file = keyFile ?? state.keyFile ?? undefined;
     if (state.keyFingerprint) {
@@ -128,7 +130,7 @@ export class ReplicationAgent {
     const tables = new Map<string, DiskBlockTable>();
     for (const d of state.disks) tables.set(d.diskId, await store.loadTable(d));
     await store.ensureDirs(state.disks.map((d) => d.diskId));
-    return new ReplicationAgent(store, state, tables, blobs, key, release);
+    return new ReplicationAgent(store, state, tables, channel, key, release);
   }
 
   /** Closes seeds in progress and releases the lock. */
@@ -188,7 +190,7 @@ export class ReplicationAgent {
         if (applied !== undefined && (applied === local || applied === 'unknown')) {
           sha256 = local!;
         } else {
-          const up = await uploadLog(this.blobs, this.diskRef(d), seq, file, this.state.protectionId);
+          const up = await this.channel.uploadLog(this.diskRef(d), this.state.epoch, seq, file, this.state.protectionId);
           sent += up.sent;
           sha256 = up.sha256;
         }
@@ -205,8 +207,7 @@ export class ReplicationAgent {
 
   /** The replica's state when it is of this agent's epoch and protection (undefined otherwise: nothing of ours applied there). */
   private async replicaStateOf(d: AgentDiskState) {
-    const r = await readReplica(this.blobs.getContainerClient(REPLICA_CONTAINERS.replicas).getPageBlobClient(replicaBlob(this.diskRef(d))));
-    const s = r?.state;
+    const s = await this.channel.replicaState(this.diskRef(d));
     if (!s || s.epoch !== BigInt(this.state.epoch)) return undefined;
     return s.protectionId && this.state.protectionId && s.protectionId !== this.state.protectionId ? undefined : s;
   }
@@ -315,7 +316,7 @@ export class ReplicationAgent {
     let changed = false;
     const disks = [];
     for (const d of this.state.disks) {
-      const p = await replicaProgress(this.blobs, this.diskRef(d));
+      const p = await replicaProgress(this.channel, this.diskRef(d));
       const acked = d.ackedSequence ?? 0;
       if (p && p.epoch > this.state.epoch) newerEpoch = Math.max(newerEpoch ?? 0, p.epoch);
       if ((!p && acked > 0) || (p && p.epoch < this.state.epoch) || (p && p.epoch === this.state.epoch && p.sequence < acked)) {

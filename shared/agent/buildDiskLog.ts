@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { DATA_UNIT_SIZE, encryptDataUnits } from '../crypto';
 import { HrlConsistency, HrlWriter } from '../hrl';
 import { FINGERPRINT_SIZE, writeBlockFingerprint } from './blockFingerprint';
@@ -45,9 +45,25 @@ export async function buildDiskLog(
   files: { spool: string; out: string },
   key?: Buffer,
 ): Promise<BuiltDiskLog> {
+  try {
+    return await spoolAndWrite(runs, table, id, files, key);
+  } finally {
+    // The spool holds plaintext of the shipped blocks (the writer encrypts records, not the
+    // spool): it never outlives the log built from it, even when building fails.
+    await rm(files.spool, { force: true });
+  }
+}
+
+async function spoolAndWrite(
+  runs: AsyncIterable<DataRun>,
+  table: DiskBlockTable,
+  id: DiskLogIdentity,
+  files: { spool: string; out: string },
+  key?: Buffer,
+): Promise<BuiltDiskLog> {
   const spans: { offset: number; length: number }[] = [];
   const fp = Buffer.alloc(FINGERPRINT_SIZE);
-  const spool = await open(files.spool, 'w');
+  const spool = await open(files.spool, 'w', 0o600);
   try {
     let spooled = 0;
     for await (const run of runs) {
@@ -70,7 +86,7 @@ export async function buildDiskLog(
   const { partialSeed, ...header } = id;
   const writer = new HrlWriter({ ...header, partialSeed: partialSeed?.() ?? false, diskDigest }, { key });
   const source = await open(files.spool, 'r');
-  const out = await open(files.out, 'w');
+  const out = await open(files.out, 'w', 0o600);
   let logBytes = 0;
   let payloadBytes = 0;
   const emit = async (bufs: Buffer[]) => {

@@ -10,6 +10,8 @@ export interface EnableProtectionInput {
   disks: { diskId: string; diskName: string; capacityInBytes: number }[];
   keyFingerprint: string | null;
   hostName: string;
+  /** The registered site that will ship the item's logs (it alone gets their upload URLs). */
+  sourceSiteId?: string;
 }
 
 export interface ProtectionRegistration {
@@ -55,6 +57,7 @@ export async function enableProtection(api: AgentApi, input: EnableProtectionInp
         vmName: input.item,
         disks: input.disks,
         ...(input.keyFingerprint ? { encryptionKeyFingerprint: input.keyFingerprint } : {}),
+        ...(input.sourceSiteId ? { sourceSiteId: input.sourceSiteId } : {}),
       },
     },
   };

@@ -1,4 +1,5 @@
-import type { BlobServiceClient } from '@azure/storage-blob';
+import type { ReplicaAccess, ReplicaChannel } from './ReplicaChannel';
+import { channelOf } from './storageChannel';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { DATA_UNIT_SIZE } from '../crypto';
@@ -45,7 +46,8 @@ export interface ProtectResult {
  * with logs of its stored data, checkpointing after each, and waits until the replicas have
  * merged them. Run again after an interruption, it resumes where the last checkpoint stopped.
  */
-export async function protectItem(api: AgentApi, blobs: BlobServiceClient, options: ProtectOptions): Promise<ProtectResult> {
+export async function protectItem(api: AgentApi, access: ReplicaAccess, options: ProtectOptions): Promise<ProtectResult> {
+  const channel = channelOf(access);
   const store = new AgentStateStore(options.stateDir, options.vault, options.item);
   const existing = await store.load();
   const key = options.keyFile ? await readEncryptionKey(options.keyFile) : undefined;
@@ -57,9 +59,9 @@ export async function protectItem(api: AgentApi, blobs: BlobServiceClient, optio
       throw new ServiceError('AlreadyProtected', `item '${options.item}' is already protected by this agent with other disks or another policy (state in ${store.dir})`);
     }
   } else {
-    await register(api, store, options, paths, key?.fingerprint ?? null);
+    await register(api, store, options, paths, key?.fingerprint ?? null, channel);
   }
-  const agent = await ReplicationAgent.open(store, blobs, options.keyFile);
+  const agent = await ReplicationAgent.open(store, channel, options.keyFile);
   let bytesUploaded = 0;
   try {
     for (;;) {
@@ -72,11 +74,11 @@ export async function protectItem(api: AgentApi, blobs: BlobServiceClient, optio
   } finally {
     await agent.close();
   }
-  if (!options.noWait) await waitForMerge(blobs, agent.mergeTargets(), options.merge);
+  if (!options.noWait) await waitForMerge(channel, agent.mergeTargets(), options.merge);
   return { state: agent.current, bytesUploaded, resumed: existing !== undefined };
 }
 
-async function register(api: AgentApi, store: AgentStateStore, options: ProtectOptions, paths: string[], keyFingerprint: string | null): Promise<void> {
+async function register(api: AgentApi, store: AgentStateStore, options: ProtectOptions, paths: string[], keyFingerprint: string | null, channel: ReplicaChannel): Promise<void> {
   const disks: AgentState['disks'] = [];
   for (const [i, path] of paths.entries()) {
     const image = await openSourceDisk(path);
@@ -95,6 +97,7 @@ async function register(api: AgentApi, store: AgentStateStore, options: ProtectO
     disks: disks.map((d) => ({ diskId: d.diskId, diskName: d.path.split('/').pop()!, capacityInBytes: d.virtualSize })),
     keyFingerprint,
     hostName: hostname(),
+    ...(channel.siteId ? { sourceSiteId: channel.siteId } : {}),
   });
   const { subscriptionId, resourceGroup } = api.config;
   const state: AgentState = {

@@ -1,12 +1,18 @@
-import type { BlobServiceClient } from '@azure/storage-blob';
-import { REPAIR_REQUEST_CONTAINER, RepairRequest, RepairRequests } from '../contracts/replicationRepair';
+import type { RepairRequest } from '../contracts/replicationRepair';
 import { ServiceError } from '../errors';
 import type { AgentApi } from './AgentApi';
 import type { CycleOptions, CycleReport, ReplicationAgent } from './ReplicationAgent';
+import type { ReplicaAccess, ReplicaChannel } from './ReplicaChannel';
+import { channelOf } from './storageChannel';
 import { lostWritesMessage } from './waitForMerge';
 
-export function repairRequestsOf(blobs: BlobServiceClient): RepairRequests {
-  return new RepairRequests(blobs.getContainerClient(REPAIR_REQUEST_CONTAINER));
+/** An item's repair requests, read through the agent's channel. */
+interface RepairRequestReader {
+  read(vaultSegment: string, item: string): Promise<RepairRequest | undefined>;
+}
+
+function repairRequestsOf(channel: ReplicaChannel): RepairRequestReader {
+  return { read: (vault, item) => channel.repairRequest({ vault, item }) };
 }
 
 /** What an agent reports when it repairs by itself. */
@@ -26,8 +32,8 @@ export interface RepairNotice {
  * served as it is. Without an API client (a caller that passes none) it fails with
  * `ReplicationStateLost`, naming the command that repairs.
  */
-export async function repairToServe(agent: ReplicationAgent, blobs: BlobServiceClient, api?: AgentApi, onRepair?: (n: RepairNotice) => void): Promise<RepairRequest | undefined> {
-  const requests = repairRequestsOf(blobs);
+export async function repairToServe(agent: ReplicationAgent, access: ReplicaAccess, api?: AgentApi, onRepair?: (n: RepairNotice) => void): Promise<RepairRequest | undefined> {
+  const requests = repairRequestsOf(channelOf(access));
   const s = agent.current;
   const pending = await requests.read(s.vaultSegment, s.item);
   if (pending && pending.epoch > s.epoch) {
@@ -59,7 +65,7 @@ export async function repairToServe(agent: ReplicationAgent, blobs: BlobServiceC
 /** How long the agent waits for a repair's request once it saw a replica moved to a newer epoch. */
 const REQUEST_WAIT_MS = 60_000;
 
-async function waitForRequest(requests: RepairRequests, vaultSegment: string, item: string, epoch: number): Promise<RepairRequest> {
+async function waitForRequest(requests: RepairRequestReader, vaultSegment: string, item: string, epoch: number): Promise<RepairRequest> {
   const deadline = Date.now() + REQUEST_WAIT_MS;
   for (;;) {
     const r = await requests.read(vaultSegment, item);
@@ -72,9 +78,10 @@ async function waitForRequest(requests: RepairRequests, vaultSegment: string, it
 }
 
 /** One step of replication: the repair when one is due, else an ordinary cycle. */
-export async function cycleOrRepair(agent: ReplicationAgent, blobs: BlobServiceClient, options: CycleOptions, api?: AgentApi, onRepair?: (n: RepairNotice) => void): Promise<CycleReport> {
-  const request = await repairToServe(agent, blobs, api, onRepair);
+export async function cycleOrRepair(agent: ReplicationAgent, access: ReplicaAccess, options: CycleOptions, api?: AgentApi, onRepair?: (n: RepairNotice) => void): Promise<CycleReport> {
+  const channel = channelOf(access);
+  const request = await repairToServe(agent, channel, api, onRepair);
   if (!request) return agent.cycle(options);
-  const requests = repairRequestsOf(blobs);
-  return agent.resync(request, (diskId) => requests.digests(request, diskId), options);
+  const where = { vault: agent.current.vaultSegment, item: agent.current.item };
+  return agent.resync(request, (diskId) => channel.repairDigests(where, request, diskId), options);
 }

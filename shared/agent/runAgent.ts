@@ -1,4 +1,6 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
+import type { ReplicaAccess, ReplicaChannel } from './ReplicaChannel';
+import { channelOf } from './storageChannel';
 import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../recovery/SourceShutdownRequests';
 import { AgentApi } from './AgentApi';
 import { AgentStateStore } from './AgentStateStore';
@@ -70,20 +72,20 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * Repair: each cycle first checks the replicas against what the service acknowledged and the
  * item's repair request (shared/agent repairToServe); a due repair ships instead of the cycle.
  */
-export async function runAgent(blobs: BlobServiceClient, options: RunOptions): Promise<RunResult> {
+export async function runAgent(access: ReplicaAccess, options: RunOptions): Promise<RunResult> {
   const store = new AgentStateStore(options.stateDir, options.vault, options.item);
-  const agent = await ReplicationAgent.open(store, blobs, options.keyFile);
+  const channel = channelOf(access);
+  const agent = await ReplicationAgent.open(store, channel, options.keyFile);
   try {
     if (options.api) await assertProtectionKnown(options.api, store, agent.current);
-    return await loop(agent, blobs, options);
+    return await loop(agent, channel, options);
   } finally {
     await agent.close();
   }
 }
 
-async function loop(agent: ReplicationAgent, blobs: BlobServiceClient, options: RunOptions): Promise<RunResult> {
+async function loop(agent: ReplicationAgent, channel: ReplicaChannel, options: RunOptions): Promise<RunResult> {
   const where = { vault: agent.current.vaultSegment, item: agent.current.item };
-  const shutdowns = shutdownRequests(blobs);
   const intervalMs = (options.intervalSeconds ?? agent.current.intervalSeconds) * 1000;
   const backoff = options.backoffMs ?? { first: 1000, max: 60_000 };
   let failures = 0;
@@ -91,23 +93,23 @@ async function loop(agent: ReplicationAgent, blobs: BlobServiceClient, options: 
   while (!options.signal?.aborted) {
     const started = Date.now();
     try {
-      const request = await shutdowns.read(where);
+      const request = await channel.shutdownRequest(where);
       await agent.stopIfFailoverCommitted(request);
       if (request && !request.shipFinalLog) {
         await agent.markStoppedForFailover(request.jobId, false);
         return { cycles, failover: { jobId: request.jobId, finalLogs: [] } };
       }
       // A repair (requested, or lost acknowledged writes found) replaces the cycle; never during a failover's final log.
-      const report = request ? await agent.cycle({ finalPlannedFailover: true }) : await cycleOrRepair(agent, blobs, {}, options.api, options.onRepair);
+      const report = request ? await agent.cycle({ finalPlannedFailover: true }) : await cycleOrRepair(agent, channel, {}, options.api, options.onRepair);
       cycles++;
       failures = 0;
       if (request) {
         await agent.markStoppedForFailover(request.jobId, true);
         const finalLogs = report.disks.map((d) => ({ disk: d.diskId, epoch: agent.current.epoch, sequence: d.sequence, cutTimeMs: report.cutTimeMs }));
-        options.onCycle?.(report, await lagSeconds(blobs, agent));
+        options.onCycle?.(report, await lagSeconds(channel, agent));
         return { cycles, failover: { jobId: request.jobId, finalLogs } };
       }
-      options.onCycle?.(report, await lagSeconds(blobs, agent));
+      options.onCycle?.(report, await lagSeconds(channel, agent));
       await sleep(Math.max(0, intervalMs - (Date.now() - started)), options.signal);
     } catch (err) {
       if (!isTransientFailure(err)) throw err;
@@ -126,10 +128,10 @@ export function shutdownRequests(blobs: BlobServiceClient): SourceShutdownReques
   return new SourceShutdownRequests(blobs.getContainerClient(SHUTDOWN_REQUEST_CONTAINER));
 }
 
-async function lagSeconds(blobs: BlobServiceClient, agent: ReplicationAgent): Promise<number | undefined> {
+async function lagSeconds(channel: ReplicaChannel, agent: ReplicationAgent): Promise<number | undefined> {
   let oldest: number | undefined;
   for (const d of agent.current.disks) {
-    const m = await mergedSequence(blobs, agent.diskRef(d), agent.current.epoch);
+    const m = await mergedSequence(channel, agent.diskRef(d), agent.current.epoch);
     if (m.cutTimeMs === undefined) return undefined;
     oldest = oldest === undefined ? m.cutTimeMs : Math.min(oldest, m.cutTimeMs);
   }

@@ -1,12 +1,12 @@
-import type { BlobServiceClient } from '@azure/storage-blob';
 import { ServiceError } from '../errors';
 import type { AgentApi } from './AgentApi';
+import type { ReplicaAccess } from './ReplicaChannel';
+import { channelOf } from './storageChannel';
 import { AgentStateStore } from './AgentStateStore';
 import { assertProtectionKnown, assertSameEndpoint } from './assertStateBelongs';
 import { CycleOptions, CycleReport, ReplicationAgent } from './ReplicationAgent';
 import { cycleOrRepair, RepairNotice } from './repairToServe';
 import { REPAIR_SIGNALS, waitForMerge, WaitForMergeOptions } from './waitForMerge';
-import { shutdownRequests } from './runAgent';
 
 export interface SyncOptions extends CycleOptions {
   stateDir: string;
@@ -32,23 +32,24 @@ export interface SyncOptions extends CycleOptions {
  * instead: a new epoch with only the blocks that differ (see repairToServe).
  * An item whose failover was committed ships nothing: `ReplicationEnded`, saying why.
  */
-export async function syncItem(blobs: BlobServiceClient, options: SyncOptions): Promise<CycleReport> {
+export async function syncItem(access: ReplicaAccess, options: SyncOptions): Promise<CycleReport> {
+  const channel = channelOf(access);
   const store = new AgentStateStore(options.stateDir, options.vault, options.item);
-  const agent = await ReplicationAgent.open(store, blobs, options.keyFile);
+  const agent = await ReplicationAgent.open(store, channel, options.keyFile);
   try {
     // The endpoint first (no request), then the failover's verdict (storage only), then the API.
     if (options.api) assertSameEndpoint(store, agent.current, options.api);
-    await agent.stopIfFailoverCommitted(await shutdownRequests(blobs).read({ vault: agent.current.vaultSegment, item: agent.current.item }));
+    await agent.stopIfFailoverCommitted(await channel.shutdownRequest({ vault: agent.current.vaultSegment, item: agent.current.item }));
     if (options.api) await assertProtectionKnown(options.api, store, agent.current);
-    let report = await cycleOrRepair(agent, blobs, options, options.api, options.onRepair);
+    let report = await cycleOrRepair(agent, channel, options, options.api, options.onRepair);
     if (options.noWait) return report;
     try {
-      await waitForMerge(blobs, report.targets, options.merge);
+      await waitForMerge(channel, report.targets, options.merge);
     } catch (err) {
       if (!(err instanceof ServiceError && REPAIR_SIGNALS.includes(err.code)) || report.repairEpoch !== undefined) throw err;
       // The replica went back (or a repair started) while we waited: repair now, and wait for that.
-      report = await cycleOrRepair(agent, blobs, options, options.api, options.onRepair);
-      await waitForMerge(blobs, report.targets, options.merge);
+      report = await cycleOrRepair(agent, channel, options, options.api, options.onRepair);
+      await waitForMerge(channel, report.targets, options.merge);
     }
     await agent.recordAcknowledged(report.targets);
     return report;

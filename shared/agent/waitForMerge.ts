@@ -1,6 +1,7 @@
-import type { BlobServiceClient } from '@azure/storage-blob';
 import { ServiceError } from '../errors';
-import { appliedChecksumOf, DiskRef, diskKey, diskPrefix, LOG_METADATA, logFileName, readReplica, ReplicaState, REPLICA_CONTAINERS, replicaBlob } from '../replication';
+import { appliedChecksumOf, DiskRef, diskKey, diskPrefix, LOG_METADATA, logFileName, ReplicaState, REPLICA_CONTAINERS } from '../replication';
+import type { ReplicaAccess, ReplicaChannel } from './ReplicaChannel';
+import { channelOf } from './storageChannel';
 
 export interface MergeTarget {
   disk: DiskRef;
@@ -26,10 +27,10 @@ export interface WaitForMergeOptions {
 }
 
 /** The replica's epoch and applied sequence (its blob metadata), or `undefined` when it has none. */
-export async function replicaProgress(blobs: BlobServiceClient, disk: DiskRef): Promise<{ epoch: number; sequence: number; cutTimeMs?: number } | undefined> {
-  const r = await readReplica(blobs.getContainerClient(REPLICA_CONTAINERS.replicas).getPageBlobClient(replicaBlob(disk)));
-  if (!r?.state) return undefined;
-  return { epoch: Number(r.state.epoch), sequence: Number(r.state.lastAppliedSequence), cutTimeMs: r.state.lastAppliedCutTimeMs };
+export async function replicaProgress(access: ReplicaAccess, disk: DiskRef): Promise<{ epoch: number; sequence: number; cutTimeMs?: number } | undefined> {
+  const state = await channelOf(access).replicaState(disk);
+  if (!state) return undefined;
+  return { epoch: Number(state.epoch), sequence: Number(state.lastAppliedSequence), cutTimeMs: state.lastAppliedCutTimeMs };
 }
 
 /** Codes of the errors that mean "stop waiting, repair": the caller serves the repair (shared/agent repairToServe). */
@@ -59,13 +60,10 @@ export function lostWritesMessage(disk: string, epoch: number, acked: number, p:
     'so later logs would wait forever';
 }
 
-async function replicaStateOf(blobs: BlobServiceClient, disk: DiskRef): Promise<ReplicaState | undefined> {
-  return (await readReplica(blobs.getContainerClient(REPLICA_CONTAINERS.replicas).getPageBlobClient(replicaBlob(disk))))?.state;
-}
 
 /** How far a disk's replica is merged: its `lastAppliedSequence` for `epoch`, 0 if none yet or another epoch. */
-export async function mergedSequence(blobs: BlobServiceClient, disk: DiskRef, epoch: number): Promise<{ sequence: number; cutTimeMs?: number }> {
-  const s = await replicaStateOf(blobs, disk);
+export async function mergedSequence(access: ReplicaAccess, disk: DiskRef, epoch: number): Promise<{ sequence: number; cutTimeMs?: number }> {
+  const s = await channelOf(access).replicaState(disk);
   if (!s || s.epoch !== BigInt(epoch)) return { sequence: 0 };
   return { sequence: Number(s.lastAppliedSequence), cutTimeMs: s.lastAppliedCutTimeMs };
 }
@@ -108,20 +106,10 @@ function ofOtherProtection(t: MergeTarget, s: ReplicaState): boolean {
 }
 
 /** A log of ours in quarantine (recognised by the checksum we stamped on it), with the merge's reason. */
-async function quarantined(blobs: BlobServiceClient, t: MergeTarget): Promise<ServiceError | undefined> {
-  try {
-    return await ownLogInQuarantine(blobs, t);
-  } catch (err) {
-    // The merge engine creates `hrl-quarantine` with its first refusal: no container, nothing refused.
-    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-    throw err;
-  }
-}
-
-async function ownLogInQuarantine(blobs: BlobServiceClient, t: MergeTarget): Promise<ServiceError | undefined> {
+async function quarantined(channel: ReplicaChannel, t: MergeTarget): Promise<ServiceError | undefined> {
   const prefix = diskPrefix(t.disk);
   const own = new Map((t.logs ?? []).map((l) => [l.sha256, l.sequence]));
-  for await (const b of blobs.getContainerClient(REPLICA_CONTAINERS.quarantine).listBlobsFlat({ prefix, includeMetadata: true })) {
+  for (const b of await channel.quarantinedLogs(t.disk)) {
     const m = b.metadata ?? {};
     // Quarantine names carry no epoch: a log refused before this epoch began is not one of ours.
     if (t.since && (m.quarantinedat ?? '') < t.since) continue;
@@ -129,11 +117,11 @@ async function ownLogInQuarantine(blobs: BlobServiceClient, t: MergeTarget): Pro
     // Without checksums (an older agent's state), any quarantined log of our sequences is ours.
     const ours = own.size > 0
       ? stamped !== undefined && own.has(stamped)
-      : Array.from({ length: t.sequence }, (_, i) => logFileName(BigInt(i + 1))).some((f) => b.name.slice(prefix.length).startsWith(`${f}.`));
+      : Array.from({ length: t.sequence }, (_, i) => logFileName(BigInt(i + 1))).some((f) => b.name.startsWith(`${f}.`));
     if (!ours) continue;
     const reason = m.reason ? decodeURIComponent(m.reason) : 'refused';
     const detail = m.detail ? decodeURIComponent(m.detail) : '';
-    const blob = `${REPLICA_CONTAINERS.quarantine}/${b.name}`;
+    const blob = `${REPLICA_CONTAINERS.quarantine}/${prefix}${b.name}`;
     if (reason === 'ForeignProtection') {
       return new ServiceError('ForeignProtection',
         `the merge refused this agent's log of disk ${diskKey(t.disk)} (${detail}; kept as ${blob})${where(t)}: the item's protection is not the one this agent was issued. ` +
@@ -158,7 +146,8 @@ async function ownLogInQuarantine(blobs: BlobServiceClient, t: MergeTarget): Pro
  * A replica that goes back below what the service acknowledged fails with
  * `ReplicationStateLost`, one moved to a newer epoch with `ResyncRequested` (see REPAIR_SIGNALS).
  */
-export async function waitForMerge(blobs: BlobServiceClient, targets: MergeTarget[], options: WaitForMergeOptions = {}): Promise<void> {
+export async function waitForMerge(access: ReplicaAccess, targets: MergeTarget[], options: WaitForMergeOptions = {}): Promise<void> {
+  const channel = channelOf(access);
   const timeoutMs = options.timeoutMs ?? 10 * 60_000;
   const pollMs = options.pollMs ?? 500;
   let deadline = Date.now() + timeoutMs;
@@ -167,7 +156,7 @@ export async function waitForMerge(blobs: BlobServiceClient, targets: MergeTarge
     let merged = 0;
     let applied = 0;
     for (const t of targets) {
-      const s = await replicaStateOf(blobs, t.disk);
+      const s = await channel.replicaState(t.disk);
       // An ended protection's replica (retired when our first log arrives) holds nothing of ours yet.
       if (s && ofOtherProtection(t, s)) continue;
       const seq = judgeReplica(t, s ? { epoch: Number(s.epoch), sequence: Number(s.lastAppliedSequence) } : undefined);
@@ -183,7 +172,7 @@ export async function waitForMerge(blobs: BlobServiceClient, targets: MergeTarge
       deadline = Date.now() + timeoutMs;
     }
     for (const t of targets) {
-      const q = await quarantined(blobs, t);
+      const q = await quarantined(channel, t);
       if (q) throw q;
     }
     if (Date.now() > deadline) {

@@ -18,6 +18,9 @@ function decodeSegment(segment: string): string {
   }
 }
 
+/** The principal of a site route until its handler has checked the site's credential (audited as such). */
+const SITE_CALLER: Principal = { subject: 'source site', roles: [] };
+
 /** Verifies the bearer token of a request (TokenVerifier, or anything shaped like it). */
 export interface BearerVerifier {
   verify(authorization: string | undefined): Promise<Principal>;
@@ -68,7 +71,6 @@ export class ArmApi {
       const bodyBytes = request.bodyText === undefined ? 0 : Buffer.byteLength(request.bodyText, 'utf8');
       if (bodyBytes > MAX_REQUEST_BODY_BYTES) throw bodyTooLarge(bodyBytes);
       const url = new URL(request.url, 'http://localhost');
-      principal = await this.options.verifier.verify(request.headers.authorization);
       const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeSegment);
       let captures: string[] | undefined;
       let pathKnown = false;
@@ -78,6 +80,9 @@ export class ArmApi {
         pathKnown = true;
         if (r.method === method) { route = r; captures = c; break; }
       }
+      // A site's routes carry the site's own credential, which their handler checks; every other
+      // path (unknown ones included, so 401 comes before 404) needs a bearer token.
+      principal = route?.credential === 'site' ? SITE_CALLER : await this.options.verifier.verify(request.headers.authorization);
       if (!route || !captures) {
         throw pathKnown
           ? new ServiceError('MethodNotAllowed', `${method} is not supported on ${url.pathname}`)
@@ -89,7 +94,7 @@ export class ArmApi {
           `subscription '${captures[0]}' is not served by this deployment; use one of its subscriptions (ASR_SUBSCRIPTIONS)`, { details: { target: 'subscriptionId' } });
       }
       ctx = this.context(request, url, principal, captures);
-      requireRole(principal.roles, route.role, route.action);
+      if (route.credential !== 'site') requireRole(principal.roles, route.role, route.action);
       response = await route.handler(ctx);
     } catch (err) {
       response = toArmErrorResponse(err);

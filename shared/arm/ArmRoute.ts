@@ -11,6 +11,12 @@ export interface ArmRoute {
   role: Role;
   /** What the call does, for messages and the audit trail, e.g. `create replication policy`. */
   action: string;
+  /**
+   * `site`: the caller is a source site, not a token holder: the handler checks a registration
+   * key or the site's credential itself (401 on failure), and no bearer token or role is asked.
+   * Default: a bearer token with at least `role`.
+   */
+  credential?: 'site';
   handler(ctx: ArmContext): Promise<ArmResponse>;
 }
 

@@ -3,6 +3,8 @@ import { authConfigFromEnv, DevelopmentIssuer, TokenVerifier } from '../security
 import { ArmApi } from './ArmApi';
 import type { ArmRoute } from './ArmRoute';
 import { servedSubscriptionsFromEnv } from './servedSubscriptions';
+import { siteServicesFromEnv, type SiteServices } from '../sites';
+import { siteRoutes } from './sites/siteRoutes';
 
 let pending: Promise<ArmApi> | undefined;
 
@@ -18,7 +20,9 @@ export function armApiFromEnv(env: NodeJS.ProcessEnv = process.env, extraRoutes:
     const store = await ensureMetadataStore(metadataStoreConfigFromEnv(env));
     const verifier = await TokenVerifier.fromConfig(authConfigFromEnv(env));
     const pageSize = env.ASR_PAGE_SIZE ? Number(env.ASR_PAGE_SIZE) : undefined;
-    return new ArmApi({ store, verifier, pageSize, extraRoutes, subscriptions: servedSubscriptionsFromEnv(env) });
+    let sites: SiteServices | undefined;
+    const routes = [...siteRoutes(async () => (sites ??= siteServicesFromEnv(store, env))), ...extraRoutes];
+    return new ArmApi({ store, verifier, pageSize, extraRoutes: routes, subscriptions: servedSubscriptionsFromEnv(env) });
   })();
   pending.catch(() => { pending = undefined; });
   return pending;

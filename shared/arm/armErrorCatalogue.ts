@@ -12,6 +12,7 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   EncryptionKeyMismatch: 400,
   EncryptionKeyRequired: 400,
   EncryptionNotEnabled: 400,
+  ExportKeyNotAccepted: 400,
   HrlWriteRejected: 400,
   InputNotAFile: 400,
   InvalidDisk: 400,
@@ -36,9 +37,14 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   CallbackTokenBadSignature: 401,
   CallbackTokenExpired: 401,
   CallbackTokenMalformed: 401,
+  RegistrationKeyExpired: 401,
+  RegistrationKeyInvalid: 401,
+  RegistrationKeyUsed: 401,
+  SiteCredentialInvalid: 401,
   Unauthenticated: 401,
   // 403
   Forbidden: 403,
+  SiteItemForbidden: 403,
   SubscriptionNotServed: 403,
   // 404
   DiskNotFound: 404,
@@ -67,8 +73,10 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   ItemAlreadyProtected: 409,
   JobCancelled: 409,
   LogDivergent: 409,
+  LogEpochEnded: 409,
   LogNameTaken: 409,
   LogQuarantined: 409,
+  LogSequenceAhead: 409,
   MachineConflict: 409,
   MachineStateInvalid: 409,
   NetworkNotMapped: 409,
@@ -115,6 +123,7 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   MetadataUnavailable: 503,
   ServiceUnavailable: 503,
   StorageNotConfigured: 503,
+  Unreachable: 503,
   // 504
   MergeTimeout: 504,
 };

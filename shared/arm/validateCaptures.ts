@@ -12,6 +12,7 @@ const RULES: Record<string, z.ZodType> = {
   '{operationId}': issuedIdSchema,
   '{job}': issuedIdSchema,
   '{point}': issuedIdSchema,
+  '{siteId}': issuedIdSchema,
 };
 
 /** Placeholders named as themselves in errors; a resource name is named by its collection. */

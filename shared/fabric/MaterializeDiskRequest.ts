@@ -15,5 +15,10 @@ export interface MaterializeDiskRequest {
    * materialised. Supplied per call (from the failover request) and never stored by the fabric.
    */
   key?: Uint8Array;
+  /**
+   * Copy an encrypted item's disk as stored (ciphertext), without a key: a disk export, which
+   * the customer's CLI decrypts while downloading, so no plaintext is ever written to storage.
+   */
+  keepEncrypted?: boolean;
   tags: FabricTags;
 }

@@ -69,7 +69,7 @@ export function materializeOptions(point: PointSelector): MaterializeOptions {
 async function checkKey(replication: ReplicationDeps, request: MaterializeDiskRequest): Promise<void> {
   const fingerprint = (await replication.settings.settingsFor(request.source)).keyFingerprint;
   const label = diskKey(request.source);
-  if (typeof fingerprint === 'string' && !request.key) {
+  if (typeof fingerprint === 'string' && !request.key && !request.keepEncrypted) {
     throw new FabricError('InvalidFabricRequest', `disk ${label} is encrypted; give the item's key with the failover (asr … --key-file) so it can be decrypted`, {
       possibleCauses: 'The failover request carried no encryption key for an encrypted item.',
       recommendedAction: 'Start the failover again with the key the source agent encrypts with.',

@@ -11,7 +11,10 @@ export type ResourceKind =
   | 'networkMapping'
   | 'storageMapping'
   | 'protectedItem'
-  | 'recoveryPlan';
+  | 'recoveryPlan'
+  /** Source sites and their single-use registration keys (shared/sites); secrets stored hashed. */
+  | 'site'
+  | 'siteRegistrationKey';
 
 /** Fields Cosmos DB adds to every stored document. */
 export interface CosmosSystemFields {

@@ -1,3 +1,4 @@
+import { SiteRegistry } from '../../sites';
 import { z } from 'zod';
 import { ServiceError } from '../../errors';
 import { vaultArmIdOf, vaultKeyOf, vaultDocumentId, type VaultDocument } from '../../metadata';
@@ -90,6 +91,10 @@ export async function deleteVaultHandler(ctx: ArmContext): Promise<ArmResponse> 
   const existing = await ctx.store.getVault(key);
   if (!existing) return { status: 204, headers: {} };
   const [first] = (await ctx.store.listResources(key, { kind: 'fabric', maxItemCount: 1 })).items;
+  // Registered sites and registration keys are the vault's credentials, not resources a user removes: they go with it.
+  const userResources = first ?? (await ctx.store.listResources(key, { kind: 'policy', maxItemCount: 1 })).items[0]
+    ?? (await ctx.store.listResources(key, { kind: 'recoveryPlan', maxItemCount: 1 })).items[0];
+  if (!userResources) await new SiteRegistry(ctx.store).forgetVault(key);
   const count = await ctx.store.countResources(key, 1);
   if (count > 0) {
     throw new ServiceError('ResourceInUse',

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ServiceError } from '../../errors';
-import { diskIdSchema } from '../../naming';
+import { diskIdSchema, issuedIdSchema } from '../../naming';
+import { siteDocumentIds } from '../../sites';
 import type { PolicyProperties, ProtectedDisk, ProtectedItemProperties, ResourceDocument } from '../../metadata';
 import type { BuildContext, ResourceDefinition } from '../ResourceDefinition';
 import { resolveReference } from '../resolveReference';
@@ -47,6 +48,8 @@ const hyperVReplicaAzureInput = z.object({
   targetIpAddress: z.ipv4().optional(),
   vmNics: nicList.optional(),
   encryptionKeyFingerprint: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 fingerprint (64 hex digits)').optional(),
+  /** Our extension: the registered source site that replicates the item (the only one that gets its upload URLs). */
+  sourceSiteId: issuedIdSchema.optional(),
 }).loose();
 
 const enableProtectionInput = z.object({
@@ -145,6 +148,10 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
         `properties.providerSpecificDetails.encryptionKeyFingerprint: policy '${policy.name}' encrypts replica logs, so the key's SHA-256 fingerprint is required`,
         { details: { target: 'properties.providerSpecificDetails.encryptionKeyFingerprint' } });
     }
+    if (d.sourceSiteId && !(await ctx.store.getResource(ctx.vaultKey, siteDocumentIds.site(d.sourceSiteId)))) {
+      throw new ServiceError('InvalidRequestBody', `properties.providerSpecificDetails.sourceSiteId: no site '${d.sourceSiteId}' is registered with this vault; register the site first`,
+        { details: { target: 'properties.providerSpecificDetails.sourceSiteId' } });
+    }
     const disks = disksOf(d);
     const friendlyName = d.vmName ?? ctx.name;
     return {
@@ -175,6 +182,7 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
           encryptionKeyFingerprint: d.encryptionKeyFingerprint?.toLowerCase(),
           // Issued once, here: the agent stamps it on every log, the merge refuses any other.
           protectionId: randomUUID(),
+          ...(d.sourceSiteId ? { sourceSiteId: d.sourceSiteId.toLowerCase() } : {}),
         },
       },
       refs: [policy.armId.toLowerCase()],

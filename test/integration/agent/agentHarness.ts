@@ -12,6 +12,8 @@ import {
   MetadataReplicationSettings, metadataReplicaLocator, parsePendingLogBlob, REPLICA_CONTAINERS, ReplicationDeps,
 } from '../../../shared/replication';
 import { DevelopmentIssuer, TokenVerifier } from '../../../shared/security';
+import { accountKeySigner, SiteLogUploads, SiteRegistry, siteSettingsFromEnv, type SiteSettings } from '../../../shared/sites';
+import { siteRoutes } from '../../../shared/arm/sites/siteRoutes';
 import { startAzurite, TestAzurite } from '../../support/azurite';
 import { startTestCosmos, TestCosmos } from '../../support/cosmos';
 import { tempDir } from '../../support/tempDir';
@@ -43,6 +45,8 @@ export function diskRefs(state: AgentState): DiskRef[] {
 export interface AgentCloudOptions {
   /** The service's clock (API answers, item status writes); default the wall clock. */
   now?: () => Date;
+  /** Settings of the site routes (registration keys, upload URLs); default the service defaults. */
+  siteSettings?: Partial<SiteSettings>;
 }
 
 export async function startAgentCloud(options: AgentCloudOptions = {}): Promise<AgentCloud> {
@@ -53,6 +57,12 @@ export async function startAgentCloud(options: AgentCloudOptions = {}): Promise<
   const store = await ensureMetadataStore(config);
   const issuerDir = tempDir('agent-issuer-');
   const issuer = await DevelopmentIssuer.open(issuerDir.path);
+  const siteSettings = { ...siteSettingsFromEnv({}), ...options.siteSettings };
+  const sites = {
+    registry: new SiteRegistry(store, options.now),
+    uploads: new SiteLogUploads(store, blobs, accountKeySigner(blobs, options.now), siteSettings, options.now),
+    settings: siteSettings,
+  };
   const cosmosClient = new CosmosClient({ endpoint: cosmos.endpoint, key: cosmos.key, connectionPolicy: { enableEndpointDiscovery: false } });
   const locate = metadataReplicaLocator(store);
   const deps: ReplicationDeps = {
@@ -61,10 +71,11 @@ export async function startAgentCloud(options: AgentCloudOptions = {}): Promise<
     health: new MetadataHealthReporter(store, locate, options.now),
     settings: new MetadataReplicationSettings(store, locate),
   };
-  // The API with repairReplication (the product adds it with the Recovery routes).
+  // The API with repairReplication and the site routes (the product adds them with the Recovery and site routes).
   const harness: ArmTestHarness = await startArmTestHarness(new ArmApi({
     store, verifier: TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience), log: () => undefined, now: options.now,
-    subscriptions: ['00000000-0000-0000-0000-000000000000'], extraRoutes: repairRoutes(async () => new ReplicationRepairs(deps)),
+    subscriptions: ['00000000-0000-0000-0000-000000000000'],
+    extraRoutes: [...repairRoutes(async () => new ReplicationRepairs(deps)), ...siteRoutes(async () => sites)],
   }));
   const api = new AsrApiClient({
     endpoint: harness.url, subscriptionId: '00000000-0000-0000-0000-000000000000', resourceGroup: 'local',
