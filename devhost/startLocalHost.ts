@@ -101,7 +101,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
 function hostPortTaken(err: unknown, port: number): HostStartupError | undefined {
   if ((err as NodeJS.ErrnoException)?.code !== 'EADDRINUSE') return undefined;
   const next = port === 0 ? 0 : port + 1;
-  return new HostStartupError(`Port ${port} is in use by another program. Start on another port, e.g. ` +
+  return new HostStartupError(`Port ${port} is in use by another program (EADDRINUSE). Start on another port, e.g. ` +
     `'PORT=${next || 7072} npm start' (or 'funclocal start --port 0' for any free port), and point the CLI at it: ` +
     `ASR_ENDPOINT=http://localhost:${next || 7072}.`, { cause: err });
 }

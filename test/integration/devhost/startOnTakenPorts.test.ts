@@ -62,7 +62,7 @@ describe('funclocal start when the default emulator ports or the host port are t
     try {
       const r = await runFunclocal(['start', '--app', APP, '--port', String(port), '--data', join(dir.path, 'second')]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain(`funclocal: Port ${port} is in use by another program. Start on another port, e.g. 'PORT=${port + 1} npm start'`);
+      expect(r.stderr).toContain(`funclocal: Port ${port} is in use by another program (EADDRINUSE). Start on another port, e.g. 'PORT=${port + 1} npm start'`);
       expect(r.stderr).toContain(`ASR_ENDPOINT=http://localhost:${port + 1}`);
     } finally {
       await new Promise((r) => blocker.close(r));
