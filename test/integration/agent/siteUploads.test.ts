@@ -76,6 +76,33 @@ describe('source sites: registration keys, site identities and create-only uploa
     expect(qemuCompare(atSync, 'raw', out, 'vpc')).toMatchObject({ status: 0 });
   });
 
+  it('a registered site serves a repair through the API (request, digests, new epoch) and judges its own logs by checksum, still with no storage credential', async () => {
+    const stateDir = join(dir.path, 'state-r');
+    const channel = await agentChannelFromEnv(cloud.api, { stateDir, vault: 'sites', register: true, registrationKeyFile: await keyFile('r') }, hostEnv);
+    const src = disk('r');
+    const { state } = await protectItem(cloud.api, channel, { vault: 'sites', item: 'vmr', diskPaths: [src], policy: 'p', stateDir, merge });
+    const itemId = (await cloud.api.list<{ id: string; name: string }>(`${cloud.api.vaultPath('sites')}/replicationProtectedItems`)).find((i) => i.name === 'vmr')!.id;
+    // An operator's repair: the service moves the replica to epoch 2 and writes the request and digests where only the API reaches them for a site.
+    await cloud.api.post(`${itemId}/repairReplication`, {});
+    writeMarker(src, 3 * MiB, 'changed before the repair; ');
+    const atSync = join(dir.path, 'r-at-sync.raw');
+    snapshotImage(src, 'raw', atSync);
+    const sync = () => agentChannelFromEnv(cloud.api, { stateDir, vault: 'sites' }, hostEnv);
+    const repaired = await syncItem(await sync(), { vault: 'sites', item: 'vmr', stateDir, merge, api: cloud.api });
+    expect(repaired.repairEpoch).toBe(2);
+    // Only what differs from the replica: the changed 64 KiB, not the 4 MiB disk.
+    expect(repaired.disks[0].changedBlocks).toBe(16);
+    const [ref] = diskRefs(state);
+    const out = join(dir.path, 'r-replica.vhd');
+    expect((await cloud.materialize(ref, out)).verified).toBe(true);
+    expect(qemuCompare(atSync, 'raw', out, 'vpc')).toMatchObject({ status: 0 });
+    // The next sync continues in epoch 2; "merged" only because the replica's checksum of the log is the agent's own.
+    writeMarker(src, 1 * MiB, 'after the repair; ');
+    const next = await syncItem(await sync(), { vault: 'sites', item: 'vmr', stateDir, merge, api: cloud.api });
+    expect(next.repairEpoch).toBeUndefined();
+    expect(next.targets[0]).toMatchObject({ epoch: 2, sequence: 2, logs: [expect.objectContaining({ sequence: 1 }), expect.objectContaining({ sequence: 2 })] });
+  });
+
   /** Runs `asr site …` / `asr agent register …` in this process against the test API. */
   async function asr(...args: string[]): Promise<{ out: string; error?: Error }> {
     const saved = { ...process.env };
@@ -164,7 +191,8 @@ describe('source sites: registration keys, site identities and create-only uploa
     const b = await ensureSiteIdentity(cloud.api, { stateDir: stateB, vault: 'sites' });
     // B protects its own item with --no-wait, so nothing merges behind the test's back before it looks.
     await protectItem(cloud.api, channelOfSite(b, stateB), { vault: 'sites', item: 'vmb', diskPaths: [disk('b')], policy: 'p', stateDir: stateB, noWait: true });
-    const armB = (await cloud.api.list<{ id: string; name: string }>(`${cloud.api.vaultPath('sites')}/replicationProtectedItems`)).find((i) => i.name === 'vmb')!.id;
+    const itemB = (await cloud.api.list<{ id: string; name: string; properties: { providerSpecificDetails: { protectionId: string } } }>(`${cloud.api.vaultPath('sites')}/replicationProtectedItems`)).find((i) => i.name === 'vmb')!;
+    const armB = itemB.id;
     const asB = new SiteApiClient(b, b);
     const answer = await asB.uploadUrl({ itemId: armB, diskId: 'disk0', epoch: 1, sequence: 5, sizeBytes: 5 });
     if (answer.status !== 'upload') throw new Error(`expected an upload URL, got ${answer.status}`);
@@ -173,7 +201,8 @@ describe('source sites: registration keys, site identities and create-only uploa
     expect(answer.blobName).toBe(pendingLogBlob({ vault: vaultSegment, item: 'vmb', disk: 'disk0' }, 5n));
 
     const url = new BlockBlobClient(answer.uploadUrl);
-    await url.uploadData(Buffer.from('first'));
+    // Stamped as the agent stamps its logs (else the merge quarantines it at once as another protection's).
+    await url.uploadData(Buffer.from('first'), { metadata: { protectionid: itemB.properties.providerSpecificDetails.protectionId } });
     await expect(url.uploadData(Buffer.from('forged!'))).rejects.toMatchObject({ statusCode: 403 });
     await expect(url.downloadToBuffer()).rejects.toMatchObject({ statusCode: 403 });
     const other = answer.uploadUrl.replace(answer.blobName, pendingLogBlob({ vault: vaultSegment, item: 'vma', disk: 'disk0' }, 5n));
@@ -189,7 +218,7 @@ describe('source sites: registration keys, site identities and create-only uploa
       const ref = { vault: vaultSegment, item: 'vmb', disk: 'disk0' };
       const same = join(dir.path, 'same.hrl');
       writeFileSync(same, 'first');
-      expect(await channelOfSite(b, stateB).uploadLog(ref, 1, 5, same)).toBe(0);
+      expect((await channelOfSite(b, stateB).uploadLog(ref, 1, 5, same)).sent).toBe(0);
       const different = join(dir.path, 'different.hrl');
       writeFileSync(different, 'another log');
       await expect(channelOfSite(b, stateB).uploadLog(ref, 1, 5, different)).rejects.toMatchObject({ code: 'LogNameTaken', details: { status: 409 } });
