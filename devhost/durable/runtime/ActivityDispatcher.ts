@@ -2,6 +2,7 @@ import { FunctionInvoker } from '../../core/FunctionInvoker';
 import { FunctionRegistration } from '../../core/FunctionRegistration';
 import { HostLogger } from '../../core/HostLogger';
 import { fromTypedData } from '../../core/TypedData';
+import { failureDetailsOf, hostFailureDetails } from '../history/FailureDetails';
 import { historyEvent, HistoryEvent } from '../history/HistoryEvent';
 import { HistoryEventType } from '../history/HistoryEventType';
 import { toJsonText } from '../replay/actionMaterializers';
@@ -122,6 +123,7 @@ export class ActivityDispatcher {
       // A result too large for a message would be retried forever: report it as the activity's failure.
       await this.completions.post(w.instanceId, w.executionId, historyEvent(HistoryEventType.TaskFailed, new Date(), {
         TaskScheduledId: task.taskId, Reason: `Activity function '${task.name}' failed: ${e.message}`, Details: e.code,
+        FailureDetails: hostFailureDetails(e.code, e.message),
       }));
     }
     item.remaining.delete(task.taskId);
@@ -160,6 +162,7 @@ export class ActivityDispatcher {
       const err = e instanceof Error ? e : new Error(String(e));
       return historyEvent(HistoryEventType.TaskFailed, new Date(), {
         TaskScheduledId: task.taskId, Reason: `Activity function '${task.name}' failed: ${err.message}`, Details: err.stack ?? err.message,
+        FailureDetails: failureDetailsOf(e),
       });
     }
   }
