@@ -97,7 +97,7 @@ export function decideEpisode(input: EpisodeInput): EpisodeDecision {
     const materialize = actionMaterializers[leaf.actionType];
     if (!materialize) {
       broken = true;
-      failure = `The orchestrator used ${ActionType[leaf.actionType]}, which funclocal does not support (supported: activities, sub-orchestrations, timers, external events, entity calls and signals, continue-as-new).`;
+      failure = `The orchestrator used ${ActionType[leaf.actionType]}, which funclocal does not support (supported: activities, sub-orchestrations, timers, external events, callHttp, entity calls and signals, continue-as-new).`;
       break;
     }
     const m = materialize(leaf, next++, { instanceId, now });

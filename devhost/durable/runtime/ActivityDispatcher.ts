@@ -2,6 +2,8 @@ import { FunctionInvoker } from '../../core/FunctionInvoker';
 import { FunctionRegistration } from '../../core/FunctionRegistration';
 import { HostLogger } from '../../core/HostLogger';
 import { fromTypedData } from '../../core/TypedData';
+import { BUILTIN_HTTP_ACTIVITY } from '../actions/BuiltInActivities';
+import { runDurableHttpActivity } from './DurableHttpActivity';
 import { failureDetailsOf, hostFailureDetails } from '../history/FailureDetails';
 import { historyEvent, HistoryEvent } from '../history/HistoryEvent';
 import { HistoryEventType } from '../history/HistoryEventType';
@@ -151,6 +153,10 @@ export class ActivityDispatcher {
 
   private async invoke(instanceId: string, task: ActivityTask): Promise<HistoryEvent> {
     try {
+      if (task.name === BUILTIN_HTTP_ACTIVITY) {
+        const response = await runDurableHttpActivity(task.input);
+        return historyEvent(HistoryEventType.TaskCompleted, new Date(), { TaskScheduledId: task.taskId, Result: JSON.stringify(response) });
+      }
       const fn = this.o.activities.get(task.name.toLowerCase());
       if (!fn) throw new Error(`No activity function named '${task.name}' is registered in this app.`);
       const response = await this.o.invoker.invoke(fn, {

@@ -76,4 +76,23 @@ describe('funclocal Durable fidelity: failure details and large messages (fixtur
     expect(purged.status).toBe(200);
     expect(await largeBlobs(id)).toEqual([]);
   });
+
+  it('callHttp sends the request and polls a 202 + Location answer until it is done (durable HTTP)', async () => {
+    const started = Date.now();
+    const id = await d.start('callHttpPolling', { url: `${host.baseUrl}/api/slowJob/k1` });
+    const done = await d.waitFor(id, undefined, 20000);
+    expect(done.runtimeStatus).toBe('Completed');
+    const poll = { method: 'GET', hasFunctionsKey: false, trace: 't1' }; // the extension's poll: GET, headers kept but the functions key
+    expect(done.output).toMatchObject({ statusCode: 200, content: { state: 'done', started: '{"disk":"d1"}', polls: [poll, poll] } });
+    expect(done.output.contentType).toMatch(/^application\/json/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000); // Retry-After: 1, twice
+    const { body } = await d.status(id, 'showHistory=true');
+    expect(body.historyEvents!.find((e) => e.EventType === 'TaskCompleted')).toMatchObject({ FunctionName: 'BuiltIn::HttpActivity' });
+  });
+
+  it('callHttp to an unreachable URL fails the task with TaskFailedError', async () => {
+    const id = await d.start('callHttpUnreachable', { url: 'http://127.0.0.1:1/nothing' });
+    const done = await d.waitFor(id, undefined, 20000);
+    expect(done.output).toMatchObject({ isTaskFailedError: true, errorMessage: expect.stringMatching(/fetch failed/) });
+  });
 });
