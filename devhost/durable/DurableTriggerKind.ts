@@ -36,8 +36,8 @@ export class DurableTriggerKind implements TriggerKind {
     const activities = byType('activitytrigger');
     const entities = byType('entitytrigger');
 
-    const store = new InstanceStore(host.storageConnectionString, names);
     const largeMessages = new LargeMessageStore(host.storageConnectionString, names.largeMessageContainer);
+    const store = new InstanceStore(host.storageConnectionString, names, largeMessages);
     const control = new TaskHubQueue<ControlMessage>(host.storageConnectionString, names.controlQueue, largeMessages);
     const workItems = new TaskHubQueue<WorkItemMessage>(host.storageConnectionString, names.workItemQueue, largeMessages);
     await Promise.all([store.ensure(), control.ensure(), workItems.ensure(), largeMessages.ensure()]);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { BlobServiceClient, ContainerClient, RestError } from '@azure/storage-blob';
@@ -30,6 +30,17 @@ export class LargeMessageStore {
   /** Stores `text` compressed; returns the blob name the queue message carries. */
   async put(instanceId: string, text: string): Promise<string> {
     const name = `${blobPrefix(instanceId)}message-${randomUUID()}.json.gz`;
+    const data = await gzipAsync(Buffer.from(text, 'utf8'));
+    await this.container.getBlockBlobClient(name).uploadData(data, { blobHTTPHeaders: { blobContentType: 'application/json', blobContentEncoding: 'gzip' } });
+    return name;
+  }
+
+  /**
+   * Stores a payload too large for a table row under a name derived from its content (so a
+   * writer that loses an If-Match race cannot change what the winner's row points to).
+   */
+  async putContent(instanceId: string, kind: string, text: string): Promise<string> {
+    const name = `${blobPrefix(instanceId)}${kind}-${createHash('sha256').update(text).digest('hex')}.json.gz`;
     const data = await gzipAsync(Buffer.from(text, 'utf8'));
     await this.container.getBlockBlobClient(name).uploadData(data, { blobHTTPHeaders: { blobContentType: 'application/json', blobContentEncoding: 'gzip' } });
     return name;

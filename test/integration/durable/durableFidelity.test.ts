@@ -77,6 +77,14 @@ describe('funclocal Durable fidelity: failure details and large messages (fixtur
     expect(await largeBlobs(id)).toEqual([]);
   });
 
+  it('runs an orchestration with a 1 MiB input (history and instance rows keep it in a blob)', async () => {
+    const id = await d.start('largePayloads', { data: 'z'.repeat(1024 * 1024), outChars: 10, holdMs: 0 });
+    const done = await d.waitFor(id, undefined, 30000);
+    expect(done.runtimeStatus).toBe('Completed');
+    expect(done.output).toEqual({ inputChars: 1024 * 1024, output: 'y'.repeat(10) });
+    expect(((await d.status(id)).body.input as { data: string }).data).toHaveLength(1024 * 1024);
+  });
+
   it('callHttp sends the request and polls a 202 + Location answer until it is done (durable HTTP)', async () => {
     const started = Date.now();
     const id = await d.start('callHttpPolling', { url: `${host.baseUrl}/api/slowJob/k1` });
