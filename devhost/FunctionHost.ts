@@ -69,6 +69,7 @@ export class FunctionHost {
       mountHttp: (prefix, handler) => this.http.mount(prefix, handler),
       baseUrl: () => baseUrl,
       connectionString: (name) => resolveConnection(name, storage),
+      httpStreamUri: this.core.capabilities.HttpUri,
     };
     this.context = context;
 
