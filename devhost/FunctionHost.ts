@@ -49,8 +49,9 @@ export class FunctionHost {
   async start(): Promise<HostContext> {
     const { logger } = this.options;
     const appDir = resolve(this.options.appDir);
-    const config: HostConfig = loadHostConfig(appDir);
     applySettings({ ...loadLocalSettings(appDir), ...(this.options.settings ?? {}) });
+    // host.json may use %Setting% (e.g. hubName), so it is read once the settings are in place.
+    const config: HostConfig = loadHostConfig(appDir, process.env);
     const storage = this.options.storageConnectionString ?? process.env.AzureWebJobsStorage;
     if (!storage) throw new HostStartupError('No storage: pass --storage <connection string> or set AzureWebJobsStorage.');
     process.env.AzureWebJobsStorage = storage;
@@ -68,6 +69,7 @@ export class FunctionHost {
       mountHttp: (prefix, handler) => this.http.mount(prefix, handler),
       baseUrl: () => baseUrl,
       connectionString: (name) => resolveConnection(name, storage),
+      httpStreamUri: this.core.capabilities.HttpUri,
     };
     this.context = context;
 

@@ -3,6 +3,7 @@ import { FunctionRegistration } from '../core/FunctionRegistration';
 import { HostContext, TriggerKind } from '../core/HostContext';
 import { RpcHttp, TypedData } from '../core/TypedData';
 import { readBody, RequestBodyTooLargeError, sendJson, sendRequestTooLarge } from './HostHttpServer';
+import { forwardHttpStream } from './HttpStreamForwarder';
 import { RouteTemplate } from './RouteTemplate';
 
 interface Route {
@@ -73,6 +74,10 @@ export class HttpTriggerKind implements TriggerKind {
     }
     this.inflight++;
     try {
+      if (this.host.httpStreamUri) {
+        await forwardHttpStream(this.host.httpStreamUri, this.host.invoker, route.fn, req, res, url, params);
+        return;
+      }
       let body: Buffer;
       try {
         body = await readBody(req);

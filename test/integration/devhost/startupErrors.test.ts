@@ -38,3 +38,15 @@ describe('funclocal startup errors: one line on stderr saying what to fix, exit 
     expectOneLineError(await startApp(resolve(APPS, 'bad-cron-app')), /Function "nightly" has an invalid timer schedule "0 0 25 \* \* \*": .*Use NCRONTAB/);
   });
 });
+
+describe('funclocal host.json checks (issue 18)', () => {
+  it('names a %Setting% in host.json that no app setting defines', async () => {
+    expectOneLineError(await startApp(resolve(APPS, 'bad-hub-setting-app')),
+      /host\.json extensions\.durableTask\.hubName uses %MISSING_TASKHUB_SETTING%, but no app setting "MISSING_TASKHUB_SETTING" is defined/);
+  });
+
+  it('refuses a Durable storage provider other than Azure Storage, naming it', async () => {
+    expectOneLineError(await startApp(resolve(APPS, 'bad-storage-provider-app')),
+      /storageProvider\.type is "mssql", which funclocal does not support: funclocal runs Durable Functions on Azure Storage only/);
+  });
+});
