@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { resolveSettingExpressions } from '../core/HostConfig';
+import { fromTypedData, TypedData } from '../core/TypedData';
+
+/** A `{name}` in a binding path has no value for this invocation: the invocation fails, as in Azure. */
+export class BindingExpressionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BindingExpressionError';
+  }
+}
+
+/**
+ * The values `{…}` expressions in binding properties resolve to for one invocation, looked up
+ * case-insensitively as the host does: trigger metadata (`queueTrigger`, a blob path's `{name}`,
+ * route parameters…) and the properties of a JSON trigger payload (queue message, HTTP body).
+ */
+export class BindingData {
+  private readonly values = new Map<string, unknown>();
+
+  constructor(private readonly functionName: string) {}
+
+  static fromInvocation(functionName: string, triggerMetadata: Record<string, TypedData> | undefined, triggerData: TypedData | undefined): BindingData {
+    const data = new BindingData(functionName);
+    const http = triggerData?.http;
+    const payload = http ? fromTypedData(http.body?.bytes ? { string: Buffer.from(http.body.bytes).toString('utf8') } : http.body) : fromTypedData(triggerData);
+    // Payload first: the trigger's own metadata wins on a clash, as in the host.
+    if (isPlainObject(payload)) for (const [k, v] of Object.entries(payload)) data.set(k, v);
+    if (http?.query) for (const [k, v] of Object.entries(http.query)) data.set(k, v);
+    for (const [k, v] of Object.entries(triggerMetadata ?? {})) data.set(k, fromTypedData(v));
+    return data;
+  }
+
+  set(name: string, value: unknown): void {
+    this.values.set(name.toLowerCase(), value);
+  }
+
+  /**
+   * Resolves `%Setting%` and `{expression}` in one binding property. Built-ins: `{rand-guid}`,
+   * `{sys.randguid}`, `{DateTime}` (UTC, `2026-12-05T07-10-00Z`, safe in blob names),
+   * `{sys.utcnow}` (ISO 8601), `{sys.methodname}`; dotted names walk into JSON (`{data.vm}`).
+   */
+  resolve(template: string, settings: NodeJS.ProcessEnv, where: string): string {
+    const withSettings = resolveSettingExpressions(template, settings, where);
+    return withSettings.replace(/\{([^{}]+)\}/g, (_, raw: string) => this.lookup(raw.trim(), where));
+  }
+
+  private lookup(expression: string, where: string): string {
+    const key = expression.toLowerCase();
+    if (key === 'rand-guid' || key === 'sys.randguid') return randomUUID();
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    if (key === 'datetime') return now.replace(/:/g, '-');
+    if (key === 'sys.utcnow') return now;
+    if (key === 'sys.methodname') return this.functionName;
+    const [head, ...path] = key.split('.');
+    let value: unknown = this.values.get(head);
+    for (const part of path) {
+      if (!isPlainObject(value)) { value = undefined; break; }
+      const entry = Object.entries(value).find(([k]) => k.toLowerCase() === part);
+      value = entry?.[1];
+    }
+    if (value === undefined || value === null || typeof value === 'object') {
+      throw new BindingExpressionError(`${where}: no value for {${expression}} in this invocation (it must name trigger metadata, a property of the JSON trigger payload, or a built-in such as {rand-guid} or {DateTime}).`);
+    }
+    return String(value);
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
+}
