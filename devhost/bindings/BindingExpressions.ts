@@ -16,23 +16,32 @@ export class BindingExpressionError extends Error {
  * route parameters…) and the properties of a JSON trigger payload (queue message, HTTP body).
  */
 export class BindingData {
-  private readonly values = new Map<string, unknown>();
+  private values?: Map<string, unknown>;
 
-  constructor(private readonly functionName: string) {}
+  private constructor(
+    private readonly functionName: string,
+    private readonly triggerMetadata: Record<string, TypedData>,
+    private readonly triggerData: TypedData | undefined,
+  ) {}
 
+  /** Nothing is decoded until a binding has an expression to resolve (most invocations have none). */
   static fromInvocation(functionName: string, triggerMetadata: Record<string, TypedData> | undefined, triggerData: TypedData | undefined): BindingData {
-    const data = new BindingData(functionName);
-    const http = triggerData?.http;
-    const payload = http ? fromTypedData(http.body?.bytes ? { string: Buffer.from(http.body.bytes).toString('utf8') } : http.body) : fromTypedData(triggerData);
-    // Payload first: the trigger's own metadata wins on a clash, as in the host.
-    if (isPlainObject(payload)) for (const [k, v] of Object.entries(payload)) data.set(k, v);
-    if (http?.query) for (const [k, v] of Object.entries(http.query)) data.set(k, v);
-    for (const [k, v] of Object.entries(triggerMetadata ?? {})) data.set(k, fromTypedData(v));
-    return data;
+    return new BindingData(functionName, triggerMetadata ?? {}, triggerData);
   }
 
-  set(name: string, value: unknown): void {
-    this.values.set(name.toLowerCase(), value);
+  private lookupTable(): Map<string, unknown> {
+    if (this.values) return this.values;
+    const values = new Map<string, unknown>();
+    const set = (k: string, v: unknown) => values.set(k.toLowerCase(), v);
+    const http = this.triggerData?.http;
+    const payload = http ? fromTypedData(http.body?.bytes ? { string: Buffer.from(http.body.bytes).toString('utf8') } : http.body) : fromTypedData(this.triggerData);
+    // Payload first: the trigger's own metadata wins on a clash, as in the host.
+    if (isPlainObject(payload)) for (const [k, v] of Object.entries(payload)) set(k, v);
+    if (http?.query) for (const [k, v] of Object.entries(http.query)) set(k, v);
+    // Metadata strings stay text: {queueTrigger} is the message as sent, even when it is JSON.
+    for (const [k, v] of Object.entries(this.triggerMetadata)) set(k, v.string ?? fromTypedData(v));
+    this.values = values;
+    return values;
   }
 
   /**
@@ -53,7 +62,7 @@ export class BindingData {
     if (key === 'sys.utcnow') return now;
     if (key === 'sys.methodname') return this.functionName;
     const [head, ...path] = key.split('.');
-    let value: unknown = this.values.get(head);
+    let value: unknown = this.lookupTable().get(head);
     for (const part of path) {
       if (!isPlainObject(value)) { value = undefined; break; }
       const entry = Object.entries(value).find(([k]) => k.toLowerCase() === part);
