@@ -57,6 +57,8 @@ export class BindingData {
   private lookup(expression: string, where: string): string {
     const key = expression.toLowerCase();
     if (key === 'rand-guid' || key === 'sys.randguid') return randomUUID();
+    const formatted = /^(datetime|sys\.utcnow):(.+)$/i.exec(expression);
+    if (formatted) return formatUtc(new Date(), formatted[2]);
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     if (key === 'datetime') return now.replace(/:/g, '-');
     if (key === 'sys.utcnow') return now;
@@ -73,6 +75,27 @@ export class BindingData {
     }
     return String(value);
   }
+}
+
+/**
+ * `{DateTime:format}`: the .NET custom date format specifiers apps use in blob paths (yyyy yy MM
+ * M dd d HH H hh h mm m ss s fff ff f tt, 'quoted' literals), in UTC; other characters as they are.
+ */
+function formatUtc(d: Date, format: string): string {
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const h12 = d.getUTCHours() % 12 || 12;
+  const tokens: Record<string, () => string> = {
+    yyyy: () => pad(d.getUTCFullYear(), 4), yy: () => pad(d.getUTCFullYear() % 100),
+    MM: () => pad(d.getUTCMonth() + 1), M: () => String(d.getUTCMonth() + 1),
+    dd: () => pad(d.getUTCDate()), d: () => String(d.getUTCDate()),
+    HH: () => pad(d.getUTCHours()), H: () => String(d.getUTCHours()),
+    hh: () => pad(h12), h: () => String(h12),
+    mm: () => pad(d.getUTCMinutes()), m: () => String(d.getUTCMinutes()),
+    ss: () => pad(d.getUTCSeconds()), s: () => String(d.getUTCSeconds()),
+    fff: () => pad(d.getUTCMilliseconds(), 3), ff: () => pad(Math.floor(d.getUTCMilliseconds() / 10)), f: () => String(Math.floor(d.getUTCMilliseconds() / 100)),
+    tt: () => (d.getUTCHours() < 12 ? 'AM' : 'PM'),
+  };
+  return format.replace(/yyyy|yy|MM|M|dd|d|HH|H|hh|h|mm|m|ss|s|fff|ff|f|tt|'[^']*'/g, (t) => (t.startsWith("'") ? t.slice(1, -1) : tokens[t]()));
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -45,3 +45,17 @@ describe('funclocal binding expressions: a JSON queue message', () => {
     expect(data.resolve('{queueTrigger}', settings, where)).toBe(text);
   });
 });
+
+describe('funclocal binding expressions: {DateTime:format}', () => {
+  it('formats UTC now with .NET custom specifiers, as apps write them in blob paths', () => {
+    jest.useFakeTimers({ now: Date.UTC(2026, 2, 5, 7, 4, 9, 123) });
+    try {
+      const data = BindingData.fromInvocation('f', {}, undefined);
+      expect(data.resolve('subfolder/{DateTime:MM-dd-yyyy H:mm:ss}.json', settings, where)).toBe('subfolder/03-05-2026 7:04:09.json');
+      expect(data.resolve("{DateTime:yyyy/MM/dd}/{datetime:HH'h'mm.fff}", settings, where)).toBe('2026/03/05/07h04.123');
+      expect(data.resolve('{DateTime}', settings, where)).toBe('2026-03-05T07-04-09Z');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
