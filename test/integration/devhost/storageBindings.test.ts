@@ -36,9 +36,10 @@ describe('funclocal storage bindings (fixture app over real Azurite)', () => {
   });
 
   it('starts the app with the unsupported functions in error, each named with its binding type', () => {
-    expect(host.logs()).toMatch(/Host started: 8 function\(s\) \(2 in error\)/);
+    expect(host.logs()).toMatch(/Host started: 9 function\(s\) \(3 in error\)/);
     expect(host.logs()).toMatch(/Function "placeOrder" is in error and will not run: its out binding "\w+" has type serviceBus, which funclocal does not support/);
     expect(host.logs()).toMatch(/Function "onTelemetry" is in error and will not run: its trigger type eventHubTrigger is not supported by funclocal/);
+    expect(host.logs()).toMatch(/Function "misconnected" is in error and will not run: binding "\w+": Connection "MissingConnection" is not defined/);
   });
 
   it('answers the route of a function in error with 500 and the reason', async () => {
@@ -60,6 +61,17 @@ describe('funclocal storage bindings (fixture app over real Azurite)', () => {
     const table = TableClient.fromConnectionString(azurite.connectionString, 'jobs', { allowInsecureConnection: true });
     const entity = await waitFor('the jobs entity', () => table.getEntity('jobs', 'backup-db01').catch(() => undefined));
     expect(entity).toMatchObject({ partitionKey: 'jobs', rowKey: 'backup-db01', state: 'done' });
+  });
+
+  it('fails the invocation when an output cannot be written (table insert of an existing entity): retried, then poison', async () => {
+    await waitFor('the first jobs entity', async () => (await fetch(`${host.baseUrl}/api/jobs/backup-db01`)).status === 200);
+    await queues.getQueueClient('jobs').sendMessage(b64('backup-db01'));
+    const poisoned = await waitFor('jobs-poison', async () => {
+      const r = await queues.getQueueClient('jobs-poison').peekMessages().catch(() => undefined);
+      return r && r.peekedMessageItems.length > 0 ? r.peekedMessageItems : undefined;
+    });
+    expect(Buffer.from(poisoned[0].messageText, 'base64').toString()).toBe('backup-db01');
+    expect(host.logs()).toMatch(/onJob.*Writing output bindings failed/);
   });
 
   it('reads input bindings: a blob by route parameter and a table entity (null when missing)', async () => {
