@@ -11,6 +11,8 @@ import { installFunctionsCore } from './core/installFunctionsCore';
 import { loadApp } from './core/AppLoader';
 import { HostHttpServer } from './http/HostHttpServer';
 import { HttpTriggerKind } from './http/HttpTriggerKind';
+import { STORAGE_BINDING_TYPES, StorageBindings } from './bindings/StorageBindings';
+import { queueMessageEncodingOf } from './triggers/queueMessageEncoding';
 
 export interface FunctionHostOptions {
   appDir: string;
@@ -35,6 +37,8 @@ export class FunctionHost {
   private readonly kinds: TriggerKind[];
   private started: TriggerKind[] = [];
   private context?: HostContext;
+  /** Functions that cannot run here, with why: the rest of the app runs, as in Azure. */
+  readonly inError = new Map<string, string>();
 
   constructor(private readonly options: FunctionHostOptions) {
     this.core = new FunctionsCoreApi(options.logger);
@@ -49,8 +53,9 @@ export class FunctionHost {
   async start(): Promise<HostContext> {
     const { logger } = this.options;
     const appDir = resolve(this.options.appDir);
-    const config: HostConfig = loadHostConfig(appDir);
     applySettings({ ...loadLocalSettings(appDir), ...(this.options.settings ?? {}) });
+    // host.json may use %Setting% (e.g. hubName), so it is read once the settings are in place.
+    const config: HostConfig = loadHostConfig(appDir, process.env);
     const storage = this.options.storageConnectionString ?? process.env.AzureWebJobsStorage;
     if (!storage) throw new HostStartupError('No storage: pass --storage <connection string> or set AzureWebJobsStorage.');
     process.env.AzureWebJobsStorage = storage;
@@ -68,8 +73,10 @@ export class FunctionHost {
       mountHttp: (prefix, handler) => this.http.mount(prefix, handler),
       baseUrl: () => baseUrl,
       connectionString: (name) => resolveConnection(name, storage),
+      httpStreamUri: this.core.capabilities.HttpUri,
     };
     this.context = context;
+    invoker.useBindings(new StorageBindings({ connectionString: context.connectionString, settings: process.env, queueEncoding: queueMessageEncodingOf(config) }));
 
     const claimed = this.assignRegistrations(invoker);
     for (const [kind, fns] of claimed) {
@@ -78,7 +85,8 @@ export class FunctionHost {
     }
     const httpKind = this.kinds[0] as HttpTriggerKind;
     this.http.setFallback(httpKind.handle);
-    logger.log('information', `Host started: ${this.core.registrations.size} function(s), listening on ${baseUrl}`);
+    const inError = this.inError.size > 0 ? ` (${this.inError.size} in error)` : '';
+    logger.log('information', `Host started: ${this.core.registrations.size} function(s)${inError}, listening on ${baseUrl}`);
     return context;
   }
 
@@ -93,27 +101,47 @@ export class FunctionHost {
     await this.http.close();
   }
 
-  /** Groups registrations by the kind that fires them; refuses what no kind supports. */
+  /**
+   * Groups registrations by the kind that fires them. A function whose trigger or bindings
+   * funclocal cannot serve is put in error alone (logged, its HTTP route answers why), as the
+   * Functions host does with a binding whose extension is missing; the rest of the app starts.
+   */
   private assignRegistrations(invoker: FunctionInvoker): Map<TriggerKind, FunctionRegistration[]> {
     const byKind = new Map<TriggerKind, FunctionRegistration[]>(this.kinds.map((k) => [k, []]));
-    const supportedBindings = new Set(this.kinds.flatMap((k) => [...(k.bindingTypes ?? [])]));
+    const httpKind = this.kinds[0] as HttpTriggerKind;
     for (const fn of this.core.registrations.values()) {
-      const type = fn.trigger.binding.type.toLowerCase();
-      const kind = this.kinds.find((k) => k.triggerTypes.includes(type));
-      if (!kind) {
-        throw new HostStartupError(`Function "${fn.name}" uses trigger type ${fn.trigger.binding.type}, which funclocal does not support (supported: ${this.kinds.flatMap((k) => k.triggerTypes).join(', ')}).`);
+      const kind = this.kinds.find((k) => k.triggerTypes.includes(fn.trigger.binding.type.toLowerCase()));
+      const problem = this.unsupported(fn, kind, invoker);
+      if (problem) {
+        const message = `Function "${fn.name}" is in error and will not run: ${problem}`;
+        this.inError.set(fn.name, message);
+        this.options.logger.log('error', message, { functionName: fn.name });
+        if (kind === httpKind) httpKind.addFunctionInError(fn, message);
+        continue;
       }
-      for (const [name, b] of Object.entries(fn.bindings)) {
-        if (name === fn.trigger.name) continue;
-        const t = b.type.toLowerCase();
-        if (!supportedBindings.has(t) && !invoker.hasInputProvider(t)) {
-          throw new HostStartupError(`Function "${fn.name}" uses a ${b.type} ${b.direction ?? ''} binding ("${name}"), which funclocal does not support.`);
-        }
-      }
-      byKind.get(kind)!.push(fn);
+      byKind.get(kind!)!.push(fn);
     }
     for (const [k, fns] of byKind) if (fns.length === 0 && k.name !== 'http') byKind.delete(k);
     return byKind;
+  }
+
+  /** Why funclocal cannot run this function (undefined when it can). */
+  private unsupported(fn: FunctionRegistration, kind: TriggerKind | undefined, invoker: FunctionInvoker): string | undefined {
+    if (!kind) {
+      return `its trigger type ${fn.trigger.binding.type} is not supported by funclocal (supported: ${this.kinds.flatMap((k) => k.triggerTypes).join(', ')}); it needs a service that has no local emulator here.`;
+    }
+    const bindingTypes = new Set(this.kinds.flatMap((k) => [...(k.bindingTypes ?? [])]));
+    for (const [name, b] of Object.entries(fn.bindings)) {
+      if (name === fn.trigger.name) continue;
+      const t = b.type.toLowerCase();
+      if (!bindingTypes.has(t) && !invoker.supportsBinding(t)) {
+        return `its ${b.direction ?? ''} binding "${name}" has type ${b.type}, which funclocal does not support (supported bindings: ${[...bindingTypes, ...STORAGE_BINDING_TYPES].join(', ')}).`;
+      }
+      if (STORAGE_BINDING_TYPES.includes(t)) {
+        try { this.context!.connectionString(b.connection as string | undefined); } catch (e) { return `binding "${name}": ${(e as Error).message}`; }
+      }
+    }
+    return undefined;
   }
 }
 

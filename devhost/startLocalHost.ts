@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { isProcessAlive } from '../shared/os/isProcessAlive';
 import { FunctionHost } from './FunctionHost';
-import { loadHostConfig } from './core/HostConfig';
+import { loadHostConfig, loadLocalSettings } from './core/HostConfig';
 import { resolveAppEntryFiles } from './core/AppLoader';
 import { HostLogger } from './core/HostLogger';
 import { TriggerKind } from './core/HostContext';
@@ -47,7 +47,7 @@ export function defaultTriggerKinds(): TriggerKind[] {
 export async function startLocalHost(options: LocalHostOptions): Promise<RunningLocalHost> {
   // Fail fast on a bad app folder, before launching anything.
   resolveAppEntryFiles(options.appDir);
-  loadHostConfig(resolve(options.appDir));
+  checkHostConfig(options.appDir);
   const settings: Record<string, string> = {};
   let storage = options.storage;
   let stopEmulators: (() => Promise<void>) | undefined;
@@ -95,6 +95,16 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     await stopEmulators?.();
     throw e;
   }
+}
+
+/**
+ * host.json checked against local.settings.json and the environment, plus the settings this
+ * host defines itself once storage is up (so `%AzureWebJobsStorage%` is not refused early).
+ */
+function checkHostConfig(appDir: string): void {
+  const dir = resolve(appDir);
+  const hostDefined = { AzureWebJobsStorage: '', COSMOS_ENDPOINT: '', COSMOS_KEY: '' };
+  loadHostConfig(dir, { ...hostDefined, ...loadLocalSettings(dir), ...process.env });
 }
 
 /** The host's own port taken: say exactly what to run instead. */

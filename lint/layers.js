@@ -126,17 +126,12 @@ const allow = [
   { from: 'shared/agent/ReplicationAgent.ts', to: 'shared/replication' },
   { from: 'shared/agent/protectItem.ts', to: 'shared/replication' },
   { from: 'shared/agent/protectItem.ts', to: 'shared/metadata' },
-  { from: 'shared/agent/runAgent.ts', to: 'shared/recovery/SourceShutdownRequests' },
-  { from: 'shared/agent/ReplicationAgent.ts', to: 'shared/recovery/SourceShutdownRequests' },
   { from: 'shared/agent/uploadLog.ts', to: 'shared/replication' },
   { from: 'shared/agent/waitForMerge.ts', to: 'shared/replication' },
   // issue 11 (same contracts): the agent's replica channels name disks, log names and shutdown requests.
   { from: 'shared/agent/ReplicaChannel.ts', to: 'shared/replication' },
-  { from: 'shared/agent/ReplicaChannel.ts', to: 'shared/recovery/SourceShutdownRequests' },
-  { from: 'shared/agent/SiteApiClient.ts', to: 'shared/recovery/SourceShutdownRequests' },
   { from: 'shared/agent/siteChannel.ts', to: 'shared/replication' },
   { from: 'shared/agent/storageChannel.ts', to: 'shared/replication' },
-  { from: 'shared/agent/storageChannel.ts', to: 'shared/recovery/SourceShutdownRequests' },
   // issue 11: one composition root for the API; the disk exporter is built by shared/recovery.
   { from: 'shared/arm/recovery/recoveryApiFromEnv.ts', to: 'shared/replication' },
   // issue 11: point selection lives with the journal it reads (mergedFinalLog -> shared/replication/journal).

@@ -39,7 +39,7 @@ function describeItem(i: ArmResource): string {
   return [
     `${i.name} (${i.id})`,
     `  state: ${p.protectionState} (${p.protectionStateDescription ?? '-'}), health: ${p.replicationHealth}, active: ${p.activeLocation}`,
-    `  policy: ${p.policyFriendlyName}, RPO: ${describeRpo(d.rpoInSeconds)}, newest point: ${d.lastReplicatedTime ?? '-'}, newest recovery point: ${d.lastRecoveryPointTime ?? '-'}`,
+    `  policy: ${p.policyFriendlyName}, RPO: ${describeRpo(d.rpoInSeconds)}, last replicated (what Latest recovers): ${d.lastReplicatedTime ?? '-'}, newest recovery point: ${d.lastRecoveryPointTime ?? '-'}`,
     `  target: ${d.recoveryAzureVmName ?? '-'} size ${d.recoveryAzureVMSize ?? '-'} in ${d.recoveryAzureResourceGroupId ?? '-'}`,
     ...describeNics(d.vmNics ?? []),
     `  disks: ${(d.disks ?? []).map(disk).join(', ') || '-'}`,

@@ -24,7 +24,7 @@ export async function loadApp(appDir: string, core: FunctionsCoreApi): Promise<v
   for (const hook of core.hooks.appStart) {
     await hook({ hookData: {}, appHookData: core.appHookData, functionAppDirectory: dir });
   }
-  await core.programmingModel.getCapabilities({});
+  core.capabilities = { ...(await core.programmingModel.getCapabilities({})) };
 }
 
 /**

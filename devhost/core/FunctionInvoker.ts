@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { BindingData } from '../bindings/BindingExpressions';
 import { FunctionsCoreApi } from './FunctionsCoreApi';
-import { FunctionRegistration } from './FunctionRegistration';
+import { BindingDefinition, FunctionRegistration } from './FunctionRegistration';
 import { HostLogger, toLogLevel } from './HostLogger';
 import { TypedData } from './TypedData';
 
@@ -21,6 +22,19 @@ export interface InvocationResponse {
 /** Supplies the data of a non-trigger input binding (e.g. `durableClient`) per invocation. */
 export type InputBindingProvider = (fn: FunctionRegistration, bindingName: string) => TypedData;
 
+/**
+ * Reads input bindings and writes output bindings of some types (e.g. the storage ones) around
+ * each invocation; `{…}` in their properties resolve against `data`.
+ */
+export interface BindingIO {
+  readonly types: readonly string[];
+  read(fn: FunctionRegistration, name: string, binding: BindingDefinition, data: BindingData): Promise<TypedData>;
+  write(fn: FunctionRegistration, name: string, binding: BindingDefinition, value: TypedData, data: BindingData): Promise<void>;
+}
+
+/** The name @azure/functions gives the `return:` output binding. */
+const RETURN_BINDING = '$return';
+
 /** The function ran longer than host.json `functionTimeout`. */
 export class FunctionTimeoutError extends Error {
   constructor(name: string, ms: number) {
@@ -36,6 +50,7 @@ export class FunctionTimeoutError extends Error {
  */
 export class FunctionInvoker {
   private readonly inputProviders = new Map<string, InputBindingProvider>();
+  private readonly bindingIO = new Map<string, BindingIO>();
 
   constructor(
     private readonly core: FunctionsCoreApi,
@@ -52,16 +67,28 @@ export class FunctionInvoker {
     return this.inputProviders.has(bindingType.toLowerCase());
   }
 
+  /** Registers who reads and writes bindings of `io.types` (lower-cased match). */
+  useBindings(io: BindingIO): void {
+    for (const t of io.types) this.bindingIO.set(t.toLowerCase(), io);
+  }
+
+  supportsBinding(bindingType: string): boolean {
+    return this.bindingIO.has(bindingType.toLowerCase()) || this.hasInputProvider(bindingType);
+  }
+
   async invoke(fn: FunctionRegistration, request: InvocationRequest, invocationId = randomUUID()): Promise<InvocationResponse> {
     const pm = this.core.programmingModel;
     if (!pm) throw new Error('The app registered no programming model.');
-    const inputData = [...request.inputData];
-    for (const [name, binding] of Object.entries(fn.bindings)) {
-      if (binding.direction !== 'in' || name === fn.trigger.name || inputData.some((i) => i.name === name)) continue;
-      const provider = this.inputProviders.get(binding.type.toLowerCase());
-      if (provider) inputData.push({ name, data: provider(fn, name) });
-    }
     const scope = { functionName: fn.name, invocationId };
+    const triggerData = request.inputData.find((i) => i.name === fn.trigger.name)?.data;
+    const bindingData = BindingData.fromInvocation(fn.name, request.triggerMetadata, triggerData);
+    let inputData: InvocationRequest['inputData'];
+    try {
+      inputData = await this.readInputs(fn, request, bindingData);
+    } catch (e) {
+      this.logger.log('error', `Reading input bindings failed: ${(e as Error).message}`, scope);
+      throw e;
+    }
     const log = (level: string, category: string, message: string) =>
       this.logger.log(toLogLevel(level), category === 'system' ? `(system) ${message}` : message, scope);
     const coreContext = {
@@ -106,8 +133,44 @@ export class FunctionInvoker {
       throw error;
     }
     const response = await model.getResponse(context, result);
+    const answer: InvocationResponse = { returnValue: response.returnValue as TypedData | undefined, outputData: (response.outputData ?? []) as InvocationResponse['outputData'] };
+    try {
+      await this.writeOutputs(fn, answer, bindingData);
+    } catch (e) {
+      // The host fails the invocation when an output binding cannot be written (retries apply).
+      this.logger.log('error', `Writing output bindings failed after ${Date.now() - started} ms: ${(e as Error).message}`, scope);
+      throw e;
+    }
     this.logger.log('debug', `Succeeded in ${ms} ms`, scope);
-    return { returnValue: response.returnValue as TypedData | undefined, outputData: (response.outputData ?? []) as InvocationResponse['outputData'] };
+    return answer;
+  }
+
+  private async readInputs(fn: FunctionRegistration, request: InvocationRequest, data: BindingData): Promise<InvocationRequest['inputData']> {
+    const inputData = [...request.inputData];
+    for (const [name, binding] of Object.entries(fn.bindings)) {
+      if (binding.direction !== 'in' || name === fn.trigger.name || inputData.some((i) => i.name === name)) continue;
+      const provider = this.inputProviders.get(binding.type.toLowerCase());
+      if (provider) {
+        inputData.push({ name, data: provider(fn, name) });
+        continue;
+      }
+      const io = this.bindingIO.get(binding.type.toLowerCase());
+      if (io) inputData.push({ name, data: await io.read(fn, name, binding, data) });
+    }
+    return inputData;
+  }
+
+  /** Writes each output the function set (named outputs and the `$return` binding), in declaration order. */
+  private async writeOutputs(fn: FunctionRegistration, response: InvocationResponse, data: BindingData): Promise<void> {
+    for (const [name, binding] of Object.entries(fn.bindings)) {
+      if (binding.direction !== 'out') continue;
+      const io = this.bindingIO.get(binding.type.toLowerCase());
+      if (!io) continue;
+      const value = name === RETURN_BINDING ? response.returnValue : response.outputData.find((o) => o.name === name)?.data;
+      // Nothing set: nothing written, as in Azure.
+      if (value === undefined || value === null || Object.values(value).every((v) => v === undefined || v === null)) continue;
+      await io.write(fn, name, binding, value, data);
+    }
   }
 
   private withTimeout<T>(name: string, p: Promise<T>): Promise<T> {

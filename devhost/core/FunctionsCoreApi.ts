@@ -49,6 +49,11 @@ export class FunctionsCoreApi {
     preInvocation: [], postInvocation: [], appStart: [], appTerminate: [], log: [],
   };
   programmingModel?: ProgrammingModel;
+  /**
+   * What the programming model answered to getCapabilities at load; `HttpUri` there means the
+   * app enabled HTTP streams (`app.setup({ enableHttpStream: true })`) and serves a proxy.
+   */
+  capabilities: Readonly<Record<string, string>> = {};
   /** Shared by every hook for the app's lifetime, as the worker does. */
   readonly appHookData: Record<string, unknown> = {};
 

@@ -36,16 +36,25 @@ function readJson(path: string): Record<string, unknown> {
   }
 }
 
-/** Reads `<appDir>/host.json` (required, as in Azure) and applies the defaults Azure applies. */
-export function loadHostConfig(appDir: string): HostConfig {
+/** The Durable storage providers funclocal implements (compared case-insensitively). */
+const SUPPORTED_DURABLE_PROVIDERS = ['AzureStorage'];
+
+/**
+ * Reads `<appDir>/host.json` (required, as in Azure) and applies the defaults Azure applies.
+ * `%Name%` in any string value is replaced by the app setting `Name` from `settings` (the
+ * environment after local.settings.json), as the host resolves `hubName: "%TASKHUB_NAME%"`;
+ * a setting that is not defined is a startup error naming it and where it is used.
+ */
+export function loadHostConfig(appDir: string, settings: NodeJS.ProcessEnv): HostConfig {
   if (!existsSync(appDir)) throw new HostStartupError(`App folder ${appDir} does not exist: pass --app <folder of the Functions app>.`);
   const path = join(appDir, 'host.json');
   if (!existsSync(path)) throw new HostStartupError(`${appDir} has no host.json: a Functions app needs one at its root.`);
-  const raw = readJson(path);
+  const raw = resolveHostJsonSettings(readJson(path), settings, 'host.json') as Record<string, unknown>;
   const ext = (raw.extensions ?? {}) as Record<string, Record<string, unknown>>;
   const http = ext.http ?? {};
   const queues = ext.queues ?? {};
   const durable = ext.durableTask ?? {};
+  checkDurableStorageProvider(durable.storageProvider);
   return {
     routePrefix: typeof http.routePrefix === 'string' ? http.routePrefix.replace(/^\/+|\/+$/g, '') : 'api',
     maxDequeueCount: typeof queues.maxDequeueCount === 'number' ? queues.maxDequeueCount : 5,
@@ -62,6 +71,30 @@ export function loadHostConfig(appDir: string): HostConfig {
     },
     raw,
   };
+}
+
+/** Resolves `%Name%` in every string of a host.json value; `where` is its dotted path. */
+function resolveHostJsonSettings(value: unknown, settings: NodeJS.ProcessEnv, where: string): unknown {
+  if (typeof value === 'string') return resolveSettingExpressions(value, settings, where);
+  if (Array.isArray(value)) return value.map((v, i) => resolveHostJsonSettings(v, settings, `${where}[${i}]`));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveHostJsonSettings(v, settings, where === 'host.json' ? `host.json ${k}` : `${where}.${k}`)]));
+  }
+  return value;
+}
+
+/**
+ * The extension picks its backend by `storageProvider.type` (AzureStorage when absent; also
+ * mssql, netherite, azureManaged). funclocal implements only Azure Storage, so any other type
+ * would silently run on a different backend than the app asked for: refuse it by name.
+ */
+function checkDurableStorageProvider(storageProvider: unknown): void {
+  if (storageProvider === undefined || storageProvider === null) return;
+  const type = (storageProvider as Record<string, unknown>).type;
+  if (type === undefined) return;
+  if (typeof type === 'string' && SUPPORTED_DURABLE_PROVIDERS.some((t) => t.toLowerCase() === type.toLowerCase())) return;
+  throw new HostStartupError(`host.json extensions.durableTask.storageProvider.type is ${JSON.stringify(type)}, which funclocal does not support: ` +
+    `funclocal runs Durable Functions on Azure Storage only (type "AzureStorage", or no type). Remove the type (or set "AzureStorage") to run this app locally.`);
 }
 
 /**

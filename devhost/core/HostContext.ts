@@ -23,6 +23,11 @@ export interface HostContext {
   mountHttp(prefix: string, handler: RawHttpHandler): void;
   /** `http://localhost:<port>` once the server listens. */
   baseUrl(): string;
+  /**
+   * The app's HTTP stream proxy (the `HttpUri` capability of `app.setup({ enableHttpStream:
+   * true })`): HTTP triggers are forwarded there instead of being passed as RpcHttp.
+   */
+  httpStreamUri?: string;
   /** Resolves a binding's connection setting name (e.g. "AzureWebJobsStorage") to a connection string. */
   connectionString(settingName?: string): string;
 }

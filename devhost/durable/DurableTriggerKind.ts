@@ -68,7 +68,7 @@ export class DurableTriggerKind implements TriggerKind {
     // Loopback by address: "localhost" may resolve to ::1 while the host listens on 127.0.0.1.
     const rpcHost = host.baseUrl().replace('//localhost:', '//127.0.0.1:');
     host.invoker.provideInput('durableClient', () => ({ string: JSON.stringify({ ...clientInputData(host.baseUrl(), names.hub), rpcBaseUrl: `${rpcHost}/durabletask/` }) }));
-    const api = durableHttpApi(client, names.hub, () => host.baseUrl());
+    const api = durableHttpApi(client, names.hub);
     host.mountHttp('/durabletask', api);
     host.mountHttp('/runtime/webhooks/durabletask', api);
 

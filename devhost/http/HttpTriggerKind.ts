@@ -3,12 +3,15 @@ import { FunctionRegistration } from '../core/FunctionRegistration';
 import { HostContext, TriggerKind } from '../core/HostContext';
 import { RpcHttp, TypedData } from '../core/TypedData';
 import { readBody, RequestBodyTooLargeError, sendJson, sendRequestTooLarge } from './HostHttpServer';
+import { forwardHttpStream } from './HttpStreamForwarder';
 import { RouteTemplate } from './RouteTemplate';
 
 interface Route {
   fn: FunctionRegistration;
   template: RouteTemplate;
   methods: Set<string> | undefined;
+  /** Set when the function is in error: the route answers this instead of running it. */
+  error?: string;
 }
 
 /**
@@ -26,20 +29,29 @@ export class HttpTriggerKind implements TriggerKind {
   private inflight = 0;
   private stopping = false;
 
+  private inError: Array<{ fn: FunctionRegistration; message: string }> = [];
+
+  /** An HTTP function the host cannot run: its route answers 500 with `message` (before start). */
+  addFunctionInError(fn: FunctionRegistration, message: string): void {
+    this.inError.push({ fn, message });
+  }
+
   async start(functions: FunctionRegistration[], host: HostContext): Promise<void> {
     this.host = host;
-    for (const fn of functions) {
+    const routeOf = (fn: FunctionRegistration, error?: string): Route => {
       const b = fn.trigger.binding;
       const route = typeof b.route === 'string' && b.route !== '' ? b.route : fn.name;
       const prefix = host.config.routePrefix;
       const template = new RouteTemplate(prefix ? `${prefix}/${route.replace(/^\/+/, '')}` : route);
       const methods = Array.isArray(b.methods) && b.methods.length > 0
         ? new Set((b.methods as string[]).map((m) => m.toUpperCase())) : undefined;
-      this.routes.push({ fn, template, methods });
-    }
+      return { fn, template, methods, error };
+    };
+    for (const fn of functions) this.routes.push(routeOf(fn));
+    for (const { fn, message } of this.inError) this.routes.push(routeOf(fn, message));
     this.routes.sort((a, b) => b.template.precedence - a.template.precedence);
     for (const r of this.routes) {
-      host.logger.log('information', `HTTP ${r.methods ? [...r.methods].join(',') : 'ANY'} /${r.template.template}`, { functionName: r.fn.name });
+      host.logger.log(r.error ? 'warning' : 'information', `HTTP ${r.methods ? [...r.methods].join(',') : 'ANY'} /${r.template.template}${r.error ? ' (function in error)' : ''}`, { functionName: r.fn.name });
     }
   }
 
@@ -67,12 +79,21 @@ export class HttpTriggerKind implements TriggerKind {
       sendJson(res, status, { error: { code: status === 405 ? 'MethodNotAllowed' : 'NotFound', message: pathMatched ? `${method} is not allowed on ${url.pathname}.` : `No function serves ${url.pathname}.` } });
       return;
     }
+    if (route.error) {
+      // The host's own failure to load this function, not the client's: 500 with the reason.
+      sendJson(res, 500, { error: { code: 'FunctionInError', message: route.error } });
+      return;
+    }
     if (this.stopping) {
       sendJson(res, 503, { error: { code: 'HostStopping', message: 'The host is shutting down.' } });
       return;
     }
     this.inflight++;
     try {
+      if (this.host.httpStreamUri) {
+        await forwardHttpStream(this.host.httpStreamUri, this.host.invoker, route.fn, req, res, url, params);
+        return;
+      }
       let body: Buffer;
       try {
         body = await readBody(req);

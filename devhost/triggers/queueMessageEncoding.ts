@@ -24,3 +24,9 @@ export function decodeQueueMessage(text: string, encoding: QueueMessageEncoding)
 export function encodeQueueMessage(text: string, encoding: QueueMessageEncoding): string {
   return encoding === 'none' ? text : Buffer.from(text, 'utf8').toString('base64');
 }
+
+/** The encoding host.json sets for queues (extensions.queues.messageEncoding), base64 unless "none". */
+export function queueMessageEncodingOf(config: { raw: Record<string, unknown> }): QueueMessageEncoding {
+  const queues = ((config.raw.extensions ?? {}) as Record<string, unknown>).queues as Record<string, unknown> | undefined;
+  return String(queues?.messageEncoding ?? 'base64').toLowerCase() === 'none' ? 'none' : 'base64';
+}

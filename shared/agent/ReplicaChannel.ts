@@ -1,6 +1,6 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { RepairRequest } from '../contracts/replicationRepair';
-import type { ShutdownRequest } from '../recovery/SourceShutdownRequests';
+import type { ShutdownRequest } from '../contracts/SourceShutdownRequests';
 import type { DiskRef, ReplicaState } from '../replication';
 
 /** A log in quarantine: its blob name (under the disk's prefix) and the merge's metadata (reason, detail, logsha256, quarantinedat). */

@@ -17,7 +17,7 @@ import { SeedSource } from './SeedSource';
 import { checksumOfLogFile } from './uploadLog';
 import type { ReplicaAccess, ReplicaChannel } from './ReplicaChannel';
 import { channelOf } from './storageChannel';
-import type { ShutdownRequest } from '../recovery/SourceShutdownRequests';
+import type { ShutdownRequest } from '../contracts/SourceShutdownRequests';
 import { MergeTarget, replicaProgress } from './waitForMerge';
 import { REPAIR_DIGEST_BYTES, type RepairRequest } from '../contracts/replicationRepair';
 
@@ -274,14 +274,9 @@ export class ReplicationAgent {
     const reports: DiskCycleReport[] = [];
     const next: AgentDiskState[] = [];
     for (const d of this.state.disks) {
-      const stamp = await takeFileStamp(d.path);
       const table = this.tables.get(d.diskId)!;
-      const skippedByStamp = unchangedSince(d.stamp, stamp);
-      const image = await this.openImage(d);
+      const { stamp, skippedByStamp, image, found } = await this.scanForChanges(d, table, options);
       try {
-        const found = skippedByStamp
-          ? { blocks: [], bytesRead: 0 }
-          : await findChangedBlocks(image, table, (at) => options.onProgress?.(d.diskId, at, image.virtualSize));
         const parts = splitBlocks(found.blocks, Math.max(1, Math.floor((options.maxLogPayloadBytes ?? MAX_LOG_PAYLOAD_BYTES) / DATA_UNIT_SIZE)));
         const total = { records: 0, payloadBytes: 0, logBytes: 0 } as BuiltDiskLog;
         let sequence = d.nextSequence;
@@ -376,13 +371,8 @@ export class ReplicationAgent {
       if (digests.length !== table.blockCount * REPAIR_DIGEST_BYTES) {
         throw new ServiceError('RepairRequestInvalid', `the repair's digests of disk ${d.diskId} cover ${digests.length / REPAIR_DIGEST_BYTES} blocks, the disk has ${table.blockCount}`);
       }
-      const stamp = await takeFileStamp(d.path);
-      const skippedByStamp = unchangedSince(d.stamp, stamp);
-      const image = await this.openImage(d);
+      const { stamp, skippedByStamp, image, found } = await this.scanForChanges(d, table, options);
       try {
-        const found = skippedByStamp
-          ? { blocks: [], bytesRead: 0 }
-          : await findChangedBlocks(image, table, (at) => options.onProgress?.(d.diskId, at, image.virtualSize));
         const diverged: number[] = [];
         for (let b = 0, at = 0; b < table.blockCount; b++, at += REPAIR_DIGEST_BYTES) {
           if (table.leaves.compare(digests, at, at + REPAIR_DIGEST_BYTES, at, at + REPAIR_DIGEST_BYTES) !== 0) {
@@ -453,6 +443,25 @@ export class ReplicationAgent {
 
   private nextCutTime(): number {
     return Math.max(Date.now(), this.state.lastCutTimeMs + 1);
+  }
+
+  /**
+   * The blocks of `d` that changed since its last cut (none read when the file stamp says it is
+   * untouched), with the image left open for the caller to read them from and close.
+   */
+  private async scanForChanges(d: AgentDiskState, table: DiskBlockTable, options: CycleOptions) {
+    const stamp = await takeFileStamp(d.path);
+    const skippedByStamp = unchangedSince(d.stamp, stamp);
+    const image = await this.openImage(d);
+    try {
+      const found = skippedByStamp
+        ? { blocks: [] as number[], bytesRead: 0 }
+        : await findChangedBlocks(image, table, (at) => options.onProgress?.(d.diskId, at, image.virtualSize));
+      return { stamp, skippedByStamp, image, found };
+    } catch (err) {
+      await image.close();
+      throw err;
+    }
   }
 
   private async openImage(d: AgentDiskState): Promise<DiskImage> {

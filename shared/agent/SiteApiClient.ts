@@ -1,6 +1,5 @@
 import { ServiceError } from '../errors';
-import type { RepairRequest } from '../contracts/replicationRepair';
-import type { ShutdownRequest } from '../recovery/SourceShutdownRequests';
+import type { LogUploadAnswer, SiteReplicationState } from '../contracts/siteWire';
 
 /** Where a site talks to: the API endpoint and the vault. */
 export interface SiteVault {
@@ -10,20 +9,7 @@ export interface SiteVault {
   vault: string;
 }
 
-export type LogUploadAnswer =
-  | { status: 'upload'; uploadUrl: string; blobName: string; expiresOn: string }
-  | { status: 'alreadyUploaded'; blobName: string }
-  | { status: 'alreadyMerged'; blobName: string };
-
-export interface SiteReplicationState {
-  /** Per disk: progress, and the replica's blob metadata (protection id, applied-log checksums) for the agent's own judgement. */
-  disks: { diskId: string; epoch: number; lastAppliedSequence: number; lastAppliedCutTimeMs?: number; replicaMetadata?: Record<string, string> }[];
-  quarantinedLogs: { diskId: string; fileName: string; reason?: string; metadata?: Record<string, string> }[];
-  shutdownRequest: ShutdownRequest | null;
-  /** The item's repair request, if any, with a short-lived read-only URL per disk for its digests. */
-  repairRequest?: RepairRequest | null;
-  repairDigestUrls?: Record<string, string>;
-}
+export type { LogUploadAnswer, SiteReplicationState } from '../contracts/siteWire';
 
 /** Codes worth another try later: the service is busy or the merge has to catch up. */
 const RETRYABLE = new Set(['LogSequenceAhead', 'Throttled', 'MetadataUnavailable', 'ServiceUnavailable']);

@@ -1,7 +1,7 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { ReplicaAccess, ReplicaChannel } from './ReplicaChannel';
 import { channelOf } from './storageChannel';
-import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../recovery/SourceShutdownRequests';
+import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../contracts/SourceShutdownRequests';
 import { AgentApi } from './AgentApi';
 import { AgentStateStore } from './AgentStateStore';
 import { assertProtectionKnown } from './assertStateBelongs';

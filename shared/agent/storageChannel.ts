@@ -1,6 +1,6 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { REPAIR_REQUEST_CONTAINER, RepairRequests } from '../contracts/replicationRepair';
-import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../recovery/SourceShutdownRequests';
+import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../contracts/SourceShutdownRequests';
 import { diskPrefix, readReplica, REPLICA_CONTAINERS, replicaBlob } from '../replication';
 import { isReplicaChannel, type QuarantinedLog, type ReplicaAccess, type ReplicaChannel } from './ReplicaChannel';
 import { uploadLog } from './uploadLog';

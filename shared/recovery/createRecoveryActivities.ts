@@ -19,7 +19,7 @@ import type { RecoveryScenario } from './RecoveryScenario';
 import type { RunbookStarter, StartRunbookRequest } from './RunbookStarter';
 import { ScenarioLock, type ScenarioTargets } from './ScenarioLock';
 import { loadNetworkMappings, resolveRecoveryNics } from './resolveRecoveryNics';
-import type { SourceShutdownRequests } from './SourceShutdownRequests';
+import type { SourceShutdownRequests } from '../contracts/SourceShutdownRequests';
 import type { StepOutcome } from './StepOutcome';
 import { toJobError } from './toJobError';
 

@@ -5,7 +5,7 @@ import { replicationDepsFromEnv } from '../replication';
 import type { RecoveryDeps } from './createRecoveryActivities';
 import { KeyWrapper } from './KeyWrapper';
 import type { RunbookStarter } from './RunbookStarter';
-import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from './SourceShutdownRequests';
+import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../contracts/SourceShutdownRequests';
 import { WebhookRunbookStarter } from './WebhookRunbookStarter';
 
 let cached: Promise<RecoveryDeps> | undefined;

@@ -2,39 +2,15 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import { ServiceError } from '../errors';
 import { resourceDocumentId, vaultRelativeSegments, type MetadataStore, type ProtectedItemProperties, type ResourceDocument } from '../metadata';
 import { nameProblem, resourceNameSchema } from '../naming';
-import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests, type ShutdownRequest } from '../recovery/SourceShutdownRequests';
+import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../contracts/SourceShutdownRequests';
 import { diskPrefix, pendingLogBlob, readReplica, REPLICA_CONTAINERS, replicaBlob, vaultSegmentOf, type DiskRef } from '../replication';
-import { REPAIR_REQUEST_CONTAINER, RepairRequests, type RepairRequest } from '../contracts/replicationRepair';
+import { REPAIR_REQUEST_CONTAINER, RepairRequests } from '../contracts/replicationRepair';
+import type { LogUploadAnswer, LogUploadRequest, SiteReplicationState } from '../contracts/siteWire';
 import type { BlobUrlSigner } from './BlobUrlSigner';
 import type { SiteProperties } from './SiteDocuments';
 import type { SiteSettings } from './SiteSettings';
 
-/** What an agent asks for: the URL to create one log blob. */
-export interface LogUploadRequest {
-  /** The protected item's ARM id (as enable-protection answered it). */
-  itemId: string;
-  diskId: string;
-  epoch: number;
-  sequence: number;
-  sizeBytes: number;
-}
-
-/** The answer: a URL to create exactly that blob, or why none is needed. */
-export type LogUploadAnswer =
-  | { status: 'upload'; uploadUrl: string; blobName: string; expiresOn: string }
-  | { status: 'alreadyUploaded'; blobName: string }
-  | { status: 'alreadyMerged'; blobName: string };
-
-/** What an agent may read of its own item: how far each disk is merged, quarantined logs, a failover's request. */
-export interface SiteReplicationState {
-  /** Per disk: progress, and the replica's blob metadata (protection id, applied-log checksums) so the agent judges what was applied as its own. */
-  disks: { diskId: string; epoch: number; lastAppliedSequence: number; lastAppliedCutTimeMs?: number; replicaMetadata?: Record<string, string> }[];
-  quarantinedLogs: { diskId: string; fileName: string; reason?: string; metadata?: Record<string, string> }[];
-  /** The item's repair request (docs/replication.md, "Lost writes and repair"), with a read-only URL per disk for its digests. */
-  repairRequest: RepairRequest | null;
-  repairDigestUrls: Record<string, string>;
-  shutdownRequest: ShutdownRequest | null;
-}
+export type { LogUploadAnswer, LogUploadRequest, SiteReplicationState } from '../contracts/siteWire';
 
 /**
  * The service side of a registered site's access to storage. The site never holds a storage

@@ -31,7 +31,7 @@ const CONTINUATION = 'x-ms-continuation-token';
  * The Durable client HTTP API, served under both the RPC base the library calls
  * (`/durabletask/`) and the public `/runtime/webhooks/durabletask/` (DEVHOST.md §4).
  */
-export function durableHttpApi(client: OrchestrationClient, hub: string, publicBase: () => string): RawHttpHandler {
+export function durableHttpApi(client: OrchestrationClient, hub: string): RawHttpHandler {
   return async (req, res, url) => {
     const path = url.pathname.replace(/^\/(runtime\/webhooks\/)?durabletask\/?/i, '');
     const parts = path.split('/').filter((p) => p !== '').map(decodeURIComponent);
@@ -53,9 +53,7 @@ export function durableHttpApi(client: OrchestrationClient, hub: string, publicB
     const reason = q.get('reason') ?? '';
     if (head === 'orchestrators' && a && parts.length <= 3 && method === 'POST') {
       const r = await client.start({ name: a, instanceId: b, input: await jsonBody(req), version: q.get('version') ?? undefined });
-      const urls = managementUrls(`${publicBase()}/runtime/webhooks/durabletask`, hub, r.instanceId);
-      sendJson(res, 202, urls, { location: urls.statusQueryGetUri });
-      return;
+      return checkStatusResponse(res, url, hub, r.instanceId);
     }
     if (head === 'instances' && !a && method === 'GET') {
       const page = await client.query(readQuery(q), Math.max(1, Number(q.get('top') ?? 100)), req.headers[CONTINUATION] as string | undefined);
@@ -75,8 +73,8 @@ export function durableHttpApi(client: OrchestrationClient, hub: string, publicB
       }, showHistory ? await client.history(r) : undefined);
       const running = r.runtimeStatus === 'Pending' || r.runtimeStatus === 'Running' || r.runtimeStatus === 'Suspended' || r.runtimeStatus === 'ContinuedAsNew';
       const failed500 = r.runtimeStatus === 'Failed' && q.get('returnInternalServerErrorOnFailure') === 'true';
-      const location = managementUrls(`${publicBase()}/runtime/webhooks/durabletask`, hub, a).statusQueryGetUri;
-      sendJson(res, running ? 202 : failed500 ? 500 : 200, body, running ? { location, 'retry-after': '1' } : {});
+      // As the extension: while running, Location is the request's own URL and Retry-After 5 s.
+      sendJson(res, running ? 202 : failed500 ? 500 : 200, body, running ? { location: url.toString(), 'retry-after': '5' } : {});
       return;
     }
     if (head === 'instances' && a && !b && method === 'DELETE') {
@@ -97,9 +95,7 @@ export function durableHttpApi(client: OrchestrationClient, hub: string, publicB
           const old = await client.get(a);
           const fresh = q.get('restartWithNewInstanceId') !== 'false';
           const r = await client.start({ name: old.name, instanceId: fresh ? undefined : a, input: old.input, version: old.version });
-          const urls = managementUrls(`${publicBase()}/runtime/webhooks/durabletask`, hub, r.instanceId);
-          sendJson(res, 202, urls, { location: urls.statusQueryGetUri });
-          return;
+          return checkStatusResponse(res, url, hub, r.instanceId);
         }
       }
     }
@@ -117,6 +113,17 @@ export function durableHttpApi(client: OrchestrationClient, hub: string, publicB
     }
     sendJson(res, 404, { error: { code: 'NotFound', message: `No Durable API route for ${method} /${parts.join('/')}.` } });
   }
+}
+
+/**
+ * The 202 "check status" answer of a start or restart, as the extension's
+ * CreateCheckStatusResponse (v2.13.7): links on the authority the request came to (so a
+ * caller of 127.0.0.1 gets 127.0.0.1 back), Location = the status URL, Retry-After 10 s,
+ * and no rewind link in the body.
+ */
+function checkStatusResponse(res: ServerResponse, url: URL, hub: string, instanceId: string): void {
+  const { rewindPostUri: _notInStartAnswer, ...links } = managementUrls(`${url.origin}/runtime/webhooks/durabletask`, hub, instanceId);
+  sendJson(res, 202, links, { location: links.statusQueryGetUri, 'retry-after': '10' });
 }
 
 function accepted(res: ServerResponse): void {

@@ -15,6 +15,14 @@ function parse(text: string | undefined): unknown {
 }
 
 /**
+ * `2024-01-01T00:00:00Z`: the extension formats status times as whole UTC seconds
+ * (`ToString("s") + "Z"` in HttpApiHandler, v2.13.7), truncating the fraction.
+ */
+export function wholeSecondsUtc(d: Date): string {
+  return d.toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/**
  * The status body of the Durable HTTP API. `input`, `output` and `customStatus` are always
  * present (null when empty), as the library's DurableOrchestrationStatus requires.
  */
@@ -26,8 +34,8 @@ export function instanceStatus(r: InstanceRecord, o: StatusOptions = {}, history
     input: o.showInput === false ? null : parse(r.input),
     customStatus: parse(r.customStatus),
     output: parse(r.output),
-    createdTime: r.createdTime.toISOString(),
-    lastUpdatedTime: r.lastUpdatedTime.toISOString(),
+    createdTime: wholeSecondsUtc(r.createdTime),
+    lastUpdatedTime: wholeSecondsUtc(r.lastUpdatedTime),
   };
   if (history) {
     const events = publicHistory(history.map((h) => h.event), o.showHistoryOutput === true);

@@ -119,6 +119,10 @@ export class OrchestrationClient {
    */
   async rewind(instanceId: string): Promise<void> {
     const r = await this.get(instanceId);
+    if (r.runtimeStatus === 'Completed' || r.runtimeStatus === 'Terminated') {
+      // The extension (HttpApiHandler, v2.13.7) answers 410 Gone for a finished instance.
+      throw new DurableStoreError('InstanceFinished', `Instance '${instanceId}' is ${r.runtimeStatus}; only failed instances can be rewound.`);
+    }
     if (r.runtimeStatus !== 'Failed') {
       throw new DurableStoreError('InstanceNotFailed', `Instance '${instanceId}' is ${r.runtimeStatus}; only failed instances can be rewound.`);
     }

@@ -109,6 +109,19 @@ export async function startAgentCloud(options: AgentCloudOptions = {}): Promise<
   };
 }
 
+/**
+ * Points the CLI's environment (asr commands run in this process) at `cloud`: its API, its
+ * development issuer and its storage, with no token of the caller's. Returns what restores it.
+ */
+export function pointCliAt(cloud: AgentCloud): () => void {
+  const saved = { ...process.env };
+  Object.assign(process.env, { ASR_ENDPOINT: cloud.apiUrl, ASR_DEV_ISSUER_DIR: cloud.issuerDir, ASR_STORAGE_CONNECTION_STRING: cloud.azurite.connectionString });
+  delete process.env.ASR_TOKEN;
+  return () => {
+    process.env = saved;
+  };
+}
+
 /** Runs qemu-io commands on an image. */
 export function qemuIo(path: string, format: 'raw' | 'vhdx' | 'vpc', ...commands: string[]): void {
   execFileSync('qemu-io', ['-f', format, ...commands.flatMap((c) => ['-c', c]), path], { encoding: 'utf8' });

@@ -5,7 +5,7 @@ import { registerAgentCommands } from '../../../cli/commands/agent';
 import { runAsrInProcess } from '../../support/runAsrInProcess';
 import { tempDir } from '../../support/tempDir';
 import { waitFor } from '../devhost/triggerRecords';
-import { AgentCloud, qemuIo, startAgentCloud } from './agentHarness';
+import { AgentCloud, qemuIo, startAgentCloud, pointCliAt } from './agentHarness';
 
 const MiB = 1024 * 1024;
 
@@ -15,15 +15,14 @@ const jsonLines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(
 describe('asr agent protect|sync|run --json (real agent against the API and Azurite)', () => {
   let cloud: AgentCloud;
   const dir = tempDir('agent-json-');
-  const saved = { ...process.env };
+  let restoreEnv: () => void;
 
   beforeAll(async () => {
     cloud = await startAgentCloud();
-    Object.assign(process.env, { ASR_ENDPOINT: cloud.apiUrl, ASR_DEV_ISSUER_DIR: cloud.issuerDir, ASR_STORAGE_CONNECTION_STRING: cloud.azurite.connectionString });
-    delete process.env.ASR_TOKEN;
+    restoreEnv = pointCliAt(cloud);
   });
   afterAll(async () => {
-    process.env = saved;
+    restoreEnv();
     await cloud.stop();
     dir.cleanup();
   });

@@ -12,7 +12,7 @@ import { runAsrInProcess, type AsrRun } from '../../support/runAsrInProcess';
 import { tempDir } from '../../support/tempDir';
 import { waitFor } from '../devhost/triggerRecords';
 import { siteRecoveryClient } from '../api/siteRecoveryClient';
-import { AgentCloud, qemuCompare, startAgentCloud } from './agentHarness';
+import { AgentCloud, qemuCompare, startAgentCloud, pointCliAt } from './agentHarness';
 
 const MiB = 1024 * 1024;
 const BLOCK = 4096;
@@ -59,15 +59,14 @@ function uploadedBytes(out: string): number {
 describe('lost acknowledged writes: detected by the agent and repaired by a new epoch of only the differing blocks (real agent, CLI, API, merge; qemu-img judges)', () => {
   let cloud: AgentCloud;
   const dir = tempDir('lost-writes-');
-  const saved = { ...process.env };
+  let restoreEnv: () => void;
 
   beforeAll(async () => {
     cloud = await startAgentCloud();
-    Object.assign(process.env, { ASR_ENDPOINT: cloud.apiUrl, ASR_DEV_ISSUER_DIR: cloud.issuerDir, ASR_STORAGE_CONNECTION_STRING: cloud.azurite.connectionString });
-    delete process.env.ASR_TOKEN;
+    restoreEnv = pointCliAt(cloud);
   });
   afterAll(async () => {
-    process.env = saved;
+    restoreEnv();
     await cloud.stop();
     dir.cleanup();
   });

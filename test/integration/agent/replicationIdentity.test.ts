@@ -12,7 +12,7 @@ import {
 import { runAsrInProcess, type AsrRun } from '../../support/runAsrInProcess';
 import { tempDir } from '../../support/tempDir';
 import { waitFor } from '../devhost/triggerRecords';
-import { AgentCloud, qemuIo, startAgentCloud } from './agentHarness';
+import { AgentCloud, qemuIo, startAgentCloud, pointCliAt } from './agentHarness';
 
 const MiB = 1024 * 1024;
 
@@ -29,17 +29,16 @@ function asr(...args: string[]): Promise<AsrRun> {
 describe('replication identity: divergent logs, second agents and foreign state (real agent, CLI, merge engine)', () => {
   let cloud: AgentCloud;
   const dir = tempDir('repl-identity-');
-  const saved = { ...process.env };
+  let restoreEnv: () => void;
 
   beforeAll(async () => {
     cloud = await startAgentCloud();
-    Object.assign(process.env, { ASR_ENDPOINT: cloud.apiUrl, ASR_DEV_ISSUER_DIR: cloud.issuerDir, ASR_STORAGE_CONNECTION_STRING: cloud.azurite.connectionString });
-    delete process.env.ASR_TOKEN;
+    restoreEnv = pointCliAt(cloud);
     delete process.env.ASR_RESOURCE_GROUP;
     await cloud.createVaultAndPolicy('vi', 'p30', false);
   });
   afterAll(async () => {
-    process.env = saved;
+    restoreEnv();
     await cloud.stop();
     dir.cleanup();
   });

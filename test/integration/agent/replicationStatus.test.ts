@@ -8,7 +8,7 @@ import { readReplica, replicaClient, vaultSegmentOf } from '../../../shared/repl
 import { runAsrInProcess, type AsrRun } from '../../support/runAsrInProcess';
 import { tempDir } from '../../support/tempDir';
 import { waitFor } from '../devhost/triggerRecords';
-import { AgentCloud, qemuIo, startAgentCloud } from './agentHarness';
+import { AgentCloud, qemuIo, startAgentCloud, pointCliAt } from './agentHarness';
 
 const MiB = 1024 * 1024;
 
@@ -29,15 +29,14 @@ describe('replication status: protected, synced, then silent (real agent and CLI
   /** How far the service's clock runs ahead of the source's: the agent stays silent while it grows. */
   let aheadMs = 0;
   const dir = tempDir('repl-status-');
-  const saved = { ...process.env };
+  let restoreEnv: () => void;
 
   beforeAll(async () => {
     cloud = await startAgentCloud({ now: () => new Date(Date.now() + aheadMs) });
-    Object.assign(process.env, { ASR_ENDPOINT: cloud.apiUrl, ASR_DEV_ISSUER_DIR: cloud.issuerDir, ASR_STORAGE_CONNECTION_STRING: cloud.azurite.connectionString });
-    delete process.env.ASR_TOKEN;
+    restoreEnv = pointCliAt(cloud);
   });
   afterAll(async () => {
-    process.env = saved;
+    restoreEnv();
     await cloud.stop();
     dir.cleanup();
   });

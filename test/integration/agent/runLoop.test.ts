@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentBlobService, AgentStateStore, protectItem, ReplicationAgent, runAgent, syncItem, waitForMerge } from '../../../shared/agent';
-import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../../../shared/recovery/SourceShutdownRequests';
+import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../../../shared/contracts/SourceShutdownRequests';
 import { parseHrl } from '../../../shared/hrl';
 import { journalBlob, REPLICA_CONTAINERS } from '../../../shared/replication';
 import { azuriteConnectionString } from '../../../shared/config/developmentStorage';

@@ -10,7 +10,21 @@ const APP = resolve(__dirname, '../../fixtures/apps/http-app');
  * honouring backpressure, and stops writing once the answer arrives. Resolves with the answer
  * and how much was written by then.
  */
-function postStreamed(url: string, total: number, headers: Record<string, string> = {}): Promise<{ status: number; body: string; written: number }> {
+/**
+ * A refused upload races the host's close: a reset can reach the client before it has read the
+ * 413 (the kernel drops unread bytes on a reset). That is the transport, not the host's answer:
+ * try once more.
+ */
+async function postStreamed(url: string, total: number, headers: Record<string, string> = {}): Promise<{ status: number; body: string; written: number }> {
+  try {
+    return await postStreamedOnce(url, total, headers);
+  } catch (err) {
+    if (!['ECONNRESET', 'EPIPE'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    return postStreamedOnce(url, total, headers);
+  }
+}
+
+function postStreamedOnce(url: string, total: number, headers: Record<string, string>): Promise<{ status: number; body: string; written: number }> {
   const chunk = Buffer.alloc(1024 * 1024, 0x61);
   return new Promise((resolvePost, reject) => {
     let written = 0;

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { runFunclocal } from '../../support/funclocal';
+import { runFunclocal, startFunclocal } from '../../support/funclocal';
 
 const APPS = resolve(__dirname, '../../fixtures/apps');
 // Startup must fail before storage is touched, so a connection string to nothing will do.
@@ -30,11 +30,31 @@ describe('funclocal startup errors: one line on stderr saying what to fix, exit 
     expectOneLineError(await startApp(resolve(APPS, 'bad-main-app')), /"main" \(dist\/functions\/\*\.js\) matches no file .*build the app first/);
   });
 
-  it('refuses a trigger it does not support, naming the function', async () => {
-    expectOneLineError(await startApp(resolve(APPS, 'bad-eventhub-app')), /Function "onTelemetry" uses trigger type eventHubTrigger, which funclocal does not support \(supported: .*timertrigger/);
+  it('does not refuse an app for a trigger it does not support: that function alone is in error, named with its trigger type', async () => {
+    // As the Functions host does with a binding whose extension is missing: the app starts and serves.
+    const host = await startFunclocal({ app: resolve(APPS, 'bad-eventhub-app'), storage: NO_STORAGE });
+    try {
+      expect(host.logs()).toMatch(/Host started: 1 function\(s\) \(1 in error\)/);
+      expect(host.logs()).toMatch(/Function "onTelemetry" is in error and will not run: its trigger type eventHubTrigger is not supported by funclocal \(supported: .*timertrigger/);
+      expect((await fetch(`${host.baseUrl}/api/anything`)).status).toBe(404);
+    } finally {
+      await host.stop();
+    }
   });
 
   it('refuses an invalid timer schedule, naming the function and the schedule', async () => {
     expectOneLineError(await startApp(resolve(APPS, 'bad-cron-app')), /Function "nightly" has an invalid timer schedule "0 0 25 \* \* \*": .*Use NCRONTAB/);
+  });
+});
+
+describe('funclocal host.json checks (issue 18)', () => {
+  it('names a %Setting% in host.json that no app setting defines', async () => {
+    expectOneLineError(await startApp(resolve(APPS, 'bad-hub-setting-app')),
+      /host\.json extensions\.durableTask\.hubName uses %MISSING_TASKHUB_SETTING%, but no app setting "MISSING_TASKHUB_SETTING" is defined/);
+  });
+
+  it('refuses a Durable storage provider other than Azure Storage, naming it', async () => {
+    expectOneLineError(await startApp(resolve(APPS, 'bad-storage-provider-app')),
+      /storageProvider\.type is "mssql", which funclocal does not support: funclocal runs Durable Functions on Azure Storage only/);
   });
 });

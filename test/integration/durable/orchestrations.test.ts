@@ -163,8 +163,36 @@ describe('Durable orchestrations in funclocal (fixture app, real HTTP, real Azur
     expect(await d.post(id, 'rewind?reason=fixed')).toBe(202);
     const done = await d.waitFor(id, ['Completed'], 10000);
     expect(done.output).toEqual(['Hello before!', 'rewind-me ok on call 2']);
-    expect(await d.post(id, 'rewind?reason=again')).toBe(412);
+    expect(await d.post(id, 'rewind?reason=again')).toBe(410); // the extension: 410 Gone for a completed instance
     expect(await d.post('no-such-instance', 'rewind?reason=x')).toBe(404);
+  });
+
+  it('answers the management API as the extension\'s HttpApiHandler (v2.13.7): request host, Retry-After, whole-second times, 410 on rewind', async () => {
+    const byAddress = host.baseUrl.replace('//localhost:', '//127.0.0.1:');
+    const started = await fetch(`${byAddress}/runtime/webhooks/durabletask/orchestrators/approval`, {
+      method: 'POST', body: JSON.stringify({ timeoutMs: 30000 }), headers: { 'content-type': 'application/json' },
+    });
+    expect(started.status).toBe(202);
+    const links = (await started.json()) as Record<string, string>;
+    const statusUrl = `${byAddress}/runtime/webhooks/durabletask/instances/${links.id}?taskHub=FixtureHub&connection=Storage&code=funclocal`;
+    expect(links.statusQueryGetUri).toBe(statusUrl);
+    expect(started.headers.get('location')).toBe(statusUrl);
+    expect(started.headers.get('retry-after')).toBe('10');
+    expect(Object.keys(links).sort()).toEqual(['id', 'purgeHistoryDeleteUri', 'restartPostUri', 'resumePostUri', 'sendEventPostUri', 'statusQueryGetUri', 'suspendPostUri', 'terminatePostUri']);
+
+    await d.waitFor(links.id, ['Running']);
+    const running = await fetch(statusUrl);
+    expect(running.status).toBe(202);
+    expect(running.headers.get('location')).toBe(statusUrl);
+    expect(running.headers.get('retry-after')).toBe('5');
+    const body = (await running.json()) as { createdTime: string; lastUpdatedTime: string };
+    expect(body.createdTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(body.lastUpdatedTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+
+    expect(await d.post(links.id, 'rewind?reason=not-failed')).toBe(412); // running: not rewindable (the extension: 500)
+    expect(await d.post(links.id, 'terminate?reason=done')).toBe(202);
+    await d.waitFor(links.id, ['Terminated']);
+    expect(await d.post(links.id, 'rewind?reason=too-late')).toBe(410);
   });
 
   it('restarts an instance with the same input under a new id', async () => {

@@ -1,5 +1,5 @@
 import { FABRIC_CONTAINERS } from '../../../shared/fabric';
-import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../../../shared/recovery/SourceShutdownRequests';
+import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../../../shared/contracts/SourceShutdownRequests';
 import { waitFor } from '../../support/waitFor';
 import {
   createSite, jobOf, ReplicatedDisk, startRecoveryHost, taskStates, V, waitForJob, type RecoveryHost,

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { SiteRecoveryManagementClient } from '@azure/arm-recoveryservices-siterecovery';
-import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../../../shared/recovery/SourceShutdownRequests';
+import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../../../shared/contracts/SourceShutdownRequests';
 import { siteRecoveryClient } from '../api/siteRecoveryClient';
 import { waitFor } from '../../support/waitFor';
 import { createSite, ReplicatedDisk, RG, startRecoveryHost, SUB, taskStates, V, VAULT, waitForJob, type RecoveryHost } from './recoveryHarness';

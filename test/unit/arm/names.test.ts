@@ -1,7 +1,7 @@
 import { blobPath, isPathSegment, nameProblem, resourceGroupNameSchema, resourceNameSchema, runbookIdSchema, subscriptionIdSchema, vaultNameSchema } from '../../../shared/naming';
 import { fabricDiskBlob, machineRecordBlob } from '../../../shared/fabric/FabricDiskLayout';
 import { diskPrefix, journalBlob, pendingLogBlob, quarantineBlob, replicaBlob } from '../../../shared/replication';
-import { shutdownRequestBlob } from '../../../shared/recovery/SourceShutdownRequests';
+import { shutdownRequestBlob } from '../../../shared/contracts/SourceShutdownRequests';
 
 describe('naming rules (shared/naming)', () => {
   it.each([

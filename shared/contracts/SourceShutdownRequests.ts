@@ -1,6 +1,11 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { blobPath } from '../naming';
-import type { DiskRef } from '../replication';
+
+/** An item's storage path segments: its vault's segment and its name (what DiskRef holds, without the disk). */
+export interface ItemSegments {
+  vault: string;
+  item: string;
+}
 
 /** Container of shutdown requests the source agents poll. */
 export const SHUTDOWN_REQUEST_CONTAINER = 'failover-control';
@@ -38,7 +43,7 @@ export function shutdownRequestBlob(vaultSegment: string, item: string): string 
 export class SourceShutdownRequests {
   constructor(private readonly container: ContainerClient) {}
 
-  async request(disk: Pick<DiskRef, 'vault' | 'item'>, request: ShutdownRequest): Promise<void> {
+  async request(disk: ItemSegments, request: ShutdownRequest): Promise<void> {
     await this.container.createIfNotExists();
     const body = JSON.stringify(request);
     await this.container.getBlockBlobClient(shutdownRequestBlob(disk.vault, disk.item)).upload(body, Buffer.byteLength(body), {
@@ -47,7 +52,7 @@ export class SourceShutdownRequests {
   }
 
   /** The pending request for an item, if any (what the agent polls). */
-  async read(disk: Pick<DiskRef, 'vault' | 'item'>): Promise<ShutdownRequest | undefined> {
+  async read(disk: ItemSegments): Promise<ShutdownRequest | undefined> {
     try {
       const buf = await this.container.getBlockBlobClient(shutdownRequestBlob(disk.vault, disk.item)).downloadToBuffer();
       return JSON.parse(buf.toString('utf8')) as ShutdownRequest;
@@ -57,7 +62,7 @@ export class SourceShutdownRequests {
     }
   }
 
-  async clear(disk: Pick<DiskRef, 'vault' | 'item'>): Promise<void> {
+  async clear(disk: ItemSegments): Promise<void> {
     await this.container.getBlockBlobClient(shutdownRequestBlob(disk.vault, disk.item)).deleteIfExists();
   }
 }
