@@ -10,6 +10,7 @@ import { readExecutionBook } from './replay/ExecutionBook';
 import { InstanceStore } from './store/InstanceStore';
 import { isTerminal } from './store/RuntimeStatus';
 import { ControlMessage, WorkItemMessage } from './store/QueueMessages';
+import { LargeMessageStore } from './store/LargeMessageStore';
 import { TaskHubQueue } from './store/TaskHubQueue';
 import { taskHubNames } from './store/TaskHubNames';
 
@@ -35,10 +36,11 @@ export class DurableTriggerKind implements TriggerKind {
     const activities = byType('activitytrigger');
     const entities = byType('entitytrigger');
 
-    const store = new InstanceStore(host.storageConnectionString, names);
-    const control = new TaskHubQueue<ControlMessage>(host.storageConnectionString, names.controlQueue);
-    const workItems = new TaskHubQueue<WorkItemMessage>(host.storageConnectionString, names.workItemQueue);
-    await Promise.all([store.ensure(), control.ensure(), workItems.ensure()]);
+    const largeMessages = new LargeMessageStore(host.storageConnectionString, names.largeMessageContainer);
+    const store = new InstanceStore(host.storageConnectionString, names, largeMessages);
+    const control = new TaskHubQueue<ControlMessage>(host.storageConnectionString, names.controlQueue, largeMessages);
+    const workItems = new TaskHubQueue<WorkItemMessage>(host.storageConnectionString, names.workItemQueue, largeMessages);
+    await Promise.all([store.ensure(), control.ensure(), workItems.ensure(), largeMessages.ensure()]);
 
     const client = new OrchestrationClient(store, control, workItems, new Set(orchestrators.keys()), () => {
       this.orchestrations?.poller.nudge();

@@ -23,6 +23,8 @@ export interface OrchestratorAction {
   /** Entity operations. */
   operation?: string;
   compoundActions?: OrchestratorAction[];
+  /** CallHttp: the library's DurableHttpRequest. */
+  httpRequest?: unknown;
 }
 
 /**

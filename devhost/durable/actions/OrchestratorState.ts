@@ -1,3 +1,4 @@
+import { FailureDetails } from '../history/FailureDetails';
 import { OrchestratorAction } from './OrchestratorAction';
 
 /** The orchestrator's answer to one episode (`OrchestratorState`, schema V2+). */
@@ -8,4 +9,6 @@ export interface OrchestratorState {
   error?: string;
   customStatus?: unknown;
   schemaVersion?: number;
+  /** Set by durable-functions 3.x when the orchestrator failed on an uncaught TaskFailedError. */
+  failureDetails?: FailureDetails;
 }

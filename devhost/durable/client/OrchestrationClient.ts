@@ -150,6 +150,7 @@ export class OrchestrationClient {
       throw new DurableStoreError('InstanceRunning', `Instance '${instanceId}' is ${r.runtimeStatus}; terminate it before purging its history.`);
     }
     await this.store.deleteHistory(instanceId);
+    await this.control.largeMessages?.deleteInstance(instanceId);
     await this.store.delete(instanceId, r.etag);
     return 1;
   }
@@ -159,6 +160,7 @@ export class OrchestrationClient {
     for await (const r of this.store.all(q)) {
       if (!isTerminal(r.runtimeStatus)) continue;
       await this.store.deleteHistory(r.instanceId);
+      await this.control.largeMessages?.deleteInstance(r.instanceId);
       await this.store.delete(r.instanceId, r.etag);
       n++;
     }

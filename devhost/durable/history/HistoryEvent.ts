@@ -1,3 +1,4 @@
+import { FailureDetails } from './FailureDetails';
 import { HistoryEventType } from './HistoryEventType';
 
 /**
@@ -16,6 +17,8 @@ export interface HistoryEvent {
   Result?: string | null;
   Reason?: string;
   Details?: string;
+  /** On TaskFailed / SubOrchestrationInstanceFailed / a failed ExecutionCompleted. */
+  FailureDetails?: FailureDetails;
   TaskScheduledId?: number;
   TimerId?: number;
   FireAt?: string;

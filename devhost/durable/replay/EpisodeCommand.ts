@@ -1,3 +1,4 @@
+import { FailureDetails } from '../history/FailureDetails';
 import { EntityRequest } from '../entities/EntityRequest';
 
 /** A side effect an episode asks the runtime to carry out. Payloads are JSON text. */
@@ -5,6 +6,6 @@ export type EpisodeCommand =
   | { kind: 'scheduleActivity'; taskId: number; name: string; input: string }
   | { kind: 'createTimer'; timerId: number; fireAt: string }
   | { kind: 'startSubOrchestration'; taskId: number; name: string; instanceId: string; input: string }
-  | { kind: 'complete'; status: 'Completed' | 'Failed' | 'Terminated'; output: string; failure?: { reason: string; details: string } }
+  | { kind: 'complete'; status: 'Completed' | 'Failed' | 'Terminated'; output: string; failure?: { reason: string; details: string; failureDetails?: FailureDetails } }
   | { kind: 'continueAsNew'; input: string }
   | { kind: 'sendEntityOperation'; entityInstanceId: string; request: EntityRequest };

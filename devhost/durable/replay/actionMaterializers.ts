@@ -3,6 +3,7 @@ import { OrchestratorAction } from '../actions/OrchestratorAction';
 import { EntityRequest } from '../entities/EntityRequest';
 import { historyEvent } from '../history/HistoryEvent';
 import { HistoryEventType } from '../history/HistoryEventType';
+import { BUILTIN_HTTP_ACTIVITY } from '../actions/BuiltInActivities';
 import { EpisodeCommand } from './EpisodeCommand';
 import { RecordedEvent } from './RecordedEvent';
 
@@ -61,6 +62,15 @@ const activity: Materializer = (a, id, { now }) => {
   };
 };
 
+/** callHttp: the extension's built-in HTTP activity, recorded and run like an activity. */
+const httpCall: Materializer = (a, id, { now }) => {
+  const input = JSON.stringify(a.httpRequest ?? {});
+  return {
+    recorded: { event: historyEvent(HistoryEventType.TaskScheduled, now, { EventId: id, Name: BUILTIN_HTTP_ACTIVITY, Input: input }) },
+    command: { kind: 'scheduleActivity', taskId: id, name: BUILTIN_HTTP_ACTIVITY, input },
+  };
+};
+
 const subOrchestration: Materializer = (a, id, { now, instanceId }) => {
   const input = toJsonText(a.input);
   const child = a.instanceId ?? subOrchestrationInstanceId(instanceId, id);
@@ -82,8 +92,8 @@ const timer: Materializer = (a, id, { now }) => {
 };
 
 /**
- * How each id-consuming action becomes history and work. Actions missing here (entities,
- * CallHttp) are not supported by the local host; decideEpisode fails the instance naming them.
+ * How each id-consuming action becomes history and work. Actions missing here (entity locks)
+ * are not supported by the local host; decideEpisode fails the instance naming them.
  */
 export const actionMaterializers: Partial<Record<ActionType, Materializer>> = {
   [ActionType.CallActivity]: activity,
@@ -91,6 +101,7 @@ export const actionMaterializers: Partial<Record<ActionType, Materializer>> = {
   [ActionType.CallSubOrchestrator]: subOrchestration,
   [ActionType.CallSubOrchestratorWithRetry]: subOrchestration,
   [ActionType.CreateTimer]: timer,
+  [ActionType.CallHttp]: httpCall,
   [ActionType.CallEntity]: entityOperation,
   [ActionType.SignalEntity]: entityOperation,
 };
@@ -102,6 +113,7 @@ export const scheduledEventOf: Partial<Record<ActionType, HistoryEventType>> = {
   [ActionType.CallSubOrchestrator]: HistoryEventType.SubOrchestrationInstanceCreated,
   [ActionType.CallSubOrchestratorWithRetry]: HistoryEventType.SubOrchestrationInstanceCreated,
   [ActionType.CreateTimer]: HistoryEventType.TimerCreated,
+  [ActionType.CallHttp]: HistoryEventType.TaskScheduled,
   [ActionType.CallEntity]: HistoryEventType.EventSent,
   [ActionType.SignalEntity]: HistoryEventType.EventSent,
 };

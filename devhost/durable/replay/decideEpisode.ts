@@ -1,6 +1,7 @@
 import { ActionType } from '../actions/ActionType';
 import { consumesTaskId, flattenActions } from '../actions/OrchestratorAction';
 import { OrchestratorState } from '../actions/OrchestratorState';
+import { FailureDetails, hostFailureDetails } from '../history/FailureDetails';
 import { historyEvent } from '../history/HistoryEvent';
 import { HistoryEventType, OrchestrationStatusCode } from '../history/HistoryEventType';
 import { actionMaterializers, preEncodedInput, scheduledEventOf, subOrchestrationInstanceId, toJsonText } from './actionMaterializers';
@@ -14,6 +15,8 @@ export interface OrchestratorOutcome {
   state: OrchestratorState;
   /** Set when user code threw: the message the instance fails with. */
   failure?: string;
+  /** The failure as the parent of a sub-orchestration sees it (TaskFailedError.failureDetails). */
+  failureDetails?: FailureDetails;
 }
 
 export interface EpisodeInput {
@@ -94,7 +97,7 @@ export function decideEpisode(input: EpisodeInput): EpisodeDecision {
     const materialize = actionMaterializers[leaf.actionType];
     if (!materialize) {
       broken = true;
-      failure = `The orchestrator used ${ActionType[leaf.actionType]}, which funclocal does not support (supported: activities, sub-orchestrations, timers, external events, entity calls and signals, continue-as-new).`;
+      failure = `The orchestrator used ${ActionType[leaf.actionType]}, which funclocal does not support (supported: activities, sub-orchestrations, timers, external events, callHttp, entity calls and signals, continue-as-new).`;
       break;
     }
     const m = materialize(leaf, next++, { instanceId, now });
@@ -112,7 +115,7 @@ export function decideEpisode(input: EpisodeInput): EpisodeDecision {
 
   if (failure !== undefined) {
     close(OrchestrationStatusCode.Failed, failure);
-    return finish({ runtimeStatus: 'Failed', commands: [{ kind: 'complete', status: 'Failed', output: toJsonText(failure), failure: { reason: failure, details: '' } }] });
+    return finish({ runtimeStatus: 'Failed', commands: [{ kind: 'complete', status: 'Failed', output: toJsonText(failure), failure: { reason: failure, details: '', failureDetails: outcome.failure === failure && outcome.failureDetails ? outcome.failureDetails : hostFailureDetails('Error', failure) } }] });
   }
   // Signals are fire-and-forget: they leave even when the orchestration ends in this episode.
   const signals = work.filter((c) => c.kind === 'sendEntityOperation');

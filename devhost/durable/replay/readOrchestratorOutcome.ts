@@ -1,3 +1,4 @@
+import { hostFailureDetails } from '../history/FailureDetails';
 import { OrchestratorState } from '../actions/OrchestratorState';
 import { OrchestratorOutcome } from './decideEpisode';
 
@@ -26,5 +27,8 @@ export function outcomeFromError(functionName: string, error: unknown): Orchestr
   // The library puts a flag, not the user's message, before the label (durable-functions
   // 3.5.0 passes `orchestratorReturned`); the message is the state's `error`.
   const message = state.error ?? (at >= 0 ? text.slice(0, at) : text);
-  return { state, failure: `Orchestrator function '${functionName}' failed: ${message}` };
+  // The extension hands the parent of a failed sub-orchestration the child's failure: the
+  // TaskFailedError it did not catch, else an error with the child's message.
+  const failureDetails = state.failureDetails ?? hostFailureDetails('Error', message);
+  return { state, failure: `Orchestrator function '${functionName}' failed: ${message}`, failureDetails };
 }

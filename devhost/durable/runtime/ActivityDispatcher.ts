@@ -2,6 +2,9 @@ import { FunctionInvoker } from '../../core/FunctionInvoker';
 import { FunctionRegistration } from '../../core/FunctionRegistration';
 import { HostLogger } from '../../core/HostLogger';
 import { fromTypedData } from '../../core/TypedData';
+import { BUILTIN_HTTP_ACTIVITY } from '../actions/BuiltInActivities';
+import { runDurableHttpActivity } from './DurableHttpActivity';
+import { failureDetailsOf, hostFailureDetails } from '../history/FailureDetails';
 import { historyEvent, HistoryEvent } from '../history/HistoryEvent';
 import { HistoryEventType } from '../history/HistoryEventType';
 import { toJsonText } from '../replay/actionMaterializers';
@@ -122,6 +125,7 @@ export class ActivityDispatcher {
       // A result too large for a message would be retried forever: report it as the activity's failure.
       await this.completions.post(w.instanceId, w.executionId, historyEvent(HistoryEventType.TaskFailed, new Date(), {
         TaskScheduledId: task.taskId, Reason: `Activity function '${task.name}' failed: ${e.message}`, Details: e.code,
+        FailureDetails: hostFailureDetails(e.code, e.message),
       }));
     }
     item.remaining.delete(task.taskId);
@@ -149,6 +153,10 @@ export class ActivityDispatcher {
 
   private async invoke(instanceId: string, task: ActivityTask): Promise<HistoryEvent> {
     try {
+      if (task.name === BUILTIN_HTTP_ACTIVITY) {
+        const response = await runDurableHttpActivity(task.input);
+        return historyEvent(HistoryEventType.TaskCompleted, new Date(), { TaskScheduledId: task.taskId, Result: JSON.stringify(response) });
+      }
       const fn = this.o.activities.get(task.name.toLowerCase());
       if (!fn) throw new Error(`No activity function named '${task.name}' is registered in this app.`);
       const response = await this.o.invoker.invoke(fn, {
@@ -160,6 +168,7 @@ export class ActivityDispatcher {
       const err = e instanceof Error ? e : new Error(String(e));
       return historyEvent(HistoryEventType.TaskFailed, new Date(), {
         TaskScheduledId: task.taskId, Reason: `Activity function '${task.name}' failed: ${err.message}`, Details: err.stack ?? err.message,
+        FailureDetails: failureDetailsOf(e),
       });
     }
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { OrchestrationClient, startedEvent } from '../client/OrchestrationClient';
 import { EntityRequest } from '../entities/EntityRequest';
+import { hostFailureDetails } from '../history/FailureDetails';
 import { historyEvent } from '../history/HistoryEvent';
 import { HistoryEventType } from '../history/HistoryEventType';
 import { EpisodeCommand } from '../replay/EpisodeCommand';
@@ -68,6 +69,7 @@ export class EpisodeWorkPoster {
             for (const t of c.w.tasks) {
               await this.o.client.post(rec, historyEvent(HistoryEventType.TaskFailed, now, {
                 TaskScheduledId: t.taskId, Reason: `Activity function '${t.name}' was not started: ${e.message}`, Details: e.code,
+                FailureDetails: hostFailureDetails(e.code, e.message),
               }));
             }
           }
@@ -85,6 +87,7 @@ export class EpisodeWorkPoster {
             if (!(e instanceof DurableStoreError) || e.retryable) throw e;
             await this.o.client.post(rec, historyEvent(HistoryEventType.SubOrchestrationInstanceFailed, now, {
               TaskScheduledId: c.taskId, Reason: `Could not start sub-orchestration '${c.name}': ${e.message}`, Details: e.code,
+              FailureDetails: hostFailureDetails(e.code, e.message),
             }));
           }
           return;
@@ -93,7 +96,7 @@ export class EpisodeWorkPoster {
             const parent = { instanceId: rec.parent.instanceId, executionId: rec.parent.executionId };
             await this.o.client.post(parent, c.status === 'Completed'
               ? historyEvent(HistoryEventType.SubOrchestrationInstanceCompleted, now, { TaskScheduledId: rec.parent.taskId, Result: c.output })
-              : historyEvent(HistoryEventType.SubOrchestrationInstanceFailed, now, { TaskScheduledId: rec.parent.taskId, Reason: c.failure?.reason ?? 'failed', Details: c.failure?.details ?? '' }));
+              : historyEvent(HistoryEventType.SubOrchestrationInstanceFailed, now, { TaskScheduledId: rec.parent.taskId, Reason: c.failure?.reason ?? 'failed', Details: c.failure?.details ?? '', FailureDetails: c.failure?.failureDetails ?? hostFailureDetails('Error', c.failure?.reason ?? 'failed') }));
           }
           return;
         case 'continueAsNew':

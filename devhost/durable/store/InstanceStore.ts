@@ -2,6 +2,7 @@ import { odata, RestError, TableClient, TableEntity, TableTransaction } from '@a
 import { RecordedEvent } from '../replay/RecordedEvent';
 import { DurableStoreError } from './DurableStoreError';
 import { InstanceRecord } from './InstanceRecord';
+import { LargeMessageStore } from './LargeMessageStore';
 import { RuntimeStatus } from './RuntimeStatus';
 import { getText, putText } from './LargeText';
 import { TaskHubNames } from './TaskHubNames';
@@ -20,6 +21,13 @@ export interface InstanceQuery {
 }
 
 const MAX_BATCH = 100;
+/**
+ * A text property longer than this goes to the large-message container and the row keeps the
+ * blob name (`<Name>Blob`): a table entity holds at most 1 MiB (a 1 MiB input is 2 MiB as
+ * UTF-16), and a batch of history rows at most 4 MiB. The extension keeps large history and
+ * instance properties in blobs the same way.
+ */
+const MAX_ROW_TEXT = 60 * 1024;
 
 /**
  * The task hub's tables: one row per instance (`{hub}Instances`, PartitionKey = instance id)
@@ -30,7 +38,7 @@ export class InstanceStore {
   private readonly instances: TableClient;
   private readonly history: TableClient;
 
-  constructor(connectionString: string, names: TaskHubNames) {
+  constructor(connectionString: string, names: TaskHubNames, private readonly largeTexts?: LargeMessageStore) {
     const opts = { allowInsecureConnection: true };
     this.instances = TableClient.fromConnectionString(connectionString, names.instancesTable, opts);
     this.history = TableClient.fromConnectionString(connectionString, names.historyTable, opts);
@@ -44,7 +52,7 @@ export class InstanceStore {
 
   async read(instanceId: string): Promise<InstanceRecord | undefined> {
     try {
-      return fromEntity(await this.instances.getEntity<Record<string, unknown>>(instanceId, ''));
+      return await this.fromEntity(await this.instances.getEntity<Record<string, unknown>>(instanceId, ''));
     } catch (e) {
       if ((e as RestError).statusCode === 404) return undefined;
       throw e;
@@ -54,7 +62,7 @@ export class InstanceStore {
   /** Inserts a new instance row; `undefined` when one exists already. */
   async insert(record: InstanceRecord): Promise<string | undefined> {
     try {
-      const r = await this.instances.createEntity(toEntity(record));
+      const r = await this.instances.createEntity(await this.toEntity(record));
       return r.etag;
     } catch (e) {
       if ((e as RestError).statusCode === 409) return undefined;
@@ -65,7 +73,7 @@ export class InstanceStore {
   /** Replaces the instance row if it still has `etag`; returns the new ETag. */
   async replace(record: InstanceRecord, etag: string): Promise<string> {
     try {
-      const r = await this.instances.updateEntity(toEntity(record), 'Replace', { etag });
+      const r = await this.instances.updateEntity(await this.toEntity(record), 'Replace', { etag });
       return r.etag ?? '';
     } catch (e) {
       const status = (e as RestError).statusCode;
@@ -88,12 +96,13 @@ export class InstanceStore {
     const rows = this.history.listEntities<Record<string, unknown>>({
       queryOptions: { filter: odata`PartitionKey eq ${instanceId} and RowKey ge ${executionId + '|'} and RowKey lt ${executionId + '}'}` },
     });
-    const out: RecordedEvent[] = [];
+    const pending: Array<Promise<RecordedEvent>> = [];
     for await (const row of rows) {
-      if (out.length >= count) break;
+      if (pending.length >= count) break;
       const meta = getText(row, 'Meta');
-      out.push({ event: JSON.parse(getText(row, 'Event')!), meta: meta ? JSON.parse(meta) : undefined });
+      pending.push(this.readText(row, 'Event').then((event) => ({ event: JSON.parse(event!), meta: meta ? JSON.parse(meta) : undefined })));
     }
+    const out = await Promise.all(pending);
     if (out.length < count) throw new Error(`History of ${instanceId} has ${out.length} rows, the instance row says ${count}.`);
     return out;
   }
@@ -102,12 +111,13 @@ export class InstanceStore {
   async writeHistory(instanceId: string, executionId: string, start: number, events: RecordedEvent[]): Promise<void> {
     for (let i = 0; i < events.length; i += MAX_BATCH) {
       const tx = new TableTransaction();
-      events.slice(i, i + MAX_BATCH).forEach((r, j) => {
+      const entities = await Promise.all(events.slice(i, i + MAX_BATCH).map(async (r, j) => {
         const entity: TableEntity<Record<string, unknown>> = { partitionKey: instanceId, rowKey: historyRowKey(executionId, start + i + j) };
-        putText(entity, 'Event', JSON.stringify(r.event));
+        await this.writeText(entity, instanceId, 'Event', JSON.stringify(r.event));
         if (r.meta) putText(entity, 'Meta', JSON.stringify(r.meta));
-        tx.upsertEntity(entity, 'Replace');
-      });
+        return entity;
+      }));
+      for (const entity of entities) tx.upsertEntity(entity, 'Replace');
       await this.history.submitTransaction(tx.actions);
     }
   }
@@ -129,12 +139,72 @@ export class InstanceStore {
       .byPage({ maxPageSize: pageSize, continuationToken });
     const page = await iter.next();
     if (page.done || !page.value) return { instances: [] };
-    return { instances: page.value.map(fromEntity), continuationToken: page.value.continuationToken };
+    return { instances: await Promise.all(page.value.map((e) => this.fromEntity(e))), continuationToken: page.value.continuationToken };
   }
 
   /** Every instance matching `q` (for bulk purge and recovery). */
   async *all(q: InstanceQuery): AsyncIterable<InstanceRecord> {
-    for await (const e of this.instances.listEntities<Record<string, unknown>>({ queryOptions: { filter: instanceFilter(q) } })) yield fromEntity(e);
+    for await (const e of this.instances.listEntities<Record<string, unknown>>({ queryOptions: { filter: instanceFilter(q) } })) yield await this.fromEntity(e);
+  }
+
+  private async toEntity(r: InstanceRecord): Promise<TableEntity<Record<string, unknown>>> {
+    const e: TableEntity<Record<string, unknown>> = {
+      partitionKey: r.instanceId, rowKey: '',
+      Name: r.name, Version: r.version, ExecutionId: r.executionId, RuntimeStatus: r.runtimeStatus,
+      CreatedTime: r.createdTime, LastUpdatedTime: r.lastUpdatedTime, HistoryCount: r.historyCount,
+    };
+    await this.writeText(e, r.instanceId, 'Input', r.input);
+    await this.writeText(e, r.instanceId, 'Output', r.output);
+    await this.writeText(e, r.instanceId, 'CustomStatus', r.customStatus);
+    if (r.parent) e.Parent = JSON.stringify(r.parent);
+    if (r.parked.length) putText(e, 'Parked', JSON.stringify(r.parked));
+    if (r.entity) {
+      putText(e, 'EntityState', r.entity.state);
+      e.EntityExists = r.entity.exists;
+      putText(e, 'EntityProcessed', JSON.stringify(r.entity.processed));
+    }
+    return e;
+  }
+
+  private async fromEntity(e: Record<string, unknown>): Promise<InstanceRecord> {
+    const parked = getText(e, 'Parked');
+    return {
+      instanceId: e.partitionKey as string,
+      name: e.Name as string,
+      version: (e.Version as string) ?? '',
+      executionId: e.ExecutionId as string,
+      runtimeStatus: e.RuntimeStatus as RuntimeStatus,
+      input: (await this.readText(e, 'Input')) ?? 'null',
+      output: await this.readText(e, 'Output'),
+      customStatus: await this.readText(e, 'CustomStatus'),
+      createdTime: new Date(e.CreatedTime as string | Date),
+      lastUpdatedTime: new Date(e.LastUpdatedTime as string | Date),
+      parent: typeof e.Parent === 'string' ? JSON.parse(e.Parent) : undefined,
+      historyCount: Number(e.HistoryCount ?? 0),
+      parked: parked ? JSON.parse(parked) : [],
+      entity: typeof e.EntityExists === 'boolean'
+        ? { state: getText(e, 'EntityState'), exists: e.EntityExists, processed: JSON.parse(getText(e, 'EntityProcessed') ?? '[]') }
+        : undefined,
+      etag: e.etag as string | undefined,
+    };
+  }
+
+  /** Puts `text` in the row, or in a blob named by the row when it is too long for one. */
+  private async writeText(e: Record<string, unknown>, instanceId: string, name: string, text: string | undefined): Promise<void> {
+    if (text !== undefined && text.length > MAX_ROW_TEXT && this.largeTexts) {
+      e[`${name}Blob`] = await this.largeTexts.putContent(instanceId, name.toLowerCase(), text);
+      return;
+    }
+    putText(e, name, text);
+  }
+
+  private async readText(e: Record<string, unknown>, name: string): Promise<string | undefined> {
+    const blob = e[`${name}Blob`];
+    if (typeof blob === 'string') {
+      if (!this.largeTexts) throw new Error(`Row refers to large-message blob ${blob} but the store has no large-message container.`);
+      return this.largeTexts.get(blob);
+    }
+    return getText(e, name);
   }
 }
 
@@ -151,44 +221,3 @@ function instanceFilter(q: InstanceQuery): string | undefined {
   return parts.length ? parts.join(' and ') : undefined;
 }
 
-function toEntity(r: InstanceRecord): TableEntity<Record<string, unknown>> {
-  const e: TableEntity<Record<string, unknown>> = {
-    partitionKey: r.instanceId, rowKey: '',
-    Name: r.name, Version: r.version, ExecutionId: r.executionId, RuntimeStatus: r.runtimeStatus,
-    CreatedTime: r.createdTime, LastUpdatedTime: r.lastUpdatedTime, HistoryCount: r.historyCount,
-  };
-  putText(e, 'Input', r.input);
-  putText(e, 'Output', r.output);
-  putText(e, 'CustomStatus', r.customStatus);
-  if (r.parent) e.Parent = JSON.stringify(r.parent);
-  if (r.parked.length) putText(e, 'Parked', JSON.stringify(r.parked));
-  if (r.entity) {
-    putText(e, 'EntityState', r.entity.state);
-    e.EntityExists = r.entity.exists;
-    putText(e, 'EntityProcessed', JSON.stringify(r.entity.processed));
-  }
-  return e;
-}
-
-function fromEntity(e: Record<string, unknown>): InstanceRecord {
-  const parked = getText(e, 'Parked');
-  return {
-    instanceId: e.partitionKey as string,
-    name: e.Name as string,
-    version: (e.Version as string) ?? '',
-    executionId: e.ExecutionId as string,
-    runtimeStatus: e.RuntimeStatus as RuntimeStatus,
-    input: getText(e, 'Input') ?? 'null',
-    output: getText(e, 'Output'),
-    customStatus: getText(e, 'CustomStatus'),
-    createdTime: new Date(e.CreatedTime as string | Date),
-    lastUpdatedTime: new Date(e.LastUpdatedTime as string | Date),
-    parent: typeof e.Parent === 'string' ? JSON.parse(e.Parent) : undefined,
-    historyCount: Number(e.HistoryCount ?? 0),
-    parked: parked ? JSON.parse(parked) : [],
-    entity: typeof e.EntityExists === 'boolean'
-      ? { state: getText(e, 'EntityState'), exists: e.EntityExists, processed: JSON.parse(getText(e, 'EntityProcessed') ?? '[]') }
-      : undefined,
-    etag: e.etag as string | undefined,
-  };
-}

@@ -7,6 +7,8 @@ export interface TaskHubNames {
   historyTable: string;
   controlQueue: string;
   workItemQueue: string;
+  /** Blob container of messages too large for a queue (as DurableTask.AzureStorage names it). */
+  largeMessageContainer: string;
 }
 
 /**
@@ -18,5 +20,5 @@ export function taskHubNames(hub: string): TaskHubNames {
     throw new HostStartupError(`host.json extensions.durableTask.hubName "${hub}" is invalid: use 3-45 letters and digits, starting with a letter.`);
   }
   const lower = hub.toLowerCase();
-  return { hub, instancesTable: `${hub}Instances`, historyTable: `${hub}History`, controlQueue: `${lower}-control`, workItemQueue: `${lower}-workitems` };
+  return { hub, instancesTable: `${hub}Instances`, historyTable: `${hub}History`, controlQueue: `${lower}-control`, workItemQueue: `${lower}-workitems`, largeMessageContainer: `${lower}-largemessages` };
 }
