@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { AsrRun, runAsrInProcess } from '../../support/runAsrInProcess';
 import { registerItemExportCommands } from '../../../cli/commands/itemExport';
 import { keyFingerprint } from '../../../shared/crypto';
 import { DiskExporter, EXPORT_CONTAINER } from '../../../shared/recovery/DiskExporter';
@@ -12,22 +12,9 @@ const MIB = 1024 * 1024;
 const T0 = Date.UTC(2026, 10, 22, 7, 0);
 
 /** Runs `asr item export-disk …` in this process and returns what it printed. */
-async function asr(h: RecoveryHost, ...args: string[]): Promise<{ out: string; error?: Error }> {
-  const saved = { ...process.env };
-  Object.assign(process.env, { ASR_ENDPOINT: h.host.baseUrl, ASR_SUBSCRIPTION: SUB, ASR_RESOURCE_GROUP: RG, ASR_DEV_ISSUER_DIR: join(h.dir, 'dev-issuer') });
-  let out = '';
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out += String(chunk); return true; });
-  const program = new Command('asr').exitOverride();
-  registerItemExportCommands(program);
-  try {
-    await program.parseAsync(['node', 'asr', ...args]);
-    return { out };
-  } catch (error) {
-    return { out, error: error as Error };
-  } finally {
-    spy.mockRestore();
-    process.env = saved;
-  }
+function asr(h: RecoveryHost, ...args: string[]): Promise<AsrRun> {
+  return runAsrInProcess([registerItemExportCommands], args,
+    { ASR_ENDPOINT: h.host.baseUrl, ASR_SUBSCRIPTION: SUB, ASR_RESOURCE_GROUP: RG, ASR_DEV_ISSUER_DIR: join(h.dir, 'dev-issuer') });
 }
 
 /**
@@ -60,9 +47,9 @@ describe('export of an encrypted point: plaintext only in the output file', () =
     const out = join(h.dir, 'enc-point.vhd');
 
     const without = await asr(h, 'item', 'export-disk', 'vault1', 'enc', '--disk', 'os', '--from', `point:${point.id}`, '--out', join(h.dir, 'nokey.vhd'));
-    expect(without.error?.message).toContain('pass --key-file');
+    expect(without.err).toContain('pass --key-file');
     const r = await asr(h, 'item', 'export-disk', 'vault1', 'enc', '--disk', 'os', '--from', `point:${point.id}`, '--out', out, '--key-file', keyFile);
-    expect(r.error).toBeUndefined();
+    expect(r.err).toBe('');
     const log = disk.logs.find((l) => l.sequence === point.sequence)!;
     expect(qemuSame(writeImage(join(h.dir, 'enc-point.raw'), log.image), out).same).toBe(true);
     expect(statSync(out).mode & 0o777).toBe(0o600);
