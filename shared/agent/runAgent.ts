@@ -1,7 +1,5 @@
-import type { BlobServiceClient } from '@azure/storage-blob';
 import type { ReplicaAccess, ReplicaChannel } from './ReplicaChannel';
 import { channelOf } from './storageChannel';
-import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../contracts/SourceShutdownRequests';
 import { AgentApi } from './AgentApi';
 import { AgentStateStore } from './AgentStateStore';
 import { assertProtectionKnown } from './assertStateBelongs';
@@ -121,11 +119,6 @@ async function loop(agent: ReplicationAgent, channel: ReplicaChannel, options: R
     }
   }
   return { cycles };
-}
-
-/** The failover requests of the service, which the agent polls (the container its credential reads). */
-export function shutdownRequests(blobs: BlobServiceClient): SourceShutdownRequests {
-  return new SourceShutdownRequests(blobs.getContainerClient(SHUTDOWN_REQUEST_CONTAINER));
 }
 
 async function lagSeconds(channel: ReplicaChannel, agent: ReplicationAgent): Promise<number | undefined> {
