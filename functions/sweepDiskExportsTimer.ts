@@ -1,5 +1,5 @@
 import { app, InvocationContext, Timer } from '@azure/functions';
-import { DiskExporter } from '../shared/recovery/DiskExporter';
+import { DiskExporter } from '../shared/recovery/service/DiskExporter';
 import { replicationDepsFromEnv } from '../shared/replication';
 
 /**

@@ -10,6 +10,7 @@
 /** Pure folders: no I/O, no clock, no randomness (the determinism rule of eslint.config.js covers them too). */
 const PURE = [
   'shared/errors',
+  'shared/naming', // ARM name rules: regular expressions and zod schemas
   'shared/recovery/plan', // (issue 11)
   'shared/automation/policy', // (issue 11)
 ];
@@ -134,13 +135,13 @@ const allow = [
   { from: 'shared/agent/storageChannel.ts', to: 'shared/replication' },
   // issue 11: one composition root for the API; the disk exporter is built by shared/recovery.
   { from: 'shared/arm/recovery/recoveryApiFromEnv.ts', to: 'shared/replication' },
-  // issue 11: point selection lives with the journal it reads (mergedFinalLog -> shared/replication/journal).
-  { from: 'shared/recovery/choosePointSelectors.ts', to: 'shared/hrl' },
+  // issue 11: point selection lives with the journal it reads; it still names the fabric's PointSelector,
+  // drains through the replication barrel and throws RecoveryError (the fabric seam moves them).
+  { from: 'shared/replication/journal/choosePointSelectors.ts', to: 'shared/fabric' },
+  { from: 'shared/replication/journal/choosePointSelectors.ts', to: 'shared/replication' },
+  { from: 'shared/replication/journal/choosePointSelectors.ts', to: 'shared/recovery/plan/RecoveryError' },
   // issue 11: the callback endpoint takes its ledger from shared/automation's composition root.
   { from: 'functions/http/runbookCallback.ts', to: 'shared/replication' },
-  // issue 11: the orchestrators' pure helpers move to shared/automation/policy and shared/recovery/plan.
-  { from: 'functions/orchestrators/recoveryPlanOrchestrator.ts', to: 'shared/automation/actionTimeouts' },
-  { from: 'functions/orchestrators/recoveryPlanOrchestrator.ts', to: 'shared/recovery/RecoveryEvents' },
 ];
 
 module.exports = { zones, allow, PURE };

@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { createRecoveryActivities, type RecoveryActivities } from '../../shared/recovery/createRecoveryActivities';
+import { createRecoveryActivities, type RecoveryActivities } from '../../shared/recovery/activities/createRecoveryActivities';
 import { recoveryDepsFromEnv } from '../../shared/recovery/recoveryDepsFromEnv';
 
 let activities: Promise<RecoveryActivities> | undefined;

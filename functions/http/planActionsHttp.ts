@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { recoveryApiFromEnv } from '../../shared/arm/recovery/recoveryApiFromEnv';
-import type { OrchestrationControl } from '../../shared/recovery/OrchestrationControl';
+import type { OrchestrationControl } from '../../shared/recovery/service/OrchestrationControl';
 import { serveArmRequest } from './serveArmRequest';
 
 /** Adapts the Durable client of this invocation to what the API needs. */

@@ -1,11 +1,11 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
-import type { RecoveredMachineInfo } from '../../shared/automation/buildRecoveryPlanContext';
+import type { RecoveredMachineInfo } from '../../shared/automation/policy/buildRecoveryPlanContext';
 import type { MaterializedDisk } from '../../shared/fabric';
-import type { ChosenPoints } from '../../shared/recovery/choosePointSelectors';
-import type { MachinePlan } from '../../shared/recovery/createRecoveryActivities';
-import type { MachineTaskInput, MachineTaskResult } from '../../shared/recovery/MachineTask';
-import type { StepOutcome } from '../../shared/recovery/StepOutcome';
+import type { ChosenPoints } from '../../shared/replication/journal/choosePointSelectors';
+import type { MachinePlan } from '../../shared/recovery/activities/createRecoveryActivities';
+import type { MachineTaskInput, MachineTaskResult } from '../../shared/recovery/plan/MachineTask';
+import type { StepOutcome } from '../../shared/recovery/plan/StepOutcome';
 
 /** Name of the per-machine sub-orchestration. */
 export const RECOVER_MACHINE = 'recoverMachine';

@@ -1,19 +1,19 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from 'durable-functions';
-import { actionDeadline, actionTimeoutPolicyOf, callbackTokenTtlSeconds, resolveActionTimeout, resolveRunbookOutcome } from '../../shared/automation/actionTimeouts';
-import type { RecoveredMachineInfo } from '../../shared/automation/buildRecoveryPlanContext';
-import type { RecoveryPlanActionDetails } from '../../shared/automation/RecoveryPlanActionDetails';
+import { actionDeadline, actionTimeoutPolicyOf, callbackTokenTtlSeconds, resolveActionTimeout, resolveRunbookOutcome } from '../../shared/automation/policy/actionTimeouts';
+import type { RecoveredMachineInfo } from '../../shared/automation/policy/buildRecoveryPlanContext';
+import type { RecoveryPlanActionDetails } from '../../shared/automation/policy/RecoveryPlanActionDetails';
 import type { RunbookCallbackEvent } from '../../shared/automation/runbookCallback';
-import type { ActionResolution } from '../../shared/automation/ActionTimeoutPolicy';
-import type { AsrServiceErrorDetails } from '../../shared/recovery/AsrJob';
-import type { JobEvent } from '../../shared/recovery/JobEvent';
-import type { RecordedJob } from '../../shared/recovery/JobRecorder';
-import type { MachineTaskResult } from '../../shared/recovery/MachineTask';
-import { CANCELLED_ERROR, JobCancelled, RECOVERY_EVENTS, runbookEventName, StepFailed, type ResumeEvent } from '../../shared/recovery/RecoveryEvents';
-import type { RecoveryJobInput } from '../../shared/recovery/RecoveryJobInput';
-import type { RecoveryStep } from '../../shared/recovery/RecoveryStep';
-import type { ScenarioOutcome } from '../../shared/recovery/allowedOperations';
-import type { StepOutcome } from '../../shared/recovery/StepOutcome';
+import type { ActionResolution } from '../../shared/automation/policy/ActionTimeoutPolicy';
+import type { AsrServiceErrorDetails } from '../../shared/recovery/plan/AsrJob';
+import type { JobEvent } from '../../shared/recovery/plan/JobEvent';
+import type { RecordedJob } from '../../shared/recovery/jobs/JobRecorder';
+import type { MachineTaskResult } from '../../shared/recovery/plan/MachineTask';
+import { CANCELLED_ERROR, JobCancelled, RECOVERY_EVENTS, runbookEventName, StepFailed, type ResumeEvent } from '../../shared/recovery/plan/RecoveryEvents';
+import type { RecoveryJobInput } from '../../shared/recovery/plan/RecoveryJobInput';
+import type { RecoveryStep } from '../../shared/recovery/plan/RecoveryStep';
+import type { ScenarioOutcome } from '../../shared/recovery/plan/allowedOperations';
+import type { StepOutcome } from '../../shared/recovery/plan/StepOutcome';
 import { activityRetry, RECOVER_MACHINE } from './recoverMachineOrchestrator';
 
 /** Name of the orchestration that runs a job (a plan's or an item's operation). */

@@ -1,6 +1,6 @@
 import { secretFromEnv } from '../config/secretFromEnv';
-import { AutomationError } from './AutomationError';
-import { parseRunbookWebhooks, type RunbookWebhooks } from './RunbookWebhookSetting';
+import { AutomationError } from './policy/AutomationError';
+import { parseRunbookWebhooks, type RunbookWebhooks } from './policy/RunbookWebhookSetting';
 
 /** Configuration of runbook actions. */
 export interface AutomationSettings {

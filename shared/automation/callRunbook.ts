@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import type { AutomationSettings } from './AutomationSettings';
 import { signCallbackToken, type CallbackSubject } from './callbackToken';
 import { invokeRunbookWebhook } from './invokeRunbookWebhook';
-import type { RecoveryPlanContext } from './RecoveryPlanContext';
+import type { RecoveryPlanContext } from './policy/RecoveryPlanContext';
 import { runbookCallbackUrl } from './runbookCallback';
-import { runbookWebhookOf } from './RunbookWebhookSetting';
+import { runbookWebhookOf } from './policy/RunbookWebhookSetting';
 
 /** What starting a runbook needs: which runbook, whose callback, how long the callback lives, the context. */
 export interface CallRunbookRequest {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
-import { CallbackClaims } from './CallbackClaims';
-import { CallbackTokenError } from './CallbackTokenError';
+import { CallbackClaims } from './policy/CallbackClaims';
+import { CallbackTokenError } from './policy/CallbackTokenError';
 import { UsedTokenLedger } from './UsedTokenLedger';
 
 const ALG = 'HS256';

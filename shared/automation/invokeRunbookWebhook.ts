@@ -1,5 +1,5 @@
-import { AutomationError } from './AutomationError';
-import { RecoveryPlanContext } from './RecoveryPlanContext';
+import { AutomationError } from './policy/AutomationError';
+import { RecoveryPlanContext } from './policy/RecoveryPlanContext';
 
 /** What the webhook answered. Azure Automation answers 202 with `{"JobIds":["…"]}`. */
 export interface RunbookWebhookResponse {

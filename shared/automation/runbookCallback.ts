@@ -1,7 +1,7 @@
-import { AutomationError } from './AutomationError';
-import { CallbackClaims } from './CallbackClaims';
+import { AutomationError } from './policy/AutomationError';
+import { CallbackClaims } from './policy/CallbackClaims';
 import { readCallbackToken, redeemCallbackToken } from './callbackToken';
-import { RunbookOutcome, RunbookOutcomeSchema } from './RunbookOutcome';
+import { RunbookOutcome, RunbookOutcomeSchema } from './policy/RunbookOutcome';
 import { UsedTokenLedger } from './UsedTokenLedger';
 
 /** Route (below `/api/`) of the callback endpoint; the token rides in the query as `token`. */

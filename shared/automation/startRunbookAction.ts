@@ -1,11 +1,11 @@
-import { actionDeadline, actionTimeoutPolicyOf, callbackTokenTtlSeconds } from './actionTimeouts';
-import { ActionTimeoutPolicy } from './ActionTimeoutPolicy';
+import { actionDeadline, actionTimeoutPolicyOf, callbackTokenTtlSeconds } from './policy/actionTimeouts';
+import { ActionTimeoutPolicy } from './policy/ActionTimeoutPolicy';
 import { AutomationSettings } from './AutomationSettings';
-import { buildRecoveryPlanContext, RecoveredMachineInfo } from './buildRecoveryPlanContext';
+import { buildRecoveryPlanContext, RecoveredMachineInfo } from './policy/buildRecoveryPlanContext';
 import type { CallbackSubject } from './callbackToken';
 import { callRunbook } from './callRunbook';
-import { AutomationRunbookTaskDetails } from './ManualActionTaskDetails';
-import { RecoveryPlanActionDetails } from './RecoveryPlanActionDetails';
+import { AutomationRunbookTaskDetails } from './policy/ManualActionTaskDetails';
+import { RecoveryPlanActionDetails } from './policy/RecoveryPlanActionDetails';
 
 type RunbookDetails = Extract<RecoveryPlanActionDetails, { instanceType: 'AutomationRunbookActionDetails' }>;
 

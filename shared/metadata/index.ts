@@ -1,4 +1,4 @@
-export * from './VaultRef';
+export * from '../contracts/VaultRef';
 export * from './MetadataDocuments';
 export * from './MetadataStore';
 export * from './MetadataStoreConfig';

@@ -2,11 +2,11 @@ import { automationSettingsFromEnv } from '../automation';
 import { ensureMetadataStore, metadataStoreConfigFromEnv } from '../metadata';
 import { targetFabricFromEnv } from '../fabric';
 import { replicationDepsFromEnv } from '../replication';
-import type { RecoveryDeps } from './createRecoveryActivities';
-import { KeyWrapper } from './KeyWrapper';
-import type { RunbookStarter } from './RunbookStarter';
+import type { RecoveryDeps } from './activities/createRecoveryActivities';
+import { KeyWrapper } from './jobs/KeyWrapper';
+import type { RunbookStarter } from '../automation/RunbookStarter';
 import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../contracts/SourceShutdownRequests';
-import { WebhookRunbookStarter } from './WebhookRunbookStarter';
+import { WebhookRunbookStarter } from '../automation/WebhookRunbookStarter';
 
 let cached: Promise<RecoveryDeps> | undefined;
 

@@ -1,14 +1,14 @@
 import { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { ensureMetadataStore, metadataStoreConfigFromEnv } from '../metadata';
-import { CosmosRecoveryPointRecorder } from './CosmosRecoveryPointRecorder';
-import { cosmosRecoveryPointDeleter } from './cosmosRecoveryPointDeleter';
-import { MetadataHealthReporter } from './MetadataHealthReporter';
-import { MetadataReplicationSettings } from './MetadataReplicationSettings';
-import { REPLICA_CONTAINERS } from './ReplicaBlobLayout';
-import { metadataReplicaLocator } from './ReplicaLocator';
-import { ReplicationDeps } from './ReplicationDeps';
-import { ReplicationTuning } from './ReplicationTuning';
+import { CosmosRecoveryPointRecorder } from './adapters/CosmosRecoveryPointRecorder';
+import { cosmosRecoveryPointDeleter } from './adapters/cosmosRecoveryPointDeleter';
+import { MetadataHealthReporter } from './adapters/MetadataHealthReporter';
+import { MetadataReplicationSettings } from './adapters/MetadataReplicationSettings';
+import { REPLICA_CONTAINERS } from '../contracts/ReplicaBlobLayout';
+import { metadataReplicaLocator } from './adapters/ReplicaLocator';
+import { ReplicationDeps } from './core/ReplicationDeps';
+import { ReplicationTuning } from './core/ReplicationTuning';
 
 let cached: { key: string; deps: Promise<ReplicationDeps> } | undefined;
 

@@ -1,15 +1,15 @@
 import { ensureMetadataStore, metadataStoreConfigFromEnv, type MetadataStore } from '../../metadata';
-import { DiskExporter } from '../../recovery/DiskExporter';
-import { KeyWrapper } from '../../recovery/KeyWrapper';
+import { DiskExporter } from '../../recovery/service/DiskExporter';
+import { KeyWrapper } from '../../recovery/jobs/KeyWrapper';
 import { replicationDepsFromEnv } from '../../replication';
-import type { OrchestrationControl } from '../../recovery/OrchestrationControl';
-import { RecoveryJobService } from '../../recovery/RecoveryJobService';
-import { recoveryJobSettingsFromEnv, type RecoveryJobSettings } from '../../recovery/RecoveryJobSettings';
+import type { OrchestrationControl } from '../../recovery/service/OrchestrationControl';
+import { RecoveryJobService } from '../../recovery/service/RecoveryJobService';
+import { recoveryJobSettingsFromEnv, type RecoveryJobSettings } from '../../recovery/service/RecoveryJobSettings';
 import { authConfigFromEnv, TokenVerifier } from '../../security';
 import { ArmApi } from '../ArmApi';
 import { servedSubscriptionsFromEnv } from '../servedSubscriptions';
 import { recoveryRoutes } from './recoveryRoutes';
-import { ReplicationRepairs } from '../../recovery/ReplicationRepairs';
+import { ReplicationRepairs } from '../../recovery/service/ReplicationRepairs';
 import { repairRoutes } from './repairRoutes';
 
 interface RecoveryApiBase {

@@ -1,6 +1,6 @@
 import { ServiceError } from '../../errors';
 import { resourceDocumentId, type ProtectedItemProperties, type ResourceDocument } from '../../metadata';
-import type { ReplicationRepairs } from '../../recovery/ReplicationRepairs';
+import type { ReplicationRepairs } from '../../recovery/service/ReplicationRepairs';
 import type { ArmContext } from '../ArmContext';
 import type { ArmResponse } from '../ArmRequest';
 import { VAULT_PREFIX, type ArmRoute } from '../ArmRoute';

@@ -7,7 +7,7 @@ import type { PolicyProperties, ProtectedDisk, ProtectedItemProperties, Resource
 import type { BuildContext, ResourceDefinition } from '../ResourceDefinition';
 import { resolveReference } from '../resolveReference';
 import { presentProtectionStatus } from './protectionStatusOf';
-import { nicsOfItem } from '../../recovery/resolveRecoveryNics';
+import { nicsOfItem } from '../../recovery/plan/resolveRecoveryNics';
 
 const vmName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
 

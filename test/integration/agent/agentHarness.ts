@@ -4,7 +4,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { AsrApiClient } from '../../../cli/api/AsrApiClient';
 import { ArmApi } from '../../../shared/arm';
 import { repairRoutes } from '../../../shared/arm/recovery/repairRoutes';
-import { ReplicationRepairs } from '../../../shared/recovery/ReplicationRepairs';
+import { ReplicationRepairs } from '../../../shared/recovery/service/ReplicationRepairs';
 import { AgentState } from '../../../shared/agent';
 import { ensureMetadataStore } from '../../../shared/metadata';
 import {

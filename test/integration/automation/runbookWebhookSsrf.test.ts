@@ -5,7 +5,7 @@ import {
   invokeRunbookWebhook, startRunbookAction, type AutomationSettings, type RecoveryPlanContext, type StartRunbookActionInput,
 } from '../../../shared/automation';
 import type { ServiceError } from '../../../shared/errors';
-import { WebhookRunbookStarter } from '../../../shared/recovery/WebhookRunbookStarter';
+import { WebhookRunbookStarter } from '../../../shared/automation/WebhookRunbookStarter';
 
 /** A loopback server that records every request it gets (the "internal" service an attacker aims at). */
 async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; url: string; hits: string[] }> {

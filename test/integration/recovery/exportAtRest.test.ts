@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AsrRun, runAsrInProcess } from '../../support/runAsrInProcess';
 import { registerItemExportCommands } from '../../../cli/commands/itemExport';
 import { keyFingerprint } from '../../../shared/crypto';
-import { DiskExporter, EXPORT_CONTAINER } from '../../../shared/recovery/DiskExporter';
+import { DiskExporter, EXPORT_CONTAINER } from '../../../shared/recovery/service/DiskExporter';
 import { qemuSame, writeImage } from '../replication/SourceDisk';
 import { createSite, ReplicatedDisk, RG, startRecoveryHost, SUB, type RecoveryHost } from './recoveryHarness';
 

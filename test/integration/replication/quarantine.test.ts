@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { buildHrl } from '../../../shared/hrl';
 import { beginResync, DiskRef, mergeDisk, REPLICA_CONTAINERS, ReplicationPolicy, replicaBlob } from '../../../shared/replication';
 import { forgeHrl } from '../../unit/hrl/forgeHrl';
-import { choosePointSelectors } from '../../../shared/recovery/choosePointSelectors';
+import { choosePointSelectors } from '../../../shared/replication/journal/choosePointSelectors';
 import { useReplicationHarness } from './replicationHarness';
 import { downloadReplica, qemuSame, SourceDisk, uploadLog, writeImage } from './SourceDisk';
 

@@ -10,18 +10,7 @@ const TOP = ['functions', 'shared', 'devhost', 'cli', 'demo', 'infra', 'test', '
  * (docs/architecture.md, "Sub-folders after issue 11", and lint/layers.js's inert rows).
  * An entry whose path appears must be removed (checked below), so the list only shrinks.
  */
-const NOT_YET: Record<string, string> = {
-  'shared/recovery/plan/': 'issue 11 target layout',
-  'shared/recovery/jobs/': 'issue 11 target layout',
-  'shared/recovery/activities/': 'issue 11 target layout',
-  'shared/recovery/service/': 'issue 11 target layout',
-  'shared/automation/policy/': 'issue 11 target layout',
-  'shared/replication/core/': 'issue 11 target layout',
-  'shared/replication/journal/': 'issue 11 target layout',
-  'shared/replication/merge/': 'issue 11 target layout',
-  'shared/replication/materialize/': 'issue 11 target layout',
-  'shared/replication/adapters/': 'issue 11 target layout',
-};
+const NOT_YET: Record<string, string> = {};
 
 /** Where a named path should be: as written, as a TypeScript module without its extension, or a `dist/` output's source. */
 function exists(abs: string, written: string): boolean {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { KeyWrapper } from '../../../shared/recovery/KeyWrapper';
+import { KeyWrapper } from '../../../shared/recovery/jobs/KeyWrapper';
 import { tempDir } from '../../support/tempDir';
 
 describe('KeyWrapper', () => {

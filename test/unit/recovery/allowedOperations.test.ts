@@ -1,4 +1,4 @@
-import { allowedOperationsAfter, INITIAL_OPERATIONS } from '../../../shared/recovery/allowedOperations';
+import { allowedOperationsAfter, INITIAL_OPERATIONS } from '../../../shared/recovery/plan/allowedOperations';
 
 describe('allowedOperationsAfter', () => {
   it('follows ASR: test failover -> cleanup -> initial; failover -> commit or cancel; nothing else while one runs', () => {

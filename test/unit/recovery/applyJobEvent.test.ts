@@ -1,6 +1,6 @@
-import { applyJobEvent, type RecoveryJobState } from '../../../shared/recovery/applyJobEvent';
-import type { JobEvent } from '../../../shared/recovery/JobEvent';
-import { planRecoverySteps } from '../../../shared/recovery/planRecoverySteps';
+import { applyJobEvent, type RecoveryJobState } from '../../../shared/recovery/plan/applyJobEvent';
+import type { JobEvent } from '../../../shared/recovery/plan/JobEvent';
+import { planRecoverySteps } from '../../../shared/recovery/plan/planRecoverySteps';
 
 const { tasks } = planRecoverySteps({
   targetId: '/p', targetName: 'p', targetType: 'RecoveryPlan',

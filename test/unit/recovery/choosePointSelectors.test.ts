@@ -1,5 +1,5 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
-import { choosePointSelectors } from '../../../shared/recovery/choosePointSelectors';
+import { choosePointSelectors } from '../../../shared/replication/journal/choosePointSelectors';
 import type { DiskRecoveryPoint, DiskRef, RecoveryPointRecorder, ReplicationDeps } from '../../../shared/replication';
 
 const T0 = Date.UTC(2026, 11, 5, 1, 0);

@@ -1,5 +1,5 @@
-import { planRecoverySteps } from '../../../shared/recovery/planRecoverySteps';
-import type { PlanAction, PlanSnapshot } from '../../../shared/recovery/PlanSnapshot';
+import { planRecoverySteps } from '../../../shared/recovery/plan/planRecoverySteps';
+import type { PlanAction, PlanSnapshot } from '../../../shared/recovery/plan/PlanSnapshot';
 
 const runbook = (name: string, types: string[]): PlanAction => ({
   actionName: name, failoverTypes: types, failoverDirections: ['PrimaryToRecovery'],

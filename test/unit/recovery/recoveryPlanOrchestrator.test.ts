@@ -1,7 +1,7 @@
 import { recoveryPlanOrchestrator } from '../../../functions/orchestrators/recoveryPlanOrchestrator';
-import { planRecoverySteps } from '../../../shared/recovery/planRecoverySteps';
-import type { PlanSnapshot } from '../../../shared/recovery/PlanSnapshot';
-import type { RecoveryJobInput } from '../../../shared/recovery/RecoveryJobInput';
+import { planRecoverySteps } from '../../../shared/recovery/plan/planRecoverySteps';
+import type { PlanSnapshot } from '../../../shared/recovery/plan/PlanSnapshot';
+import type { RecoveryJobInput } from '../../../shared/recovery/plan/RecoveryJobInput';
 import { simulate, type ActivityWorld } from '../durable/replayHarness';
 
 const plan: PlanSnapshot = {

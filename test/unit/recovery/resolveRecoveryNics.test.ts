@@ -1,6 +1,6 @@
 import type { ProtectedItemNic, ProtectedItemProperties, ResourceDocument } from '../../../shared/metadata';
-import { RecoveryError } from '../../../shared/recovery/RecoveryError';
-import { resolveRecoveryNics, type NetworkMappingEntry } from '../../../shared/recovery/resolveRecoveryNics';
+import { RecoveryError } from '../../../shared/recovery/plan/RecoveryError';
+import { resolveRecoveryNics, type NetworkMappingEntry } from '../../../shared/recovery/plan/resolveRecoveryNics';
 
 function item(vmNics: ProtectedItemNic[] | undefined, extra: Partial<ProtectedItemProperties['providerSpecificDetails']> = {}): ResourceDocument<ProtectedItemProperties> {
   return {

@@ -1,0 +1,309 @@
+import type { RecoveredMachineInfo } from '../../automation/policy/buildRecoveryPlanContext';
+import type { FabricTags, MachineRef, MachineSpec, MaterializeDiskRequest, MaterializedDisk, TargetFabric } from '../../fabric';
+import type { MetadataStore, ProtectedItemProperties, ResourceDocument } from '../../metadata';
+import { vaultSegmentOf, type DiskRef, type ReplicationDeps } from '../../replication';
+import { recordScenarioSucceeded } from '../../protection';
+import { documentIdOfArmId } from '../../metadata/documentIdOfArmId';
+import { ServiceError } from '../../errors';
+import { keyFingerprint } from '../../crypto';
+import type { ScenarioOutcome } from '../plan/allowedOperations';
+import { choosePointSelectors, mergedFinalLog, type ChosenPoints } from '../../replication/journal/choosePointSelectors';
+import type { JobEvent } from '../plan/JobEvent';
+import { JobRecorder, type RecordedJob } from '../jobs/JobRecorder';
+import type { KeyWrapper } from '../jobs/KeyWrapper';
+import type { PlanItemRef } from '../plan/PlanSnapshot';
+import { RecoveryError } from '../plan/RecoveryError';
+import type { MachineTaskInput } from '../plan/MachineTask';
+import { CANCELLED_ERROR } from '../plan/RecoveryEvents';
+import type { RecoveryScenario } from '../plan/RecoveryScenario';
+import type { RunbookStarter, StartRunbookRequest } from '../../automation/RunbookStarter';
+import { ScenarioLock, type ScenarioTargets } from '../jobs/ScenarioLock';
+import { loadNetworkMappings, resolveRecoveryNics } from '../plan/resolveRecoveryNics';
+import type { SourceShutdownRequests } from '../../contracts/SourceShutdownRequests';
+import type { StepOutcome } from '../plan/StepOutcome';
+import { toJobError } from '../plan/toJobError';
+
+/** Everything the recovery activities talk to; real in tests (Azurite, Cosmos DB, the local fabric). */
+export interface RecoveryDeps {
+  store: MetadataStore;
+  replication: ReplicationDeps;
+  fabric: TargetFabric;
+  keys: KeyWrapper;
+  shutdowns: SourceShutdownRequests;
+  runbooks: RunbookStarter;
+}
+
+/** Where one machine goes and from which disks, as `prepareMachine` works it out. */
+export interface MachinePlan {
+  ref: MachineRef;
+  spec: Omit<MachineSpec, 'disks'>;
+  disks: DiskRef[];
+  encrypted: boolean;
+  /** The item's stored name of the recovered machine (without the test suffix). */
+  recoveryName: string;
+}
+
+export interface MaterializeDiskInput {
+  request: Omit<MaterializeDiskRequest, 'key'>;
+  jobId: string;
+  wrappedKey?: string;
+}
+
+function last(id: string | undefined): string | undefined {
+  return id?.split('/').filter(Boolean).pop();
+}
+
+async function loadItem(store: MetadataStore, vaultKey: string, itemId: string): Promise<ResourceDocument<ProtectedItemProperties>> {
+  const doc = await store.getResource<ProtectedItemProperties>(vaultKey, documentIdOfArmId(itemId));
+  if (!doc) {
+    throw new RecoveryError('ProtectedItemNotFound', `protected item ${last(itemId)} no longer exists`, {
+      possibleCauses: 'Protection was disabled after the job started.', recommendedAction: 'Remove the item from the recovery plan and retry.',
+    });
+  }
+  return doc;
+}
+
+/** Runs `work`; expected failures become a job error value, transient ones are thrown for the retry policy. */
+async function outcome<T>(work: () => Promise<T>, context?: string): Promise<StepOutcome<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (err) {
+    if (err instanceof ServiceError && err.retryable) throw err;
+    return { ok: false, error: toJobError(err, context) };
+  }
+}
+
+/**
+ * The recovery activities, built over injected dependencies (each testable alone). All are
+ * idempotent, since Durable Functions may run an activity twice: job events carry their own
+ * times, fabric operations are idempotent by name, the scenario lock's writes are conditional.
+ */
+export function createRecoveryActivities(deps: RecoveryDeps) {
+  const jobs = new JobRecorder(deps.store);
+  const lock = new ScenarioLock(deps.store);
+  const diskRefs = (vaultKey: string, item: ResourceDocument<ProtectedItemProperties>): DiskRef[] =>
+    item.properties.providerSpecificDetails.disks.map((d) => ({ vault: vaultSegmentOf(vaultKey), item: item.name, disk: d.diskId }));
+
+  /** Target name, size, network and IP of one machine, from the item's settings. */
+  async function prepare(input: MachineTaskInput): Promise<MachinePlan> {
+    const item = await loadItem(deps.store, input.vaultKey, input.item.itemId);
+    const d = item.properties.providerSpecificDetails;
+    const test = input.scenario === 'TestFailover';
+    const recoveryName = d.recoveryAzureVmName ?? item.name;
+    const ref: MachineRef = { resourceGroup: last(d.recoveryAzureResourceGroupId) ?? 'asr-recovery', name: test ? `${recoveryName}-test` : recoveryName };
+    const nics = resolveRecoveryNics(item, await loadNetworkMappings(deps.store, input.vaultKey), test ? { testNetworkId: input.testNetworkId } : undefined);
+    const tags: FabricTags = { vault: vaultSegmentOf(input.vaultKey), job: input.jobId, item: item.name, scenario: input.scenario, ...(input.planName ? { plan: input.planName } : {}) };
+    return {
+      ref,
+      recoveryName,
+      encrypted: d.encryption === 'Enabled' || !!d.encryptionKeyFingerprint,
+      disks: diskRefs(input.vaultKey, item),
+      spec: {
+        ...ref,
+        size: d.recoveryAzureVMSize ?? 'Standard_D2s_v3',
+        nics,
+        testNetwork: test,
+        tags,
+      },
+    };
+  }
+
+  /** Records job events for a machine task; a job asked to cancel stops the task here. */
+  async function report(input: MachineTaskInput, events: JobEvent[]): Promise<void> {
+    const r = await jobs.record(input.vaultKey, input.jobId, events);
+    if (r.cancelRequested) throw new RecoveryError('JobCancelled', CANCELLED_ERROR.message, CANCELLED_ERROR);
+  }
+
+  /**
+   * Runs one hop of a machine task: an expected failure is recorded on the task (with the
+   * error's code and advice) and returned as a value; a cancel request surfaces as `JobCancelled`.
+   */
+  async function machineStep<T>(input: MachineTaskInput, work: () => Promise<T>): Promise<StepOutcome<T>> {
+    const result = await outcome(work, input.item.name);
+    if (!result.ok && result.error.code !== 'JobCancelled') {
+      await jobs.record(input.vaultKey, input.jobId, [{ type: 'taskFailed', taskId: input.taskId, at: new Date().toISOString(), error: result.error }]);
+    }
+    return result;
+  }
+
+  return {
+    async recordJob(input: { vaultKey: string; jobId: string; events: JobEvent[] }): Promise<RecordedJob> {
+      return jobs.record(input.vaultKey, input.jobId, input.events);
+    },
+
+    /**
+     * The items exist and have disks; every NIC of every item resolves to a target network (so a
+     * missing mapping fails here, before any machine is made); an encrypted item has a key, and
+     * it is the right one. `scenario` absent (older jobs) = no network check.
+     */
+    async checkPrerequisites(input: { vaultKey: string; jobId: string; items: PlanItemRef[]; needsDisks: boolean; wrappedKey?: string; scenario?: RecoveryScenario; testNetworkId?: string }): Promise<StepOutcome<string>> {
+      return outcome(async () => {
+        const key = input.wrappedKey ? deps.keys.unwrap(input.wrappedKey, input.jobId) : undefined;
+        const mappings = input.needsDisks && input.scenario ? await loadNetworkMappings(deps.store, input.vaultKey) : [];
+        for (const ref of input.items) {
+          const item = await loadItem(deps.store, input.vaultKey, ref.itemId);
+          const d = item.properties.providerSpecificDetails;
+          if (!input.needsDisks) continue;
+          if (input.scenario) resolveRecoveryNics(item, mappings, input.scenario === 'TestFailover' ? { testNetworkId: input.testNetworkId } : undefined);
+          if (d.disks.length === 0) {
+            throw new RecoveryError('NoProtectedDisks', `${item.name} has no protected disks`, { possibleCauses: 'Protection was enabled without disks.', recommendedAction: 'Enable protection again with its disks.' });
+          }
+          if (d.encryption === 'Enabled' || d.encryptionKeyFingerprint) {
+            if (!key) {
+              throw new RecoveryError('EncryptionKeyRequired', `${item.name} replicates encrypted and no key was supplied`, {
+                possibleCauses: 'The failover request carried no key.', recommendedAction: 'Run the operation again with the item\'s key (--key-file).',
+              });
+            }
+            if (d.encryptionKeyFingerprint && keyFingerprint(key) !== d.encryptionKeyFingerprint) {
+              throw new RecoveryError('EncryptionKeyMismatch', `the key supplied is not ${item.name}'s key (fingerprint differs)`, {
+                possibleCauses: 'A key of another item or an old key was supplied.', recommendedAction: 'Supply the key the item replicates with.',
+              });
+            }
+          }
+        }
+        return `${input.items.length} protected item(s) ready`;
+      });
+    },
+
+    async requestShutdown(input: { vaultKey: string; jobId: string; items: PlanItemRef[]; shipFinalLog: boolean; at: string }): Promise<void> {
+      for (const ref of input.items) {
+        await deps.shutdowns.request({ vault: vaultSegmentOf(input.vaultKey), item: last(ref.itemId)! }, { jobId: input.jobId, requestedAt: input.at, shipFinalLog: input.shipFinalLog });
+      }
+    },
+
+    /** Merges what arrived and reports which items' final logs are in. */
+    async pollFinalLogs(input: { vaultKey: string; items: PlanItemRef[] }): Promise<{ finals: Record<string, Record<string, { epoch: string; sequence: string }>>; waiting: string[] }> {
+      const finals: Record<string, Record<string, { epoch: string; sequence: string }>> = {};
+      const waiting: string[] = [];
+      for (const ref of input.items) {
+        const item = await loadItem(deps.store, input.vaultKey, ref.itemId);
+        const perDisk: Record<string, { epoch: string; sequence: string }> = {};
+        for (const disk of diskRefs(input.vaultKey, item)) {
+          const f = await mergedFinalLog(deps.replication, disk).catch((err) => {
+            if (err instanceof ServiceError && (err.code === 'DrainIncomplete' || err.code === 'ReplicaNotFound')) return undefined;
+            throw err;
+          });
+          if (f) perDisk[disk.disk] = f;
+          else waiting.push(`${item.name}/${disk.disk}`);
+        }
+        finals[ref.itemId] = perDisk;
+      }
+      return { finals, waiting };
+    },
+
+    async clearShutdownRequests(input: { vaultKey: string; items: PlanItemRef[] }): Promise<void> {
+      for (const ref of input.items) await deps.shutdowns.clear({ vault: vaultSegmentOf(input.vaultKey), item: last(ref.itemId)! });
+    },
+
+    /**
+     * A machine task's first hop: mark it started, work out where the machine goes (target name,
+     * size, network and IP from the item; test failovers go to the test network with a `-test`
+     * suffix) and resolve the recovery point per disk (draining first for Latest). One activity
+     * instead of several: each hop through the task hub costs a queue round trip
+     * (bench/failover). Failures are recorded on the task here.
+     */
+    async beginMachine(input: MachineTaskInput): Promise<StepOutcome<{ plan: MachinePlan; chosen: ChosenPoints }>> {
+      const startedAt = new Date().toISOString();
+      return machineStep(input, async () => {
+        if (input.previousJobId) {
+          // A retried failover: the failed attempt's machine and disks go first, or the new ones would clash with them.
+          await deps.fabric.cleanup({ vault: vaultSegmentOf(input.vaultKey), job: input.previousJobId, item: last(input.item.itemId)! });
+        }
+        const plan = await prepare(input);
+        const chosen = await choosePointSelectors(deps.replication, plan.disks, input.point, input.finals);
+        // One write for start and progress: every machine of a group updates the same job document.
+        await report(input, [
+          { type: 'taskStarted', taskId: input.taskId, at: startedAt },
+          { type: 'taskProgress', taskId: input.taskId, description: `Materialising ${plan.disks.length} disk(s) from ${chosen.description}` },
+        ]);
+        return { plan, chosen };
+      });
+    },
+
+    /** The key is opened here, used for this disk and dropped: it never enters a return value or a log. */
+    async materializeDisk(input: MaterializeDiskInput): Promise<StepOutcome<MaterializedDisk>> {
+      return outcome(async () => {
+        const key = input.wrappedKey ? deps.keys.unwrap(input.wrappedKey, input.jobId) : undefined;
+        return deps.fabric.materializeDisk({ ...input.request, ...(key ? { key } : {}) });
+      }, `disk ${input.request.source.disk} of ${input.request.source.item}`);
+    },
+
+    /** A machine task's last hop: create the machine with its disks, start it, check it, and mark the task done. */
+    async bringUpMachine(input: { task: MachineTaskInput; plan: MachinePlan; disks: MaterializedDisk[]; pointDescription: string }): Promise<StepOutcome<RecoveredMachineInfo>> {
+      const { plan, disks } = input;
+      return machineStep(input.task, async () => {
+        await deps.fabric.createMachine({ ...plan.spec, disks });
+        const started = await deps.fabric.startMachine(plan.ref);
+        const check = await deps.fabric.checkMachine(plan.ref);
+        if (!check.healthy) {
+          const failed = check.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ');
+          throw new RecoveryError('MachineUnhealthy', `${plan.ref.name} is ${check.powerState} and failed its checks: ${failed}`, {
+            possibleCauses: 'The recovered disks or the machine are not sound.', recommendedAction: 'Look at the machine in the target, then fail over from another point.',
+          });
+        }
+        const ips = started.nics.map((n) => n.privateIp ?? n.staticIp).filter((ip): ip is string => !!ip);
+        await report(input.task, [{
+          type: 'taskSucceeded', taskId: input.task.taskId, at: new Date().toISOString(),
+          description: `${plan.ref.name} is running (${ips.join(', ') || 'no IP'}), recovered from ${input.pointDescription}`,
+          customDetails: { machineName: plan.ref.name, resourceGroup: plan.ref.resourceGroup, ipAddresses: ips, checks: check.checks, disks: disks.map((d) => ({ name: d.name, sequence: d.sequence, pointTime: d.pointTime, digest: d.expectedDigest })) },
+        }]);
+        return {
+          item: input.task.item.itemId, resourceGroup: plan.ref.resourceGroup, machineName: plan.ref.name, ips,
+          recoveryPointId: disks[0]?.baseRecoveryPointId ?? '', recoveryPointTime: disks[0]?.pointTime ?? '',
+        };
+      });
+    },
+
+    /** Cleanup, commit and cancel of one machine, in one hop: remove what the earlier job made (or nothing, for commit). */
+    async settleMachine(input: MachineTaskInput): Promise<StepOutcome<string[]>> {
+      const startedAt = new Date().toISOString();
+      return machineStep(input, async () => {
+        const removed = input.operation === 'commit'
+          ? []
+          : (await deps.fabric.cleanup({ vault: vaultSegmentOf(input.vaultKey), job: input.previousJobId ?? input.jobId, item: last(input.item.itemId)! })).deleted.map((r) => `${r.kind} ${r.name}`);
+        await report(input, [{ type: 'taskStarted', taskId: input.taskId, at: startedAt }, {
+          type: 'taskSucceeded', taskId: input.taskId, at: new Date().toISOString(),
+          description: input.operation === 'commit' ? `${input.item.name}: failover committed` : removed.length ? `Removed ${removed.join(', ')}` : 'Nothing to remove',
+          customDetails: { removed },
+        }]);
+        return removed;
+      });
+    },
+
+    /**
+     * A cancelled failover job undoes itself: the machines and disks it made go (by the job's
+     * tag, so a retry finds nothing left) and its shutdown requests are withdrawn, so the source
+     * may go on replicating. Returns what was removed.
+     */
+    async rollBackFailover(input: { vaultKey: string; jobId: string; items: PlanItemRef[] }): Promise<string[]> {
+      const removed: string[] = [];
+      for (const ref of input.items) {
+        const where = { vault: vaultSegmentOf(input.vaultKey), item: last(ref.itemId)! };
+        removed.push(...(await deps.fabric.cleanup({ ...where, job: input.jobId })).deleted.map((r) => `${r.kind} ${r.name}`));
+        await deps.shutdowns.clear(where);
+      }
+      return removed;
+    },
+
+    async startRunbook(input: StartRunbookRequest): Promise<StepOutcome<{ tokenId: string; expiresAt: string }>> {
+      return outcome(() => deps.runbooks.start(input), `runbook ${last(input.runbookId)}`);
+    },
+
+    async finishScenario(input: { targets: ScenarioTargets; scenario: RecoveryScenario; outcome: ScenarioOutcome; at: string }): Promise<void> {
+      if (input.scenario === 'FailoverCommit' && input.outcome === 'Succeeded') {
+        // The source agents poll this request: it tells them replication has ended and why.
+        for (const itemId of input.targets.itemIds) {
+          await deps.shutdowns.request({ vault: vaultSegmentOf(input.targets.vaultKey), item: last(itemId)! }, {
+            jobId: last(input.targets.jobId) ?? '', requestedAt: input.at, shipFinalLog: false, reason: 'FailoverCommitted',
+          });
+        }
+      }
+      // The protection state machine (shared/protection) says what a scenario's success does to the state.
+      await lock.finish(input.targets, input.scenario, input.outcome, input.at, input.outcome === 'Succeeded'
+        ? (p) => recordScenarioSucceeded(p as unknown as ProtectedItemProperties, input.scenario, new Date(input.at)) as unknown as Record<string, unknown>
+        : undefined);
+    },
+  };
+}
+
+export type RecoveryActivities = ReturnType<typeof createRecoveryActivities>;

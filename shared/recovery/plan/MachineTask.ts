@@ -1,0 +1,28 @@
+import type { RecoveredMachineInfo } from '../../automation/policy/buildRecoveryPlanContext';
+import type { AsrServiceErrorDetails } from './AsrJob';
+import type { PlanItemRef } from './PlanSnapshot';
+import type { RecoveryPointChoice } from '../../replication/journal/RecoveryPointChoice';
+import type { RecoveryScenario } from './RecoveryScenario';
+import type { MachineOperation } from './RecoveryStep';
+
+/** Input of the per-machine sub-orchestration. Like every orchestration input: no secrets. */
+export interface MachineTaskInput {
+  vaultKey: string;
+  jobId: string;
+  scenario: RecoveryScenario;
+  planName?: string;
+  operation: MachineOperation;
+  taskId: string;
+  item: PlanItemRef;
+  point: RecoveryPointChoice;
+  testNetworkId?: string;
+  wrappedKey?: string;
+  previousJobId?: string;
+  /** Planned failover: the final log of each disk. */
+  finals?: Record<string, { epoch: string; sequence: string }>;
+}
+
+/** What a machine task reports to its group: never thrown, so one machine's failure does not hide the others'. */
+export type MachineTaskResult =
+  | { ok: true; machine?: RecoveredMachineInfo }
+  | { ok: false; error: AsrServiceErrorDetails };

@@ -1,0 +1,61 @@
+import { ServiceError } from '../../errors';
+import type { MetadataStore, ProtectedItemProperties, ResourceDocument } from '../../metadata';
+import { clearHealthErrors, DiskMergeProgress, raiseHealthError, recordMerged, recordResyncStarted } from '../../protection';
+import { DiskRef } from '../../contracts/DiskRef';
+import { ReplicaLocator } from './ReplicaLocator';
+import { ReplicationHealthCode, ReplicationHealthIssue, ReplicationHealthReporter } from '../core/ReplicationHealthReporter';
+
+const RETRIES = 8;
+
+/**
+ * Reports replication status on the protected item document through the protection state
+ * machine (shared/protection): one `healthErrors` entry per (disk, code), per-disk merge
+ * progress, and the derived state, health and RPO. Read-modify-write with If-Match, retried on a
+ * concurrent change; a write that would change nothing is skipped.
+ */
+export class MetadataHealthReporter implements ReplicationHealthReporter {
+  constructor(private readonly store: MetadataStore, private readonly locate: ReplicaLocator, private readonly now: () => Date = () => new Date()) {}
+
+  raise(disk: DiskRef, issue: ReplicationHealthIssue): Promise<void> {
+    return this.mutate(disk, (p, at) => raiseHealthError(p, disk.disk, {
+      code: issue.code, level: issue.severity === 'Critical' ? 'Error' : 'Warning', message: issue.message, recommendedAction: issue.recommendedAction,
+    }, at));
+  }
+
+  clear(disk: DiskRef, codes: ReplicationHealthCode[]): Promise<void> {
+    return this.mutate(disk, (p, at) => clearHealthErrors(p, disk.disk, codes, at), true);
+  }
+
+  recordMerged(disk: DiskRef, progress: Omit<DiskMergeProgress, 'diskId'>, clear: ReplicationHealthCode[]): Promise<void> {
+    return this.mutate(disk, (p, at) => clearHealthErrors(recordMerged(p, { ...progress, diskId: disk.disk }, at), disk.disk, clear, at));
+  }
+
+  recordResyncStarted(disk: DiskRef, epoch: bigint): Promise<void> {
+    return this.mutate(disk, (p, at) => recordResyncStarted(p, disk.disk, Number(epoch), at));
+  }
+
+  /**
+   * Applies `change` to the item's properties and writes them back with If-Match. `onlyIfErrorsChange`:
+   * skip the write unless the health errors change (a clear with nothing to clear costs no write).
+   */
+  private async mutate(disk: DiskRef, change: (p: ProtectedItemProperties, at: Date) => ProtectedItemProperties, onlyIfErrorsChange = false): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const found = await this.locate(disk);
+      if (!found) return; // not protected (any more): nobody to tell
+      const item: ResourceDocument<ProtectedItemProperties> = found.item;
+      const at = this.now();
+      const after = change(item.properties, at);
+      const unchanged = onlyIfErrorsChange
+        ? JSON.stringify(after.healthErrors) === JSON.stringify(item.properties.healthErrors ?? [])
+        : after === item.properties;
+      if (unchanged) return;
+      try {
+        await this.store.replaceResource({ ...item, properties: after, updatedAt: at.toISOString() }, { ifMatch: item._etag });
+        return;
+      } catch (err) {
+        if (!(err instanceof ServiceError && err.code === 'PreconditionFailed') || attempt >= RETRIES) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
+      }
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { resourceDocumentId, vaultRelativeSegments, type MetadataStore, type PolicyProperties, type ProtectedItemProperties } from '../../metadata';
+import { DiskRef } from '../../contracts/DiskRef';
+import { ReplicaLocator } from './ReplicaLocator';
+import { ReplicationError } from '../core/ReplicationError';
+import { ReplicationPolicySchema } from '../core/ReplicationPolicy';
+import { ReplicationSettings, ReplicationSettingsSource } from '../core/ReplicationSettingsSource';
+
+/**
+ * Why an item takes no more logs from its source, if it does not: its failover was committed
+ * (the workload runs in the recovery site; replicating back needs reprotect, which does not exist).
+ */
+export function replicationStoppedReason(item: Pick<ProtectedItemProperties, 'protectionState'>): string | undefined {
+  return item.protectionState === 'FailoverCommitted'
+    ? 'the failover of this item was committed: it runs in the recovery site and no longer replicates from the source'
+    : undefined;
+}
+
+/**
+ * Settings from the metadata store: the protected item's policy (interval, retention,
+ * app-consistent frequency) and, when the policy encrypts, the key fingerprint recorded on the
+ * item at enable-protection time (logs must carry it; plain logs are refused).
+ */
+export class MetadataReplicationSettings implements ReplicationSettingsSource {
+  constructor(private readonly store: MetadataStore, private readonly locate: ReplicaLocator) {}
+
+  async settingsFor(disk: DiskRef): Promise<ReplicationSettings> {
+    const where = await this.locate(disk);
+    if (!where) {
+      throw new ReplicationError('ReplicaNotFound', `no protected item named '${disk.item}' in vault '${disk.vault}'; logs of unprotected disks are not merged`);
+    }
+    const policyArmId = where.item.properties.policyId;
+    const segments = vaultRelativeSegments(policyArmId);
+    const policy = segments && (await this.store.getResource<PolicyProperties>(where.vaultKey, resourceDocumentId(segments)));
+    if (!policy) throw new ReplicationError('ReplicaNotFound', `the policy ${policyArmId} of protected item '${disk.item}' does not exist`);
+    const d = policy.properties.providerSpecificDetails;
+    const parsed = ReplicationPolicySchema.parse({
+      replicationInterval: d.replicationInterval,
+      recoveryPointHistoryDurationInHours: d.recoveryPointHistoryDurationInHours,
+      applicationConsistentSnapshotFrequencyInHours: d.applicationConsistentSnapshotFrequencyInHours,
+    });
+    const fingerprint = where.item.properties.providerSpecificDetails.encryptionKeyFingerprint;
+    const stopped = replicationStoppedReason(where.item.properties);
+    const protectionId = where.item.properties.providerSpecificDetails.protectionId;
+    return {
+      policy: parsed,
+      keyFingerprint: d.encryption === 'Enabled' ? fingerprint : null,
+      ...(stopped ? { replicationStopped: stopped } : {}),
+      ...(protectionId ? { protectionId } : {}),
+    };
+  }
+}

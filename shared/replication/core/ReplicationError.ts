@@ -1,0 +1,30 @@
+import { ServiceError, ServiceErrorOptions } from '../../errors';
+
+/** Codes of {@link ReplicationError}; callers branch on these. */
+export type ReplicationErrorCode =
+  /** Another merge holds the disk's lease and did not let go in time (retryable). */
+  | 'ReplicaBusy'
+  /** The lease expired or was taken during a merge; nothing after that point was written (retryable). */
+  | 'ReplicaLeaseLost'
+  /** A drain could not reach the requested sequence (a gap, or a quarantined log). */
+  | 'DrainIncomplete'
+  /** No recovery point (snapshot) at or before the requested point. */
+  | 'NoRecoveryPoint'
+  /** The journal lacks a log needed to reach the requested point. */
+  | 'JournalIncomplete'
+  /** The disk has no replica yet (no log merged). */
+  | 'ReplicaNotFound'
+  /** A materialised disk does not match the digest its log carries: do not boot it. */
+  | 'ReplicaDigestMismatch'
+  /** The replica blob cannot hold the disk (too small, or vanished while being set up). */
+  | 'ReplicaUnusable'
+  /** The request itself is wrong (e.g. a resync to an epoch that is not newer). */
+  | 'InvalidReplicationRequest';
+
+/** An error of the merge engine; the message says what to do. */
+export class ReplicationError extends ServiceError {
+  declare readonly code: ReplicationErrorCode;
+  constructor(code: ReplicationErrorCode, message: string, options: ServiceErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
