@@ -1,5 +1,6 @@
 import type { MetadataStore, ResourceDocument, ProtectedItemProperties } from '../../metadata';
 import { DiskRef } from '../../contracts/DiskRef';
+import { vaultKeyOfSegment } from '../../contracts/vaultSegment';
 
 /** Where a disk's protected item lives in the metadata store. */
 export interface ReplicaLocation {
@@ -9,18 +10,6 @@ export interface ReplicaLocation {
 
 /** Finds the protected item a disk's blobs belong to; `undefined` if it is not (or no longer) protected. */
 export type ReplicaLocator = (disk: DiskRef) => Promise<ReplicaLocation | undefined>;
-
-/**
- * The `{vault}` path segment of a vault: its key (`sub/rg/vault`, lower case) with `/` written
- * as `~`, so it fits one blob path segment and maps back without a lookup.
- */
-export function vaultSegmentOf(vaultKey: string): string {
-  return vaultKey.toLowerCase().replace(/\//g, '~');
-}
-
-export function vaultKeyOfSegment(segment: string): string {
-  return segment.toLowerCase().replace(/~/g, '/');
-}
 
 /**
  * The default locator: `{vault}` is {@link vaultSegmentOf} the vault key, `{item}` the protected

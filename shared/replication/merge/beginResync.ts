@@ -1,7 +1,8 @@
 import { DiskRef, diskKey } from '../../contracts/DiskRef';
 import { DiskLease } from './DiskLease';
 import { listPendingLogs, pendingContainer } from './PendingLog';
-import { readReplica, replicaClient } from '../core/ReplicaBlob';
+import { replicaClient } from '../core/ReplicaBlob';
+import { readReplica } from '../../contracts/readReplica';
 import { ReplicaState } from '../../contracts/ReplicaState';
 import { ReplicationDeps } from '../core/ReplicationDeps';
 import { ReplicationError } from '../core/ReplicationError';
