@@ -104,7 +104,7 @@ function resolveSequence(options: MaterializeOptions, latest: bigint | undefined
     if (boundaries.length === 0) throw new ReplicationError('NoRecoveryPoint', `no log boundary at or before ${options.time.toISOString()} is kept`);
     return boundaries.reduce((m, b) => (b.s > m ? b.s : m), 0n);
   }
-  if (latest === undefined) throw new ReplicationError('InvalidReplicationRequest', 'give a sequence or a time when materialising an earlier epoch');
+  if (latest === undefined) throw new ReplicationError('EarlierEpochNeedsPoint', 'give a sequence or a time when materialising an earlier epoch');
   return latest;
 }
 

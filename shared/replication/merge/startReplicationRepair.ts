@@ -61,7 +61,7 @@ export async function startReplicationRepair(deps: ReplicationDeps, target: Repa
     try {
       state = await beginResync(deps, disk, { epoch: BigInt(epoch) });
     } catch (err) {
-      if (err instanceof ReplicationError && err.code === 'InvalidReplicationRequest') {
+      if (err instanceof ReplicationError && err.code === 'ResyncEpochNotNewer') {
         throw new ServiceError('Conflict', `another repair of '${target.item}' started at the same time (disk ${disk.disk} is already past epoch ${epoch - 1}); follow that one`);
       }
       throw err;
