@@ -12,7 +12,7 @@ export interface ReplicaLocation {
 export type ReplicaLocator = (disk: DiskRef) => Promise<ReplicaLocation | undefined>;
 
 /**
- * The default locator: `{vault}` is {@link vaultSegmentOf} the vault key, `{item}` the protected
+ * The default locator: `{vault}` is the vault key's segment (shared/contracts/vaultSegment), `{item}` the protected
  * item's name (its last ARM segment). The item is looked up by name once and then re-read by id.
  */
 export function metadataReplicaLocator(store: MetadataStore): ReplicaLocator {
