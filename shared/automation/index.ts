@@ -17,4 +17,5 @@ export * from './callbackToken';
 export * from './callRunbook';
 export * from './invokeRunbookWebhook';
 export * from './runbookCallback';
+export * from './runbookCallbackFromEnv';
 export * from './startRunbookAction';
