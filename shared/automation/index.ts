@@ -13,6 +13,7 @@ export * from './UsedTokenLedger';
 export * from './policy/actionApplicability';
 export * from './policy/actionTimeouts';
 export * from './policy/buildRecoveryPlanContext';
+export * from './policy/runbookActionStart';
 export * from './callbackToken';
 export * from './callRunbook';
 export * from './invokeRunbookWebhook';
