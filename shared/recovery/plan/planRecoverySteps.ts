@@ -1,3 +1,4 @@
+import { actionApplies } from '../../automation/policy/actionApplicability';
 import type { AsrTask } from './AsrJob';
 import type { PlanSnapshot } from './PlanSnapshot';
 import { actionFailoverTypeOf, type RecoveryScenario } from './RecoveryScenario';
@@ -54,7 +55,7 @@ export function planRecoverySteps(plan: PlanSnapshot, scenario: RecoveryScenario
     const groupName = g.groupType === 'Boot' ? `Group ${++bootIndex}` : g.groupType;
     const actionsOf = (list: typeof g.startGroupActions, when: 'start' | 'end') => list
       .map((action, ai) => ({ action, ai }))
-      .filter(({ action }) => runsActions && action.failoverTypes.includes(actionFailoverTypeOf(scenario)) && action.failoverDirections.includes(options.direction))
+      .filter(({ action }) => runsActions && actionApplies(action, actionFailoverTypeOf(scenario), options.direction))
       .forEach(({ action, ai }) => {
         const taskId = `g${gi}-${when}${ai}`;
         const manual = action.customDetails.instanceType === 'ManualActionDetails';
