@@ -123,16 +123,6 @@ const allow = [
   { from: 'shared/fabric/MaterializedDisk.ts', to: 'shared/replication' },
   { from: 'shared/fabric/materializeDiskToBlob.ts', to: 'shared/replication' },
   { from: 'shared/fabric/targetFabricFromEnv.ts', to: 'shared/replication' },
-  // issue 11: the agent reaches the service's layout, ids and shutdown requests through shared/contracts.
-  { from: 'shared/agent/ReplicationAgent.ts', to: 'shared/replication' },
-  { from: 'shared/agent/protectItem.ts', to: 'shared/replication' },
-  { from: 'shared/agent/protectItem.ts', to: 'shared/metadata' },
-  { from: 'shared/agent/uploadLog.ts', to: 'shared/replication' },
-  { from: 'shared/agent/waitForMerge.ts', to: 'shared/replication' },
-  // issue 11 (same contracts): the agent's replica channels name disks, log names and shutdown requests.
-  { from: 'shared/agent/ReplicaChannel.ts', to: 'shared/replication' },
-  { from: 'shared/agent/siteChannel.ts', to: 'shared/replication' },
-  { from: 'shared/agent/storageChannel.ts', to: 'shared/replication' },
   // issue 11: one composition root for the API; the disk exporter is built by shared/recovery.
   { from: 'shared/arm/recovery/recoveryApiFromEnv.ts', to: 'shared/replication' },
   // issue 11: point selection lives with the journal it reads; it still names the fabric's PointSelector,

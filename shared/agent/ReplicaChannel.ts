@@ -1,7 +1,8 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { RepairRequest } from '../contracts/replicationRepair';
 import type { ShutdownRequest } from '../contracts/SourceShutdownRequests';
-import type { DiskRef, ReplicaState } from '../replication';
+import type { DiskRef } from '../contracts/DiskRef';
+import type { ReplicaState } from '../contracts/ReplicaState';
 
 /** A log in quarantine: its blob name (under the disk's prefix) and the merge's metadata (reason, detail, logsha256, quarantinedat). */
 export interface QuarantinedLog {

@@ -3,7 +3,10 @@ import { DiskImage } from '../disk';
 import { openSourceDisk } from './BlockDeviceImage';
 import { ServiceError } from '../errors';
 import { HrlConsistency } from '../hrl';
-import { appliedChecksumOf, DiskRef, readReplica, REPLICA_CONTAINERS, replicaBlob } from '../replication';
+import type { DiskRef } from '../contracts/DiskRef';
+import { readReplica } from '../contracts/readReplica';
+import { REPLICA_CONTAINERS, replicaBlob } from '../contracts/ReplicaBlobLayout';
+import { appliedChecksumOf } from '../contracts/ReplicaState';
 import { AgentDiskState, AgentState, SHIPPED_LOG_MEMORY } from './AgentState';
 import { AgentStateStore } from './AgentStateStore';
 import { buildDiskLog, BuiltDiskLog } from './buildDiskLog';
@@ -353,7 +356,7 @@ export class ReplicationAgent {
   private async resyncOnce(request: RepairRequest, digestsOf: (diskId: string) => Promise<Buffer>, options: CycleOptions): Promise<CycleReport> {
     this.assertReplicating();
     if (request.epoch <= this.state.epoch) {
-      throw new ServiceError('InvalidReplicationRequest', `a repair to epoch ${request.epoch} is not newer than the agent's epoch ${this.state.epoch}`);
+      throw new ServiceError('ResyncEpochNotNewer', `a repair to epoch ${request.epoch} is not newer than the agent's epoch ${this.state.epoch}`);
     }
     if (this.state.disks.some((d) => d.outbox.length > 0)) {
       const dropped = this.state.disks.flatMap((d) => d.outbox.map((seq) => this.store.outboxPath(d.diskId, seq)));

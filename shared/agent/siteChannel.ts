@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { BlockBlobClient } from '@azure/storage-blob';
 import { ServiceError } from '../errors';
 import { REPAIR_DIGEST_BYTES } from '../contracts/replicationRepair';
-import { LOG_METADATA, logChecksum, readReplicaState, type DiskRef } from '../replication';
+import type { DiskRef } from '../contracts/DiskRef';
+import { LOG_METADATA, logChecksum } from '../contracts/logChecksum';
+import { readReplicaState } from '../contracts/ReplicaState';
 import type { ReplicaChannel } from './ReplicaChannel';
 import type { SiteApiClient } from './SiteApiClient';
 

@@ -1,7 +1,8 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { REPAIR_REQUEST_CONTAINER, RepairRequests } from '../contracts/replicationRepair';
 import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../contracts/SourceShutdownRequests';
-import { diskPrefix, readReplica, REPLICA_CONTAINERS, replicaBlob } from '../replication';
+import { readReplica } from '../contracts/readReplica';
+import { diskPrefix, REPLICA_CONTAINERS, replicaBlob } from '../contracts/ReplicaBlobLayout';
 import { isReplicaChannel, type QuarantinedLog, type ReplicaAccess, type ReplicaChannel } from './ReplicaChannel';
 import { uploadLog } from './uploadLog';
 

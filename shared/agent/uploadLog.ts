@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { ServiceError } from '../errors';
-import { DiskRef, LOG_METADATA, logChecksum, pendingLogBlob, REPLICA_CONTAINERS } from '../replication';
+import type { DiskRef } from '../contracts/DiskRef';
+import { LOG_METADATA, logChecksum } from '../contracts/logChecksum';
+import { pendingLogBlob, REPLICA_CONTAINERS } from '../contracts/ReplicaBlobLayout';
 
 /** What one upload did: bytes sent (0 when the log was already there) and the log's checksum. */
 export interface UploadedLog {

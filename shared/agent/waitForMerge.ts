@@ -1,5 +1,8 @@
 import { ServiceError } from '../errors';
-import { appliedChecksumOf, DiskRef, diskKey, diskPrefix, LOG_METADATA, logFileName, ReplicaState, REPLICA_CONTAINERS } from '../replication';
+import { diskKey, type DiskRef } from '../contracts/DiskRef';
+import { LOG_METADATA } from '../contracts/logChecksum';
+import { diskPrefix, logFileName, REPLICA_CONTAINERS } from '../contracts/ReplicaBlobLayout';
+import { appliedChecksumOf, type ReplicaState } from '../contracts/ReplicaState';
 import type { ReplicaAccess, ReplicaChannel } from './ReplicaChannel';
 import { channelOf } from './storageChannel';
 

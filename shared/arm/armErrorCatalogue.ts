@@ -24,6 +24,10 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   InvalidReference: 400,
   FailbackNotSupported: 400,
   InvalidReplicationRequest: 400,
+  // what InvalidReplicationRequest used to mean besides a key that does not fit (issue 11)
+  DiskGrewBeyondReplica: 400,
+  EarlierEpochNeedsPoint: 400,
+  ResyncEpochNotNewer: 400,
   InvalidRequestBody: 400,
   InvalidResourceName: 400,
   InvalidRole: 400,

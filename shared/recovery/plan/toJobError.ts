@@ -19,6 +19,18 @@ const ADVICE: Record<string, { possibleCauses: string; recommendedAction: string
     possibleCauses: 'The key supplied does not match the key the item replicates with.',
     recommendedAction: 'Supply the item\'s encryption key (--key-file) and retry.',
   },
+  ResyncEpochNotNewer: {
+    possibleCauses: 'Another repair or resync of the item started at the same time and moved its replicas to a newer epoch.',
+    recommendedAction: 'Follow the newer repair (asr item show); start another only if that one fails.',
+  },
+  DiskGrewBeyondReplica: {
+    possibleCauses: 'The source disk was expanded after protection was enabled; the replica keeps the size protection started with.',
+    recommendedAction: 'Disable and re-enable protection of the item to replicate the larger disk.',
+  },
+  EarlierEpochNeedsPoint: {
+    possibleCauses: 'A disk of an earlier replication epoch (before a resync) was asked for without a point in it.',
+    recommendedAction: 'Choose a recovery point id or a time within that epoch.',
+  },
   JournalIncomplete: {
     possibleCauses: 'Journal logs between the recovery point and the requested time were removed.',
     recommendedAction: 'Choose a recovery point or a time nearer a recovery point.',

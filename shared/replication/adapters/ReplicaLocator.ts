@@ -1,5 +1,6 @@
 import type { MetadataStore, ResourceDocument, ProtectedItemProperties } from '../../metadata';
 import { DiskRef } from '../../contracts/DiskRef';
+import { vaultKeyOfSegment } from '../../contracts/vaultSegment';
 
 /** Where a disk's protected item lives in the metadata store. */
 export interface ReplicaLocation {
@@ -11,19 +12,7 @@ export interface ReplicaLocation {
 export type ReplicaLocator = (disk: DiskRef) => Promise<ReplicaLocation | undefined>;
 
 /**
- * The `{vault}` path segment of a vault: its key (`sub/rg/vault`, lower case) with `/` written
- * as `~`, so it fits one blob path segment and maps back without a lookup.
- */
-export function vaultSegmentOf(vaultKey: string): string {
-  return vaultKey.toLowerCase().replace(/\//g, '~');
-}
-
-export function vaultKeyOfSegment(segment: string): string {
-  return segment.toLowerCase().replace(/~/g, '/');
-}
-
-/**
- * The default locator: `{vault}` is {@link vaultSegmentOf} the vault key, `{item}` the protected
+ * The default locator: `{vault}` is the vault key's segment (shared/contracts/vaultSegment), `{item}` the protected
  * item's name (its last ARM segment). The item is looked up by name once and then re-read by id.
  */
 export function metadataReplicaLocator(store: MetadataStore): ReplicaLocator {

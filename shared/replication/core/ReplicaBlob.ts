@@ -4,7 +4,8 @@ import { azureVirtualSize, buildFixedVhdFooter } from '../../disk';
 import { ReplicationDeps } from './ReplicationDeps';
 import { DiskRef, diskKey } from '../../contracts/DiskRef';
 import { REPLICA_CONTAINERS, replicaBlob } from '../../contracts/ReplicaBlobLayout';
-import { readReplicaState, ReplicaState, writeReplicaState } from '../../contracts/ReplicaState';
+import { ReplicaState, writeReplicaState } from '../../contracts/ReplicaState';
+import { readReplica } from '../../contracts/readReplica';
 import { ReplicationError } from './ReplicationError';
 
 const VHD_FOOTER_LENGTH = 512;
@@ -12,24 +13,6 @@ const VHD_FOOTER_LENGTH = 512;
 /** The replica page blob of a disk. */
 export function replicaClient(deps: ReplicationDeps, disk: DiskRef): PageBlobClient {
   return deps.blobs.getContainerClient(REPLICA_CONTAINERS.replicas).getPageBlobClient(replicaBlob(disk));
-}
-
-/** The replica's state and the ETag it was read with; `undefined` if the blob does not exist. */
-export interface ReplicaSnapshotOfState {
-  state?: ReplicaState;
-  etag: string;
-  metadata: Record<string, string>;
-  contentLength: number;
-}
-
-export async function readReplica(blob: PageBlobClient, leaseId?: string): Promise<ReplicaSnapshotOfState | undefined> {
-  try {
-    const p = await blob.getProperties({ conditions: leaseId ? { leaseId } : undefined });
-    return { state: readReplicaState(p.metadata), etag: p.etag!, metadata: p.metadata ?? {}, contentLength: p.contentLength ?? 0 };
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-    throw err;
-  }
 }
 
 /** Bytes of the replica blob for a source disk of `sourceVirtualSize` bytes: the VHD's data (whole MiB) plus its footer. */

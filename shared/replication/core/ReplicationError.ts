@@ -18,8 +18,14 @@ export type ReplicationErrorCode =
   | 'ReplicaDigestMismatch'
   /** The replica blob cannot hold the disk (too small, or vanished while being set up). */
   | 'ReplicaUnusable'
-  /** The request itself is wrong (e.g. a resync to an epoch that is not newer). */
-  | 'InvalidReplicationRequest';
+  /** The key given to materialise a disk does not match the vault's key fingerprint. */
+  | 'InvalidReplicationRequest'
+  /** A resync (or repair) asked for an epoch that is not newer than the replica's: another one overtook it. */
+  | 'ResyncEpochNotNewer'
+  /** The source disk grew beyond the replica blob, which keeps the size protection started with. */
+  | 'DiskGrewBeyondReplica'
+  /** A disk of an earlier epoch was asked for without a sequence or a time to take it at. */
+  | 'EarlierEpochNeedsPoint';
 
 /** An error of the merge engine; the message says what to do. */
 export class ReplicationError extends ServiceError {

@@ -8,7 +8,8 @@ import { DiskRecoveryPoint } from '../core/DiskRecoveryPoint';
 import { expectationFor } from '../journal/logExpectation';
 import { decryptReplicaInPlace } from './decryptReplicaInPlace';
 import { tuningOf } from '../core/ReplicationTuning';
-import { readReplica, replicaClient } from '../core/ReplicaBlob';
+import { replicaClient } from '../core/ReplicaBlob';
+import { readReplica } from '../../contracts/readReplica';
 import { JournalEntry, journalContainer, listJournal } from '../journal/ReplicaJournal';
 import { ReplicationDeps } from '../core/ReplicationDeps';
 import { ReplicationError } from '../core/ReplicationError';
@@ -103,7 +104,7 @@ function resolveSequence(options: MaterializeOptions, latest: bigint | undefined
     if (boundaries.length === 0) throw new ReplicationError('NoRecoveryPoint', `no log boundary at or before ${options.time.toISOString()} is kept`);
     return boundaries.reduce((m, b) => (b.s > m ? b.s : m), 0n);
   }
-  if (latest === undefined) throw new ReplicationError('InvalidReplicationRequest', 'give a sequence or a time when materialising an earlier epoch');
+  if (latest === undefined) throw new ReplicationError('EarlierEpochNeedsPoint', 'give a sequence or a time when materialising an earlier epoch');
   return latest;
 }
 

@@ -11,7 +11,7 @@ export interface PendingLog {
   sequence: bigint;
   sizeBytes: number;
   lastModified: Date;
-  /** The blob's metadata (what the uploader stamped: shared/replication/logChecksum LOG_METADATA). */
+  /** The blob's metadata (what the uploader stamped: shared/contracts/logChecksum LOG_METADATA). */
   metadata: Record<string, string>;
 }
 

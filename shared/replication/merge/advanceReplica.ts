@@ -1,5 +1,5 @@
 import type { PageBlobClient } from '@azure/storage-blob';
-import { readReplica } from '../core/ReplicaBlob';
+import { readReplica } from '../../contracts/readReplica';
 import { ReplicaState, writeReplicaState } from '../../contracts/ReplicaState';
 import { ReplicationError } from '../core/ReplicationError';
 

@@ -1,7 +1,8 @@
 import { DiskRef, diskKey } from '../../contracts/DiskRef';
 import { DiskLease } from './DiskLease';
 import { listPendingLogs, pendingContainer } from './PendingLog';
-import { readReplica, replicaClient } from '../core/ReplicaBlob';
+import { replicaClient } from '../core/ReplicaBlob';
+import { readReplica } from '../../contracts/readReplica';
 import { ReplicaState } from '../../contracts/ReplicaState';
 import { ReplicationDeps } from '../core/ReplicationDeps';
 import { ReplicationError } from '../core/ReplicationError';
@@ -34,11 +35,11 @@ export async function beginResync(deps: ReplicationDeps, disk: DiskRef, options:
     if (!current?.state) throw new ReplicationError('ReplicaNotFound', `disk ${diskKey(disk)} has no replica to resync; its first log creates one`);
     const state = current.state;
     if (options.epoch <= state.epoch) {
-      throw new ReplicationError('InvalidReplicationRequest', `a resync needs an epoch greater than ${state.epoch}, got ${options.epoch}`);
+      throw new ReplicationError('ResyncEpochNotNewer', `a resync needs an epoch greater than ${state.epoch}, got ${options.epoch}`);
     }
     const size = options.sourceVirtualSize ?? state.sourceVirtualSize;
     if (size > current.contentLength - 512) {
-      throw new ReplicationError('InvalidReplicationRequest', `the disk grew to ${size} bytes, beyond the replica's ${current.contentLength - 512}; disable and re-enable protection to replicate a larger disk`);
+      throw new ReplicationError('DiskGrewBeyondReplica', `the disk grew to ${size} bytes, beyond the replica's ${current.contentLength - 512}; disable and re-enable protection to replicate a larger disk`);
     }
     // The protection stays (its id); the applied-log checksums are of the old epoch and start empty.
     const next: ReplicaState = { epoch: options.epoch, lastAppliedSequence: 0n, sourceVirtualSize: size, seedComplete: false, ...(state.protectionId ? { protectionId: state.protectionId } : {}) };

@@ -6,7 +6,7 @@ import { ReplicationDeps } from '../core/ReplicationDeps';
 import { ReplicationSettings } from '../core/ReplicationSettingsSource';
 import { epochOfPendingLog } from './epochOfPendingLog';
 import { ignoreNotFound } from '../core/ignoreNotFound';
-import { LOG_METADATA, logChecksum } from './logChecksum';
+import { LOG_METADATA, logChecksum } from '../../contracts/logChecksum';
 import { QuarantineReason } from './quarantineLog';
 
 /** What to do with a pending log whose sequence the replica has already applied. */

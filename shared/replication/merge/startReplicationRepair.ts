@@ -3,7 +3,8 @@ import { ServiceError } from '../../errors';
 import { beginResync } from './beginResync';
 import { DiskRef, diskKey } from '../../contracts/DiskRef';
 import { ignoreNotFound } from '../core/ignoreNotFound';
-import { readReplica, replicaClient } from '../core/ReplicaBlob';
+import { replicaClient } from '../core/ReplicaBlob';
+import { readReplica } from '../../contracts/readReplica';
 import { ReplicationDeps } from '../core/ReplicationDeps';
 import { ReplicationError } from '../core/ReplicationError';
 import { replicaBlockDigests } from '../core/replicaBlockDigests';
@@ -60,7 +61,7 @@ export async function startReplicationRepair(deps: ReplicationDeps, target: Repa
     try {
       state = await beginResync(deps, disk, { epoch: BigInt(epoch) });
     } catch (err) {
-      if (err instanceof ReplicationError && err.code === 'InvalidReplicationRequest') {
+      if (err instanceof ReplicationError && err.code === 'ResyncEpochNotNewer') {
         throw new ServiceError('Conflict', `another repair of '${target.item}' started at the same time (disk ${disk.disk} is already past epoch ${epoch - 1}); follow that one`);
       }
       throw err;

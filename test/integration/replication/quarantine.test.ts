@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { buildHrl } from '../../../shared/hrl';
-import { beginResync, DiskRef, mergeDisk, REPLICA_CONTAINERS, ReplicationPolicy, replicaBlob } from '../../../shared/replication';
+import { beginResync, DiskRef, materializeToPoint, mergeDisk, REPLICA_CONTAINERS, ReplicationPolicy, replicaBlob } from '../../../shared/replication';
 import { forgeHrl } from '../../unit/hrl/forgeHrl';
 import { choosePointSelectors } from '../../../shared/replication/journal/choosePointSelectors';
 import { useReplicationHarness } from './replicationHarness';
@@ -125,8 +125,12 @@ describe('quarantine: bad logs never touch the replica (Azurite, Cosmos DB)', ()
     expect((await mergeDisk(suite.h.deps(), disk)).outcome).toBe('quarantined');
     expect((await suite.h.health('vm-resync')).replicationHealth).toBe('Critical');
 
-    await expect(beginResync(suite.h.deps(), disk, { epoch: 1n })).rejects.toMatchObject({ code: 'InvalidReplicationRequest' });
+    await expect(beginResync(suite.h.deps(), disk, { epoch: 1n })).rejects.toMatchObject({ code: 'ResyncEpochNotNewer', message: expect.stringContaining('greater than 1') });
+    await expect(beginResync(suite.h.deps(), disk, { epoch: 2n, sourceVirtualSize: 64 * MIB })).rejects.toMatchObject({ code: 'DiskGrewBeyondReplica', message: expect.stringContaining('disable and re-enable protection') });
     await beginResync(suite.h.deps(), disk, { epoch: 2n });
+    // The old epoch's disk is only found at a point named in it.
+    const scratch = suite.h.blobs.getContainerClient(REPLICA_CONTAINERS.replicas).getPageBlobClient('scratch-old-epoch.vhd');
+    await expect(materializeToPoint(suite.h.deps(), disk, scratch, { epoch: 1n })).rejects.toMatchObject({ code: 'EarlierEpochNeedsPoint' });
     expect(await suite.h.health('vm-resync')).toEqual({ replicationHealth: 'Normal', healthErrors: [] });
     // The agent ships the whole disk as sequence 1 of epoch 2.
     src.io('write -P 0x83 5M 8k');

@@ -4,6 +4,8 @@ import { ServiceError } from '../../../shared/errors';
 import { ARM_ERROR_STATUS, toArmErrorResponse } from '../../../shared/arm';
 import { matchPattern } from '../../../shared/arm/ArmRoute';
 import { nextLinkOf, skipTokenOf } from '../../../shared/arm/paging';
+import { ReplicationError, type ReplicationErrorCode } from '../../../shared/replication';
+import { toJobError } from '../../../shared/recovery/plan/toJobError';
 
 function sourcesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -35,6 +37,15 @@ describe('the error catalogue', () => {
     expect(toArmErrorResponse(new ServiceError('ServiceUnavailable', 'later', { retryable: true })).status).toBe(503);
     expect(toArmErrorResponse(new ServiceError('RequestBodyTooLarge', 'too big')).status).toBe(413);
     expect(toArmErrorResponse(new ServiceError('SubscriptionNotServed', 'elsewhere')).status).toBe(403);
+  });
+
+  it('names each way a replication request is refused by its own code: each a 400 with its own advice on the job', () => {
+    const codes: ReplicationErrorCode[] = ['InvalidReplicationRequest', 'ResyncEpochNotNewer', 'DiskGrewBeyondReplica', 'EarlierEpochNeedsPoint'];
+    const answers = codes.map((c) => ({ status: toArmErrorResponse(new ReplicationError(c, 'refused')).status, ...toJobError(new ReplicationError(c, 'refused')) }));
+    expect(answers.map((a) => [a.code, a.status])).toEqual(codes.map((c) => [c, 400]));
+    for (const a of answers) expect(a.possibleCauses).not.toBe('');
+    expect(new Set(answers.map((a) => a.possibleCauses)).size).toBe(codes.length);
+    expect(new Set(answers.map((a) => a.recommendedAction)).size).toBe(codes.length);
   });
 
   it('keeps every catalogue status a client or server error', () => {
