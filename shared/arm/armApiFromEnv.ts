@@ -3,6 +3,7 @@ import { authConfigFromEnv, DevelopmentIssuer, TokenVerifier } from '../security
 import { ArmApi } from './ArmApi';
 import type { ArmRoute } from './ArmRoute';
 import { servedSubscriptionsFromEnv } from './servedSubscriptions';
+import { recoveryResourceGroupFromEnv } from './recoveryResourceGroupFromEnv';
 import { siteServicesFromEnv, type SiteServices } from '../sites';
 import { siteRoutes } from './sites/siteRoutes';
 
@@ -22,7 +23,7 @@ export function armApiFromEnv(env: NodeJS.ProcessEnv = process.env, extraRoutes:
     const pageSize = env.ASR_PAGE_SIZE ? Number(env.ASR_PAGE_SIZE) : undefined;
     let sites: SiteServices | undefined;
     const routes = [...siteRoutes(async () => (sites ??= siteServicesFromEnv(store, env))), ...extraRoutes];
-    return new ArmApi({ store, verifier, pageSize, extraRoutes: routes, subscriptions: servedSubscriptionsFromEnv(env) });
+    return new ArmApi({ store, verifier, pageSize, extraRoutes: routes, subscriptions: servedSubscriptionsFromEnv(env), recoveryResourceGroup: recoveryResourceGroupFromEnv(env) });
   })();
   pending.catch(() => { pending = undefined; });
   return pending;

@@ -11,6 +11,7 @@ import { servedSubscriptionsFromEnv } from '../servedSubscriptions';
 import { recoveryRoutes } from './recoveryRoutes';
 import { ReplicationRepairs } from '../../recovery/service/ReplicationRepairs';
 import { repairRoutes } from './repairRoutes';
+import { recoveryResourceGroupFromEnv } from '../recoveryResourceGroupFromEnv';
 
 interface RecoveryApiBase {
   store: MetadataStore;
@@ -40,5 +41,5 @@ export async function recoveryApiFromEnv(orchestrations: OrchestrationControl, e
   const service = new RecoveryJobService(b.store, orchestrations, b.keys, b.settings);
   const exporter = async () => new DiskExporter(await replicationDepsFromEnv(env));
   const repairs = async () => new ReplicationRepairs(await replicationDepsFromEnv(env));
-  return new ArmApi({ store: b.store, verifier: b.verifier, pageSize: env.ASR_PAGE_SIZE ? Number(env.ASR_PAGE_SIZE) : undefined, extraRoutes: [...recoveryRoutes(service, exporter), ...repairRoutes(repairs)], subscriptions: b.subscriptions });
+  return new ArmApi({ store: b.store, verifier: b.verifier, pageSize: env.ASR_PAGE_SIZE ? Number(env.ASR_PAGE_SIZE) : undefined, extraRoutes: [...recoveryRoutes(service, exporter), ...repairRoutes(repairs)], subscriptions: b.subscriptions, recoveryResourceGroup: recoveryResourceGroupFromEnv(env) });
 }
