@@ -7,6 +7,7 @@ import type { ArmRoute } from './ArmRoute';
 import { recoveryRoutes } from './recovery/recoveryRoutes';
 import { repairRoutes } from './recovery/repairRoutes';
 import { servedSubscriptionsFromEnv } from './servedSubscriptions';
+import { recoveryResourceGroupFromEnv } from './recoveryResourceGroupFromEnv';
 import { siteServicesFromEnv, type SiteServices } from '../sites';
 import { siteRoutes } from './sites/siteRoutes';
 
@@ -15,6 +16,7 @@ interface ArmApiBase {
   verifier: TokenVerifier;
   pageSize?: number;
   subscriptions: string[];
+  recoveryResourceGroup: string;
   siteRoutes: ArmRoute[];
 }
 
@@ -28,7 +30,7 @@ function armApiBase(env: NodeJS.ProcessEnv): Promise<ArmApiBase> {
     const verifier = await TokenVerifier.fromConfig(authConfigFromEnv(env));
     const pageSize = env.ASR_PAGE_SIZE ? Number(env.ASR_PAGE_SIZE) : undefined;
     let sites: SiteServices | undefined;
-    return { store, verifier, pageSize, subscriptions: servedSubscriptionsFromEnv(env), siteRoutes: siteRoutes(async () => (sites ??= siteServicesFromEnv(store, env))) };
+    return { store, verifier, pageSize, subscriptions: servedSubscriptionsFromEnv(env), recoveryResourceGroup: recoveryResourceGroupFromEnv(env), siteRoutes: siteRoutes(async () => (sites ??= siteServicesFromEnv(store, env))) };
   })();
   base.catch(() => { base = undefined; });
   return base;
@@ -36,7 +38,7 @@ function armApiBase(env: NodeJS.ProcessEnv): Promise<ArmApiBase> {
 
 /**
  * The API, the one composition root of `ArmApi`, built from the environment (COSMOS_*,
- * ASR_AUTH_*, ASR_SUBSCRIPTIONS, ASR_PAGE_SIZE): the database and containers are ensured once,
+ * ASR_AUTH_*, ASR_SUBSCRIPTIONS, ASR_PAGE_SIZE, ASR_RECOVERY_RESOURCE_GROUP): the database and containers are ensured once,
  * the verifier's key set is cached. Without `orchestrations` it serves the resources and the
  * site routes (one instance per process); with them, for one request, also the Recovery routes
  * (plan and item operations, operation results, jobs, exports, repairs) bound to that request's
@@ -44,14 +46,14 @@ function armApiBase(env: NodeJS.ProcessEnv): Promise<ArmApiBase> {
  */
 export async function armApiFromEnv(env: NodeJS.ProcessEnv = process.env, orchestrations?: OrchestrationControl): Promise<ArmApi> {
   if (!orchestrations) {
-    api ??= armApiBase(env).then((b) => new ArmApi({ store: b.store, verifier: b.verifier, pageSize: b.pageSize, extraRoutes: b.siteRoutes, subscriptions: b.subscriptions }));
+    api ??= armApiBase(env).then((b) => new ArmApi({ store: b.store, verifier: b.verifier, pageSize: b.pageSize, extraRoutes: b.siteRoutes, subscriptions: b.subscriptions, recoveryResourceGroup: b.recoveryResourceGroup }));
     api.catch(() => { api = undefined; });
     return api;
   }
   const b = await armApiBase(env);
   const recovery = recoveryServicesFromEnv(b.store, orchestrations, env);
   const routes = [...recoveryRoutes(recovery.jobs, recovery.exporter), ...repairRoutes(recovery.repairs)];
-  return new ArmApi({ store: b.store, verifier: b.verifier, pageSize: b.pageSize, extraRoutes: routes, subscriptions: b.subscriptions });
+  return new ArmApi({ store: b.store, verifier: b.verifier, pageSize: b.pageSize, extraRoutes: routes, subscriptions: b.subscriptions, recoveryResourceGroup: b.recoveryResourceGroup });
 }
 
 /**

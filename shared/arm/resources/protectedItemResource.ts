@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ServiceError } from '../../errors';
-import { diskIdSchema, issuedIdSchema } from '../../naming';
+import { diskIdSchema, issuedIdSchema, resourceGroupIdSchema } from '../../naming';
 import { siteDocumentIds } from '../../sites';
 import type { PolicyProperties, ProtectedDisk, ProtectedItemProperties, ResourceDocument } from '../../metadata';
 import type { BuildContext, ResourceDefinition } from '../ResourceDefinition';
@@ -42,7 +42,7 @@ const hyperVReplicaAzureInput = z.object({
   disks: z.array(disk).optional(),
   targetAzureVmName: vmName.optional(),
   targetVmSize: z.string().min(1).optional(),
-  targetAzureV2ResourceGroupId: z.string().min(1).optional(),
+  targetAzureV2ResourceGroupId: resourceGroupIdSchema.optional(),
   targetAzureNetworkId: z.string().min(1).optional(),
   targetAzureSubnetId: z.string().min(1).optional(),
   targetIpAddress: z.ipv4().optional(),
@@ -125,6 +125,24 @@ async function refuseOtherSource(input: unknown, existing: ResourceDocument<Prot
     { details: { target: 'properties.providerSpecificDetails.disks', protectionId: have.protectionId } });
 }
 
+/**
+ * The item's recovery resource group, explicit from protection on: the one the request names
+ * (in the vault's subscription: the fabric creates machines there with the app's identity) or
+ * the deployment's (`ASR_RECOVERY_RESOURCE_GROUP`). Whether it exists and grants the roles is
+ * checked at each failover's prerequisites step, where Azure can be asked.
+ */
+function recoveryResourceGroupIdOf(requested: string | undefined, ctx: BuildContext): string {
+  const subscription = ctx.vaultArmId.split('/')[2];
+  if (requested === undefined) return `/subscriptions/${subscription}/resourceGroups/${ctx.recoveryResourceGroup}`;
+  const named = requested.split('/')[2];
+  if (named.toLowerCase() !== subscription.toLowerCase()) {
+    throw new ServiceError('InvalidRequestBody',
+      `properties.providerSpecificDetails.targetAzureV2ResourceGroupId: '${requested}' is in subscription ${named}, the vault is in ${subscription}; recovery into another subscription is not supported: name a resource group of the vault's subscription`,
+      { details: { target: 'properties.providerSpecificDetails.targetAzureV2ResourceGroupId' } });
+  }
+  return requested;
+}
+
 /** A protected VM (`replicationProtectedItems`); PUT enables protection. */
 export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> = {
   kind: 'protectedItem',
@@ -154,6 +172,7 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
     }
     const disks = disksOf(d);
     const friendlyName = d.vmName ?? ctx.name;
+    const recoveryResourceGroupId = recoveryResourceGroupIdOf(d.targetAzureV2ResourceGroupId, ctx);
     return {
       properties: {
         friendlyName,
@@ -173,7 +192,7 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
           disks,
           recoveryAzureVmName: d.targetAzureVmName ?? friendlyName,
           recoveryAzureVMSize: d.targetVmSize,
-          recoveryAzureResourceGroupId: d.targetAzureV2ResourceGroupId,
+          recoveryAzureResourceGroupId: recoveryResourceGroupId,
           selectedRecoveryAzureNetworkId: d.targetAzureNetworkId,
           selectedRecoverySubnetName: d.targetAzureSubnetId?.split('/').pop(),
           recoveryIpAddress: d.targetIpAddress,

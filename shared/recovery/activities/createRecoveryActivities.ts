@@ -22,6 +22,7 @@ import { loadNetworkMappings, resolveRecoveryNics } from '../plan/resolveRecover
 import type { SourceShutdownRequests } from '../../contracts/SourceShutdownRequests';
 import type { StepOutcome } from '../plan/StepOutcome';
 import { toJobError } from '../plan/toJobError';
+import { DEFAULT_RECOVERY_RESOURCE_GROUP } from '../../config/recoveryResourceGroup';
 
 /** Everything the recovery activities talk to; real in tests (Azurite, Cosmos DB, the local fabric). */
 export interface RecoveryDeps {
@@ -90,7 +91,7 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
     const d = item.properties.providerSpecificDetails;
     const test = input.scenario === 'TestFailover';
     const recoveryName = d.recoveryAzureVmName ?? item.name;
-    const ref: MachineRef = { resourceGroup: last(d.recoveryAzureResourceGroupId) ?? 'asr-recovery', name: test ? `${recoveryName}-test` : recoveryName };
+    const ref: MachineRef = { resourceGroup: last(d.recoveryAzureResourceGroupId) ?? DEFAULT_RECOVERY_RESOURCE_GROUP, name: test ? `${recoveryName}-test` : recoveryName };
     const nics = resolveRecoveryNics(item, await loadNetworkMappings(deps.store, input.vaultKey), test ? { testNetworkId: input.testNetworkId } : undefined);
     const tags: FabricTags = { vault: vaultSegmentOf(input.vaultKey), job: input.jobId, item: item.name, scenario: input.scenario, ...(input.planName ? { plan: input.planName } : {}) };
     return {

@@ -50,7 +50,7 @@ describe('ARM-shaped API driven by the official @azure/arm-recoveryservices-site
     store = await ensureMetadataStore({ endpoint: cosmos.endpoint, key: cosmos.key, databaseId: 'api', jobTtlSeconds: 3600, auditTtlSeconds: 3600 });
     issuer = await DevelopmentIssuer.open(keys.path);
     const verifier = TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience);
-    harness = await startArmTestHarness(new ArmApi({ store, verifier, pageSize: 2, log: () => undefined, subscriptions: [SUB] }));
+    harness = await startArmTestHarness(new ArmApi({ store, verifier, pageSize: 2, log: () => undefined, subscriptions: [SUB], recoveryResourceGroup: 'rg-dr1-recovery' }));
     contributorToken = await issuer.mintToken({ role: 'Contributor', subject: 'carol' });
     readerToken = await issuer.mintToken({ role: 'Reader', subject: 'rita' });
     contributor = siteRecoveryClient(harness.url, SUB, contributorToken);
@@ -185,6 +185,33 @@ describe('ARM-shaped API driven by the official @azure/arm-recoveryservices-site
       expect(web.properties?.providerSpecificDetails).toMatchObject({ instanceType: 'HyperVReplicaAzure', recoveryAzureVmName: 'web1-dr', recoveryAzureVMSize: 'Standard_D2s_v3' });
       await contributor.replicationProtectedItems.beginPurgeAndWait(VAULT, RG, FABRIC, CONTAINER, 'tmp1', { updateIntervalInMs: 10 });
       expect((await failure(reader.replicationProtectedItems.get(VAULT, RG, FABRIC, CONTAINER, 'tmp1'))).statusCode).toBe(404);
+    });
+
+    it('records the recovery resource group at protection: the one named, else the deployment\'s; refuses a malformed id and another subscription', async () => {
+      const put = (item: string, extra: Record<string, unknown>) => raw('PUT', `${V}/replicationFabrics/${FABRIC}/replicationProtectionContainers/${CONTAINER}/replicationProtectedItems/${item}`, contributorToken, {
+        properties: { policyId, providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', vmName: item, ...extra } },
+      });
+      const groupOf = async (item: string) => {
+        const got = await raw('GET', `${V}/replicationFabrics/${FABRIC}/replicationProtectionContainers/${CONTAINER}/replicationProtectedItems/${item}`, readerToken);
+        return (await bodyOf(got)).properties.providerSpecificDetails.recoveryAzureResourceGroupId;
+      };
+      expect((await put('rg1', {})).status).toBe(202);
+      expect(await groupOf('rg1')).toBe(`/subscriptions/${SUB}/resourceGroups/rg-dr1-recovery`);
+      expect((await put('rg2', { targetAzureV2ResourceGroupId: `/subscriptions/${SUB}/resourceGroups/finance-dr` })).status).toBe(202);
+      expect(await groupOf('rg2')).toBe(`/subscriptions/${SUB}/resourceGroups/finance-dr`);
+      for (const [id, message] of [
+        ['finance-dr', 'must be the ARM id of a resource group'],
+        [`/subscriptions/${SUB}/resourceGroups/../../x`, 'must be the ARM id of a resource group'],
+        [`/subscriptions/${SUB}/resourceGroups/ends-with-dot.`, 'not ending with "."'],
+        ['/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/dr', 'recovery into another subscription is not supported'],
+      ]) {
+        const refused = await put('rg3', { targetAzureV2ResourceGroupId: id });
+        expect(refused.status).toBe(400);
+        const body = await bodyOf(refused);
+        expect(body.error.message).toContain('targetAzureV2ResourceGroupId');
+        expect(body.error.message).toContain(message);
+      }
+      for (const item of ['rg1', 'rg2']) await contributor.replicationProtectedItems.beginPurgeAndWait(VAULT, RG, FABRIC, CONTAINER, item, { updateIntervalInMs: 10 });
     });
 
     it('updates an item\'s target settings through the client\'s update (PATCH)', async () => {
