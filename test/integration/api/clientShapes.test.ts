@@ -111,6 +111,17 @@ describe('response shapes against the official client (funclocal, Azurite, Cosmo
   }, 120_000);
 
   it('every response body keeps, through the client, every field but the documented extensions', async () => {
+    // A failed job too (its errors' shape): a test failover to a cut the item has no point at.
+    const planTest = (await h.call('GET', `${V}/replicationRecoveryPlans/web-plan`)).body.properties.currentScenario.jobId.split('/').pop();
+    const cleanup = jobOf(await h.call('POST', `${V}/replicationRecoveryPlans/web-plan/testFailoverCleanup`, {}, 'Operator'));
+    expect((await waitForJob(h, cleanup, ended)).properties.state).toBe('Succeeded');
+    expect((await waitForJob(h, planTest, ended)).properties.state).toBe('Succeeded');
+    const failing = jobOf(await h.call('POST', `${ids.web}/testFailover`, {
+      properties: { failoverDirection: 'PrimaryToRecovery', networkId: 'test-vnet', providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', recoveryPointId: '20200101T000000000Z' } },
+    }, 'Operator'));
+    const failed = await waitForJob(h, failing, ended);
+    expect([failed.properties.state, failed.properties.errors[0].serviceErrorDetails.code]).toEqual(['Failed', 'NoRecoveryPoint']);
+
     const all = async <T>(kind: string, pages: AsyncIterable<T>) => { for await (const x of pages) void x; void kind; };
     await client.replicationFabrics.get(VAULT, RG, FABRIC, watch('fabrics'));
     await all('fabrics', client.replicationFabrics.list(VAULT, RG, watch('fabrics')));
@@ -135,7 +146,7 @@ describe('response shapes against the official client (funclocal, Azurite, Cosmo
 
     // Every kind was read, with content: a walk over empty bodies proves nothing.
     expect([...new Set(seen.map((s) => s.kind))].sort()).toEqual(['containers', 'fabrics', 'items', 'jobs', 'networkMappings', 'plans', 'points', 'policies', 'storageMappings']);
-    expect(jobs.map((j) => j.properties!.scenarioName).sort()).toEqual(['TestFailover', 'TestFailover', 'TestFailoverCleanup']);
+    expect(jobs.map((j) => j.properties!.scenarioName).sort()).toEqual(['TestFailover', 'TestFailover', 'TestFailover', 'TestFailoverCleanup', 'TestFailoverCleanup']);
     // The VM tasks are ASR's VirtualMachineTaskDetails, whose fields the client keeps.
     const vmTask = jobs.flatMap((j) => j.properties!.tasks ?? []).flatMap((t) => t.groupTaskCustomDetails?.childTasks ?? [])[0];
     expect(vmTask.customDetails).toMatchObject({ instanceType: 'VirtualMachineTaskDetails', jobTask: { targetObjectName: 'web', targetObjectId: ids.web } });
