@@ -52,7 +52,15 @@ describe('response shapes against the official client (funclocal, Azurite, Cosmo
       properties: { recoveryFabricName: 'Microsoft Azure', recoveryNetworkId: 'prod-vnet', fabricSpecificDetails: { instanceType: 'VmmToAzure' } },
     });
     await put(`${V}/replicationRecoveryPlans/web-plan`, {
-      properties: { primaryFabricId: `${V}/replicationFabrics/${FABRIC}`, recoveryFabricId: 'Microsoft Azure', failoverDeploymentModel: 'ResourceManager', groups: [{ groupType: 'Boot', replicationProtectedItems: [{ id: ids.web }] }] },
+      properties: {
+        primaryFabricId: `${V}/replicationFabrics/${FABRIC}`, recoveryFabricId: 'Microsoft Azure', failoverDeploymentModel: 'ResourceManager',
+        groups: [{
+          groupType: 'Boot', replicationProtectedItems: [{ id: ids.web }],
+          // A runbook the test failover runs (the fake webhook calls back), a manual action it does not: both shapes are walked.
+          startGroupActions: [{ actionName: 'open-firewall', failoverTypes: ['TestFailover'], failoverDirections: ['PrimaryToRecovery'], customDetails: { instanceType: 'AutomationRunbookActionDetails', runbookId: '/runbooks/open-firewall', timeout: 'PT1M', fabricLocation: 'Recovery' } }],
+          endGroupActions: [{ actionName: 'check', failoverTypes: ['PlannedFailover'], failoverDirections: ['PrimaryToRecovery'], customDetails: { instanceType: 'ManualActionDetails', description: 'Check the app' } }],
+        }],
+      },
     });
   }, 240_000);
 
@@ -148,6 +156,7 @@ describe('response shapes against the official client (funclocal, Azurite, Cosmo
     expect([...new Set(seen.map((s) => s.kind))].sort()).toEqual(['containers', 'fabrics', 'items', 'jobs', 'networkMappings', 'plans', 'points', 'policies', 'storageMappings']);
     expect(jobs.map((j) => j.properties!.scenarioName).sort()).toEqual(['TestFailover', 'TestFailover', 'TestFailover', 'TestFailoverCleanup', 'TestFailoverCleanup']);
     // The VM tasks are ASR's VirtualMachineTaskDetails, whose fields the client keeps.
+    expect(jobs.flatMap((j) => j.properties!.tasks ?? []).map((t) => t.customDetails?.instanceType)).toContain('AutomationRunbookTaskDetails');
     const vmTask = jobs.flatMap((j) => j.properties!.tasks ?? []).flatMap((t) => t.groupTaskCustomDetails?.childTasks ?? [])[0];
     expect(vmTask.customDetails).toMatchObject({ instanceType: 'VirtualMachineTaskDetails', jobTask: { targetObjectName: 'web', targetObjectId: ids.web } });
 
