@@ -8,6 +8,7 @@ import type { BuildContext, ResourceDefinition } from '../ResourceDefinition';
 import { resolveReference } from '../resolveReference';
 import { presentProtectionStatus } from './protectionStatusOf';
 import { nicsOfItem } from '../../recovery/plan/resolveRecoveryNics';
+import { itemRecoveryPointName } from '../../contracts/ItemRecoveryPoint';
 
 const vmName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
@@ -143,6 +144,19 @@ function recoveryResourceGroupIdOf(requested: string | undefined, ctx: BuildCont
   return requested;
 }
 
+/**
+ * The newest recovery point as ASR names it (`lastRecoveryPointReceived`) and our
+ * `lastRecoveryPointId`, named as the item's points are listed: when every disk's newest point
+ * is of the same cut, that cut is the item's newest point; otherwise the newest point of the
+ * whole item is older and only the list tells which, so no id is given.
+ */
+function newestItemPoint(d: ProtectedItemProperties['providerSpecificDetails']): Record<string, string | undefined> {
+  const times = (d.protectedDisks ?? []).map((k) => k.lastRecoveryPointTime);
+  const t = d.lastRecoveryPointTime;
+  const oneCut = t !== undefined && times.length === d.disks.length && times.every((x) => x !== undefined && Date.parse(x) === Date.parse(t));
+  return { lastRecoveryPointReceived: t, lastRecoveryPointId: oneCut ? itemRecoveryPointName(Date.parse(t)) : undefined };
+}
+
 /** A protected VM (`replicationProtectedItems`); PUT enables protection. */
 export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> = {
   kind: 'protectedItem',
@@ -258,8 +272,11 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
     const d = p.providerSpecificDetails;
     return {
       ...p,
+      // ASR's test failover state; the jobs set it (shared/recovery/jobs/scenarioTimes), 'None' until the first test.
+      testFailoverState: (p as { testFailoverState?: string }).testFailoverState ?? 'None',
       providerSpecificDetails: {
         ...d,
+        ...newestItemPoint(d),
         azureVmDiskDetails: d.disks.map((k, lun) => ({
           diskId: k.diskId, vhdId: k.diskId, vhdName: k.diskName ?? k.diskId, vhdType: lun === 0 ? 'OperatingSystem' : 'DataDisk',
           maxSizeMB: k.capacityInBytes === undefined ? undefined : String(Math.ceil(k.capacityInBytes / 1048576)), lunId: String(lun),

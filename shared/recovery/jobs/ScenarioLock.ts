@@ -3,6 +3,7 @@ import type { MetadataStore, ResourceDocument } from '../../metadata';
 import { documentIdOfArmId } from '../../metadata/documentIdOfArmId';
 import { activeLocationAfter, allowedOperationsAfter, INITIAL_OPERATIONS, type ScenarioOutcome } from '../plan/allowedOperations';
 import type { RecoveryScenario } from '../plan/RecoveryScenario';
+import { scenarioMarks } from './scenarioTimes';
 
 /** The plan (absent for a per-item operation) and the items a scenario works on. */
 export interface ScenarioTargets {
@@ -85,7 +86,10 @@ export class ScenarioLock {
     }
     const mark = (doc: Doc): Doc => ({
       ...doc,
-      properties: { ...doc.properties, currentScenario: current, currentScenarioStatus: 'InProgress', currentScenarioStatusDescription: 'InProgress', allowedOperations: allowedOperationsAfter(scenario, 'Started') },
+      properties: {
+        ...doc.properties, currentScenario: current, currentScenarioStatus: 'InProgress', currentScenarioStatusDescription: 'InProgress', allowedOperations: allowedOperationsAfter(scenario, 'Started'),
+        ...scenarioMarks(scenario, 'Started', current.startTime, doc.armId.toLowerCase() === t.planId?.toLowerCase() ? 'plan' : 'item'),
+      },
     });
     const written: Doc[] = [];
     try {
@@ -114,6 +118,7 @@ export class ScenarioLock {
           currentScenarioStatusDescription: `${scenario} ${outcome.toLowerCase()} at ${at}`,
           allowedOperations: allowedOperationsAfter(scenario, outcome),
           ...(location ? { activeLocation: location } : {}),
+          ...scenarioMarks(scenario, outcome, at, id === t.planId ? 'plan' : 'item'),
         };
         return id === t.planId ? marked : changeItem(marked);
       });

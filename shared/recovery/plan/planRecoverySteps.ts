@@ -72,7 +72,11 @@ export function planRecoverySteps(plan: PlanSnapshot, scenario: RecoveryScenario
           groupTaskCustomDetails: {
             instanceType: 'RecoveryPlanGroupTaskDetails', groupId: groupName, rpGroupType: g.groupType,
             childTasks: machines.map((m) => task(m.taskId, m.item.name, `${MACHINE_VERB[operation]} ${m.item.name}`, 'VmTask', {
-              customDetails: { instanceType: 'VmNicUpdatesTaskDetails', name: m.item.name, itemId: m.item.itemId },
+              // ASR's VirtualMachineTaskDetails: the official client keeps `jobTask` (what the task acts on).
+              customDetails: {
+                instanceType: 'VirtualMachineTaskDetails',
+                jobTask: { targetObjectId: m.item.itemId, targetObjectName: m.item.name, targetInstanceType: 'ProtectionEntity', jobScenarioName: scenario, jobFriendlyName: `${MACHINE_VERB[operation]} ${m.item.name}` },
+              },
             })),
           },
         }));

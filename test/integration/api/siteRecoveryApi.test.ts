@@ -344,21 +344,33 @@ describe('ARM-shaped API driven by the official @azure/arm-recoveryservices-site
       expect((await failure(reader.replicationProtectedItems.get(VAULT, RG, FABRIC, CONTAINER, 'db1'))).statusCode).toBe(404);
     });
 
-    it('lists recovery points of an item, newest first', async () => {
+    it('lists one recovery point per cut every disk of the item has, newest first, app consistent only when every disk is', async () => {
       const itemId = itemIds[0];
-      for (const [i, t] of ['2026-01-01T00:00:00Z', '2026-01-01T01:00:00Z'].entries()) {
-        const name = `rp${i}`;
+      // web1 has disks web1-os and web1-data. 00:00: both, os app + data crash; 01:00: both app;
+      // 02:00: os only (data's log not merged yet), so not a point of the item.
+      const diskPoints: [string, string, 'CrashConsistent' | 'AppConsistent'][] = [
+        ['web1-os', '2026-01-01T00:00:00Z', 'AppConsistent'], ['web1-data', '2026-01-01T00:00:00Z', 'CrashConsistent'],
+        ['web1-os', '2026-01-01T01:00:00Z', 'AppConsistent'], ['web1-data', '2026-01-01T01:00:00Z', 'AppConsistent'],
+        ['web1-os', '2026-01-01T02:00:00Z', 'AppConsistent'],
+      ];
+      for (const [i, [disk, t, type]] of diskPoints.entries()) {
+        const name = `${disk}-1-${i + 1}`;
         await store.putRecoveryPoint({
           id: recoveryPointDocumentId(itemId, name),
           vaultKey: `${SUB}/${RG}/${VAULT}`, itemId: itemId.toLowerCase(), name, armId: `${itemId}/recoveryPoints/${name}`,
-          recoveryPointTime: t, recoveryPointType: 'CrashConsistent',
+          recoveryPointTime: t, recoveryPointType: type, diskSnapshots: { [disk]: `snap-${i}` },
         });
       }
       const points = [];
-      for await (const p of reader.recoveryPoints.listByReplicationProtectedItems(VAULT, RG, FABRIC, CONTAINER, 'web1')) points.push(p.name);
-      expect(points).toEqual(['rp1', 'rp0']);
-      const one = await reader.recoveryPoints.get(VAULT, RG, FABRIC, CONTAINER, 'web1', 'rp0');
-      expect(one.properties?.recoveryPointType).toBe('CrashConsistent');
+      for await (const p of reader.recoveryPoints.listByReplicationProtectedItems(VAULT, RG, FABRIC, CONTAINER, 'web1')) points.push([p.name, p.properties?.recoveryPointType]);
+      expect(points).toEqual([['20260101T010000000Z', 'AppConsistent'], ['20260101T000000000Z', 'CrashConsistent']]);
+      const one = await reader.recoveryPoints.get(VAULT, RG, FABRIC, CONTAINER, 'web1', '20260101T000000000Z');
+      expect(one.properties?.recoveryPointTime).toEqual(new Date('2026-01-01T00:00:00Z'));
+      expect((one.properties as { diskRecoveryPoints?: unknown }).diskRecoveryPoints).toEqual([
+        { diskId: 'web1-os', name: 'web1-os-1-1', recoveryPointType: 'AppConsistent' }, { diskId: 'web1-data', name: 'web1-data-1-2', recoveryPointType: 'CrashConsistent' },
+      ]);
+      const partial = await failure(reader.recoveryPoints.get(VAULT, RG, FABRIC, CONTAINER, 'web1', '20260101T020000000Z'));
+      expect([partial.statusCode, partial.message]).toEqual([404, expect.stringContaining('disk web1-data has no point at that cut')]);
     });
   });
 
