@@ -118,6 +118,7 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
   }
 
   function* action(s: Extract<RecoveryStep, { kind: 'action' }>): Generator<Task, void, any> {
+    // The API checked the action against RecoveryPlanActionDetails' schema when the plan was written.
     const details = s.action.customDetails as RecoveryPlanActionDetails;
     if (details.instanceType === 'ManualActionDetails') {
       const policy = actionTimeoutPolicyOf(details, { defaultRunbookTimeoutSeconds: input.timeouts.runbookSeconds });

@@ -5,8 +5,8 @@ import { isFailover } from './RecoveryScenario';
 
 /**
  * The context a runbook action of group `groupName` receives: the plan, the failover's type and
- * direction, and the machines recovered so far. Runbooks of the other scenarios (commit,
- * cleanup, cancel) are told `Unplanned`, as they always were.
+ * direction, and the machines recovered so far. Only failovers run actions (planRecoverySteps);
+ * any other scenario would be told `Unplanned`, as the orchestrator always did.
  */
 export function runbookContextFor(input: Pick<RecoveryJobInput, 'plan' | 'scenario' | 'direction' | 'vaultArmId'>, groupName: string, recovered: RecoveredMachineInfo[]): StartRunbookRequest['context'] {
   return buildRecoveryPlanContext({
