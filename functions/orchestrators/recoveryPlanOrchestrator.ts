@@ -1,15 +1,15 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from 'durable-functions';
-import { actionDeadline, actionTimeoutPolicyOf, callbackTokenTtlSeconds, resolveActionTimeout, resolveRunbookOutcome } from '../../shared/automation/policy/actionTimeouts';
+import { actionDeadline, callbackTokenTtlSeconds, resolveActionTimeout, resolveRunbookOutcome } from '../../shared/automation/policy/actionTimeouts';
 import type { RecoveredMachineInfo } from '../../shared/automation/policy/buildRecoveryPlanContext';
-import type { RecoveryPlanActionDetails } from '../../shared/automation/policy/RecoveryPlanActionDetails';
 import type { RunbookCallbackEvent } from '../../shared/automation/runbookCallback';
 import type { ActionResolution } from '../../shared/automation/policy/ActionTimeoutPolicy';
+import { actionDetailsOf, actionPolicyOf } from '../../shared/recovery/plan/actionDetails';
 import type { AsrServiceErrorDetails } from '../../shared/recovery/plan/AsrJob';
 import type { JobEvent } from '../../shared/recovery/plan/JobEvent';
 import { groupOutcome } from '../../shared/recovery/plan/groupOutcome';
 import { jobFailureOf } from '../../shared/recovery/plan/jobFailureOf';
-import type { ActivityInput, ActivityOutput, FinalLogs, RecordedJob, RecoveryActivityName } from '../../shared/recovery/plan/RecoveryActivityMap';
+import type { ActivityInput, FinalLogs, RecordedJob, SteppedActivityName, SteppedValue } from '../../shared/recovery/plan/RecoveryActivityMap';
 import { CANCELLED_ERROR, JobCancelled, RECOVERY_EVENTS, runbookEventName, StepFailed, type ResumeEvent } from '../../shared/recovery/plan/RecoveryEvents';
 import type { RecoveryJobInput } from '../../shared/recovery/plan/RecoveryJobInput';
 import { isFailover, rollsBackOnCancel } from '../../shared/recovery/plan/RecoveryScenario';
@@ -23,9 +23,6 @@ import { recoveryActivityCalls } from './recoveryActivityCalls';
 
 /** Name of the orchestration that runs a job (a plan's or an item's operation). */
 export const RECOVERY_JOB = 'recoveryJob';
-
-/** The activities whose expected failures come back as a `StepOutcome` value. */
-type SteppedActivity = { [N in RecoveryActivityName]: ActivityOutput<N> extends { ok: boolean } ? N : never }[RecoveryActivityName];
 
 /**
  * Runs one recovery job: its steps in order (prerequisites, the source's shutdown, each group's
@@ -49,7 +46,7 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
     return r;
   }
   /** Runs an activity that reports expected failures as values: a failure fails its task and the job. */
-  function* step<N extends SteppedActivity>(name: N, activityInput: ActivityInput<N>, taskId: string): Generator<Task, Extract<ActivityOutput<N>, { ok: true }>['value'], any> {
+  function* step<N extends SteppedActivityName>(name: N, activityInput: ActivityInput<N>, taskId: string): Generator<Task, SteppedValue<N>, any> {
     const out = yield* activities.call(name, activityInput);
     if (!out.ok) {
       yield* record([{ type: 'taskFailed', taskId, at: at(), error: out.error }]);
@@ -118,11 +115,9 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
   }
 
   function* action(s: Extract<RecoveryStep, { kind: 'action' }>): Generator<Task, void, any> {
-    // The API checked the action against RecoveryPlanActionDetails' schema when the plan was written.
-    const details = s.action.customDetails as RecoveryPlanActionDetails;
+    const details = actionDetailsOf(s.action);
     if (details.instanceType === 'ManualActionDetails') {
-      const policy = actionTimeoutPolicyOf(details, { defaultRunbookTimeoutSeconds: input.timeouts.runbookSeconds });
-      if (!policy.timeoutSeconds && input.timeouts.manualActionSeconds) policy.timeoutSeconds = input.timeouts.manualActionSeconds;
+      const policy = actionPolicyOf(details, input.timeouts);
       const taskDetails = { instanceType: 'ManualActionTaskDetails', name: s.action.actionName, instructions: details.description ?? '', observation: '' };
       yield* record([{
         type: 'taskSuspended', taskId: s.taskId, at: at(), description: `Waiting for the manual action: ${details.description ?? s.action.actionName}`,
@@ -137,7 +132,7 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
     if (details.instanceType !== 'AutomationRunbookActionDetails') {
       return yield* fail(s.taskId, scriptActionNotSupported(s.action.actionName));
     }
-    const policy = actionTimeoutPolicyOf(details, { defaultRunbookTimeoutSeconds: input.timeouts.runbookSeconds });
+    const policy = actionPolicyOf(details, input.timeouts);
     const eventName = runbookEventName(s.taskId);
     const runbookName = details.runbookId.split('/').pop() ?? details.runbookId;
     const taskDetails = { instanceType: 'AutomationRunbookTaskDetails', name: s.action.actionName, runbookId: details.runbookId, runbookName, jobId: '', jobOutput: '', isPrimarySideScript: details.fabricLocation === 'Primary' };

@@ -70,5 +70,9 @@ export type RecoveryActivityName = keyof RecoveryActivityMap;
 export type ActivityInput<N extends RecoveryActivityName> = RecoveryActivityMap[N]['input'];
 export type ActivityOutput<N extends RecoveryActivityName> = RecoveryActivityMap[N]['output'];
 
+/** The activities whose expected failures come back as a `StepOutcome` value, and the value of their success. */
+export type SteppedActivityName = { [N in RecoveryActivityName]: ActivityOutput<N> extends StepOutcome<unknown> ? N : never }[RecoveryActivityName];
+export type SteppedValue<N extends SteppedActivityName> = Extract<ActivityOutput<N>, { ok: true }>['value'];
+
 /** What implements the activities: one function per name, typed by the map. */
 export type RecoveryActivityHandlers = { [N in RecoveryActivityName]: (input: ActivityInput<N>) => Promise<ActivityOutput<N>> };
