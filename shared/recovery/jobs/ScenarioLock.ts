@@ -4,18 +4,7 @@ import { documentIdOfArmId } from '../../metadata/documentIdOfArmId';
 import { activeLocationAfter, allowedOperationsAfter, INITIAL_OPERATIONS, type ScenarioOutcome } from '../plan/allowedOperations';
 import type { RecoveryScenario } from '../plan/RecoveryScenario';
 import { scenarioMarks } from './scenarioTimes';
-
-/** The plan (absent for a per-item operation) and the items a scenario works on. */
-export interface ScenarioTargets {
-  vaultKey: string;
-  planId?: string;
-  itemIds: string[];
-  /**
-   * `finish` only: the job's ARM id. A plan or item whose current scenario is another job's is
-   * left alone (a test failover ending after its cleanup started must not undo the cleanup's marks).
-   */
-  jobId?: string;
-}
+import type { ScenarioTargets } from '../plan/ScenarioTargets';
 
 /** ASR's `currentScenario` of a plan or item. */
 export interface CurrentScenario {
