@@ -1,6 +1,6 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from 'durable-functions';
-import { actionDeadline, callbackTokenTtlSeconds, resolveActionTimeout, resolveRunbookOutcome } from '../../shared/automation/policy/actionTimeouts';
+import { actionDeadline, resolveActionTimeout, resolveRunbookOutcome } from '../../shared/automation/policy/actionTimeouts';
 import type { RecoveredMachineInfo } from '../../shared/automation/policy/buildRecoveryPlanContext';
 import type { RunbookCallbackEvent } from '../../shared/automation/runbookCallback';
 import type { ActionResolution } from '../../shared/automation/policy/ActionTimeoutPolicy';
@@ -15,9 +15,10 @@ import type { RecoveryJobInput } from '../../shared/recovery/plan/RecoveryJobInp
 import { isFailover, rollsBackOnCancel } from '../../shared/recovery/plan/RecoveryScenario';
 import type { RecoveryStep } from '../../shared/recovery/plan/RecoveryStep';
 import type { ScenarioOutcome } from '../../shared/recovery/plan/allowedOperations';
-import { runbookContextFor } from '../../shared/recovery/plan/runbookContextFor';
+import { actionRefusalOf } from '../../shared/automation/policy/actionApplicability';
+import { runbookActionStart } from '../../shared/automation/policy/runbookActionStart';
 import { scenarioTargetsOf } from '../../shared/recovery/plan/ScenarioTargets';
-import { actionFailure, finalLogTimeout, scriptActionNotSupported } from '../../shared/recovery/plan/stepErrors';
+import { actionFailure, finalLogTimeout } from '../../shared/recovery/plan/stepErrors';
 import { activityRetry, recoverMachines } from './recoverMachineOrchestrator';
 import { recoveryActivityCalls } from './recoveryActivityCalls';
 
@@ -129,21 +130,22 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
       yield* record([{ type: 'jobResumed', at: at() }, { type: 'taskSucceeded', taskId: s.taskId, at: at(), description: `Resumed${resumed.comments ? `: ${resumed.comments}` : ''}`, customDetails: { ...taskDetails, observation: resumed.comments ?? '' } }]);
       return;
     }
-    if (details.instanceType !== 'AutomationRunbookActionDetails') {
-      return yield* fail(s.taskId, scriptActionNotSupported(s.action.actionName));
-    }
-    const policy = actionPolicyOf(details, input.timeouts);
+    const refusal = actionRefusalOf(s.action);
+    if (refusal) return yield* fail(s.taskId, refusal);
+    if (details.instanceType !== 'AutomationRunbookActionDetails') throw new Error(`action '${s.action.actionName}' has an unknown kind`);
     const eventName = runbookEventName(s.taskId);
-    const runbookName = details.runbookId.split('/').pop() ?? details.runbookId;
-    const taskDetails = { instanceType: 'AutomationRunbookTaskDetails', name: s.action.actionName, runbookId: details.runbookId, runbookName, jobId: '', jobOutput: '', isPrimarySideScript: details.fabricLocation === 'Primary' };
-    yield* record([{ type: 'taskStarted', taskId: s.taskId, at: at(), description: `Running runbook ${runbookName}` }]);
-    const started = yield* step('startRunbook', {
-      vaultKey: input.vaultKey, planName: input.plan.targetName, jobId: input.jobId, taskId: s.taskId, instanceId: context.df.instanceId, eventName,
-      runbookId: details.runbookId, ttlSeconds: callbackTokenTtlSeconds(policy, 300),
-      context: runbookContextFor(input, s.groupName, recovered),
-    }, s.taskId);
+    const { policy, request, taskDetails } = runbookActionStart({
+      actionName: s.action.actionName, details,
+      target: { vaultKey: input.vaultKey, planName: input.plan.targetName, jobId: input.jobId, taskId: s.taskId, instanceId: context.df.instanceId, eventName },
+      // Only failovers run actions (planRecoverySteps); any other scenario would be told Unplanned, as before.
+      failoverType: isFailover(input.scenario) ? input.scenario : 'UnplannedFailover', failoverDirection: input.direction,
+      groupId: s.groupName, subscriptionId: input.vaultArmId.split('/')[2], machines: recovered,
+      defaultRunbookTimeoutSeconds: input.timeouts.runbookSeconds, tokenGraceSeconds: 300,
+    });
+    yield* record([{ type: 'taskStarted', taskId: s.taskId, at: at(), description: `Running runbook ${taskDetails.runbookName}` }]);
+    const started = yield* step('startRunbook', request, s.taskId);
     if (started.onTimeout) policy.onTimeout = started.onTimeout;
-    yield* record([{ type: 'taskProgress', taskId: s.taskId, description: `Waiting for runbook ${runbookName} to call back`, customDetails: { ...taskDetails, jobId: started.tokenId } }]);
+    yield* record([{ type: 'taskProgress', taskId: s.taskId, description: `Waiting for runbook ${taskDetails.runbookName} to call back`, customDetails: { ...taskDetails, jobId: started.tokenId } }]);
     const r = yield* waitFor(eventName, actionDeadline(now(), policy));
     if (r.kind === 'timeout') return yield* resolveAction(s.taskId, resolveActionTimeout(s.action.actionName, policy), {});
     const outcome = (r.value as RunbookCallbackEvent).outcome;

@@ -11,16 +11,6 @@ export function finalLogTimeout(waiting: string[], seconds: number): AsrServiceE
   };
 }
 
-/** A plan's script action: Hyper-V to Azure runs none. */
-export function scriptActionNotSupported(actionName: string): AsrServiceErrorDetails {
-  return {
-    code: 'ScriptActionNotSupported',
-    message: `action '${actionName}' is a script action, which Hyper-V to Azure does not run`,
-    possibleCauses: 'The plan has a script action.',
-    recommendedAction: 'Replace it with an Automation runbook action.',
-  };
-}
-
 /** The task error of an action that failed or timed out. */
 export function actionFailure(resolution: Extract<ActionResolution, { state: 'Failed' }>): AsrServiceErrorDetails {
   return {
