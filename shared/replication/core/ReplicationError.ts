@@ -19,12 +19,25 @@ export type ReplicationErrorCode =
   /** The replica blob cannot hold the disk (too small, or vanished while being set up). */
   | 'ReplicaUnusable'
   /** The request itself is wrong (e.g. a resync to an epoch that is not newer). */
-  | 'InvalidReplicationRequest';
+  | 'InvalidReplicationRequest'
+  /** A planned failover found no final log of the source for a disk. */
+  | 'FinalLogMissing';
+
+/** What a job error shows besides code and message, when the thrower knows better than the generic advice. */
+export interface ReplicationErrorOptions extends ServiceErrorOptions {
+  possibleCauses?: string;
+  recommendedAction?: string;
+}
 
 /** An error of the merge engine; the message says what to do. */
 export class ReplicationError extends ServiceError {
   declare readonly code: ReplicationErrorCode;
-  constructor(code: ReplicationErrorCode, message: string, options: ServiceErrorOptions = {}) {
+  /** Empty when the code's generic advice applies. */
+  readonly possibleCauses: string;
+  readonly recommendedAction: string;
+  constructor(code: ReplicationErrorCode, message: string, options: ReplicationErrorOptions = {}) {
     super(code, message, options);
+    this.possibleCauses = options.possibleCauses ?? '';
+    this.recommendedAction = options.recommendedAction ?? '';
   }
 }
