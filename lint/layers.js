@@ -114,20 +114,6 @@ const zones = {
  * `to` is a zone or a module (repository path without extension).
  */
 const allow = [
-  // issue 11: DiskRef, the replica blob layout and vault ids move to shared/contracts; the fabric
-  // is handed disks and staging blobs, materialising (verify + decrypt) stays in replication.
-  { from: 'shared/fabric/AzureFabric.ts', to: 'shared/replication' },
-  { from: 'shared/fabric/FabricDiskLayout.ts', to: 'shared/replication' },
-  { from: 'shared/fabric/LocalFabric.ts', to: 'shared/replication' },
-  { from: 'shared/fabric/MaterializeDiskRequest.ts', to: 'shared/replication' },
-  { from: 'shared/fabric/MaterializedDisk.ts', to: 'shared/replication' },
-  { from: 'shared/fabric/materializeDiskToBlob.ts', to: 'shared/replication' },
-  { from: 'shared/fabric/targetFabricFromEnv.ts', to: 'shared/replication' },
-  // issue 11: point selection lives with the journal it reads; it still names the fabric's PointSelector,
-  // drains through the replication barrel and throws RecoveryError (the fabric seam moves them).
-  { from: 'shared/replication/journal/choosePointSelectors.ts', to: 'shared/fabric' },
-  { from: 'shared/replication/journal/choosePointSelectors.ts', to: 'shared/replication' },
-  { from: 'shared/replication/journal/choosePointSelectors.ts', to: 'shared/recovery/plan/RecoveryError' },
 ];
 
 module.exports = { zones, allow, PURE };

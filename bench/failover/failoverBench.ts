@@ -17,7 +17,6 @@ import { join, resolve } from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { spawnEmulatorsProcess } from '../../devhost/emulators/spawnEmulatorsProcess';
-import { materializeDiskToBlob } from '../../shared/fabric';
 import { buildHrl } from '../../shared/hrl';
 import { digestOfBuffer } from '../../shared/integrity';
 import { ensureMetadataStore } from '../../shared/metadata';
@@ -25,6 +24,7 @@ import {
   CosmosRecoveryPointRecorder, cosmosRecoveryPointDeleter, mergeDisk, MetadataHealthReporter, MetadataReplicationSettings,
   metadataReplicaLocator, pendingLogBlob, REPLICA_CONTAINERS, vaultSegmentOf, type ReplicationDeps,
 } from '../../shared/replication';
+import { materializeVerifiedDisk } from '../../shared/replication/materialize/materializeVerifiedDisk';
 import { DevelopmentIssuer } from '../../shared/security';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -140,10 +140,7 @@ async function main(): Promise<void> {
     const copySeconds: number[] = [];
     for (const name of names) {
       const c0 = Date.now();
-      await materializeDiskToBlob(deps, scratch.getPageBlobClient(`${name}.vhd`), {
-        source: { vault: vaultSegmentOf(VAULT_KEY), item: name, disk: 'os' }, point: { kind: 'latestProcessed' }, resourceGroup: 'bench', machineName: name,
-        tags: { vault: 'bench', job: 'bench', item: name, scenario: 'Bench' },
-      });
+      await materializeVerifiedDisk(deps, { vault: vaultSegmentOf(VAULT_KEY), item: name, disk: 'os' }, scratch.getPageBlobClient(`${name}.vhd`), { point: { kind: 'latestProcessed' } });
       copySeconds.push((Date.now() - c0) / 1000);
     }
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);

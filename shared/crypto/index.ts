@@ -4,3 +4,4 @@ export * from './assertXtsKey';
 export * from './xtsDataUnits';
 export * from './keyFingerprint';
 export * from './parseEncryptionKey';
+export * from './assertKeyFits';

@@ -3,6 +3,7 @@ export * from './openDiskImage';
 export * from './writeFixedVhd';
 export * from './azureVirtualSize';
 export * from './PageBlobWriter';
+export * from './digestOfBlob';
 export * from './PageAlignmentError';
 export * from './uploadFixedVhdToPageBlob';
 export * from './vhd/buildFixedVhdFooter';

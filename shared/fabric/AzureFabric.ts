@@ -1,8 +1,7 @@
 import { ComputeManagementClient, ComputeManagementClientOptionalParams, VirtualMachine } from '@azure/arm-compute';
 import { NetworkInterface, NetworkManagementClient } from '@azure/arm-network';
 import type { TokenCredential } from '@azure/identity';
-import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
-import type { ReplicationDeps } from '../replication';
+import type { BlobServiceClient, ContainerClient, PageBlobClient } from '@azure/storage-blob';
 import { armCall, armGetOrUndefined } from './armCall';
 import { FabricError } from './FabricError';
 import { FABRIC_CONTAINERS, fabricDiskBlob } from './FabricDiskLayout';
@@ -12,11 +11,10 @@ import { FabricTagFilter, tagsFromRecord, tagsMatch, tagsToRecord } from './Fabr
 import { MachineCheck } from './MachineCheck';
 import { MachineRef } from './MachineRef';
 import { MachineSpec } from './MachineSpec';
-import { MaterializeDiskRequest } from './MaterializeDiskRequest';
+import { FabricDiskTarget, FilledDisk, recordFilledDisk } from './FilledDisk';
 import { MaterializedDisk } from './MaterializedDisk';
-import { materializeDiskToBlob } from './materializeDiskToBlob';
 import { TargetFabric } from './TargetFabric';
-import { assertCleanupFilter, validateMachineSpec, validateMaterializeRequest, validateRef } from './validateFabricRequests';
+import { assertCleanupFilter, validateMachineSpec, validateDiskTarget, validateRef } from './validateFabricRequests';
 
 export interface AzureFabricOptions {
   subscriptionId: string;
@@ -28,7 +26,6 @@ export interface AzureFabricOptions {
   blobs: BlobServiceClient;
   /** ARM id of that storage account (managed disk import needs it). */
   storageAccountId: string;
-  replication: ReplicationDeps;
   /** Managed disk SKU (default `Standard_LRS`). */
   diskSku?: 'Standard_LRS' | 'StandardSSD_LRS' | 'Premium_LRS';
   /** Tests only: the HTTP client both ARM SDKs send through (request-shape tests answer in-process). */
@@ -57,21 +54,31 @@ export class AzureFabric implements TargetFabric {
     this.staging = options.blobs.getContainerClient(FABRIC_CONTAINERS.disks);
   }
 
-  async materializeDisk(request: MaterializeDiskRequest): Promise<MaterializedDisk> {
-    validateMaterializeRequest(request);
+  async stagingBlob(target: FabricDiskTarget): Promise<PageBlobClient> {
+    validateDiskTarget(target);
     await this.staging.createIfNotExists();
-    const blob = this.staging.getPageBlobClient(fabricDiskBlob(request.resourceGroup, request.machineName, request.source));
-    const staged = await materializeDiskToBlob(this.options.replication, blob, request);
+    return this.stagingBlobOf(target);
+  }
+
+  /** Tags the verified staging VHD and imports a managed disk from it. */
+  async adoptDisk(filled: FilledDisk): Promise<MaterializedDisk> {
+    validateDiskTarget(filled);
+    const blob = this.stagingBlobOf(filled);
+    const staged = await recordFilledDisk(blob, filled);
     const disk = await armCall(`import managed disk ${staged.name}`, () =>
-      this.compute.disks.createOrUpdate(request.resourceGroup, staged.name, {
+      this.compute.disks.createOrUpdate(filled.resourceGroup, staged.name, {
         location: this.options.location,
-        tags: { ...tagsToRecord(request.tags), [MACHINE_TAG]: request.machineName },
+        tags: { ...tagsToRecord(filled.tags), [MACHINE_TAG]: filled.machineName },
         sku: { name: this.options.diskSku ?? 'Standard_LRS' },
         hyperVGeneration: 'V1',
         creationData: { createOption: 'Import', sourceUri: blob.url, storageAccountId: this.options.storageAccountId },
       }),
     );
     return { ...staged, managedDiskId: disk.id };
+  }
+
+  private stagingBlobOf(target: FabricDiskTarget): PageBlobClient {
+    return this.staging.getPageBlobClient(fabricDiskBlob(target.resourceGroup, target.machineName, target.source));
   }
 
   async createMachine(spec: MachineSpec): Promise<FabricMachine> {

@@ -1,5 +1,5 @@
 import { blobPath } from '../naming';
-import type { DiskRef } from '../replication';
+import type { DiskRef } from '../contracts/DiskRef';
 
 /**
  * Where the fabrics keep what they make in the storage account.

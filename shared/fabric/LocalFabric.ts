@@ -1,6 +1,5 @@
-import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import type { BlobServiceClient, ContainerClient, PageBlobClient } from '@azure/storage-blob';
 import { RestError } from '@azure/storage-blob';
-import type { ReplicationDeps } from '../replication';
 import { FabricError } from './FabricError';
 import { FABRIC_CONTAINERS, fabricDiskBlob, fabricDiskPrefix, machineRecordBlob } from './FabricDiskLayout';
 import { FabricMachine } from './FabricMachine';
@@ -11,11 +10,10 @@ import { FabricTagFilter, tagsFromRecord, tagsMatch, tagsToRecord } from './Fabr
 import { MachineCheck } from './MachineCheck';
 import { MachineRef } from './MachineRef';
 import { MachineSpec } from './MachineSpec';
-import { MaterializeDiskRequest } from './MaterializeDiskRequest';
+import { FabricDiskTarget, FilledDisk, recordFilledDisk } from './FilledDisk';
 import { MaterializedDisk } from './MaterializedDisk';
-import { materializeDiskToBlob } from './materializeDiskToBlob';
 import { TargetFabric } from './TargetFabric';
-import { assertCleanupFilter, sameMachineSpec, validateMachineSpec, validateMaterializeRequest, validateRef } from './validateFabricRequests';
+import { assertCleanupFilter, sameMachineSpec, validateMachineSpec, validateDiskTarget, validateRef } from './validateFabricRequests';
 import { verifyDiskBlob } from './verifyDiskBlob';
 
 /** A local machine: the record stored as JSON. */
@@ -27,8 +25,6 @@ interface LocalMachineRecord {
 export interface LocalFabricOptions {
   /** The storage account the fabric keeps disks and records in (the replicas' account). */
   blobs: BlobServiceClient;
-  /** The merge engine's dependencies: the source of recovery points. */
-  replication: ReplicationDeps;
   /**
    * FAULT INJECTION for tests: machine names (or protected item ids) whose start fails with
    * `MachineStartFailed`. Same effect as the tag `faultInjection: "FailStart"`. From
@@ -41,8 +37,8 @@ export interface LocalFabricOptions {
 
 /**
  * The target fabric that runs on a laptop: machines are JSON records in blob storage (written
- * with `If-None-Match: *` / `If-Match` ETags), their disks real page blobs copied from recovery
- * points. Starting a machine does what a boot would notice: every disk's VHD footer is checked
+ * with `If-None-Match: *` / `If-Match` ETags), their disks real page blobs filled from recovery
+ * points by the caller. Starting a machine does what a boot would notice: every disk's VHD footer is checked
  * and its Merkle digest compared with the one recorded at materialisation (the source's digest
  * at the point, or for a decrypted disk the digest taken right after the verified copy). A
  * mismatch fails loudly with `DiskFooterInvalid` / `DiskDigestMismatch`, and the machine is
@@ -63,12 +59,20 @@ export class LocalFabric implements TargetFabric {
     this.ips = new LocalIpLeases(this.ipLeases, async (ref) => (await this.read(ref)) !== undefined);
   }
 
-  async materializeDisk(request: MaterializeDiskRequest): Promise<MaterializedDisk> {
-    validateMaterializeRequest(request);
+  async stagingBlob(target: FabricDiskTarget): Promise<PageBlobClient> {
+    validateDiskTarget(target);
     await this.ensureContainers();
-    // materializeToPoint copies through the client on emulators (Azurite aliases server-side page-blob copies).
-    const target = this.disks.getPageBlobClient(fabricDiskBlob(request.resourceGroup, request.machineName, request.source));
-    return materializeDiskToBlob(this.options.replication, target, request);
+    return this.diskBlob(target);
+  }
+
+  /** The blob is the disk: tagging it is all there is to take it. */
+  async adoptDisk(disk: FilledDisk): Promise<MaterializedDisk> {
+    validateDiskTarget(disk);
+    return recordFilledDisk(this.diskBlob(disk), disk);
+  }
+
+  private diskBlob(target: FabricDiskTarget): PageBlobClient {
+    return this.disks.getPageBlobClient(fabricDiskBlob(target.resourceGroup, target.machineName, target.source));
   }
 
   async createMachine(spec: MachineSpec): Promise<FabricMachine> {

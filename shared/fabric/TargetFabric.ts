@@ -1,25 +1,31 @@
+import type { PageBlobClient } from '@azure/storage-blob';
 import { FabricCleanupResult, FabricResource } from './FabricResource';
+import { FabricDiskTarget, FilledDisk } from './FilledDisk';
 import { FabricMachine } from './FabricMachine';
 import { FabricTagFilter } from './FabricTags';
 import { MachineCheck } from './MachineCheck';
 import { MachineRef } from './MachineRef';
 import { MachineSpec } from './MachineSpec';
-import { MaterializeDiskRequest } from './MaterializeDiskRequest';
 import { MaterializedDisk } from './MaterializedDisk';
 
 /** Which implementation: `ASR_TARGET_FABRIC=local|azure`. */
 export type TargetFabricKind = 'local' | 'azure';
 
 /**
- * What a failover does in the target. Every operation is idempotent, because a Durable activity
- * may run twice: materialising the same disk again replaces it with the same bytes, creating a
+ * What a failover does in the target. The fabric is a leaf: it never reads replicas. It hands out
+ * a staging blob, somebody else fills and verifies it (recovery, with replication's
+ * materialisation), and the fabric takes the filled blob as a disk and makes machines of such
+ * disks. Every operation is idempotent, because a Durable activity may run twice: handing out
+ * and taking the same disk again gives the same disk, creating a
  * machine that exists with the same spec returns it, starting a running machine returns it,
  * deleting something missing succeeds. Errors are {@link FabricError}s with job-error fields.
  */
 export interface TargetFabric {
   readonly kind: TargetFabricKind;
-  /** Copy a replicated disk at a point into the target (decrypting with `key` if given), verified against the source digest. */
-  materializeDisk(request: MaterializeDiskRequest): Promise<MaterializedDisk>;
+  /** The page blob to fill with the disk's fixed VHD (local: the disk itself; Azure: the staging blob a managed disk imports). */
+  stagingBlob(target: FabricDiskTarget): Promise<PageBlobClient>;
+  /** Take a staging blob, filled and verified, as the machine's disk: tag it (Azure: import a managed disk from it). */
+  adoptDisk(disk: FilledDisk): Promise<MaterializedDisk>;
   /** Create (not start) the machine with its disks and NICs. */
   createMachine(spec: MachineSpec): Promise<FabricMachine>;
   /** Power on. Local: verifies every disk's VHD footer and digest first, and fails loudly on a mismatch. */

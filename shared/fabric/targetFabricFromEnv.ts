@@ -1,6 +1,5 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import type { BlobServiceClient } from '@azure/storage-blob';
-import type { ReplicationDeps } from '../replication';
 import { AzureFabric } from './AzureFabric';
 import { FabricError } from './FabricError';
 import { LocalFabric } from './LocalFabric';
@@ -14,11 +13,11 @@ import { TargetFabric } from './TargetFabric';
  *   ARM id of the replica storage account), optional `ASR_AZURE_DISK_SKU`; credentials from
  *   `DefaultAzureCredential` (managed identity in Azure, `az login` or environment on a desk).
  */
-export function targetFabricFromEnv(deps: { blobs: BlobServiceClient; replication: ReplicationDeps }, env: NodeJS.ProcessEnv = process.env): TargetFabric {
+export function targetFabricFromEnv(deps: { blobs: BlobServiceClient }, env: NodeJS.ProcessEnv = process.env): TargetFabric {
   const kind = (env.ASR_TARGET_FABRIC ?? 'local').toLowerCase();
   if (kind === 'local') {
     const faultFailStart = (env.ASR_LOCAL_FABRIC_FAULT_FAIL_START ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    return new LocalFabric({ blobs: deps.blobs, replication: deps.replication, faultFailStart });
+    return new LocalFabric({ blobs: deps.blobs, faultFailStart });
   }
   if (kind === 'azure') {
     const need = (name: string) => {
@@ -34,7 +33,6 @@ export function targetFabricFromEnv(deps: { blobs: BlobServiceClient; replicatio
       storageAccountId: need('ASR_AZURE_STORAGE_ACCOUNT_ID'),
       credential: new DefaultAzureCredential(),
       blobs: deps.blobs,
-      replication: deps.replication,
       diskSku,
     });
   }

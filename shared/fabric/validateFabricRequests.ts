@@ -3,7 +3,7 @@ import { FabricError } from './FabricError';
 import { FabricTagFilter } from './FabricTags';
 import { isFabricName, MachineRef } from './MachineRef';
 import { MachineSpec } from './MachineSpec';
-import { MaterializeDiskRequest } from './MaterializeDiskRequest';
+import { FabricDiskTarget } from './FilledDisk';
 
 function invalid(message: string): FabricError {
   return new FabricError('InvalidFabricRequest', message, { recommendedAction: 'Fix the protected item\'s target settings (name, resource group, size, network, IP) and fail over again.' });
@@ -14,7 +14,7 @@ export function validateRef(ref: MachineRef): void {
   if (!isFabricName(ref.name)) throw invalid(`machine name "${ref.name}" is not valid: 1-63 letters, digits, . _ -, starting with a letter or digit`);
 }
 
-export function validateMaterializeRequest(request: MaterializeDiskRequest): void {
+export function validateDiskTarget(request: FabricDiskTarget): void {
   validateRef({ resourceGroup: request.resourceGroup, name: request.machineName });
   if (!request.tags?.job || !request.tags.item || !request.tags.vault) throw invalid('materialised disks must be tagged with vault, job and item (cleanup finds them by tag)');
 }

@@ -1,8 +1,7 @@
 import type { PageBlobClient } from '@azure/storage-blob';
 import { RestError } from '@azure/storage-blob';
-import { azureVirtualSize, validateVhdFooter, VhdDiskType } from '../disk';
+import { azureVirtualSize, digestOfBlob, validateVhdFooter, VhdDiskType } from '../disk';
 import { CorruptFormatError, UnsupportedFormatError } from '../errors';
-import { digestOfStream } from '../integrity';
 import { FabricError } from './FabricError';
 
 const FOOTER_BYTES = 512;
@@ -66,10 +65,4 @@ export async function verifyDiskBlob(blob: PageBlobClient, expected: { dataBytes
     });
   }
   return { dataBytes: expected.dataBytes, digest };
-}
-
-/** Merkle digest (hex) of the first `dataBytes` of a blob, streamed. */
-export async function digestOfBlob(blob: PageBlobClient, dataBytes: number): Promise<string> {
-  const r = await blob.download(0, dataBytes);
-  return (await digestOfStream(r.readableStreamBody as unknown as AsyncIterable<Uint8Array>, dataBytes)).toString('hex');
 }

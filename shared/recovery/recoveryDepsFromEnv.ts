@@ -33,7 +33,7 @@ export function recoveryDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Promi
     return {
       store,
       replication,
-      fabric: targetFabricFromEnv({ blobs: replication.blobs, replication }, env),
+      fabric: targetFabricFromEnv({ blobs: replication.blobs }, env),
       keys: KeyWrapper.fromEnv(env),
       shutdowns: new SourceShutdownRequests(replication.blobs.getContainerClient(SHUTDOWN_REQUEST_CONTAINER)),
       runbooks: runbooksFromEnv(env),

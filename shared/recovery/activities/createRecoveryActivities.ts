@@ -1,11 +1,16 @@
-import type { FabricTags, MachineRef, TargetFabric } from '../../fabric';
+import type { RecoveredMachineInfo } from '../../automation/policy/buildRecoveryPlanContext';
+import type { FabricTags, MachineRef, MachineSpec, MaterializedDisk, TargetFabric } from '../../fabric';
+import type { MaterializeDiskRequest } from '../plan/MaterializeDiskRequest';
+import { materializeTargetDisk } from './materializeTargetDisk';
 import type { MetadataStore, ProtectedItemProperties, ResourceDocument } from '../../metadata';
-import { vaultSegmentOf, type DiskRef, type ReplicationDeps } from '../../replication';
+import { drainUpTo, vaultSegmentOf, type DiskRef, type ReplicationDeps } from '../../replication';
 import { recordScenarioSucceeded } from '../../protection';
 import { documentIdOfArmId } from '../../metadata/documentIdOfArmId';
 import { ServiceError } from '../../errors';
-import { keyFingerprint } from '../../crypto';
-import { choosePointSelectors, mergedFinalLog } from '../../replication/journal/choosePointSelectors';
+import { assertKeyFits } from '../../crypto';
+import type { ScenarioOutcome } from '../plan/allowedOperations';
+import { choosePointSelectors, type ChosenPoints } from '../../replication/journal/choosePointSelectors';
+import { finalLogOf } from '../../replication/journal/finalLogOf';
 import type { JobEvent } from '../plan/JobEvent';
 import { JobRecorder } from '../jobs/JobRecorder';
 import type { KeyWrapper } from '../jobs/KeyWrapper';
@@ -131,16 +136,7 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
             throw new RecoveryError('NoProtectedDisks', `${item.name} has no protected disks`, { possibleCauses: 'Protection was enabled without disks.', recommendedAction: 'Enable protection again with its disks.' });
           }
           if (d.encryption === 'Enabled' || d.encryptionKeyFingerprint) {
-            if (!key) {
-              throw new RecoveryError('EncryptionKeyRequired', `${item.name} replicates encrypted and no key was supplied`, {
-                possibleCauses: 'The failover request carried no key.', recommendedAction: 'Run the operation again with the item\'s key (--key-file).',
-              });
-            }
-            if (d.encryptionKeyFingerprint && keyFingerprint(key) !== d.encryptionKeyFingerprint) {
-              throw new RecoveryError('EncryptionKeyMismatch', `the key supplied is not ${item.name}'s key (fingerprint differs)`, {
-                possibleCauses: 'A key of another item or an old key was supplied.', recommendedAction: 'Supply the key the item replicates with.',
-              });
-            }
+            assertKeyFits({ name: item.name, fingerprint: d.encryptionKeyFingerprint, encrypted: true, keyRequired: true }, key);
           }
         }
         return `${input.items.length} protected item(s) ready`;
@@ -161,7 +157,8 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
         const item = await loadItem(deps.store, input.vaultKey, ref.itemId);
         const perDisk: Record<string, { epoch: string; sequence: string }> = {};
         for (const disk of diskRefs(input.vaultKey, item)) {
-          const f = await mergedFinalLog(deps.replication, disk).catch((err) => {
+          // Merge what is pending first: the final log is the newest merged one, if it came.
+          const f = await drainUpTo(deps.replication, disk).then((merged) => finalLogOf(deps.replication, disk, merged.lastAppliedSequence)).catch((err) => {
             if (err instanceof ServiceError && (err.code === 'DrainIncomplete' || err.code === 'ReplicaNotFound')) return undefined;
             throw err;
           });
@@ -192,6 +189,8 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
           await deps.fabric.cleanup({ vault: vaultSegmentOf(input.vaultKey), job: input.previousJobId, item: last(input.item.itemId)! });
         }
         const plan = await prepare(input);
+        // ASR's Latest: merge the pending logs first, then the newest merged log is the point.
+        if (!input.finals && input.point.kind === 'Latest') for (const d of plan.disks) await drainUpTo(deps.replication, d);
         const chosen = await choosePointSelectors(deps.replication, plan.disks, input.point, input.finals);
         // One write for start and progress: every machine of a group updates the same job document.
         await report(input, [
@@ -206,7 +205,7 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
     async materializeDisk(input: ActivityInput<'materializeDisk'>) {
       return outcome(async () => {
         const key = input.wrappedKey ? deps.keys.unwrap(input.wrappedKey, input.jobId) : undefined;
-        return deps.fabric.materializeDisk({ ...input.request, ...(key ? { key } : {}) });
+        return materializeTargetDisk(deps, { ...input.request, ...(key ? { key } : {}) });
       }, `disk ${input.request.source.disk} of ${input.request.source.item}`);
     },
 

@@ -1,7 +1,8 @@
 import type { RecoveredMachineInfo } from '../../automation/policy/buildRecoveryPlanContext';
 import type { RunbookStarter, StartRunbookRequest } from '../../automation/RunbookStarter';
 import type { DiskRef } from '../../contracts/DiskRef';
-import type { MachineRef, MachineSpec, MaterializeDiskRequest, MaterializedDisk } from '../../fabric';
+import type { MachineRef, MachineSpec, MaterializedDisk } from '../../fabric';
+import type { MaterializeDiskRequest } from './MaterializeDiskRequest';
 import type { ChosenPoints } from '../../replication/journal/choosePointSelectors';
 import type { ScenarioOutcome } from './allowedOperations';
 import type { AsrJobState } from './AsrJob';

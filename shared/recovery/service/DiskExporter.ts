@@ -1,10 +1,11 @@
 import { BlobSASPermissions, type BlobClient } from '@azure/storage-blob';
 import { ServiceError } from '../../errors';
-import { FABRIC_CONTAINERS, fabricDiskBlob, materializeDiskToBlob } from '../../fabric';
+import { FABRIC_CONTAINERS, fabricDiskBlob, recordFilledDisk } from '../../fabric';
 import type { ProtectedItemProperties, ResourceDocument } from '../../metadata';
 import { vaultSegmentOf, type DiskRef, type ReplicationDeps } from '../../replication';
 import { choosePointSelectors } from '../../replication/journal/choosePointSelectors';
 import { DEFAULT_RECOVERY_RESOURCE_GROUP } from '../../config/recoveryResourceGroup';
+import { materializeVerifiedDisk } from '../../replication/materialize/materializeVerifiedDisk';
 
 /** Container of disks materialised for download from a recovery point. */
 export const EXPORT_CONTAINER = 'disk-exports';
@@ -69,9 +70,10 @@ export class DiskExporter {
       await container.createIfNotExists();
       const target = container.getPageBlobClient(name);
       encrypted = typeof d.encryptionKeyFingerprint === 'string';
-      const made = await materializeDiskToBlob(this.replication, target, {
-        source: disk, point: chosen.selectors[diskId], resourceGroup: 'exports', machineName: item.name, keepEncrypted: encrypted,
-        tags: { vault: disk.vault, job: 'export', item: item.name, scenario: 'Export' },
+      const verified = await materializeVerifiedDisk(this.replication, disk, target, { point: chosen.selectors[diskId], keepEncrypted: encrypted });
+      // Tagged like a fabric's disk (tags and digests in blob metadata), so it reads the same.
+      const made = await recordFilledDisk(target, {
+        ...verified, source: disk, resourceGroup: 'exports', machineName: item.name, tags: { vault: disk.vault, job: 'export', item: item.name, scenario: 'Export' },
       });
       dataBytes = made.dataBytes;
       const metadata = (await target.getProperties()).metadata ?? {};

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { assertXtsKey, keyFingerprint } from '../../crypto';
+import { assertKeyFits, assertXtsKey } from '../../crypto';
 import { ServiceError } from '../../errors';
 import type { MetadataStore, ProtectedItemProperties, ResourceDocument, VaultDocument } from '../../metadata';
 import { documentIdOfArmId } from '../../metadata/documentIdOfArmId';
@@ -127,7 +127,7 @@ export class RecoveryJobService {
       } catch (err) {
         throw new ServiceError('InvalidRequestBody', `providerSpecificDetails.primaryKekCertificatePfx: not a 64-byte AES-256-XTS key in base64 (${(err as Error).message})`, { cause: err, details: { target: 'properties.providerSpecificDetails.primaryKekCertificatePfx' } });
       }
-      await this.assertKeyFits(keyOfVault(vault), items.map((i) => i.itemId), keyFingerprint(key));
+      await this.assertKeyFitsItems(keyOfVault(vault), items.map((i) => i.itemId), key);
       wrappedKey = this.keys.wrap(key, jobName);
       key.fill(0);
     }
@@ -243,13 +243,12 @@ export class RecoveryJobService {
     };
   }
 
-  private async assertKeyFits(vaultKey: string, itemIds: string[], fingerprint: string): Promise<void> {
+  /** Refuses, before anything is stored, a key that is not the key of an item that records its fingerprint. */
+  private async assertKeyFitsItems(vaultKey: string, itemIds: string[], key: Buffer): Promise<void> {
     for (const id of itemIds) {
       const item = await this.store.getResource<ProtectedItemProperties>(vaultKey, documentIdOfArmId(id));
-      const expected = item?.properties.providerSpecificDetails.encryptionKeyFingerprint;
-      if (expected && expected !== fingerprint) {
-        throw new ServiceError('InvalidRequestBody', `providerSpecificDetails.primaryKekCertificatePfx: the key is not the key of '${item!.name}' (fingerprint ${fingerprint.slice(0, 12)}…, the item's is ${expected.slice(0, 12)}…)`, { details: { target: 'properties.providerSpecificDetails.primaryKekCertificatePfx' } });
-      }
+      const fingerprint = item?.properties.providerSpecificDetails.encryptionKeyFingerprint || undefined;
+      if (item) assertKeyFits({ name: item.name, fingerprint, keyRequired: false }, key);
     }
   }
 }

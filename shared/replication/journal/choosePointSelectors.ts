@@ -1,14 +1,14 @@
-import type { PointSelector } from '../../fabric';
-import { parseHrl } from '../../hrl';
-import {
-  drainUpTo, journalBlob, journalContainer, readReplica, replicaClient, type DiskRef, type ReplicationDeps,
-} from '..';
+import type { DiskRef } from '../../contracts/DiskRef';
+import { readReplica } from '../../contracts/readReplica';
+import { replicaClient } from '../core/ReplicaBlob';
+import type { ReplicationDeps } from '../core/ReplicationDeps';
+import { ReplicationError } from '../core/ReplicationError';
+import type { PointSelector } from './PointSelector';
 import type { RecoveryPointChoice } from './RecoveryPointChoice';
 import type { DiskRecoveryPoint } from '../core/DiskRecoveryPoint';
 import {
   cutTimeOfItemRecoveryPoint, disksMissingCut, itemRecoveryPoints, type DiskPointOfCut, type ItemRecoveryPoint,
 } from '../../contracts/ItemRecoveryPoint';
-import { RecoveryError } from '../../recovery/plan/RecoveryError';
 
 /** Per disk, the exact state to bring up, and a line for the job saying which. */
 export interface ChosenPoints {
@@ -19,13 +19,13 @@ export interface ChosenPoints {
 async function latestMerged(deps: ReplicationDeps, disk: DiskRef): Promise<PointSelector> {
   const replica = await readReplica(replicaClient(deps, disk));
   if (!replica?.state || replica.state.lastAppliedSequence === 0n) {
-    throw new RecoveryError('ReplicaNotFound', `disk ${disk.disk} of ${disk.item} has no merged log yet`, {
+    throw new ReplicationError('ReplicaNotFound', `disk ${disk.disk} of ${disk.item} has no merged log yet`, {
       possibleCauses: 'Initial replication has not finished.', recommendedAction: 'Wait until the item is Protected, then retry.',
     });
   }
   if (!replica.state.seedComplete) {
     // The replica holds part of the disk: a seed (initial replication or resync) is still merging.
-    throw new RecoveryError('NoRecoveryPoint', `disk ${disk.disk} of ${disk.item} is still seeding (epoch ${replica.state.epoch}, log ${replica.state.lastAppliedSequence} merged): its replica is not a whole disk yet`, {
+    throw new ReplicationError('NoRecoveryPoint', `disk ${disk.disk} of ${disk.item} is still seeding (epoch ${replica.state.epoch}, log ${replica.state.lastAppliedSequence} merged): its replica is not a whole disk yet`, {
       possibleCauses: 'Initial replication or a resync has not finished.',
       recommendedAction: 'Wait until the item is Protected, or choose a recovery point from before the resync.',
     });
@@ -35,10 +35,11 @@ async function latestMerged(deps: ReplicationDeps, disk: DiskRef): Promise<Point
 
 /**
  * Resolves a recovery point choice to an exact sequence (or time) per disk, so that a retried
- * materialisation brings up the same state. `Latest` drains pending logs first. An item point
- * (its cut time, contracts/ItemRecoveryPoint) gives every disk its own log of that cut; a disk
- * point's name (`{disk}-{epoch}-{sequence}`) still works: that disk takes that log, the item's
- * other disks their newest boundary at or before its time. A planned failover passes the
+ * materialisation brings up the same state. For `Latest` the caller drains pending logs first
+ * (draining is the merge engine's, not the journal's); here it reads like `LatestProcessed`. An
+ * item point (its cut time, contracts/ItemRecoveryPoint) gives every disk its own log of that
+ * cut; a disk point's name (`{disk}-{epoch}-{sequence}`) still works: that disk takes that log,
+ * the item's other disks their newest boundary at or before its time. A planned failover passes the
  * final logs it waited for.
  */
 export async function choosePointSelectors(deps: ReplicationDeps, disks: DiskRef[], choice: RecoveryPointChoice, finals?: Record<string, { epoch: string; sequence: string }>): Promise<ChosenPoints> {
@@ -46,7 +47,7 @@ export async function choosePointSelectors(deps: ReplicationDeps, disks: DiskRef
   if (finals) {
     for (const d of disks) {
       const f = finals[d.disk];
-      if (!f) throw new RecoveryError('FinalLogMissing', `no final log was merged for disk ${d.disk} of ${d.item}`, { possibleCauses: 'The agent did not ship it.', recommendedAction: 'Run an unplanned failover instead.' });
+      if (!f) throw new ReplicationError('FinalLogMissing', `no final log was merged for disk ${d.disk} of ${d.item}`, { possibleCauses: 'The agent did not ship it.', recommendedAction: 'Run an unplanned failover instead.' });
       selectors[d.disk] = { kind: 'sequence', sequence: f.sequence, epoch: f.epoch };
     }
     return { selectors, description: 'the final logs shipped by the source (no data loss)' };
@@ -54,10 +55,7 @@ export async function choosePointSelectors(deps: ReplicationDeps, disks: DiskRef
   switch (choice.kind) {
     case 'Latest':
     case 'LatestProcessed': {
-      for (const d of disks) {
-        if (choice.kind === 'Latest') await drainUpTo(deps, d);
-        selectors[d.disk] = await latestMerged(deps, d);
-      }
+      for (const d of disks) selectors[d.disk] = await latestMerged(deps, d);
       const seqs = disks.map((d) => `${d.disk}@${(selectors[d.disk] as { sequence: string }).sequence}`).join(', ');
       return { selectors, description: `${choice.kind === 'Latest' ? 'latest (pending logs drained)' : 'latest processed'}: ${seqs}` };
     }
@@ -67,7 +65,7 @@ export async function choosePointSelectors(deps: ReplicationDeps, disks: DiskRef
       const wanted = choice.kind === 'LatestApplicationConsistent' ? points.filter((p) => p.type === 'AppConsistent') : points;
       const p = wanted[wanted.length - 1];
       if (!p) {
-        throw new RecoveryError('NoRecoveryPoint', `${disks[0].item} has no ${choice.kind === 'LatestApplicationConsistent' ? 'application-consistent ' : ''}recovery point`, {
+        throw new ReplicationError('NoRecoveryPoint', `${disks[0].item} has no ${choice.kind === 'LatestApplicationConsistent' ? 'application-consistent ' : ''}recovery point`, {
           possibleCauses: 'None was cut yet, or retention removed them.', recommendedAction: 'Choose Latest or LatestProcessed.',
         });
       }
@@ -80,7 +78,7 @@ export async function choosePointSelectors(deps: ReplicationDeps, disks: DiskRef
         const p = points.items.find((x) => x.name === choice.pointId);
         if (p) return byItemPoint(disks, points.byName, p);
         const missing = disksMissingCut(disks.map((d) => d.disk), [...points.byName.values()].map(asCut), cut);
-        throw new RecoveryError('NoRecoveryPoint', `recovery point '${choice.pointId}' is not a point of ${disks[0]?.item}${missing.length < disks.length ? `: disk ${missing.join(', ')} has no point at that cut` : ''}`, {
+        throw new ReplicationError('NoRecoveryPoint', `recovery point '${choice.pointId}' is not a point of ${disks[0]?.item}${missing.length < disks.length ? `: disk ${missing.join(', ')} has no point at that cut` : ''}`, {
           possibleCauses: 'Retention removed it, or a disk\'s log of that cut was never merged.', recommendedAction: 'List the item\'s recovery points and choose one of them.',
         });
       }
@@ -89,7 +87,7 @@ export async function choosePointSelectors(deps: ReplicationDeps, disks: DiskRef
         const p = (await deps.recorder.list(d)).find((x) => x.id === choice.pointId);
         if (p) return byPoint(disks, d.disk, p.epoch.toString(), p.sequence.toString(), p.cutTimeMs, `point ${p.id}`);
       }
-      throw new RecoveryError('NoRecoveryPoint', `recovery point '${choice.pointId}' is not a point of ${disks[0]?.item}`, {
+      throw new ReplicationError('NoRecoveryPoint', `recovery point '${choice.pointId}' is not a point of ${disks[0]?.item}`, {
         possibleCauses: 'Retention removed it, or it belongs to another item.', recommendedAction: 'List the item\'s recovery points and choose one of them.',
       });
     }
@@ -124,18 +122,4 @@ function byPoint(disks: DiskRef[], diskId: string, epoch: string, sequence: stri
     selectors[d.disk] = d.disk === diskId ? { kind: 'sequence', sequence, epoch } : { kind: 'time', time: new Date(cutTimeMs).toISOString(), epoch };
   }
   return { selectors, description: `${what} (${new Date(cutTimeMs).toISOString()})` };
-}
-
-/**
- * Planned failover: merges what is pending and says whether the newest merged log is the
- * agent's final one (`finalPlannedFailover`). Undefined = not yet.
- */
-export async function mergedFinalLog(deps: ReplicationDeps, disk: DiskRef): Promise<{ epoch: string; sequence: string } | undefined> {
-  const merged = await drainUpTo(deps, disk);
-  const seq = merged.lastAppliedSequence;
-  const replica = await readReplica(replicaClient(deps, disk));
-  if (!replica?.state || seq === undefined || seq === 0n) return undefined;
-  const blob = journalContainer(deps).getBlobClient(journalBlob(disk, replica.state.epoch, seq));
-  const log = parseHrl(await blob.downloadToBuffer());
-  return log.header.finalPlannedFailover ? { epoch: replica.state.epoch.toString(), sequence: seq.toString() } : undefined;
 }

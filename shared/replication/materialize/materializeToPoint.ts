@@ -1,8 +1,7 @@
 import type { PageBlobClient } from '@azure/storage-blob';
-import { keyFingerprint } from '../../crypto';
-import { PageBlobWriter } from '../../disk';
+import { assertKeyFits } from '../../crypto';
+import { digestOfBlob, PageBlobWriter } from '../../disk';
 import { parseHrl } from '../../hrl';
-import { digestOfStream } from '../../integrity';
 import { DiskRef, diskKey } from '../../contracts/DiskRef';
 import { DiskRecoveryPoint } from '../core/DiskRecoveryPoint';
 import { expectationFor } from '../journal/logExpectation';
@@ -24,7 +23,9 @@ export interface MaterializeOptions {
   /** Epoch of `sequence`/`time` (default: the replica's current epoch). */
   epoch?: bigint;
   /** Decrypt into plaintext with this key (its fingerprint must match the vault's). */
-  key?: Buffer;
+  key?: Uint8Array;
+  /** Refuse to copy an encrypted disk without a key (default false: the ciphertext as stored). */
+  keyRequired?: boolean;
   /** Check the result against the log's disk digest before decrypting (default true). */
   verify?: boolean;
 }
@@ -49,6 +50,7 @@ export interface MaterializeResult {
  * ({@link drainUpTo}).
  */
 export async function materializeToPoint(deps: ReplicationDeps, disk: DiskRef, target: PageBlobClient, options: MaterializeOptions = {}): Promise<MaterializeResult> {
+  assertKeyFits({ name: `disk ${diskKey(disk)}`, fingerprint: (await deps.settings.settingsFor(disk)).keyFingerprint, keyRequired: options.keyRequired ?? false }, options.key);
   const tuning = tuningOf(deps);
   const replica = replicaClient(deps, disk);
   const live = await readReplica(replica);
@@ -62,10 +64,6 @@ export async function materializeToPoint(deps: ReplicationDeps, disk: DiskRef, t
   }
   const base = [...points].reverse().find((p) => p.sequence <= sequence);
   if (!base) throw new ReplicationError('NoRecoveryPoint', `no recovery point of disk ${diskKey(disk)} at or before log ${sequence} of epoch ${epoch}`);
-  const fingerprint = (await deps.settings.settingsFor(disk)).keyFingerprint;
-  if (options.key && typeof fingerprint === 'string' && keyFingerprint(options.key) !== fingerprint) {
-    throw new ReplicationError('InvalidReplicationRequest', `the key given does not match the vault's key fingerprint for disk ${diskKey(disk)}`);
-  }
 
   await copyPageBlob(replica.withSnapshot(base.snapshot), target);
 
@@ -86,7 +84,7 @@ export async function materializeToPoint(deps: ReplicationDeps, disk: DiskRef, t
 
   let verified = false;
   if (options.verify ?? true) {
-    const actual = (await digestOfStream(await downloadStream(target, base.sourceVirtualSize), base.sourceVirtualSize)).toString('hex');
+    const actual = await digestOfBlob(target, base.sourceVirtualSize);
     if (actual !== digest) {
       throw new ReplicationError('ReplicaDigestMismatch', `the disk materialised for ${diskKey(disk)} at log ${sequence} has digest ${actual}, the log says ${digest}; do not use it, choose another point or resync`);
     }
@@ -106,9 +104,4 @@ function resolveSequence(options: MaterializeOptions, latest: bigint | undefined
   }
   if (latest === undefined) throw new ReplicationError('EarlierEpochNeedsPoint', 'give a sequence or a time when materialising an earlier epoch');
   return latest;
-}
-
-async function downloadStream(blob: PageBlobClient, length: number): Promise<AsyncIterable<Uint8Array>> {
-  const r = await blob.download(0, length);
-  return r.readableStreamBody as unknown as AsyncIterable<Uint8Array>;
 }

@@ -1,5 +1,6 @@
 import { AzureFabric, FABRIC_CONTAINERS, FabricError, FabricTags, MachineSpec } from '../../../shared/fabric';
 import { DiskRef, mergeDisk, ReplicationPolicy } from '../../../shared/replication';
+import { materializeTargetDisk } from '../../../shared/recovery/activities/materializeTargetDisk';
 import { tempDir } from '../../support/tempDir';
 import { startReplicationHarness, ReplicationHarness } from '../replication/replicationHarness';
 import { SourceDisk, uploadLog } from '../replication/SourceDisk';
@@ -32,7 +33,7 @@ describe('AzureFabric: the ARM requests it makes (recorded, not sent)', () => {
     h = await startReplicationHarness();
     arm = new RecordingArm();
     const credential = { getToken: async () => ({ token: 'test-token', expiresOnTimestamp: Date.now() + 3_600_000 }) };
-    fabric = new AzureFabric({ subscriptionId: SUB, location: 'westeurope', credential, blobs: h.blobs, storageAccountId: STORAGE_ID, replication: h.deps(), httpClient: arm });
+    fabric = new AzureFabric({ subscriptionId: SUB, location: 'westeurope', credential, blobs: h.blobs, storageAccountId: STORAGE_ID, httpClient: arm });
     disk = await h.protect('vm-sql', POLICY);
     const src = new SourceDisk(tmp.path, disk, 2 * 1024 * 1024);
     src.io('write -P 0x5e 0 256k');
@@ -48,7 +49,7 @@ describe('AzureFabric: the ARM requests it makes (recorded, not sent)', () => {
   let spec: MachineSpec;
 
   it('imports a managed disk from the verified staging VHD (createOption Import, sourceUri, storageAccountId)', async () => {
-    const d = await fabric.materializeDisk({ source: disk, point: { kind: 'latestProcessed' }, resourceGroup: RG, machineName: 'sql-01', tags: tags('job-pf') });
+    const d = await materializeTargetDisk({ replication: h.deps(), fabric }, { source: disk, point: { kind: 'latestProcessed' }, resourceGroup: RG, machineName: 'sql-01', tags: tags('job-pf') });
     const diskPath = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/disks/sql-01-disk0`;
     expect(d).toMatchObject({ name: 'sql-01-disk0', managedDiskId: diskPath, sequence: '1' });
     expect(d.blobUrl).toContain(`/${FABRIC_CONTAINERS.disks}/${RG}/sql-01/disk0.vhd`);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { keyFingerprint } from '../../../shared/crypto';
 import { FABRIC_CONTAINERS, FabricError, FabricTags, LocalFabric, MachineSpec, MaterializedDisk } from '../../../shared/fabric';
 import { DiskRef, mergeDisk, ReplicationPolicy } from '../../../shared/replication';
+import { materializeTargetDisk } from '../../../shared/recovery/activities/materializeTargetDisk';
 import { tempDir } from '../../support/tempDir';
 import { startReplicationHarness, ReplicationHarness } from '../replication/replicationHarness';
 import { CutLog, qemuSame, SourceDisk, uploadLog, writeImage } from '../replication/SourceDisk';
@@ -26,7 +27,7 @@ describe('LocalFabric: machines from real recovery points (Azurite, Cosmos DB, q
     resourceGroup: RG, name, size: 'Standard_D2s_v3', disks, nics: [{ network: 'vnet-test', subnet: 'app', staticIp: ipOf(name) }], testNetwork: true, tags: tags(job), ...extra,
   });
   const materialize = (machineName: string, job: string, point = { kind: 'latestProcessed' } as const) =>
-    fabric.materializeDisk({ source: disk, point, resourceGroup: RG, machineName, tags: tags(job) });
+    materializeTargetDisk({ replication: h.deps(), fabric }, { source: disk, point, resourceGroup: RG, machineName, tags: tags(job) });
   const diskBlob = (machine: string, d: DiskRef = disk) => h.blobs.getContainerClient(FABRIC_CONTAINERS.disks).getPageBlobClient(`${RG}/${machine}/${d.disk}.vhd`);
   const sameAsSource = async (machine: string, image: Buffer, d: DiskRef = disk) => {
     const vhd = join(tmp.path, `${machine}.vhd`);
@@ -36,7 +37,7 @@ describe('LocalFabric: machines from real recovery points (Azurite, Cosmos DB, q
 
   beforeAll(async () => {
     h = await startReplicationHarness();
-    fabric = new LocalFabric({ blobs: h.blobs, replication: h.deps(), faultFailStart: ['vm-injected'] });
+    fabric = new LocalFabric({ blobs: h.blobs, faultFailStart: ['vm-injected'] });
     disk = await h.protect('vm-web', POLICY);
     const src = new SourceDisk(tmp.path, disk, 4 * MIB);
     for (let i = 0; i < 3; i++) {
@@ -173,9 +174,10 @@ describe('LocalFabric: machines from real recovery points (Azurite, Cosmos DB, q
     await mergeDisk(h.deps(), enc);
     const req = { source: enc, point: { kind: 'latestProcessed' } as const, resourceGroup: RG, machineName: 'vm-enc', tags: { ...tags('job-enc'), item: 'vm-enc' } };
 
-    await expect(fabric.materializeDisk(req)).rejects.toMatchObject({ code: 'InvalidFabricRequest', message: expect.stringContaining('encrypted') });
-    await expect(fabric.materializeDisk({ ...req, key: randomBytes(64) })).rejects.toMatchObject({ code: 'InvalidFabricRequest', message: expect.stringContaining('does not match') });
-    const d = await fabric.materializeDisk({ ...req, key });
+    const materializeDisk = (r: typeof req & { key?: Buffer }) => materializeTargetDisk({ replication: h.deps(), fabric }, r);
+    await expect(materializeDisk(req)).rejects.toMatchObject({ code: 'EncryptionKeyRequired', message: expect.stringContaining('encrypted') });
+    await expect(materializeDisk({ ...req, key: randomBytes(64) })).rejects.toMatchObject({ code: 'InvalidRequestBody', message: expect.stringContaining('is not the key of') });
+    const d = await materializeDisk({ ...req, key });
     expect(d.decrypted).toBe(true);
     expect(d.expectedDigest).not.toBe(d.sourceDigest);
     expect((await sameAsSource('vm-enc', log.image, enc)).same).toBe(true);

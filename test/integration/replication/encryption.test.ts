@@ -52,7 +52,7 @@ describe('encrypted logs: the cloud merges ciphertext and never holds the key', 
     await uploadLog(suite.h.blobs, disk, 1n, log1.bytes);
     await mergeDisk(suite.h.deps(), disk);
     const target = suite.h.blobs.getContainerClient(REPLICA_CONTAINERS.replicas).getPageBlobClient('restored/vm-xts2.vhd');
-    await expect(materializeToPoint(suite.h.deps(), disk, target, { key: randomBytes(64) })).rejects.toMatchObject({ code: 'InvalidReplicationRequest' });
+    await expect(materializeToPoint(suite.h.deps(), disk, target, { key: randomBytes(64) })).rejects.toMatchObject({ code: 'InvalidRequestBody' });
 
     const plainSrc = new SourceDisk(suite.tmp, { ...disk, disk: disk.disk }, 8 * MIB);
     plainSrc.io('write -P 0x22 0 64k');

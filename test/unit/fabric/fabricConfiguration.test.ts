@@ -1,26 +1,26 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import {
-  AzureFabric, FabricError, FabricTags, isFabricName, LocalFabric, materializeOptions, tagsFromRecord, tagsMatch, tagsToRecord, targetFabricFromEnv,
+  AzureFabric, FabricTags, isFabricName, LocalFabric, tagsFromRecord, tagsMatch, tagsToRecord, targetFabricFromEnv,
 } from '../../../shared/fabric';
-import { ReplicationDeps } from '../../../shared/replication';
+import { ReplicationError } from '../../../shared/replication';
+import { materializeOptions } from '../../../shared/replication/materialize/materializeOptions';
 import { azuriteConnectionString } from '../../../shared/config/developmentStorage';
 
 // Clients are only constructed here, never called: no request leaves the test.
 const blobs = BlobServiceClient.fromConnectionString(azuriteConnectionString('127.0.0.1', { blob: 1 }));
-const replication = { blobs } as unknown as ReplicationDeps;
 
 describe('targetFabricFromEnv', () => {
   it('is local unless told otherwise (any case)', () => {
-    expect(targetFabricFromEnv({ blobs, replication }, {})).toBeInstanceOf(LocalFabric);
-    expect(targetFabricFromEnv({ blobs, replication }, { ASR_TARGET_FABRIC: 'LOCAL', ASR_LOCAL_FABRIC_FAULT_FAIL_START: 'vm-a, vm-b,' }).kind).toBe('local');
+    expect(targetFabricFromEnv({ blobs }, {})).toBeInstanceOf(LocalFabric);
+    expect(targetFabricFromEnv({ blobs }, { ASR_TARGET_FABRIC: 'LOCAL', ASR_LOCAL_FABRIC_FAULT_FAIL_START: 'vm-a, vm-b,' }).kind).toBe('local');
   });
 
   it('azure needs subscription, location and storage account id, and says which is missing', () => {
     const env = { ASR_TARGET_FABRIC: 'azure', ASR_AZURE_SUBSCRIPTION_ID: 'sub', ASR_AZURE_LOCATION: 'westeurope', ASR_AZURE_STORAGE_ACCOUNT_ID: '/subscriptions/sub/…/storageAccounts/x' };
-    expect(targetFabricFromEnv({ blobs, replication }, env)).toBeInstanceOf(AzureFabric);
-    expect(() => targetFabricFromEnv({ blobs, replication }, { ...env, ASR_AZURE_LOCATION: undefined })).toThrow(expect.objectContaining({ code: 'FabricNotConfigured', message: expect.stringContaining('ASR_AZURE_LOCATION') }));
-    expect(() => targetFabricFromEnv({ blobs, replication }, { ...env, ASR_AZURE_DISK_SKU: 'UltraSSD_LRS' })).toThrow(/ASR_AZURE_DISK_SKU/);
-    expect(() => targetFabricFromEnv({ blobs, replication }, { ASR_TARGET_FABRIC: 'vmware' })).toThrow(expect.objectContaining({ code: 'FabricNotConfigured' }));
+    expect(targetFabricFromEnv({ blobs }, env)).toBeInstanceOf(AzureFabric);
+    expect(() => targetFabricFromEnv({ blobs }, { ...env, ASR_AZURE_LOCATION: undefined })).toThrow(expect.objectContaining({ code: 'FabricNotConfigured', message: expect.stringContaining('ASR_AZURE_LOCATION') }));
+    expect(() => targetFabricFromEnv({ blobs }, { ...env, ASR_AZURE_DISK_SKU: 'UltraSSD_LRS' })).toThrow(/ASR_AZURE_DISK_SKU/);
+    expect(() => targetFabricFromEnv({ blobs }, { ASR_TARGET_FABRIC: 'vmware' })).toThrow(expect.objectContaining({ code: 'FabricNotConfigured' }));
   });
 });
 
@@ -48,7 +48,7 @@ describe('requests', () => {
     expect(materializeOptions({ kind: 'latestProcessed' })).toEqual({});
     expect(materializeOptions({ kind: 'sequence', sequence: '42', epoch: '2' })).toEqual({ sequence: 42n, epoch: 2n });
     expect(materializeOptions({ kind: 'time', time: '2026-11-22T01:00:00Z' })).toEqual({ time: new Date('2026-11-22T01:00:00Z') });
-    expect(() => materializeOptions({ kind: 'time', time: 'yesterday' })).toThrow(FabricError);
+    expect(() => materializeOptions({ kind: 'time', time: 'yesterday' })).toThrow(ReplicationError);
   });
 
   it('names usable as machine, resource group and blob path segment', () => {

@@ -1,5 +1,7 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { choosePointSelectors } from '../../../shared/replication/journal/choosePointSelectors';
+import { toArmErrorResponse } from '../../../shared/arm/armErrorCatalogue';
+import { toJobError } from '../../../shared/recovery/plan/toJobError';
 import type { DiskRecoveryPoint, DiskRef, RecoveryPointRecorder, ReplicationDeps } from '../../../shared/replication';
 
 const T0 = Date.UTC(2026, 11, 5, 1, 0);
@@ -97,5 +99,26 @@ describe('choosePointSelectors: a named item recovery point', () => {
       .rejects.toMatchObject({ code: 'NoRecoveryPoint', message: `recovery point '${name(10)}' is not a point of vm1: disk data has no point at that cut` });
     const legacy = await choosePointSelectors(depsWith({ os, data }), [OS, DATA], { kind: 'Point', pointId: 'os-1-3' });
     expect(legacy.selectors.os).toEqual({ kind: 'sequence', sequence: '3', epoch: '1' });
+  });
+});
+
+/**
+ * Issue 11: point selection throws the merge engine's error type now, not recovery's; the API
+ * and the job still show the same status, code, message and advice.
+ */
+describe('choosePointSelectors: its refusals read the same at the API and in a job', () => {
+  it('NoRecoveryPoint is 404 at the API and carries its own advice into the job error', async () => {
+    const err = await choosePointSelectors(depsWith({ os: [] }), [OS], { kind: 'Point', pointId: 'os-1-9' }).catch((e: unknown) => e);
+    expect(toArmErrorResponse(err)).toMatchObject({ status: 404, body: { error: { code: 'NoRecoveryPoint', message: "recovery point 'os-1-9' is not a point of vm1" } } });
+    expect(toJobError(err)).toEqual({
+      code: 'NoRecoveryPoint', message: "recovery point 'os-1-9' is not a point of vm1",
+      possibleCauses: 'Retention removed it, or it belongs to another item.', recommendedAction: 'List the item\'s recovery points and choose one of them.',
+    });
+  });
+
+  it('a planned failover without a final log is FinalLogMissing (409) with advice', async () => {
+    const err = await choosePointSelectors(depsWith({}), [OS], { kind: 'Latest' }, {}).catch((e: unknown) => e);
+    expect(toArmErrorResponse(err).status).toBe(409);
+    expect(toJobError(err)).toMatchObject({ code: 'FinalLogMissing', possibleCauses: 'The agent did not ship it.', recommendedAction: 'Run an unplanned failover instead.' });
   });
 });

@@ -1,8 +1,11 @@
-import type { DiskRef } from '../replication';
-import { FabricTags } from './FabricTags';
-import { PointSelector } from './PointSelector';
+import type { DiskRef } from '../../contracts/DiskRef';
+import type { FabricTags } from '../../fabric/FabricTags';
+import type { PointSelector } from '../../replication/journal/PointSelector';
 
-/** Produce one target disk from a replicated disk at a point. */
+/**
+ * Produce one target disk from a replicated disk at a point: recovery asks the fabric for a
+ * staging blob, replication fills, verifies and decrypts it, the fabric takes it as a disk.
+ */
 export interface MaterializeDiskRequest {
   /** The replicated (source) disk. */
   source: DiskRef;
@@ -12,7 +15,7 @@ export interface MaterializeDiskRequest {
   machineName: string;
   /**
    * The item's encryption key when the item is encrypted: the disk is decrypted while it is
-   * materialised. Supplied per call (from the failover request) and never stored by the fabric.
+   * materialised. Supplied per call (from the failover request) and never stored.
    */
   key?: Uint8Array;
   /**
