@@ -40,8 +40,8 @@ module.exports = tseslint.config(
         ]),
         patterns: [
           { group: ['@azure/*', '!@azure/functions'], message: 'no SDK clients in orchestrators: call an activity', allowTypeImports: true },
-          { regex: 'shared/(fabric|automation|replication|metadata|arm|disk|hrl|crypto)(/index)?$', message: 'import the pure module itself, not a barrel that pulls in I/O (types are fine)', allowTypeImports: true },
-          { regex: 'shared/recovery/(create\\w*|\\w*FromEnv|\\w*Starter|KeyWrapper|JobRecorder|ScenarioLock|RecoveryJobService|SourceShutdownRequests|choosePointSelectors)$', message: 'an I/O module: orchestrators reach it through an activity (types are fine)', allowTypeImports: true },
+          // Which shared/ modules they may take values from is decided by folder, not by file name:
+          // lint/layers.js lets orchestrators and pure folders import values only from the PURE folders.
         ],
       }],
       'no-restricted-globals': ['error',
