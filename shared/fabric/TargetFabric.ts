@@ -1,3 +1,4 @@
+import type { TargetCheck, TargetCheckRequest } from './TargetCheck';
 import { FabricCleanupResult, FabricResource } from './FabricResource';
 import { FabricMachine } from './FabricMachine';
 import { FabricTagFilter } from './FabricTags';
@@ -31,6 +32,12 @@ export interface TargetFabric {
   getMachine(ref: MachineRef): Promise<FabricMachine | undefined>;
   /** Delete the machine, its NICs and its disks. True if something was deleted. */
   deleteMachine(ref: MachineRef): Promise<boolean>;
+  /**
+   * The prerequisites step: the recovery group and each subnet exist and the app may create
+   * there (Azure: through ARM, including the identity's permissions). Throws a FabricError
+   * naming the first missing one (TargetResourceGroupNotFound, TargetSubnetNotFound, TargetPermissionMissing).
+   */
+  checkTarget(request: TargetCheckRequest): Promise<TargetCheck>;
   /** Machines, disks and NICs whose tags match (e.g. `{job}`: everything a job created). */
   listResources(filter: FabricTagFilter): Promise<FabricResource[]>;
   /** Delete everything `listResources(filter)` finds; the filter must name at least a job, plan or item. */

@@ -10,6 +10,7 @@ export * from './MaterializeDiskRequest';
 export * from './MaterializedDisk';
 export * from './PointSelector';
 export * from './TargetFabric';
+export * from './TargetCheck';
 export * from './LocalFabric';
 export * from './materializeDiskToBlob';
 export * from './verifyDiskBlob';

@@ -25,6 +25,10 @@ describe('AzureFabric: the ARM requests it makes (recorded, not sent)', () => {
   let arm: RecordingArm;
   let fabric: AzureFabric;
   let disk: DiskRef;
+  /** The waits the fabric asked for (throttling, health polls) and the serial log URLs it read: injected, never slept. */
+  const slept: number[] = [];
+  const read: string[] = [];
+  let clock = Date.UTC(2026, 10, 22, 2);
   const tmp = tempDir('fabric-azure-');
   const tags = (job: string): FabricTags => ({ vault: disk.vault, plan: 'plan-web', job, item: disk.item, scenario: 'PlannedFailover' });
 
@@ -32,7 +36,11 @@ describe('AzureFabric: the ARM requests it makes (recorded, not sent)', () => {
     h = await startReplicationHarness();
     arm = new RecordingArm();
     const credential = { getToken: async () => ({ token: 'test-token', expiresOnTimestamp: Date.now() + 3_600_000 }) };
-    fabric = new AzureFabric({ subscriptionId: SUB, location: 'westeurope', credential, blobs: h.blobs, storageAccountId: STORAGE_ID, replication: h.deps(), httpClient: arm });
+    fabric = new AzureFabric({
+      subscriptionId: SUB, location: 'westeurope', credential, blobs: h.blobs, storageAccountId: STORAGE_ID, replication: h.deps(), httpClient: arm,
+      resourceGroups: [RG], pollIntervalMs: 1, bootDeadlineMs: 60_000, bootPollMs: 15_000, now: () => clock,
+      sleep: async (ms) => { slept.push(ms); clock += ms; }, readSerialLog: async (url) => { read.push(url); return arm.serialLogs.get(url) ?? ''; },
+    });
     disk = await h.protect('vm-sql', POLICY);
     const src = new SourceDisk(tmp.path, disk, 2 * 1024 * 1024);
     src.io('write -P 0x5e 0 256k');
@@ -52,11 +60,11 @@ describe('AzureFabric: the ARM requests it makes (recorded, not sent)', () => {
     const diskPath = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/disks/sql-01-disk0`;
     expect(d).toMatchObject({ name: 'sql-01-disk0', managedDiskId: diskPath, sequence: '1' });
     expect(d.blobUrl).toContain(`/${FABRIC_CONTAINERS.disks}/${RG}/sql-01/disk0.vhd`);
-    expect(arm.requests).toEqual([{
+    expect(arm.requests).toEqual([{ method: 'GET', path: diskPath, apiVersion: DISKS_API, authorization: 'Bearer test-token', body: undefined }, {
       method: 'PUT', path: diskPath, apiVersion: DISKS_API, authorization: 'Bearer test-token',
       body: {
         location: 'westeurope',
-        tags: { asrvault: disk.vault, asrplan: 'plan-web', asrjob: 'job-pf', asritem: 'vm-sql', asrscenario: 'PlannedFailover', asrmachine: 'sql-01' },
+        tags: { asrvault: disk.vault, asrplan: 'plan-web', asrjob: 'job-pf', asritem: 'vm-sql', asrscenario: 'PlannedFailover', asrmachine: 'sql-01', asrpoint: '1-1' },
         sku: { name: 'Standard_LRS' },
         properties: { hyperVGeneration: 'V1', creationData: { createOption: 'Import', sourceUri: d.blobUrl, storageAccountId: STORAGE_ID } },
       },
@@ -82,6 +90,7 @@ describe('AzureFabric: the ARM requests it makes (recorded, not sent)', () => {
         hardwareProfile: { vmSize: 'Standard_E4s_v5' },
         storageProfile: { osDisk: { osType: 'Windows', createOption: 'Attach', managedDisk: { id: spec.disks[0].managedDiskId } }, dataDisks: [] },
         networkProfile: { networkInterfaces: [{ id: nicPath, properties: { primary: true } }] },
+        diagnosticsProfile: { bootDiagnostics: { enabled: true } },
       },
     });
     expect(vm).toMatchObject({ id: vmPath, name: 'sql-01', size: 'Standard_E4s_v5', powerState: 'Running', disks: ['sql-01-disk0'], nics: [{ subnet: 'data', network: VNET, privateIp: '10.20.1.7', staticIp: '10.20.1.7' }] });
@@ -103,7 +112,10 @@ describe('AzureFabric: the ARM requests it makes (recorded, not sent)', () => {
     expect(arm.requests.some((r) => r.method === 'GET' && r.path === `${vmPath}/instanceView` && r.apiVersion === VM_API)).toBe(true);
     expect(await fabric.checkMachine(spec)).toEqual({
       healthy: true, powerState: 'running',
-      checks: [{ name: 'provisioningState', ok: true, detail: 'ProvisioningState/succeeded' }, { name: 'powerState', ok: true, detail: 'VM running' }],
+      checks: [
+        { name: 'provisioningState', ok: true, detail: 'ProvisioningState/succeeded' }, { name: 'powerState', ok: true, detail: 'VM running' },
+        { name: 'vmAgent', ok: true, detail: 'Ready (2.7.41491.1102)' },
+      ],
     });
   });
 
@@ -121,9 +133,10 @@ describe('AzureFabric: the ARM requests it makes (recorded, not sent)', () => {
     const listed = await fabric.listResources({ job: 'job-pf' });
     expect(listed.map((r) => `${r.kind}:${r.name}:${r.machineName}`).sort()).toEqual(['disk:sql-01-disk0:sql-01', 'machine:sql-01:sql-01', 'nic:sql-01-nic0:sql-01', 'nic:sql-02-nic0:sql-02']);
     expect(arm.requests.map((r) => `${r.method} ${r.path.replace(`/subscriptions/${SUB}`, '')}?api-version=${r.apiVersion}`)).toEqual([
-      `GET /providers/Microsoft.Compute/virtualMachines?api-version=${VM_API}`,
-      `GET /providers/Microsoft.Network/networkInterfaces?api-version=${NETWORK_API}`,
-      `GET /providers/Microsoft.Compute/disks?api-version=${DISKS_API}`,
+      // per resource group: with roles on the recovery groups only, a subscription-wide list is 403
+      `GET /resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines?api-version=${VM_API}`,
+      `GET /resourceGroups/${RG}/providers/Microsoft.Network/networkInterfaces?api-version=${NETWORK_API}`,
+      `GET /resourceGroups/${RG}/providers/Microsoft.Compute/disks?api-version=${DISKS_API}`,
     ]);
     arm.requests.length = 0;
     await fabric.cleanup({ job: 'job-pf' });
