@@ -144,13 +144,13 @@ export class RecordingArm implements HttpClient {
     if (request.method === 'GET' && /^\/subscriptions\/[^/]+\/providers\/[^/]+\/[^/]+$/.test(key)) {
       return this.answer(request, 403, { error: { code: 'AuthorizationFailed', message: `The client does not have authorization to perform action 'read' over scope '${key}'.` } });
     }
-    const list = /^(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+)\/providers\/([^/]+\/[^/]+)$/.exec(key);
-    if (request.method === 'GET' && list) {
-      return this.answer(request, 200, { value: [...this.resources.entries()].filter(([k]) => k.startsWith(`${list[1]}/providers/${list[2]}/`)).map(([, v]) => v) });
-    }
     const permissions = /^(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+)\/providers\/microsoft\.authorization\/permissions$/.exec(key);
     if (request.method === 'GET' && permissions) {
       return this.answer(request, 200, { value: this.permissions.get(permissions[1]) ?? [{ actions: ['*'], notActions: [] }] });
+    }
+    const list = /^(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+)\/providers\/([^/]+\/[^/]+)$/.exec(key);
+    if (request.method === 'GET' && list) {
+      return this.answer(request, 200, { value: [...this.resources.entries()].filter(([k]) => k.startsWith(`${list[1]}/providers/${list[2]}/`)).map(([, v]) => v) });
     }
     if (request.method === 'PUT') {
       const props = { ...(body?.properties ?? {}), provisioningState: 'Succeeded' } as Record<string, unknown>;
