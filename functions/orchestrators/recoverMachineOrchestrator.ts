@@ -39,7 +39,7 @@ export const recoverMachineOrchestrator: OrchestrationHandler = function* (conte
   const { plan, chosen } = begun.value;
 
   const copies = plan.disks.map((disk) => context.df.callActivityWithRetry('materializeDisk', retry, {
-    request: { source: disk, point: chosen.selectors[disk.disk], resourceGroup: plan.ref.resourceGroup, machineName: plan.ref.name, tags: plan.spec.tags },
+    request: { source: disk, point: chosen.selectors[disk.disk], resourceGroup: plan.ref.resourceGroup, machineName: plan.ref.name, tags: plan.spec.tags, hyperVGeneration: plan.spec.hyperVGeneration },
     jobId: input.jobId,
     wrappedKey: plan.encrypted ? input.wrappedKey : undefined,
   }));

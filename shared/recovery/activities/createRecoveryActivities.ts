@@ -22,6 +22,7 @@ import { loadNetworkMappings, resolveRecoveryNics } from '../plan/resolveRecover
 import type { SourceShutdownRequests } from '../../contracts/SourceShutdownRequests';
 import type { StepOutcome } from '../plan/StepOutcome';
 import { toJobError } from '../plan/toJobError';
+import { machineOsOf } from '../plan/machineOsOf';
 
 /** Everything the recovery activities talk to; real in tests (Azurite, Cosmos DB, the local fabric). */
 export interface RecoveryDeps {
@@ -100,7 +101,8 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
       disks: diskRefs(input.vaultKey, item),
       spec: {
         ...ref,
-        size: d.recoveryAzureVMSize ?? 'Standard_D2s_v3',
+        size: d.recoveryAzureVMSize ?? 'Standard_D2s_v3', // offers Generation 1 and 2
+        ...machineOsOf(d),
         nics,
         testNetwork: test,
         tags,
