@@ -47,7 +47,7 @@ export interface AzureFabricOptions {
   resourceGroups?: string[];
   /** Between polls of an ARM long-running operation (default 2000 ms; ARM's Retry-After wins when longer). */
   pollIntervalMs?: number;
-  /** How long `checkMachine` waits for the guest to boot (VM agent Ready) before it fails (default 10 min). */
+  /** How long `checkMachine` waits for the guest to boot (VM agent Ready) before it fails (default 5 min: create, start and check share one activity, and host.json caps a function at 10 min). */
   bootDeadlineMs?: number;
   /** Between instance-view reads while the guest boots (default 15 s). */
   bootPollMs?: number;
@@ -160,7 +160,7 @@ export class AzureFabric implements TargetFabric {
   async checkMachine(ref: MachineRef): Promise<MachineCheck> {
     validateRef(ref);
     const now = this.options.now ?? Date.now;
-    const deadline = now() + (this.options.bootDeadlineMs ?? 10 * 60_000);
+    const deadline = now() + (this.options.bootDeadlineMs ?? 5 * 60_000);
     for (;;) {
       const view = await armCall(`read the instance view of VM ${ref.name}`, () => this.compute.virtualMachines.instanceView(ref.resourceGroup, ref.name));
       const { checks, powerState, settled } = bootHealthChecks(view);
