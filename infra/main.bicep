@@ -1,14 +1,22 @@
-// Site Recovery Functions: everything the app needs in the customer's subscription.
-// Deploy: az deployment group create -g <rg> -f infra/main.bicep -p appName=<name> authIssuer=... authAudience=... authJwksUrl=...
-// NOTE: written against the documented resource schemas; this repository's CI cannot compile
-// Bicep (no Bicep CLI on its machines). Run `az bicep build -f infra/main.bicep` before use.
+// Site Recovery Functions: everything the service needs in the customer's subscription.
+// Subscription scope (the `azd up` convention, see ../azure.yaml): creates the app's resource
+// group and the recovery resource group, deploys the app (modules/app.bicep), and grants the
+// app's identity what failover needs where it creates machines and where their networks live
+// (modules/recoveryGroupAccess.bicep, modules/networkGroupAccess.bicep).
+//   azd up                       (reads main.parameters.json from azd's environment), or
+//   az deployment sub create -l <region> -f infra/main.bicep -p environmentName=<name> authIssuer=... authAudience=... authJwksUrl=...
+// NOTE: this repository's CI cannot compile Bicep (no Bicep CLI on its machines);
+// test/unit/infra/bicepStructure.test.ts checks that what the code needs is declared. Run
+// `az bicep build -f infra/main.bicep` before the first deployment.
+targetScope = 'subscription'
 
-@description('Short name used to derive resource names (3-11 lowercase letters/digits).')
+@description('Name of the environment (azd): prefixes the resource groups and derives the app\'s resource names (3-11 lowercase letters/digits).')
 @minLength(3)
 @maxLength(11)
-param appName string
+param environmentName string
 
-param location string = resourceGroup().location
+@description('Region of the app and of the recovery resource group.')
+param location string
 
 @description('Entra ID issuer of API tokens, e.g. https://login.microsoftonline.com/<tenant>/v2.0')
 param authIssuer string
@@ -27,204 +35,71 @@ param recoveryKeyWrapSecret string
 @description('Base64 of 32+ random bytes: signs runbook callback tokens (openssl rand -base64 32).')
 param callbackSigningKey string
 
-@description('Runbook webhooks: JSON map from runbook id to {webhookUrl, onTimeout}. Webhook URLs carry secrets.')
 @secure()
+@description('Runbook webhooks: JSON map from runbook id to {webhookUrl, onTimeout}. Webhook URLs carry secrets.')
 param runbookWebhooks string = '{}'
-
-@description('Subscription ids whose paths the API serves, comma-separated; a token is refused (403) on any other. Default: the deployment\'s own subscription.')
-param servedSubscriptions string = subscription().subscriptionId
 
 @description('Where recovered machines are created: azure (ARM) or local (records only; for drills of the service itself).')
 @allowed(['azure', 'local'])
 param targetFabric string = 'azure'
 
-var suffix = uniqueString(resourceGroup().id, appName)
-var storageName = toLower('${appName}st${take(suffix, 10)}')
-var cosmosName = toLower('${appName}-cosmos-${take(suffix, 8)}')
-var vaultName = toLower('${appName}kv${take(suffix, 8)}')
+@description('Resource group where failover creates disks, NICs and VMs unless an item names its own; created here if absent.')
+param recoveryResourceGroupName string = 'rg-${environmentName}-recovery'
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
-  name: storageName
+@description('Other resource groups (same subscription, existing) that protected items name as their recovery group: the app gets the same access there.')
+param additionalRecoveryResourceGroups array = []
+
+@description('Resource groups (same subscription, existing) of the virtual networks that network mappings and test networks name: the app may join their subnets, nothing more.')
+param networkResourceGroups array = []
+
+var tags = { 'azd-env-name': environmentName }
+
+resource appGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
   location: location
-  kind: 'StorageV2'
-  sku: { name: 'Standard_ZRS' }
-  properties: {
-    minimumTlsVersion: 'TLS1_2'
-    allowBlobPublicAccess: false
-    supportsHttpsTrafficOnly: true
+  tags: tags
+}
+
+resource recoveryGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: recoveryResourceGroupName
+  location: location
+  tags: tags
+}
+
+module app 'modules/app.bicep' = {
+  name: 'site-recovery-app'
+  scope: appGroup
+  params: {
+    appName: environmentName
+    location: location
+    tags: tags
+    authIssuer: authIssuer
+    authAudience: authAudience
+    authJwksUrl: authJwksUrl
+    recoveryKeyWrapSecret: recoveryKeyWrapSecret
+    callbackSigningKey: callbackSigningKey
+    runbookWebhooks: runbookWebhooks
+    targetFabric: targetFabric
+    recoveryResourceGroup: recoveryGroup.name
   }
 }
 
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
-  parent: storage
-  name: 'default'
-}
-
-// Replica logs, replicas (page blobs), the journal of merged logs, quarantined logs, the app package.
-resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for c in ['hrl', 'vhds', 'hrl-journal', 'hrl-quarantine', 'app-package'] : {
-  parent: blobService
-  name: c
+module recoveryAccess 'modules/recoveryGroupAccess.bicep' = [for g in concat([recoveryGroup.name], additionalRecoveryResourceGroups): {
+  name: 'recovery-access-${uniqueString(g)}'
+  scope: resourceGroup(g)
+  params: { principalId: app.outputs.principalId }
 }]
 
-resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
-  name: cosmosName
-  location: location
-  kind: 'GlobalDocumentDB'
-  properties: {
-    databaseAccountOfferType: 'Standard'
-    consistencyPolicy: { defaultConsistencyLevel: 'Session' }
-    locations: [{ locationName: location, failoverPriority: 0 }]
-    capabilities: [{ name: 'EnableServerless' }]
-  }
-}
-
-// The app creates its containers at start (idempotently); the database is declared here.
-resource cosmosDb 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-05-15' = {
-  parent: cosmos
-  name: 'siterecovery'
-  properties: { resource: { id: 'siterecovery' } }
-}
-
-resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
-  name: '${appName}-logs'
-  location: location
-  properties: { sku: { name: 'PerGB2018' }, retentionInDays: 30 }
-}
-
-resource insights 'Microsoft.Insights/components@2020-02-02' = {
-  name: '${appName}-ai'
-  location: location
-  kind: 'web'
-  properties: { Application_Type: 'web', WorkspaceResourceId: logs.id }
-}
-
-resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
-  name: vaultName
-  location: location
-  properties: {
-    tenantId: subscription().tenantId
-    sku: { family: 'A', name: 'standard' }
-    enableRbacAuthorization: true
-    enableSoftDelete: true
-    enablePurgeProtection: true
-  }
-}
-
-// Secrets the app reads through Key Vault references; customers' disk keys are never stored.
-resource storageSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
-  parent: keyVault
-  name: 'storage-connection'
-  properties: { value: 'DefaultEndpointsProtocol=https;AccountName=${storage.name};AccountKey=${storage.listKeys().keys[0].value};EndpointSuffix=${environment().suffixes.storage}' }
-}
-
-resource cosmosSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
-  parent: keyVault
-  name: 'cosmos-key'
-  properties: { value: cosmos.listKeys().primaryMasterKey }
-}
-
-resource keyWrapSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
-  parent: keyVault
-  name: 'recovery-key-wrap'
-  properties: { value: recoveryKeyWrapSecret }
-}
-
-resource callbackSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
-  parent: keyVault
-  name: 'callback-signing'
-  properties: { value: callbackSigningKey }
-}
-
-resource webhooksSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
-  parent: keyVault
-  name: 'runbook-webhooks'
-  properties: { value: runbookWebhooks }
-}
-
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
-  name: '${appName}-plan'
-  location: location
-  kind: 'functionapp'
-  sku: { tier: 'FlexConsumption', name: 'FC1' }
-  properties: { reserved: true }
-}
-
-resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
-  name: '${appName}-func-${take(suffix, 6)}'
-  location: location
-  kind: 'functionapp,linux'
-  identity: { type: 'SystemAssigned' }
-  properties: {
-    serverFarmId: plan.id
-    httpsOnly: true
-    functionAppConfig: {
-      deployment: {
-        storage: {
-          type: 'blobContainer'
-          value: '${storage.properties.primaryEndpoints.blob}app-package'
-          authentication: { type: 'SystemAssignedIdentity' }
-        }
-      }
-      scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 2048 }
-      runtime: { name: 'node', version: '20' }
-    }
-    keyVaultReferenceIdentity: 'SystemAssigned'
-    siteConfig: {
-      minTlsVersion: '1.2'
-      appSettings: [
-        { name: 'AzureWebJobsStorage', value: '@Microsoft.KeyVault(SecretUri=${storageSecret.properties.secretUri})' }
-        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
-        { name: 'COSMOS_ENDPOINT', value: cosmos.properties.documentEndpoint }
-        { name: 'COSMOS_KEY', value: '@Microsoft.KeyVault(SecretUri=${cosmosSecret.properties.secretUri})' }
-        { name: 'COSMOS_DATABASE', value: cosmosDb.name }
-        { name: 'ASR_AUTH_MODE', value: 'entra' }
-        { name: 'ASR_AUTH_ISSUER', value: authIssuer }
-        { name: 'ASR_AUTH_AUDIENCE', value: authAudience }
-        { name: 'ASR_AUTH_JWKS_URL', value: authJwksUrl }
-        { name: 'ASR_SUBSCRIPTIONS', value: servedSubscriptions }
-        { name: 'ASR_TARGET_FABRIC', value: targetFabric }
-        { name: 'RECOVERY_KEY_WRAP_SECRET', value: '@Microsoft.KeyVault(SecretUri=${keyWrapSecret.properties.secretUri})' }
-        { name: 'ASR_CALLBACK_SIGNING_KEY', value: '@Microsoft.KeyVault(SecretUri=${callbackSecret.properties.secretUri})' }
-        { name: 'ASR_RUNBOOK_WEBHOOKS', value: '@Microsoft.KeyVault(SecretUri=${webhooksSecret.properties.secretUri})' }
-        { name: 'ASR_AZURE_SUBSCRIPTION_ID', value: subscription().subscriptionId }
-        { name: 'ASR_AZURE_LOCATION', value: location }
-        { name: 'ASR_AZURE_STORAGE_ACCOUNT_ID', value: storage.id }
-        // Source sites' upload URLs: user delegation SAS from the app's identity (Storage Blob Data Owner below), not the account key.
-        { name: 'ASR_SITE_SAS_SIGNING', value: 'userDelegation' }
-      ]
-    }
-  }
-}
-
-// Role assignments for the app's managed identity.
-var roles = {
-  blobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-  queueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-  tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
-  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
-  virtualMachineContributor: '9980e02c-c2be-4d73-94e8-173b1dc7cf3c'
-  networkContributor: '4d97b98b-1d4f-4787-a291-c67834d212e7'
-}
-
-resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for r in [roles.blobDataOwner, roles.queueDataContributor, roles.tableDataContributor]: {
-  scope: storage
-  name: guid(storage.id, functionApp.id, r)
-  properties: { principalId: functionApp.identity.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', r) }
+module networkAccess 'modules/networkGroupAccess.bicep' = [for g in networkResourceGroups: {
+  name: 'network-access-${uniqueString(g)}'
+  scope: resourceGroup(g)
+  params: { principalId: app.outputs.principalId }
 }]
 
-resource vaultRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  scope: keyVault
-  name: guid(keyVault.id, functionApp.id, roles.keyVaultSecretsUser)
-  properties: { principalId: functionApp.identity.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser) }
-}
-
-// Failover creates disks, NICs and VMs in this resource group (the target of recovery plans).
-resource computeRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for r in [roles.virtualMachineContributor, roles.networkContributor]: {
-  name: guid(resourceGroup().id, functionApp.id, r)
-  properties: { principalId: functionApp.identity.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', r) }
-}]
-
-output functionAppName string = functionApp.name
-output apiEndpoint string = 'https://${functionApp.properties.defaultHostName}'
-output storageAccount string = storage.name
-output cosmosEndpoint string = cosmos.properties.documentEndpoint
+output AZURE_LOCATION string = location
+output AZURE_RESOURCE_GROUP string = appGroup.name
+output ASR_RECOVERY_RESOURCE_GROUP string = recoveryGroup.name
+output SERVICE_API_NAME string = app.outputs.functionAppName
+output SERVICE_API_ENDPOINT string = app.outputs.apiEndpoint
+output STORAGE_ACCOUNT string = app.outputs.storageAccount
+output COSMOS_ENDPOINT string = app.outputs.cosmosEndpoint

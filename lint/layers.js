@@ -123,15 +123,11 @@ const allow = [
   { from: 'shared/fabric/MaterializedDisk.ts', to: 'shared/replication' },
   { from: 'shared/fabric/materializeDiskToBlob.ts', to: 'shared/replication' },
   { from: 'shared/fabric/targetFabricFromEnv.ts', to: 'shared/replication' },
-  // issue 11: one composition root for the API; the disk exporter is built by shared/recovery.
-  { from: 'shared/arm/recovery/recoveryApiFromEnv.ts', to: 'shared/replication' },
   // issue 11: point selection lives with the journal it reads; it still names the fabric's PointSelector,
   // drains through the replication barrel and throws RecoveryError (the fabric seam moves them).
   { from: 'shared/replication/journal/choosePointSelectors.ts', to: 'shared/fabric' },
   { from: 'shared/replication/journal/choosePointSelectors.ts', to: 'shared/replication' },
   { from: 'shared/replication/journal/choosePointSelectors.ts', to: 'shared/recovery/plan/RecoveryError' },
-  // issue 11: the callback endpoint takes its ledger from shared/automation's composition root.
-  { from: 'functions/http/runbookCallback.ts', to: 'shared/replication' },
 ];
 
 module.exports = { zones, allow, PURE };

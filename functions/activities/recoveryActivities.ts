@@ -1,5 +1,6 @@
 import * as df from 'durable-functions';
 import { createRecoveryActivities, type RecoveryActivities } from '../../shared/recovery/activities/createRecoveryActivities';
+import type { ActivityInput, ActivityOutput, RecoveryActivityName } from '../../shared/recovery/plan/RecoveryActivityMap';
 import { recoveryDepsFromEnv } from '../../shared/recovery/recoveryDepsFromEnv';
 
 let activities: Promise<RecoveryActivities> | undefined;
@@ -11,19 +12,21 @@ function built(): Promise<RecoveryActivities> {
 }
 
 /**
- * Registers every recovery activity under its own name: thin adapters that build the
- * dependencies once and call `shared/recovery`. The input arrives already JSON-decoded.
+ * Registers one recovery activity under its name of `RecoveryActivityMap`: a thin adapter that
+ * builds the dependencies once and calls `shared/recovery`. The input arrives JSON-decoded, as
+ * the orchestrator sent it through the same map.
  */
-const names: (keyof RecoveryActivities)[] = [
-  'recordJob', 'checkPrerequisites', 'requestShutdown', 'pollFinalLogs', 'clearShutdownRequests',
-  'beginMachine', 'materializeDisk', 'bringUpMachine', 'settleMachine', 'startRunbook', 'finishScenario', 'rollBackFailover',
-];
-
-for (const name of names) {
+function register<N extends RecoveryActivityName>(name: N): void {
   df.app.activity(name, {
-    handler: async (input: unknown) => {
-      const a = await built();
-      return (a[name] as (i: unknown) => Promise<unknown>)(input);
-    },
+    handler: async (input: ActivityInput<N>): Promise<ActivityOutput<N>> => (await built())[name](input),
   });
 }
+
+/** Every activity of the map, once: a name missing here (or one the map lacks) does not compile. */
+const NAMES: { [N in RecoveryActivityName]: N } = {
+  recordJob: 'recordJob', checkPrerequisites: 'checkPrerequisites', requestShutdown: 'requestShutdown', pollFinalLogs: 'pollFinalLogs',
+  clearShutdownRequests: 'clearShutdownRequests', beginMachine: 'beginMachine', materializeDisk: 'materializeDisk', bringUpMachine: 'bringUpMachine',
+  settleMachine: 'settleMachine', startRunbook: 'startRunbook', finishScenario: 'finishScenario', rollBackFailover: 'rollBackFailover',
+};
+
+for (const name of Object.values(NAMES)) register(name);

@@ -1,5 +1,4 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { armApiFromEnv } from '../../shared/arm';
 import { serveArmRequest } from './serveArmRequest';
 
 /**
@@ -9,7 +8,7 @@ import { serveArmRequest } from './serveArmRequest';
  * registrations that would each repeat them; the Recovery issue adds its routes to that table.
  */
 export async function armApiHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  return serveArmRequest(request, context, () => armApiFromEnv());
+  return serveArmRequest(request, context);
 }
 
 app.http('armApi', {

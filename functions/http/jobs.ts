@@ -1,6 +1,6 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
-import { recoveryHttpHandler } from './planActionsHttp';
+import { recoveryHttpHandler } from './serveArmRequest';
 
 const V = 'subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}';
 

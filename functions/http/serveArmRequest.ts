@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { readBodyText, toArmErrorResponse, type ArmApi, type ArmRequest, type ArmResponse } from '../../shared/arm';
+import { armApiFromEnv, readBodyText, toArmErrorResponse, type ArmRequest, type ArmResponse } from '../../shared/arm';
+import { durableControl } from './durableControl';
 
 /** Turns the API's plain answer into the Functions response. */
 function toHttpResponse(out: ArmResponse): HttpResponseInit {
@@ -18,9 +19,11 @@ async function toArmRequest(request: HttpRequest): Promise<ArmRequest> {
 
 /**
  * The one HTTP adapter of `ArmApi`: every function that serves ARM paths copies the request in
- * and the answer out through here, so the body limit and the error catalogue apply to all.
+ * and the answer out through here, so the body limit and the error catalogue apply to all. The
+ * API comes from its one composition root (`armApiFromEnv`); a registration with a Durable
+ * client input passes it to get the Recovery routes too ({@link recoveryHttpHandler}).
  */
-export async function serveArmRequest(request: HttpRequest, context: InvocationContext, api: () => Promise<ArmApi>): Promise<HttpResponseInit> {
+export async function serveArmRequest(request: HttpRequest, context: InvocationContext, withOrchestrations = false): Promise<HttpResponseInit> {
   let armRequest: ArmRequest;
   try {
     armRequest = await toArmRequest(request);
@@ -28,9 +31,18 @@ export async function serveArmRequest(request: HttpRequest, context: InvocationC
     return toHttpResponse(toArmErrorResponse(err));
   }
   try {
-    return toHttpResponse(await (await api()).handle(armRequest));
+    return toHttpResponse(await (await armApiFromEnv(process.env, withOrchestrations ? durableControl(context) : undefined)).handle(armRequest));
   } catch (err) {
     context.error('the API could not start (metadata store, token verifier or settings)', err);
     return toHttpResponse(toArmErrorResponse(err));
   }
+}
+
+/**
+ * The Recovery routes (plan and item operations, operation results, jobs), with this
+ * invocation's Durable client. Registered on routes more specific than the catch-all `armApi`,
+ * so the host sends these paths here.
+ */
+export async function recoveryHttpHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return serveArmRequest(request, context, true);
 }

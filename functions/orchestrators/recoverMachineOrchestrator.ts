@@ -1,11 +1,7 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
-import type { RecoveredMachineInfo } from '../../shared/automation/policy/buildRecoveryPlanContext';
-import type { MaterializedDisk } from '../../shared/fabric';
-import type { ChosenPoints } from '../../shared/replication/journal/choosePointSelectors';
-import type { MachinePlan } from '../../shared/recovery/activities/createRecoveryActivities';
 import type { MachineTaskInput, MachineTaskResult } from '../../shared/recovery/plan/MachineTask';
-import type { StepOutcome } from '../../shared/recovery/plan/StepOutcome';
+import { recoveryActivityCalls } from './recoveryActivityCalls';
 
 /** Name of the per-machine sub-orchestration. */
 export const RECOVER_MACHINE = 'recoverMachine';
@@ -26,37 +22,43 @@ export function activityRetry(): df.RetryOptions {
  * Deterministic: I/O only through activities, no clock.
  */
 export const recoverMachineOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext): Generator<Task, MachineTaskResult, any> {
-  const input = context.df.getInput() as MachineTaskInput;
-  const retry = activityRetry();
+  const input = context.df.getInput<MachineTaskInput>();
+  const activities = recoveryActivityCalls(context, activityRetry());
 
   if (input.operation !== 'recover') {
-    const settled = (yield context.df.callActivityWithRetry('settleMachine', retry, input)) as StepOutcome<string[]>;
+    const settled = yield* activities.call('settleMachine', input);
     return settled.ok ? { ok: true } : { ok: false, error: settled.error };
   }
 
-  const begun = (yield context.df.callActivityWithRetry('beginMachine', retry, input)) as StepOutcome<{ plan: MachinePlan; chosen: ChosenPoints }>;
+  const begun = yield* activities.call('beginMachine', input);
   if (!begun.ok) return { ok: false, error: begun.error };
   const { plan, chosen } = begun.value;
 
-  const copies = plan.disks.map((disk) => context.df.callActivityWithRetry('materializeDisk', retry, {
+  const outcomes = yield* activities.callAll('materializeDisk', plan.disks.map((disk) => ({
     request: { source: disk, point: chosen.selectors[disk.disk], resourceGroup: plan.ref.resourceGroup, machineName: plan.ref.name, tags: plan.spec.tags, hyperVGeneration: plan.spec.hyperVGeneration },
     jobId: input.jobId,
     wrappedKey: plan.encrypted ? input.wrappedKey : undefined,
-  }));
-  const disks = (yield context.df.Task.all(copies)) as StepOutcome<MaterializedDisk>[];
-  for (const d of disks) {
+  })));
+  const disks = [];
+  for (const d of outcomes) {
     if (!d.ok) {
-      yield context.df.callActivityWithRetry('recordJob', retry, {
+      yield* activities.call('recordJob', {
         vaultKey: input.vaultKey, jobId: input.jobId, events: [{ type: 'taskFailed', taskId: input.taskId, at: context.df.currentUtcDateTime.toISOString(), error: d.error }],
       });
       return { ok: false, error: d.error };
     }
+    disks.push(d.value);
   }
 
-  const up = (yield context.df.callActivityWithRetry('bringUpMachine', retry, {
-    task: input, plan, disks: disks.map((d) => (d as { value: MaterializedDisk }).value), pointDescription: chosen.description,
-  })) as StepOutcome<RecoveredMachineInfo>;
+  const up = yield* activities.call('bringUpMachine', { task: input, plan, disks, pointDescription: chosen.description });
   return up.ok ? { ok: true, machine: up.value } : { ok: false, error: up.error };
 };
+
+/** Runs one machine sub-orchestration per task, all at once; yields their results in task order. */
+export function* recoverMachines(context: OrchestrationContext, tasks: { input: MachineTaskInput; instanceId: string }[]): Generator<Task, MachineTaskResult[], unknown> {
+  const machines = tasks.map((t) => context.df.callSubOrchestrator(RECOVER_MACHINE, t.input, t.instanceId));
+  // The sub-orchestration returns a MachineTaskResult and never throws (see above).
+  return (yield context.df.Task.all(machines)) as MachineTaskResult[];
+}
 
 df.app.orchestration(RECOVER_MACHINE, recoverMachineOrchestrator);

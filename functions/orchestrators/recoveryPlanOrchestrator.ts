@@ -1,25 +1,28 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from 'durable-functions';
-import { actionDeadline, actionTimeoutPolicyOf, callbackTokenTtlSeconds, resolveActionTimeout, resolveRunbookOutcome } from '../../shared/automation/policy/actionTimeouts';
+import { actionDeadline, callbackTokenTtlSeconds, resolveActionTimeout, resolveRunbookOutcome } from '../../shared/automation/policy/actionTimeouts';
 import type { RecoveredMachineInfo } from '../../shared/automation/policy/buildRecoveryPlanContext';
-import type { RecoveryPlanActionDetails } from '../../shared/automation/policy/RecoveryPlanActionDetails';
 import type { RunbookCallbackEvent } from '../../shared/automation/runbookCallback';
 import type { ActionResolution } from '../../shared/automation/policy/ActionTimeoutPolicy';
+import { actionDetailsOf, actionPolicyOf } from '../../shared/recovery/plan/actionDetails';
 import type { AsrServiceErrorDetails } from '../../shared/recovery/plan/AsrJob';
 import type { JobEvent } from '../../shared/recovery/plan/JobEvent';
-import type { RecordedJob } from '../../shared/recovery/jobs/JobRecorder';
-import type { MachineTaskResult } from '../../shared/recovery/plan/MachineTask';
+import { groupOutcome } from '../../shared/recovery/plan/groupOutcome';
+import { jobFailureOf } from '../../shared/recovery/plan/jobFailureOf';
+import type { ActivityInput, FinalLogs, RecordedJob, SteppedActivityName, SteppedValue } from '../../shared/recovery/plan/RecoveryActivityMap';
 import { CANCELLED_ERROR, JobCancelled, RECOVERY_EVENTS, runbookEventName, StepFailed, type ResumeEvent } from '../../shared/recovery/plan/RecoveryEvents';
 import type { RecoveryJobInput } from '../../shared/recovery/plan/RecoveryJobInput';
+import { isFailover, rollsBackOnCancel } from '../../shared/recovery/plan/RecoveryScenario';
 import type { RecoveryStep } from '../../shared/recovery/plan/RecoveryStep';
 import type { ScenarioOutcome } from '../../shared/recovery/plan/allowedOperations';
-import type { StepOutcome } from '../../shared/recovery/plan/StepOutcome';
-import { activityRetry, RECOVER_MACHINE } from './recoverMachineOrchestrator';
+import { runbookContextFor } from '../../shared/recovery/plan/runbookContextFor';
+import { scenarioTargetsOf } from '../../shared/recovery/plan/ScenarioTargets';
+import { actionFailure, finalLogTimeout, scriptActionNotSupported } from '../../shared/recovery/plan/stepErrors';
+import { activityRetry, recoverMachines } from './recoverMachineOrchestrator';
+import { recoveryActivityCalls } from './recoveryActivityCalls';
 
 /** Name of the orchestration that runs a job (a plan's or an item's operation). */
 export const RECOVERY_JOB = 'recoveryJob';
-
-type Finals = Record<string, Record<string, { epoch: string; sequence: string }>>;
 
 /**
  * Runs one recovery job: its steps in order (prerequisites, the source's shutdown, each group's
@@ -29,27 +32,22 @@ type Finals = Record<string, Record<string, { epoch: string; sequence: string }>
  * `currentUtcDateTime`, no randomness.
  */
 export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext): Generator<Task, string, any> {
-  const input = context.df.getInput() as RecoveryJobInput;
-  const retry = activityRetry();
+  const input = context.df.getInput<RecoveryJobInput>();
+  const activities = recoveryActivityCalls(context, activityRetry());
   const now = () => context.df.currentUtcDateTime;
   const at = () => now().toISOString();
-  const jobArmId = `${input.vaultArmId}/replicationJobs/${input.jobId}`;
-  const targets = {
-    vaultKey: input.vaultKey,
-    planId: input.plan.targetType === 'RecoveryPlan' ? input.plan.targetId : undefined,
-    itemIds: input.plan.groups.flatMap((g) => g.items.map((i) => i.itemId)),
-    jobId: jobArmId,
-  };
+  const targets = scenarioTargetsOf(input);
   const recovered: RecoveredMachineInfo[] = [];
-  let finals: Finals | undefined;
+  let finals: FinalLogs | undefined;
 
   function* record(events: JobEvent[]): Generator<Task, RecordedJob, any> {
-    const r = (yield context.df.callActivityWithRetry('recordJob', retry, { vaultKey: input.vaultKey, jobId: input.jobId, events })) as RecordedJob;
+    const r = yield* activities.call('recordJob', { vaultKey: input.vaultKey, jobId: input.jobId, events });
     if (r.cancelRequested) throw new JobCancelled();
     return r;
   }
-  function* step<T>(name: string, activityInput: unknown, taskId: string): Generator<Task, T, any> {
-    const out = (yield context.df.callActivityWithRetry(name, retry, activityInput)) as StepOutcome<T>;
+  /** Runs an activity that reports expected failures as values: a failure fails its task and the job. */
+  function* step<N extends SteppedActivityName>(name: N, activityInput: ActivityInput<N>, taskId: string): Generator<Task, SteppedValue<N>, any> {
+    const out = yield* activities.call(name, activityInput);
     if (!out.ok) {
       yield* record([{ type: 'taskFailed', taskId, at: at(), error: out.error }]);
       throw new StepFailed(out.error, taskId);
@@ -61,19 +59,18 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
     throw new StepFailed(error, taskId);
   }
   function* finish(outcome: ScenarioOutcome): Generator<Task, void, any> {
-    yield context.df.callActivityWithRetry('finishScenario', retry, { targets, scenario: input.scenario, outcome, at: at() });
+    yield* activities.call('finishScenario', { targets, scenario: input.scenario, outcome, at: at() });
   }
 
   function* prerequisites(s: Extract<RecoveryStep, { kind: 'prerequisites' }>): Generator<Task, void, any> {
     yield* record([{ type: 'jobStarted', at: at() }, { type: 'taskStarted', taskId: s.taskId, at: at() }]);
-    const recovering = ['TestFailover', 'PlannedFailover', 'UnplannedFailover'].includes(input.scenario);
-    const summary = yield* step<string>('checkPrerequisites', { vaultKey: input.vaultKey, jobId: input.jobId, items: input.plan.groups.flatMap((g) => g.items), needsDisks: recovering, wrappedKey: input.wrappedKey, scenario: input.scenario, testNetworkId: input.testNetworkId }, s.taskId);
+    const summary = yield* step('checkPrerequisites', { vaultKey: input.vaultKey, jobId: input.jobId, items: input.plan.groups.flatMap((g) => g.items), needsDisks: isFailover(input.scenario), wrappedKey: input.wrappedKey, scenario: input.scenario, testNetworkId: input.testNetworkId }, s.taskId);
     yield* record([{ type: 'taskSucceeded', taskId: s.taskId, at: at(), description: summary }]);
   }
 
   function* shutdown(s: Extract<RecoveryStep, { kind: 'shutdown' }>): Generator<Task, void, any> {
     yield* record([{ type: 'taskStarted', taskId: s.taskId, at: at(), description: 'Asking the source agents to shut down' }]);
-    yield context.df.callActivityWithRetry('requestShutdown', retry, { vaultKey: input.vaultKey, jobId: input.jobId, items: s.items, shipFinalLog: s.waitForFinalLog, at: at() });
+    yield* activities.call('requestShutdown', { vaultKey: input.vaultKey, jobId: input.jobId, items: s.items, shipFinalLog: s.waitForFinalLog, at: at() });
     if (!s.waitForFinalLog) {
       yield* record([{ type: 'taskSucceeded', taskId: s.taskId, at: at(), description: 'Shutdown requested; not waiting, the source may be unreachable (unplanned failover)' }]);
       return;
@@ -81,22 +78,17 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
     const deadline = new Date(now().getTime() + input.timeouts.finalLogSeconds * 1000);
     let lastWaiting = '';
     for (;;) {
-      const poll = (yield context.df.callActivityWithRetry('pollFinalLogs', retry, { vaultKey: input.vaultKey, items: s.items })) as { finals: Finals; waiting: string[] };
+      const poll = yield* activities.call('pollFinalLogs', { vaultKey: input.vaultKey, items: s.items });
       if (poll.waiting.length === 0) { finals = poll.finals; break; }
       if (now() >= deadline) {
-        yield* fail(s.taskId, {
-          code: 'FinalLogTimeout',
-          message: `the source did not ship the final logs of ${poll.waiting.join(', ')} within ${input.timeouts.finalLogSeconds} s`,
-          possibleCauses: 'The source host or its agent is down or cannot reach storage.',
-          recommendedAction: 'Bring the agent back and retry the planned failover, or run an unplanned failover (possible data loss).',
-        });
+        yield* fail(s.taskId, finalLogTimeout(poll.waiting, input.timeouts.finalLogSeconds));
       }
       const waiting = `Waiting for the final logs of ${poll.waiting.join(', ')}`;
       if (waiting !== lastWaiting) { yield* record([{ type: 'taskProgress', taskId: s.taskId, description: waiting }]); lastWaiting = waiting; }
       else yield* record([]);
       yield context.df.createTimer(new Date(Math.min(deadline.getTime(), now().getTime() + input.pollSeconds * 1000)));
     }
-    yield context.df.callActivityWithRetry('clearShutdownRequests', retry, { vaultKey: input.vaultKey, items: s.items });
+    yield* activities.call('clearShutdownRequests', { vaultKey: input.vaultKey, items: s.items });
     yield* record([{ type: 'taskSucceeded', taskId: s.taskId, at: at(), description: 'Source shut down; final logs merged (no data loss)' }]);
   }
 
@@ -118,19 +110,14 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
     } else if (resolution.state === 'TimedOutContinued') {
       yield* record([{ type: 'taskSkipped', taskId, at: at(), description: `Warning: ${resolution.errorMessage}` }]);
     } else {
-      yield* fail(taskId, {
-        code: resolution.errorCode, message: resolution.errorMessage,
-        possibleCauses: resolution.errorCode === 'ActionTimedOut' ? 'The runbook or the operator did not finish in time.' : 'The action reported failure.',
-        recommendedAction: 'Look at the action\'s output, fix the cause, then restart the job.',
-      }, extra);
+      yield* fail(taskId, actionFailure(resolution), extra);
     }
   }
 
   function* action(s: Extract<RecoveryStep, { kind: 'action' }>): Generator<Task, void, any> {
-    const details = s.action.customDetails as unknown as RecoveryPlanActionDetails;
+    const details = actionDetailsOf(s.action);
     if (details.instanceType === 'ManualActionDetails') {
-      const policy = actionTimeoutPolicyOf(details, { defaultRunbookTimeoutSeconds: input.timeouts.runbookSeconds });
-      if (!policy.timeoutSeconds && input.timeouts.manualActionSeconds) policy.timeoutSeconds = input.timeouts.manualActionSeconds;
+      const policy = actionPolicyOf(details, input.timeouts);
       const taskDetails = { instanceType: 'ManualActionTaskDetails', name: s.action.actionName, instructions: details.description ?? '', observation: '' };
       yield* record([{
         type: 'taskSuspended', taskId: s.taskId, at: at(), description: `Waiting for the manual action: ${details.description ?? s.action.actionName}`,
@@ -143,26 +130,17 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
       return;
     }
     if (details.instanceType !== 'AutomationRunbookActionDetails') {
-      return yield* fail(s.taskId, { code: 'ScriptActionNotSupported', message: `action '${s.action.actionName}' is a script action, which Hyper-V to Azure does not run`, possibleCauses: 'The plan has a script action.', recommendedAction: 'Replace it with an Automation runbook action.' });
+      return yield* fail(s.taskId, scriptActionNotSupported(s.action.actionName));
     }
-    const policy = actionTimeoutPolicyOf(details, { defaultRunbookTimeoutSeconds: input.timeouts.runbookSeconds });
+    const policy = actionPolicyOf(details, input.timeouts);
     const eventName = runbookEventName(s.taskId);
     const runbookName = details.runbookId.split('/').pop() ?? details.runbookId;
     const taskDetails = { instanceType: 'AutomationRunbookTaskDetails', name: s.action.actionName, runbookId: details.runbookId, runbookName, jobId: '', jobOutput: '', isPrimarySideScript: details.fabricLocation === 'Primary' };
     yield* record([{ type: 'taskStarted', taskId: s.taskId, at: at(), description: `Running runbook ${runbookName}` }]);
-    const started = yield* step<{ tokenId: string; expiresAt: string; onTimeout?: 'Fail' | 'Continue' }>('startRunbook', {
+    const started = yield* step('startRunbook', {
       vaultKey: input.vaultKey, planName: input.plan.targetName, jobId: input.jobId, taskId: s.taskId, instanceId: context.df.instanceId, eventName,
       runbookId: details.runbookId, ttlSeconds: callbackTokenTtlSeconds(policy, 300),
-      context: {
-        RecoveryPlanName: input.plan.targetName,
-        FailoverType: input.scenario === 'TestFailover' ? 'Test' : input.scenario === 'PlannedFailover' ? 'Planned' : 'Unplanned',
-        FailoverDirection: input.direction === 'PrimaryToRecovery' ? 'PrimaryToSecondary' : 'SecondaryToPrimary',
-        GroupId: s.groupName.replace(/\s+/g, ''),
-        VmMap: Object.fromEntries(recovered.map((m) => [m.item, {
-          SubscriptionId: input.vaultArmId.split('/')[2], ResourceGroupName: m.resourceGroup, RoleName: m.machineName, VmName: m.machineName,
-          IPAddresses: m.ips, RecoveryPointId: m.recoveryPointId, RecoveryPointTime: m.recoveryPointTime,
-        }])),
-      },
+      context: runbookContextFor(input, s.groupName, recovered),
     }, s.taskId);
     if (started.onTimeout) policy.onTimeout = started.onTimeout;
     yield* record([{ type: 'taskProgress', taskId: s.taskId, description: `Waiting for runbook ${runbookName} to call back`, customDetails: { ...taskDetails, jobId: started.tokenId } }]);
@@ -174,23 +152,18 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
 
   function* group(s: Extract<RecoveryStep, { kind: 'group' }>): Generator<Task, void, any> {
     yield* record([{ type: 'taskStarted', taskId: s.taskId, at: at() }]);
-    const machines = s.machines.map((m) => context.df.callSubOrchestrator(RECOVER_MACHINE, {
-      vaultKey: input.vaultKey, jobId: input.jobId, scenario: input.scenario, planName: input.plan.targetType === 'RecoveryPlan' ? input.plan.targetName : undefined,
-      operation: s.operation, taskId: m.taskId, item: m.item, point: input.point, testNetworkId: input.testNetworkId,
-      wrappedKey: input.wrappedKey, previousJobId: input.previousJobId, finals: finals?.[m.item.itemId],
-    }, `${context.df.instanceId}-${m.taskId}`));
-    const results = (yield context.df.Task.all(machines)) as MachineTaskResult[];
-    const failed = results.map((r, i) => ({ r, m: s.machines[i] })).filter((x) => !x.r.ok);
-    for (const r of results) if (r.ok && r.machine) recovered.push(r.machine);
-    if (failed.some((f) => !f.r.ok && f.r.error.code === 'JobCancelled')) throw new JobCancelled();
-    if (failed.length > 0) {
-      const first = failed[0].r as { ok: false; error: AsrServiceErrorDetails };
-      yield* fail(s.taskId, {
-        ...first.error,
-        message: `${failed.length} of ${s.machines.length} virtual machines of ${s.groupName} failed: ` +
-          failed.map((f) => `${f.m.item.name}: ${(f.r as { error: AsrServiceErrorDetails }).error.message}`).join('; '),
-      });
-    }
+    const results = yield* recoverMachines(context, s.machines.map((m) => ({
+      instanceId: `${context.df.instanceId}-${m.taskId}`,
+      input: {
+        vaultKey: input.vaultKey, jobId: input.jobId, scenario: input.scenario, planName: input.plan.targetType === 'RecoveryPlan' ? input.plan.targetName : undefined,
+        operation: s.operation, taskId: m.taskId, item: m.item, point: input.point, testNetworkId: input.testNetworkId,
+        wrappedKey: input.wrappedKey, previousJobId: input.previousJobId, finals: finals?.[m.item.itemId],
+      },
+    })));
+    const outcome = groupOutcome(s.groupName, s.machines, results);
+    recovered.push(...outcome.recovered);
+    if (outcome.cancelled) throw new JobCancelled();
+    if (outcome.error) yield* fail(s.taskId, outcome.error);
     yield* record([{ type: 'taskSucceeded', taskId: s.taskId, at: at(), description: `${s.machines.length} virtual machine(s) done` }]);
   }
 
@@ -221,21 +194,19 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
     return 'Succeeded';
   } catch (err) {
     // Final reports go straight to the activity: `record` would throw again on a cancelled job.
-    const report = (events: JobEvent[]) => context.df.callActivityWithRetry('recordJob', retry, { vaultKey: input.vaultKey, jobId: input.jobId, events });
+    const report = (events: JobEvent[]) => activities.call('recordJob', { vaultKey: input.vaultKey, jobId: input.jobId, events });
     if (err instanceof JobCancelled) {
-      if (input.scenario === 'PlannedFailover' || input.scenario === 'UnplannedFailover') {
+      if (rollsBackOnCancel(input.scenario)) {
         // Back to a protected item: no machine of this job stays, no shutdown request stays.
-        yield context.df.callActivityWithRetry('rollBackFailover', retry, { vaultKey: input.vaultKey, jobId: input.jobId, items: input.plan.groups.flatMap((g) => g.items) });
+        yield* activities.call('rollBackFailover', { vaultKey: input.vaultKey, jobId: input.jobId, items: input.plan.groups.flatMap((g) => g.items) });
       }
       yield* finish('Cancelled');
-      yield report([{ type: 'jobCancelled', at: at(), error: CANCELLED_ERROR }]);
+      yield* report([{ type: 'jobCancelled', at: at(), error: CANCELLED_ERROR }]);
       return 'Cancelled';
     }
-    const error: AsrServiceErrorDetails = err instanceof StepFailed
-      ? err.error
-      : { code: 'InternalError', message: err instanceof Error ? err.message : String(err), possibleCauses: 'An unexpected failure in the service.', recommendedAction: 'Restart the job; report it if it fails again.' };
+    const failure = jobFailureOf(err);
     yield* finish('Failed');
-    yield report([{ type: 'jobFailed', at: at(), error, ...(err instanceof StepFailed ? { taskId: err.taskId } : {}) }]);
+    yield* report([{ type: 'jobFailed', at: at(), ...failure }]);
     return 'Failed';
   }
 };

@@ -9,6 +9,7 @@ import { toArmErrorResponse } from './armErrorCatalogue';
 import { armRoutes } from './armRoutes';
 import { bodyTooLarge, MAX_REQUEST_BODY_BYTES } from './requestLimits';
 import { validateCaptures } from './validateCaptures';
+import { DEFAULT_RECOVERY_RESOURCE_GROUP } from '../config/recoveryResourceGroup';
 
 function decodeSegment(segment: string): string {
   try {
@@ -38,6 +39,8 @@ export interface ArmApiOptions {
   extraRoutes?: ArmRoute[];
   /** The subscription ids this deployment serves (`ASR_SUBSCRIPTIONS`); a path naming any other is 403. */
   subscriptions: readonly string[];
+  /** Recovery resource group of items that name none (`ASR_RECOVERY_RESOURCE_GROUP`, default `asr-recovery`). */
+  recoveryResourceGroup?: string;
 }
 
 /**
@@ -110,6 +113,7 @@ export class ArmApi {
     const ctx: ArmContext = {
       request, url, principal, captures, store,
       pageSize: this.pageSize,
+      recoveryResourceGroup: this.options.recoveryResourceGroup ?? DEFAULT_RECOVERY_RESOURCE_GROUP,
       now: this.now,
       vaultKey: captures.length >= 3 ? vaultKeyOf({ subscriptionId: captures[0], resourceGroupName: captures[1], vaultName: captures[2] }) : undefined,
       requireVault: () => (vault ??= (async () => {

@@ -11,6 +11,8 @@ export interface ArmContext {
   captures: string[];
   store: MetadataStore;
   pageSize: number;
+  /** Recovery resource group (a name in the vault's subscription) of items that name none. */
+  recoveryResourceGroup: string;
   now(): Date;
   /** Set by handlers of vault-scoped routes, for the audit trail. */
   vaultKey?: string;

@@ -15,6 +15,8 @@ export interface BuildContext {
   names: string[];
   /** ARM ids of the stored ancestors (fabric, container), outermost first. */
   ancestorIds: string[];
+  /** Recovery resource group (a name in the vault's subscription) of items that name none (ArmContext). */
+  recoveryResourceGroup: string;
 }
 
 /** What presenting a stored resource may look at: the time of the answer and the vault's other documents. */

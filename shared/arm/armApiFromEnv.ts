@@ -1,31 +1,59 @@
-import { ensureMetadataStore, metadataStoreConfigFromEnv } from '../metadata';
+import { ensureMetadataStore, metadataStoreConfigFromEnv, type MetadataStore } from '../metadata';
+import type { OrchestrationControl } from '../recovery/service/OrchestrationControl';
+import { recoveryServicesFromEnv } from '../recovery/recoveryServicesFromEnv';
 import { authConfigFromEnv, DevelopmentIssuer, TokenVerifier } from '../security';
 import { ArmApi } from './ArmApi';
 import type { ArmRoute } from './ArmRoute';
+import { recoveryRoutes } from './recovery/recoveryRoutes';
+import { repairRoutes } from './recovery/repairRoutes';
 import { servedSubscriptionsFromEnv } from './servedSubscriptions';
+import { recoveryResourceGroupFromEnv } from './recoveryResourceGroupFromEnv';
 import { siteServicesFromEnv, type SiteServices } from '../sites';
 import { siteRoutes } from './sites/siteRoutes';
 
-let pending: Promise<ArmApi> | undefined;
+interface ArmApiBase {
+  store: MetadataStore;
+  verifier: TokenVerifier;
+  pageSize?: number;
+  subscriptions: string[];
+  recoveryResourceGroup: string;
+  siteRoutes: ArmRoute[];
+}
 
-/**
- * The process-wide API, built on first use from the environment (COSMOS_*, ASR_AUTH_*): the
- * database and containers are ensured once, the verifier's key set is cached, the served
- * subscriptions are read (ASR_SUBSCRIPTIONS). A failed start
- * is forgotten so the next request tries again (Cosmos DB may come up after the app).
- * `extraRoutes` (jobs, failover actions) are taken from the first call.
- */
-export function armApiFromEnv(env: NodeJS.ProcessEnv = process.env, extraRoutes: ArmRoute[] = []): Promise<ArmApi> {
-  pending ??= (async () => {
+let base: Promise<ArmApiBase> | undefined;
+let api: Promise<ArmApi> | undefined;
+
+/** Store, verifier and settings, built once per process; a failed start is forgotten so the next request tries again (Cosmos DB may come up after the app). */
+function armApiBase(env: NodeJS.ProcessEnv): Promise<ArmApiBase> {
+  base ??= (async () => {
     const store = await ensureMetadataStore(metadataStoreConfigFromEnv(env));
     const verifier = await TokenVerifier.fromConfig(authConfigFromEnv(env));
     const pageSize = env.ASR_PAGE_SIZE ? Number(env.ASR_PAGE_SIZE) : undefined;
     let sites: SiteServices | undefined;
-    const routes = [...siteRoutes(async () => (sites ??= siteServicesFromEnv(store, env))), ...extraRoutes];
-    return new ArmApi({ store, verifier, pageSize, extraRoutes: routes, subscriptions: servedSubscriptionsFromEnv(env) });
+    return { store, verifier, pageSize, subscriptions: servedSubscriptionsFromEnv(env), recoveryResourceGroup: recoveryResourceGroupFromEnv(env), siteRoutes: siteRoutes(async () => (sites ??= siteServicesFromEnv(store, env))) };
   })();
-  pending.catch(() => { pending = undefined; });
-  return pending;
+  base.catch(() => { base = undefined; });
+  return base;
+}
+
+/**
+ * The API, the one composition root of `ArmApi`, built from the environment (COSMOS_*,
+ * ASR_AUTH_*, ASR_SUBSCRIPTIONS, ASR_PAGE_SIZE, ASR_RECOVERY_RESOURCE_GROUP): the database and containers are ensured once,
+ * the verifier's key set is cached. Without `orchestrations` it serves the resources and the
+ * site routes (one instance per process); with them, for one request, also the Recovery routes
+ * (plan and item operations, operation results, jobs, exports, repairs) bound to that request's
+ * Durable client (`shared/recovery/recoveryServicesFromEnv`).
+ */
+export async function armApiFromEnv(env: NodeJS.ProcessEnv = process.env, orchestrations?: OrchestrationControl): Promise<ArmApi> {
+  if (!orchestrations) {
+    api ??= armApiBase(env).then((b) => new ArmApi({ store: b.store, verifier: b.verifier, pageSize: b.pageSize, extraRoutes: b.siteRoutes, subscriptions: b.subscriptions, recoveryResourceGroup: b.recoveryResourceGroup }));
+    api.catch(() => { api = undefined; });
+    return api;
+  }
+  const b = await armApiBase(env);
+  const recovery = recoveryServicesFromEnv(b.store, orchestrations, env);
+  const routes = [...recoveryRoutes(recovery.jobs, recovery.exporter), ...repairRoutes(recovery.repairs)];
+  return new ArmApi({ store: b.store, verifier: b.verifier, pageSize: b.pageSize, extraRoutes: routes, subscriptions: b.subscriptions, recoveryResourceGroup: b.recoveryResourceGroup });
 }
 
 /**

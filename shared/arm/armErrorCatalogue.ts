@@ -102,6 +102,8 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   ResourceInUse: 409,
   RunbookWebhookMissing: 409,
   SeedIncomplete: 409,
+  // 410: the job the runbook reports to has ended
+  JobEnded: 410,
   // 412, 413, 429
   PreconditionFailed: 412,
   RequestBodyTooLarge: 413,
@@ -138,10 +140,15 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   MergeTimeout: 504,
 };
 
+/** The status an error code answers with (500 for a code the catalogue does not know). */
+export function armErrorStatus(code: string): number {
+  return ARM_ERROR_STATUS[code] ?? 500;
+}
+
 /** The ARM error answer for any thrown value: `{error:{code,message,target?,details?}}`. */
 export function toArmErrorResponse(err: unknown): ArmResponse {
   if (err instanceof ServiceError) {
-    const status = ARM_ERROR_STATUS[err.code] ?? 500;
+    const status = armErrorStatus(err.code);
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (status === 401) headers['www-authenticate'] = 'Bearer error="invalid_token"';
     if (err.retryable) headers['retry-after'] = '5';

@@ -1,3 +1,4 @@
+import { ServiceError } from '../errors';
 import { AutomationError } from './policy/AutomationError';
 import { CallbackClaims } from './policy/CallbackClaims';
 import { readCallbackToken, redeemCallbackToken } from './callbackToken';
@@ -38,18 +39,38 @@ export async function acceptRunbookCallback(token: string, body: unknown, deps: 
   return { claims, event: { tokenId: claims.tokenId, task: claims.task, outcome: parsed.data, receivedAt: now.toISOString() } };
 }
 
-/** HTTP status the callback endpoint answers for an error code of {@link acceptRunbookCallback}. */
-export function runbookCallbackStatus(code: string): number {
-  switch (code) {
-    case 'CallbackOutcomeInvalid':
-      return 400;
-    case 'CallbackTokenAlreadyUsed':
-      return 409;
-    case 'CallbackTokenMalformed':
-    case 'CallbackTokenBadSignature':
-    case 'CallbackTokenExpired':
-      return 401;
-    default:
-      return 500;
+/** Raises the outcome on the orchestration; false when it has ended (the event has nowhere to go). */
+export interface RunbookOutcomeSink {
+  raiseEvent(instanceId: string, eventName: string, data: unknown): Promise<boolean>;
+}
+
+/** What the callback endpoint answers with 202. */
+export interface RunbookCallbackAccepted {
+  job: string;
+  task: string;
+  accepted: RunbookOutcome['status'];
+}
+
+/**
+ * The callback endpoint behind its HTTP adapter: the body text is JSON (`InvalidJson`), the
+ * token and outcome are accepted ({@link acceptRunbookCallback}), the event is raised; a job
+ * that has ended answers `JobEnded` (410). Errors carry catalogue codes, so the adapter maps
+ * them to statuses through the one catalogue.
+ */
+export async function answerRunbookCallback(token: string, bodyText: string | undefined, deps: {
+  /** Built after the body is read, so a malformed body is refused before any setting is needed. */
+  callbackDeps: () => Promise<{ key: Uint8Array; ledger: UsedTokenLedger }>;
+  orchestrations: RunbookOutcomeSink;
+}): Promise<RunbookCallbackAccepted> {
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText || '{}');
+  } catch (err) {
+    throw new ServiceError('InvalidJson', 'the callback body is not JSON: send {"status":"Succeeded"|"Failed","output"?:string}', { cause: err });
   }
+  const { claims, event } = await acceptRunbookCallback(token, body, await deps.callbackDeps());
+  if (!(await deps.orchestrations.raiseEvent(claims.instanceId, claims.eventName, event))) {
+    throw new ServiceError('JobEnded', `job ${claims.job} has ended; the outcome was not needed`);
+  }
+  return { job: claims.job, task: claims.task, accepted: event.outcome.status };
 }

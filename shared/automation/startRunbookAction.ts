@@ -1,18 +1,16 @@
-import { actionDeadline, actionTimeoutPolicyOf, callbackTokenTtlSeconds } from './policy/actionTimeouts';
+import { actionDeadline, callbackTokenTtlSeconds } from './policy/actionTimeouts';
 import { ActionTimeoutPolicy } from './policy/ActionTimeoutPolicy';
 import { AutomationSettings } from './AutomationSettings';
-import { buildRecoveryPlanContext, RecoveredMachineInfo } from './policy/buildRecoveryPlanContext';
+import type { RecoveredMachineInfo } from './policy/buildRecoveryPlanContext';
 import type { CallbackSubject } from './callbackToken';
-import { callRunbook } from './callRunbook';
 import { AutomationRunbookTaskDetails } from './policy/ManualActionTaskDetails';
-import { RecoveryPlanActionDetails } from './policy/RecoveryPlanActionDetails';
-
-type RunbookDetails = Extract<RecoveryPlanActionDetails, { instanceType: 'AutomationRunbookActionDetails' }>;
+import { runbookActionStart, runbookTaskDetails, type RunbookActionDetails } from './policy/runbookActionStart';
+import { startRunbook } from './WebhookRunbookStarter';
 
 /** What the orchestrator hands the activity that starts a runbook action. JSON-safe. */
 export interface StartRunbookActionInput extends CallbackSubject {
   actionName: string;
-  details: RunbookDetails;
+  details: RunbookActionDetails;
   failoverType: 'TestFailover' | 'PlannedFailover' | 'UnplannedFailover';
   failoverDirection: 'PrimaryToRecovery' | 'RecoveryToPrimary';
   groupId: string;
@@ -33,40 +31,27 @@ export interface StartedRunbookAction {
 }
 
 /**
- * Starts a runbook action through {@link callRunbook}: the webhook configured for the action's
- * runbook id is called with the recovery plan context and a single-use callback URL (the
- * runbook may still run twice on a retried activity: runbooks should be idempotent, as ASR
- * also asks).
+ * Starts a runbook action in one call: {@link runbookActionStart} describes it, {@link startRunbook}
+ * calls the webhook configured for the action's runbook id with the recovery plan context and a
+ * single-use callback URL (the runbook may still run twice on a retried call: runbooks should be
+ * idempotent, as ASR also asks).
  */
 export async function startRunbookAction(input: StartRunbookActionInput, deps: { settings: AutomationSettings; fetchImpl?: typeof fetch }): Promise<StartedRunbookAction> {
   const { settings } = deps;
-  const policy = actionTimeoutPolicyOf(input.details, settings);
+  const { policy, request } = runbookActionStart({
+    actionName: input.actionName, details: input.details,
+    target: { vaultKey: input.vault, planName: input.plan, jobId: input.job, taskId: input.task, instanceId: input.instanceId, eventName: input.eventName },
+    failoverType: input.failoverType, failoverDirection: input.failoverDirection, groupId: input.groupId, subscriptionId: input.subscriptionId, machines: input.machines,
+    defaultRunbookTimeoutSeconds: settings.defaultRunbookTimeoutSeconds, tokenGraceSeconds: settings.tokenGraceSeconds,
+  });
   const startedAt = new Date(input.startedAt);
   const deadline = actionDeadline(startedAt, policy) ?? new Date(startedAt.getTime() + callbackTokenTtlSeconds(policy, 0) * 1000);
-  const subject: CallbackSubject = { vault: input.vault, plan: input.plan, job: input.job, task: input.task, instanceId: input.instanceId, eventName: input.eventName };
-  const called = await callRunbook(settings, {
-    runbookId: input.details.runbookId,
-    subject,
-    ttlSeconds: callbackTokenTtlSeconds(policy, settings.tokenGraceSeconds),
-    now: startedAt,
-    context: buildRecoveryPlanContext({
-      plan: input.plan, failoverType: input.failoverType, failoverDirection: input.failoverDirection, groupId: input.groupId,
-      subscriptionId: input.subscriptionId, machines: input.machines,
-    }),
-  }, deps.fetchImpl);
+  const called = await startRunbook(settings, request, { now: startedAt, fetchImpl: deps.fetchImpl });
   if (called.onTimeout) policy.onTimeout = called.onTimeout;
   return {
     tokenId: called.tokenId,
     policy,
     deadline: deadline.toISOString(),
-    taskDetails: {
-      instanceType: 'AutomationRunbookTaskDetails',
-      name: input.actionName,
-      runbookId: input.details.runbookId,
-      runbookName: input.details.runbookId.split('/').pop() ?? input.details.runbookId,
-      jobId: called.jobIds[0] ?? called.tokenId,
-      jobOutput: '',
-      isPrimarySideScript: input.details.fabricLocation === 'Primary',
-    },
+    taskDetails: runbookTaskDetails(input.actionName, input.details, called.jobIds[0] ?? called.tokenId),
   };
 }

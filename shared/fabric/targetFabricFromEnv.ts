@@ -1,6 +1,7 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { ReplicationDeps } from '../replication';
+import { DEFAULT_RECOVERY_RESOURCE_GROUP } from '../config/recoveryResourceGroup';
 import { AzureFabric } from './AzureFabric';
 import { FabricError } from './FabricError';
 import { LocalFabric } from './LocalFabric';
@@ -45,8 +46,8 @@ export function targetFabricFromEnv(deps: { blobs: BlobServiceClient; replicatio
   throw new FabricError('FabricNotConfigured', `ASR_TARGET_FABRIC is "${env.ASR_TARGET_FABRIC}"; use local or azure`);
 }
 
-/** The recovery groups the configuration names: the default one first, then the others, once each. */
+/** The recovery groups the configuration names: the default one first (`asr-recovery` when unset, as items then default to it), then the others, once each. */
 export function recoveryResourceGroupsOf(env: NodeJS.ProcessEnv): string[] {
-  const all = [env.ASR_RECOVERY_RESOURCE_GROUP ?? '', ...(env.ASR_AZURE_RESOURCE_GROUPS ?? '').split(',')].map((g) => g.trim()).filter(Boolean);
+  const all = [env.ASR_RECOVERY_RESOURCE_GROUP?.trim() || DEFAULT_RECOVERY_RESOURCE_GROUP, ...(env.ASR_AZURE_RESOURCE_GROUPS ?? '').split(',')].map((g) => g.trim()).filter(Boolean);
   return [...new Set(all.map((g) => g.toLowerCase()))];
 }

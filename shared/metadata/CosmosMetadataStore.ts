@@ -1,6 +1,6 @@
 import type { Container, Database, FeedOptions, ItemDefinition, RequestOptions, SqlQuerySpec } from '@azure/cosmos';
 import type {
-  AuditEvent, JobDocument, RecoveryPointDocument, ResourceDocument, VaultDocument,
+  AuditEvent, CosmosSystemFields, JobDocument, RecoveryPointDocument, ResourceDocument, VaultDocument,
 } from './MetadataDocuments';
 import type { ListResourcesOptions, MetadataStore, Page, PageOptions, WriteOptions } from './MetadataStore';
 import { METADATA_CONTAINERS } from './MetadataStoreConfig';
@@ -203,20 +203,20 @@ export class CosmosMetadataStore implements MetadataStore {
 
   // --- jobs (partition: vault, TTL) ----------------------------------------------------
 
-  createJob(doc: JobDocument): Promise<JobDocument> {
+  createJob<D extends JobDocument<object>>(doc: D): Promise<D & CosmosSystemFields> {
     return this.create(this.jobs, doc, `job '${doc.name}'`);
   }
 
-  replaceJob(doc: JobDocument, options?: WriteOptions): Promise<JobDocument> {
+  replaceJob<D extends JobDocument<object>>(doc: D, options?: WriteOptions): Promise<D & CosmosSystemFields> {
     return this.replace(this.jobs, doc, doc.vaultKey, options, `job '${doc.name}'`);
   }
 
-  getJob(vaultKey: string, id: string): Promise<JobDocument | undefined> {
-    return this.read<JobDocument>(this.jobs, id, vaultKey, `job '${id}'`);
+  getJob<D extends JobDocument<object> = JobDocument>(vaultKey: string, id: string): Promise<D | undefined> {
+    return this.read<D>(this.jobs, id, vaultKey, `job '${id}'`);
   }
 
-  listJobs(vaultKey: string, page?: PageOptions): Promise<Page<JobDocument>> {
-    return this.page(this.jobs, { orderBy: 'c.createdAt DESC' }, vaultKey, page, 'the list of jobs');
+  listJobs<D extends JobDocument<object> = JobDocument>(vaultKey: string, page?: PageOptions): Promise<Page<D>> {
+    return this.page<D>(this.jobs, { orderBy: 'c.createdAt DESC' }, vaultKey, page, 'the list of jobs');
   }
 
   // --- audit (partition: vault, TTL) ---------------------------------------------------

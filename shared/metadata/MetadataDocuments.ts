@@ -202,13 +202,16 @@ export interface RecoveryPointDocument extends CosmosSystemFields {
   ttl?: number;
 }
 
-/** A job (the Recovery issue fills in the body); kept in the `jobs` container with a TTL. */
-export interface JobDocument extends CosmosSystemFields {
+/**
+ * A job; kept in the `jobs` container with a TTL. `P` is its `properties` (shared/recovery's
+ * job state); a writer may add fields of its own by extending this type.
+ */
+export interface JobDocument<P extends object = Record<string, unknown>> extends CosmosSystemFields {
   id: string;
   vaultKey: string;
   name: string;
   armId: string;
-  properties: Record<string, unknown>;
+  properties: P;
   createdAt: string;
   ttl?: number;
 }

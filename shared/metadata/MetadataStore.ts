@@ -1,5 +1,5 @@
 import type {
-  AuditEvent, JobDocument, RecoveryPointDocument, ResourceDocument, ResourceKind, VaultDocument,
+  AuditEvent, CosmosSystemFields, JobDocument, RecoveryPointDocument, ResourceDocument, ResourceKind, VaultDocument,
 } from './MetadataDocuments';
 
 /** Which page of a list to read. */
@@ -61,10 +61,11 @@ export interface MetadataStore {
   /** Removes every recovery point of an item (protection disabled). */
   deleteRecoveryPointsOf(vaultKey: string, itemId: string): Promise<number>;
 
-  createJob(doc: JobDocument): Promise<JobDocument>;
-  replaceJob(doc: JobDocument, options?: WriteOptions): Promise<JobDocument>;
-  getJob(vaultKey: string, id: string): Promise<JobDocument | undefined>;
-  listJobs(vaultKey: string, page?: PageOptions): Promise<Page<JobDocument>>;
+  // Jobs: `D` is the document type its writer stored (like `P` of resources), shared/recovery's RecoveryJobDocument.
+  createJob<D extends JobDocument<object>>(doc: D): Promise<D & CosmosSystemFields>;
+  replaceJob<D extends JobDocument<object>>(doc: D, options?: WriteOptions): Promise<D & CosmosSystemFields>;
+  getJob<D extends JobDocument<object> = JobDocument>(vaultKey: string, id: string): Promise<D | undefined>;
+  listJobs<D extends JobDocument<object> = JobDocument>(vaultKey: string, page?: PageOptions): Promise<Page<D>>;
 
   appendAudit(event: AuditEvent): Promise<void>;
   /** Newest first. */

@@ -19,6 +19,12 @@ export const resourceGroupNameSchema = z.string()
   .regex(/^[A-Za-z0-9_().-]{1,90}$/, 'must be 1-90 letters, digits, "_", "(", ")", "-" or "."')
   .refine((s) => !s.endsWith('.'), 'must not end with "."');
 
+/** The ARM id of a resource group: `/subscriptions/{guid}/resourceGroups/{name}` (names by the rules above). */
+export const resourceGroupIdSchema = z.string()
+  .regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+$/i, 'must be the ARM id of a resource group: /subscriptions/{subscription id}/resourceGroups/{name}')
+  .refine((s) => subscriptionIdSchema.safeParse(s.split('/')[2]).success, 'must name a subscription id (a GUID)')
+  .refine((s) => resourceGroupNameSchema.safeParse(s.split('/')[4]).success, 'must name a resource group of 1-90 letters, digits, "_", "(", ")", "-" or ".", not ending with "."');
+
 /** ARM (Microsoft.RecoveryServices/vaults): 2-50 letters, digits and `-`, starting with a letter. */
 export const vaultNameSchema = z.string()
   .regex(/^[A-Za-z][A-Za-z0-9-]{1,49}$/, 'must be 2-50 letters, digits or "-", starting with a letter');

@@ -48,6 +48,7 @@ async function scope(def: ResourceDefinition<any>, ctx: ArmContext, names: strin
     armId: `${vault.armId}/${segments.join('/')}`,
     names,
     ancestorIds,
+    recoveryResourceGroup: ctx.recoveryResourceGroup,
   };
 }
 

@@ -94,8 +94,8 @@ async function operationResultHandler(ctx: ArmContext, service: RecoveryJobServi
 
 async function listJobsHandler(ctx: ArmContext): Promise<ArmResponse> {
   await ctx.requireVault();
-  const page = await ctx.store.listJobs(ctx.vaultKey!, { maxItemCount: ctx.pageSize, continuationToken: skipTokenOf(ctx.url) });
-  const value = (page.items as unknown as RecoveryJobDocument[]).map(shapeJob);
+  const page = await ctx.store.listJobs<RecoveryJobDocument>(ctx.vaultKey!, { maxItemCount: ctx.pageSize, continuationToken: skipTokenOf(ctx.url) });
+  const value = page.items.map(shapeJob);
   return { status: 200, headers: JSON_HEADERS, body: { value, nextLink: nextLinkOf(ctx.url, page.continuationToken) } };
 }
 

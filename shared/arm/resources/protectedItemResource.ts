@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ServiceError } from '../../errors';
-import { diskIdSchema, issuedIdSchema } from '../../naming';
+import { diskIdSchema, issuedIdSchema, resourceGroupIdSchema } from '../../naming';
 import { siteDocumentIds } from '../../sites';
 import type { PolicyProperties, ProtectedDisk, ProtectedItemProperties, ResourceDocument } from '../../metadata';
 import type { BuildContext, ResourceDefinition } from '../ResourceDefinition';
@@ -9,6 +9,7 @@ import { resolveReference } from '../resolveReference';
 import { presentProtectionStatus } from './protectionStatusOf';
 import { nicsOfItem } from '../../recovery/plan/resolveRecoveryNics';
 import { itemOsDetailsOf } from '../../recovery/plan/machineOsOf';
+import { itemRecoveryPointName } from '../../contracts/ItemRecoveryPoint';
 
 const vmName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
@@ -45,7 +46,7 @@ const hyperVReplicaAzureInput = z.object({
   disks: z.array(disk).optional(),
   targetAzureVmName: vmName.optional(),
   targetVmSize: z.string().min(1).optional(),
-  targetAzureV2ResourceGroupId: z.string().min(1).optional(),
+  targetAzureV2ResourceGroupId: resourceGroupIdSchema.optional(),
   targetAzureNetworkId: z.string().min(1).optional(),
   targetAzureSubnetId: z.string().min(1).optional(),
   targetIpAddress: z.ipv4().optional(),
@@ -128,6 +129,37 @@ async function refuseOtherSource(input: unknown, existing: ResourceDocument<Prot
     { details: { target: 'properties.providerSpecificDetails.disks', protectionId: have.protectionId } });
 }
 
+/**
+ * The item's recovery resource group, explicit from protection on: the one the request names
+ * (in the vault's subscription: the fabric creates machines there with the app's identity) or
+ * the deployment's (`ASR_RECOVERY_RESOURCE_GROUP`). Whether it exists and grants the roles is
+ * checked at each failover's prerequisites step, where Azure can be asked.
+ */
+function recoveryResourceGroupIdOf(requested: string | undefined, ctx: BuildContext): string {
+  const subscription = ctx.vaultArmId.split('/')[2];
+  if (requested === undefined) return `/subscriptions/${subscription}/resourceGroups/${ctx.recoveryResourceGroup}`;
+  const named = requested.split('/')[2];
+  if (named.toLowerCase() !== subscription.toLowerCase()) {
+    throw new ServiceError('InvalidRequestBody',
+      `properties.providerSpecificDetails.targetAzureV2ResourceGroupId: '${requested}' is in subscription ${named}, the vault is in ${subscription}; recovery into another subscription is not supported: name a resource group of the vault's subscription`,
+      { details: { target: 'properties.providerSpecificDetails.targetAzureV2ResourceGroupId' } });
+  }
+  return requested;
+}
+
+/**
+ * The newest recovery point as ASR names it (`lastRecoveryPointReceived`) and our
+ * `lastRecoveryPointId`, named as the item's points are listed: when every disk's newest point
+ * is of the same cut, that cut is the item's newest point; otherwise the newest point of the
+ * whole item is older and only the list tells which, so no id is given.
+ */
+function newestItemPoint(d: ProtectedItemProperties['providerSpecificDetails']): Record<string, string | undefined> {
+  const times = (d.protectedDisks ?? []).map((k) => k.lastRecoveryPointTime);
+  const t = d.lastRecoveryPointTime;
+  const oneCut = t !== undefined && times.length === d.disks.length && times.every((x) => x !== undefined && Date.parse(x) === Date.parse(t));
+  return { lastRecoveryPointReceived: t, lastRecoveryPointId: oneCut ? itemRecoveryPointName(Date.parse(t)) : undefined };
+}
+
 /** A protected VM (`replicationProtectedItems`); PUT enables protection. */
 export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> = {
   kind: 'protectedItem',
@@ -157,6 +189,7 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
     }
     const disks = disksOf(d);
     const friendlyName = d.vmName ?? ctx.name;
+    const recoveryResourceGroupId = recoveryResourceGroupIdOf(d.targetAzureV2ResourceGroupId, ctx);
     return {
       properties: {
         friendlyName,
@@ -176,7 +209,7 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
           disks,
           recoveryAzureVmName: d.targetAzureVmName ?? friendlyName,
           recoveryAzureVMSize: d.targetVmSize,
-          recoveryAzureResourceGroupId: d.targetAzureV2ResourceGroupId,
+          recoveryAzureResourceGroupId: recoveryResourceGroupId,
           selectedRecoveryAzureNetworkId: d.targetAzureNetworkId,
           selectedRecoverySubnetName: d.targetAzureSubnetId?.split('/').pop(),
           recoveryIpAddress: d.targetIpAddress,
@@ -243,8 +276,11 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
     const d = p.providerSpecificDetails;
     return {
       ...p,
+      // ASR's test failover state; the jobs set it (shared/recovery/jobs/scenarioTimes), 'None' until the first test.
+      testFailoverState: (p as { testFailoverState?: string }).testFailoverState ?? 'None',
       providerSpecificDetails: {
         ...d,
+        ...newestItemPoint(d),
         azureVmDiskDetails: d.disks.map((k, lun) => ({
           diskId: k.diskId, vhdId: k.diskId, vhdName: k.diskName ?? k.diskId, vhdType: lun === 0 ? 'OperatingSystem' : 'DataDisk',
           maxSizeMB: k.capacityInBytes === undefined ? undefined : String(Math.ceil(k.capacityInBytes / 1048576)), lunId: String(lun),

@@ -11,7 +11,11 @@ export interface RecoveredMachineInfo {
   recoveryPointTime: string;
 }
 
-/** Assembles the context a runbook receives (ASR's shape plus names and IPs); the callback is added when it is signed. */
+/**
+ * Assembles the context a runbook receives (ASR's shape plus names and IPs); the callback is
+ * added when it is signed. `groupId` may be the group's display name: ASR's `GroupId` has no
+ * blanks (`Group 2` → `Group2`).
+ */
 export function buildRecoveryPlanContext(input: {
   plan: string;
   failoverType: 'TestFailover' | 'PlannedFailover' | 'UnplannedFailover';
@@ -36,7 +40,7 @@ export function buildRecoveryPlanContext(input: {
     RecoveryPlanName: input.plan,
     FailoverType: contextFailoverType(input.failoverType),
     FailoverDirection: contextFailoverDirection(input.failoverDirection),
-    GroupId: input.groupId,
+    GroupId: input.groupId.replace(/\s+/g, ''),
     VmMap: vmMap,
   };
 }

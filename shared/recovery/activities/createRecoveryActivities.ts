@@ -1,28 +1,26 @@
-import type { RecoveredMachineInfo } from '../../automation/policy/buildRecoveryPlanContext';
-import type { FabricTags, MachineRef, MachineSpec, MaterializeDiskRequest, MaterializedDisk, TargetFabric } from '../../fabric';
+import type { FabricTags, MachineRef, TargetFabric } from '../../fabric';
 import type { MetadataStore, ProtectedItemProperties, ResourceDocument } from '../../metadata';
 import { vaultSegmentOf, type DiskRef, type ReplicationDeps } from '../../replication';
 import { recordScenarioSucceeded } from '../../protection';
 import { documentIdOfArmId } from '../../metadata/documentIdOfArmId';
 import { ServiceError } from '../../errors';
 import { keyFingerprint } from '../../crypto';
-import type { ScenarioOutcome } from '../plan/allowedOperations';
-import { choosePointSelectors, mergedFinalLog, type ChosenPoints } from '../../replication/journal/choosePointSelectors';
+import { choosePointSelectors, mergedFinalLog } from '../../replication/journal/choosePointSelectors';
 import type { JobEvent } from '../plan/JobEvent';
-import { JobRecorder, type RecordedJob } from '../jobs/JobRecorder';
+import { JobRecorder } from '../jobs/JobRecorder';
 import type { KeyWrapper } from '../jobs/KeyWrapper';
-import type { PlanItemRef } from '../plan/PlanSnapshot';
 import { RecoveryError } from '../plan/RecoveryError';
 import type { MachineTaskInput } from '../plan/MachineTask';
 import { CANCELLED_ERROR } from '../plan/RecoveryEvents';
-import type { RecoveryScenario } from '../plan/RecoveryScenario';
-import type { RunbookStarter, StartRunbookRequest } from '../../automation/RunbookStarter';
-import { ScenarioLock, type ScenarioTargets } from '../jobs/ScenarioLock';
+import type { ActivityInput, MachinePlan, RecoveryActivityHandlers } from '../plan/RecoveryActivityMap';
+import type { RunbookStarter } from '../../automation/RunbookStarter';
+import { ScenarioLock } from '../jobs/ScenarioLock';
 import { loadNetworkMappings, resolveRecoveryNics } from '../plan/resolveRecoveryNics';
 import type { SourceShutdownRequests } from '../../contracts/SourceShutdownRequests';
 import type { StepOutcome } from '../plan/StepOutcome';
 import { toJobError } from '../plan/toJobError';
 import { machineOsOf } from '../plan/machineOsOf';
+import { DEFAULT_RECOVERY_RESOURCE_GROUP } from '../../config/recoveryResourceGroup';
 
 /** Everything the recovery activities talk to; real in tests (Azurite, Cosmos DB, the local fabric). */
 export interface RecoveryDeps {
@@ -32,22 +30,6 @@ export interface RecoveryDeps {
   keys: KeyWrapper;
   shutdowns: SourceShutdownRequests;
   runbooks: RunbookStarter;
-}
-
-/** Where one machine goes and from which disks, as `prepareMachine` works it out. */
-export interface MachinePlan {
-  ref: MachineRef;
-  spec: Omit<MachineSpec, 'disks'>;
-  disks: DiskRef[];
-  encrypted: boolean;
-  /** The item's stored name of the recovered machine (without the test suffix). */
-  recoveryName: string;
-}
-
-export interface MaterializeDiskInput {
-  request: Omit<MaterializeDiskRequest, 'key'>;
-  jobId: string;
-  wrappedKey?: string;
 }
 
 function last(id: string | undefined): string | undefined {
@@ -79,7 +61,7 @@ async function outcome<T>(work: () => Promise<T>, context?: string): Promise<Ste
  * idempotent, since Durable Functions may run an activity twice: job events carry their own
  * times, fabric operations are idempotent by name, the scenario lock's writes are conditional.
  */
-export function createRecoveryActivities(deps: RecoveryDeps) {
+export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHandlers {
   const jobs = new JobRecorder(deps.store);
   const lock = new ScenarioLock(deps.store);
   const diskRefs = (vaultKey: string, item: ResourceDocument<ProtectedItemProperties>): DiskRef[] =>
@@ -91,7 +73,7 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
     const d = item.properties.providerSpecificDetails;
     const test = input.scenario === 'TestFailover';
     const recoveryName = d.recoveryAzureVmName ?? item.name;
-    const ref: MachineRef = { resourceGroup: last(d.recoveryAzureResourceGroupId) ?? 'asr-recovery', name: test ? `${recoveryName}-test` : recoveryName };
+    const ref: MachineRef = { resourceGroup: last(d.recoveryAzureResourceGroupId) ?? DEFAULT_RECOVERY_RESOURCE_GROUP, name: test ? `${recoveryName}-test` : recoveryName };
     const nics = resolveRecoveryNics(item, await loadNetworkMappings(deps.store, input.vaultKey), test ? { testNetworkId: input.testNetworkId } : undefined);
     const tags: FabricTags = { vault: vaultSegmentOf(input.vaultKey), job: input.jobId, item: item.name, scenario: input.scenario, ...(input.planName ? { plan: input.planName } : {}) };
     return {
@@ -129,7 +111,7 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
   }
 
   return {
-    async recordJob(input: { vaultKey: string; jobId: string; events: JobEvent[] }): Promise<RecordedJob> {
+    async recordJob(input: ActivityInput<'recordJob'>) {
       return jobs.record(input.vaultKey, input.jobId, input.events);
     },
 
@@ -138,7 +120,7 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
      * missing mapping fails here, before any machine is made); an encrypted item has a key, and
      * it is the right one. `scenario` absent (older jobs) = no network check.
      */
-    async checkPrerequisites(input: { vaultKey: string; jobId: string; items: PlanItemRef[]; needsDisks: boolean; wrappedKey?: string; scenario?: RecoveryScenario; testNetworkId?: string }): Promise<StepOutcome<string>> {
+    async checkPrerequisites(input: ActivityInput<'checkPrerequisites'>) {
       return outcome(async () => {
         const key = input.wrappedKey ? deps.keys.unwrap(input.wrappedKey, input.jobId) : undefined;
         const mappings = input.needsDisks && input.scenario ? await loadNetworkMappings(deps.store, input.vaultKey) : [];
@@ -167,14 +149,14 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
       });
     },
 
-    async requestShutdown(input: { vaultKey: string; jobId: string; items: PlanItemRef[]; shipFinalLog: boolean; at: string }): Promise<void> {
+    async requestShutdown(input: ActivityInput<'requestShutdown'>) {
       for (const ref of input.items) {
         await deps.shutdowns.request({ vault: vaultSegmentOf(input.vaultKey), item: last(ref.itemId)! }, { jobId: input.jobId, requestedAt: input.at, shipFinalLog: input.shipFinalLog });
       }
     },
 
     /** Merges what arrived and reports which items' final logs are in. */
-    async pollFinalLogs(input: { vaultKey: string; items: PlanItemRef[] }): Promise<{ finals: Record<string, Record<string, { epoch: string; sequence: string }>>; waiting: string[] }> {
+    async pollFinalLogs(input: ActivityInput<'pollFinalLogs'>) {
       const finals: Record<string, Record<string, { epoch: string; sequence: string }>> = {};
       const waiting: string[] = [];
       for (const ref of input.items) {
@@ -193,7 +175,7 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
       return { finals, waiting };
     },
 
-    async clearShutdownRequests(input: { vaultKey: string; items: PlanItemRef[] }): Promise<void> {
+    async clearShutdownRequests(input: ActivityInput<'clearShutdownRequests'>) {
       for (const ref of input.items) await deps.shutdowns.clear({ vault: vaultSegmentOf(input.vaultKey), item: last(ref.itemId)! });
     },
 
@@ -204,7 +186,7 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
      * instead of several: each hop through the task hub costs a queue round trip
      * (bench/failover). Failures are recorded on the task here.
      */
-    async beginMachine(input: MachineTaskInput): Promise<StepOutcome<{ plan: MachinePlan; chosen: ChosenPoints }>> {
+    async beginMachine(input: ActivityInput<'beginMachine'>) {
       const startedAt = new Date().toISOString();
       return machineStep(input, async () => {
         if (input.previousJobId) {
@@ -223,7 +205,7 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
     },
 
     /** The key is opened here, used for this disk and dropped: it never enters a return value or a log. */
-    async materializeDisk(input: MaterializeDiskInput): Promise<StepOutcome<MaterializedDisk>> {
+    async materializeDisk(input: ActivityInput<'materializeDisk'>) {
       return outcome(async () => {
         const key = input.wrappedKey ? deps.keys.unwrap(input.wrappedKey, input.jobId) : undefined;
         return deps.fabric.materializeDisk({ ...input.request, ...(key ? { key } : {}) });
@@ -231,7 +213,7 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
     },
 
     /** A machine task's last hop: create the machine with its disks, start it, check it, and mark the task done. */
-    async bringUpMachine(input: { task: MachineTaskInput; plan: MachinePlan; disks: MaterializedDisk[]; pointDescription: string }): Promise<StepOutcome<RecoveredMachineInfo>> {
+    async bringUpMachine(input: ActivityInput<'bringUpMachine'>) {
       const { plan, disks } = input;
       return machineStep(input.task, async () => {
         await deps.fabric.createMachine({ ...plan.spec, disks });
@@ -257,7 +239,7 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
     },
 
     /** Cleanup, commit and cancel of one machine, in one hop: remove what the earlier job made (or nothing, for commit). */
-    async settleMachine(input: MachineTaskInput): Promise<StepOutcome<string[]>> {
+    async settleMachine(input: ActivityInput<'settleMachine'>) {
       const startedAt = new Date().toISOString();
       return machineStep(input, async () => {
         const removed = input.operation === 'commit'
@@ -277,7 +259,7 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
      * tag, so a retry finds nothing left) and its shutdown requests are withdrawn, so the source
      * may go on replicating. Returns what was removed.
      */
-    async rollBackFailover(input: { vaultKey: string; jobId: string; items: PlanItemRef[] }): Promise<string[]> {
+    async rollBackFailover(input: ActivityInput<'rollBackFailover'>) {
       const removed: string[] = [];
       for (const ref of input.items) {
         const where = { vault: vaultSegmentOf(input.vaultKey), item: last(ref.itemId)! };
@@ -287,11 +269,11 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
       return removed;
     },
 
-    async startRunbook(input: StartRunbookRequest): Promise<StepOutcome<{ tokenId: string; expiresAt: string }>> {
+    async startRunbook(input: ActivityInput<'startRunbook'>) {
       return outcome(() => deps.runbooks.start(input), `runbook ${last(input.runbookId)}`);
     },
 
-    async finishScenario(input: { targets: ScenarioTargets; scenario: RecoveryScenario; outcome: ScenarioOutcome; at: string }): Promise<void> {
+    async finishScenario(input: ActivityInput<'finishScenario'>) {
       if (input.scenario === 'FailoverCommit' && input.outcome === 'Succeeded') {
         // The source agents poll this request: it tells them replication has ended and why.
         for (const itemId of input.targets.itemIds) {
@@ -308,4 +290,4 @@ export function createRecoveryActivities(deps: RecoveryDeps) {
   };
 }
 
-export type RecoveryActivities = ReturnType<typeof createRecoveryActivities>;
+export type RecoveryActivities = RecoveryActivityHandlers;

@@ -1,14 +1,9 @@
 import { ServiceError } from '../../errors';
-import type { JobDocument, MetadataStore } from '../../metadata';
-import { applyJobEvent, type RecoveryJobState } from '../plan/applyJobEvent';
+import type { MetadataStore } from '../../metadata';
+import { applyJobEvent } from '../plan/applyJobEvent';
 import type { JobEvent } from '../plan/JobEvent';
+import type { RecordedJob } from '../plan/RecoveryActivityMap';
 import type { RecoveryJobDocument } from './RecoveryJobDocument';
-
-/** What a writer learns back: the job's state and whether someone asked to cancel it. */
-export interface RecordedJob {
-  state: RecoveryJobState['state'];
-  cancelRequested: boolean;
-}
 
 /**
  * Applies job events to the stored job with optimistic concurrency: read, apply, replace with
@@ -19,7 +14,7 @@ export class JobRecorder {
   constructor(private readonly store: MetadataStore, private readonly maxAttempts = 30) {}
 
   async get(vaultKey: string, jobId: string): Promise<RecoveryJobDocument> {
-    const doc = (await this.store.getJob(vaultKey, jobId)) as unknown as RecoveryJobDocument | undefined;
+    const doc = await this.store.getJob<RecoveryJobDocument>(vaultKey, jobId);
     if (!doc) throw new ServiceError('NotFound', `job '${jobId}' does not exist in this vault; list jobs with 'asr job list'`);
     return doc;
   }
@@ -30,7 +25,7 @@ export class JobRecorder {
       const next = events.reduce(applyJobEvent, doc.properties);
       if (JSON.stringify(next) === JSON.stringify(doc.properties)) return { state: next.state, cancelRequested: !!next.cancelRequested };
       try {
-        await this.store.replaceJob({ ...doc, properties: next } as unknown as JobDocument, { ifMatch: doc._etag });
+        await this.store.replaceJob<RecoveryJobDocument>({ ...doc, properties: next }, { ifMatch: doc._etag });
         return { state: next.state, cancelRequested: !!next.cancelRequested };
       } catch (err) {
         if (!(err instanceof ServiceError && err.code === 'PreconditionFailed') || attempt >= this.maxAttempts) throw err;

@@ -3,18 +3,8 @@ import type { MetadataStore, ResourceDocument } from '../../metadata';
 import { documentIdOfArmId } from '../../metadata/documentIdOfArmId';
 import { activeLocationAfter, allowedOperationsAfter, INITIAL_OPERATIONS, type ScenarioOutcome } from '../plan/allowedOperations';
 import type { RecoveryScenario } from '../plan/RecoveryScenario';
-
-/** The plan (absent for a per-item operation) and the items a scenario works on. */
-export interface ScenarioTargets {
-  vaultKey: string;
-  planId?: string;
-  itemIds: string[];
-  /**
-   * `finish` only: the job's ARM id. A plan or item whose current scenario is another job's is
-   * left alone (a test failover ending after its cleanup started must not undo the cleanup's marks).
-   */
-  jobId?: string;
-}
+import { scenarioMarks } from './scenarioTimes';
+import type { ScenarioTargets } from '../plan/ScenarioTargets';
 
 /** ASR's `currentScenario` of a plan or item. */
 export interface CurrentScenario {
@@ -85,7 +75,10 @@ export class ScenarioLock {
     }
     const mark = (doc: Doc): Doc => ({
       ...doc,
-      properties: { ...doc.properties, currentScenario: current, currentScenarioStatus: 'InProgress', currentScenarioStatusDescription: 'InProgress', allowedOperations: allowedOperationsAfter(scenario, 'Started') },
+      properties: {
+        ...doc.properties, currentScenario: current, currentScenarioStatus: 'InProgress', currentScenarioStatusDescription: 'InProgress', allowedOperations: allowedOperationsAfter(scenario, 'Started'),
+        ...scenarioMarks(scenario, 'Started', current.startTime, doc.armId.toLowerCase() === t.planId?.toLowerCase() ? 'plan' : 'item'),
+      },
     });
     const written: Doc[] = [];
     try {
@@ -114,6 +107,7 @@ export class ScenarioLock {
           currentScenarioStatusDescription: `${scenario} ${outcome.toLowerCase()} at ${at}`,
           allowedOperations: allowedOperationsAfter(scenario, outcome),
           ...(location ? { activeLocation: location } : {}),
+          ...scenarioMarks(scenario, outcome, at, id === t.planId ? 'plan' : 'item'),
         };
         return id === t.planId ? marked : changeItem(marked);
       });

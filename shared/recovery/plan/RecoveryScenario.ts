@@ -24,3 +24,16 @@ export function scenarioFriendlyName(scenario: RecoveryScenario, target: string)
   };
   return `${what[scenario]} of ${target}`;
 }
+
+/** The scenarios that bring machines up from replicated disks. */
+export type FailoverScenario = Extract<RecoveryScenario, 'TestFailover' | 'PlannedFailover' | 'UnplannedFailover'>;
+
+/** Whether `scenario` brings machines up from replicated disks (and so needs disks, keys and network mappings). */
+export function isFailover(scenario: RecoveryScenario): scenario is FailoverScenario {
+  return scenario === 'TestFailover' || scenario === 'PlannedFailover' || scenario === 'UnplannedFailover';
+}
+
+/** Whether a cancelled job of `scenario` removes what it made and withdraws its shutdown requests (a real failover). */
+export function rollsBackOnCancel(scenario: RecoveryScenario): boolean {
+  return scenario === 'PlannedFailover' || scenario === 'UnplannedFailover';
+}

@@ -1,3 +1,4 @@
+import { actionApplies } from '../../automation/policy/actionApplicability';
 import type { AsrTask } from './AsrJob';
 import type { PlanSnapshot } from './PlanSnapshot';
 import { actionFailoverTypeOf, type RecoveryScenario } from './RecoveryScenario';
@@ -54,7 +55,7 @@ export function planRecoverySteps(plan: PlanSnapshot, scenario: RecoveryScenario
     const groupName = g.groupType === 'Boot' ? `Group ${++bootIndex}` : g.groupType;
     const actionsOf = (list: typeof g.startGroupActions, when: 'start' | 'end') => list
       .map((action, ai) => ({ action, ai }))
-      .filter(({ action }) => runsActions && action.failoverTypes.includes(actionFailoverTypeOf(scenario)) && action.failoverDirections.includes(options.direction))
+      .filter(({ action }) => runsActions && actionApplies(action, actionFailoverTypeOf(scenario), options.direction))
       .forEach(({ action, ai }) => {
         const taskId = `g${gi}-${when}${ai}`;
         const manual = action.customDetails.instanceType === 'ManualActionDetails';
@@ -71,7 +72,11 @@ export function planRecoverySteps(plan: PlanSnapshot, scenario: RecoveryScenario
           groupTaskCustomDetails: {
             instanceType: 'RecoveryPlanGroupTaskDetails', groupId: groupName, rpGroupType: g.groupType,
             childTasks: machines.map((m) => task(m.taskId, m.item.name, `${MACHINE_VERB[operation]} ${m.item.name}`, 'VmTask', {
-              customDetails: { instanceType: 'VmNicUpdatesTaskDetails', name: m.item.name, itemId: m.item.itemId },
+              // ASR's VirtualMachineTaskDetails: the official client keeps `jobTask` (what the task acts on).
+              customDetails: {
+                instanceType: 'VirtualMachineTaskDetails',
+                jobTask: { targetObjectId: m.item.itemId, targetObjectName: m.item.name, targetInstanceType: 'ProtectionEntity', jobScenarioName: scenario, jobFriendlyName: `${MACHINE_VERB[operation]} ${m.item.name}` },
+              },
             })),
           },
         }));

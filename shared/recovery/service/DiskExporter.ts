@@ -4,6 +4,7 @@ import { FABRIC_CONTAINERS, fabricDiskBlob, materializeDiskToBlob } from '../../
 import type { ProtectedItemProperties, ResourceDocument } from '../../metadata';
 import { vaultSegmentOf, type DiskRef, type ReplicationDeps } from '../../replication';
 import { choosePointSelectors } from '../../replication/journal/choosePointSelectors';
+import { DEFAULT_RECOVERY_RESOURCE_GROUP } from '../../config/recoveryResourceGroup';
 
 /** Container of disks materialised for download from a recovery point. */
 export const EXPORT_CONTAINER = 'disk-exports';
@@ -78,7 +79,7 @@ export class DiskExporter {
       blob = target;
     } else {
       const machine = (d.recoveryAzureVmName ?? item.name) + (source.kind === 'TestFailover' ? '-test' : '');
-      blob = this.replication.blobs.getContainerClient(FABRIC_CONTAINERS.disks).getBlobClient(fabricDiskBlob(last(d.recoveryAzureResourceGroupId) ?? 'asr-recovery', machine, disk));
+      blob = this.replication.blobs.getContainerClient(FABRIC_CONTAINERS.disks).getBlobClient(fabricDiskBlob(last(d.recoveryAzureResourceGroupId) ?? DEFAULT_RECOVERY_RESOURCE_GROUP, machine, disk));
       if (!(await blob.exists())) {
         throw new ServiceError('NotFound', `${item.name} has no ${source.kind === 'TestFailover' ? 'test failover' : 'failover'} disk '${diskId}' (machine ${machine}); run the ${source.kind === 'TestFailover' ? 'test failover' : 'failover'} first or export from a point`);
       }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { assertXtsKey, keyFingerprint } from '../../crypto';
 import { ServiceError } from '../../errors';
-import type { JobDocument, MetadataStore, ProtectedItemProperties, ResourceDocument, VaultDocument } from '../../metadata';
+import type { MetadataStore, ProtectedItemProperties, ResourceDocument, VaultDocument } from '../../metadata';
 import { documentIdOfArmId } from '../../metadata/documentIdOfArmId';
 import { vaultKeyOf } from '../../metadata';
 import type { RecoveryJobState } from '../plan/applyJobEvent';
@@ -113,7 +113,7 @@ export class RecoveryJobService {
     // (cancelled), or it would stay Suspended for good: nobody resumes a test being removed.
     let cancelPrevious = false;
     if (previousJobId && scenario === 'TestFailoverCleanup') {
-      const previous = (await this.store.getJob(keyOfVault(vault), previousJobId)) as unknown as RecoveryJobDocument | undefined;
+      const previous = await this.store.getJob<RecoveryJobDocument>(keyOfVault(vault), previousJobId);
       if (previous && (previous.properties.state === 'InProgress' || previous.properties.state === 'NotStarted')) {
         throw new ServiceError('Conflict', `the test failover (job ${previousJobId}) is still running; clean up once it waits for cleanup or has ended, or cancel it first (asr job cancel)`);
       }
@@ -158,7 +158,7 @@ export class RecoveryJobService {
       id: jobName, vaultKey: keyOfVault(vault), name: jobName, armId: jobArmId, properties, createdAt: at,
       recovery: { input: { ...jobInput, wrappedKey: undefined } },
     };
-    await this.store.createJob(doc as unknown as JobDocument);
+    await this.store.createJob(doc);
     try {
       await this.orchestrations.start(RECOVERY_JOB_ORCHESTRATION, jobName, jobInput);
     } catch (err) {

@@ -4,6 +4,10 @@ import {
   drainUpTo, journalBlob, journalContainer, readReplica, replicaClient, type DiskRef, type ReplicationDeps,
 } from '..';
 import type { RecoveryPointChoice } from './RecoveryPointChoice';
+import type { DiskRecoveryPoint } from '../core/DiskRecoveryPoint';
+import {
+  cutTimeOfItemRecoveryPoint, disksMissingCut, itemRecoveryPoints, type DiskPointOfCut, type ItemRecoveryPoint,
+} from '../../contracts/ItemRecoveryPoint';
 import { RecoveryError } from '../../recovery/plan/RecoveryError';
 
 /** Per disk, the exact state to bring up, and a line for the job saying which. */
@@ -31,9 +35,10 @@ async function latestMerged(deps: ReplicationDeps, disk: DiskRef): Promise<Point
 
 /**
  * Resolves a recovery point choice to an exact sequence (or time) per disk, so that a retried
- * materialisation brings up the same state. `Latest` drains pending logs first. Points are per
- * disk (`{disk}-{epoch}-{sequence}`): the disk a point names takes that log, the item's other
- * disks take their newest boundary at or before the point's time. A planned failover passes the
+ * materialisation brings up the same state. `Latest` drains pending logs first. An item point
+ * (its cut time, contracts/ItemRecoveryPoint) gives every disk its own log of that cut; a disk
+ * point's name (`{disk}-{epoch}-{sequence}`) still works: that disk takes that log, the item's
+ * other disks their newest boundary at or before its time. A planned failover passes the
  * final logs it waited for.
  */
 export async function choosePointSelectors(deps: ReplicationDeps, disks: DiskRef[], choice: RecoveryPointChoice, finals?: Record<string, { epoch: string; sequence: string }>): Promise<ChosenPoints> {
@@ -69,6 +74,17 @@ export async function choosePointSelectors(deps: ReplicationDeps, disks: DiskRef
       return byPoint(disks, p.disk.disk, p.epoch.toString(), p.sequence.toString(), p.cutTimeMs, `${p.type} point ${p.id}`);
     }
     case 'Point': {
+      const cut = cutTimeOfItemRecoveryPoint(choice.pointId);
+      if (cut !== undefined) {
+        const points = await itemPointsOf(deps, disks);
+        const p = points.items.find((x) => x.name === choice.pointId);
+        if (p) return byItemPoint(disks, points.byName, p);
+        const missing = disksMissingCut(disks.map((d) => d.disk), [...points.byName.values()].map(asCut), cut);
+        throw new RecoveryError('NoRecoveryPoint', `recovery point '${choice.pointId}' is not a point of ${disks[0]?.item}${missing.length < disks.length ? `: disk ${missing.join(', ')} has no point at that cut` : ''}`, {
+          possibleCauses: 'Retention removed it, or a disk\'s log of that cut was never merged.', recommendedAction: 'List the item\'s recovery points and choose one of them.',
+        });
+      }
+      // A disk point's name (`{disk}-{epoch}-{sequence}`), as jobs before item points named them.
       for (const d of disks) {
         const p = (await deps.recorder.list(d)).find((x) => x.id === choice.pointId);
         if (p) return byPoint(disks, d.disk, p.epoch.toString(), p.sequence.toString(), p.cutTimeMs, `point ${p.id}`);
@@ -81,6 +97,25 @@ export async function choosePointSelectors(deps: ReplicationDeps, disks: DiskRef
       for (const d of disks) selectors[d.disk] = { kind: 'time', time: choice.time };
       return { selectors, description: `the disks as they were at ${choice.time}` };
   }
+}
+
+const asCut = (p: DiskRecoveryPoint): DiskPointOfCut => ({ disk: p.disk.disk, name: p.id, cutTimeMs: p.cutTimeMs, type: p.type });
+
+/** The item's points (contracts/ItemRecoveryPoint) from its disks' points, with those by name. */
+async function itemPointsOf(deps: ReplicationDeps, disks: DiskRef[]): Promise<{ items: ItemRecoveryPoint[]; byName: Map<string, DiskRecoveryPoint> }> {
+  const byName = new Map<string, DiskRecoveryPoint>();
+  for (const d of disks) for (const p of await deps.recorder.list(d)) byName.set(p.id, p);
+  return { items: itemRecoveryPoints(disks.map((d) => d.disk), [...byName.values()].map(asCut)), byName };
+}
+
+/** Each disk takes its own log of the cut: the whole VM as of that one instant. */
+function byItemPoint(disks: DiskRef[], byName: Map<string, DiskRecoveryPoint>, p: ItemRecoveryPoint): ChosenPoints {
+  const selectors: Record<string, PointSelector> = {};
+  for (const d of disks) {
+    const own = byName.get(p.disks.find((x) => x.disk === d.disk)!.name)!;
+    selectors[d.disk] = { kind: 'sequence', sequence: own.sequence.toString(), epoch: own.epoch.toString() };
+  }
+  return { selectors, description: `${p.type} point ${p.name} (${new Date(p.cutTimeMs).toISOString()})` };
 }
 
 function byPoint(disks: DiskRef[], diskId: string, epoch: string, sequence: string, cutTimeMs: number, what: string): ChosenPoints {

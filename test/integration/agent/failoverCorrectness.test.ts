@@ -75,9 +75,10 @@ describe('failover of odd-sized disks and replication after commit (agent, funcl
       expect([i, verdict.status, verdict.output]).toEqual([i, 0, expect.stringContaining('Images are identical')]);
     }
     // A recovery point exported on demand (materialised into disk-exports/) is the source at the seed.
+    // The item's points are its cuts (every disk together); the oldest is the seed's.
     const points = (await h.call('GET', `${P}/odd/recoveryPoints`, undefined, 'Reader')).body.value as { name: string; properties: { recoveryPointTime: string } }[];
+    const oldest = points.sort((a, b) => a.properties.recoveryPointTime.localeCompare(b.properties.recoveryPointTime))[0];
     for (const i of [0, 2]) {
-      const oldest = points.filter((p) => p.name.startsWith(`disk${i}-`)).sort((a, b) => a.properties.recoveryPointTime.localeCompare(b.properties.recoveryPointTime))[0];
       const exported = await h.call('POST', `${P}/odd/exportDisk`, { properties: { diskId: `disk${i}`, from: 'Point', recoveryPointId: oldest.name } }, 'Operator');
       expect([exported.status, exported.body.error]).toEqual([200, undefined]);
       const file = join(h.dir, `odd-${i}-exported.vhd`);

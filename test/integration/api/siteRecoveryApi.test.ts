@@ -50,7 +50,7 @@ describe('ARM-shaped API driven by the official @azure/arm-recoveryservices-site
     store = await ensureMetadataStore({ endpoint: cosmos.endpoint, key: cosmos.key, databaseId: 'api', jobTtlSeconds: 3600, auditTtlSeconds: 3600 });
     issuer = await DevelopmentIssuer.open(keys.path);
     const verifier = TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience);
-    harness = await startArmTestHarness(new ArmApi({ store, verifier, pageSize: 2, log: () => undefined, subscriptions: [SUB] }));
+    harness = await startArmTestHarness(new ArmApi({ store, verifier, pageSize: 2, log: () => undefined, subscriptions: [SUB], recoveryResourceGroup: 'rg-dr1-recovery' }));
     contributorToken = await issuer.mintToken({ role: 'Contributor', subject: 'carol' });
     readerToken = await issuer.mintToken({ role: 'Reader', subject: 'rita' });
     contributor = siteRecoveryClient(harness.url, SUB, contributorToken);
@@ -187,6 +187,33 @@ describe('ARM-shaped API driven by the official @azure/arm-recoveryservices-site
       expect((await failure(reader.replicationProtectedItems.get(VAULT, RG, FABRIC, CONTAINER, 'tmp1'))).statusCode).toBe(404);
     });
 
+    it('records the recovery resource group at protection: the one named, else the deployment\'s; refuses a malformed id and another subscription', async () => {
+      const put = (item: string, extra: Record<string, unknown>) => raw('PUT', `${V}/replicationFabrics/${FABRIC}/replicationProtectionContainers/${CONTAINER}/replicationProtectedItems/${item}`, contributorToken, {
+        properties: { policyId, providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', vmName: item, ...extra } },
+      });
+      const groupOf = async (item: string) => {
+        const got = await raw('GET', `${V}/replicationFabrics/${FABRIC}/replicationProtectionContainers/${CONTAINER}/replicationProtectedItems/${item}`, readerToken);
+        return (await bodyOf(got)).properties.providerSpecificDetails.recoveryAzureResourceGroupId;
+      };
+      expect((await put('rg1', {})).status).toBe(202);
+      expect(await groupOf('rg1')).toBe(`/subscriptions/${SUB}/resourceGroups/rg-dr1-recovery`);
+      expect((await put('rg2', { targetAzureV2ResourceGroupId: `/subscriptions/${SUB}/resourceGroups/finance-dr` })).status).toBe(202);
+      expect(await groupOf('rg2')).toBe(`/subscriptions/${SUB}/resourceGroups/finance-dr`);
+      for (const [id, message] of [
+        ['finance-dr', 'must be the ARM id of a resource group'],
+        [`/subscriptions/${SUB}/resourceGroups/../../x`, 'must be the ARM id of a resource group'],
+        [`/subscriptions/${SUB}/resourceGroups/ends-with-dot.`, 'not ending with "."'],
+        ['/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/dr', 'recovery into another subscription is not supported'],
+      ]) {
+        const refused = await put('rg3', { targetAzureV2ResourceGroupId: id });
+        expect(refused.status).toBe(400);
+        const body = await bodyOf(refused);
+        expect(body.error.message).toContain('targetAzureV2ResourceGroupId');
+        expect(body.error.message).toContain(message);
+      }
+      for (const item of ['rg1', 'rg2']) await contributor.replicationProtectedItems.beginPurgeAndWait(VAULT, RG, FABRIC, CONTAINER, item, { updateIntervalInMs: 10 });
+    });
+
     it('updates an item\'s target settings through the client\'s update (PATCH)', async () => {
       const updated = await contributor.replicationProtectedItems.beginUpdateAndWait(VAULT, RG, FABRIC, CONTAINER, 'app1', {
         properties: {
@@ -317,21 +344,33 @@ describe('ARM-shaped API driven by the official @azure/arm-recoveryservices-site
       expect((await failure(reader.replicationProtectedItems.get(VAULT, RG, FABRIC, CONTAINER, 'db1'))).statusCode).toBe(404);
     });
 
-    it('lists recovery points of an item, newest first', async () => {
+    it('lists one recovery point per cut every disk of the item has, newest first, app consistent only when every disk is', async () => {
       const itemId = itemIds[0];
-      for (const [i, t] of ['2026-01-01T00:00:00Z', '2026-01-01T01:00:00Z'].entries()) {
-        const name = `rp${i}`;
+      // web1 has disks web1-os and web1-data. 00:00: both, os app + data crash; 01:00: both app;
+      // 02:00: os only (data's log not merged yet), so not a point of the item.
+      const diskPoints: [string, string, 'CrashConsistent' | 'AppConsistent'][] = [
+        ['web1-os', '2026-01-01T00:00:00Z', 'AppConsistent'], ['web1-data', '2026-01-01T00:00:00Z', 'CrashConsistent'],
+        ['web1-os', '2026-01-01T01:00:00Z', 'AppConsistent'], ['web1-data', '2026-01-01T01:00:00Z', 'AppConsistent'],
+        ['web1-os', '2026-01-01T02:00:00Z', 'AppConsistent'],
+      ];
+      for (const [i, [disk, t, type]] of diskPoints.entries()) {
+        const name = `${disk}-1-${i + 1}`;
         await store.putRecoveryPoint({
           id: recoveryPointDocumentId(itemId, name),
           vaultKey: `${SUB}/${RG}/${VAULT}`, itemId: itemId.toLowerCase(), name, armId: `${itemId}/recoveryPoints/${name}`,
-          recoveryPointTime: t, recoveryPointType: 'CrashConsistent',
+          recoveryPointTime: t, recoveryPointType: type, diskSnapshots: { [disk]: `snap-${i}` },
         });
       }
       const points = [];
-      for await (const p of reader.recoveryPoints.listByReplicationProtectedItems(VAULT, RG, FABRIC, CONTAINER, 'web1')) points.push(p.name);
-      expect(points).toEqual(['rp1', 'rp0']);
-      const one = await reader.recoveryPoints.get(VAULT, RG, FABRIC, CONTAINER, 'web1', 'rp0');
-      expect(one.properties?.recoveryPointType).toBe('CrashConsistent');
+      for await (const p of reader.recoveryPoints.listByReplicationProtectedItems(VAULT, RG, FABRIC, CONTAINER, 'web1')) points.push([p.name, p.properties?.recoveryPointType]);
+      expect(points).toEqual([['20260101T010000000Z', 'AppConsistent'], ['20260101T000000000Z', 'CrashConsistent']]);
+      const one = await reader.recoveryPoints.get(VAULT, RG, FABRIC, CONTAINER, 'web1', '20260101T000000000Z');
+      expect(one.properties?.recoveryPointTime).toEqual(new Date('2026-01-01T00:00:00Z'));
+      expect((one.properties as { diskRecoveryPoints?: unknown }).diskRecoveryPoints).toEqual([
+        { diskId: 'web1-os', name: 'web1-os-1-1', recoveryPointType: 'AppConsistent' }, { diskId: 'web1-data', name: 'web1-data-1-2', recoveryPointType: 'CrashConsistent' },
+      ]);
+      const partial = await failure(reader.recoveryPoints.get(VAULT, RG, FABRIC, CONTAINER, 'web1', '20260101T020000000Z'));
+      expect([partial.statusCode, partial.message]).toEqual([404, expect.stringContaining('disk web1-data has no point at that cut')]);
     });
   });
 

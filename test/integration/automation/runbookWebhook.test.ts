@@ -3,9 +3,10 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { BlobServiceClient } from '@azure/storage-blob';
 import {
-  acceptRunbookCallback, AutomationSettings, BlobUsedTokenLedger, buildRecoveryPlanContext, invokeRunbookWebhook, RecoveryPlanContext, runbookCallbackStatus, runbookCallbackUrl,
+  acceptRunbookCallback, AutomationSettings, BlobUsedTokenLedger, buildRecoveryPlanContext, invokeRunbookWebhook, RecoveryPlanContext, runbookCallbackUrl,
   signCallbackToken, startRunbookAction, USED_TOKEN_CONTAINER, verifyCallbackToken,
 } from '../../../shared/automation';
+import { armErrorStatus as runbookCallbackStatus } from '../../../shared/arm';
 import { ServiceError } from '../../../shared/errors';
 import { startAzurite, TestAzurite } from '../../support/azurite';
 import { waitFor } from '../../support/waitFor';

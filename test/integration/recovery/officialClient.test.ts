@@ -81,6 +81,9 @@ describe('the official @azure/arm-recoveryservices-siterecovery client drives fa
     expect(plan.properties!.allowedOperations).toEqual(['FailoverCommit', 'CancelFailover']);
     const item = await contributor.replicationProtectedItems.get(VAULT, RG, 'hv-site', 'hv-host', 'sdk1');
     expect(item.properties!.activeLocation).toBe('Recovery');
+    // The failover's success time, as ASR's models name it on plan and item.
+    expect(plan.properties!.lastPlannedFailoverTime).toBeInstanceOf(Date);
+    expect(item.properties!.lastSuccessfulFailoverTime).toEqual(plan.properties!.lastPlannedFailoverTime);
     for (const name of ['sdk1', 'sdk2']) {
       const d = disks[name];
       expect((await d.sameAs(`asr-recovery/${name}-dr/os.vhd`, d.logs[d.logs.length - 1])).same).toBe(true);

@@ -110,7 +110,7 @@ describe('ArmApi rules for plans, items and vaults (plain requests, no HTTP)', (
       id: recoveryPointDocumentId(item, 'rp1'), vaultKey: `${SUB}/rg/v1`, itemId: item.toLowerCase(), name: 'rp1', armId: `${item}/recoveryPoints/rp1`,
       recoveryPointTime: '2026-01-01T00:00:00Z', recoveryPointType: 'AppConsistent',
     });
-    expect((await call('GET', `${item}/recoveryPoints/rp1`)).status).toBe(200);
+    expect((await store.listRecoveryPoints(`${SUB}/rg/v1`, item)).items).toHaveLength(1);
     const removed = await call('POST', `${item}/remove`, { properties: {} });
     expect(removed.status).toBe(202);
     expect((await call('GET', new URL(removed.headers.location).pathname)).status).toBe(204);

@@ -29,7 +29,7 @@ describe('targetFabricFromEnv', () => {
 describe('Azure fabric settings', () => {
   it('the sweep\'s resource groups come from ASR_RECOVERY_RESOURCE_GROUP and ASR_AZURE_RESOURCE_GROUPS, once each', () => {
     expect(recoveryResourceGroupsOf({ ASR_RECOVERY_RESOURCE_GROUP: 'rg-prod-recovery', ASR_AZURE_RESOURCE_GROUPS: ' rg-sql , RG-PROD-RECOVERY,,' })).toEqual(['rg-prod-recovery', 'rg-sql']);
-    expect(recoveryResourceGroupsOf({})).toEqual([]);
+    expect(recoveryResourceGroupsOf({ ASR_AZURE_RESOURCE_GROUPS: 'rg-sql' })).toEqual(['asr-recovery', 'rg-sql']); // items default to asr-recovery
   });
 
   it('RBAC action patterns and notActions decide a permission as ARM does; Retry-After reads seconds or a date', () => {

@@ -73,3 +73,29 @@ describe('choosePointSelectors: latest app- and crash-consistent points', () => 
       .rejects.toMatchObject({ code: 'NoRecoveryPoint', message: 'vm1 has no recovery point' });
   });
 });
+
+/**
+ * Item recovery points (contracts/ItemRecoveryPoint, docs/replication.md "Recovery points of
+ * an item"): named by their cut time, a failover to one gives every disk its own log of that cut.
+ */
+describe('choosePointSelectors: a named item recovery point', () => {
+  const os = [point(OS, 1, 0, 'AppConsistent'), point(OS, 2, 5, 'AppConsistent'), point(OS, 3, 10, 'CrashConsistent')];
+  // data's logs are numbered differently, and its 10-minute log is not merged yet.
+  const data = [point(DATA, 4, 0, 'CrashConsistent'), point(DATA, 7, 5, 'AppConsistent')];
+  const name = (minute: number) => new Date(T0 + minute * MIN).toISOString().replace(/[-:.]/g, '');
+
+  it('each disk takes its own log of the cut', async () => {
+    const chosen = await choosePointSelectors(depsWith({ os, data }), [OS, DATA], { kind: 'Point', pointId: name(5) });
+    expect(chosen.selectors).toEqual({ os: { kind: 'sequence', sequence: '2', epoch: '1' }, data: { kind: 'sequence', sequence: '7', epoch: '1' } });
+    expect(chosen.description).toBe(`AppConsistent point ${name(5)} (${new Date(T0 + 5 * MIN).toISOString()})`);
+    // One crash-consistent disk makes the whole cut crash consistent.
+    expect((await choosePointSelectors(depsWith({ os, data }), [OS, DATA], { kind: 'Point', pointId: name(0) })).description).toMatch(/^CrashConsistent point /);
+  });
+
+  it('a cut some disk lacks is NoRecoveryPoint naming that disk; a disk point\'s name still works', async () => {
+    await expect(choosePointSelectors(depsWith({ os, data }), [OS, DATA], { kind: 'Point', pointId: name(10) }))
+      .rejects.toMatchObject({ code: 'NoRecoveryPoint', message: `recovery point '${name(10)}' is not a point of vm1: disk data has no point at that cut` });
+    const legacy = await choosePointSelectors(depsWith({ os, data }), [OS, DATA], { kind: 'Point', pointId: 'os-1-3' });
+    expect(legacy.selectors.os).toEqual({ kind: 'sequence', sequence: '3', epoch: '1' });
+  });
+});

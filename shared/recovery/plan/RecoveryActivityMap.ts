@@ -1,0 +1,78 @@
+import type { RecoveredMachineInfo } from '../../automation/policy/buildRecoveryPlanContext';
+import type { RunbookStarter, StartRunbookRequest } from '../../automation/RunbookStarter';
+import type { DiskRef } from '../../contracts/DiskRef';
+import type { MachineRef, MachineSpec, MaterializeDiskRequest, MaterializedDisk } from '../../fabric';
+import type { ChosenPoints } from '../../replication/journal/choosePointSelectors';
+import type { ScenarioOutcome } from './allowedOperations';
+import type { AsrJobState } from './AsrJob';
+import type { JobEvent } from './JobEvent';
+import type { MachineTaskInput } from './MachineTask';
+import type { PlanItemRef } from './PlanSnapshot';
+import type { RecoveryScenario } from './RecoveryScenario';
+import type { ScenarioTargets } from './ScenarioTargets';
+import type { StepOutcome } from './StepOutcome';
+
+/** What a writer of job events learns back: the job's state and whether someone asked to cancel it. */
+export interface RecordedJob {
+  state: AsrJobState;
+  cancelRequested: boolean;
+}
+
+/** Where one machine goes and from which disks, as `beginMachine` works it out. */
+export interface MachinePlan {
+  ref: MachineRef;
+  spec: Omit<MachineSpec, 'disks'>;
+  disks: DiskRef[];
+  encrypted: boolean;
+  /** The item's stored name of the recovered machine (without the test suffix). */
+  recoveryName: string;
+}
+
+export interface MaterializeDiskInput {
+  request: Omit<MaterializeDiskRequest, 'key'>;
+  jobId: string;
+  wrappedKey?: string;
+}
+
+/** The final log of each disk of each item (item id -> disk id -> log). */
+export type FinalLogs = Record<string, Record<string, { epoch: string; sequence: string }>>;
+
+/**
+ * Every recovery activity: its name, what it takes and what it gives back. Orchestrators call
+ * activities through this map (functions/orchestrators/recoveryActivityCalls.ts) and
+ * functions/activities registers `createRecoveryActivities` against it, so a wrong name or a
+ * wrong input shape is a compile error on either side. Inputs and outputs cross the task hub
+ * as JSON: plain data only.
+ */
+export interface RecoveryActivityMap {
+  recordJob: { input: { vaultKey: string; jobId: string; events: JobEvent[] }; output: RecordedJob };
+  /** `scenario` absent (older jobs) = no network check. */
+  checkPrerequisites: {
+    input: { vaultKey: string; jobId: string; items: PlanItemRef[]; needsDisks: boolean; wrappedKey?: string; scenario?: RecoveryScenario; testNetworkId?: string };
+    output: StepOutcome<string>;
+  };
+  requestShutdown: { input: { vaultKey: string; jobId: string; items: PlanItemRef[]; shipFinalLog: boolean; at: string }; output: void };
+  pollFinalLogs: { input: { vaultKey: string; items: PlanItemRef[] }; output: { finals: FinalLogs; waiting: string[] } };
+  clearShutdownRequests: { input: { vaultKey: string; items: PlanItemRef[] }; output: void };
+  beginMachine: { input: MachineTaskInput; output: StepOutcome<{ plan: MachinePlan; chosen: ChosenPoints }> };
+  materializeDisk: { input: MaterializeDiskInput; output: StepOutcome<MaterializedDisk> };
+  bringUpMachine: {
+    input: { task: MachineTaskInput; plan: MachinePlan; disks: MaterializedDisk[]; pointDescription: string };
+    output: StepOutcome<RecoveredMachineInfo>;
+  };
+  settleMachine: { input: MachineTaskInput; output: StepOutcome<string[]> };
+  rollBackFailover: { input: { vaultKey: string; jobId: string; items: PlanItemRef[] }; output: string[] };
+  startRunbook: { input: StartRunbookRequest; output: StepOutcome<Awaited<ReturnType<RunbookStarter['start']>>> };
+  finishScenario: { input: { targets: ScenarioTargets; scenario: RecoveryScenario; outcome: ScenarioOutcome; at: string }; output: void };
+}
+
+export type RecoveryActivityName = keyof RecoveryActivityMap;
+export type ActivityInput<N extends RecoveryActivityName> = RecoveryActivityMap[N]['input'];
+export type ActivityOutput<N extends RecoveryActivityName> = RecoveryActivityMap[N]['output'];
+
+/** The activities whose expected failures come back as a `StepOutcome` value, and the value of their success. */
+export type SteppedActivityName = { [N in RecoveryActivityName]: ActivityOutput<N> extends StepOutcome<unknown> ? N : never }[RecoveryActivityName];
+export type SteppedValue<N extends SteppedActivityName> = Extract<ActivityOutput<N>, { ok: true }>['value'];
+
+/** What implements the activities: one function per name, typed by the map. */
+export type RecoveryActivityHandlers = { [N in RecoveryActivityName]: (input: ActivityInput<N>) => Promise<ActivityOutput<N>> };
