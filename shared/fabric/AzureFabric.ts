@@ -41,8 +41,9 @@ export interface AzureFabricOptions {
   httpClient?: ComputeManagementClientOptionalParams['httpClient'];
   /**
    * The resource groups the fabric creates in (the recovery groups: `ASR_RECOVERY_RESOURCE_GROUP`
-   * and any group an item names). The orphan sweep lists per group, never subscription-wide: the
-   * app's roles are on these groups only. `listResources` also lists any group a filter's item names.
+   * and `ASR_AZURE_RESOURCE_GROUPS`, the other groups items name). The orphan sweep lists per
+   * group, never subscription-wide: the app's roles are on these groups only. Groups this
+   * instance created in are swept too.
    */
   resourceGroups?: string[];
   /** Between polls of an ARM long-running operation (default 2000 ms; ARM's Retry-After wins when longer). */
