@@ -4,7 +4,7 @@ import { createDefaultHttpClient, createPipelineRequest, HttpClient } from '@azu
 import type { TokenCredential } from '@azure/identity';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { ReplicationDeps } from '../replication';
-import { armCall, armGetOrUndefined } from './armCall';
+import { armCall, armGetOrUndefined, restStatusOf } from './armCall';
 import { FabricError } from './FabricError';
 import { FABRIC_CONTAINERS, fabricDiskBlob } from './FabricDiskLayout';
 import { FabricMachine, MachinePowerState } from './FabricMachine';
@@ -367,10 +367,6 @@ const MACHINE_TAG = 'asrmachine';
 /** ARM tag naming the recovery point (`{epoch}-{sequence}`) a managed disk was imported from. */
 const POINT_TAG = 'asrpoint';
 const ARM_ENDPOINT = 'https://management.azure.com';
-
-function restStatusOf(e: unknown): number | undefined {
-  return e instanceof Error && e.name === 'RestError' ? (e as { statusCode?: number }).statusCode : undefined;
-}
 
 async function readUrlText(url: string): Promise<string> {
   const r = await fetch(url);

@@ -5,6 +5,11 @@ function restErrorOf(e: unknown): { statusCode?: number; code?: string } | undef
   return e instanceof Error && e.name === 'RestError' ? (e as { statusCode?: number; code?: string }) : undefined;
 }
 
+/** The HTTP status of an SDK RestError; undefined for anything else. */
+export function restStatusOf(e: unknown): number | undefined {
+  return restErrorOf(e)?.statusCode;
+}
+
 /** Runs an ARM call (awaiting LRO pollers too) and turns its failures into `ArmRequestFailed`. */
 export async function armCall<T>(what: string, call: () => PromiseLike<T>): Promise<T> {
   try {
