@@ -251,9 +251,13 @@ describe('AzureFabric: the ARM requests it makes (recorded, not sent)', () => {
     const err = await fabric.startMachine(spec).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FabricError);
     expect(err).toMatchObject({ code: 'ArmRequestFailed', message: expect.stringMatching(/^could not start VM lro-01: .*AllocationFailed.*sufficient capacity/) });
+    expect(err).toMatchObject({ retryable: false, details: { status: 400, armCode: 'AllocationFailed' } });
     // A failed Azure-AsyncOperation (status resource says Failed) too.
     arm.asyncNext.set('DELETE /virtualMachines/lro-01', { header: 'Azure-AsyncOperation', polls: 0, fail: { code: 'OperationNotAllowed', message: 'The VM is locked.' } });
-    await expect(fabric.deleteMachine(spec)).rejects.toMatchObject({ code: 'ArmRequestFailed', message: expect.stringMatching(/OperationNotAllowed.*locked/) });
+    await expect(fabric.deleteMachine(spec)).rejects.toMatchObject({
+      code: 'ArmRequestFailed', retryable: false, details: { armCode: 'OperationNotAllowed' },
+      message: 'could not delete VM lro-01: Azure\'s long-running operation failed: OperationNotAllowed: The VM is locked.',
+    });
     await fabric.cleanup({ job: 'job-lro' });
     expect(arm.has(vmPath)).toBe(false);
   });
