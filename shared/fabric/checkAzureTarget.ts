@@ -75,7 +75,8 @@ function assertOk(r: { status: number; body: unknown }, what: string): void {
   if (r.status >= 200 && r.status < 300) return;
   const err = (r.body as { error?: { code?: string; message?: string } } | undefined)?.error;
   if (r.status === 403) {
-    throw new FabricError('TargetPermissionMissing', `the app's identity may not read ${what}: ${err?.code ?? 'AuthorizationFailed'} ${err?.message ?? ''}`.trim(), {
+    // ARM answers 403, not 404, for a group the caller has no role in, whether or not it exists.
+    throw new FabricError('TargetPermissionMissing', `the app's identity may not read ${what} (it does not exist, or the app has no role there): ${err?.code ?? 'AuthorizationFailed'} ${err?.message ?? ''}`.trim(), {
       recommendedAction: `Grant the app a role there (Bicep parameters ${BICEP_GROUPS} / ${BICEP_NETWORKS}) and retry.`,
     });
   }

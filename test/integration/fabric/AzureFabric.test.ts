@@ -285,6 +285,12 @@ describe('AzureFabric: the ARM requests it makes (recorded, not sent)', () => {
       recommendedAction: expect.stringContaining('additionalRecoveryResourceGroups'),
     });
     await expect(fabric.checkTarget({ resourceGroup: 'rg-nowhere', subnetIds: [subnet] })).rejects.toMatchObject({ code: 'TargetResourceGroupNotFound', message: expect.stringContaining('rg-nowhere') });
+    // Least privilege: ARM answers 403 for a group the app has no role in (existing or not).
+    arm.failNext.set('GET /resourceGroups/rg-hidden', { status: 403, code: 'AuthorizationFailed', message: 'The client does not have authorization to perform action \'Microsoft.Resources/subscriptions/resourceGroups/read\'.' });
+    await expect(fabric.checkTarget({ resourceGroup: 'rg-hidden', subnetIds: [subnet] })).rejects.toMatchObject({
+      code: 'TargetPermissionMissing', message: expect.stringMatching(/may not read resource group rg-hidden \(it does not exist, or the app has no role there\): AuthorizationFailed/),
+      recommendedAction: expect.stringContaining('additionalRecoveryResourceGroups'),
+    });
     arm.permissions.clear();
     await expect(fabric.checkTarget({ resourceGroup: RG, subnetIds: [`${VNET}/subnets/nosuch`] })).rejects.toMatchObject({ code: 'TargetSubnetNotFound', message: expect.stringContaining('subnet nosuch of virtual network vnet-recovery') });
   });
