@@ -81,6 +81,7 @@ module app 'modules/app.bicep' = {
     runbookWebhooks: runbookWebhooks
     targetFabric: targetFabric
     recoveryResourceGroup: recoveryGroup.name
+    additionalRecoveryResourceGroups: additionalRecoveryResourceGroups
   }
 }
 

@@ -46,6 +46,23 @@ async function run(client: AsrApiClient, vault: string, plan: string, action: st
   emit({ job, plan: res.body }, opts.json, () => `job ${job} started; follow it with 'asr job show ${vault} ${job}'`);
 }
 
+const VNET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
+
+/**
+ * A test failover needs a network that exists: there is no usable default (the old `test-vnet`
+ * exists nowhere, so every NIC failed in Azure). The vault keeps no test network setting, so
+ * the operator names one, as a virtual network's ARM id.
+ */
+function testNetworkOf(network: string | undefined): string {
+  if (!network) {
+    throw invalidArgument('--network is required: give the ARM id of the isolated test virtual network, e.g. --network /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<test-vnet>');
+  }
+  if (!VNET_ID.test(network)) {
+    throw invalidArgument(`--network '${network}' is not a virtual network's ARM id (/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>)${/\/subnets\//i.test(network) ? '; give the network, not a subnet: each NIC keeps its item\'s subnet' : ''}`);
+  }
+  return network;
+}
+
 /** `asr plan test-failover|cleanup|failover|commit|cancel`: adds to the `plan` group (creating it if absent). */
 export function registerPlanActionsCommands(program: Command): void {
   const plan = program.commands.find((c) => c.name() === 'plan') ?? program.command('plan').description('recovery plans');
@@ -55,10 +72,11 @@ export function registerPlanActionsCommands(program: Command): void {
     .description('bring the plan up in an isolated test network; it waits for cleanup')
     .option('--point <point>', 'latest | latest-processed | latest-app-consistent | latest-crash-consistent | <point id> | <ISO time>')
     .option('--key-file <file>', 'key of encrypted items (64 bytes: raw, hex or base64)')
-    .option('--network <id>', 'the isolated test network', 'test-vnet'))
+    .option('--network <id>', 'the isolated test network: the full ARM id of a virtual network (/subscriptions/…/providers/Microsoft.Network/virtualNetworks/{name}); each NIC keeps its item\'s subnet'))
     .action(runCommand(async (client, vault: string, name: string, opts: ActionOptions) => {
+      const networkId = testNetworkOf(opts.network);
       await run(client, vault, name, 'testFailover', {
-        properties: { failoverDirection: 'PrimaryToRecovery', networkType: 'VmNetworkAsInput', networkId: opts.network, providerSpecificDetails: [{ instanceType: 'HyperVReplicaAzure', ...pointDetails(opts.point), ...(await keyDetails(opts.keyFile)) }] },
+        properties: { failoverDirection: 'PrimaryToRecovery', networkType: 'VmNetworkAsInput', networkId, providerSpecificDetails: [{ instanceType: 'HyperVReplicaAzure', ...pointDetails(opts.point), ...(await keyDetails(opts.keyFile)) }] },
       }, opts, 'Operator');
     }));
 

@@ -35,7 +35,7 @@ export const recoverMachineOrchestrator: OrchestrationHandler = function* (conte
   const { plan, chosen } = begun.value;
 
   const outcomes = yield* activities.callAll('materializeDisk', plan.disks.map((disk) => ({
-    request: { source: disk, point: chosen.selectors[disk.disk], resourceGroup: plan.ref.resourceGroup, machineName: plan.ref.name, tags: plan.spec.tags },
+    request: { source: disk, point: chosen.selectors[disk.disk], resourceGroup: plan.ref.resourceGroup, machineName: plan.ref.name, tags: plan.spec.tags, hyperVGeneration: plan.spec.hyperVGeneration },
     jobId: input.jobId,
     wrappedKey: plan.encrypted ? input.wrappedKey : undefined,
   })));

@@ -45,6 +45,9 @@ param targetFabric string = 'azure'
 @description('Resource group where failover creates disks, NICs and VMs unless an item names its own (ASR_RECOVERY_RESOURCE_GROUP).')
 param recoveryResourceGroup string
 
+@description('The other resource groups items may name as their target (the orphan sweep lists them too; ASR_AZURE_RESOURCE_GROUPS).')
+param additionalRecoveryResourceGroups array = []
+
 var suffix = uniqueString(resourceGroup().id, appName)
 var storageName = toLower('${appName}st${take(suffix, 10)}')
 var cosmosName = toLower('${appName}-cosmos-${take(suffix, 8)}')
@@ -199,6 +202,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ASR_AZURE_LOCATION', value: location }
         { name: 'ASR_AZURE_STORAGE_ACCOUNT_ID', value: storage.id }
         { name: 'ASR_RECOVERY_RESOURCE_GROUP', value: recoveryResourceGroup }
+        { name: 'ASR_AZURE_RESOURCE_GROUPS', value: join(additionalRecoveryResourceGroups, ',') }
         // Source sites' upload URLs: user delegation SAS from the app's identity (Storage Blob Data Owner below), not the account key.
         { name: 'ASR_SITE_SAS_SIGNING', value: 'userDelegation' }
       ]

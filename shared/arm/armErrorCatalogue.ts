@@ -18,6 +18,7 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   InvalidDisk: 400,
   InvalidEncryptionKey: 400,
   InvalidFabricRequest: 400,
+  SizeGenerationUnsupported: 400,
   InvalidJson: 400,
   InvalidParameter: 400,
   InvalidPathSegment: 400,
@@ -50,6 +51,8 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   Forbidden: 403,
   SiteItemForbidden: 403,
   SubscriptionNotServed: 403,
+  // the app's identity lacks an action on the target group or a subnet's group (prerequisites check)
+  TargetPermissionMissing: 403,
   // 404
   DiskNotFound: 404,
   InputNotFound: 404,
@@ -60,6 +63,8 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   ProtectedItemNotFound: 404,
   ReplicaNotFound: 404,
   RouteNotFound: 404,
+  TargetResourceGroupNotFound: 404,
+  TargetSubnetNotFound: 404,
   // 405
   MethodNotAllowed: 405,
   // 409: the resource's state does not allow it now
@@ -82,6 +87,7 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   LogQuarantined: 409,
   LogSequenceAhead: 409,
   MachineConflict: 409,
+  DiskConflict: 409,
   MachineStateInvalid: 409,
   NetworkNotMapped: 409,
   NoProtectedDisks: 409,

@@ -1,8 +1,9 @@
-import { ComputeManagementClient, ComputeManagementClientOptionalParams, VirtualMachine } from '@azure/arm-compute';
+import { ComputeManagementClient, ComputeManagementClientOptionalParams, Disk, VirtualMachine } from '@azure/arm-compute';
 import { NetworkInterface, NetworkManagementClient } from '@azure/arm-network';
+import { createDefaultHttpClient, createPipelineRequest, HttpClient } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import type { BlobServiceClient, ContainerClient, PageBlobClient } from '@azure/storage-blob';
-import { armCall, armGetOrUndefined } from './armCall';
+import { armCall, armGetOrUndefined, restStatusOf } from './armCall';
 import { FabricError } from './FabricError';
 import { FABRIC_CONTAINERS, fabricDiskBlob } from './FabricDiskLayout';
 import { FabricMachine, MachinePowerState } from './FabricMachine';
@@ -14,6 +15,11 @@ import { MachineSpec } from './MachineSpec';
 import { FabricDiskTarget, FilledDisk, recordFilledDisk } from './FilledDisk';
 import { MaterializedDisk } from './MaterializedDisk';
 import { TargetFabric } from './TargetFabric';
+import { armThrottlePolicy, realSleep } from './armThrottlePolicy';
+import { assertSizeSupportsGeneration } from './azureVmGeneration';
+import { bootHealthChecks, consoleTail } from './azureBootHealth';
+import { checkAzureTarget } from './checkAzureTarget';
+import { TargetCheck, TargetCheckRequest } from './TargetCheck';
 import { assertCleanupFilter, validateMachineSpec, validateDiskTarget, validateRef } from './validateFabricRequests';
 
 export interface AzureFabricOptions {
@@ -30,6 +36,25 @@ export interface AzureFabricOptions {
   diskSku?: 'Standard_LRS' | 'StandardSSD_LRS' | 'Premium_LRS';
   /** Tests only: the HTTP client both ARM SDKs send through (request-shape tests answer in-process). */
   httpClient?: ComputeManagementClientOptionalParams['httpClient'];
+  /**
+   * The resource groups the fabric creates in (the recovery groups: `ASR_RECOVERY_RESOURCE_GROUP`
+   * and `ASR_AZURE_RESOURCE_GROUPS`, the other groups items name). The orphan sweep lists per
+   * group, never subscription-wide: the app's roles are on these groups only. Groups this
+   * instance created in are swept too.
+   */
+  resourceGroups?: string[];
+  /** Between polls of an ARM long-running operation (default 2000 ms; ARM's Retry-After wins when longer). */
+  pollIntervalMs?: number;
+  /** How long `checkMachine` waits for the guest to boot (VM agent Ready) before it fails (default 5 min: create, start and check share one activity, and host.json caps a function at 10 min). */
+  bootDeadlineMs?: number;
+  /** Between instance-view reads while the guest boots (default 15 s). */
+  bootPollMs?: number;
+  /** Tests only: the wait between throttled retries and health polls (default a real timer). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Tests only: the clock the boot deadline is measured on (default `Date.now`). */
+  now?: () => number;
+  /** Tests only: reads the serial log from the SAS URL ARM returned for the VM (default `fetch`). */
+  readSerialLog?: (sasUrl: string) => Promise<string>;
 }
 
 /**
@@ -46,12 +71,20 @@ export class AzureFabric implements TargetFabric {
   private readonly compute: ComputeManagementClient;
   private readonly network: NetworkManagementClient;
   private readonly staging: ContainerClient;
+  private readonly httpClient: HttpClient;
+  /** Groups this instance created in: swept too, even when the configuration does not list them. */
+  private readonly usedGroups = new Set<string>();
 
   constructor(private readonly options: AzureFabricOptions) {
-    const clientOptions = options.httpClient ? { httpClient: options.httpClient } : {};
+    // 429s are retried here, honouring Retry-After, with an injectable wait (the SDK's own retry would sleep for real).
+    const clientOptions = {
+      ...(options.httpClient ? { httpClient: options.httpClient } : {}),
+      additionalPolicies: [{ policy: armThrottlePolicy({ sleep: options.sleep ?? realSleep }), position: 'perRetry' as const }],
+    };
     this.compute = new ComputeManagementClient(options.credential, options.subscriptionId, clientOptions);
     this.network = new NetworkManagementClient(options.credential, options.subscriptionId, clientOptions);
     this.staging = options.blobs.getContainerClient(FABRIC_CONTAINERS.disks);
+    this.httpClient = options.httpClient ?? createDefaultHttpClient();
   }
 
   async stagingBlob(target: FabricDiskTarget): Promise<PageBlobClient> {
@@ -60,20 +93,12 @@ export class AzureFabric implements TargetFabric {
     return this.stagingBlobOf(target);
   }
 
-  /** Tags the verified staging VHD and imports a managed disk from it. */
+  /** Tags the verified staging VHD and imports a managed disk from it (a stale one of another job or point is replaced or refused). */
   async adoptDisk(filled: FilledDisk): Promise<MaterializedDisk> {
     validateDiskTarget(filled);
     const blob = this.stagingBlobOf(filled);
     const staged = await recordFilledDisk(blob, filled);
-    const disk = await armCall(`import managed disk ${staged.name}`, () =>
-      this.compute.disks.createOrUpdate(filled.resourceGroup, staged.name, {
-        location: this.options.location,
-        tags: { ...tagsToRecord(filled.tags), [MACHINE_TAG]: filled.machineName },
-        sku: { name: this.options.diskSku ?? 'Standard_LRS' },
-        hyperVGeneration: 'V1',
-        creationData: { createOption: 'Import', sourceUri: blob.url, storageAccountId: this.options.storageAccountId },
-      }),
-    );
+    const disk = await this.importDisk(filled, staged, blob.url);
     return { ...staged, managedDiskId: disk.id };
   }
 
@@ -83,6 +108,8 @@ export class AzureFabric implements TargetFabric {
 
   async createMachine(spec: MachineSpec): Promise<FabricMachine> {
     validateMachineSpec(spec);
+    assertSizeSupportsGeneration(spec);
+    this.usedGroups.add(spec.resourceGroup.toLowerCase());
     const existing = await armGetOrUndefined(() => this.compute.virtualMachines.get(spec.resourceGroup, spec.name));
     if (existing && tagsFromRecord(existing.tags)?.job !== spec.tags.job) {
       throw new FabricError('MachineConflict', `a VM named ${spec.name} already exists in resource group ${spec.resourceGroup} and was not made by job ${spec.tags.job}`, {
@@ -104,7 +131,7 @@ export class AzureFabric implements TargetFabric {
             privateIPAllocationMethod: n.staticIp ? 'Static' : 'Dynamic',
             ...(n.staticIp ? { privateIPAddress: n.staticIp } : {}),
           }],
-        }),
+        }, this.lro()),
       ));
     }
     const [os, ...data] = spec.disks;
@@ -118,7 +145,9 @@ export class AzureFabric implements TargetFabric {
           dataDisks: data.map((d, i) => ({ lun: i, createOption: 'Attach', managedDisk: { id: this.diskId(spec.resourceGroup, d) } })),
         },
         networkProfile: { networkInterfaces: nics.map((nic, i) => ({ id: nic.id, primary: i === 0 })) },
-      }),
+        // Managed boot diagnostics: checkMachine reads the serial log when the guest does not come up.
+        diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+      }, this.lro()),
     );
     // ARM creates a VM powered on; describe() reads what it became.
     return this.describe(spec);
@@ -127,32 +156,48 @@ export class AzureFabric implements TargetFabric {
   async startMachine(ref: MachineRef): Promise<FabricMachine> {
     validateRef(ref);
     await this.mustGet(ref);
-    await armCall(`start VM ${ref.name}`, () => this.compute.virtualMachines.start(ref.resourceGroup, ref.name));
+    await armCall(`start VM ${ref.name}`, () => this.compute.virtualMachines.start(ref.resourceGroup, ref.name, this.lro()));
     return this.describe(ref);
   }
 
+  /**
+   * Healthy = provisioned, running, no disk in error, and the guest booted: the VM agent reports
+   * Ready. Polls the instance view until then or until `bootDeadlineMs`; an unhealthy answer
+   * carries the tail of the serial console (boot diagnostics) so the job error shows why.
+   */
   async checkMachine(ref: MachineRef): Promise<MachineCheck> {
     validateRef(ref);
-    const view = await armCall(`read the instance view of VM ${ref.name}`, () => this.compute.virtualMachines.instanceView(ref.resourceGroup, ref.name));
-    const statuses = view.statuses ?? [];
-    const provisioning = statuses.find((s) => s.code?.startsWith('ProvisioningState/'));
-    const power = statuses.find((s) => s.code?.startsWith('PowerState/'));
-    const checks = [
-      { name: 'provisioningState', ok: provisioning?.code === 'ProvisioningState/succeeded', detail: provisioning?.displayStatus ?? provisioning?.code ?? 'unknown' },
-      { name: 'powerState', ok: power?.code === 'PowerState/running', detail: power?.displayStatus ?? power?.code ?? 'unknown' },
-    ];
-    for (const d of view.disks ?? []) {
-      const bad = (d.statuses ?? []).find((s) => s.level === 'Error');
-      checks.push({ name: `disk ${d.name}`, ok: !bad, detail: bad?.message ?? 'ok' });
+    const now = this.options.now ?? Date.now;
+    const deadline = now() + (this.options.bootDeadlineMs ?? 5 * 60_000);
+    for (;;) {
+      const view = await armCall(`read the instance view of VM ${ref.name}`, () => this.compute.virtualMachines.instanceView(ref.resourceGroup, ref.name));
+      const { checks, powerState, settled } = bootHealthChecks(view);
+      const healthy = checks.every((c) => c.ok);
+      if (healthy || settled || now() >= deadline) {
+        if (healthy) return { healthy, powerState, checks };
+        const tail = await this.serialConsoleTail(ref);
+        return { healthy, powerState, checks: [...checks, { name: 'serialConsole', ok: false, detail: tail }] };
+      }
+      await (this.options.sleep ?? realSleep)(this.options.bootPollMs ?? 15_000);
     }
-    return { healthy: checks.every((c) => c.ok), powerState: power?.code?.slice('PowerState/'.length) ?? 'unknown', checks };
+  }
+
+  /** Verifies the target resource group, subnets and the app's permissions there (the prerequisites step). */
+  async checkTarget(request: TargetCheckRequest): Promise<TargetCheck> {
+    return checkAzureTarget(request, {
+      subscriptionId: this.options.subscriptionId,
+      getJson: async (path) => {
+        const r = await armCall(`read ${path.split('?')[0]}`, () => this.compute.pipeline.sendRequest(this.httpClient, createPipelineRequest({ url: `${ARM_ENDPOINT}${path}`, method: 'GET' })));
+        return { status: r.status, body: r.bodyAsText ? JSON.parse(r.bodyAsText) as unknown : undefined };
+      },
+    });
   }
 
   async stopMachine(ref: MachineRef): Promise<FabricMachine> {
     validateRef(ref);
     await this.mustGet(ref);
     // Deallocate, not power off: a stopped recovered VM should not bill compute.
-    await armCall(`deallocate VM ${ref.name}`, () => this.compute.virtualMachines.deallocate(ref.resourceGroup, ref.name));
+    await armCall(`deallocate VM ${ref.name}`, () => this.compute.virtualMachines.deallocate(ref.resourceGroup, ref.name, this.lro()));
     return this.describe(ref);
   }
 
@@ -166,13 +211,13 @@ export class AzureFabric implements TargetFabric {
     validateRef(ref);
     const vm = await armGetOrUndefined(() => this.compute.virtualMachines.get(ref.resourceGroup, ref.name));
     if (!vm) return false;
-    await armCall(`delete VM ${ref.name}`, () => this.compute.virtualMachines.delete(ref.resourceGroup, ref.name));
+    await armCall(`delete VM ${ref.name}`, () => this.compute.virtualMachines.delete(ref.resourceGroup, ref.name, this.lro()));
     for (const nic of vm.networkProfile?.networkInterfaces ?? []) {
-      await armCall(`delete NIC ${nameOfId(nic.id)}`, () => this.network.networkInterfaces.beginDeleteAndWait(ref.resourceGroup, nameOfId(nic.id)));
+      await armCall(`delete NIC ${nameOfId(nic.id)}`, () => this.network.networkInterfaces.beginDeleteAndWait(ref.resourceGroup, nameOfId(nic.id), this.lro()));
     }
     const disks = [vm.storageProfile?.osDisk?.managedDisk?.id, ...(vm.storageProfile?.dataDisks ?? []).map((d) => d.managedDisk?.id)];
     for (const id of disks) {
-      if (id) await armCall(`delete disk ${nameOfId(id)}`, () => this.compute.disks.delete(ref.resourceGroup, nameOfId(id)));
+      if (id) await armCall(`delete disk ${nameOfId(id)}`, () => this.compute.disks.delete(ref.resourceGroup, nameOfId(id), this.lro()));
     }
     await this.deleteStaging((name) => name.startsWith(`${ref.resourceGroup}/${ref.name}/`));
     return true;
@@ -186,9 +231,17 @@ export class AzureFabric implements TargetFabric {
       const name = nameOfId(id);
       out.push({ kind, resourceGroup: resourceGroupOfId(id), name, machineName: tagRecord?.[MACHINE_TAG] ?? name, id, tags });
     };
-    for await (const vm of this.compute.virtualMachines.listAll()) add('machine', vm.id, vm.tags);
-    for await (const nic of this.network.networkInterfaces.listAll()) add('nic', nic.id, nic.tags);
-    for await (const d of this.compute.disks.list()) add('disk', d.id, d.tags);
+    // Per resource group, never subscription-wide: the app's roles are on the recovery groups only.
+    for (const rg of this.sweptGroups()) {
+      try {
+        for await (const vm of this.compute.virtualMachines.list(rg)) add('machine', vm.id, vm.tags);
+        for await (const nic of this.network.networkInterfaces.list(rg)) add('nic', nic.id, nic.tags);
+        for await (const d of this.compute.disks.listByResourceGroup(rg)) add('disk', d.id, d.tags);
+      } catch (e) {
+        if (restStatusOf(e) === 404) continue; // the group does not exist (yet): nothing of ours in it
+        await armCall(`list the resources of resource group ${rg}`, () => Promise.reject(e));
+      }
+    }
     return out;
   }
 
@@ -197,10 +250,73 @@ export class AzureFabric implements TargetFabric {
     const found = await this.listResources(filter);
     // VMs before NICs and disks: ARM refuses to delete what a VM still uses.
     for (const r of found.filter((x) => x.kind === 'machine')) await this.deleteMachine(r);
-    for (const r of found.filter((x) => x.kind === 'nic')) await armCall(`delete NIC ${r.name}`, () => this.network.networkInterfaces.beginDeleteAndWait(r.resourceGroup, r.name));
-    for (const r of found.filter((x) => x.kind === 'disk')) await armCall(`delete disk ${r.name}`, () => this.compute.disks.delete(r.resourceGroup, r.name));
+    for (const r of found.filter((x) => x.kind === 'nic')) await armCall(`delete NIC ${r.name}`, () => this.network.networkInterfaces.beginDeleteAndWait(r.resourceGroup, r.name, this.lro()));
+    for (const r of found.filter((x) => x.kind === 'disk')) await armCall(`delete disk ${r.name}`, () => this.compute.disks.delete(r.resourceGroup, r.name, this.lro()));
     await this.deleteStaging((_, tags) => tags !== undefined && tagsMatch(tags, filter));
     return { deleted: found };
+  }
+
+  /**
+   * The managed disk of a staged VHD. A disk's `creationData` cannot change after creation and
+   * its name is the same for every run, so an existing disk is read first: one this job made from
+   * this point is reused (a retried activity); a failover's leftover from another job or point
+   * that no VM uses is replaced; anything else (attached, or not made by a failover) is refused.
+   */
+  private async importDisk(request: FilledDisk, staged: MaterializedDisk, sourceUri: string): Promise<Disk> {
+    const rg = request.resourceGroup;
+    this.usedGroups.add(rg.toLowerCase());
+    const point = `${staged.epoch}-${staged.sequence}`;
+    const existing = await armGetOrUndefined(() => this.compute.disks.get(rg, staged.name));
+    if (existing) {
+      const theirs = tagsFromRecord(existing.tags);
+      const theirPoint = existing.tags?.[POINT_TAG];
+      if (theirs && theirs.job === request.tags.job && theirPoint === point) return existing;
+      if (!theirs || existing.managedBy) {
+        throw new FabricError('DiskConflict',
+          `managed disk ${staged.name} in resource group ${rg} already exists ` +
+          `(${theirs ? `made by job ${theirs.job} from point ${theirPoint ?? 'unknown'}` : 'not made by a failover'}${existing.managedBy ? `, attached to ${nameOfId(existing.managedBy)}` : ''}); ` +
+          `job ${request.tags.job} needs it from point ${point} and will not attach other contents`, {
+            possibleCauses: 'An earlier failover or test failover was not cleaned up, or a person created a disk of that name.',
+            recommendedAction: theirs
+              ? `Clean up job ${theirs.job} (test failover cleanup, or delete VM ${nameOfId(existing.managedBy)} and the disk), then restart this job.`
+              : `Delete or rename disk ${staged.name} in ${rg}, or change the item's target VM name, then restart the job.`,
+            details: { disk: staged.name, resourceGroup: rg, job: theirs?.job, point: theirPoint },
+          });
+      }
+      // A leftover of a crashed job or a half-finished cleanup: its contents are not this point's.
+      await armCall(`delete stale managed disk ${staged.name} (job ${theirs.job}, point ${theirPoint ?? 'unknown'})`, () => this.compute.disks.delete(rg, staged.name, this.lro()));
+    }
+    return armCall(`import managed disk ${staged.name}`, () =>
+      this.compute.disks.createOrUpdate(rg, staged.name, {
+        location: this.options.location,
+        tags: { ...tagsToRecord(request.tags), [MACHINE_TAG]: request.machineName, [POINT_TAG]: point },
+        sku: { name: this.options.diskSku ?? 'Standard_LRS' },
+        hyperVGeneration: request.hyperVGeneration ?? 'V1',
+        creationData: { createOption: 'Import', sourceUri, storageAccountId: this.options.storageAccountId },
+      }, this.lro()),
+    );
+  }
+
+  /** The last lines of the VM's serial console, read from the SAS URL ARM returns for this VM only. */
+  private async serialConsoleTail(ref: MachineRef): Promise<string> {
+    try {
+      const data = await armCall(`read boot diagnostics of VM ${ref.name}`, () => this.compute.virtualMachines.retrieveBootDiagnosticsData(ref.resourceGroup, ref.name, { sasUriExpirationTimeInMinutes: 5 }));
+      if (!data.serialConsoleLogBlobUri) return 'no serial console log (boot diagnostics off?)';
+      const read = this.options.readSerialLog ?? readUrlText;
+      return consoleTail(await read(data.serialConsoleLogBlobUri));
+    } catch (e) {
+      return `serial console log unavailable: ${(e as Error).message}`;
+    }
+  }
+
+  private sweptGroups(): string[] {
+    const all = [...(this.options.resourceGroups ?? []), ...this.usedGroups].map((g) => g.toLowerCase());
+    return [...new Set(all)];
+  }
+
+  /** Options of every long-running ARM call: the poll interval (short in tests). */
+  private lro(): { updateIntervalInMs?: number } {
+    return this.options.pollIntervalMs === undefined ? {} : { updateIntervalInMs: this.options.pollIntervalMs };
   }
 
   private async describe(ref: MachineRef): Promise<FabricMachine> {
@@ -255,6 +371,15 @@ export class AzureFabric implements TargetFabric {
 
 /** ARM tag naming the machine a disk or NIC belongs to (names alone are ambiguous: `web-1-disk-0`). */
 const MACHINE_TAG = 'asrmachine';
+/** ARM tag naming the recovery point (`{epoch}-{sequence}`) a managed disk was imported from. */
+const POINT_TAG = 'asrpoint';
+const ARM_ENDPOINT = 'https://management.azure.com';
+
+async function readUrlText(url: string): Promise<string> {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`GET serial log answered ${r.status}`);
+  return r.text();
+}
 
 function nicName(machine: string, index: number): string {
   return `${machine}-nic${index}`;

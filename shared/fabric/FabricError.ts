@@ -8,6 +8,14 @@ export type FabricErrorCode =
   | 'MachineConflict'
   /** A disk the machine needs is missing from the target. */
   | 'DiskNotFound'
+  /** A managed disk of the target name exists with other contents (another job or point, attached, or not a failover's). */
+  | 'DiskConflict'
+  /** The VM size cannot run the source's generation (a Gen 2 / UEFI source on a Gen 1-only size). */
+  | 'SizeGenerationUnsupported'
+  /** The target resource group, a subnet or a permission the failover needs is missing (prerequisites check). */
+  | 'TargetResourceGroupNotFound'
+  | 'TargetSubnetNotFound'
+  | 'TargetPermissionMissing'
   /** The target disk's VHD footer is wrong (cookie, checksum, disk type, size). */
   | 'DiskFooterInvalid'
   /** The target disk's Merkle digest differs from the source's digest at the chosen point. */

@@ -16,6 +16,8 @@ export interface FabricDiskTarget {
   resourceGroup: string;
   machineName: string;
   tags: FabricTags;
+  /** The source VM's generation as a disk property (Azure `hyperVGeneration`): `V2` for UEFI (Gen 2) machines; default `V1`. */
+  hyperVGeneration?: 'V1' | 'V2';
 }
 
 /**
@@ -30,6 +32,6 @@ export interface FilledDisk extends FabricDiskTarget, DiskAtPoint {}
  */
 export async function recordFilledDisk(blob: PageBlobClient, disk: FilledDisk): Promise<MaterializedDisk> {
   await blob.setMetadata({ ...tagsToRecord(disk.tags), asrsourcedigest: disk.sourceDigest, asrexpecteddigest: disk.expectedDigest, asrsequence: disk.sequence });
-  const { tags: _tags, ...atPoint } = disk;
+  const { tags: _tags, hyperVGeneration: _generation, ...atPoint } = disk;
   return { ...atPoint, name: fabricDiskName(disk.machineName, disk.source), blobUrl: blob.url, sizeBytes: azureVirtualSize(disk.dataBytes) + FOOTER_BYTES };
 }

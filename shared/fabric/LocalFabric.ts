@@ -13,6 +13,7 @@ import { MachineSpec } from './MachineSpec';
 import { FabricDiskTarget, FilledDisk, recordFilledDisk } from './FilledDisk';
 import { MaterializedDisk } from './MaterializedDisk';
 import { TargetFabric } from './TargetFabric';
+import { parseSubnetId, TargetCheck, TargetCheckRequest } from './TargetCheck';
 import { assertCleanupFilter, sameMachineSpec, validateMachineSpec, validateDiskTarget, validateRef } from './validateFabricRequests';
 import { verifyDiskBlob } from './verifyDiskBlob';
 
@@ -190,6 +191,17 @@ export class LocalFabric implements TargetFabric {
     if (existing) await this.ips.release(ref, existing.record.spec.nics);
     deleted = (await this.recordBlob(ref).deleteIfExists()).succeeded || deleted;
     return deleted;
+  }
+
+  /** Locally every group and network exists and nothing needs a role: only the names are checked. */
+  async checkTarget(request: TargetCheckRequest): Promise<TargetCheck> {
+    validateRef({ resourceGroup: request.resourceGroup, name: 'check' });
+    for (const id of request.subnetIds) {
+      if (!(id.startsWith('/') ? parseSubnetId(id) : /^[^/]+\/[^/]+$/.test(id))) {
+        throw new FabricError('InvalidFabricRequest', `"${id}" names no subnet: give {network}/{subnet} or a subnet's full ARM id`, { recommendedAction: 'Fix the network mapping or the item\'s target network and subnet.' });
+      }
+    }
+    return { checks: [{ name: `resourceGroup ${request.resourceGroup}`, ok: true, detail: 'local fabric: names valid' }, ...request.subnetIds.map((id) => ({ name: `subnet ${id}`, ok: true, detail: 'local fabric: name valid' }))] };
   }
 
   async listResources(filter: FabricTagFilter): Promise<FabricResource[]> {

@@ -17,7 +17,10 @@ export interface MachineSpec extends MachineRef {
   size: string;
   /** Azure region (Azure fabric); ignored locally. */
   location?: string;
+  /** The guest OS, from the item (ASR's `osType`); default `Windows`, as ASR's. Azure needs it to attach an OS disk. */
   osType?: 'Windows' | 'Linux';
+  /** `V2` = a Generation 2 (UEFI) source; its disks are imported as `V2` and the size must offer Gen 2. Default `V1`. */
+  hyperVGeneration?: 'V1' | 'V2';
   /** Disks from `materializeDisk`; the first is the OS disk, the rest data disks (LUN = index - 1). */
   disks: MaterializedDisk[];
   /** At least one; the first is primary. */

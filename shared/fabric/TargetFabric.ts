@@ -1,4 +1,5 @@
 import type { PageBlobClient } from '@azure/storage-blob';
+import type { TargetCheck, TargetCheckRequest } from './TargetCheck';
 import { FabricCleanupResult, FabricResource } from './FabricResource';
 import { FabricDiskTarget, FilledDisk } from './FilledDisk';
 import { FabricMachine } from './FabricMachine';
@@ -37,6 +38,12 @@ export interface TargetFabric {
   getMachine(ref: MachineRef): Promise<FabricMachine | undefined>;
   /** Delete the machine, its NICs and its disks. True if something was deleted. */
   deleteMachine(ref: MachineRef): Promise<boolean>;
+  /**
+   * The prerequisites step: the recovery group and each subnet exist and the app may create
+   * there (Azure: through ARM, including the identity's permissions). Throws a FabricError
+   * naming the first missing one (TargetResourceGroupNotFound, TargetSubnetNotFound, TargetPermissionMissing).
+   */
+  checkTarget(request: TargetCheckRequest): Promise<TargetCheck>;
   /** Machines, disks and NICs whose tags match (e.g. `{job}`: everything a job created). */
   listResources(filter: FabricTagFilter): Promise<FabricResource[]>;
   /** Delete everything `listResources(filter)` finds; the filter must name at least a job, plan or item. */

@@ -1,5 +1,6 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import type { BlobServiceClient } from '@azure/storage-blob';
+import { DEFAULT_RECOVERY_RESOURCE_GROUP } from '../config/recoveryResourceGroup';
 import { AzureFabric } from './AzureFabric';
 import { FabricError } from './FabricError';
 import { LocalFabric } from './LocalFabric';
@@ -10,7 +11,10 @@ import { TargetFabric } from './TargetFabric';
  * - local: `ASR_LOCAL_FABRIC_FAULT_FAIL_START` (comma-separated machine names or item ids) is
  *   FAULT INJECTION for tests: those machines fail to start.
  * - azure: `ASR_AZURE_SUBSCRIPTION_ID`, `ASR_AZURE_LOCATION`, `ASR_AZURE_STORAGE_ACCOUNT_ID` (the
- *   ARM id of the replica storage account), optional `ASR_AZURE_DISK_SKU`; credentials from
+ *   ARM id of the replica storage account), optional `ASR_AZURE_DISK_SKU`; the resource groups
+ *   failover creates in and the orphan sweep lists (never the whole subscription):
+ *   `ASR_RECOVERY_RESOURCE_GROUP` (set by the Bicep) plus `ASR_AZURE_RESOURCE_GROUPS`
+ *   (comma-separated: the other groups items name, `additionalRecoveryResourceGroups`); credentials from
  *   `DefaultAzureCredential` (managed identity in Azure, `az login` or environment on a desk).
  */
 export function targetFabricFromEnv(deps: { blobs: BlobServiceClient }, env: NodeJS.ProcessEnv = process.env): TargetFabric {
@@ -34,7 +38,14 @@ export function targetFabricFromEnv(deps: { blobs: BlobServiceClient }, env: Nod
       credential: new DefaultAzureCredential(),
       blobs: deps.blobs,
       diskSku,
+      resourceGroups: recoveryResourceGroupsOf(env),
     });
   }
   throw new FabricError('FabricNotConfigured', `ASR_TARGET_FABRIC is "${env.ASR_TARGET_FABRIC}"; use local or azure`);
+}
+
+/** The recovery groups the configuration names: the default one first (`asr-recovery` when unset, as items then default to it), then the others, once each. */
+export function recoveryResourceGroupsOf(env: NodeJS.ProcessEnv): string[] {
+  const all = [env.ASR_RECOVERY_RESOURCE_GROUP?.trim() || DEFAULT_RECOVERY_RESOURCE_GROUP, ...(env.ASR_AZURE_RESOURCE_GROUPS ?? '').split(',')].map((g) => g.trim()).filter(Boolean);
+  return [...new Set(all.map((g) => g.toLowerCase()))];
 }

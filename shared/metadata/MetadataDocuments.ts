@@ -161,6 +161,10 @@ export interface ProtectedItemProperties {
     recoveryIpAddress?: string;
     /** The VM's NICs; absent = one NIC on no known source network (item-wide settings only). */
     vmNics?: ProtectedItemNic[];
+    /** ASR's OS details: `osType` Windows or Linux (absent = Windows); the recovered VM's OS disk type. */
+    oSDetails?: { osType?: string };
+    /** Our extension: `2` = a Generation 2 (UEFI) source, recovered as a Gen 2 VM; absent = 1. */
+    generation?: string;
     /** SHA-256 fingerprint of the key that encrypts replica logs, when the policy encrypts. */
     encryptionKeyFingerprint?: string;
     /**

@@ -8,6 +8,7 @@ import type { BuildContext, ResourceDefinition } from '../ResourceDefinition';
 import { resolveReference } from '../resolveReference';
 import { presentProtectionStatus } from './protectionStatusOf';
 import { nicsOfItem } from '../../recovery/plan/resolveRecoveryNics';
+import { itemOsDetailsOf } from '../../recovery/plan/machineOsOf';
 import { itemRecoveryPointName } from '../../contracts/ItemRecoveryPoint';
 
 const vmName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
@@ -37,7 +38,9 @@ const hyperVReplicaAzureInput = z.object({
   instanceType: z.literal('HyperVReplicaAzure'),
   hvHostVmId: z.string().optional(),
   vmName: z.string().optional(),
-  osType: z.string().optional(),
+  osType: z.string().regex(/^(windows|linux)$/i, 'must be Windows or Linux').optional(),
+  /** Our extension (ASR's Hyper-V protectable item reports it): Generation 2 = UEFI; default 1. */
+  generation: z.enum(['1', '2']).optional(),
   vhdId: diskIdSchema.optional(),
   disksToInclude: z.array(diskIdSchema).optional(),
   disks: z.array(disk).optional(),
@@ -211,6 +214,7 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
           selectedRecoverySubnetName: d.targetAzureSubnetId?.split('/').pop(),
           recoveryIpAddress: d.targetIpAddress,
           ...(d.vmNics ? { vmNics: d.vmNics } : {}),
+          ...itemOsDetailsOf(d),
           encryption: encrypted ? 'Enabled' : 'Disabled',
           encryptionKeyFingerprint: d.encryptionKeyFingerprint?.toLowerCase(),
           // Issued once, here: the agent stamps it on every log, the merge refuses any other.

@@ -24,6 +24,7 @@ import { loadNetworkMappings, resolveRecoveryNics } from '../plan/resolveRecover
 import type { SourceShutdownRequests } from '../../contracts/SourceShutdownRequests';
 import type { StepOutcome } from '../plan/StepOutcome';
 import { toJobError } from '../plan/toJobError';
+import { machineOsOf } from '../plan/machineOsOf';
 import { DEFAULT_RECOVERY_RESOURCE_GROUP } from '../../config/recoveryResourceGroup';
 
 /** Everything the recovery activities talk to; real in tests (Azurite, Cosmos DB, the local fabric). */
@@ -87,7 +88,8 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
       disks: diskRefs(input.vaultKey, item),
       spec: {
         ...ref,
-        size: d.recoveryAzureVMSize ?? 'Standard_D2s_v3',
+        size: d.recoveryAzureVMSize ?? 'Standard_D2s_v3', // offers Generation 1 and 2
+        ...machineOsOf(d),
         nics,
         testNetwork: test,
         tags,

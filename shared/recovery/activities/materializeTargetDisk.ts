@@ -10,7 +10,7 @@ import type { MaterializeDiskRequest } from '../plan/MaterializeDiskRequest';
  * rewrites the same bytes and gets the same disk.
  */
 export async function materializeTargetDisk(deps: { replication: ReplicationDeps; fabric: TargetFabric }, request: MaterializeDiskRequest): Promise<MaterializedDisk> {
-  const target = { source: request.source, resourceGroup: request.resourceGroup, machineName: request.machineName, tags: request.tags };
+  const target = { source: request.source, resourceGroup: request.resourceGroup, machineName: request.machineName, tags: request.tags, hyperVGeneration: request.hyperVGeneration };
   // Copies go through the client on emulators (Azurite aliases server-side page-blob copies): see copyPageBlob.
   const blob = await deps.fabric.stagingBlob(target);
   const verified = await materializeVerifiedDisk(deps.replication, request.source, blob, { point: request.point, key: request.key, keepEncrypted: request.keepEncrypted });

@@ -24,4 +24,6 @@ export interface MaterializeDiskRequest {
    */
   keepEncrypted?: boolean;
   tags: FabricTags;
+  /** The source VM's generation as a disk property (Azure `hyperVGeneration`): `V2` for UEFI (Gen 2) machines; default `V1`. */
+  hyperVGeneration?: 'V1' | 'V2';
 }

@@ -57,7 +57,22 @@ describe('asr --key-file formats', () => {
     writeFileSync(p, content);
     return p;
   };
-  const testFailover = (keyFile: string) => runAsrInProcess([registerPlanActionsCommands], ['plan', 'test-failover', 'cv', 'app', '--key-file', keyFile]);
+  const TEST_VNET = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-test';
+  const testFailover = (keyFile: string) => runAsrInProcess([registerPlanActionsCommands], ['plan', 'test-failover', 'cv', 'app', '--key-file', keyFile, '--network', TEST_VNET]);
+
+  it('test-failover requires a real test network (a virtual network ARM id): no default, a clear error, nothing posted', async () => {
+    posted.length = 0;
+    const none = await runAsrInProcess([registerPlanActionsCommands], ['plan', 'test-failover', 'cv', 'app']);
+    expect(none.err).toMatch(/--network is required: give the ARM id of the isolated test virtual network/);
+    const name = await runAsrInProcess([registerPlanActionsCommands], ['plan', 'test-failover', 'cv', 'app', '--network', 'test-vnet']);
+    expect(name.err).toMatch(/--network 'test-vnet' is not a virtual network's ARM id/);
+    const subnet = await runAsrInProcess([registerPlanActionsCommands], ['plan', 'test-failover', 'cv', 'app', '--network', `${TEST_VNET}/subnets/default`]);
+    expect(subnet.err).toMatch(/give the network, not a subnet/);
+    expect(posted).toEqual([]);
+    const ok = await runAsrInProcess([registerPlanActionsCommands], ['plan', 'test-failover', 'cv', 'app', '--network', TEST_VNET]);
+    expect(ok.err).toBe('');
+    expect(posted[0].body.properties).toMatchObject({ networkType: 'VmNetworkAsInput', networkId: TEST_VNET });
+  });
 
   it('sends the key of a file written by `openssl rand -hex 64` (and of raw and base64 files)', async () => {
     const hexFile = join(dir.path, 'openssl-hex.key');

@@ -56,7 +56,8 @@ describe('asr plan|job|item export-disk against the local host', () => {
   });
 
   it('plan test-failover --wait shows the steps as they finish and stops at the manual action', async () => {
-    const r = await asr(h, 'plan', 'test-failover', 'vault1', 'cli-plan', '--point', 'latest-processed', '--wait');
+    const r = await asr(h, 'plan', 'test-failover', 'vault1', 'cli-plan', '--point', 'latest-processed', '--wait',
+      '--network', '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-test');
     expect(r.error).toBeUndefined();
     const lines = r.out.trim().split('\n');
     job = /^job (\S+) started$/.exec(lines[0])![1];

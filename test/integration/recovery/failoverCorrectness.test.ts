@@ -18,11 +18,11 @@ async function planWith(h: RecoveryHost, name: string, groups: unknown[]): Promi
 }
 
 /** Enables protection of an item with its own NICs and no target network of its own. */
-async function protectWithNics(h: RecoveryHost, name: string, vmNics: Record<string, string>[]): Promise<string> {
+async function protectWithNics(h: RecoveryHost, name: string, vmNics: Record<string, string>[], extra: Record<string, string> = {}): Promise<string> {
   const r = await h.call('PUT', `${P}/${name}`, {
     properties: {
       policyId: `${V}/replicationPolicies/policy-30s`,
-      providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', vmName: name, targetAzureVmName: `${name}-dr`, disks: [{ diskId: 'os' }], vmNics },
+      providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', vmName: name, targetAzureVmName: `${name}-dr`, disks: [{ diskId: 'os' }], vmNics, ...extra },
     },
   });
   if (r.status >= 300) throw new Error(`item ${name}: ${r.status} ${JSON.stringify(r.body)}`);
@@ -32,6 +32,11 @@ async function protectWithNics(h: RecoveryHost, name: string, vmNics: Record<str
 async function machineNics(h: RecoveryHost, machine: string): Promise<{ network: string; subnet: string; staticIp?: string }[]> {
   const buf = await h.blobs.getContainerClient(FABRIC_CONTAINERS.machines).getBlobClient(`asr-recovery/${machine}.json`).downloadToBuffer();
   return (JSON.parse(buf.toString('utf8')) as { spec: { nics: { network: string; subnet: string; staticIp?: string }[] } }).spec.nics;
+}
+
+async function machineSpec(h: RecoveryHost, machine: string): Promise<{ osType?: string; hyperVGeneration?: string }> {
+  const buf = await h.blobs.getContainerClient(FABRIC_CONTAINERS.machines).getBlobClient(`asr-recovery/${machine}.json`).downloadToBuffer();
+  return (JSON.parse(buf.toString('utf8')) as { spec: { osType?: string; hyperVGeneration?: string } }).spec;
 }
 
 async function machinesOf(h: RecoveryHost, prefix: string): Promise<string[]> {
@@ -58,7 +63,7 @@ describe('failover correctness (funclocal)', () => {
       { nicId: 'front', vMNetworkName: 'corpnet', replicaNicStaticIPAddress: '10.7.0.4' },
       { nicId: 'back', vMNetworkName: 'backnet', recoveryVMSubnetName: 'db' },
       { nicId: 'mgmt', vMNetworkName: 'lost', recoveryVMNetworkId: 'mgmt-vnet' },
-    ]);
+    ], { osType: 'Linux', generation: '2' });
     ids.nx = await protectWithNics(h, 'nx', [{ nicId: 'nic0', vMNetworkName: 'corpnet' }, { nicId: 'nic1', vMNetworkName: 'unmapped-net' }]);
     for (const name of Object.keys(ids)) {
       const d = new ReplicatedDisk(h, name, 'os', 2 * MIB);
@@ -165,6 +170,8 @@ describe('failover correctness (funclocal)', () => {
       { network: 'isolated-vnet', subnet: 'db' },
       { network: 'isolated-vnet', subnet: 'default' },
     ]);
+    // The item is a Linux Generation 2 VM: the machine is made so (Azure: OS disk osType, disks hyperVGeneration V2).
+    expect(await machineSpec(h, 'nm-dr-test')).toMatchObject({ osType: 'Linux', hyperVGeneration: 'V2' });
     expect((await waitForJob(h, jobOf(await h.call('POST', `${plan}/testFailoverCleanup`, {}, 'Operator')), ended)).properties.state).toBe('Succeeded');
 
     const failover = jobOf(await h.call('POST', `${plan}/unplannedFailover`, { properties: { failoverDirection: 'PrimaryToRecovery', sourceSiteOperations: 'NotRequired' } }));

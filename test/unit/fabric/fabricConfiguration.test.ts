@@ -1,7 +1,9 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import {
-  AzureFabric, FabricTags, isFabricName, LocalFabric, tagsFromRecord, tagsMatch, tagsToRecord, targetFabricFromEnv,
+  AzureFabric, FabricError, FabricTags, isFabricName, LocalFabric, recoveryResourceGroupsOf, tagsFromRecord, tagsMatch, tagsToRecord, targetFabricFromEnv,
 } from '../../../shared/fabric';
+import { actionMatches, permits } from '../../../shared/fabric/TargetCheck';
+import { retryAfterMs } from '../../../shared/fabric/armThrottlePolicy';
 import { ReplicationError } from '../../../shared/replication';
 import { materializeOptions } from '../../../shared/replication/materialize/materializeOptions';
 import { azuriteConnectionString } from '../../../shared/config/developmentStorage';
@@ -21,6 +23,31 @@ describe('targetFabricFromEnv', () => {
     expect(() => targetFabricFromEnv({ blobs }, { ...env, ASR_AZURE_LOCATION: undefined })).toThrow(expect.objectContaining({ code: 'FabricNotConfigured', message: expect.stringContaining('ASR_AZURE_LOCATION') }));
     expect(() => targetFabricFromEnv({ blobs }, { ...env, ASR_AZURE_DISK_SKU: 'UltraSSD_LRS' })).toThrow(/ASR_AZURE_DISK_SKU/);
     expect(() => targetFabricFromEnv({ blobs }, { ASR_TARGET_FABRIC: 'vmware' })).toThrow(expect.objectContaining({ code: 'FabricNotConfigured' }));
+  });
+});
+
+describe('Azure fabric settings', () => {
+  it('the sweep\'s resource groups come from ASR_RECOVERY_RESOURCE_GROUP and ASR_AZURE_RESOURCE_GROUPS, once each', () => {
+    expect(recoveryResourceGroupsOf({ ASR_RECOVERY_RESOURCE_GROUP: 'rg-prod-recovery', ASR_AZURE_RESOURCE_GROUPS: ' rg-sql , RG-PROD-RECOVERY,,' })).toEqual(['rg-prod-recovery', 'rg-sql']);
+    expect(recoveryResourceGroupsOf({ ASR_AZURE_RESOURCE_GROUPS: 'rg-sql' })).toEqual(['asr-recovery', 'rg-sql']); // items default to asr-recovery
+  });
+
+  it('RBAC action patterns and notActions decide a permission as ARM does; Retry-After reads seconds or a date', () => {
+    expect(actionMatches('*', 'Microsoft.Compute/disks/write')).toBe(true);
+    expect(actionMatches('Microsoft.Compute/*', 'microsoft.compute/disks/write')).toBe(true);
+    expect(actionMatches('*/read', 'Microsoft.Compute/disks/write')).toBe(false);
+    expect(permits([{ actions: ['Microsoft.Network/*'], notActions: ['Microsoft.Network/virtualNetworks/subnets/join/action'] }], 'Microsoft.Network/virtualNetworks/subnets/join/action')).toBe(false);
+    expect(permits([{ actions: ['*/read'] }, { actions: ['Microsoft.Network/virtualNetworks/subnets/join/action'] }], 'Microsoft.Network/virtualNetworks/subnets/join/action')).toBe(true);
+    expect(retryAfterMs('7')).toBe(7000);
+    expect(retryAfterMs('Sat, 05 Dec 2026 09:00:10 GMT', Date.parse('Sat, 05 Dec 2026 09:00:00 GMT'))).toBe(10_000);
+    expect(retryAfterMs(undefined)).toBeUndefined();
+  });
+
+  it('the local fabric\'s checkTarget validates the group and subnet names only', async () => {
+    const local = targetFabricFromEnv({ blobs }, {}); // the local fabric
+    expect((await local.checkTarget({ resourceGroup: 'rg-dr', subnetIds: ['vnet-a/default', '/subscriptions/s/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/v/subnets/app'] })).checks).toHaveLength(3);
+    await expect(local.checkTarget({ resourceGroup: 'rg dr', subnetIds: [] })).rejects.toMatchObject({ code: 'InvalidFabricRequest' });
+    await expect(local.checkTarget({ resourceGroup: 'rg-dr', subnetIds: ['test-vnet'] })).rejects.toMatchObject({ code: 'InvalidFabricRequest', message: expect.stringContaining('names no subnet') });
   });
 });
 

@@ -66,13 +66,13 @@ describe('infra/ declares what the code needs in Azure', () => {
     for (const c of Object.values(REPLICA_CONTAINERS)) expect(declared).toContain(`'${c}'`);
   });
 
-  it('sets every setting the Azure fabric requires, and each setting it sets is read by the code (or by the Functions host)', () => {
+  it('sets every setting the Azure fabric requires (and the groups its sweep lists), and each setting it sets is read by the code (or by the Functions host)', () => {
     const settings = appSettings(app);
     expect(settings.length).toBeGreaterThan(15);
     const fabricFromEnv = read('shared/fabric/targetFabricFromEnv.ts');
     const needed = [...fabricFromEnv.matchAll(/need\('([A-Z_]+)'\)/g)].map((m) => m[1]);
     expect(needed).toEqual(expect.arrayContaining(['ASR_AZURE_SUBSCRIPTION_ID', 'ASR_AZURE_LOCATION', 'ASR_AZURE_STORAGE_ACCOUNT_ID']));
-    for (const n of [...needed, 'ASR_RECOVERY_RESOURCE_GROUP', 'ASR_AUTH_ISSUER', 'ASR_AUTH_AUDIENCE', 'ASR_AUTH_JWKS_URL', 'COSMOS_ENDPOINT']) expect(settings).toContain(n);
+    for (const n of [...needed, 'ASR_RECOVERY_RESOURCE_GROUP', 'ASR_AZURE_RESOURCE_GROUPS', 'ASR_AUTH_ISSUER', 'ASR_AUTH_AUDIENCE', 'ASR_AUTH_JWKS_URL', 'COSMOS_ENDPOINT']) expect(settings).toContain(n);
     const code = [...sourceFiles('shared'), ...sourceFiles('functions')].map(read).join('\n');
     const readByHost = new Set(['AzureWebJobsStorage', 'APPLICATIONINSIGHTS_CONNECTION_STRING']);
     const unread = settings.filter((s) => !readByHost.has(s) && !code.includes(s));
