@@ -36,7 +36,16 @@ export class ReplicationRepairs {
     return startReplicationRepair(this.replication, ReplicationRepairs.targetOf(vaultKey, item), `requested by ${requestedBy}`, this.now());
   }
 
-  progress(vaultKey: string, item: ResourceDocument<ProtectedItemProperties>, epoch: number): Promise<RepairProgress> {
-    return repairProgress(this.replication, ReplicationRepairs.targetOf(vaultKey, item), epoch);
+  /**
+   * Succeeded only once the item's record shows it too: the replicas' seed completes before the
+   * merge writes the item's disk statuses, and a poll that ends must answer the item Protected.
+   */
+  async progress(vaultKey: string, item: ResourceDocument<ProtectedItemProperties>, epoch: number): Promise<RepairProgress> {
+    const replicas = await repairProgress(this.replication, ReplicationRepairs.targetOf(vaultKey, item), epoch);
+    if (replicas !== 'Succeeded') return replicas;
+    const recorded = item.properties.providerSpecificDetails.protectedDisks ?? [];
+    const shown = item.properties.providerSpecificDetails.disks.every(({ diskId }) => recorded.some((d) => d.diskId === diskId
+      && (d.replicationEpoch > epoch || (d.replicationEpoch === epoch && d.isInitialReplicationComplete))));
+    return shown ? 'Succeeded' : 'InProgress';
   }
 }
