@@ -184,7 +184,13 @@ export class AzureFabric implements TargetFabric {
 
   /** Verifies the target resource group, subnets and the app's permissions there (the prerequisites step). */
   async checkTarget(request: TargetCheckRequest): Promise<TargetCheck> {
-    return checkAzureTarget(request, {
+    validateRef({ resourceGroup: request.resourceGroup, name: 'check' });
+    // A `{network}/{subnet}` name is a virtual network in the recovery group, as createMachine reads it.
+    const subnetIds = request.subnetIds.map((id) => {
+      const named = id.startsWith('/') ? undefined : /^([^/]+)\/([^/]+)$/.exec(id);
+      return named ? this.subnetId(request.resourceGroup, named[1], named[2]) : id;
+    });
+    return checkAzureTarget({ ...request, subnetIds }, {
       subscriptionId: this.options.subscriptionId,
       getJson: async (path) => {
         const r = await armCall(`read ${path.split('?')[0]}`, () => this.compute.pipeline.sendRequest(this.httpClient, createPipelineRequest({ url: `${ARM_ENDPOINT}${path}`, method: 'GET' })));

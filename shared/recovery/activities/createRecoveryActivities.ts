@@ -26,6 +26,7 @@ import type { StepOutcome } from '../plan/StepOutcome';
 import { toJobError } from '../plan/toJobError';
 import { machineOsOf } from '../plan/machineOsOf';
 import { DEFAULT_RECOVERY_RESOURCE_GROUP } from '../../config/recoveryResourceGroup';
+import { targetChecksOf } from '../plan/targetChecksOf';
 
 /** Everything the recovery activities talk to; real in tests (Azurite, Cosmos DB, the local fabric). */
 export interface RecoveryDeps {
@@ -69,6 +70,9 @@ async function outcome<T>(work: () => Promise<T>, context?: string): Promise<Ste
 export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHandlers {
   const jobs = new JobRecorder(deps.store);
   const lock = new ScenarioLock(deps.store);
+  /** The resource group the item's machine is recovered in: its own, recorded at protection (older items: the default). */
+  const recoveryGroupOf = (item: ResourceDocument<ProtectedItemProperties>): string =>
+    last(item.properties.providerSpecificDetails.recoveryAzureResourceGroupId) ?? DEFAULT_RECOVERY_RESOURCE_GROUP;
   const diskRefs = (vaultKey: string, item: ResourceDocument<ProtectedItemProperties>): DiskRef[] =>
     item.properties.providerSpecificDetails.disks.map((d) => ({ vault: vaultSegmentOf(vaultKey), item: item.name, disk: d.diskId }));
 
@@ -78,7 +82,7 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
     const d = item.properties.providerSpecificDetails;
     const test = input.scenario === 'TestFailover';
     const recoveryName = d.recoveryAzureVmName ?? item.name;
-    const ref: MachineRef = { resourceGroup: last(d.recoveryAzureResourceGroupId) ?? DEFAULT_RECOVERY_RESOURCE_GROUP, name: test ? `${recoveryName}-test` : recoveryName };
+    const ref: MachineRef = { resourceGroup: recoveryGroupOf(item), name: test ? `${recoveryName}-test` : recoveryName };
     const nics = resolveRecoveryNics(item, await loadNetworkMappings(deps.store, input.vaultKey), test ? { testNetworkId: input.testNetworkId } : undefined);
     const tags: FabricTags = { vault: vaultSegmentOf(input.vaultKey), job: input.jobId, item: item.name, scenario: input.scenario, ...(input.planName ? { plan: input.planName } : {}) };
     return {
@@ -123,17 +127,23 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
     /**
      * The items exist and have disks; every NIC of every item resolves to a target network (so a
      * missing mapping fails here, before any machine is made); an encrypted item has a key, and
-     * it is the right one. `scenario` absent (older jobs) = no network check.
+     * it is the right one; the fabric finds each recovery group and subnet and may create there
+     * (Azure: TargetResourceGroupNotFound, TargetSubnetNotFound, TargetPermissionMissing).
+     * `scenario` absent (older jobs) = no network or target check.
      */
     async checkPrerequisites(input: ActivityInput<'checkPrerequisites'>) {
       return outcome(async () => {
         const key = input.wrappedKey ? deps.keys.unwrap(input.wrappedKey, input.jobId) : undefined;
         const mappings = input.needsDisks && input.scenario ? await loadNetworkMappings(deps.store, input.vaultKey) : [];
+        const machines: { resourceGroup: string; nics: MachineSpec['nics'] }[] = [];
         for (const ref of input.items) {
           const item = await loadItem(deps.store, input.vaultKey, ref.itemId);
           const d = item.properties.providerSpecificDetails;
           if (!input.needsDisks) continue;
-          if (input.scenario) resolveRecoveryNics(item, mappings, input.scenario === 'TestFailover' ? { testNetworkId: input.testNetworkId } : undefined);
+          if (input.scenario) {
+            const nics = resolveRecoveryNics(item, mappings, input.scenario === 'TestFailover' ? { testNetworkId: input.testNetworkId } : undefined);
+            machines.push({ resourceGroup: recoveryGroupOf(item), nics });
+          }
           if (d.disks.length === 0) {
             throw new RecoveryError('NoProtectedDisks', `${item.name} has no protected disks`, { possibleCauses: 'Protection was enabled without disks.', recommendedAction: 'Enable protection again with its disks.' });
           }
@@ -141,7 +151,10 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
             assertKeyFits({ name: item.name, fingerprint: d.encryptionKeyFingerprint, encrypted: true, keyRequired: true }, key);
           }
         }
-        return `${input.items.length} protected item(s) ready`;
+        const targets = targetChecksOf(machines);
+        for (const target of targets) await deps.fabric.checkTarget(target);
+        const checked = targets.length > 0 ? `; target ${targets.map((t) => `${t.resourceGroup} (${t.subnetIds.length} subnet(s))`).join(', ')} checked` : '';
+        return `${input.items.length} protected item(s) ready${checked}`;
       });
     },
 
