@@ -45,6 +45,38 @@ export const issuedIdSchema = z.string()
 export const runbookIdSchema = z.string()
   .regex(/^[A-Za-z0-9_./()-]{1,512}$/, 'must be the runbook\'s ARM id or name (letters, digits, "/", ".", "_", "(", ")", "-"); webhook URLs belong in the ASR_RUNBOOK_WEBHOOKS setting, not in a plan');
 
+/** Azure: a virtual network name is 2-64 letters, digits, `_`, `.`, `-`, starting with a letter or digit, ending with a letter, digit or `_`. */
+export const virtualNetworkNameSchema = z.string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}[A-Za-z0-9_]$/, 'must be a virtual network name: 2-64 letters, digits, "_", "." or "-", starting with a letter or digit, ending with a letter, digit or "_"');
+
+/** Azure: a subnet name is 1-80 letters, digits, `_`, `.`, `-`, starting with a letter or digit, ending with a letter, digit or `_`. */
+export const subnetNameSchema = z.string()
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$/, 'must be a subnet name: 1-80 letters, digits, "_", "." or "-", starting with a letter or digit, ending with a letter, digit or "_"');
+
+const VNET_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+)$/i;
+
+function isVirtualNetworkId(s: string): boolean {
+  const m = VNET_ID.exec(s);
+  return !!m && subscriptionIdSchema.safeParse(m[1]).success && resourceGroupNameSchema.safeParse(m[2]).success && virtualNetworkNameSchema.safeParse(m[3]).success;
+}
+
+/**
+ * A target network: a virtual network's ARM id (`/subscriptions/{guid}/resourceGroups/{rg}/providers/
+ * Microsoft.Network/virtualNetworks/{name}`), or a bare virtual network name (the local fabric;
+ * Azure reads it as a network in the recovery group). It becomes part of ARM request paths, so
+ * nothing else gets through (no query, no `..`, no other provider).
+ */
+export const virtualNetworkRefSchema = z.string()
+  .refine((s) => isVirtualNetworkId(s) || virtualNetworkNameSchema.safeParse(s).success,
+    'must be a virtual network\'s ARM id (/subscriptions/{subscription id}/resourceGroups/{group}/providers/Microsoft.Network/virtualNetworks/{name}) or a virtual network name');
+
+/** A subnet: its ARM id (`{virtual network id}/subnets/{name}`) or a bare subnet name. */
+export const subnetRefSchema = z.string()
+  .refine((s) => {
+    const i = s.toLowerCase().lastIndexOf('/subnets/');
+    return i < 0 ? subnetNameSchema.safeParse(s).success : isVirtualNetworkId(s.slice(0, i)) && subnetNameSchema.safeParse(s.slice(i + 9)).success;
+  }, 'must be a subnet\'s ARM id (/subscriptions/{subscription id}/resourceGroups/{group}/providers/Microsoft.Network/virtualNetworks/{network}/subnets/{name}) or a subnet name');
+
 /** The first rule violation of `value`, or undefined if it passes. */
 export function nameProblem(schema: z.ZodType, value: string): string | undefined {
   const r = schema.safeParse(value);

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { virtualNetworkRefSchema } from '../../naming';
 import type { ResourceDefinition } from '../ResourceDefinition';
 import { nameOf } from '../resourceIds';
 
 const mappingProperties = z.object({
   recoveryFabricName: z.string().min(1).optional(),
-  recoveryNetworkId: z.string().min(1, 'must name the Azure virtual network that recovered VMs join'),
+  recoveryNetworkId: virtualNetworkRefSchema,
   fabricSpecificDetails: z.object({ instanceType: z.string().min(1) }).loose().optional(),
 });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ServiceError } from '../../errors';
-import { diskIdSchema, issuedIdSchema, resourceGroupIdSchema } from '../../naming';
+import { diskIdSchema, issuedIdSchema, resourceGroupIdSchema, subnetNameSchema, subnetRefSchema, virtualNetworkRefSchema } from '../../naming';
 import { siteDocumentIds } from '../../sites';
 import type { PolicyProperties, ProtectedDisk, ProtectedItemProperties, ResourceDocument } from '../../metadata';
 import type { BuildContext, ResourceDefinition } from '../ResourceDefinition';
@@ -26,8 +26,8 @@ const disk = z.object({
 const nicInput = z.object({
   nicId: z.string().min(1),
   vMNetworkName: z.string().min(1).optional(),
-  recoveryVMNetworkId: z.string().min(1).optional(),
-  recoveryVMSubnetName: z.string().min(1).optional(),
+  recoveryVMNetworkId: virtualNetworkRefSchema.optional(),
+  recoveryVMSubnetName: subnetNameSchema.optional(),
   replicaNicStaticIPAddress: z.ipv4().optional(),
 }).strict();
 
@@ -47,8 +47,8 @@ const hyperVReplicaAzureInput = z.object({
   targetAzureVmName: vmName.optional(),
   targetVmSize: z.string().min(1).optional(),
   targetAzureV2ResourceGroupId: resourceGroupIdSchema.optional(),
-  targetAzureNetworkId: z.string().min(1).optional(),
-  targetAzureSubnetId: z.string().min(1).optional(),
+  targetAzureNetworkId: virtualNetworkRefSchema.optional(),
+  targetAzureSubnetId: subnetRefSchema.optional(),
   targetIpAddress: z.ipv4().optional(),
   vmNics: nicList.optional(),
   encryptionKeyFingerprint: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 fingerprint (64 hex digits)').optional(),
@@ -68,8 +68,8 @@ const enableProtectionInput = z.object({
 const ipConfigInput = z.object({
   isPrimary: z.boolean().optional(),
   /** Our extension: this NIC's own target network (ASR sets the network item-wide). */
-  recoveryVMNetworkId: z.string().min(1).optional(),
-  recoverySubnetName: z.string().min(1).optional(),
+  recoveryVMNetworkId: virtualNetworkRefSchema.optional(),
+  recoverySubnetName: subnetNameSchema.optional(),
   recoveryStaticIPAddress: z.ipv4().optional(),
 });
 
@@ -78,10 +78,10 @@ const updateInput = z.object({
   properties: z.object({
     recoveryAzureVMName: vmName.optional(),
     recoveryAzureVMSize: z.string().min(1).optional(),
-    selectedRecoveryAzureNetworkId: z.string().min(1).optional(),
+    selectedRecoveryAzureNetworkId: virtualNetworkRefSchema.optional(),
     /** ASR's way to choose subnet and static IP: the primary IP configuration of the first NIC. */
     vmNics: z.array(z.object({ nicId: z.string().optional(), ipConfigs: z.array(ipConfigInput).optional() })).optional(),
-    selectedRecoverySubnetName: z.string().min(1).optional(),
+    selectedRecoverySubnetName: subnetNameSchema.optional(),
     recoveryIpAddress: z.ipv4().optional(),
   }),
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { assertKeyFits, assertXtsKey } from '../../crypto';
 import { ServiceError } from '../../errors';
+import { virtualNetworkRefSchema } from '../../naming';
 import type { MetadataStore, ProtectedItemProperties, ResourceDocument, VaultDocument } from '../../metadata';
 import { documentIdOfArmId } from '../../metadata/documentIdOfArmId';
 import { vaultKeyOf } from '../../metadata';
@@ -38,7 +39,7 @@ const failoverBody = z.object({
   properties: z.object({
     failoverDirection: z.enum(['PrimaryToRecovery', 'RecoveryToPrimary']).optional(),
     networkType: z.string().optional(),
-    networkId: z.string().optional(),
+    networkId: virtualNetworkRefSchema.optional(),
     sourceSiteOperations: z.enum(['Required', 'NotRequired']).optional(),
     providerSpecificDetails: z.union([z.array(providerDetails), providerDetails]).optional(),
     comments: z.string().optional(),

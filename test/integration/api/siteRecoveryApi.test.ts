@@ -211,7 +211,23 @@ describe('ARM-shaped API driven by the official @azure/arm-recoveryservices-site
         expect(body.error.message).toContain('targetAzureV2ResourceGroupId');
         expect(body.error.message).toContain(message);
       }
-      for (const item of ['rg1', 'rg2']) await contributor.replicationProtectedItems.beginPurgeAndWait(VAULT, RG, FABRIC, CONTAINER, item, { updateIntervalInMs: 10 });
+      // Target networks and subnets become ARM request paths in Azure: only real names and ids get through.
+      const vnet = `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/prod`;
+      for (const [field, value, message] of [
+        ['targetAzureNetworkId', `${vnet}?api-version=1`, "virtual network's ARM id"],
+        ['targetAzureNetworkId', `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Storage/storageAccounts/x`, "virtual network's ARM id"],
+        ['targetAzureNetworkId', '../prod', "virtual network's ARM id"],
+        ['targetAzureSubnetId', `${vnet}/subnets/a/b`, "subnet's ARM id"],
+        ['targetAzureSubnetId', 'app#x', "subnet's ARM id"],
+      ]) {
+        const refused = await put('rg3', { [field]: value });
+        expect(refused.status).toBe(400);
+        const body = await bodyOf(refused);
+        expect(body.error.message).toContain(field);
+        expect(body.error.message).toContain(message);
+      }
+      expect((await put('rg4', { targetAzureNetworkId: vnet, targetAzureSubnetId: `${vnet}/subnets/app` })).status).toBe(202);
+      for (const item of ['rg1', 'rg2', 'rg4']) await contributor.replicationProtectedItems.beginPurgeAndWait(VAULT, RG, FABRIC, CONTAINER, item, { updateIntervalInMs: 10 });
     });
 
     it('updates an item\'s target settings through the client\'s update (PATCH)', async () => {

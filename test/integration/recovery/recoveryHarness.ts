@@ -185,7 +185,7 @@ export async function createSite(h: RecoveryHost, items: { name: string; disks: 
         policyId: `${V}/replicationPolicies/${policy}`,
         providerSpecificDetails: {
           instanceType: 'HyperVReplicaAzure', vmName: it.name, targetAzureVmName: `${it.name}-dr`, targetVmSize: 'Standard_D2s_v3',
-          targetAzureNetworkId: 'prod-vnet', targetAzureSubnetId: 'prod-vnet/subnets/app', disks: it.disks.map((diskId) => ({ diskId })),
+          targetAzureNetworkId: 'prod-vnet', targetAzureSubnetId: 'app', disks: it.disks.map((diskId) => ({ diskId })),
           ...(it.ip ? { targetIpAddress: it.ip } : {}), ...(it.keyFingerprint ? { encryptionKeyFingerprint: it.keyFingerprint } : {}),
         },
       },

@@ -94,7 +94,7 @@ describe('ArmApi rules for plans, items and vaults (plain requests, no HTTP)', (
     expect([badIp.status, badIp.body.error.target]).toEqual([400, 'properties.providerSpecificDetails.targetIpAddress']);
     const withIp = `${C}/replicationProtectedItems/ip`;
     expect((await call('PUT', withIp, body({
-      encryptionKeyFingerprint: 'ab'.repeat(32), targetIpAddress: '10.0.0.5', targetAzureSubnetId: '/vnets/v/subnets/front',
+      encryptionKeyFingerprint: 'ab'.repeat(32), targetIpAddress: '10.0.0.5', targetAzureSubnetId: '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/v1/subnets/front',
       disks: [{ diskId: 'os', capacityInBytes: 2 * 1048576 + 1 }],
     }))).status).toBe(202);
     const d = (await call('GET', withIp)).body.properties.providerSpecificDetails;

@@ -1,4 +1,4 @@
-import { blobPath, isPathSegment, nameProblem, resourceGroupNameSchema, resourceNameSchema, runbookIdSchema, subscriptionIdSchema, vaultNameSchema } from '../../../shared/naming';
+import { blobPath, isPathSegment, nameProblem, resourceGroupNameSchema, resourceNameSchema, runbookIdSchema, subnetRefSchema, subscriptionIdSchema, vaultNameSchema, virtualNetworkRefSchema } from '../../../shared/naming';
 import { fabricDiskBlob, machineRecordBlob } from '../../../shared/fabric/FabricDiskLayout';
 import { diskPrefix, journalBlob, pendingLogBlob, quarantineBlob, replicaBlob } from '../../../shared/replication';
 import { shutdownRequestBlob } from '../../../shared/contracts/SourceShutdownRequests';
@@ -48,5 +48,15 @@ describe('storage paths are built only from valid segments', () => {
   it('tells a path segment from anything that could split or climb a path', () => {
     expect(['disk0', 'a~b~c', 'rg_(1)', '00000000000000000042.hrl'].every(isPathSegment)).toBe(true);
     expect(['', '.', '..', 'a/b', 'a\\b', 'a%2F', 'a.', 'a b', 'a\nb'].some(isPathSegment)).toBe(false);
+  });
+
+  it('target networks and subnets: an ARM id of the right kind or a bare Azure name, nothing that could bend an ARM path', () => {
+    const vnet = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/prod';
+    const ok = (schema: typeof virtualNetworkRefSchema, v: string) => nameProblem(schema, v) === undefined;
+    expect([vnet, 'prod-vnet', 'test_vnet_'].every((v) => ok(virtualNetworkRefSchema, v))).toBe(true);
+    expect([`${vnet}?x=1`, `${vnet}/subnets/a`, 'v', 'a/b', '..', 'vnet.', '/subscriptions/not-a-guid/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v']
+      .some((v) => ok(virtualNetworkRefSchema, v))).toBe(false);
+    expect([`${vnet}/subnets/app`, `${vnet}/SUBNETS/app_`, 'default', 'a'].every((v) => ok(subnetRefSchema, v))).toBe(true);
+    expect([`${vnet}/subnets/a/b`, `${vnet}/subnets/`, 'prod/subnets/app', 'app#x', '-app', 'app.'].some((v) => ok(subnetRefSchema, v))).toBe(false);
   });
 });
