@@ -15,6 +15,7 @@ import { MachineSpec } from './MachineSpec';
 import { FabricDiskTarget, FilledDisk, recordFilledDisk } from './FilledDisk';
 import { MaterializedDisk } from './MaterializedDisk';
 import { TargetFabric } from './TargetFabric';
+import { verifyDiskBlob } from './verifyDiskBlob';
 import { armThrottlePolicy, realSleep } from './armThrottlePolicy';
 import { assertSizeSupportsGeneration } from './azureVmGeneration';
 import { bootHealthChecks, consoleTail } from './azureBootHealth';
@@ -97,6 +98,9 @@ export class AzureFabric implements TargetFabric {
   async adoptDisk(filled: FilledDisk): Promise<MaterializedDisk> {
     validateDiskTarget(filled);
     const blob = this.stagingBlobOf(filled);
+    // Azure imports whatever the blob holds: make sure it is still the fixed VHD of the right size
+    // (the digest was verified when it was filled; the footer is what an import reads first).
+    await verifyDiskBlob(blob, { dataBytes: filled.dataBytes, digest: filled.expectedDigest, label: `${filled.source.disk} of machine ${filled.machineName}` }, { footerOnly: true });
     const staged = await recordFilledDisk(blob, filled);
     const disk = await this.importDisk(filled, staged, blob.url);
     return { ...staged, managedDiskId: disk.id };

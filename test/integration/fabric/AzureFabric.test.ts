@@ -2,6 +2,7 @@ import { AzureFabric, FABRIC_CONTAINERS, FabricError, FabricTags, MachineSpec } 
 import { DiskRef, mergeDisk, ReplicationPolicy } from '../../../shared/replication';
 import { materializeTargetDisk } from '../../../shared/recovery/activities/materializeTargetDisk';
 import type { MaterializeDiskRequest } from '../../../shared/recovery/plan/MaterializeDiskRequest';
+import { materializeVerifiedDisk } from '../../../shared/replication/materialize/materializeVerifiedDisk';
 import { tempDir } from '../../support/tempDir';
 import { startReplicationHarness, ReplicationHarness } from '../replication/replicationHarness';
 import { SourceDisk, uploadLog } from '../replication/SourceDisk';
@@ -186,6 +187,18 @@ describe('AzureFabric: the ARM requests it makes (recorded, not sent)', () => {
     expect((err as FabricError).recommendedAction).toMatch(/Clean up job job-earlier/);
     expect(arm.writes()).toEqual([]);
     await fabric.cleanup({ job: 'job-new' });
+  });
+
+  it('a staging VHD whose footer was damaged after it was filled is refused before Azure imports it (DiskFooterInvalid, nothing written)', async () => {
+    const target = { source: disk, resourceGroup: RG, machineName: 'sql-05', tags: tags('job-footer') };
+    const blob = await fabric.stagingBlob(target);
+    const verified = await materializeVerifiedDisk(h.deps(), disk, blob, { point: { kind: 'latestProcessed' } });
+    const size = (await blob.getProperties()).contentLength!;
+    await blob.uploadPages(Buffer.alloc(512), size - 512, 512);
+    arm.requests.length = 0;
+    await expect(fabric.adoptDisk({ ...target, ...verified })).rejects.toMatchObject({ code: 'DiskFooterInvalid', message: expect.stringContaining('disk0 of machine sql-05') });
+    expect(arm.writes()).toEqual([]);
+    await blob.delete();
   });
 
   it('carries osType (Linux) and Generation 2: disk hyperVGeneration V2, VM osType Linux; a Gen 1-only size is refused before anything is created', async () => {
