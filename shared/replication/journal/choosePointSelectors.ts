@@ -61,15 +61,16 @@ export async function choosePointSelectors(deps: ReplicationDeps, disks: DiskRef
     }
     case 'LatestApplicationConsistent':
     case 'LatestCrashConsistent': {
-      const points = await deps.recorder.list(disks[0]);
-      const wanted = choice.kind === 'LatestApplicationConsistent' ? points.filter((p) => p.type === 'AppConsistent') : points;
-      const p = wanted[wanted.length - 1];
+      // The newest cut every disk has (application-consistent only if it is on every disk): the whole VM at one instant.
+      const points = await itemPointsOf(deps, disks);
+      const appConsistent = choice.kind === 'LatestApplicationConsistent';
+      const p = points.items.find((x) => !appConsistent || x.type === 'AppConsistent');
       if (!p) {
-        throw new ReplicationError('NoRecoveryPoint', `${disks[0].item} has no ${choice.kind === 'LatestApplicationConsistent' ? 'application-consistent ' : ''}recovery point`, {
-          possibleCauses: 'None was cut yet, or retention removed them.', recommendedAction: 'Choose Latest or LatestProcessed.',
+        throw new ReplicationError('NoRecoveryPoint', `${disks[0]?.item} has no ${appConsistent ? 'application-consistent ' : ''}recovery point that all its disks share`, {
+          possibleCauses: 'None was cut yet, retention removed them, or a disk\'s log of each cut was never merged.', recommendedAction: 'Choose Latest or LatestProcessed.',
         });
       }
-      return byPoint(disks, p.disk.disk, p.epoch.toString(), p.sequence.toString(), p.cutTimeMs, `${p.type} point ${p.id}`);
+      return byItemPoint(disks, points.byName, p);
     }
     case 'Point': {
       const cut = cutTimeOfItemRecoveryPoint(choice.pointId);

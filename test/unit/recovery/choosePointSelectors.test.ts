@@ -8,6 +8,8 @@ const T0 = Date.UTC(2026, 11, 5, 1, 0);
 const MIN = 60_000;
 const OS: DiskRef = { vault: 'v', item: 'vm1', disk: 'os' };
 const DATA: DiskRef = { vault: 'v', item: 'vm1', disk: 'data' };
+/** An item point's name: its cut time, compact ISO (contracts/ItemRecoveryPoint). */
+const itemPoint = (minute: number) => new Date(T0 + minute * MIN).toISOString().replace(/[-:.]/g, '');
 
 function point(disk: DiskRef, sequence: number, minute: number, type: DiskRecoveryPoint['type']): DiskRecoveryPoint {
   return {
@@ -29,10 +31,10 @@ function depsWith(points: Record<string, DiskRecoveryPoint[]>): ReplicationDeps 
 
 /**
  * `LatestApplicationConsistent` and `LatestCrashConsistent` (docs/recovery-plans.md, "Per
- * machine"): the newest point of that kind of the item's first disk; the disk the point names
- * takes its log, the item's other disks their newest boundary at or before the point's time.
- * Every point is crash-consistent (an app-consistent point is one too), so
- * `LatestCrashConsistent` is the newest point of any kind.
+ * machine"): the newest item point of that kind, i.e. the newest cut every disk has (and, for
+ * application-consistent, app-consistent on every disk); each disk takes its own log of that
+ * cut. Every point is crash-consistent (an app-consistent point is one too), so
+ * `LatestCrashConsistent` is the newest item point of any kind.
  */
 describe('choosePointSelectors: latest app- and crash-consistent points', () => {
   // Oldest first, as the recorder lists them: crash, app, crash, crash (the newest).
@@ -41,7 +43,7 @@ describe('choosePointSelectors: latest app- and crash-consistent points', () => 
   it('LatestApplicationConsistent takes the newest app-consistent point, not the newer crash-consistent ones', async () => {
     const chosen = await choosePointSelectors(depsWith({ os: history }), [OS], { kind: 'LatestApplicationConsistent' });
     expect(chosen.selectors).toEqual({ os: { kind: 'sequence', sequence: '2', epoch: '1' } });
-    expect(chosen.description).toBe(`AppConsistent point os-1-2 (${new Date(T0 + 5 * MIN).toISOString()})`);
+    expect(chosen.description).toBe(`AppConsistent point ${itemPoint(5)} (${new Date(T0 + 5 * MIN).toISOString()})`);
   });
 
   it('LatestApplicationConsistent picks the newest of several app-consistent points', async () => {
@@ -53,26 +55,30 @@ describe('choosePointSelectors: latest app- and crash-consistent points', () => 
   it('LatestCrashConsistent takes the newest point of any kind', async () => {
     const chosen = await choosePointSelectors(depsWith({ os: history }), [OS], { kind: 'LatestCrashConsistent' });
     expect(chosen.selectors).toEqual({ os: { kind: 'sequence', sequence: '4', epoch: '1' } });
-    expect(chosen.description).toContain('CrashConsistent point os-1-4');
+    expect(chosen.description).toContain(`CrashConsistent point ${itemPoint(15)}`);
     const appNewest = [...history, point(OS, 5, 20, 'AppConsistent')];
     expect((await choosePointSelectors(depsWith({ os: appNewest }), [OS], { kind: 'LatestCrashConsistent' })).selectors.os)
       .toEqual({ kind: 'sequence', sequence: '5', epoch: '1' });
   });
 
-  it('the item\'s other disks take the app-consistent point\'s time, not the newest time', async () => {
-    const chosen = await choosePointSelectors(depsWith({ os: history, data: [] }), [OS, DATA], { kind: 'LatestApplicationConsistent' });
-    expect(chosen.selectors).toEqual({
-      os: { kind: 'sequence', sequence: '2', epoch: '1' },
-      data: { kind: 'time', time: new Date(T0 + 5 * MIN).toISOString(), epoch: '1' },
-    });
+  it('several disks: the newest cut all of them have, app-consistent on every disk; each takes its own log of it', async () => {
+    // data: app-consistent at 5 and 20 (os has no point at 20), crash-consistent at 15 where os is crash-consistent too.
+    const data = [point(DATA, 7, 5, 'AppConsistent'), point(DATA, 9, 15, 'CrashConsistent'), point(DATA, 11, 20, 'AppConsistent')];
+    const app = await choosePointSelectors(depsWith({ os: history, data }), [OS, DATA], { kind: 'LatestApplicationConsistent' });
+    expect(app.selectors).toEqual({ os: { kind: 'sequence', sequence: '2', epoch: '1' }, data: { kind: 'sequence', sequence: '7', epoch: '1' } });
+    const crash = await choosePointSelectors(depsWith({ os: history, data }), [OS, DATA], { kind: 'LatestCrashConsistent' });
+    expect(crash.selectors).toEqual({ os: { kind: 'sequence', sequence: '4', epoch: '1' }, data: { kind: 'sequence', sequence: '9', epoch: '1' } });
+    // The first disk's newest app-consistent point alone does not decide: data lacks os's cut at 5 here.
+    await expect(choosePointSelectors(depsWith({ os: history, data: data.slice(1) }), [OS, DATA], { kind: 'LatestApplicationConsistent' }))
+      .rejects.toMatchObject({ code: 'NoRecoveryPoint' });
   });
 
   it('without an app-consistent point, LatestApplicationConsistent is NoRecoveryPoint (crash points do not stand in)', async () => {
     const crashOnly = history.filter((p) => p.type === 'CrashConsistent');
     await expect(choosePointSelectors(depsWith({ os: crashOnly }), [OS], { kind: 'LatestApplicationConsistent' }))
-      .rejects.toMatchObject({ code: 'NoRecoveryPoint', message: 'vm1 has no application-consistent recovery point' });
+      .rejects.toMatchObject({ code: 'NoRecoveryPoint', message: 'vm1 has no application-consistent recovery point that all its disks share' });
     await expect(choosePointSelectors(depsWith({ os: [] }), [OS], { kind: 'LatestCrashConsistent' }))
-      .rejects.toMatchObject({ code: 'NoRecoveryPoint', message: 'vm1 has no recovery point' });
+      .rejects.toMatchObject({ code: 'NoRecoveryPoint', message: 'vm1 has no recovery point that all its disks share' });
   });
 });
 
