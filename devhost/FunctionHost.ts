@@ -80,8 +80,14 @@ export class FunctionHost {
 
     const claimed = this.assignRegistrations(invoker);
     for (const [kind, fns] of claimed) {
-      await kind.start(fns, context);
-      this.started.push(kind);
+      try {
+        await kind.start(fns, context);
+        this.started.push(kind);
+      } catch (e) {
+        // A listener that cannot start takes only its own functions down, as in Azure.
+        if (kind.name === 'http') throw e;
+        for (const fn of fns) this.putInError(fn, `its ${kind.name} trigger could not be set up: ${(e as Error).message}`);
+      }
     }
     const httpKind = this.kinds[0] as HttpTriggerKind;
     this.http.setFallback(httpKind.handle);
@@ -113,16 +119,21 @@ export class FunctionHost {
       const kind = this.kinds.find((k) => k.triggerTypes.includes(fn.trigger.binding.type.toLowerCase()));
       const problem = this.unsupported(fn, kind, invoker);
       if (problem) {
-        const message = `Function "${fn.name}" is in error and will not run: ${problem}`;
-        this.inError.set(fn.name, message);
-        this.options.logger.log('error', message, { functionName: fn.name });
-        if (kind === httpKind) httpKind.addFunctionInError(fn, message);
+        this.putInError(fn, problem, kind === httpKind ? httpKind : undefined);
         continue;
       }
       byKind.get(kind!)!.push(fn);
     }
     for (const [k, fns] of byKind) if (fns.length === 0 && k.name !== 'http') byKind.delete(k);
     return byKind;
+  }
+
+  /** Logs one line saying why the function will not run; its HTTP route (if any) answers the same. */
+  private putInError(fn: FunctionRegistration, problem: string, httpKind?: HttpTriggerKind): void {
+    const message = `Function "${fn.name}" is in error and will not run: ${problem}`;
+    this.inError.set(fn.name, message);
+    this.options.logger.log('error', message, { functionName: fn.name });
+    httpKind?.addFunctionInError(fn, message);
   }
 
   /** Why funclocal cannot run this function (undefined when it can). */
@@ -140,6 +151,12 @@ export class FunctionHost {
       if (STORAGE_BINDING_TYPES.includes(t)) {
         try { this.context!.connectionString(b.connection as string | undefined); } catch (e) { return `binding "${name}": ${(e as Error).message}`; }
       }
+    }
+    try {
+      kind.check?.(fn, this.context!);
+    } catch (e) {
+      // The kinds name the function themselves ("Function "x" has ..."); say it once.
+      return (e as Error).message.replace(`Function "${fn.name}": `, 'its trigger: ').replace(`Function "${fn.name}" `, 'it ');
     }
     return undefined;
   }

@@ -42,8 +42,25 @@ describe('funclocal startup errors: one line on stderr saying what to fix, exit 
     }
   });
 
-  it('refuses an invalid timer schedule, naming the function and the schedule', async () => {
-    expectOneLineError(await startApp(resolve(APPS, 'bad-cron-app')), /Function "nightly" has an invalid timer schedule "0 0 25 \* \* \*": .*Use NCRONTAB/);
+  it('puts a function whose trigger cannot be set up in error alone, one line each, and serves the rest', async () => {
+    // Before, the first bad trigger (an invalid schedule) stopped the whole app at startup.
+    const host = await startFunclocal({ app: resolve(APPS, 'bad-triggers-app'), storage: NO_STORAGE });
+    try {
+      const logs = host.logs();
+      expect(logs).toMatch(/Host started: 5 function\(s\) \(4 in error\)/);
+      const errors = logs.split('\n').filter((l) => / error /.test(l));
+      expect(errors).toEqual([
+        expect.stringMatching(/Function "nightly" is in error and will not run: it has an invalid timer schedule "0 0 25 \* \* \*": .*Use NCRONTAB/),
+        expect.stringMatching(/Function "badQueueName" is in error and will not run: its trigger: queue name "Orders_Queue" is invalid: use 3-63 lower-case/),
+        expect.stringMatching(/Function "unknownConnection" is in error and will not run: Connection "ARCHIVE_STORAGE" is not defined/),
+        expect.stringMatching(/Function "unknownSetting" is in error and will not run: it uses %CLEANUP_SCHEDULE%, but no app setting "CLEANUP_SCHEDULE" is defined/),
+      ]);
+      const res = await fetch(`${host.baseUrl}/api/ping`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('pong');
+    } finally {
+      await host.stop();
+    }
   });
 });
 
