@@ -13,6 +13,7 @@ import { HostHttpServer } from './http/HostHttpServer';
 import { HttpTriggerKind } from './http/HttpTriggerKind';
 import { STORAGE_BINDING_TYPES, StorageBindings } from './bindings/StorageBindings';
 import { queueMessageEncodingOf } from './triggers/queueMessageEncoding';
+import { serviceBusProblem } from './bindings/serviceBusProblem';
 
 export interface FunctionHostOptions {
   appDir: string;
@@ -138,6 +139,10 @@ export class FunctionHost {
 
   /** Why funclocal cannot run this function (undefined when it can). */
   private unsupported(fn: FunctionRegistration, kind: TriggerKind | undefined, invoker: FunctionInvoker): string | undefined {
+    for (const b of Object.values(fn.bindings)) {
+      const problem = serviceBusProblem(b, process.env);
+      if (problem) return problem;
+    }
     if (!kind) {
       return `its trigger type ${fn.trigger.binding.type} is not supported by funclocal (supported: ${this.kinds.flatMap((k) => k.triggerTypes).join(', ')}); it needs a service that has no local emulator here.`;
     }
