@@ -13,6 +13,7 @@ import { HostHttpServer } from './http/HostHttpServer';
 import { HttpTriggerKind } from './http/HttpTriggerKind';
 import { STORAGE_BINDING_TYPES, StorageBindings } from './bindings/StorageBindings';
 import { queueMessageEncodingOf } from './triggers/queueMessageEncoding';
+import { serviceBusProblem } from './bindings/serviceBusProblem';
 
 export interface FunctionHostOptions {
   appDir: string;
@@ -80,8 +81,14 @@ export class FunctionHost {
 
     const claimed = this.assignRegistrations(invoker);
     for (const [kind, fns] of claimed) {
-      await kind.start(fns, context);
-      this.started.push(kind);
+      try {
+        await kind.start(fns, context);
+        this.started.push(kind);
+      } catch (e) {
+        // A listener that cannot start takes only its own functions down, as in Azure.
+        if (kind.name === 'http') throw e;
+        for (const fn of fns) this.putInError(fn, `its ${kind.name} trigger could not be set up: ${(e as Error).message}`);
+      }
     }
     const httpKind = this.kinds[0] as HttpTriggerKind;
     this.http.setFallback(httpKind.handle);
@@ -113,10 +120,7 @@ export class FunctionHost {
       const kind = this.kinds.find((k) => k.triggerTypes.includes(fn.trigger.binding.type.toLowerCase()));
       const problem = this.unsupported(fn, kind, invoker);
       if (problem) {
-        const message = `Function "${fn.name}" is in error and will not run: ${problem}`;
-        this.inError.set(fn.name, message);
-        this.options.logger.log('error', message, { functionName: fn.name });
-        if (kind === httpKind) httpKind.addFunctionInError(fn, message);
+        this.putInError(fn, problem, kind === httpKind ? httpKind : undefined);
         continue;
       }
       byKind.get(kind!)!.push(fn);
@@ -125,8 +129,20 @@ export class FunctionHost {
     return byKind;
   }
 
+  /** Logs one line saying why the function will not run; its HTTP route (if any) answers the same. */
+  private putInError(fn: FunctionRegistration, problem: string, httpKind?: HttpTriggerKind): void {
+    const message = `Function "${fn.name}" is in error and will not run: ${problem}`;
+    this.inError.set(fn.name, message);
+    this.options.logger.log('error', message, { functionName: fn.name });
+    httpKind?.addFunctionInError(fn, message);
+  }
+
   /** Why funclocal cannot run this function (undefined when it can). */
   private unsupported(fn: FunctionRegistration, kind: TriggerKind | undefined, invoker: FunctionInvoker): string | undefined {
+    for (const b of Object.values(fn.bindings)) {
+      const problem = serviceBusProblem(b, process.env);
+      if (problem) return problem;
+    }
     if (!kind) {
       return `its trigger type ${fn.trigger.binding.type} is not supported by funclocal (supported: ${this.kinds.flatMap((k) => k.triggerTypes).join(', ')}); it needs a service that has no local emulator here.`;
     }
@@ -140,6 +156,12 @@ export class FunctionHost {
       if (STORAGE_BINDING_TYPES.includes(t)) {
         try { this.context!.connectionString(b.connection as string | undefined); } catch (e) { return `binding "${name}": ${(e as Error).message}`; }
       }
+    }
+    try {
+      kind.check?.(fn, this.context!);
+    } catch (e) {
+      // The kinds name the function themselves ("Function "x" has ..."); say it once.
+      return (e as Error).message.replace(`Function "${fn.name}": `, 'its trigger: ').replace(`Function "${fn.name}" `, 'it ');
     }
     return undefined;
   }

@@ -34,7 +34,7 @@ export interface HostContext {
 
 /**
  * One family of triggers (HTTP, blob, timer, queue, Durable...). The host gives each kind the
- * registrations whose trigger type it declares; a registration no kind claims stops the host.
+ * registrations whose trigger type it declares; a registration no kind claims is in error.
  */
 export interface TriggerKind {
   readonly name: string;
@@ -42,7 +42,13 @@ export interface TriggerKind {
   readonly triggerTypes: readonly string[];
   /** Non-trigger binding types this kind supplies or consumes (e.g. `http`, `durableclient`). */
   readonly bindingTypes?: readonly string[];
-  /** Checks registrations and prepares; throw HostStartupError with a one-line fix on bad ones. */
+  /**
+   * Checks one registration's trigger (schedule, path, queue name, connection): throws with a
+   * one-line reason when it cannot be set up. The host then puts that function alone in error,
+   * as the Functions host does with a function that fails indexing, and starts the rest.
+   */
+  check?(fn: FunctionRegistration, host: HostContext): void;
+  /** Starts the checked registrations (a throw puts this kind's functions in error). */
   start(functions: FunctionRegistration[], host: HostContext): Promise<void>;
   /** Stops taking new work and waits for running invocations (bounded). */
   stop(): Promise<void>;

@@ -53,7 +53,7 @@ export class DurableTriggerKind implements TriggerKind {
       maxIdleMs: options.maxQueuePollingIntervalMs, scheduled: () => this.activities?.poller.nudge(),
     });
     this.activities = new ActivityDispatcher({
-      activities, invoker: host.invoker, logger: host.logger, workItems, control,
+      activities, checkpoints: largeMessages, invoker: host.invoker, logger: host.logger, workItems, control,
       isFinished: (id, exec) => this.orchestrations?.isFinished(id, exec) ?? false,
       knownCompletedTasks: (id, exec) => this.orchestrations?.completedTasks(id, exec),
       completedTasks: async (id, exec) => {

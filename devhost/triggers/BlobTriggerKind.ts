@@ -41,6 +41,10 @@ export class BlobTriggerKind implements TriggerKind {
   private parallelism = 8;
   private pollMs = 1000;
 
+  check(fn: FunctionRegistration, host: HostContext): void {
+    blobTriggerOf(fn, host);
+  }
+
   async start(functions: FunctionRegistration[], host: HostContext): Promise<void> {
     this.host = host;
     const blobs = (((host.config.raw.extensions ?? {}) as Record<string, unknown>).blobs ?? {}) as Record<string, unknown>;
@@ -48,10 +52,7 @@ export class BlobTriggerKind implements TriggerKind {
     this.parallelism = positive(blobs.maxDegreeOfParallelism, 8);
     this.pollMs = positive(Number(host.settings.FUNCLOCAL_BLOB_POLL_MS), 1000);
     for (const fn of functions) {
-      const where = `Function "${fn.name}"`;
-      const path = resolveSettingExpressions(String(fn.trigger.binding.path ?? ''), host.settings, where);
-      const pattern = BlobPathPattern.parse(path, where);
-      const connection = host.connectionString(fn.trigger.binding.connection as string | undefined);
+      const { pattern, connection } = blobTriggerOf(fn, host);
       const container = blobServiceFor(connection).getContainerClient(pattern.container);
       this.watches.push({ fn, pattern, connection, container, seen: new Map(), active: new Set() });
       host.logger.log('information', `Blob trigger on ${pattern.path} (poll every ${this.pollMs} ms)`, { functionName: fn.name });
@@ -217,4 +218,11 @@ function blobTriggerMetadata(container: string, item: BlobItem, uri: string, eta
 
 function positive(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+/** The function's blob path pattern and connection, or a throw naming what is wrong. */
+function blobTriggerOf(fn: FunctionRegistration, host: HostContext): { pattern: BlobPathPattern; connection: string } {
+  const where = `Function "${fn.name}"`;
+  const path = resolveSettingExpressions(String(fn.trigger.binding.path ?? ''), host.settings, where);
+  return { pattern: BlobPathPattern.parse(path, where), connection: host.connectionString(fn.trigger.binding.connection as string | undefined) };
 }

@@ -43,16 +43,16 @@ export class QueueTriggerKind implements TriggerKind {
   private watches: QueueWatch[] = [];
   private loops: Promise<void>[] = [];
 
+  check(fn: FunctionRegistration, host: HostContext): void {
+    queueTriggerOf(fn, host);
+  }
+
   async start(functions: FunctionRegistration[], host: HostContext): Promise<void> {
     this.host = host;
     this.options = queueOptions(host);
     for (const fn of functions) {
-      const where = `Function "${fn.name}"`;
-      const name = resolveSettingExpressions(String(fn.trigger.binding.queueName ?? ''), host.settings, where);
-      if (!/^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9]))*$/.test(name)) {
-        throw new HostStartupError(`${where}: queue name "${name}" is invalid: use 3-63 lower-case letters, digits and single hyphens.`);
-      }
-      const service = queueServiceFor(host.connectionString(fn.trigger.binding.connection as string | undefined));
+      const { name, connection } = queueTriggerOf(fn, host);
+      const service = queueServiceFor(connection);
       this.watches.push({ fn, queue: service.getQueueClient(name), poison: service.getQueueClient(`${name}-poison`), work: new WorkTracker() });
       host.logger.log('information', `Queue trigger on ${name} (batch ${this.options.batchSize}, poison after ${this.options.maxDequeueCount} tries)`, { functionName: fn.name });
     }
@@ -165,4 +165,14 @@ function queueTriggerMetadata(m: DequeuedMessageItem, text: string): Record<stri
     NextVisibleTime: { string: m.nextVisibleOn.toISOString() },
     PopReceipt: { string: m.popReceipt },
   };
+}
+
+/** The function's queue name and connection, or a throw naming what is wrong. */
+function queueTriggerOf(fn: FunctionRegistration, host: HostContext): { name: string; connection: string } {
+  const where = `Function "${fn.name}"`;
+  const name = resolveSettingExpressions(String(fn.trigger.binding.queueName ?? ''), host.settings, where);
+  if (!/^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9]))*$/.test(name)) {
+    throw new HostStartupError(`${where}: queue name "${name}" is invalid: use 3-63 lower-case letters, digits and single hyphens.`);
+  }
+  return { name, connection: host.connectionString(fn.trigger.binding.connection as string | undefined) };
 }

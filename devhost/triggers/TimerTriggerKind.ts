@@ -36,16 +36,17 @@ export class TimerTriggerKind implements TriggerKind {
   private host?: HostContext;
   private store?: TimerStatusStore;
 
+  check(fn: FunctionRegistration, host: HostContext): void {
+    scheduleOf(fn, host);
+  }
+
   async start(functions: FunctionRegistration[], host: HostContext): Promise<void> {
     this.host = host;
     const hosts = blobServiceFor(host.storageConnectionString).getContainerClient(HOSTS_CONTAINER);
-    // Validate every schedule before any timer runs: a bad one is a startup error.
     const timers: Timer[] = functions.map((fn) => {
-      const raw = String(fn.trigger.binding.schedule ?? '');
-      const expression = resolveSettingExpressions(raw, host.settings, `Function "${fn.name}"`);
       const runOnStartup = fn.trigger.binding.runOnStartup === true || fn.trigger.binding.runOnStartup === 'true';
       const lock = new ListenerLock(hosts, `locks/${host.hostId}/${fn.name}.Listener`);
-      return { fn, schedule: TimerSchedule.parse(expression, fn.name), runOnStartup, lock };
+      return { fn, schedule: scheduleOf(fn, host), runOnStartup, lock };
     });
     this.store = new TimerStatusStore(hosts, host.hostId);
     for (const t of timers) {
@@ -159,4 +160,10 @@ export class TimerTriggerKind implements TriggerKind {
       return undefined;
     }
   }
+}
+
+/** The function's schedule (`%Setting%` resolved), or a throw naming what is wrong with it. */
+function scheduleOf(fn: FunctionRegistration, host: HostContext): TimerSchedule {
+  const expression = resolveSettingExpressions(String(fn.trigger.binding.schedule ?? ''), host.settings, `Function "${fn.name}"`);
+  return TimerSchedule.parse(expression, fn.name);
 }

@@ -1,3 +1,4 @@
+import { entityInstanceId } from '../entities/EntityRequest';
 import { ActionType } from './ActionType';
 
 /** Retry policy of a `*WithRetry` action, in the library's wire shape. */
@@ -25,6 +26,9 @@ export interface OrchestratorAction {
   compoundActions?: OrchestratorAction[];
   /** CallHttp: the library's DurableHttpRequest. */
   httpRequest?: unknown;
+  /** LockEntities: the entities to lock (sorted, deduplicated by the library) and the request id. */
+  lockSet?: Array<{ name: string; key: string }>;
+  lockRequestId?: string;
 }
 
 /**
@@ -44,4 +48,32 @@ export function flattenActions(actions: OrchestratorAction[]): OrchestratorActio
 /** Whether a leaf action takes a number from the task-id sequence. */
 export function consumesTaskId(a: OrchestratorAction): boolean {
   return a.actionType !== ActionType.WaitForExternalEvent && a.actionType !== ActionType.ContinueAsNew;
+}
+
+/**
+ * The leaves that take task ids, one per id: ReleaseEntities takes one id per entity of the
+ * critical section it ends (the library advances its counter by the lock set's size), so it
+ * becomes one leaf per entity here, each carrying the entity (`instanceId`) and the lock's
+ * request id.
+ */
+export function taskIdLeaves(actions: OrchestratorAction[]): OrchestratorAction[] {
+  const out: OrchestratorAction[] = [];
+  let lock: OrchestratorAction | undefined;
+  for (const a of flattenActions(actions).filter(consumesTaskId)) {
+    if (a.actionType === ActionType.LockEntities) lock = a;
+    if (a.actionType !== ActionType.ReleaseEntities) { out.push(a); continue; }
+    for (const e of lock?.lockSet ?? []) out.push({ actionType: ActionType.ReleaseEntities, instanceId: entityInstanceId(e.name, e.key), lockRequestId: lock?.lockRequestId });
+    lock = undefined;
+  }
+  return out;
+}
+
+/** The critical section still open at the end of the orchestrator's actions (undefined when none). */
+export function openCriticalSection(leaves: OrchestratorAction[]): OrchestratorAction | undefined {
+  let open: OrchestratorAction | undefined;
+  for (const a of leaves) {
+    if (a.actionType === ActionType.LockEntities) open = a;
+    else if (a.actionType === ActionType.ReleaseEntities) open = undefined;
+  }
+  return open;
 }

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { historyEvent } from '../history/HistoryEvent';
+import { historyEvent, HistoryEvent } from '../history/HistoryEvent';
 import { HistoryEventType } from '../history/HistoryEventType';
 import { RecordedEvent } from '../replay/RecordedEvent';
 import { DurableStoreError } from '../store/DurableStoreError';
 import { InstanceQuery, InstanceStore } from '../store/InstanceStore';
 import { InstanceRecord, ParentLink } from '../store/InstanceRecord';
 import { isTerminal } from '../store/RuntimeStatus';
-import { EntityRequest, isEntityInstanceId } from '../entities/EntityRequest';
+import { EntityRequest, entityRequestEvent, isEntityInstanceId } from '../entities/EntityRequest';
 import { decideRewind } from '../replay/decideRewind';
 import { ControlMessage, WorkItemMessage } from '../store/QueueMessages';
 import { TaskHubQueue } from '../store/TaskHubQueue';
@@ -175,8 +175,12 @@ export class OrchestrationClient {
 
   /** Sends an operation to an entity (`@name@key`); the entity is created by its first operation. */
   async signalEntity(entityId: string, ...requests: EntityRequest[]): Promise<void> {
-    await this.post({ instanceId: entityId, executionId: '' }, requests.map((request) =>
-      historyEvent(HistoryEventType.EventRaised, new Date(), { Name: request.id, Input: JSON.stringify(request) })));
+    await this.postToEntity(entityId, requests.map((request) => entityRequestEvent(request)));
+  }
+
+  /** Operations, lock requests and releases for one entity, in one message, in order. */
+  async postToEntity(entityId: string, events: HistoryEvent[]): Promise<void> {
+    await this.post({ instanceId: entityId, executionId: '' }, events);
   }
 
   /** An entity's state, or undefined when it does not exist. */

@@ -1,7 +1,7 @@
 import { HistoryEvent } from '../history/HistoryEvent';
 
 /**
- * The orchestration trigger's data (DEVHOST.md §3): schema V3 (`upperSchemaVersionNew` 2) and a
+ * The orchestration trigger's data (DEVHOST.md §3): schema V4 (`upperSchemaVersionNew` 3: entity locks, which durable-functions 3.x needs for `context.df.lock`) and a
  * maximumShortTimerDuration of a century, so the library never splits timers into long-timer
  * chains (the host's timers have no length limit).
  */
@@ -15,7 +15,7 @@ export function orchestrationInput(args: {
     isReplaying: args.isReplaying,
     parentInstanceId: args.parentInstanceId ?? null,
     upperSchemaVersion: 1,
-    upperSchemaVersionNew: 2,
+    upperSchemaVersionNew: 3,
     longRunningTimerIntervalDuration: '3.00:00:00',
     maximumShortTimerDuration: '36500.00:00:00',
     defaultHttpAsyncRequestSleepTimeMillseconds: 30000,

@@ -1,6 +1,6 @@
 import { ActionType } from '../actions/ActionType';
 import { OrchestratorAction } from '../actions/OrchestratorAction';
-import { EntityRequest } from '../entities/EntityRequest';
+import { entityInstanceId, EntityRelease, EntityRequest, RELEASE_EVENT_NAME } from '../entities/EntityRequest';
 import { historyEvent } from '../history/HistoryEvent';
 import { HistoryEventType } from '../history/HistoryEventType';
 import { BUILTIN_HTTP_ACTIVITY } from '../actions/BuiltInActivities';
@@ -34,6 +34,30 @@ const entityOperation: Materializer = (a, id, { now, instanceId }) => {
   return {
     recorded: { event: historyEvent(HistoryEventType.EventSent, now, { EventId: id, InstanceId: a.instanceId!, Name: a.operation!, Input: JSON.stringify(request) }) },
     command: { kind: 'sendEntityOperation', entityInstanceId: a.instanceId!, request },
+  };
+};
+
+/**
+ * context.df.lock: the lock request goes to the first entity of the sorted lock set (the
+ * extension's LockAsync); each entity that grants it passes it on, the last one answers with an
+ * EventRaised named after the request id. The EventSent carries the request so the library
+ * matches that answer to the lock task.
+ */
+const lockEntities: Materializer = (a, id, { now, instanceId }) => {
+  const lockset = (a.lockSet ?? []).map((e) => entityInstanceId(e.name, e.key));
+  const request: EntityRequest = { id: a.lockRequestId!, op: '', signal: false, parent: instanceId, lockset, pos: 0 };
+  return {
+    recorded: { event: historyEvent(HistoryEventType.EventSent, now, { EventId: id, InstanceId: lockset[0], Name: 'op', Input: JSON.stringify(request) }) },
+    command: { kind: 'sendEntityOperation', entityInstanceId: lockset[0], request },
+  };
+};
+
+/** lock.release(): one release message per locked entity (taskIdLeaves made one leaf each). */
+const releaseEntity: Materializer = (a, id, { now, instanceId }) => {
+  const release: EntityRelease = { parent: instanceId, id: a.lockRequestId ?? '' };
+  return {
+    recorded: { event: historyEvent(HistoryEventType.EventSent, now, { EventId: id, InstanceId: a.instanceId!, Name: RELEASE_EVENT_NAME, Input: JSON.stringify(release) }) },
+    command: { kind: 'releaseEntity', entityInstanceId: a.instanceId!, release },
   };
 };
 
@@ -92,8 +116,8 @@ const timer: Materializer = (a, id, { now }) => {
 };
 
 /**
- * How each id-consuming action becomes history and work. Actions missing here (entity locks)
- * are not supported by the local host; decideEpisode fails the instance naming them.
+ * How each id-consuming action becomes history and work. An action missing here is not
+ * supported by the local host; decideEpisode fails the instance naming it.
  */
 export const actionMaterializers: Partial<Record<ActionType, Materializer>> = {
   [ActionType.CallActivity]: activity,
@@ -104,6 +128,8 @@ export const actionMaterializers: Partial<Record<ActionType, Materializer>> = {
   [ActionType.CallHttp]: httpCall,
   [ActionType.CallEntity]: entityOperation,
   [ActionType.SignalEntity]: entityOperation,
+  [ActionType.LockEntities]: lockEntities,
+  [ActionType.ReleaseEntities]: releaseEntity,
 };
 
 /** The kind of scheduling event each action type records (for the determinism check). */
@@ -116,4 +142,6 @@ export const scheduledEventOf: Partial<Record<ActionType, HistoryEventType>> = {
   [ActionType.CallHttp]: HistoryEventType.TaskScheduled,
   [ActionType.CallEntity]: HistoryEventType.EventSent,
   [ActionType.SignalEntity]: HistoryEventType.EventSent,
+  [ActionType.LockEntities]: HistoryEventType.EventSent,
+  [ActionType.ReleaseEntities]: HistoryEventType.EventSent,
 };

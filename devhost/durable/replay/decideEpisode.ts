@@ -1,10 +1,11 @@
 import { ActionType } from '../actions/ActionType';
-import { consumesTaskId, flattenActions } from '../actions/OrchestratorAction';
+import { flattenActions, openCriticalSection, taskIdLeaves } from '../actions/OrchestratorAction';
 import { OrchestratorState } from '../actions/OrchestratorState';
 import { FailureDetails, hostFailureDetails } from '../history/FailureDetails';
 import { historyEvent } from '../history/HistoryEvent';
 import { HistoryEventType, OrchestrationStatusCode } from '../history/HistoryEventType';
 import { actionMaterializers, preEncodedInput, scheduledEventOf, subOrchestrationInstanceId, toJsonText } from './actionMaterializers';
+import { entityInstanceId } from '../entities/EntityRequest';
 import { EpisodeCommand } from './EpisodeCommand';
 import { readExecutionBook } from './ExecutionBook';
 import { RecordedEvent } from './RecordedEvent';
@@ -79,7 +80,7 @@ export function decideEpisode(input: EpisodeInput): EpisodeDecision {
   }
 
   const all = flattenActions(outcome.state.actions.flat());
-  const leaves = all.filter(consumesTaskId);
+  const leaves = taskIdLeaves(outcome.state.actions.flat());
   // A failed orchestrator's last actions are still recorded (as the Durable extension does),
   // but no work is dispatched for an instance that is over.
   let failure = outcome.failure;
@@ -97,7 +98,7 @@ export function decideEpisode(input: EpisodeInput): EpisodeDecision {
     const materialize = actionMaterializers[leaf.actionType];
     if (!materialize) {
       broken = true;
-      failure = `The orchestrator used ${ActionType[leaf.actionType]}, which funclocal does not support (supported: activities, sub-orchestrations, timers, external events, callHttp, entity calls and signals, continue-as-new).`;
+      failure = `The orchestrator used ${ActionType[leaf.actionType]}, which funclocal does not support (supported: activities, sub-orchestrations, timers, external events, callHttp, entity calls, signals and locks, continue-as-new).`;
       break;
     }
     const m = materialize(leaf, next++, { instanceId, now });
@@ -113,12 +114,19 @@ export function decideEpisode(input: EpisodeInput): EpisodeDecision {
     return { appended, customStatus, ...d };
   };
 
+  // An orchestration that ends inside a critical section gives its locks back (the extension's
+  // TaskOrchestrationShim calls ReleaseLocks when the orchestrator function returns or throws).
+  const open = openCriticalSection(leaves);
+  const releases: EpisodeCommand[] = (open?.lockSet ?? []).map((e) => ({
+    kind: 'releaseEntity', entityInstanceId: entityInstanceId(e.name, e.key), release: { parent: instanceId, id: open?.lockRequestId ?? '' },
+  }));
+
   if (failure !== undefined) {
     close(OrchestrationStatusCode.Failed, failure);
-    return finish({ runtimeStatus: 'Failed', commands: [{ kind: 'complete', status: 'Failed', output: toJsonText(failure), failure: { reason: failure, details: '', failureDetails: outcome.failure === failure && outcome.failureDetails ? outcome.failureDetails : hostFailureDetails('Error', failure) } }] });
+    return finish({ runtimeStatus: 'Failed', commands: [...releases, { kind: 'complete', status: 'Failed', output: toJsonText(failure), failure: { reason: failure, details: '', failureDetails: outcome.failure === failure && outcome.failureDetails ? outcome.failureDetails : hostFailureDetails('Error', failure) } }] });
   }
   // Signals are fire-and-forget: they leave even when the orchestration ends in this episode.
-  const signals = work.filter((c) => c.kind === 'sendEntityOperation');
+  const signals = [...work.filter((c) => c.kind === 'sendEntityOperation' || c.kind === 'releaseEntity'), ...releases];
   if (outcome.state.isDone) {
     const again = all.find((a) => a.actionType === ActionType.ContinueAsNew);
     if (again) {

@@ -4,6 +4,7 @@ import { HostLogger } from '../../core/HostLogger';
 import { fromTypedData } from '../../core/TypedData';
 import { BUILTIN_HTTP_ACTIVITY } from '../actions/BuiltInActivities';
 import { runDurableHttpActivity } from './DurableHttpActivity';
+import { LargeMessageStore } from '../store/LargeMessageStore';
 import { failureDetailsOf, hostFailureDetails } from '../history/FailureDetails';
 import { historyEvent, HistoryEvent } from '../history/HistoryEvent';
 import { HistoryEventType } from '../history/HistoryEventType';
@@ -16,6 +17,8 @@ import { QueuePoller } from './QueuePoller';
 
 export interface ActivityDispatcherOptions {
   activities: Map<string, FunctionRegistration>;
+  /** Where callHttp keeps its pending 202 Location across a restart. */
+  checkpoints?: LargeMessageStore;
   invoker: FunctionInvoker;
   logger: HostLogger;
   /** Whether the execution is known to be over (then its activities are skipped). */
@@ -117,7 +120,7 @@ export class ActivityDispatcher {
 
   private async run(item: HeldItem, task: ActivityTask): Promise<void> {
     const w = item.m.body;
-    const event = await this.invoke(w.instanceId, task);
+    const event = await this.invoke(w.instanceId, w.executionId, task);
     try {
       await this.completions.post(w.instanceId, w.executionId, event);
     } catch (e) {
@@ -151,10 +154,14 @@ export class ActivityDispatcher {
     }).catch((e) => this.o.logger.log('debug', `Work item ${item.m.messageId} could not be updated: ${(e as Error).message}`));
   }
 
-  private async invoke(instanceId: string, task: ActivityTask): Promise<HistoryEvent> {
+  private async invoke(instanceId: string, executionId: string, task: ActivityTask): Promise<HistoryEvent> {
     try {
       if (task.name === BUILTIN_HTTP_ACTIVITY) {
-        const response = await runDurableHttpActivity(task.input);
+        const store = this.o.checkpoints;
+        const response = await runDurableHttpActivity(task.input, undefined, store && {
+          load: () => store.getTaskCheckpoint(instanceId, executionId, task.taskId),
+          save: (uri) => store.setTaskCheckpoint(instanceId, executionId, task.taskId, uri),
+        });
         return historyEvent(HistoryEventType.TaskCompleted, new Date(), { TaskScheduledId: task.taskId, Result: JSON.stringify(response) });
       }
       const fn = this.o.activities.get(task.name.toLowerCase());

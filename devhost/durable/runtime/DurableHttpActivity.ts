@@ -7,7 +7,7 @@
  * no `x-functions-key` and no content, after `Retry-After` seconds (else
  * 30 s, the extension's default `defaultAsyncRequestSleepTimeMilliseconds`), until another status comes.
  * The extension records each poll as a timer and a new task; funclocal polls inside the one
- * task (see docs/funclocal.md, differences).
+ * task and keeps the pending Location in a checkpoint blob (see docs/funclocal.md, differences).
  */
 
 /** Requests that hang are given up on after this long (the task fails). */
@@ -29,18 +29,36 @@ export interface WireDurableHttpResponse {
   content: string;
 }
 
+/**
+ * Where polling stands, kept durably between polls: a host killed while polling resumes with
+ * a GET of the last Location instead of sending the first request again (which would, e.g.,
+ * start a second long-running job), as the extension resumes from the 202 its history holds.
+ */
+export interface HttpPollCheckpoint {
+  load(): Promise<string | undefined>;
+  save(pollUri: string | undefined): Promise<void>;
+}
+
 /** Sends the request an orchestrator asked for, polling 202s; throws (a task failure) when it cannot be sent. */
-export async function runDurableHttpActivity(inputJson: string, defaultSleepMs = 30_000): Promise<WireDurableHttpResponse> {
+export async function runDurableHttpActivity(inputJson: string, defaultSleepMs = 30_000, checkpoint?: HttpPollCheckpoint): Promise<WireDurableHttpResponse> {
   const first = JSON.parse(inputJson) as WireDurableHttpRequest;
-  let req = first;
+  const pollRequest = (uri: string): WireDurableHttpRequest => ({
+    method: 'GET', uri, headers: Object.fromEntries(Object.entries(first.headers ?? {}).filter(([n]) => n.toLowerCase() !== 'x-functions-key')),
+  });
+  const resumeAt = first.asynchronousPatternEnabled === false ? undefined : await checkpoint?.load();
+  let req = resumeAt ? pollRequest(resumeAt) : first;
   for (;;) {
     const res = await send(req);
     const location = res.headers.Location;
-    if (res.statusCode !== 202 || !location || first.asynchronousPatternEnabled === false) return res;
+    if (res.statusCode !== 202 || !location || first.asynchronousPatternEnabled === false) {
+      if (req !== first) await checkpoint?.save(undefined).catch(() => undefined);
+      return res;
+    }
+    const next = new URL(location, req.uri).toString();
+    await checkpoint?.save(next);
     const retryAfter = Number(res.headers['Retry-After']);
     await new Promise((r) => setTimeout(r, Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : defaultSleepMs));
-    const headers = Object.fromEntries(Object.entries(first.headers ?? {}).filter(([n]) => n.toLowerCase() !== 'x-functions-key'));
-    req = { method: 'GET', uri: new URL(location, req.uri).toString(), headers };
+    req = pollRequest(next);
   }
 }
 

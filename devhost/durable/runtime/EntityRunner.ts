@@ -8,7 +8,7 @@ import { HistoryEventType } from '../history/HistoryEventType';
 import { InstanceRecord } from '../store/InstanceRecord';
 
 /** Request ids remembered per entity, to recognise a redelivered operation. */
-const REMEMBERED = 500;
+export const REMEMBERED_REQUESTS = 500;
 
 /** What the library's entity handler returns (EntityState). */
 interface EntityBatchResult {
@@ -27,7 +27,7 @@ interface EntityBatchResult {
 export async function runEntityBatch(args: {
   rec: InstanceRecord; requests: EntityRequest[]; fn: FunctionRegistration | undefined;
   invoker: FunctionInvoker; client: OrchestrationClient;
-}): Promise<NonNullable<InstanceRecord['entity']>> {
+}): Promise<{ exists: boolean; state?: string }> {
   const { rec, requests, fn } = args;
   const current = rec.entity ?? { exists: false, processed: [] };
   const self = parseEntityInstanceId(rec.instanceId);
@@ -56,9 +56,23 @@ export async function runEntityBatch(args: {
     const request: EntityRequest = { id: `${s.requestId}>${s.target.name}@${s.target.key}:${s.name}`, op: s.name, signal: true, input: s.input === '' ? undefined : s.input };
     await args.client.signalEntity(entityInstanceId(s.target.name, s.target.key), request);
   }
-  return {
-    exists: result.entityExists,
-    state: result.entityExists ? result.entityState : undefined,
-    processed: [...current.processed, ...requests.map((r) => r.id)].slice(-REMEMBERED),
-  };
+  return { exists: result.entityExists, state: result.entityExists ? result.entityState : undefined };
+}
+
+/**
+ * Grants a lock request that reached the front of this entity's queue (the extension's
+ * ProcessLockRequest): the entity is now locked by the requesting orchestration; the request
+ * goes on to the next entity of the lock set, or, from the last one, the orchestration hears
+ * that it holds them all (an EventRaised named after the request id).
+ */
+export async function grantLock(self: string, lock: EntityRequest, client: OrchestrationClient): Promise<{ lockedBy: string; lockId: string }> {
+  const pos = (lock.pos ?? 0) + 1;
+  const lockset = lock.lockset ?? [self];
+  if (pos < lockset.length) {
+    await client.signalEntity(lockset[pos], { ...lock, pos });
+  } else {
+    await client.post({ instanceId: lock.parent!, executionId: '' },
+      historyEvent(HistoryEventType.EventRaised, new Date(), { Name: lock.id, Input: JSON.stringify({ result: 'Lock Acquisition Completed' }) }));
+  }
+  return { lockedBy: lock.parent!, lockId: lock.id };
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { OrchestrationClient, startedEvent } from '../client/OrchestrationClient';
-import { EntityRequest } from '../entities/EntityRequest';
+import { entityReleaseEvent, entityRequestEvent } from '../entities/EntityRequest';
 import { hostFailureDetails } from '../history/FailureDetails';
-import { historyEvent } from '../history/HistoryEvent';
+import { historyEvent, HistoryEvent } from '../history/HistoryEvent';
 import { HistoryEventType } from '../history/HistoryEventType';
 import { EpisodeCommand } from '../replay/EpisodeCommand';
 import { DurableStoreError } from '../store/DurableStoreError';
@@ -53,11 +53,15 @@ export class EpisodeWorkPoster {
   async post(rec: InstanceRecord, next: InstanceRecord, commands: EpisodeCommand[], now: Date): Promise<void> {
     const tasks = commands.flatMap((c) => (c.kind === 'scheduleActivity' ? [{ taskId: c.taskId, name: c.name, input: c.input }] : []));
     const items = chunkTasks(tasks).map((chunk) => ({ id: randomUUID(), instanceId: rec.instanceId, executionId: rec.executionId, tasks: chunk }));
-    // Operations to one entity travel in one message, in the order the orchestrator issued them.
-    const toEntities = new Map<string, EntityRequest[]>();
-    for (const c of commands) if (c.kind === 'sendEntityOperation') toEntities.set(c.entityInstanceId, [...(toEntities.get(c.entityInstanceId) ?? []), c.request]);
-    const entityPosts = [...toEntities].map(([target, requests]) => ({ kind: 'entityOperations' as const, target, requests }));
-    const rest = commands.filter((c) => c.kind !== 'scheduleActivity' && c.kind !== 'sendEntityOperation');
+    // Operations and releases to one entity travel in one message, in the order the orchestrator issued them.
+    const toEntities = new Map<string, HistoryEvent[]>();
+    for (const c of commands) {
+      if (c.kind !== 'sendEntityOperation' && c.kind !== 'releaseEntity') continue;
+      const event = c.kind === 'sendEntityOperation' ? entityRequestEvent(c.request, now) : entityReleaseEvent(c.release, now);
+      toEntities.set(c.entityInstanceId, [...(toEntities.get(c.entityInstanceId) ?? []), event]);
+    }
+    const entityPosts = [...toEntities].map(([target, events]) => ({ kind: 'entityOperations' as const, target, events }));
+    const rest = commands.filter((c) => c.kind !== 'scheduleActivity' && c.kind !== 'sendEntityOperation' && c.kind !== 'releaseEntity');
     await runLimited([...items.map((w) => ({ kind: 'workItem' as const, w })), ...entityPosts, ...rest], SEND_PARALLELISM, async (c) => {
       switch (c.kind) {
         case 'workItem':
@@ -103,7 +107,7 @@ export class EpisodeWorkPoster {
           await this.o.client.post(next, startedEvent(next, c.input));
           return;
         case 'entityOperations':
-          await this.o.client.signalEntity(c.target, ...c.requests);
+          await this.o.client.postToEntity(c.target, c.events);
           return;
       }
     });

@@ -4,7 +4,7 @@ import { FunctionRegistration } from '../../core/FunctionRegistration';
 import { HostLogger } from '../../core/HostLogger';
 import { fromTypedData } from '../../core/TypedData';
 import { OrchestrationClient } from '../client/OrchestrationClient';
-import { EntityRequest, isEntityInstanceId, parseEntityInstanceId } from '../entities/EntityRequest';
+import { isEntityInstanceId, parseEntityInstanceId } from '../entities/EntityRequest';
 import { HistoryEventType } from '../history/HistoryEventType';
 import { ControlDecision, decideResumption, decideSuspension, decideTermination } from '../replay/decideControl';
 import { decideEpisode, OrchestratorOutcome } from '../replay/decideEpisode';
@@ -20,7 +20,8 @@ import { isTerminal, RuntimeStatus } from '../store/RuntimeStatus';
 import { InstanceStore } from '../store/InstanceStore';
 import { ControlMessage, eventMessageId, WorkItemMessage } from '../store/QueueMessages';
 import { MAX_VISIBILITY_SECONDS, ReceivedMessage, TaskHubQueue } from '../store/TaskHubQueue';
-import { runEntityBatch } from './EntityRunner';
+import { grantLock, REMEMBERED_REQUESTS, runEntityBatch } from './EntityRunner';
+import { EntitySchedulerState, receiveEntityMessages, takeEntityBatch } from '../entities/EntityScheduler';
 import { EpisodeWorkPoster } from './EpisodeWorkPoster';
 import { QueuePoller } from './QueuePoller';
 import { runLimited } from './runLimited';
@@ -185,7 +186,11 @@ export class OrchestrationDispatcher {
     }
   }
 
-  /** An entity's turn: run the batch of operations that arrived, commit the new state. */
+  /**
+   * An entity's turn: take in what arrived (operations, lock requests, releases), run what may
+   * run now (everything while unlocked, only the holder's operations while locked), grant a lock
+   * request when its turn comes, and commit the state and the waiting queue.
+   */
   private async entityEpisode(instanceId: string, batch: Held[]): Promise<void> {
     const now = new Date();
     const { name } = parseEntityInstanceId(instanceId);
@@ -193,19 +198,19 @@ export class OrchestrationDispatcher {
       instanceId, name, version: '', executionId: '', runtimeStatus: 'Running', input: 'null', createdTime: now, lastUpdatedTime: now,
       historyCount: 0, parked: [], entity: { exists: false, processed: [] },
     };
-    const seen = new Set(rec.entity?.processed ?? []);
-    const requests: EntityRequest[] = [];
-    for (const { body } of batch) {
-      for (const e of body.events) {
-        if (e.EventType !== HistoryEventType.EventRaised) continue;
-        const r = JSON.parse(e.Input ?? 'null') as EntityRequest | null;
-        if (!r || seen.has(r.id)) continue;
-        seen.add(r.id);
-        requests.push(r);
-      }
+    const before = rec.entity ?? { exists: false, processed: [] };
+    const seen = new Set(before.processed);
+    const received = receiveEntityMessages({ queue: before.queue ?? [], lockedBy: before.lockedBy, lockId: before.lockId }, batch.flatMap((m) => m.body.events), seen);
+    let entity: NonNullable<InstanceRecord['entity']> = { ...before, ...received };
+    for (;;) {
+      const { batch: ops, lock, rest } = takeEntityBatch(entity as EntitySchedulerState);
+      if (ops.length === 0 && !lock) break;
+      if (ops.length) entity = { ...entity, ...await runEntityBatch({ rec: { ...rec, entity }, requests: ops, fn: this.o.entities.get(name), invoker: this.o.invoker, client: this.o.client }) };
+      entity = { ...entity, queue: rest };
+      if (lock) entity = { ...entity, ...await grantLock(instanceId, lock, this.o.client) };
     }
-    if (requests.length) {
-      const entity = await runEntityBatch({ rec, requests, fn: this.o.entities.get(name), invoker: this.o.invoker, client: this.o.client });
+    entity = { ...entity, processed: [...before.processed, ...[...seen].filter((id) => !before.processed.includes(id))].slice(-REMEMBERED_REQUESTS) };
+    if (JSON.stringify(entity) !== JSON.stringify(before)) {
       const next: InstanceRecord = { ...rec, entity, lastUpdatedTime: now };
       const etag = rec.etag ? await this.o.store.replace(next, rec.etag) : await this.o.store.insert(next);
       if (!etag) throw new DurableStoreError('EtagMismatch', `Entity ${instanceId} was created concurrently.`, { retryable: true });

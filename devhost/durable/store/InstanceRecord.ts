@@ -1,3 +1,4 @@
+import { EntitySchedulerState } from '../entities/EntityScheduler';
 import { RuntimeStatus } from './RuntimeStatus';
 import { RecordedEvent } from '../replay/RecordedEvent';
 
@@ -33,7 +34,10 @@ export interface InstanceRecord {
   parent?: ParentLink;
   historyCount: number;
   parked: ParkedEvent[];
-  /** Durable entities (`@name@key`): the state as JSON text, whether it exists, recent request ids. */
-  entity?: { state?: string; exists: boolean; processed: string[] };
+  /**
+   * Durable entities (`@name@key`): the state as JSON text, whether it exists, recent request
+   * ids, and the critical-section bookkeeping (waiting operations, lock holder).
+   */
+  entity?: { state?: string; exists: boolean; processed: string[] } & Partial<EntitySchedulerState>;
   etag?: string;
 }

@@ -162,6 +162,8 @@ export class InstanceStore {
       putText(e, 'EntityState', r.entity.state);
       e.EntityExists = r.entity.exists;
       putText(e, 'EntityProcessed', JSON.stringify(r.entity.processed));
+      if (r.entity.queue?.length) await this.writeText(e, r.instanceId, 'EntityQueue', JSON.stringify(r.entity.queue));
+      if (r.entity.lockedBy !== undefined) { e.EntityLockedBy = r.entity.lockedBy; e.EntityLockId = r.entity.lockId ?? ''; }
     }
     return e;
   }
@@ -183,7 +185,11 @@ export class InstanceStore {
       historyCount: Number(e.HistoryCount ?? 0),
       parked: parked ? JSON.parse(parked) : [],
       entity: typeof e.EntityExists === 'boolean'
-        ? { state: getText(e, 'EntityState'), exists: e.EntityExists, processed: JSON.parse(getText(e, 'EntityProcessed') ?? '[]') }
+        ? {
+          state: getText(e, 'EntityState'), exists: e.EntityExists, processed: JSON.parse(getText(e, 'EntityProcessed') ?? '[]'),
+          queue: JSON.parse((await this.readText(e, 'EntityQueue')) ?? '[]'),
+          lockedBy: e.EntityLockedBy as string | undefined, lockId: e.EntityLockId as string | undefined,
+        }
         : undefined,
       etag: e.etag as string | undefined,
     };

@@ -51,6 +51,26 @@ export class LargeMessageStore {
     return (await gunzipAsync(data)).toString('utf8');
   }
 
+  /**
+   * A small piece of progress kept for one task of an execution (callHttp's pending 202
+   * Location), so a restarted host resumes rather than redoes it; undefined text deletes it.
+   * It lives under the instance's prefix, so a purge removes it too.
+   */
+  async setTaskCheckpoint(instanceId: string, executionId: string, taskId: number, text: string | undefined): Promise<void> {
+    const blob = this.container.getBlockBlobClient(`${blobPrefix(instanceId)}checkpoint-${executionId}-${taskId}.json`);
+    if (text === undefined) await blob.deleteIfExists();
+    else await blob.uploadData(Buffer.from(text, 'utf8'), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+  }
+
+  async getTaskCheckpoint(instanceId: string, executionId: string, taskId: number): Promise<string | undefined> {
+    try {
+      return (await this.container.getBlockBlobClient(`${blobPrefix(instanceId)}checkpoint-${executionId}-${taskId}.json`).downloadToBuffer()).toString('utf8');
+    } catch (e) {
+      if ((e as RestError).statusCode === 404) return undefined;
+      throw e;
+    }
+  }
+
   /** Deletes every large message of an instance; returns how many there were. */
   async deleteInstance(instanceId: string): Promise<number> {
     let n = 0;

@@ -42,8 +42,30 @@ describe('funclocal startup errors: one line on stderr saying what to fix, exit 
     }
   });
 
-  it('refuses an invalid timer schedule, naming the function and the schedule', async () => {
-    expectOneLineError(await startApp(resolve(APPS, 'bad-cron-app')), /Function "nightly" has an invalid timer schedule "0 0 25 \* \* \*": .*Use NCRONTAB/);
+  it('puts a function whose trigger cannot be set up in error alone, one line each, and serves the rest', async () => {
+    // Before, the first bad trigger (an invalid schedule) stopped the whole app at startup.
+    const host = await startFunclocal({ app: resolve(APPS, 'bad-triggers-app'), storage: NO_STORAGE });
+    try {
+      const logs = host.logs();
+      expect(logs).toMatch(/Host started: 7 function\(s\) \(6 in error\)/);
+      const errors = logs.split('\n').filter((l) => / error /.test(l));
+      expect(errors).toEqual([
+        expect.stringMatching(/Function "nightly" is in error and will not run: it has an invalid timer schedule "0 0 25 \* \* \*": .*Use NCRONTAB/),
+        expect.stringMatching(/Function "badQueueName" is in error and will not run: its trigger: queue name "Orders_Queue" is invalid: use 3-63 lower-case/),
+        expect.stringMatching(/Function "unknownConnection" is in error and will not run: Connection "ARCHIVE_STORAGE" is not defined/),
+        expect.stringMatching(/Function "unknownSetting" is in error and will not run: it uses %CLEANUP_SCHEDULE%, but no app setting "CLEANUP_SCHEDULE" is defined/),
+        expect.stringMatching(/Function "placeOrder" is in error and will not run: its Service Bus output binding uses connection "ORDERS_BUS", but no app setting "ORDERS_BUS" \(or "ORDERS_BUS__fullyQualifiedNamespace"\) is defined/),
+        expect.stringMatching(/Function "onOrder" is in error and will not run: its Service Bus trigger uses connection "SHIPPING_BUS" \(sb:\/\/127\.0\.0\.1:5672\/\), which funclocal cannot serve/),
+      ]);
+      const order = await fetch(`${host.baseUrl}/api/placeOrder`, { method: 'POST', body: 'o1' });
+      expect(order.status).toBe(500);
+      expect(((await order.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'FunctionInError', message: expect.stringMatching(/ORDERS_BUS/) });
+      const res = await fetch(`${host.baseUrl}/api/ping`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('pong');
+    } finally {
+      await host.stop();
+    }
   });
 });
 

@@ -37,7 +37,7 @@ describe('funclocal storage bindings (fixture app over real Azurite)', () => {
 
   it('starts the app with the unsupported functions in error, each named with its binding type', () => {
     expect(host.logs()).toMatch(/Host started: 9 function\(s\) \(3 in error\)/);
-    expect(host.logs()).toMatch(/Function "placeOrder" is in error and will not run: its out binding "\w+" has type serviceBus, which funclocal does not support/);
+    expect(host.logs()).toMatch(/Function "placeOrder" is in error and will not run: its Service Bus output binding uses connection "ServiceBusConnection", but no app setting "ServiceBusConnection"/);
     expect(host.logs()).toMatch(/Function "onTelemetry" is in error and will not run: its trigger type eventHubTrigger is not supported by funclocal/);
     expect(host.logs()).toMatch(/Function "misconnected" is in error and will not run: binding "\w+": Connection "MissingConnection" is not defined/);
   });
@@ -47,7 +47,7 @@ describe('funclocal storage bindings (fixture app over real Azurite)', () => {
     expect(res.status).toBe(500);
     const body = await res.json() as { error: { code: string; message: string } };
     expect(body.error.code).toBe('FunctionInError');
-    expect(body.error.message).toMatch(/placeOrder.*serviceBus/);
+    expect(body.error.message).toMatch(/placeOrder.*Service Bus output binding uses connection "ServiceBusConnection"/);
   });
 
   it('HTTP -> blob and queue outputs; the queue-triggered function writes a table entity (return:) and a {queueTrigger} blob', async () => {

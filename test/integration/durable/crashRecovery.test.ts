@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startAzurite, TestAzurite } from '../../support/azurite';
@@ -106,5 +108,34 @@ describe('Durable orchestrations survive a kill -9 of the host', () => {
     for (const tag of [...fan.output, ...seq.output]) expect(counts.get(tag)).toBeGreaterThanOrEqual(1);
     expect(completedBefore.size).toBeGreaterThanOrEqual(3); // progress was made (and recorded) before every kill
     for (const tag of completedBefore) expect({ tag, ran: counts.get(tag) }).toEqual({ tag, ran: 1 });
+  });
+
+  it('callHttp keeps polling the 202 Location after a kill -9: the long-running job is started once', async () => {
+    // The job's server lives in the test, so it outlives the host.
+    let starts = 0;
+    let polls = 0;
+    let done = false;
+    const server = createServer((req, res) => {
+      if (req.method === 'POST') starts++; else polls++;
+      const location = `http://127.0.0.1:${(server.address() as AddressInfo).port}/job/status`;
+      if (req.method === 'GET' && done) { res.writeHead(200, { 'content-type': 'text/plain' }).end('finished'); return; }
+      res.writeHead(202, { Location: location, 'Retry-After': '1' }).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      host = await startFunclocal({ app: APP, storage: azurite.connectionString, env: { SIDE_EFFECTS_FILE: file } });
+      const id = await durableApi(host.baseUrl).start('crashCallHttp', { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/job` });
+      await waitFor(async () => polls >= 1, { timeoutMs: 20_000, describe: 'the host polling the job' });
+      await host.kill('SIGKILL');
+      host = await startFunclocal({ app: APP, storage: azurite.connectionString, env: { SIDE_EFFECTS_FILE: file } });
+      const pollsBefore = polls;
+      await waitFor(async () => polls > pollsBefore, { timeoutMs: 30_000, describe: 'the restarted host polling again' });
+      done = true;
+      const out = await durableApi(host.baseUrl).waitFor(id, undefined, 30_000);
+      expect(out).toMatchObject({ runtimeStatus: 'Completed', output: { statusCode: 200, content: 'finished' } });
+      expect(starts).toBe(1); // before: the restarted task sent the POST again
+    } finally {
+      server.close();
+    }
   });
 });

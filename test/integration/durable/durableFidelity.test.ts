@@ -8,7 +8,7 @@ import { durableApi } from './durableTestClient';
 const APP = resolve(__dirname, '../../fixtures/apps/durable-fidelity');
 const LARGE_CONTAINER = 'fidelityhub-largemessages';
 
-describe('funclocal Durable fidelity: failure details and large messages (fixture app, real Azurite)', () => {
+describe('funclocal Durable fidelity: failure details, large messages, callHttp, entity locks (fixture app, real Azurite)', () => {
   let azurite: TestAzurite;
   let host: RunningFunclocal;
   let d: ReturnType<typeof durableApi>;
@@ -102,5 +102,41 @@ describe('funclocal Durable fidelity: failure details and large messages (fixtur
     const id = await d.start('callHttpUnreachable', { url: 'http://127.0.0.1:1/nothing' });
     const done = await d.waitFor(id, undefined, 20000);
     expect(done.output).toMatchObject({ isTaskFailedError: true, errorMessage: expect.stringMatching(/fetch failed/) });
+  });
+
+  const signalAccount = async (key: string, amount: number) => {
+    const res = await fetch(`${d.api}/entities/account/${key}?op=add`, { method: 'POST', body: JSON.stringify(amount) });
+    expect(res.status).toBe(202);
+  };
+  const account = async (key: string) => {
+    const res = await fetch(`${d.api}/entities/account/${key}`);
+    return res.status === 200 ? (await res.json()) as { balance: number; log: string[] } : undefined;
+  };
+
+  it('context.df.lock holds both entities: a signal sent during the critical section runs after its release', async () => {
+    await signalAccount('a1', 100);
+    await waitFor(async () => (await account('a1'))?.balance === 100, { timeoutMs: 10000, describe: 'account a1 funded' });
+    const id = await d.start('transferWithLock', { from: 'a1', to: 'b1', amount: 30, holdMs: 1500 });
+    await d.waitFor(id, ['Running'], 10000).then(async () => waitFor(async () => (await d.status(id)).body.customStatus === 'locked',
+      { timeoutMs: 10000, describe: 'transfer inside its critical section' }));
+    // Sent while the orchestration holds the lock: it must wait for the release, not run in the middle.
+    await signalAccount('a1', 1000);
+    await signalAccount('b1', 5);
+    const done = await d.waitFor(id, undefined, 20000);
+    expect(done.runtimeStatus).toBe('Completed');
+    expect(done.output).toEqual({ before: 100, locked: true, ownedLocks: ['account/a1', 'account/b1'], afterRelease: false });
+    await waitFor(async () => (await account('a1'))?.balance === 1070 && (await account('b1'))?.balance === 35, { timeoutMs: 10000, describe: 'signals applied after the release' });
+    expect((await account('a1'))!.log).toEqual(['add 100', 'get', 'add -30', 'add 1000']);
+    expect((await account('b1'))!.log).toEqual(['add 30', 'add 5']);
+  });
+
+  it('an orchestration that ends holding a lock releases it: the next lock and signals go through', async () => {
+    const first = await d.start('lockAndEnd', 'c1');
+    expect((await d.waitFor(first, undefined, 15000)).runtimeStatus).toBe('Completed');
+    await signalAccount('c1', 7);
+    const second = await d.start('lockAndEnd', 'c1');
+    const done = await d.waitFor(second, undefined, 15000);
+    expect(done).toMatchObject({ runtimeStatus: 'Completed' });
+    await waitFor(async () => (await account('c1'))?.balance === 7, { timeoutMs: 10000, describe: 'signal to c1 applied after the lock was given back' });
   });
 });
