@@ -7,6 +7,7 @@ import type { ArmResponse } from './ArmRequest';
  */
 export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   // 400: the request (body, path, name, key or input file) is wrong; the message says how.
+  InvalidChangeTracking: 400,
   CallbackOutcomeInvalid: 400,
   CorruptFormat: 400,
   EncryptionKeyMismatch: 400,
@@ -54,6 +55,8 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   // the app's identity lacks an action on the target group or a subnet's group (prerequisites check)
   TargetPermissionMissing: 403,
   // 404
+  // the agent's qemu change tracking names a block node qemu does not have
+  QemuDiskNotFound: 404,
   DiskNotFound: 404,
   InputNotFound: 404,
   MachineNotFound: 404,
@@ -123,10 +126,13 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   RepairRequestInvalid: 500,
   RunbookFailed: 500,
   // 502: a service we call (Azure, a runbook webhook) failed or refused
+  QemuCommandFailed: 502,
+  QemuReadFailed: 502,
   ArmRequestFailed: 502,
   RunbookWebhookRejected: 502,
   RunbookWebhookUnreachable: 502,
   // 503: a dependency is down or a setting is missing
+  QemuUnreachable: 503,
   AuthUnavailable: 503,
   AutomationNotConfigured: 503,
   DevIssuerMissing: 503,
