@@ -90,5 +90,18 @@ export function siteChannel(api: SiteApiClient, siteId: string, itemIdOf: (disk:
       if (buf.length !== d.blocks * REPAIR_DIGEST_BYTES) throw new ServiceError('RepairRequestInvalid', `digests of disk ${diskId} are ${buf.length} bytes, expected ${d.blocks * REPAIR_DIGEST_BYTES}`);
       return buf;
     },
+    // Failback through a site's channel needs API routes for its blobs (docs/failback.md, "Not
+    // yet"); until then a registered site sees no request and failback needs storage access.
+    async failbackRequest() {
+      return undefined;
+    },
+    uploadFailbackDigests: () => Promise.reject(failbackNeedsStorage()),
+    failbackReady: () => Promise.reject(failbackNeedsStorage()),
+    failbackLog: () => Promise.reject(failbackNeedsStorage()),
+    reportFailbackApplied: () => Promise.reject(failbackNeedsStorage()),
   };
+}
+
+function failbackNeedsStorage(): ServiceError {
+  return new ServiceError('FailbackNeedsStorageAccess', 'failback through a registered site is not available yet: run the agent with ASR_STORAGE_CONNECTION_STRING (docs/failback.md)');
 }
