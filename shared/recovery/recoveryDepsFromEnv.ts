@@ -7,7 +7,6 @@ import { KeyWrapper } from './jobs/KeyWrapper';
 import type { RunbookStarter } from '../automation/RunbookStarter';
 import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../contracts/SourceShutdownRequests';
 import { WebhookRunbookStarter } from '../automation/WebhookRunbookStarter';
-import { FAILBACK_DATA_PATH_MISSING } from './activities/FailbackDataPath';
 
 let cached: Promise<RecoveryDeps> | undefined;
 
@@ -38,7 +37,6 @@ export function recoveryDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Promi
       keys: KeyWrapper.fromEnv(env),
       shutdowns: new SourceShutdownRequests(replication.blobs.getContainerClient(SHUTDOWN_REQUEST_CONTAINER)),
       runbooks: runbooksFromEnv(env),
-      failback: FAILBACK_DATA_PATH_MISSING,
     };
   })();
   cached.catch(() => { cached = undefined; });

@@ -6,7 +6,6 @@ import type { MetadataStore, ProtectedItemProperties, ResourceDocument } from '.
 import { drainUpTo, vaultSegmentOf, type DiskRef, type ReplicationDeps } from '../../replication';
 import { recordScenarioEnded, recordScenarioSucceeded } from '../../protection';
 import { createFailbackActivities, recoveredMachineOf, settleFailbackMachine } from './failbackActivities';
-import type { FailbackDataPath } from './FailbackDataPath';
 import { isFailover } from '../plan/RecoveryScenario';
 import { documentIdOfArmId } from '../../metadata/documentIdOfArmId';
 import { ServiceError } from '../../errors';
@@ -39,8 +38,6 @@ export interface RecoveryDeps {
   keys: KeyWrapper;
   shutdowns: SourceShutdownRequests;
   runbooks: RunbookStarter;
-  /** The failback data path (issue 13): rounds to the primary site, reprotect epochs. */
-  failback: FailbackDataPath;
 }
 
 function last(id: string | undefined): string | undefined {
@@ -264,9 +261,7 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
       if (op === 'commitFailback' || op === 'cancelFailback' || op === 'reprotect') {
         return machineStep(input, async () => {
           const item = await loadItem(deps.store, input.vaultKey, input.item.itemId);
-          const done = await settleFailbackMachine({ ...deps, clearShutdown: (i) => deps.shutdowns.clear(i) }, op, {
-            vaultKey: input.vaultKey, jobId: input.jobId, item: input.item, diskIds: item.properties.providerSpecificDetails.disks.map((d) => d.diskId),
-          });
+          const done = await settleFailbackMachine({ ...deps, clearShutdown: (i) => deps.shutdowns.clear(i) }, op, { vaultKey: input.vaultKey, jobId: input.jobId, doc: item });
           await report(input, [{ type: 'taskStarted', taskId: input.taskId, at: startedAt }, { type: 'taskSucceeded', taskId: input.taskId, at: new Date().toISOString(), description: done.join('; '), customDetails: { done } }]);
           return done;
         });
