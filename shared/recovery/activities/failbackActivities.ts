@@ -248,13 +248,14 @@ export async function settleFailbackMachine(
   // Merges of this item were held since the commit: the item replicates forward again before
   // the agent can ship the new epoch's first log (the state is the disks' again).
   await updateItem(deps.store, input.vaultKey, input.doc.armId, (p) => recordScenarioSucceeded(p, 'Reprotect', new Date()));
+  // The commit's "replication ended" request goes first: the agent stops on it before it looks at
+  // repairs (docs/failback.md); it stays stopped (stoppedForFailover) until the repair releases it.
+  await deps.clearShutdown(item);
   const d = input.doc.properties.providerSpecificDetails;
   const request = await startReprotectEpoch(deps.replication, {
     vault: item.vault, item: item.item, diskIds: d.disks.map((x) => x.diskId),
     seededBefore: (d.protectedDisks ?? []).filter((x) => x.isInitialReplicationComplete || x.replicationEpoch > 1).map((x) => x.diskId),
   });
-  // The commit's "replication ended" request goes: the agent serves the reprotect's repair.
-  await deps.clearShutdown(item);
   const removed = (await deps.fabric.cleanup({ vault: item.vault, item: item.item })).deleted.map((r) => `${r.kind} ${r.name}`);
   return [`forward replication resumes in epoch ${request.epoch} (deltas only from the shared disk)`, ...removed.map((r) => `removed ${r}`)];
 }
