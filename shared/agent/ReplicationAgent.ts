@@ -146,6 +146,11 @@ export class ReplicationAgent {
     return this.state;
   }
 
+  /** The customer's key when the item replicates encrypted (a failback decrypts its delta logs with it). */
+  get encryptionKey(): Buffer | undefined {
+    return this.key;
+  }
+
   diskRef(d: AgentDiskState): DiskRef {
     return { vault: this.state.vaultSegment, item: this.state.item, disk: d.diskId };
   }
@@ -354,6 +359,11 @@ export class ReplicationAgent {
   }
 
   private async resyncOnce(request: RepairRequest, digestsOf: (diskId: string) => Promise<Buffer>, options: CycleOptions): Promise<CycleReport> {
+    // Reprotect after a failback resumes replication that a committed failover stopped (docs/failback.md).
+    if (request.reprotect && this.state.stoppedForFailover && request.epoch > this.state.epoch) {
+      const { stoppedForFailover: _ended, ...resumed } = this.state;
+      this.state = resumed;
+    }
     this.assertReplicating();
     if (request.epoch <= this.state.epoch) {
       throw new ServiceError('ResyncEpochNotNewer', `a repair to epoch ${request.epoch} is not newer than the agent's epoch ${this.state.epoch}`);
