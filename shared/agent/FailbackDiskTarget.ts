@@ -6,30 +6,42 @@ import { DATA_UNIT_SIZE } from '../crypto';
 import type { FailbackDigester } from '../integrity';
 import { ServiceError } from '../errors';
 import { openSourceDisk } from './BlockDeviceImage';
+import { openSparseImageWriter } from '../disk';
 import { syncDir } from './failbackJournal';
 
-/** Formats whose virtual byte `o` is file byte `o`: a failback writes them in place. */
+/** Formats whose virtual byte `o` is file byte `o`: written with plain positioned writes. */
 const FLAT_FORMATS = new Set(['raw', 'vhd-fixed']);
+/** Sparse formats written in place by shared/disk's SparseImageWriter (blocks allocated at the end). */
+const SPARSE_FORMATS = new Set(['vhdx', 'vhd-dynamic']);
+
+/** How bytes reach the file: positioned writes, or a sparse image's block tables. */
+interface BlockSink {
+  write(offset: number, data: Buffer): Promise<void>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
 
 /**
- * Where a failback writes one disk's blocks: the protected file itself (raw, fixed VHD or block
- * device: virtual offsets are file offsets; a fixed VHD's footer lies past the data and is left
- * alone), or for CreateVmIfNotFound a new raw file, made as `{path}.partial` and renamed to
- * `{path}` only once whole and flushed, so a half-made disk never carries the final name.
+ * Where a failback writes one disk's blocks: the protected disk itself, in place (raw, fixed
+ * VHD and block devices by offset, the fixed VHD's footer past the data left alone; VHDX and
+ * dynamic VHD through their block tables), or for CreateVmIfNotFound a new raw file, made as
+ * `{path}.partial` and renamed to `{path}` only once whole, flushed and verified, so a half-made
+ * disk never carries the final name.
  */
 export class FailbackDiskTarget {
-  private constructor(private readonly handle: FileHandle, readonly path: string, readonly virtualSize: number, private readonly partial?: string) {}
+  private constructor(private readonly sink: BlockSink, readonly path: string, readonly virtualSize: number, private readonly partial?: string) {}
 
   /** Checks, before anything is journaled, that a disk at `path` can take a failback in place. */
-  static async assertWritable(path: string, virtualSize: number): Promise<void> {
+  static async assertWritable(path: string, virtualSize: number): Promise<string> {
     const image = await openSourceDisk(path);
     try {
-      if (!FLAT_FORMATS.has(image.format)) {
-        throw new ServiceError('FailbackFormatUnsupported', `${path} is a ${image.format} image: a failback writes raw, fixed VHD and block-device disks in place; fail back to an alternate location (CreateVmIfNotFound) and convert, or convert the disk to fixed VHD first (asr disk convert)`);
+      if (!FLAT_FORMATS.has(image.format) && !SPARSE_FORMATS.has(image.format)) {
+        throw new ServiceError('FailbackFormatUnsupported', `${path} is a ${image.format} image, which a failback cannot write in place; fail back to an alternate location (CreateVmIfNotFound)`);
       }
       if (image.virtualSize !== virtualSize) {
         throw new ServiceError('FailbackDiskSizeMismatch', `${path} is ${image.virtualSize} bytes, the recovered disk ${virtualSize}`);
       }
+      return image.format;
     } finally {
       await image.close();
     }
@@ -40,36 +52,32 @@ export class FailbackDiskTarget {
       const partial = `${path}.partial`;
       const handle = await open(partial, constants.O_RDWR | constants.O_CREAT, 0o600);
       if ((await handle.stat()).size !== virtualSize) await handle.truncate(virtualSize);
-      return new FailbackDiskTarget(handle, path, virtualSize, partial);
+      return new FailbackDiskTarget(flatSink(handle, virtualSize), path, virtualSize, partial);
     }
-    await FailbackDiskTarget.assertWritable(path, virtualSize);
-    return new FailbackDiskTarget(await open(path, constants.O_RDWR), path, virtualSize);
+    const format = await FailbackDiskTarget.assertWritable(path, virtualSize);
+    const sink = SPARSE_FORMATS.has(format) ? await openSparseImageWriter(path) : flatSink(await open(path, constants.O_RDWR), virtualSize);
+    return new FailbackDiskTarget(sink, path, virtualSize);
   }
 
   /** Writes `data` at virtual `offset`, cut at the disk's end (a partial last block's padding is not disk data). */
-  async write(offset: number, data: Buffer): Promise<void> {
-    const n = Math.min(data.length, this.virtualSize - offset);
-    for (let done = 0; done < n;) {
-      const { bytesWritten } = await this.handle.write(data, done, n - done, offset + done);
-      done += bytesWritten;
-    }
+  write(offset: number, data: Buffer): Promise<void> {
+    return this.sink.write(offset, data);
   }
 
-  async read(offset: number, length: number): Promise<Buffer> {
-    const out = Buffer.alloc(length);
-    const n = Math.max(0, Math.min(length, this.virtualSize - offset));
-    for (let done = 0; done < n;) {
-      const { bytesRead } = await this.handle.read(out, done, n - done, offset + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return out;
+  /** Makes every write durable (a sparse image's tables after its data). */
+  sync(): Promise<void> {
+    return this.sink.sync();
   }
 
-  /** Flushes the data, closes, and gives a new file its final name. */
+  /** The file as written so far, to read back through the image reader (after {@link sync}). */
+  get writtenPath(): string {
+    return this.partial ?? this.path;
+  }
+
+  /** Flushes, closes, and gives a new file its final name. */
   async finish(): Promise<void> {
-    await this.handle.sync();
-    await this.handle.close();
+    await this.sink.sync();
+    await this.sink.close();
     if (this.partial) {
       await rename(this.partial, this.path);
       await syncDir(dirname(this.path));
@@ -77,8 +85,19 @@ export class FailbackDiskTarget {
   }
 
   async close(): Promise<void> {
-    await this.handle.close().catch(() => undefined);
+    await this.sink.close().catch(() => undefined);
   }
+}
+
+function flatSink(handle: FileHandle, virtualSize: number): BlockSink {
+  return {
+    async write(offset, data) {
+      const n = Math.min(data.length, virtualSize - offset);
+      for (let done = 0; done < n;) done += (await handle.write(data, done, n - done, offset + done)).bytesWritten;
+    },
+    sync: () => handle.sync(),
+    close: () => handle.close(),
+  };
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -8,6 +8,8 @@ import { keyFingerprint } from '../crypto';
 import { ServiceError } from '../errors';
 import { HrlRecordDecryptor, parseHrl } from '../hrl';
 import { FailbackDigester, MerkleTree } from '../integrity';
+import { openSourceDisk } from './BlockDeviceImage';
+import { readBlocks } from './DataRun';
 import { FailbackDiskTarget, sourceDiskDigests } from './FailbackDiskTarget';
 import { FailbackJournal, type FailbackJournalEntry } from './failbackJournal';
 import type { ReplicaAccess } from './ReplicaChannel';
@@ -150,9 +152,15 @@ async function applyJournal(agent: ReplicationAgent, journal: FailbackJournal, e
         bytesApplied += record.payload.length;
         options.onRecordApplied?.(d.diskId, i++);
       }
-      // Verify what the disk now holds: the digests taken before, with every written block read back.
+      // Verify what the disk now holds: the digests taken before, with every written block read back through the image reader.
       if (digests.length !== failbackBlockCount(d.virtualSize) * FAILBACK_DIGEST_BYTES) throw new ServiceError('FailbackJournalDamaged', `digests of disk ${d.diskId} in ${journal.dir} have the wrong length`);
-      for (const record of parsed.records) digester.digestRun(record.offset / 4096, await target.read(record.offset, record.payload.length), digests);
+      await target.sync();
+      const image = await openSourceDisk(target.writtenPath);
+      try {
+        for (const record of parsed.records) digester.digestRun(record.offset / 4096, (await readBlocks(image, record.offset, record.payload.length)).data, digests);
+      } finally {
+        await image.close();
+      }
       const root = MerkleTree.fromLeafHashBuffer(digests).root().toString('hex');
       const expected = entry.ready.disks.find((x) => x.diskId === d.diskId)?.diskDigest;
       if (root !== expected) {

@@ -1,9 +1,11 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { existsSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { protectItem } from '../../../shared/agent';
 import { FAILBACK_CONTAINER, failbackLogBlob } from '../../../shared/contracts/FailbackTransfers';
 import { keyFingerprint } from '../../../shared/crypto';
+import { openDiskImage } from '../../../shared/disk';
 import {
   failbackDigestsEqual, failbackRoundProgress, prepareFailbackDelta, requestFailbackRound, clearFailbackRequest,
 } from '../../../shared/replication';
@@ -111,6 +113,45 @@ describe('failback data path: the recovered disk comes home as replica logs in r
     const recoveredFile = join(dir.path, 'recovered-e.vhd');
     await downloadBlob(recovered, recoveredFile);
     expect(qemuCompare(disk, 'raw', recoveredFile, 'raw').status).toBe(0);
+  });
+
+  it.each([['vhdx', 'vhdx'], ['dynamic VHD', 'vpc']])('%s source disk: blocks are written in place, new ones allocated, and qemu-img checks the image clean and equal', async (_name, format) => {
+    const disk = join(dir.path, `s.${format}`);
+    // Small blocks (VHDX 1 MiB, VHD 2 MiB), so the writes below land in stored blocks and in blocks to allocate.
+    execFileSync('qemu-img', ['create', '-q', '-f', format, ...(format === 'vhdx' ? ['-o', 'block_size=1M'] : []), disk, '12M']);
+    execFileSync('qemu-io', ['-f', format, '-c', 'write -P 0x5a 0 3M', '-c', 'write -P 0x5b 9M 512k', disk]);
+    const size = JSON.parse(execFileSync('qemu-img', ['info', '--output', 'json', '-f', format, disk], { encoding: 'utf8' }))['virtual-size'] as number;
+    const before = await openDiskImage(disk);
+    const allocatedBefore = before.allocatedBytes;
+    await before.close();
+    const stateDir = join(dir.path, `state-${format}`);
+    const itemName = `vm-${format}`;
+    const { state } = await protectItem(cloud.api, cloud.blobs, { vault: 'fb', item: itemName, diskPaths: [disk], policy: 'p30', stateDir, merge: { pollMs: 100 } });
+    const item = { vault: state.vaultSegment, item: state.item };
+    const asRaw = join(dir.path, `s-${format}.raw`);
+    execFileSync('qemu-img', ['convert', '-f', format, '-O', 'raw', disk, asRaw]);
+    const recovered = await recoveredBlobFrom(cloud, `rg/${itemName}/disk0.vhd`, asRaw);
+    // Writes inside stored blocks and in blocks the image does not store yet (from 3 MiB to 9 MiB and past 9.5 MiB).
+    for (const at of [4096, 1024 * 1024 + 8192, 5 * 1024 * 1024, 7 * 1024 * 1024 + 4096, 9 * 1024 * 1024 + 4096, 11 * 1024 * 1024]) {
+      await recovered.uploadPages(randomBytes(BLOCK), at, BLOCK);
+    }
+    await requestFailbackRound(cloud.deps, item, roundRequest(`job-${format}`, 1, [{ diskId: 'disk0', dataBytes: size }]));
+    expect(await agentServe(cloud, stateDir, 'fb', itemName)).toMatchObject({ state: 'waiting' });
+    expect(await prepareFailbackDelta(cloud.deps, item, 1, [{ diskId: 'disk0', blob: recovered, dataBytes: size }])).toMatchObject({ blocks: 6 });
+    expect(await agentServe(cloud, stateDir, 'fb', itemName)).toMatchObject({ state: 'applied', applied: { bytesApplied: 6 * BLOCK } });
+    const recoveredFile = join(dir.path, `recovered-${format}.vhd`);
+    await downloadBlob(recovered, recoveredFile);
+    expect(qemuCompare(disk, format, recoveredFile, 'raw')).toMatchObject({ status: 0 });
+    if (format === 'vhdx') {
+      const check = spawnSync('qemu-img', ['check', '-f', format, disk], { encoding: 'utf8' });
+      expect([check.status, check.stdout + check.stderr]).toEqual([0, expect.stringContaining('No errors')]);
+    }
+    // qemu-img cannot check a VHD; our reader validates its tables (no overlap, inside the file) on open.
+    const image = await openDiskImage(disk);
+    expect([image.format, image.virtualSize]).toEqual([format === 'vhdx' ? 'vhdx' : 'vhd-dynamic', size]);
+    // The blocks written at 5 and 7 MiB were not stored before: now they are.
+    expect(image.allocatedBytes).toBeGreaterThan(allocatedBefore);
+    await image.close();
   });
 
   it('CreateVmIfNotFound: writes a new disk file in the named directory, equal to the recovered disk', async () => {
