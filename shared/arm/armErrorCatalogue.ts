@@ -98,7 +98,6 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   FailbackDiskSizeMismatch: 409,
   FailbackFormatUnsupported: 409,
   FailbackLogMissing: 409,
-  FailbackNeedsStorageAccess: 409,
   FailbackRoundNotRequested: 409,
   ReplicaBusy: 409,
   ReplicaLeaseLost: 409,
