@@ -28,7 +28,7 @@ import { REPAIR_DIGEST_BYTES, type RepairRequest } from '../contracts/replicatio
 export function replicationEndedError(item: string, jobId: string): ServiceError {
   return new ServiceError('ReplicationEnded',
     `replication of '${item}' has ended: its failover was committed (job ${jobId}) and the machine now runs in the recovery site; ` +
-    'the service takes no more logs from this source, so nothing was shipped. Stop this agent; replicating back (reprotect) is not available yet.');
+    'the service takes no more logs from this source, so nothing was shipped. A failback brings the data home: when one is requested, \'asr agent sync\' or \'asr agent run\' serves it (docs/failback.md); a reprotect after it resumes replication.');
 }
 
 /** `blocks` in consecutive pieces of at most `max`; always at least one piece (an idle disk still ships an empty log). */
