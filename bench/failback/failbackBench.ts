@@ -20,44 +20,17 @@ import { closeSync, fsyncSync, mkdtempSync, openSync, readSync, rmSync, writeSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { AgentApi, AgentStateStore, ArmResourceLike, protectItem, ReplicationAgent, serveFailback } from '../../shared/agent';
+import { AgentStateStore, protectItem, ReplicationAgent, serveFailback } from '../../shared/agent';
 import { FAILBACK_CONTAINER, failbackLogBlob } from '../../shared/contracts/FailbackTransfers';
 import { azureVirtualSize } from '../../shared/disk';
-import { DiskRecoveryPoint, fixedReplicationSettings, prepareFailbackDelta, REPLICA_CONTAINERS, ReplicationDeps, requestFailbackRound } from '../../shared/replication';
+import { prepareFailbackDelta, REPLICA_CONTAINERS, requestFailbackRound } from '../../shared/replication';
+import { memoryReplicationDeps, seconds, standInAgentApi } from '../merge/benchStandIns';
 import { startBenchAzurite } from '../merge/benchAzurite';
 
 const DISK_MIB = Number(process.argv[2] ?? 1024);
 const CHANGED_PERCENT = Number(process.argv[3] ?? 1);
 const MIB = 1024 * 1024;
 const BLOCK = 4096;
-const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
-
-function memoryDeps(blobs: BlobServiceClient): ReplicationDeps {
-  const points: DiskRecoveryPoint[] = [];
-  return {
-    blobs,
-    recorder: { record: async (p) => void points.push(p), list: async () => [...points], remove: async () => undefined },
-    health: { raise: async () => undefined, clear: async () => undefined, recordMerged: async () => undefined, recordResyncStarted: async () => undefined },
-    settings: fixedReplicationSettings({ policy: { replicationInterval: 30, recoveryPointHistoryDurationInHours: 24, applicationConsistentSnapshotFrequencyInHours: 0 } }),
-  };
-}
-
-function standInApi(): AgentApi {
-  const resource = (path: string, properties: Record<string, unknown> = {}): ArmResourceLike => ({ id: path, name: path.split('/').pop()!, properties });
-  return {
-    config: { endpoint: 'http://bench.invalid', subscriptionId: SUBSCRIPTION, resourceGroup: 'bench' },
-    vaultPath: (vault?: string) => `/subscriptions/${SUBSCRIPTION}/resourceGroups/bench/providers/Microsoft.RecoveryServices/vaults${vault ? `/${vault}` : ''}`,
-    get: async <T>(path: string) => resource(path, { providerSpecificDetails: { replicationInterval: 30, encryption: 'Disabled' } }) as T,
-    // Enabling protection answers with a protection id, as the API does.
-    put: async <T>(path: string) => resource(path, { providerSpecificDetails: { protectionId: 'bench-protection' } }) as T,
-  };
-}
-
-async function seconds<T>(fn: () => Promise<T>): Promise<{ s: number; value: T }> {
-  const t = process.hrtime.bigint();
-  const value = await fn();
-  return { s: Number(process.hrtime.bigint() - t) / 1e9, value };
-}
 
 /** A merge pump is not needed: protect without waiting, the failback never reads the replica. */
 async function run(): Promise<void> {
@@ -66,7 +39,7 @@ async function run(): Promise<void> {
   try {
     const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
     for (const c of Object.values(REPLICA_CONTAINERS)) await blobs.getContainerClient(c).createIfNotExists();
-    const deps = memoryDeps(blobs);
+    const deps = memoryReplicationDeps(blobs);
     const diskBytes = DISK_MIB * MIB;
 
     // The source: sparse, its first eighth written.
@@ -76,7 +49,7 @@ async function run(): Promise<void> {
     writeSync(fd, Buffer.alloc(1), 0, 1, diskBytes - 1);
     closeSync(fd);
     const stateDir = join(dir, 'state');
-    const { state } = await protectItem(standInApi(), blobs, { vault: 'vault', item: 'vm1', diskPaths: [source], policy: 'p', stateDir, container: 'bench', noWait: true });
+    const { state } = await protectItem(standInAgentApi(), blobs, { vault: 'vault', item: 'vm1', diskPaths: [source], policy: 'p', stateDir, container: 'bench', noWait: true });
     const item = { vault: state.vaultSegment, item: state.item };
 
     // The recovered disk: the source with CHANGED_PERCENT % of its blocks rewritten by the workload.

@@ -1,8 +1,8 @@
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { FailbackReadySchema } from '../contracts/FailbackTransfers';
-import { STATE_DIR_MODE, STATE_FILE_MODE } from './AgentStateStore';
+import { STATE_DIR_MODE, writeDurably } from './AgentStateStore';
 
 /**
  * The agent's journal of one failback round, `{stateDir}/{vault}/{item}/failback/{jobId}.{round}/`:
@@ -53,16 +53,7 @@ export class FailbackJournal {
 
   async write(name: string, data: Uint8Array | string): Promise<void> {
     await this.ensure();
-    const path = join(this.dir, name);
-    const tmp = `${path}.tmp`;
-    const f = await open(tmp, 'w', STATE_FILE_MODE);
-    try {
-      await f.writeFile(data);
-      await f.sync();
-    } finally {
-      await f.close();
-    }
-    await rename(tmp, path);
+    await writeDurably(join(this.dir, name), data);
     await syncDir(this.dir);
   }
 
