@@ -159,7 +159,7 @@ export function registerAgentCommands(program: Command): void {
         const stateDir = opts.stateDir ?? defaultStateDir();
         const channel = await agentChannelFromEnv(client, { stateDir, vault });
         // A failback round pending for the item is what a sync serves (docs/failback.md).
-        const fb = await syncFailback(channel, { vault, item, stateDir, keyFile: opts.encryptionKeyFile, noWait: !opts.wait });
+        const fb = await syncFailback(channel, { vault, item, stateDir, keyFile: opts.encryptionKeyFile, noWait: !opts.wait, api: client });
         if (fb.state !== 'none') {
           progress.finish();
           failbackNotice(opts.json, vault, item, fb);

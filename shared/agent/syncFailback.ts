@@ -1,4 +1,6 @@
 import { ServiceError } from '../errors';
+import type { AgentApi } from './AgentApi';
+import { assertProtectionKnown, assertSameEndpoint } from './assertStateBelongs';
 import { AgentStateStore } from './AgentStateStore';
 import type { ReplicaAccess } from './ReplicaChannel';
 import { ReplicationAgent } from './ReplicationAgent';
@@ -15,6 +17,8 @@ export interface SyncFailbackOptions extends FailbackServeOptions {
   /** How long to wait for the service's delta logs (default 30 min), polling every `pollMs` (1 s). */
   waitMs?: number;
   pollMs?: number;
+  /** The API the CLI addresses: the state must belong to it (assertStateBelongs) before a round is served. */
+  api?: AgentApi;
 }
 
 /**
@@ -28,6 +32,11 @@ export async function syncFailback(access: ReplicaAccess, options: SyncFailbackO
   const store = new AgentStateStore(options.stateDir, options.vault, options.item);
   const agent = await ReplicationAgent.open(store, channel, options.keyFile);
   try {
+    if (options.api) {
+      assertSameEndpoint(store, agent.current, options.api);
+      // Only a pending round costs the API a request: a plain sync checks again in syncItem.
+      if (await channel.failbackRequest({ vault: agent.current.vaultSegment, item: agent.current.item })) await assertProtectionKnown(options.api, store, agent.current);
+    }
     const deadline = Date.now() + (options.waitMs ?? 30 * 60_000);
     for (;;) {
       const r = await serveFailback(agent, channel, options);
