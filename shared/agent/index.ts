@@ -28,3 +28,7 @@ export * from './siteChannel';
 export * from './siteRegistration';
 export * from './storageChannel';
 export * from './agentChannelFromEnv';
+export * from './serveFailback';
+export * from './FailbackDiskTarget';
+export * from './failbackJournal';
+export * from './syncFailback';

@@ -98,6 +98,12 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   NoProtectedDisks: 409,
   OutputExists: 409,
   ProtectionUnknown: 409,
+  // failback data path (docs/failback.md): the source or the round is not in a state to take it
+  FailbackDiskMissing: 409,
+  FailbackDiskSizeMismatch: 409,
+  FailbackFormatUnsupported: 409,
+  FailbackLogMissing: 409,
+  FailbackRoundNotRequested: 409,
   ReplicaBusy: 409,
   ReplicaLeaseLost: 409,
   RepairLost: 409,
@@ -127,6 +133,9 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   ReplicaUnusable: 500,
   RepairRequestInvalid: 500,
   RunbookFailed: 500,
+  FailbackDigestsInvalid: 500,
+  FailbackJournalDamaged: 500,
+  FailbackVerifyFailed: 500,
   // 502: a service we call (Azure, a runbook webhook) failed or refused
   ArmRequestFailed: 502,
   RunbookWebhookRejected: 502,
@@ -143,6 +152,7 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   Unreachable: 503,
   // 504
   MergeTimeout: 504,
+  FailbackTimedOut: 504,
 };
 
 /** The status an error code answers with (500 for a code the catalogue does not know). */

@@ -17,6 +17,17 @@ export interface RecoveredDisk {
   dataBytes: number;
 }
 
+/** What a round ships: changed bytes (whole blocks), blocks, and bytes of the logs (what travels: changed bytes + HRL framing). */
+export interface FailbackDelta {
+  bytesChanged: number;
+  blocks: number;
+  bytesShipped: number;
+}
+
+function deltaOf(ready: FailbackReady): FailbackDelta {
+  return { bytesChanged: ready.bytesChanged, blocks: ready.blocks, bytesShipped: ready.disks.reduce((n, d) => n + d.logBytes, 0) };
+}
+
 /** Largest record of a delta log (as the agent's own logs). */
 const MAX_RECORD_BYTES = 4 * 1024 * 1024;
 
@@ -36,14 +47,14 @@ export async function prepareFailbackDelta(
   recoveredDisks: RecoveredDisk[],
   key?: Uint8Array,
   source: BlockDigestSource = digestComparisonSource(),
-): Promise<'WaitingForDigests' | { bytesChanged: number; blocks: number }> {
+): Promise<'WaitingForDigests' | FailbackDelta> {
   const t = failbackTransfers(deps);
   const request = await t.readRequest(item);
   if (!request || request.round !== round) {
     throw new ServiceError('FailbackRoundNotRequested', `no failback round ${round} is requested for '${item.item}' (pending: ${request ? `round ${request.round} of job ${request.jobId}` : 'none'})`);
   }
   const done = await t.readReady(item, request.jobId, round);
-  if (done) return { bytesChanged: done.bytesChanged, blocks: done.blocks };
+  if (done) return deltaOf(done);
   if (request.encrypted) {
     if (!key) throw new ServiceError('EncryptionKeyRequired', `'${item.item}' replicates encrypted: its failback needs the customer key`);
     const fp = keyFingerprint(key);
@@ -74,7 +85,7 @@ export async function prepareFailbackDelta(
   }
   // Last: the agent reads no log before this says all are there.
   await t.writeReady(item, ready);
-  return { bytesChanged: ready.bytesChanged, blocks: ready.blocks };
+  return deltaOf(ready);
 }
 
 async function buildDeltaLog(
