@@ -73,6 +73,12 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   // 405
   MethodNotAllowed: 405,
   // 409: the resource's state does not allow it now
+  // a failback job's step (the job shows them; never an API answer): nothing in the recovery
+  // site to fail back from, a fabric whose disks the failback cannot read, the primary disk not
+  // the recovered one after a round
+  RecoveredMachineNotFound: 409,
+  FailbackNotSupportedOnFabric: 409,
+  FailbackDiskMismatch: 409,
   AgentBusy: 409,
   AgentStateMismatch: 409,
   AlreadyProtected: 409,

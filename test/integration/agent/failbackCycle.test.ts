@@ -148,6 +148,14 @@ describe('failback cycle of one item (funclocal, real agent)', () => {
 
   it('a failback cancelled while it waits for the agent leaves a committed failover: the recovered machine runs, failback may start again', async () => {
     const { item } = await committedFailover('fb2');
+    // The failback's input is checked first: CreateVmIfNotFound needs an absolute directory on the primary host, never a URL.
+    const url = await h.call('POST', `${item}/plannedFailover`, { properties: { failoverDirection: 'RecoveryToPrimary', providerSpecificDetails: { ...FAILBACK, recoveryVmCreationOption: 'CreateVmIfNotFound', alternateLocation: 'https://example.com/disks' } } });
+    expect([url.status, url.body.error.code]).toEqual([400, 'InvalidRequestBody']);
+    expect(url.body.error.message).toMatch(/alternateLocation: must be a directory path on the primary host, not a URL/);
+    const none = await h.call('POST', `${item}/plannedFailover`, { properties: { failoverDirection: 'RecoveryToPrimary', providerSpecificDetails: { ...FAILBACK, recoveryVmCreationOption: 'CreateVmIfNotFound' } } });
+    expect([none.status, none.body.error.message]).toEqual([400, expect.stringMatching(/alternateLocation: recoveryVmCreationOption CreateVmIfNotFound writes a new disk/)]);
+    const reverse = await h.call('POST', `${item}/reProtect`, { properties: { failoverDirection: 'RecoveryToPrimary' } });
+    expect([reverse.status, reverse.body.error.code]).toEqual([400, 'ReverseReplicationNotSupported']);
     const failback = jobOf(await h.call('POST', `${item}/plannedFailover`, { properties: { failoverDirection: 'RecoveryToPrimary', providerSpecificDetails: { ...FAILBACK, dataSyncOption: 'ForDownTime' } } }));
     const waiting = await waitForJob(h, failback, (j) => /digests/.test(tasksOf(j)['g0-finalSync-m0']?.stateDescription ?? ''), 60_000);
     expect(waiting.properties.tasks.map((t: any) => t.taskId)).toEqual(['prereq', 'g0-shutdown', 'g0-finalSync', 'g0-start']);
