@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { AsrApiClient } from '../../../cli/api/AsrApiClient';
 import { protectItem, syncFailback, syncItem } from '../../../shared/agent';
 import { FABRIC_CONTAINERS } from '../../../shared/fabric';
+import { siteRecoveryClient } from '../api/siteRecoveryClient';
 import { CONTAINER, createSite, downloadRecoveredDisk, FABRIC, jobOf, P, RG, startRecoveryHost, SUB, V, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
 import { qemuCompare, qemuIo, startMergePump } from './agentHarness';
 import { waitFor } from '../../support/waitFor';
@@ -31,7 +32,7 @@ function tasksOf(job: any): Record<string, any> {
  * agent serves both rounds), the primary disk equals the recovered disk at shutdown, commit,
  * reprotect, the source writes again, sync, test failover: the recovered disk equals the source.
  */
-describe('failback cycle of one item (funclocal, real agent)', () => {
+describe('the failback cycle (funclocal, real agent)', () => {
   let h: RecoveryHost;
   let pump: { stop(): Promise<void> };
   let api: AsrApiClient;
@@ -48,8 +49,8 @@ describe('failback cycle of one item (funclocal, real agent)', () => {
     await h?.stop();
   });
 
-  /** Protects `name` with a 4 MiB raw disk and fails it over (unplanned, Latest) and commits; returns the disk and the agent's state dir. */
-  async function committedFailover(name: string): Promise<{ raw: string; stateDir: string; item: string }> {
+  /** Protects `name` with a 4 MiB raw disk and syncs it; returns the disk and the agent's state dir. */
+  async function protectedItem(name: string): Promise<{ raw: string; stateDir: string; item: string }> {
     const raw = join(h.dir, `${name}.raw`);
     writeFileSync(raw, Buffer.alloc(4 * MiB));
     qemuIo(raw, 'raw', 'write -P 0x11 0 1M');
@@ -59,6 +60,12 @@ describe('failback cycle of one item (funclocal, real agent)', () => {
     expect((await h.call('PATCH', item, { properties: { recoveryAzureVMName: `${name}-dr`, selectedRecoveryAzureNetworkId: 'prod-vnet' } })).status).toBe(200);
     qemuIo(raw, 'raw', 'write -P 0x12 2M 64k');
     await syncItem(h.blobs, { vault: VAULT, item: name, stateDir, merge: { pollMs: 100 } });
+    return { raw, stateDir, item };
+  }
+
+  /** Protects `name` and fails it over (unplanned, Latest) and commits. */
+  async function committedFailover(name: string): Promise<{ raw: string; stateDir: string; item: string }> {
+    const { raw, stateDir, item } = await protectedItem(name);
     const failover = jobOf(await h.call('POST', `${item}/unplannedFailover`, { properties: { failoverDirection: 'PrimaryToRecovery', providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', recoveryPointType: 'Latest' } } }));
     expect((await waitForJob(h, failover, ended, 90_000)).properties.state).toBe('Succeeded');
     const commit = jobOf(await h.call('POST', `${item}/failoverCommit`, {}));
@@ -175,4 +182,63 @@ describe('failback cycle of one item (funclocal, real agent)', () => {
     expect((await h.call('POST', `${V}/replicationJobs/${second}/cancel`, {}, 'Operator')).status).toBe(200);
     expect((await waitForJob(h, second, ended, 60_000)).properties.state).toBe('Cancelled');
   }, 240_000);
+  it('a plan of two groups with a manual action, driven by the official client: failover, commit, failback (ForDownTime) stops at the action, resume, commit, reprotect', async () => {
+    const client = siteRecoveryClient(h.host.baseUrl, SUB, await h.token('Contributor'));
+    const fast = { updateIntervalInMs: 200 };
+    const a = await protectedItem('pa');
+    const b = await protectedItem('pb');
+    const manual = { actionName: 'check-primary', failoverTypes: ['PlannedFailover'], failoverDirections: ['RecoveryToPrimary'], customDetails: { instanceType: 'ManualActionDetails', description: 'Check the primary site before group 2' } };
+    await client.replicationRecoveryPlans.beginCreateAndWait(VAULT, RG, 'home-plan', {
+      properties: {
+        primaryFabricId: `${V}/replicationFabrics/${FABRIC}`, recoveryFabricId: 'Microsoft Azure', failoverDeploymentModel: 'ResourceManager',
+        groups: [
+          { groupType: 'Boot', replicationProtectedItems: [{ id: a.item }], endGroupActions: [manual as never] },
+          { groupType: 'Boot', replicationProtectedItems: [{ id: b.item }] },
+        ],
+      },
+    });
+    await client.replicationRecoveryPlans.beginUnplannedFailoverAndWait(VAULT, RG, 'home-plan', {
+      properties: { failoverDirection: 'PrimaryToRecovery', sourceSiteOperations: 'NotRequired', providerSpecificDetails: [{ instanceType: 'HyperVReplicaAzure', recoveryPointType: 'Latest' } as never] },
+    }, fast);
+    const committed = await client.replicationRecoveryPlans.beginFailoverCommitAndWait(VAULT, RG, 'home-plan', fast);
+    expect(committed.properties!.allowedOperations).toEqual(['PlannedFailover']);
+    await workloadWrites('pa-dr', 12, 2);
+    await workloadWrites('pb-dr', 7, 3);
+
+    let jobDone = false;
+    const serving = Promise.all([serveRounds('pa', a.stateDir, async () => jobDone), serveRounds('pb', b.stateDir, async () => jobDone)]);
+    try {
+      const atAction = await client.replicationRecoveryPlans.beginPlannedFailoverAndWait(VAULT, RG, 'home-plan', {
+        properties: { failoverDirection: 'RecoveryToPrimary', providerSpecificDetails: [{ instanceType: 'HyperVReplicaAzureFailback', dataSyncOption: 'ForDownTime', recoveryVmCreationOption: 'NoAction' }] },
+      }, fast);
+      const jobName = atAction.properties!.currentScenario!.jobId!.split('/').pop()!;
+      const suspended = await client.replicationJobs.get(VAULT, RG, jobName);
+      expect(suspended.properties).toMatchObject({ state: 'Suspended', scenarioName: 'Failback' });
+      const order = (await h.call('GET', `${V}/replicationJobs/${jobName}`, undefined, 'Reader')).body;
+      expect(order.properties.tasks.map((t: any) => [t.taskId, t.state])).toEqual([
+        // g0 and g1 are the plan's Shutdown and Failover groups (no items); Group 1 is g2, Group 2 g3.
+        ['prereq', 'Succeeded'], ['g2-shutdown', 'Succeeded'], ['g2-finalSync', 'Succeeded'], ['g2-start', 'Succeeded'], ['g2-end0', 'Suspended'],
+        ['g3-shutdown', 'NotStarted'], ['g3-finalSync', 'NotStarted'], ['g3-start', 'NotStarted'],
+      ]);
+      // Group 1 is home while group 2 still runs in the recovery site.
+      expect(qemuCompare(a.raw, 'raw', await downloadRecoveredDisk(h, 'pa-dr', 'disk0'), 'vpc').status).toBe(0);
+      expect(qemuCompare(b.raw, 'raw', await downloadRecoveredDisk(h, 'pb-dr', 'disk0'), 'vpc').status).toBe(1);
+      await client.replicationJobs.beginResumeAndWait(VAULT, RG, jobName, { properties: { comments: 'primary ok' } }, fast);
+      const done = await waitForJob(h, jobName, ended, 120_000);
+      expect(done.properties.state).toBe('Succeeded');
+      expect(tasksOf(done)['g3-finalSync-m0'].customDetails).toMatchObject({ round: 1, blocksChanged: 7 });
+    } finally {
+      jobDone = true;
+      await serving;
+    }
+    expect(qemuCompare(b.raw, 'raw', await downloadRecoveredDisk(h, 'pb-dr', 'disk0'), 'vpc').status).toBe(0);
+    const back = await client.replicationRecoveryPlans.get(VAULT, RG, 'home-plan');
+    expect(back.properties!.allowedOperations).toEqual(['FailoverCommit', 'CancelFailover']);
+    await client.replicationRecoveryPlans.beginFailoverCommitAndWait(VAULT, RG, 'home-plan', fast);
+    const item = await client.replicationProtectedItems.get(VAULT, RG, FABRIC, CONTAINER, 'pa');
+    expect(item.properties).toMatchObject({ protectionState: 'FailbackCommitted', allowedOperations: ['ReverseReplicate'] });
+    const reprotected = await client.replicationRecoveryPlans.beginReprotectAndWait(VAULT, RG, 'home-plan', fast);
+    expect(reprotected.properties!.allowedOperations).toEqual(INITIAL);
+    for (const m of ['pa-dr', 'pb-dr']) expect(await h.blobs.getContainerClient(FABRIC_CONTAINERS.disks).getBlobClient(`asr-recovery/${m}/disk0.vhd`).exists()).toBe(false);
+  }, 300_000);
 });
