@@ -241,4 +241,42 @@ describe('the failback cycle (funclocal, real agent)', () => {
     expect(reprotected.properties!.allowedOperations).toEqual(INITIAL);
     for (const m of ['pa-dr', 'pb-dr']) expect(await h.blobs.getContainerClient(FABRIC_CONTAINERS.disks).getBlobClient(`asr-recovery/${m}/disk0.vhd`).exists()).toBe(false);
   }, 300_000);
+  it('an encrypted item fails back with its key (supplied to the operation, never stored); without it the failback fails its prerequisites and may be retried', async () => {
+    expect((await h.call('PUT', `${V}/replicationPolicies/policy-enc`, {
+      properties: { providerSpecificInput: { instanceType: 'HyperVReplicaAzure', replicationInterval: 30, recoveryPointHistoryDuration: 24, applicationConsistentSnapshotFrequencyInHours: 1, encryption: 'Enabled' } },
+    })).status).toBeLessThan(300);
+    const key = randomBytes(64);
+    const keyFile = join(h.dir, 'enc.key');
+    writeFileSync(keyFile, key, { mode: 0o600 });
+    const raw = join(h.dir, 'enc1.raw');
+    writeFileSync(raw, Buffer.alloc(4 * MiB));
+    qemuIo(raw, 'raw', 'write -P 0x21 0 1M');
+    const stateDir = join(h.dir, 'state-enc1');
+    await protectItem(api, h.blobs, { vault: VAULT, item: 'enc1', diskPaths: [raw], policy: 'policy-enc', keyFile, fabric: FABRIC, container: CONTAINER, stateDir, merge: { pollMs: 100 } });
+    const item = `${P}/enc1`;
+    expect((await h.call('PATCH', item, { properties: { recoveryAzureVMName: 'enc1-dr', selectedRecoveryAzureNetworkId: 'prod-vnet' } })).status).toBe(200);
+    await syncItem(h.blobs, { vault: VAULT, item: 'enc1', stateDir, merge: { pollMs: 100 } });
+    const pfx = key.toString('base64');
+    const failover = jobOf(await h.call('POST', `${item}/unplannedFailover`, { properties: { failoverDirection: 'PrimaryToRecovery', providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', recoveryPointType: 'Latest', primaryKekCertificatePfx: pfx } } }));
+    expect((await waitForJob(h, failover, ended, 90_000)).properties.state).toBe('Succeeded');
+    expect((await waitForJob(h, jobOf(await h.call('POST', `${item}/failoverCommit`, {})), ended, 60_000)).properties.state).toBe('Succeeded');
+    await workloadWrites('enc1-dr', 9, 4);
+
+    const keyless = jobOf(await h.call('POST', `${item}/plannedFailover`, { properties: { failoverDirection: 'RecoveryToPrimary', providerSpecificDetails: { ...FAILBACK, dataSyncOption: 'ForDownTime' } } }));
+    const refused = await waitForJob(h, keyless, ended, 60_000);
+    expect(refused.properties.state).toBe('Failed');
+    expect(refused.properties.errors[0].serviceErrorDetails.code).toBe('EncryptionKeyRequired');
+    expect((await h.call('GET', item, undefined, 'Reader')).body.properties).toMatchObject({ protectionState: 'FailbackFailed', allowedOperations: ['PlannedFailover', 'CancelFailover'] });
+
+    const failback = jobOf(await h.call('POST', `${item}/plannedFailover`, { properties: { failoverDirection: 'RecoveryToPrimary', providerSpecificDetails: { ...FAILBACK, dataSyncOption: 'ForDownTime', primaryKekCertificatePfx: pfx } } }));
+    let jobDone = false;
+    const rounds = serveRounds('enc1', stateDir, async () => jobDone);
+    const done = await waitForJob(h, failback, ended, 120_000).finally(() => { jobDone = true; });
+    expect(await rounds).toBe(1);
+    expect(done.properties.state).toBe('Succeeded');
+    expect(tasksOf(done)['g0-finalSync-m0'].customDetails).toMatchObject({ round: 1, blocksChanged: 9 });
+    expect(qemuCompare(raw, 'raw', await downloadRecoveredDisk(h, 'enc1-dr', 'disk0'), 'vpc').status).toBe(0);
+    // The key is in no job document (the orchestration input holds only its sealed copy).
+    for (const job of [keyless, failback]) expect(JSON.stringify((await h.call('GET', `${V}/replicationJobs/${job}`, undefined, 'Reader')).body)).not.toContain(pfx.slice(0, 24));
+  }, 300_000);
 });
