@@ -9,6 +9,7 @@ import { registerItemExportCommands } from './commands/itemExport';
 import { registerJobCommands } from './commands/job';
 import { registerPlanCommands } from './commands/plan';
 import { registerPlanActionsCommands } from './commands/planActions';
+import { registerFailbackCommands } from './commands/failback';
 import { registerPolicyCommands } from './commands/policy';
 import { registerVaultCommands } from './commands/vault';
 import { registerSiteCommands } from './commands/site';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerPlanActionsCommands(program);
   registerItemCommands(program);
   registerItemExportCommands(program);
+  registerFailbackCommands(program);
   registerJobCommands(program);
   registerAgentCommands(program);
   registerSiteCommands(program);

@@ -64,6 +64,8 @@ const zones = {
   'shared/replication/merge': { mayImport: [...REPLICATION_CORE, 'shared/replication/core', 'shared/replication/journal'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
   'shared/replication/materialize': { mayImport: [...REPLICATION_CORE, 'shared/replication/core', 'shared/replication/journal'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
   'shared/replication/core': { mayImport: [...REPLICATION_CORE], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
+  // failback data path: digests, delta logs and round blobs (docs/failback.md)
+  'shared/replication/failback': { mayImport: [...REPLICATION_CORE, 'shared/replication/core'], forbiddenPackages: NO_FUNCTIONS_TYPES },
   'shared/replication/adapters': { mayImport: [...REPLICATION_CORE, 'shared/metadata', 'shared/replication/core'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
 
   // the source agent: talks to the service only through contracts and storage

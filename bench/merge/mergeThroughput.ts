@@ -17,9 +17,10 @@ import { randomBytes } from 'node:crypto';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { buildHrl } from '../../shared/hrl';
 import {
-  DiskRecoveryPoint, DiskRef, fixedReplicationSettings, mergeDisk, pendingLogBlob, REPLICA_CONTAINERS, ReplicationDeps, DEFAULT_REPLICATION_TUNING,
+  DiskRef, mergeDisk, pendingLogBlob, REPLICA_CONTAINERS, ReplicationDeps, DEFAULT_REPLICATION_TUNING,
 } from '../../shared/replication';
 import { startBenchAzurite } from './benchAzurite';
+import { memoryReplicationDeps } from './benchStandIns';
 
 const LOGS = Number(process.argv[2] ?? 8);
 const MIB_PER_LOG = Number(process.argv[3] ?? 32);
@@ -52,14 +53,7 @@ const SHAPES: Shape[] = [
 ];
 
 function memoryDeps(blobs: BlobServiceClient): ReplicationDeps {
-  const points: DiskRecoveryPoint[] = [];
-  return {
-    blobs,
-    recorder: { record: async (p) => void points.push(p), list: async () => [...points], remove: async () => undefined },
-    health: { raise: async () => undefined, clear: async () => undefined, recordMerged: async () => undefined, recordResyncStarted: async () => undefined },
-    settings: fixedReplicationSettings({ policy: { replicationInterval: 30, recoveryPointHistoryDurationInHours: 24, applicationConsistentSnapshotFrequencyInHours: 0 } }),
-    tuning: { crashPointIntervalMs: Number.MAX_SAFE_INTEGER },
-  };
+  return memoryReplicationDeps(blobs, { crashPointIntervalMs: Number.MAX_SAFE_INTEGER });
 }
 
 async function seconds(fn: () => Promise<unknown>): Promise<number> {

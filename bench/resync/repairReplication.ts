@@ -20,13 +20,14 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { AgentApi, ArmResourceLike, protectItem, syncItem } from '../../shared/agent';
+import { AgentApi, protectItem, syncItem } from '../../shared/agent';
 import { REPAIR_DIGEST_BYTES } from '../../shared/contracts/replicationRepair';
 import {
-  DiskRecoveryPoint, DiskRef, fixedReplicationSettings, listPendingLogs, materializeToPoint, mergeDisk, pendingContainer, REPLICA_CONTAINERS,
+  DiskRef, listPendingLogs, materializeToPoint, mergeDisk, pendingContainer, REPLICA_CONTAINERS,
   replicaClient, ReplicationDeps, startReplicationRepair,
 } from '../../shared/replication';
 import { startBenchAzurite } from '../merge/benchAzurite';
+import { memoryReplicationDeps, seconds, standInAgentApi } from '../merge/benchStandIns';
 
 const DISK_MIB = Number(process.argv[2] ?? 1024);
 const DIVERGED_PERCENT = Number(process.argv[3] ?? 1);
@@ -34,29 +35,12 @@ const MIB = 1024 * 1024;
 const BLOCK = 4096;
 const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
 
-function memoryDeps(blobs: BlobServiceClient): ReplicationDeps {
-  const points: DiskRecoveryPoint[] = [];
-  return {
-    blobs,
-    recorder: { record: async (p) => void points.push(p), list: async () => [...points], remove: async () => undefined },
-    health: { raise: async () => undefined, clear: async () => undefined, recordMerged: async () => undefined, recordResyncStarted: async () => undefined },
-    settings: fixedReplicationSettings({ policy: { replicationInterval: 30, recoveryPointHistoryDurationInHours: 24, applicationConsistentSnapshotFrequencyInHours: 0 } }),
-  };
-}
-
 /** The API as the agent sees it: registration answered in memory, repairReplication run in process. */
 function standInApi(deps: ReplicationDeps, vaultSegment: string): AgentApi {
-  const resource = (path: string, properties: Record<string, unknown> = {}): ArmResourceLike => ({ id: path, name: path.split('/').pop()!, properties });
-  return {
-    config: { endpoint: 'http://bench.invalid', subscriptionId: SUBSCRIPTION, resourceGroup: 'bench' },
-    vaultPath: (vault?: string) => `/subscriptions/${SUBSCRIPTION}/resourceGroups/bench/providers/Microsoft.RecoveryServices/vaults${vault ? `/${vault}` : ''}`,
-    get: async <T>(path: string) => resource(path, { providerSpecificDetails: { replicationInterval: 30, encryption: 'Disabled' } }) as T,
-    put: async <T>(path: string) => resource(path) as T,
-    post: async <T>(path: string) => {
-      const item = path.split('/').slice(-2)[0];
-      return (await startReplicationRepair(deps, { vault: vaultSegment, item, diskIds: ['disk0'] }, 'bench')) as T;
-    },
-  };
+  return standInAgentApi(async <T>(path: string) => {
+    const item = path.split('/').slice(-2)[0];
+    return (await startReplicationRepair(deps, { vault: vaultSegment, item, diskIds: ['disk0'] }, 'bench')) as T;
+  });
 }
 
 /** Merges whatever is pending, every 50 ms, as the blob trigger would. */
@@ -71,19 +55,13 @@ function startPump(deps: ReplicationDeps, disk: DiskRef): { stop(): Promise<void
   return { stop: async () => { running = false; await loop; } };
 }
 
-async function seconds<T>(fn: () => Promise<T>): Promise<{ s: number; value: T }> {
-  const t = process.hrtime.bigint();
-  const value = await fn();
-  return { s: Number(process.hrtime.bigint() - t) / 1e9, value };
-}
-
 async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-resync-'));
   const azurite = await startBenchAzurite();
   try {
     const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
     for (const c of Object.values(REPLICA_CONTAINERS)) await blobs.getContainerClient(c).createIfNotExists();
-    const deps = memoryDeps(blobs);
+    const deps = memoryReplicationDeps(blobs);
     const vaultSegment = `${SUBSCRIPTION}~bench~vault`;
     const disk: DiskRef = { vault: vaultSegment, item: 'vm1', disk: 'disk0' };
     const api = standInApi(deps, vaultSegment);

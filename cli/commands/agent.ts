@@ -3,7 +3,8 @@ import { AsrApiClient } from '../api/AsrApiClient';
 import { runCommand } from '../api/runCommand';
 import { createProgressReporter, ProgressReporter } from '../progress/ProgressReporter';
 import { formatBytes } from '../progress/formatBytes';
-import { agentChannelFromEnv, CycleReport, defaultStateDir, ensureSiteIdentity, protectItem, RepairNotice, runAgent, syncItem } from '../../shared/agent';
+import { agentChannelFromEnv, CycleReport, defaultStateDir, ensureSiteIdentity, protectItem, RepairNotice, runAgent, syncFailback, syncItem } from '../../shared/agent';
+import type { FailbackServeResult } from '../../shared/agent';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const positiveInt = (name: string) => (v: string) => {
@@ -63,6 +64,20 @@ function cycleJson(r: CycleReport): Record<string, unknown> {
 function repairNotice(json: boolean | undefined, vault: string, item: string, n: RepairNotice): void {
   if (json) jsonLine('repair', { vault, item, epoch: n.epoch, reason: n.reason });
   else process.stdout.write(`repairing replication: epoch ${n.epoch} (${n.reason})\n`);
+}
+
+/** A failback round served: as text, or as a `failback` JSON line. */
+function failbackNotice(json: boolean | undefined, vault: string, item: string, r: FailbackServeResult): void {
+  if (r.state === 'none') return;
+  if (json) {
+    jsonLine('failback', r.state === 'applied'
+      ? { vault, item, jobId: r.jobId, round: r.round, state: r.state, bytesApplied: r.applied.bytesApplied, resumed: r.resumed, disks: r.applied.disks.map((d) => ({ diskId: d.diskId, path: d.path, blocks: d.blocks })) }
+      : { vault, item, jobId: r.jobId, round: r.round, state: r.state, digestsReported: r.digestsReported });
+  } else if (r.state === 'applied') {
+    process.stdout.write(`failback round ${r.round} of job ${r.jobId}: ${formatBytes(r.applied.bytesApplied)} applied${r.resumed ? ' (resumed from the journal)' : ''} to ${r.applied.disks.map((d) => d.path).join(', ')}\n`);
+  } else if (r.digestsReported) {
+    process.stdout.write(`failback round ${r.round} of job ${r.jobId}: disk digests reported; waiting for the service's delta\n`);
+  }
 }
 
 /** No progress bar under `--json`: stdout stays machine-readable and stderr quiet. */
@@ -132,7 +147,7 @@ export function registerAgentCommands(program: Command): void {
     }));
 
   agent.command('sync <vault> <item>')
-    .description('one replication cycle: one log per disk at one cut, then wait until merged')
+    .description('one replication cycle: one log per disk at one cut, then wait until merged; a pending failback round is served instead (digests, then the delta applied to the source disks)')
     .option('--app-consistent', 'mark the cut application-consistent (quiesce the workload first)')
     .option('--no-wait', 'return once the logs are uploaded')
     .option('--encryption-key-file <file>', 'the key, if it moved since protect')
@@ -142,7 +157,15 @@ export function registerAgentCommands(program: Command): void {
       const progress = opts.json ? noProgress : diskProgress('scanning');
       try {
         const stateDir = opts.stateDir ?? defaultStateDir();
-        const r = await syncItem(await agentChannelFromEnv(client, { stateDir, vault }), {
+        const channel = await agentChannelFromEnv(client, { stateDir, vault });
+        // A failback round pending for the item is what a sync serves (docs/failback.md).
+        const fb = await syncFailback(channel, { vault, item, stateDir, keyFile: opts.encryptionKeyFile, noWait: !opts.wait, api: client });
+        if (fb.state !== 'none') {
+          progress.finish();
+          failbackNotice(opts.json, vault, item, fb);
+          return;
+        }
+        const r = await syncItem(channel, {
           vault, item, stateDir, keyFile: opts.encryptionKeyFile,
           consistency: opts.appConsistent ? 'application' : 'crash', noWait: !opts.wait, onProgress: progress.onProgress,
           api: client, onRepair: (n) => repairNotice(opts.json, vault, item, n),
@@ -172,6 +195,7 @@ export function registerAgentCommands(program: Command): void {
         const r = await runAgent(await agentChannelFromEnv(client, { stateDir, vault }), {
           vault, item, stateDir, keyFile: opts.encryptionKeyFile, intervalSeconds: opts.interval, signal: stop.signal,
           api: client, onRepair: (n) => repairNotice(opts.json, vault, item, n),
+          onFailback: (fb) => failbackNotice(opts.json, vault, item, fb),
           onCycle: (report, lag) => (opts.json
             ? jsonLine('cycle', { vault, item, ...cycleJson(report), lagSeconds: lag ?? null })
             : process.stdout.write(`${describeCycle(report)}\n  lag: ${lag === undefined ? 'nothing merged yet' : `${lag.toFixed(1)} s`}\n`)),

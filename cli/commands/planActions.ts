@@ -103,12 +103,12 @@ export function registerPlanActionsCommands(program: Command): void {
       }, opts, 'Contributor');
     }));
 
-  withWait(plan.command('commit <vault> <plan>').description('commit a failover (final: reprotect and failback are not built yet)'))
+  withWait(plan.command('commit <vault> <plan>').description('commit a failover (then: asr plan failback) or a failback (then: asr plan reprotect)'))
     .action(runCommand(async (client, vault: string, name: string, opts: ActionOptions) => {
       await run(client, vault, name, 'failoverCommit', {}, opts, 'Contributor');
     }));
 
-  withWait(plan.command('cancel <vault> <plan>').description('cancel a failover: remove the recovered machines, back to the primary'))
+  withWait(plan.command('cancel <vault> <plan>').description('cancel a failover (remove the recovered machines, back to the primary) or a failback (the recovered machines run again)'))
     .action(runCommand(async (client, vault: string, name: string, opts: ActionOptions) => {
       await run(client, vault, name, 'failoverCancel', {}, opts, 'Contributor');
     }));

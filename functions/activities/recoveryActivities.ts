@@ -27,6 +27,7 @@ const NAMES: { [N in RecoveryActivityName]: N } = {
   recordJob: 'recordJob', checkPrerequisites: 'checkPrerequisites', requestShutdown: 'requestShutdown', pollFinalLogs: 'pollFinalLogs',
   clearShutdownRequests: 'clearShutdownRequests', beginMachine: 'beginMachine', materializeDisk: 'materializeDisk', bringUpMachine: 'bringUpMachine',
   settleMachine: 'settleMachine', startRunbook: 'startRunbook', finishScenario: 'finishScenario', rollBackFailover: 'rollBackFailover',
+  failbackRound: 'failbackRound', failbackMachineStep: 'failbackMachineStep', rollBackFailback: 'rollBackFailback',
 };
 
 for (const name of Object.values(NAMES)) register(name);

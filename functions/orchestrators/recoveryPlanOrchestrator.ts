@@ -18,7 +18,8 @@ import type { ScenarioOutcome } from '../../shared/recovery/plan/allowedOperatio
 import { actionRefusalOf } from '../../shared/automation/policy/actionApplicability';
 import { runbookActionStart } from '../../shared/automation/policy/runbookActionStart';
 import { scenarioTargetsOf } from '../../shared/recovery/plan/ScenarioTargets';
-import { actionFailure, finalLogTimeout } from '../../shared/recovery/plan/stepErrors';
+import { actionFailure, failbackRoundTimeout, finalLogTimeout } from '../../shared/recovery/plan/stepErrors';
+import type { PlanItemRef } from '../../shared/recovery/plan/PlanSnapshot';
 import { activityRetry, recoverMachines } from './recoverMachineOrchestrator';
 import { recoveryActivityCalls } from './recoveryActivityCalls';
 
@@ -65,7 +66,7 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
 
   function* prerequisites(s: Extract<RecoveryStep, { kind: 'prerequisites' }>): Generator<Task, void, any> {
     yield* record([{ type: 'jobStarted', at: at() }, { type: 'taskStarted', taskId: s.taskId, at: at() }]);
-    const summary = yield* step('checkPrerequisites', { vaultKey: input.vaultKey, jobId: input.jobId, items: input.plan.groups.flatMap((g) => g.items), needsDisks: isFailover(input.scenario), wrappedKey: input.wrappedKey, scenario: input.scenario, testNetworkId: input.testNetworkId }, s.taskId);
+    const summary = yield* step('checkPrerequisites', { vaultKey: input.vaultKey, jobId: input.jobId, items: input.plan.groups.flatMap((g) => g.items), needsDisks: isFailover(input.scenario) || input.scenario === 'Failback', wrappedKey: input.wrappedKey, scenario: input.scenario, testNetworkId: input.testNetworkId }, s.taskId);
     yield* record([{ type: 'taskSucceeded', taskId: s.taskId, at: at(), description: summary }]);
   }
 
@@ -169,6 +170,41 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
     yield* record([{ type: 'taskSucceeded', taskId: s.taskId, at: at(), description: `${s.machines.length} virtual machine(s) done` }]);
   }
 
+  /**
+   * One failback phase of a group's machines, in parallel. Rounds ask the primary site's agent
+   * and poll on a durable timer until every machine's delta is applied (the activity records
+   * bytes shipped on each machine's task); shutdown and start are one activity per machine.
+   */
+  function* failbackPhase(s: Extract<RecoveryStep, { kind: 'failbackPhase' }>): Generator<Task, void, any> {
+    yield* record([{ type: 'taskStarted', taskId: s.taskId, at: at() }]);
+    const failback = input.failback ?? { dataSyncOption: 'ForSynchronization' as const, recoveryVmCreationOption: 'NoAction' as const };
+    const inputOf = (m: { taskId: string; item: PlanItemRef }, first: boolean) => ({
+      vaultKey: input.vaultKey, jobId: input.jobId, taskId: m.taskId, item: m.item, phase: s.phase, failback, wrappedKey: input.wrappedKey, first,
+    });
+    const failed: AsrServiceErrorDetails[] = [];
+    if (s.phase === 'shutdown' || s.phase === 'start') {
+      const outs = yield* activities.callAll('failbackMachineStep', s.machines.map((m) => inputOf(m, true)));
+      outs.forEach((o) => { if (!o.ok) failed.push(o.error); });
+    } else {
+      const deadline = new Date(now().getTime() + (input.timeouts.failbackRoundSeconds ?? 3600) * 1000);
+      let pending = s.machines;
+      for (let first = true; pending.length > 0; first = false) {
+        if (!first) yield context.df.createTimer(new Date(Math.min(deadline.getTime(), now().getTime() + input.pollSeconds * 1000)));
+        const outs = yield* activities.callAll('failbackRound', pending.map((m) => inputOf(m, first)));
+        const next: typeof pending = [];
+        outs.forEach((o, i) => { if (!o.ok) failed.push(o.error); else if (!o.value.done) next.push(pending[i]); });
+        if (failed.length > 0) break;
+        pending = next;
+        if (pending.length > 0 && now() >= deadline) {
+          yield* fail(s.taskId, failbackRoundTimeout(pending.map((m) => m.item.name), input.timeouts.failbackRoundSeconds ?? 3600));
+        }
+      }
+    }
+    if (failed.some((e) => e.code === 'JobCancelled')) throw new JobCancelled();
+    if (failed.length > 0) yield* fail(s.taskId, failed.length === 1 ? failed[0] : { ...failed[0], message: failed.map((e) => e.message).join('; ') });
+    yield* record([{ type: 'taskSucceeded', taskId: s.taskId, at: at(), description: `${s.machines.length} virtual machine(s) done` }]);
+  }
+
   function* waitForCleanup(s: Extract<RecoveryStep, { kind: 'waitForCleanup' }>): Generator<Task, void, any> {
     yield* finish('Succeeded');
     yield* record([{
@@ -187,6 +223,7 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
         case 'shutdown': yield* shutdown(s); break;
         case 'action': yield* action(s); break;
         case 'group': yield* group(s); break;
+        case 'failbackPhase': yield* failbackPhase(s); break;
         case 'waitForCleanup': yield* waitForCleanup(s); break;
       }
     }
@@ -201,6 +238,10 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
       if (rollsBackOnCancel(input.scenario)) {
         // Back to a protected item: no machine of this job stays, no shutdown request stays.
         yield* activities.call('rollBackFailover', { vaultKey: input.vaultKey, jobId: input.jobId, items: input.plan.groups.flatMap((g) => g.items) });
+      }
+      if (input.scenario === 'Failback') {
+        // Back to a committed failover: the recovery site's machines run again, no failback request stays.
+        yield* activities.call('rollBackFailback', { vaultKey: input.vaultKey, jobId: input.jobId, items: input.plan.groups.flatMap((g) => g.items) });
       }
       yield* finish('Cancelled');
       yield* report([{ type: 'jobCancelled', at: at(), error: CANCELLED_ERROR }]);

@@ -71,7 +71,7 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
 }
 
 // Replica logs, replicas (page blobs), the journal of merged logs, quarantined logs, the app package.
-resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for c in ['hrl', 'vhds', 'hrl-journal', 'hrl-quarantine', 'app-package'] : {
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for c in ['hrl', 'vhds', 'hrl-journal', 'hrl-quarantine', 'failback', 'app-package'] : {
   parent: blobService
   name: c
 }]

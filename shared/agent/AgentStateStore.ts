@@ -16,7 +16,8 @@ export const STATE_DIR_MODE = 0o700;
 /** Files of the state: only the agent's user may read them. */
 export const STATE_FILE_MODE = 0o600;
 
-async function writeDurably(path: string, data: Uint8Array | string): Promise<void> {
+/** Writes `path` whole or not at all: a temporary file, fsynced, then renamed over it. */
+export async function writeDurably(path: string, data: Uint8Array | string): Promise<void> {
   const tmp = `${path}.tmp`;
   const f = await open(tmp, 'w', STATE_FILE_MODE);
   try {

@@ -1,4 +1,5 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
+import type { FailbackApplied, FailbackDigests, FailbackReady, FailbackRequest } from '../contracts/FailbackTransfers';
 import type { RepairRequest } from '../contracts/replicationRepair';
 import type { ShutdownRequest } from '../contracts/SourceShutdownRequests';
 import type { DiskRef } from '../contracts/DiskRef';
@@ -35,6 +36,16 @@ export interface ReplicaChannel {
   repairRequest(where: Pick<DiskRef, 'vault' | 'item'>): Promise<RepairRequest | undefined>;
   /** A repair's replica block digests of one disk (32 bytes per 4 KiB block). */
   repairDigests(where: Pick<DiskRef, 'vault' | 'item'>, request: RepairRequest, diskId: string): Promise<Buffer>;
+  /** The item's pending failback round (docs/failback.md), if any. */
+  failbackRequest(where: Pick<DiskRef, 'vault' | 'item'>): Promise<FailbackRequest | undefined>;
+  /** Reports a source disk's block digests for a round. */
+  uploadFailbackDigests(where: Pick<DiskRef, 'vault' | 'item'>, jobId: string, round: number, diskId: string, digests: FailbackDigests): Promise<void>;
+  /** The round's ready.json: undefined until the service wrote every disk's delta log. */
+  failbackReady(where: Pick<DiskRef, 'vault' | 'item'>, jobId: string, round: number): Promise<FailbackReady | undefined>;
+  /** A disk's delta log of a round (whole, for the agent's journal). */
+  failbackLog(where: Pick<DiskRef, 'vault' | 'item'>, jobId: string, round: number, diskId: string): Promise<Buffer>;
+  /** Reports the round applied and flushed. */
+  reportFailbackApplied(where: Pick<DiskRef, 'vault' | 'item'>, applied: FailbackApplied): Promise<void>;
 }
 
 /** What callers may pass: a channel, or a blob service client (direct storage access). */

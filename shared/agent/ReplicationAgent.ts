@@ -28,7 +28,7 @@ import { REPAIR_DIGEST_BYTES, type RepairRequest } from '../contracts/replicatio
 export function replicationEndedError(item: string, jobId: string): ServiceError {
   return new ServiceError('ReplicationEnded',
     `replication of '${item}' has ended: its failover was committed (job ${jobId}) and the machine now runs in the recovery site; ` +
-    'the service takes no more logs from this source, so nothing was shipped. Stop this agent; replicating back (reprotect) is not available yet.');
+    'the service takes no more logs from this source, so nothing was shipped. A failback brings the data home: when one is requested, \'asr agent sync\' or \'asr agent run\' serves it (docs/failback.md); a reprotect after it resumes replication.');
 }
 
 /** `blocks` in consecutive pieces of at most `max`; always at least one piece (an idle disk still ships an empty log). */
@@ -144,6 +144,11 @@ export class ReplicationAgent {
 
   get current(): AgentState {
     return this.state;
+  }
+
+  /** The customer's key when the item replicates encrypted (a failback decrypts its delta logs with it). */
+  get encryptionKey(): Buffer | undefined {
+    return this.key;
   }
 
   diskRef(d: AgentDiskState): DiskRef {
@@ -354,6 +359,11 @@ export class ReplicationAgent {
   }
 
   private async resyncOnce(request: RepairRequest, digestsOf: (diskId: string) => Promise<Buffer>, options: CycleOptions): Promise<CycleReport> {
+    // Reprotect after a failback resumes replication that a committed failover stopped (docs/failback.md).
+    if (request.reprotect && this.state.stoppedForFailover && request.epoch > this.state.epoch) {
+      const { stoppedForFailover: _ended, ...resumed } = this.state;
+      this.state = resumed;
+    }
     this.assertReplicating();
     if (request.epoch <= this.state.epoch) {
       throw new ServiceError('ResyncEpochNotNewer', `a repair to epoch ${request.epoch} is not newer than the agent's epoch ${this.state.epoch}`);

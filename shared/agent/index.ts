@@ -34,3 +34,7 @@ export * from './qemu/QmpClient';
 export * from './qemu/NbdDiskImage';
 export * from './qemu/QemuTrackingConfig';
 export * from './qemu/QemuDirtyBitmapTracker';
+export * from './serveFailback';
+export * from './FailbackDiskTarget';
+export * from './failbackJournal';
+export * from './syncFailback';

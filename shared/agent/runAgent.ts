@@ -7,6 +7,7 @@ import { isTransientFailure } from './isTransientFailure';
 import { CycleReport, ReplicationAgent } from './ReplicationAgent';
 import { mergedSequence } from './waitForMerge';
 import { cycleOrRepair, RepairNotice } from './repairToServe';
+import { FailbackServeResult, serveFailback } from './serveFailback';
 
 export interface RunOptions {
   stateDir: string;
@@ -28,6 +29,8 @@ export interface RunOptions {
   api?: AgentApi;
   /** Told when a cycle is a repair (and why). */
   onRepair?(notice: RepairNotice): void;
+  /** Told after each step of a failback round the loop served (digests reported, waiting, applied). */
+  onFailback?(result: FailbackServeResult): void;
 }
 
 /** Why and how a failover stopped the loop. */
@@ -41,6 +44,9 @@ export interface RunResult {
   cycles: number;
   failover?: FailoverStop;
 }
+
+/** How often the loop looks at a pending failback round (the service prepares the delta meanwhile). */
+const FAILBACK_POLL_MS = 2000;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -67,6 +73,10 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * A committed failover (`reason: FailoverCommitted`) ends replication: the loop stops with
  * `ReplicationEnded`, an error, since the source must not go on as if it were protected.
  *
+ * Failback: a pending failback round (docs/failback.md) is served before anything else and
+ * replaces the cycle, also after a committed failover; while the request stays the loop polls
+ * it every 2 s (no cycles). Without one, a committed failover stops the loop as above.
+ *
  * Repair: each cycle first checks the replicas against what the service acknowledged and the
  * item's repair request (shared/agent repairToServe); a due repair ships instead of the cycle.
  */
@@ -91,6 +101,15 @@ async function loop(agent: ReplicationAgent, channel: ReplicaChannel, options: R
   while (!options.signal?.aborted) {
     const started = Date.now();
     try {
+      // A pending failback round comes first and replaces the cycle: the workload runs in the
+      // recovery site and its data is coming home; this also holds after a committed failover.
+      const failback = await serveFailback(agent, channel);
+      if (failback.state !== 'none') {
+        failures = 0;
+        options.onFailback?.(failback);
+        await sleep(Math.min(intervalMs, FAILBACK_POLL_MS), options.signal);
+        continue;
+      }
       const request = await channel.shutdownRequest(where);
       await agent.stopIfFailoverCommitted(request);
       if (request && !request.shipFinalLog) {

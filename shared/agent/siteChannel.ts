@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { BlockBlobClient } from '@azure/storage-blob';
 import { ServiceError } from '../errors';
 import { REPAIR_DIGEST_BYTES } from '../contracts/replicationRepair';
+import { encodeFailbackDigests, FailbackReadySchema } from '../contracts/FailbackTransfers';
 import type { DiskRef } from '../contracts/DiskRef';
 import { LOG_METADATA, logChecksum } from '../contracts/logChecksum';
 import { readReplicaState } from '../contracts/ReplicaState';
@@ -90,5 +91,54 @@ export function siteChannel(api: SiteApiClient, siteId: string, itemIdOf: (disk:
       if (buf.length !== d.blocks * REPAIR_DIGEST_BYTES) throw new ServiceError('RepairRequestInvalid', `digests of disk ${diskId} are ${buf.length} bytes, expected ${d.blocks * REPAIR_DIGEST_BYTES}`);
       return buf;
     },
+    // Failback: the request and one URL per blob of the round come with the replication state.
+    async failbackRequest(where) {
+      return (await api.replicationState(await itemIdOf({ ...where, disk: '' }))).failbackRequest ?? undefined;
+    },
+    async uploadFailbackDigests(where, jobId, round, diskId, digests) {
+      const url = (await failbackUrls(where, jobId, round)).digests[diskId];
+      if (!url) throw new ServiceError('FailbackRoundNotRequested', `the service offers no digests upload for disk ${diskId} in round ${round} of job ${jobId}`);
+      await createOnce(url, encodeFailbackDigests(digests));
+    },
+    async failbackReady(where, jobId, round) {
+      const buf = await download((await failbackUrls(where, jobId, round)).ready, 'ready.json');
+      return buf && FailbackReadySchema.parse(JSON.parse(buf.toString('utf8')));
+    },
+    async failbackLog(where, jobId, round, diskId) {
+      const url = (await failbackUrls(where, jobId, round)).logs[diskId];
+      const buf = url ? await download(url, `the delta log of disk ${diskId}`) : undefined;
+      if (!buf) throw new ServiceError('FailbackLogMissing', `the failback log of disk ${diskId} (job ${jobId}, round ${round}) is gone: the round was cancelled or cleared`);
+      return buf;
+    },
+    async reportFailbackApplied(where, applied) {
+      await createOnce((await failbackUrls(where, applied.jobId, applied.round)).applied, Buffer.from(JSON.stringify(applied)));
+    },
   };
+
+  /** The URLs of round `round` of job `jobId`; refused when the service's pending round is another. */
+  async function failbackUrls(where: Pick<DiskRef, 'vault' | 'item'>, jobId: string, round: number) {
+    const urls = (await api.replicationState(await itemIdOf({ ...where, disk: '' }))).failbackUrls;
+    if (!urls || urls.jobId !== jobId || urls.round !== round) {
+      throw new ServiceError('FailbackRoundNotRequested', `the service has no failback round ${round} of job ${jobId} pending for '${where.item}' any more`);
+    }
+    return urls;
+  }
+}
+
+/** Creates a blob through a create-only URL; one already there (a retry after a lost answer) counts as done. */
+async function createOnce(url: string, body: Buffer): Promise<void> {
+  try {
+    await new BlockBlobClient(url, undefined, { retryOptions: { maxTries: 3 } }).upload(body, body.length, { conditions: { ifNoneMatch: '*' } });
+  } catch (err) {
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status !== 409 && status !== 412 && status !== 403) throw err;
+  }
+}
+
+/** GET of a read-only URL; undefined when the blob is not there (yet). */
+async function download(url: string, what: string): Promise<Buffer | undefined> {
+  const res = await fetch(url, { redirect: 'error' });
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new ServiceError('FailbackLogMissing', `downloading ${what} answered HTTP ${res.status}`, { retryable: res.status >= 500 });
+  return Buffer.from(await res.arrayBuffer());
 }

@@ -1,4 +1,6 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
+import { FAILBACK_CONTAINER, FailbackTransfers } from '../contracts/FailbackTransfers';
+import { ServiceError } from '../errors';
 import { REPAIR_REQUEST_CONTAINER, RepairRequests } from '../contracts/replicationRepair';
 import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../contracts/SourceShutdownRequests';
 import { readReplica } from '../contracts/readReplica';
@@ -9,6 +11,7 @@ import { uploadLog } from './uploadLog';
 /** The channel straight to the replica storage account (a connection string or a container SAS). */
 export function storageChannel(blobs: BlobServiceClient): ReplicaChannel {
   const repairs = () => new RepairRequests(blobs.getContainerClient(REPAIR_REQUEST_CONTAINER));
+  const failback = () => new FailbackTransfers(blobs.getContainerClient(FAILBACK_CONTAINER));
   return {
     kind: 'storage',
     uploadLog: (disk, _epoch, sequence, file, protectionId) => uploadLog(blobs, disk, sequence, file, protectionId),
@@ -31,6 +34,23 @@ export function storageChannel(blobs: BlobServiceClient): ReplicaChannel {
     shutdownRequest: (where) => new SourceShutdownRequests(blobs.getContainerClient(SHUTDOWN_REQUEST_CONTAINER)).read(where),
     repairRequest: (where) => repairs().read(where.vault, where.item),
     repairDigests: (_where, request, diskId) => repairs().digests(request, diskId),
+    async failbackRequest(where) {
+      try {
+        return await failback().readRequest(where);
+      } catch (err) {
+        // No container yet: no failback was ever requested.
+        if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+        throw err;
+      }
+    },
+    uploadFailbackDigests: (where, jobId, round, diskId, digests) => failback().writeDigests(where, jobId, round, diskId, digests),
+    failbackReady: (where, jobId, round) => failback().readReady(where, jobId, round),
+    async failbackLog(where, jobId, round, diskId) {
+      const log = await failback().readLog(where, jobId, round, diskId);
+      if (!log) throw new ServiceError('FailbackLogMissing', `the failback log of disk ${diskId} (job ${jobId}, round ${round}) is gone: the round was cancelled or cleared`);
+      return log;
+    },
+    reportFailbackApplied: (where, applied) => failback().writeApplied(where, applied),
   };
 }
 

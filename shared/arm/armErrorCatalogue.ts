@@ -25,6 +25,11 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   InvalidPathSegment: 400,
   InvalidReference: 400,
   FailbackNotSupported: 400,
+  // the failback cycle (issue 13): a failback before a committed failover, a failover forward of
+  // an item that runs in the recovery site, a reverse reprotect (not built)
+  FailbackNotAllowed: 400,
+  FailoverDirectionInvalid: 400,
+  ReverseReplicationNotSupported: 400,
   InvalidReplicationRequest: 400,
   // what InvalidReplicationRequest used to mean besides a key that does not fit (issue 11)
   DiskGrewBeyondReplica: 400,
@@ -71,6 +76,12 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   // 405
   MethodNotAllowed: 405,
   // 409: the resource's state does not allow it now
+  // a failback job's step (the job shows them; never an API answer): nothing in the recovery
+  // site to fail back from, a fabric whose disks the failback cannot read, the primary disk not
+  // the recovered one after a round
+  RecoveredMachineNotFound: 409,
+  FailbackNotSupportedOnFabric: 409,
+  FailbackDiskMismatch: 409,
   AgentBusy: 409,
   AgentStateMismatch: 409,
   AlreadyProtected: 409,
@@ -96,6 +107,12 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   NoProtectedDisks: 409,
   OutputExists: 409,
   ProtectionUnknown: 409,
+  // failback data path (docs/failback.md): the source or the round is not in a state to take it
+  FailbackDiskMissing: 409,
+  FailbackDiskSizeMismatch: 409,
+  FailbackFormatUnsupported: 409,
+  FailbackLogMissing: 409,
+  FailbackRoundNotRequested: 409,
   ReplicaBusy: 409,
   ReplicaLeaseLost: 409,
   RepairLost: 409,
@@ -125,6 +142,9 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   ReplicaUnusable: 500,
   RepairRequestInvalid: 500,
   RunbookFailed: 500,
+  FailbackDigestsInvalid: 500,
+  FailbackJournalDamaged: 500,
+  FailbackVerifyFailed: 500,
   // 502: a service we call (Azure, a runbook webhook) failed or refused
   QemuCommandFailed: 502,
   QemuReadFailed: 502,
@@ -144,6 +164,7 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   Unreachable: 503,
   // 504
   MergeTimeout: 504,
+  FailbackTimedOut: 504,
 };
 
 /** The status an error code answers with (500 for a code the catalogue does not know). */

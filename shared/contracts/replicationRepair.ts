@@ -31,6 +31,11 @@ export const RepairRequestSchema = z.object({
   requestedAt: z.string(),
   /** Who asked and why (an operator's `asr item resync`, or the agent after detecting lost logs). */
   reason: z.string(),
+  /**
+   * Reprotect after a failback (docs/failback.md): the agent serves this repair even though it
+   * stopped for a committed failover, and replication resumes in the new epoch.
+   */
+  reprotect: z.boolean().optional(),
   disks: z.array(z.object({
     diskId: z.string(),
     /** Blob (in {@link REPAIR_REQUEST_CONTAINER}) of the replica's digests: 32 bytes per 4 KiB block, in block order. */

@@ -1,3 +1,4 @@
+import type { FailbackRequest } from './FailbackTransfers';
 import type { RepairRequest } from './replicationRepair';
 import type { ShutdownRequest } from './SourceShutdownRequests';
 
@@ -29,4 +30,12 @@ export interface SiteReplicationState {
   /** The item's repair request (docs/replication.md, "Lost writes and repair"), with a read-only URL per disk for its digests. */
   repairRequest: RepairRequest | null;
   repairDigestUrls: Record<string, string>;
+  /** The item's pending failback round (docs/failback.md), if any (absent from older services). */
+  failbackRequest?: FailbackRequest | null;
+  /**
+   * URLs of that round's blobs, each for one blob, for minutes: create-only for what the agent
+   * writes (digests per disk, applied.json), read-only for what the service wrote (ready.json,
+   * the delta log per disk).
+   */
+  failbackUrls?: { jobId: string; round: number; digests: Record<string, string>; logs: Record<string, string>; ready: string; applied: string } | null;
 }

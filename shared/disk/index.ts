@@ -11,3 +11,4 @@ export * from './vhd/VhdGeometry';
 export * from './vhd/VhdChecksum';
 export * from './vhd/VhdFooter';
 export * from './vhd/validateVhdFooter';
+export * from './SparseImageWriter';

@@ -19,6 +19,11 @@ export interface FabricMachine {
   testNetwork: boolean;
   tags: FabricTags;
   createdAt: string;
+  /**
+   * When the machine first started. From then on its workload writes its disks, so a later start
+   * (after a stop: a failback cancelled) checks only each disk's VHD footer, not the recovery point's digest.
+   */
+  firstStartedAt?: string;
   /** Why the last start failed (code and message), when `powerState` is `Failed`. */
   lastError?: { code: string; message: string };
 }

@@ -140,7 +140,8 @@ export class LocalFabric implements TargetFabric {
     try {
       this.injectStartFault(record.spec);
       for (const d of record.spec.disks) {
-        await verifyDiskBlob(this.disks.getPageBlobClient(fabricDiskBlob(ref.resourceGroup, ref.name, d.source)), { dataBytes: d.dataBytes, digest: d.expectedDigest, label: `${d.name} of machine ${ref.name}` });
+        // The digest is the recovery point's: true until the workload first ran and wrote.
+        await verifyDiskBlob(this.disks.getPageBlobClient(fabricDiskBlob(ref.resourceGroup, ref.name, d.source)), { dataBytes: d.dataBytes, digest: d.expectedDigest, label: `${d.name} of machine ${ref.name}` }, { footerOnly: !!record.machine.firstStartedAt });
       }
     } catch (e) {
       if (e instanceof FabricError) {
@@ -150,7 +151,7 @@ export class LocalFabric implements TargetFabric {
     }
     return this.update(ref, (m) => {
       const { lastError: _dropped, ...rest } = m;
-      return { ...rest, powerState: 'Running' };
+      return { ...rest, powerState: 'Running', firstStartedAt: rest.firstStartedAt ?? new Date().toISOString() };
     });
   }
 

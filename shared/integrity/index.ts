@@ -4,3 +4,4 @@ export * from './MerkleAccumulator';
 export * from './MerkleTree';
 export * from './digestOfStream';
 export * from './digestOfBuffer';
+export * from './failbackDigest';

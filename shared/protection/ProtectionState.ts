@@ -8,6 +8,10 @@
  * Protected ──resync (new epoch)──► ResynchronizationInProgress ──its seed complete───────────────────┘
  * Protected ──failover succeeded──► FailedOver ──commit──► FailoverCommitted
  *                                        └──cancel──► (derived again from the disks: Protected)
+ * FailoverCommitted ──failback started──► FailbackInProgress ──succeeded──► FailbackCompleted ──commit──► FailbackCommitted
+ *        ▲                                   │ failed: FailbackFailed          │
+ *        └────── failback job cancelled, failback cancelled ◄──────────────────┘
+ * FailbackCommitted ──reprotect──► (derived again from the disks: ResynchronizationInProgress, then Protected)
  * ```
  * Replication problems (quarantine, gap, lag, RPO) do not change the state: they show in
  * `replicationHealth` and `healthErrors`, as in ASR.
@@ -18,10 +22,21 @@ export type ProtectionState =
   | 'Protected'
   | 'ResynchronizationInProgress'
   | 'FailedOver'
-  | 'FailoverCommitted';
+  | 'FailoverCommitted'
+  | 'FailbackInProgress'
+  | 'FailbackFailed'
+  | 'FailbackCompleted'
+  | 'FailbackCommitted';
 
 /** States a failover sets; merges do not change them (a cancel derives the state again). */
-export const FAILOVER_STATES: readonly ProtectionState[] = ['FailedOver', 'FailoverCommitted'];
+export const FAILOVER_STATES: readonly ProtectionState[] = ['FailedOver', 'FailoverCommitted', 'FailbackInProgress', 'FailbackFailed', 'FailbackCompleted', 'FailbackCommitted'];
+
+/**
+ * States in which the source does not replicate forward: the workload runs in the recovery site
+ * (a committed failover) or is on its way home, or home and not yet reprotected. Logs that
+ * arrive are not merged (held), and the agent's forward replication stays stopped.
+ */
+export const FORWARD_STOPPED_STATES: readonly ProtectionState[] = ['FailoverCommitted', 'FailbackInProgress', 'FailbackFailed', 'FailbackCompleted', 'FailbackCommitted'];
 
 export function isFailoverState(state: string): boolean {
   return (FAILOVER_STATES as readonly string[]).includes(state);

@@ -118,7 +118,37 @@ const STATE_AFTER: Record<string, { protectionState: string; protectionStateDesc
   UnplannedFailover: { protectionState: 'FailedOver', protectionStateDescription: 'Failed over: the workload runs in the recovery site; commit or cancel the failover' },
   FailoverCommit: { protectionState: 'FailoverCommitted', protectionStateDescription: 'Failover committed: the item no longer replicates from the source' },
   CancelFailover: null,
+  Failback: { protectionState: 'FailbackCompleted', protectionStateDescription: 'Failed back: the workload runs in the primary site again; commit the failback (or cancel it to run in the recovery site again)' },
+  FailbackCommit: { protectionState: 'FailbackCommitted', protectionStateDescription: 'Failback committed: reprotect to replicate to the recovery site again' },
+  FailbackCancel: { protectionState: 'FailoverCommitted', protectionStateDescription: 'Failback cancelled: the workload runs in the recovery site again' },
+  // A reprotect started a new epoch: the state is the disks' again (ResynchronizationInProgress, then Protected).
+  Reprotect: null,
 };
+
+/** What starting a scenario does to the item's state (only the failback shows that it runs). */
+const STATE_ON_START: Record<string, { protectionState: string; protectionStateDescription: string }> = {
+  Failback: { protectionState: 'FailbackInProgress', protectionStateDescription: 'Failing back: the primary site is brought up to date from the recovery site' },
+};
+
+/** The failback's ends other than success: failed keeps the machines where they are; cancelled restarted the recovery site's machine. */
+const STATE_ON_END: Record<string, Partial<Record<'Failed' | 'Cancelled', { protectionState: string; protectionStateDescription: string }>>> = {
+  Failback: {
+    Failed: { protectionState: 'FailbackFailed', protectionStateDescription: 'Failback failed: retry it, or cancel it to run in the recovery site again' },
+    Cancelled: { protectionState: 'FailoverCommitted', protectionStateDescription: 'Failback cancelled: the workload runs in the recovery site again' },
+  },
+};
+
+/** A scenario started: a failback shows `FailbackInProgress`; other scenarios leave the state alone. */
+export function recordScenarioStarted(p: ProtectedItemProperties, scenario: string, at: Date): ProtectedItemProperties {
+  const state = STATE_ON_START[scenario];
+  return state ? refreshed({ ...p, ...state }, at) : p;
+}
+
+/** A scenario failed or was cancelled: a failback says so on the item; other scenarios leave the state alone. */
+export function recordScenarioEnded(p: ProtectedItemProperties, scenario: string, outcome: 'Failed' | 'Cancelled', at: Date): ProtectedItemProperties {
+  const state = STATE_ON_END[scenario]?.[outcome];
+  return state ? refreshed({ ...p, ...state }, at) : p;
+}
 
 /**
  * A scenario succeeded: failovers set `FailedOver`, a commit `FailoverCommitted`, a cancel goes

@@ -45,3 +45,5 @@ export * from './merge/judgeLogIdentity';
 export * from './merge/retireReplica';
 export * from './core/replicaBlockDigests';
 export * from './merge/startReplicationRepair';
+export * from './failback';
+export * from './merge/startReprotectEpoch';

@@ -5,6 +5,9 @@ import { nameProblem, resourceNameSchema } from '../naming';
 import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../contracts/SourceShutdownRequests';
 import { diskPrefix, pendingLogBlob, readReplica, REPLICA_CONTAINERS, replicaBlob, vaultSegmentOf, type DiskRef } from '../replication';
 import { REPAIR_REQUEST_CONTAINER, RepairRequests } from '../contracts/replicationRepair';
+import {
+  FAILBACK_CONTAINER, failbackAppliedBlob, failbackDigestsBlob, failbackLogBlob, failbackReadyBlob, FailbackTransfers,
+} from '../contracts/FailbackTransfers';
 import type { LogUploadAnswer, LogUploadRequest, SiteReplicationState } from '../contracts/siteWire';
 import type { BlobUrlSigner } from './BlobUrlSigner';
 import type { SiteProperties } from './SiteDocuments';
@@ -91,7 +94,36 @@ export class SiteLogUploads {
       const expiresOn = new Date(this.now().getTime() + this.settings.uploadUrlMinutes * 60_000);
       for (const d of repairRequest.disks) repairDigestUrls[d.diskId] = await this.signer.sign(REPAIR_REQUEST_CONTAINER, d.digestsBlob, 'r', expiresOn);
     }
-    return { disks, quarantinedLogs, shutdownRequest: shutdownRequest ?? null, repairRequest: repairRequest ?? null, repairDigestUrls };
+    const failback = await this.failbackState(vaultSegmentOf(vaultKey), item.name);
+    return { disks, quarantinedLogs, shutdownRequest: shutdownRequest ?? null, repairRequest: repairRequest ?? null, repairDigestUrls, ...failback };
+  }
+
+  /** The pending failback round and one URL per blob of it: create-only where the agent writes, read-only where it reads. */
+  private async failbackState(vault: string, itemName: string): Promise<Pick<SiteReplicationState, 'failbackRequest' | 'failbackUrls'>> {
+    const where = { vault, item: itemName };
+    let request;
+    try {
+      request = await new FailbackTransfers(this.blobs.getContainerClient(FAILBACK_CONTAINER)).readRequest(where);
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+    }
+    if (!request) return { failbackRequest: null, failbackUrls: null };
+    const expiresOn = new Date(this.now().getTime() + this.settings.uploadUrlMinutes * 60_000);
+    const sign = (blob: string, permissions: string) => this.signer.sign(FAILBACK_CONTAINER, blob, permissions, expiresOn);
+    const digests: Record<string, string> = {};
+    const logs: Record<string, string> = {};
+    for (const d of request.disks) {
+      digests[d.diskId] = await sign(failbackDigestsBlob(where, request.jobId, request.round, d.diskId), 'c');
+      logs[d.diskId] = await sign(failbackLogBlob(where, request.jobId, request.round, d.diskId), 'r');
+    }
+    return {
+      failbackRequest: request,
+      failbackUrls: {
+        jobId: request.jobId, round: request.round, digests, logs,
+        ready: await sign(failbackReadyBlob(where, request.jobId, request.round), 'r'),
+        applied: await sign(failbackAppliedBlob(where, request.jobId, request.round), 'c'),
+      },
+    };
   }
 
   /** The item, if it is this site's: bound at enable-protection (`sourceSiteId`); `SiteItemForbidden` (403) otherwise. */

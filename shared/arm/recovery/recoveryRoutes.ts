@@ -27,6 +27,8 @@ const ACTIONS: { segment: string; scenario: RecoveryScenario; role: Role }[] = [
   { segment: 'unplannedFailover', scenario: 'UnplannedFailover', role: 'Contributor' },
   { segment: 'failoverCommit', scenario: 'FailoverCommit', role: 'Contributor' },
   { segment: 'failoverCancel', scenario: 'CancelFailover', role: 'Contributor' },
+  // Issue 13: a planned failover back (RecoveryToPrimary) is a failback; reProtect starts forward replication again.
+  { segment: 'reProtect', scenario: 'Reprotect', role: 'Contributor' },
 ];
 
 const PLAN = [...VAULT_PREFIX, 'replicationRecoveryPlans', '{plan}'];

@@ -31,9 +31,21 @@ export class DynamicVhdImage extends MappedDiskImage {
     readonly blockSize: number,
     /** Absolute file offset of each block's sector bitmap, or undefined when unallocated. */
     private readonly blockOffsets: (number | undefined)[],
+    /** Where the BAT lies: what an in-place writer needs (DynamicVhdBlockWriter). */
+    readonly tableOffset: number,
   ) {
     super(file);
     this.bitmapBytes = Math.ceil(blockSize / SECTOR / 8 / SECTOR) * SECTOR;
+  }
+
+  /** Bytes of each block's sector bitmap (whole sectors). */
+  get sectorBitmapBytes(): number {
+    return this.bitmapBytes;
+  }
+
+  /** File offset of each block's sector bitmap (undefined: unallocated), for an in-place writer. */
+  blockBitmapOffsets(): readonly (number | undefined)[] {
+    return this.blockOffsets;
   }
 
   get allocatedBytes(): number {
@@ -103,7 +115,7 @@ export class DynamicVhdImage extends MappedDiskImage {
       offsets.push(start);
     }
     assertNoOverlap(claims);
-    return new DynamicVhdImage(file, virtualSize, blockSize, offsets);
+    return new DynamicVhdImage(file, virtualSize, blockSize, offsets, tableAt);
   }
 
   private async bitmap(block: number): Promise<Buffer> {

@@ -28,8 +28,15 @@ export class VhdxImage extends MappedDiskImage {
     readonly blockSize: number,
     /** Absolute file offset of each payload block, or undefined when it reads as zero. */
     private readonly blockOffsets: (number | undefined)[],
+    /** Where the BAT lies and how payload entries interleave with bitmap entries: what an in-place writer needs (VhdxBlockWriter). */
+    readonly batLayout: { batOffset: number; chunkRatio: number },
   ) {
     super(file);
+  }
+
+  /** File offset of each payload block (undefined: reads as zero), for an in-place writer. */
+  payloadBlockOffsets(): readonly (number | undefined)[] {
+    return this.blockOffsets;
   }
 
   get allocatedBytes(): number {
@@ -87,7 +94,7 @@ export class VhdxImage extends MappedDiskImage {
       if (!isBitmap) offsets.push(stored ? fileOffset : undefined);
     }
     assertNoOverlap(claims);
-    return new VhdxImage(file, virtualSize, logicalSectorSize, blockSize, offsets);
+    return new VhdxImage(file, virtualSize, logicalSectorSize, blockSize, offsets, { batOffset: batAt, chunkRatio });
   }
 
   protected async spanAt(virtualOffset: number): Promise<DiskSpan> {

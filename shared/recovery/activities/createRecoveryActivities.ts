@@ -4,7 +4,9 @@ import type { MaterializeDiskRequest } from '../plan/MaterializeDiskRequest';
 import { materializeTargetDisk } from './materializeTargetDisk';
 import type { MetadataStore, ProtectedItemProperties, ResourceDocument } from '../../metadata';
 import { drainUpTo, vaultSegmentOf, type DiskRef, type ReplicationDeps } from '../../replication';
-import { recordScenarioSucceeded } from '../../protection';
+import { recordScenarioEnded, recordScenarioSucceeded } from '../../protection';
+import { createFailbackActivities, recoveredMachineOf, settleFailbackMachine } from './failbackActivities';
+import { isFailover } from '../plan/RecoveryScenario';
 import { documentIdOfArmId } from '../../metadata/documentIdOfArmId';
 import { ServiceError } from '../../errors';
 import { assertKeyFits } from '../../crypto';
@@ -134,13 +136,15 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
     async checkPrerequisites(input: ActivityInput<'checkPrerequisites'>) {
       return outcome(async () => {
         const key = input.wrappedKey ? deps.keys.unwrap(input.wrappedKey, input.jobId) : undefined;
-        const mappings = input.needsDisks && input.scenario ? await loadNetworkMappings(deps.store, input.vaultKey) : [];
+        const bringsUpMachines = input.scenario !== undefined && isFailover(input.scenario);
+        const mappings = input.needsDisks && bringsUpMachines ? await loadNetworkMappings(deps.store, input.vaultKey) : [];
         const machines: { resourceGroup: string; nics: MachineSpec['nics'] }[] = [];
         for (const ref of input.items) {
           const item = await loadItem(deps.store, input.vaultKey, ref.itemId);
           const d = item.properties.providerSpecificDetails;
           if (!input.needsDisks) continue;
-          if (input.scenario) {
+          if (input.scenario === 'Failback') await recoveredMachineOf(deps.fabric, { vault: vaultSegmentOf(input.vaultKey), item: item.name });
+          if (bringsUpMachines) {
             const nics = resolveRecoveryNics(item, mappings, input.scenario === 'TestFailover' ? { testNetworkId: input.testNetworkId } : undefined);
             machines.push({ resourceGroup: recoveryGroupOf(item), nics });
           }
@@ -253,6 +257,15 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
     /** Cleanup, commit and cancel of one machine, in one hop: remove what the earlier job made (or nothing, for commit). */
     async settleMachine(input: ActivityInput<'settleMachine'>) {
       const startedAt = new Date().toISOString();
+      const op = input.operation;
+      if (op === 'commitFailback' || op === 'cancelFailback' || op === 'reprotect') {
+        return machineStep(input, async () => {
+          const item = await loadItem(deps.store, input.vaultKey, input.item.itemId);
+          const done = await settleFailbackMachine({ ...deps, clearShutdown: (i) => deps.shutdowns.clear(i) }, op, { vaultKey: input.vaultKey, jobId: input.jobId, doc: item });
+          await report(input, [{ type: 'taskStarted', taskId: input.taskId, at: startedAt }, { type: 'taskSucceeded', taskId: input.taskId, at: new Date().toISOString(), description: done.join('; '), customDetails: { done } }]);
+          return done;
+        });
+      }
       return machineStep(input, async () => {
         const removed = input.operation === 'commit'
           ? []
@@ -295,10 +308,15 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
         }
       }
       // The protection state machine (shared/protection) says what a scenario's success does to the state.
-      await lock.finish(input.targets, input.scenario, input.outcome, input.at, input.outcome === 'Succeeded'
+      const outcome = input.outcome;
+      await lock.finish(input.targets, input.scenario, outcome, input.at, outcome === 'Succeeded'
         ? (p) => recordScenarioSucceeded(p as unknown as ProtectedItemProperties, input.scenario, new Date(input.at)) as unknown as Record<string, unknown>
-        : undefined);
+        : outcome === 'Failed' || outcome === 'Cancelled'
+          ? (p) => recordScenarioEnded(p as unknown as ProtectedItemProperties, input.scenario, outcome, new Date(input.at)) as unknown as Record<string, unknown>
+          : undefined);
     },
+
+    ...createFailbackActivities(deps),
   };
 }
 

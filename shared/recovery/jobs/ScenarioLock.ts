@@ -2,7 +2,7 @@ import { ServiceError } from '../../errors';
 import type { MetadataStore, ResourceDocument } from '../../metadata';
 import { documentIdOfArmId } from '../../metadata/documentIdOfArmId';
 import { activeLocationAfter, allowedOperationsAfter, INITIAL_OPERATIONS, type ScenarioOutcome } from '../plan/allowedOperations';
-import type { RecoveryScenario } from '../plan/RecoveryScenario';
+import { allowedOperationOf, type RecoveryScenario } from '../plan/RecoveryScenario';
 import { scenarioMarks } from './scenarioTimes';
 import type { ScenarioTargets } from '../plan/ScenarioTargets';
 
@@ -23,10 +23,16 @@ function notAllowed(what: string, doc: Doc, scenario: RecoveryScenario): Service
   const current = doc.properties.currentScenario as CurrentScenario | undefined;
   const allowed = allowedOf(doc);
   return new ServiceError('Conflict',
-    `${what} '${doc.name}' does not allow ${scenario} now` +
+    `${what} '${doc.name}' does not allow ${describeScenario(scenario)} now` +
     (current ? ` (${current.scenarioName} is ${String(doc.properties.currentScenarioStatus ?? 'running')}, job ${current.jobId.split('/').pop()})` : '') +
     `; it allows ${allowed.length ? allowed.join(', ') : 'nothing until the running operation ends'}`,
     { details: { allowedOperations: allowed } });
+}
+
+/** A scenario as an operator asked for it (a failback is a planned failover back to the primary site). */
+function describeScenario(scenario: RecoveryScenario): string {
+  const word = allowedOperationOf(scenario);
+  return word === scenario ? scenario : `${word} (${scenario})`;
 }
 
 async function read(store: MetadataStore, vaultKey: string, armId: string, what: string): Promise<Doc> {
@@ -44,13 +50,14 @@ async function read(store: MetadataStore, vaultKey: string, armId: string, what:
 export class ScenarioLock {
   constructor(private readonly store: MetadataStore) {}
 
-  async begin(t: ScenarioTargets, scenario: RecoveryScenario, current: CurrentScenario): Promise<void> {
+  /** `changeItem`: what starting does to each item beyond the scenario marks (a failback's protection state). */
+  async begin(t: ScenarioTargets, scenario: RecoveryScenario, current: CurrentScenario, changeItem: (p: Record<string, unknown>) => Record<string, unknown> = (p) => p): Promise<void> {
     // A lost race is re-judged on fresh documents: if another operation won, the scenario is no
     // longer allowed (409); if the write that won was benign (the previous job's final marks, a
     // plan edit), the next attempt goes through.
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.tryBegin(t, scenario, current);
+        await this.tryBegin(t, scenario, current, changeItem);
         return;
       } catch (err) {
         if (!(err instanceof ServiceError && err.code === 'PreconditionFailed') || attempt >= 5) {
@@ -64,22 +71,23 @@ export class ScenarioLock {
     }
   }
 
-  private async tryBegin(t: ScenarioTargets, scenario: RecoveryScenario, current: CurrentScenario): Promise<void> {
+  private async tryBegin(t: ScenarioTargets, scenario: RecoveryScenario, current: CurrentScenario, changeItem: (p: Record<string, unknown>) => Record<string, unknown>): Promise<void> {
     const plan = t.planId ? await read(this.store, t.vaultKey, t.planId, 'recovery plan') : undefined;
-    if (plan && !allowedOf(plan).includes(scenario)) throw notAllowed('recovery plan', plan, scenario);
+    if (plan && !allowedOf(plan).includes(allowedOperationOf(scenario))) throw notAllowed('recovery plan', plan, scenario);
     const items: Doc[] = [];
     for (const id of t.itemIds) {
       const item = await read(this.store, t.vaultKey, id, 'protected item');
-      if (!allowedOf(item).includes(scenario)) throw notAllowed('protected item', item, scenario);
+      if (!allowedOf(item).includes(allowedOperationOf(scenario))) throw notAllowed('protected item', item, scenario);
       items.push(item);
     }
-    const mark = (doc: Doc): Doc => ({
-      ...doc,
-      properties: {
+    const mark = (doc: Doc): Doc => {
+      const isPlan = doc.armId.toLowerCase() === t.planId?.toLowerCase();
+      const properties = {
         ...doc.properties, currentScenario: current, currentScenarioStatus: 'InProgress', currentScenarioStatusDescription: 'InProgress', allowedOperations: allowedOperationsAfter(scenario, 'Started'),
-        ...scenarioMarks(scenario, 'Started', current.startTime, doc.armId.toLowerCase() === t.planId?.toLowerCase() ? 'plan' : 'item'),
-      },
-    });
+        ...scenarioMarks(scenario, 'Started', current.startTime, isPlan ? 'plan' : 'item'),
+      };
+      return { ...doc, properties: isPlan ? properties : changeItem(properties) };
+    };
     const written: Doc[] = [];
     try {
       for (const doc of plan ? [plan, ...items] : items) {

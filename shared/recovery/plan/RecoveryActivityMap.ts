@@ -12,6 +12,21 @@ import type { PlanItemRef } from './PlanSnapshot';
 import type { RecoveryScenario } from './RecoveryScenario';
 import type { ScenarioTargets } from './ScenarioTargets';
 import type { StepOutcome } from './StepOutcome';
+import type { FailbackOptions } from './FailbackOptions';
+import type { FailbackPhase } from './RecoveryStep';
+
+/** One machine's task in one failback phase. No secrets: the key travels sealed (`wrappedKey`). */
+export interface FailbackTaskInput {
+  vaultKey: string;
+  jobId: string;
+  taskId: string;
+  item: PlanItemRef;
+  phase: FailbackPhase;
+  failback: FailbackOptions;
+  wrappedKey?: string;
+  /** `failbackRound`: the first call of a round starts the task and asks the agent for the round. */
+  first?: boolean;
+}
 
 /** What a writer of job events learns back: the job's state and whether someone asked to cancel it. */
 export interface RecordedJob {
@@ -64,6 +79,12 @@ export interface RecoveryActivityMap {
   settleMachine: { input: MachineTaskInput; output: StepOutcome<string[]> };
   rollBackFailover: { input: { vaultKey: string; jobId: string; items: PlanItemRef[] }; output: string[] };
   startRunbook: { input: StartRunbookRequest; output: StepOutcome<Awaited<ReturnType<RunbookStarter['start']>>> };
+  /** A sync or final round of one machine: started (first call) and moved on; done when the agent applied the delta. */
+  failbackRound: { input: FailbackTaskInput; output: StepOutcome<{ done: boolean }> };
+  /** Shutdown (the recovery site's machine) or start (the primary's) of one machine. */
+  failbackMachineStep: { input: FailbackTaskInput; output: StepOutcome<string> };
+  /** A cancelled failback job: the recovery site's machine runs again, the failback request is withdrawn. */
+  rollBackFailback: { input: { vaultKey: string; jobId: string; items: PlanItemRef[] }; output: string[] };
   finishScenario: { input: { targets: ScenarioTargets; scenario: RecoveryScenario; outcome: ScenarioOutcome; at: string }; output: void };
 }
 

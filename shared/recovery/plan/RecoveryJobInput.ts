@@ -2,6 +2,7 @@ import type { PlanSnapshot } from './PlanSnapshot';
 import type { RecoveryPointChoice } from '../../replication/journal/RecoveryPointChoice';
 import type { RecoveryScenario } from './RecoveryScenario';
 import type { RecoveryStep } from './RecoveryStep';
+import type { FailbackOptions } from './FailbackOptions';
 
 /**
  * The orchestrator's input. Durable Functions keeps it in its history, in plain text in
@@ -24,8 +25,10 @@ export interface RecoveryJobInput {
   wrappedKey?: string;
   /** Cleanup and cancel: the job whose machines to remove (the test failover's, the failover's). */
   previousJobId?: string;
-  /** Seconds to wait for final logs (planned failover) and, by default, for a manual action. */
-  timeouts: { finalLogSeconds: number; manualActionSeconds?: number; runbookSeconds: number };
+  /** Failback: ASR's HyperVReplicaAzureFailback input. */
+  failback?: FailbackOptions;
+  /** Seconds to wait for final logs (planned failover), by default for a manual action, and for one failback round. */
+  timeouts: { finalLogSeconds: number; manualActionSeconds?: number; runbookSeconds: number; failbackRoundSeconds?: number };
   /** How often to look for the final logs, in seconds. */
   pollSeconds: number;
 }

@@ -1,15 +1,36 @@
 /**
- * The operations a recovery plan or a protected item can run, named as ASR names them in
- * `allowedOperations` (the job's `scenarioName` uses the same words).
+ * The operations a recovery plan or a protected item can run. The first six are named as ASR
+ * names them in `allowedOperations` (and the job's `scenarioName`); the failback cycle's
+ * (issue 13) are this service's own names for what ASR runs under the same ARM operations:
+ * `Failback` = `plannedFailover` with `failoverDirection: RecoveryToPrimary`; `FailbackCommit`
+ * and `FailbackCancel` = `failoverCommit` / `failoverCancel` of a failback; `Reprotect` =
+ * `reProtect` (ASR's allowed operation `ReverseReplicate`). {@link allowedOperationOf} gives the
+ * word `allowedOperations` shows for each.
  */
 export const RECOVERY_SCENARIOS = [
   'TestFailover', 'TestFailoverCleanup', 'PlannedFailover', 'UnplannedFailover', 'FailoverCommit', 'CancelFailover',
+  'Failback', 'FailbackCommit', 'FailbackCancel', 'Reprotect',
 ] as const;
 export type RecoveryScenario = (typeof RECOVERY_SCENARIOS)[number];
 
+/** The words of `allowedOperations` (ASR's `ReplicationProtectedItemOperation` values this service uses, and `FailoverCommit`). */
+export type AllowedOperation = 'TestFailover' | 'TestFailoverCleanup' | 'PlannedFailover' | 'UnplannedFailover' | 'FailoverCommit' | 'CancelFailover' | 'ReverseReplicate';
+
+/** The `allowedOperations` word that allows `scenario` (a failback is a planned failover back; a reprotect is ASR's ReverseReplicate). */
+export function allowedOperationOf(scenario: RecoveryScenario): AllowedOperation {
+  switch (scenario) {
+    case 'Failback': return 'PlannedFailover';
+    case 'FailbackCommit': return 'FailoverCommit';
+    case 'FailbackCancel': return 'CancelFailover';
+    case 'Reprotect': return 'ReverseReplicate';
+    default: return scenario;
+  }
+}
+
 /** ASR's failover types as recovery plan actions name them (`failoverTypes` of an action). */
 export function actionFailoverTypeOf(scenario: RecoveryScenario): string {
-  return scenario === 'FailoverCommit' ? 'Commit' : scenario;
+  if (scenario === 'Failback') return 'PlannedFailover';
+  return scenario === 'FailoverCommit' || scenario === 'FailbackCommit' ? 'Commit' : scenario;
 }
 
 /** The friendly name of a job running `scenario` on `target`. */
@@ -21,6 +42,10 @@ export function scenarioFriendlyName(scenario: RecoveryScenario, target: string)
     UnplannedFailover: 'Unplanned failover',
     FailoverCommit: 'Commit',
     CancelFailover: 'Cancel failover',
+    Failback: 'Failback (planned failover to the primary site)',
+    FailbackCommit: 'Commit failback',
+    FailbackCancel: 'Cancel failback',
+    Reprotect: 'Reprotect (replicate to the recovery site again)',
   };
   return `${what[scenario]} of ${target}`;
 }

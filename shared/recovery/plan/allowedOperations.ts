@@ -1,7 +1,7 @@
-import type { RecoveryScenario } from './RecoveryScenario';
+import type { AllowedOperation, RecoveryScenario } from './RecoveryScenario';
 
 /** What a plan or item allows when nothing has run yet (ASR's initial set). */
-export const INITIAL_OPERATIONS: RecoveryScenario[] = ['TestFailover', 'PlannedFailover', 'UnplannedFailover'];
+export const INITIAL_OPERATIONS: AllowedOperation[] = ['TestFailover', 'PlannedFailover', 'UnplannedFailover'];
 
 export type ScenarioOutcome = 'Started' | 'Succeeded' | 'Failed' | 'Cancelled';
 
@@ -11,31 +11,48 @@ export type ScenarioOutcome = 'Started' | 'Succeeded' | 'Failed' | 'Cancelled';
  * failover's cleanup). What a failed or cancelled operation may have left behind can always be
  * removed: a test failover by its cleanup, a failover by cancelling it. A failover job that was
  * cancelled (`POST …/replicationJobs/{job}/cancel`) rolls itself back, so it leaves the initial set.
+ *
+ * The way home (issue 13): a committed failover allows `PlannedFailover` (a failback, direction
+ * RecoveryToPrimary); a failback that succeeded allows its commit or cancel; a committed
+ * failback allows `ReverseReplicate` (reprotect), after which the item is a protected item again.
+ * A failback job that was cancelled (or a failback cancelled after it succeeded) restarted the
+ * machine in the recovery site: the committed failover's set again.
  */
-export function allowedOperationsAfter(scenario: RecoveryScenario, outcome: ScenarioOutcome): RecoveryScenario[] {
+export function allowedOperationsAfter(scenario: RecoveryScenario, outcome: ScenarioOutcome): AllowedOperation[] {
+  if (outcome === 'Started') return scenario === 'TestFailover' ? ['TestFailoverCleanup'] : [];
   switch (scenario) {
     case 'TestFailover':
       return ['TestFailoverCleanup'];
     case 'TestFailoverCleanup':
-      return outcome === 'Succeeded' ? INITIAL_OPERATIONS : outcome === 'Started' ? [] : ['TestFailoverCleanup'];
+      return outcome === 'Succeeded' ? INITIAL_OPERATIONS : ['TestFailoverCleanup'];
     case 'PlannedFailover':
     case 'UnplannedFailover':
-      if (outcome === 'Started') return [];
       // A cancelled failover job removed what it made and withdrew its shutdown request (the
       // orchestrator's rollback): the item is a protected item again.
       if (outcome === 'Cancelled') return INITIAL_OPERATIONS;
       return outcome === 'Succeeded' ? ['FailoverCommit', 'CancelFailover'] : ['PlannedFailover', 'UnplannedFailover', 'CancelFailover'];
     case 'FailoverCommit':
-      // Reprotect (replicating back) is not built yet: a committed plan allows nothing more.
-      return outcome === 'Succeeded' ? [] : outcome === 'Started' ? [] : ['FailoverCommit'];
+      return outcome === 'Succeeded' ? COMMITTED_OPERATIONS : ['FailoverCommit'];
     case 'CancelFailover':
-      return outcome === 'Succeeded' ? INITIAL_OPERATIONS : outcome === 'Started' ? [] : ['CancelFailover'];
+      return outcome === 'Succeeded' ? INITIAL_OPERATIONS : ['CancelFailover'];
+    case 'Failback':
+      if (outcome === 'Cancelled') return COMMITTED_OPERATIONS;
+      return outcome === 'Succeeded' ? ['FailoverCommit', 'CancelFailover'] : ['PlannedFailover', 'CancelFailover'];
+    case 'FailbackCommit':
+      return outcome === 'Succeeded' ? ['ReverseReplicate'] : ['FailoverCommit'];
+    case 'FailbackCancel':
+      return outcome === 'Succeeded' ? COMMITTED_OPERATIONS : ['CancelFailover'];
+    case 'Reprotect':
+      return outcome === 'Succeeded' ? INITIAL_OPERATIONS : ['ReverseReplicate'];
   }
 }
 
+/** A committed failover: the workload runs in the recovery site; it may fail back (a planned failover, RecoveryToPrimary). */
+export const COMMITTED_OPERATIONS: AllowedOperation[] = ['PlannedFailover'];
+
 /** Where the workload runs after `scenario` succeeded (`activeLocation`), when it changes. */
 export function activeLocationAfter(scenario: RecoveryScenario): 'Primary' | 'Recovery' | undefined {
-  if (scenario === 'PlannedFailover' || scenario === 'UnplannedFailover') return 'Recovery';
-  if (scenario === 'CancelFailover') return 'Primary';
+  if (scenario === 'PlannedFailover' || scenario === 'UnplannedFailover' || scenario === 'FailbackCancel') return 'Recovery';
+  if (scenario === 'CancelFailover' || scenario === 'Failback') return 'Primary';
   return undefined;
 }

@@ -2,7 +2,8 @@ import { actionApplies } from '../../automation/policy/actionApplicability';
 import type { AsrTask } from './AsrJob';
 import type { PlanSnapshot } from './PlanSnapshot';
 import { actionFailoverTypeOf, type RecoveryScenario } from './RecoveryScenario';
-import type { MachineOperation, RecoveryStep } from './RecoveryStep';
+import type { FailbackPhase, MachineOperation, RecoveryStep } from './RecoveryStep';
+import type { FailbackOptions } from './FailbackOptions';
 
 export interface PlannedJob {
   steps: RecoveryStep[];
@@ -14,6 +15,8 @@ export interface PlanStepsOptions {
   direction: 'PrimaryToRecovery' | 'RecoveryToPrimary';
   /** Unplanned failover: `Required` = try to shut the source down first (best effort). */
   sourceSiteOperations?: 'Required' | 'NotRequired';
+  /** Failback: when data is synchronised (before or during the downtime). */
+  failback?: Pick<FailbackOptions, 'dataSyncOption'>;
 }
 
 function task(taskId: string, name: string, friendlyName: string, taskType: string, extra: Partial<AsrTask> = {}): AsrTask {
@@ -23,11 +26,26 @@ function task(taskId: string, name: string, friendlyName: string, taskType: stri
 const MACHINE_OPERATION: Record<RecoveryScenario, MachineOperation> = {
   TestFailover: 'recover', PlannedFailover: 'recover', UnplannedFailover: 'recover',
   TestFailoverCleanup: 'cleanupTest', FailoverCommit: 'commit', CancelFailover: 'cancelFailover',
+  Failback: 'recover', FailbackCommit: 'commitFailback', FailbackCancel: 'cancelFailback', Reprotect: 'reprotect',
 };
 
 const MACHINE_VERB: Record<MachineOperation, string> = {
   recover: 'Start', cleanupTest: 'Clean up test virtual machines of', commit: 'Commit', cancelFailover: 'Cancel the failover of',
+  commitFailback: 'Commit the failback of', cancelFailback: 'Cancel the failback of', reprotect: 'Reprotect',
 };
+
+/** What each failback phase's task says it does. */
+const PHASE_VERB: Record<FailbackPhase, string> = {
+  sync: 'Synchronize data to the primary site (recovered machines still running)',
+  shutdown: 'Shut down the virtual machines in the recovery site',
+  finalSync: 'Synchronize the final changes to the primary site',
+  start: 'Start the virtual machines in the primary site',
+};
+
+/** ForSynchronization ships while the recovered machine runs, then a final delta after it stops; ForDownTime only after. */
+export function failbackPhasesOf(dataSyncOption: FailbackOptions['dataSyncOption']): FailbackPhase[] {
+  return dataSyncOption === 'ForSynchronization' ? ['sync', 'shutdown', 'finalSync', 'start'] : ['shutdown', 'finalSync', 'start'];
+}
 
 /**
  * The steps and tasks of a job, from the plan and the scenario: a prerequisites check; for a
@@ -50,6 +68,7 @@ export function planRecoverySteps(plan: PlanSnapshot, scenario: RecoveryScenario
       task('shutdown', 'ShutdownSource', waitForFinalLog ? 'Shut down the source virtual machines and merge their final logs' : 'Shut down the source virtual machines (best effort)', 'ShutdownTask'));
   }
   const runsActions = operation === 'recover';
+  const phases = scenario === 'Failback' ? failbackPhasesOf(options.failback?.dataSyncOption ?? 'ForSynchronization') : undefined;
   let bootIndex = 0;
   plan.groups.forEach((g, gi) => {
     const groupName = g.groupType === 'Boot' ? `Group ${++bootIndex}` : g.groupType;
@@ -64,7 +83,24 @@ export function planRecoverySteps(plan: PlanSnapshot, scenario: RecoveryScenario
             manual ? 'ManualActionTask' : action.customDetails.instanceType === 'AutomationRunbookActionDetails' ? 'AutomationRunbookTask' : 'ScriptActionTask'));
       });
     actionsOf(g.startGroupActions, 'start');
-    if (g.items.length > 0) {
+    if (phases && g.items.length > 0) {
+      for (const phase of phases) {
+        const taskId = `g${gi}-${phase}`;
+        const machines = g.items.map((item, mi) => ({ taskId: `${taskId}-m${mi}`, item }));
+        add({ kind: 'failbackPhase', taskId, groupName, phase, machines },
+          task(taskId, `${groupName}: ${phase}`, `${groupName}: ${PHASE_VERB[phase]}`, 'GroupTask', {
+            groupTaskCustomDetails: {
+              instanceType: 'RecoveryPlanGroupTaskDetails', groupId: groupName, rpGroupType: g.groupType,
+              childTasks: machines.map((m) => task(m.taskId, m.item.name, `${m.item.name}: ${PHASE_VERB[phase]}`, 'VmTask', {
+                customDetails: {
+                  instanceType: 'VirtualMachineTaskDetails',
+                  jobTask: { targetObjectId: m.item.itemId, targetObjectName: m.item.name, targetInstanceType: 'ProtectionEntity', jobScenarioName: scenario, jobFriendlyName: `${m.item.name}: ${phase}` },
+                },
+              })),
+            },
+          }));
+      }
+    } else if (g.items.length > 0) {
       const taskId = `g${gi}`;
       const machines = g.items.map((item, mi) => ({ taskId: `g${gi}-m${mi}`, item }));
       add({ kind: 'group', taskId, groupName, operation, machines },

@@ -20,3 +20,13 @@ export function actionFailure(resolution: Extract<ActionResolution, { state: 'Fa
     recommendedAction: 'Look at the action\'s output, fix the cause, then restart the job.',
   };
 }
+
+/** A failback round of `waiting` did not finish in time (the primary site's agent never applied it). */
+export function failbackRoundTimeout(waiting: string[], seconds: number): AsrServiceErrorDetails {
+  return {
+    code: 'FailbackRoundTimeout',
+    message: `the primary site did not apply the failback data of ${waiting.join(', ')} within ${seconds} s`,
+    possibleCauses: 'The agent on the primary host is not running (asr agent run), or cannot reach storage.',
+    recommendedAction: 'Start the agent on the primary host (asr agent run, or asr agent sync once), then retry the failback; it resumes where it stopped. Or cancel it to keep running in the recovery site.',
+  };
+}

@@ -20,6 +20,8 @@ import type { RecoveryJobSettings } from './RecoveryJobSettings';
 import { recoveryPointChoiceOf } from '../../replication/journal/RecoveryPointChoice';
 import { scenarioFriendlyName, type RecoveryScenario } from '../plan/RecoveryScenario';
 import { ScenarioLock, type CurrentScenario } from '../jobs/ScenarioLock';
+import { recordScenarioStarted } from '../../protection';
+import { failbackOptionsOf, resolveScenario } from './failbackRequest';
 
 /** Name of the job orchestration (registered in functions/orchestrators). */
 export const RECOVERY_JOB_ORCHESTRATION = 'recoveryJob';
@@ -99,11 +101,17 @@ export class RecoveryJobService {
     const p = input.properties ?? {};
     const details = Array.isArray(p.providerSpecificDetails) ? p.providerSpecificDetails[0] : p.providerSpecificDetails;
     const snapshot = await this.snapshot(vault, target);
-    if (p.failoverDirection === 'RecoveryToPrimary') throw failbackNotSupported(scenario, snapshot);
     const items = snapshot.groups.flatMap((g) => g.items);
+    const current = target.doc.properties.currentScenario as CurrentScenario | undefined;
+    const direction = p.failoverDirection ?? 'PrimaryToRecovery';
+    const itemDocs = await this.itemDocs(keyOfVault(vault), items.map((i) => i.itemId));
+    scenario = resolveScenario(scenario, direction, current, snapshot, itemDocs);
+    const failback = scenario === 'Failback' ? failbackOptionsOf(details) : undefined;
+    if (!failback && details?.instanceType === 'HyperVReplicaAzureFailback') {
+      throw new ServiceError('InvalidRequestBody', 'properties.providerSpecificDetails.instanceType: HyperVReplicaAzureFailback is the input of a failback (plannedFailover with failoverDirection RecoveryToPrimary)', { details: { target: 'properties.providerSpecificDetails.instanceType' } });
+    }
     const jobName = randomUUID();
     const jobArmId = `${vault.armId}/replicationJobs/${jobName}`;
-    const current = target.doc.properties.currentScenario as CurrentScenario | undefined;
     // Cleanup and cancel remove what the current scenario's job made; a failover retried after a
     // failed one first removes what the failed attempt left (same machine names).
     const FAILOVERS = ['PlannedFailover', 'UnplannedFailover'];
@@ -133,8 +141,7 @@ export class RecoveryJobService {
       key.fill(0);
     }
 
-    const direction = p.failoverDirection ?? 'PrimaryToRecovery';
-    const { steps, tasks } = planRecoverySteps(snapshot, scenario, { direction, sourceSiteOperations: p.sourceSiteOperations });
+    const { steps, tasks } = planRecoverySteps(snapshot, scenario, { direction, sourceSiteOperations: p.sourceSiteOperations, failback });
     const at = this.now().toISOString();
     const jobInput: RecoveryJobInput = {
       vaultKey: keyOfVault(vault), vaultArmId: vault.armId, jobId: jobName, scenario, direction, plan: snapshot, steps,
@@ -143,17 +150,22 @@ export class RecoveryJobService {
       sourceSiteOperations: p.sourceSiteOperations,
       wrappedKey,
       previousJobId,
-      timeouts: { finalLogSeconds: this.settings.finalLogSeconds, manualActionSeconds: this.settings.manualActionSeconds, runbookSeconds: this.settings.runbookSeconds },
+      failback,
+      timeouts: { finalLogSeconds: this.settings.finalLogSeconds, manualActionSeconds: this.settings.manualActionSeconds, runbookSeconds: this.settings.runbookSeconds, failbackRoundSeconds: this.settings.failbackRoundSeconds },
       pollSeconds: this.settings.pollSeconds,
     };
 
     const targets = { vaultKey: keyOfVault(vault), planId: target.kind === 'plan' ? target.doc.armId : undefined, itemIds: items.map((i) => i.itemId) };
-    await this.lock.begin(targets, scenario, { scenarioName: scenario, jobId: jobArmId, startTime: at });
+    await this.lock.begin(targets, scenario, { scenarioName: scenario, jobId: jobArmId, startTime: at },
+      (props) => recordScenarioStarted(props as unknown as ProtectedItemProperties, scenario, new Date(at)) as unknown as Record<string, unknown>);
     const properties: RecoveryJobState = {
       activityId: randomUUID(), scenarioName: scenario, friendlyName: scenarioFriendlyName(scenario, snapshot.targetName),
       state: 'NotStarted', stateDescription: 'NotStarted', tasks, errors: [], startTime: at, allowedActions: ['Cancel'],
       targetObjectId: target.doc.armId, targetObjectName: snapshot.targetName, targetInstanceType: snapshot.targetType,
-      customDetails: { instanceType: scenario === 'TestFailover' ? 'TestFailoverJobDetails' : 'FailoverJobDetails', protectedItemDetails: items.map((i) => ({ name: i.name, friendlyName: i.name })) },
+      customDetails: {
+        instanceType: scenario === 'TestFailover' ? 'TestFailoverJobDetails' : 'FailoverJobDetails', protectedItemDetails: items.map((i) => ({ name: i.name, friendlyName: i.name })),
+        ...(failback ? { failbackDetails: failback } : {}),
+      },
     };
     const doc: RecoveryJobDocument = {
       id: jobName, vaultKey: keyOfVault(vault), name: jobName, armId: jobArmId, properties, createdAt: at,
@@ -216,7 +228,8 @@ export class RecoveryJobService {
     return this.start(vault, target, old.scenario, {
       properties: {
         failoverDirection: old.direction, networkId: old.testNetworkId, sourceSiteOperations: old.sourceSiteOperations,
-        providerSpecificDetails: point.kind === 'Point' ? { recoveryPointId: point.pointId } : point.kind === 'Time' ? { recoveryPointTime: point.time } : { recoveryPointType: point.kind },
+        providerSpecificDetails: old.failback ? { instanceType: 'HyperVReplicaAzureFailback', ...old.failback }
+          : point.kind === 'Point' ? { recoveryPointId: point.pointId } : point.kind === 'Time' ? { recoveryPointTime: point.time } : { recoveryPointType: point.kind },
       },
     });
   }
@@ -244,6 +257,15 @@ export class RecoveryJobService {
     };
   }
 
+  private async itemDocs(vaultKey: string, itemIds: string[]): Promise<ResourceDocument<ProtectedItemProperties>[]> {
+    const docs: ResourceDocument<ProtectedItemProperties>[] = [];
+    for (const id of itemIds) {
+      const doc = await this.store.getResource<ProtectedItemProperties>(vaultKey, documentIdOfArmId(id));
+      if (doc) docs.push(doc);
+    }
+    return docs;
+  }
+
   /** Refuses, before anything is stored, a key that is not the key of an item that records its fingerprint. */
   private async assertKeyFitsItems(vaultKey: string, itemIds: string[], key: Buffer): Promise<void> {
     for (const id of itemIds) {
@@ -257,22 +279,6 @@ export class RecoveryJobService {
 /** True when the job is suspended on a manual action (not on the wait for a test failover's cleanup). */
 function waitsOnManualAction(job: RecoveryJobDocument): boolean {
   return job.properties.state === 'Suspended' && allTasks(job.properties.tasks).some((t) => t.state === 'Suspended' && t.allowedActions.includes('Resume'));
-}
-
-/**
- * Failing back (Azure to the source site) needs reprotect first: replication from the recovered
- * machines back to the source, which this service does not have yet. Until it does, a request
- * in that direction is refused before anything starts, naming what is missing and what the
- * items and plan would need.
- */
-function failbackNotSupported(scenario: RecoveryScenario, snapshot: PlanSnapshot): ServiceError {
-  const items = snapshot.groups.flatMap((g) => g.items.map((i) => i.name));
-  const what = snapshot.targetType === 'RecoveryPlan' ? `recovery plan '${snapshot.targetName}' (items ${items.join(', ') || 'none'})` : `protected item '${snapshot.targetName}'`;
-  return new ServiceError('FailbackNotSupported',
-    `properties.failoverDirection: RecoveryToPrimary (failback) is not supported: ${scenario} of ${what} back to the primary site needs reprotect ` +
-    '(replication from the recovered machines in Azure back to the source site) and a failback to run it, and neither exists in this service yet. ' +
-    'Only PrimaryToRecovery is accepted; to return to the source, cancel an uncommitted failover (failoverCancel).',
-    { details: { target: 'properties.failoverDirection', missing: ['reprotect', 'failback'], items } });
 }
 
 /** The job as ARM answers it (`Microsoft.RecoveryServices/vaults/replicationJobs`), without service-only fields. */

@@ -1,5 +1,6 @@
 import { resourceDocumentId, vaultRelativeSegments, type MetadataStore, type PolicyProperties, type ProtectedItemProperties } from '../../metadata';
 import { DiskRef } from '../../contracts/DiskRef';
+import { FORWARD_STOPPED_STATES } from '../../protection';
 import { ReplicaLocator } from './ReplicaLocator';
 import { ReplicationError } from '../core/ReplicationError';
 import { ReplicationPolicySchema } from '../core/ReplicationPolicy';
@@ -7,11 +8,13 @@ import { ReplicationSettings, ReplicationSettingsSource } from '../core/Replicat
 
 /**
  * Why an item takes no more logs from its source, if it does not: its failover was committed
- * (the workload runs in the recovery site; replicating back needs reprotect, which does not exist).
+ * (the workload runs in the recovery site), or it is failing back or failed back and not yet
+ * reprotected (forward replication resumes with the reprotect's new epoch).
  */
 export function replicationStoppedReason(item: Pick<ProtectedItemProperties, 'protectionState'>): string | undefined {
-  return item.protectionState === 'FailoverCommitted'
-    ? 'the failover of this item was committed: it runs in the recovery site and no longer replicates from the source'
+  if (item.protectionState === 'FailoverCommitted') return 'the failover of this item was committed: it runs in the recovery site and no longer replicates from the source';
+  return (FORWARD_STOPPED_STATES as readonly string[]).includes(item.protectionState)
+    ? `the item is ${item.protectionState}: it replicates from the source again once it is reprotected`
     : undefined;
 }
 

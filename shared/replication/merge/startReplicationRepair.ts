@@ -19,6 +19,8 @@ export interface RepairTarget {
    * inside the initial seed because storage lost writes, and a repair is then what they need.
    */
   seededBefore?: string[];
+  /** Reprotect after a failback: the request says so, and the agent resumes from a committed failover (startReprotectEpoch). */
+  reprotect?: boolean;
 }
 
 export function repairRequests(deps: ReplicationDeps): RepairRequests {
@@ -72,7 +74,7 @@ export async function startReplicationRepair(deps: ReplicationDeps, target: Repa
     entries.push({ diskId: disk.disk, digestsBlob, blocks: digests.length / 32 });
     deps.log?.(`repair of ${diskKey(disk)}: epoch ${epoch}, ${digests.length / 32} block digests written`);
   }
-  const request: RepairRequest = { epoch, requestedAt: now.toISOString(), reason, disks: entries };
+  const request: RepairRequest = { epoch, requestedAt: now.toISOString(), reason, disks: entries, ...(target.reprotect ? { reprotect: true } : {}) };
   await requests.write(target.vault, target.item, request);
   // Digests of earlier repairs are of no use any more.
   const keep = new Set(entries.map((e) => e.digestsBlob));

@@ -64,8 +64,10 @@ describe('planned and unplanned failover, commit and cancel, and failures with c
     const commit = jobOf(await h.call('POST', `${plan}/failoverCommit`, {}));
     expect((await waitForJob(h, commit, ended)).properties.state).toBe('Succeeded');
     const committed = await h.call('GET', ids.pf, undefined, 'Reader');
-    expect(committed.body.properties).toMatchObject({ protectionState: 'FailoverCommitted', allowedOperations: [] });
-    expect((await h.call('POST', `${plan}/plannedFailover`, {})).status).toBe(409);
+    // A committed failover allows the way home only: a failback (planned failover RecoveryToPrimary), not a failover forward.
+    expect(committed.body.properties).toMatchObject({ protectionState: 'FailoverCommitted', allowedOperations: ['PlannedFailover'] });
+    const forward = await h.call('POST', `${plan}/plannedFailover`, {});
+    expect([forward.status, forward.body.error.code]).toEqual([400, 'FailoverDirectionInvalid']);
   }, 120_000);
 
   it('unplanned failover of one item from an older recovery point, then cancel failover removes the machine', async () => {

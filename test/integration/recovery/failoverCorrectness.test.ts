@@ -81,19 +81,25 @@ describe('failover correctness (funclocal)', () => {
     await h?.stop();
   });
 
-  it('refuses a failback (RecoveryToPrimary) with 400 naming what is missing, for items and plans, and starts nothing', async () => {
+  it('refuses a failback before a committed failover with 400 naming why (items and plans), and an unplanned or test failover back; starts nothing', async () => {
     const before = (await h.call('GET', ids.fb, undefined, 'Reader')).body.properties.allowedOperations;
     expect(before).toEqual(expect.arrayContaining(INITIAL));
-    const item = await h.call('POST', `${ids.fb}/plannedFailover`, { properties: { failoverDirection: 'RecoveryToPrimary' } });
+    const item = await h.call('POST', `${ids.fb}/plannedFailover`, { properties: { failoverDirection: 'RecoveryToPrimary', providerSpecificDetails: { instanceType: 'HyperVReplicaAzureFailback', dataSyncOption: 'ForSynchronization' } } });
     expect(item.status).toBe(400);
-    expect(item.body.error.code).toBe('FailbackNotSupported');
-    expect(item.body.error.message).toMatch(/protected item 'fb'.*reprotect.*failback/);
+    expect(item.body.error.code).toBe('FailbackNotAllowed');
+    expect(item.body.error.message).toMatch(/protected item 'fb' is Protected and runs in the primary site: a failback needs a committed failover first/);
     const plan = await planWith(h, 'fb-plan', [{ groupType: 'Boot', replicationProtectedItems: [{ id: ids.fb }] }]);
-    for (const action of ['plannedFailover', 'unplannedFailover', 'testFailover']) {
+    const planned = await h.call('POST', `${plan}/plannedFailover`, { properties: { failoverDirection: 'RecoveryToPrimary' } });
+    expect([planned.status, planned.body.error.code]).toEqual([400, 'FailbackNotAllowed']);
+    expect(planned.body.error.message).toContain("failback of recovery plan 'fb-plan' refused: protected item 'fb'");
+    for (const action of ['unplannedFailover', 'testFailover']) {
       const r = await h.call('POST', `${plan}/${action}`, { properties: { failoverDirection: 'RecoveryToPrimary' } });
       expect([r.status, r.body.error.code]).toEqual([400, 'FailbackNotSupported']);
-      expect(r.body.error.message).toContain("recovery plan 'fb-plan' (items fb)");
+      expect(r.body.error.message).toContain('a failback is a planned failover back to the primary site');
     }
+    const reprotect = await h.call('POST', `${ids.fb}/reProtect`, { properties: { failoverDirection: 'PrimaryToRecovery' } });
+    expect(reprotect.status).toBe(409);
+    expect(reprotect.body.error.message).toMatch(/does not allow ReverseReplicate \(Reprotect\)/);
     const after = await h.call('GET', ids.fb, undefined, 'Reader');
     expect(after.body.properties.allowedOperations).toEqual(before);
     expect(after.body.properties.currentScenario).toBeUndefined();

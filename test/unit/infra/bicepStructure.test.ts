@@ -1,3 +1,4 @@
+import { FAILBACK_CONTAINER } from '../../../shared/contracts/FailbackTransfers';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { REPLICA_CONTAINERS } from '../../../shared/contracts/ReplicaBlobLayout';
@@ -64,6 +65,8 @@ describe('infra/ declares what the code needs in Azure', () => {
   it('declares every replica container', () => {
     const declared = /for c in \[([^\]]*)\]/.exec(app)?.[1] ?? '';
     for (const c of Object.values(REPLICA_CONTAINERS)) expect(declared).toContain(`'${c}'`);
+    // failback: the delta logs going home (docs/failback.md)
+    expect(declared).toContain(`'${FAILBACK_CONTAINER}'`);
   });
 
   it('sets every setting the Azure fabric requires (and the groups its sweep lists), and each setting it sets is read by the code (or by the Functions host)', () => {

@@ -13,6 +13,15 @@ describe('allowedOperationsAfter', () => {
     expect(allowedOperationsAfter('PlannedFailover', 'Cancelled')).toEqual(INITIAL_OPERATIONS);
     expect(allowedOperationsAfter('UnplannedFailover', 'Cancelled')).toEqual(INITIAL_OPERATIONS);
     expect(allowedOperationsAfter('CancelFailover', 'Succeeded')).toEqual(INITIAL_OPERATIONS);
-    expect(allowedOperationsAfter('FailoverCommit', 'Succeeded')).toEqual([]);
+    // The way home (issue 13): a committed failover may fail back; a failback is committed or cancelled; then reprotect.
+    expect(allowedOperationsAfter('FailoverCommit', 'Succeeded')).toEqual(['PlannedFailover']);
+    expect(allowedOperationsAfter('Failback', 'Started')).toEqual([]);
+    expect(allowedOperationsAfter('Failback', 'Succeeded')).toEqual(['FailoverCommit', 'CancelFailover']);
+    expect(allowedOperationsAfter('Failback', 'Failed')).toEqual(['PlannedFailover', 'CancelFailover']);
+    expect(allowedOperationsAfter('Failback', 'Cancelled')).toEqual(['PlannedFailover']);
+    expect(allowedOperationsAfter('FailbackCancel', 'Succeeded')).toEqual(['PlannedFailover']);
+    expect(allowedOperationsAfter('FailbackCommit', 'Succeeded')).toEqual(['ReverseReplicate']);
+    expect(allowedOperationsAfter('Reprotect', 'Succeeded')).toEqual(INITIAL_OPERATIONS);
+    expect(allowedOperationsAfter('Reprotect', 'Failed')).toEqual(['ReverseReplicate']);
   });
 });
