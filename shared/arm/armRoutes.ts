@@ -8,6 +8,7 @@ import { deleteVaultHandler, getVaultHandler, listVaultsHandler, patchVaultHandl
 import { getRecoveryPointHandler, listRecoveryPointsHandler } from './handlers/recoveryPointHandlers';
 import { operationResultHandler } from './handlers/operationResultHandler';
 import { getEventHandler, listEventsHandler } from './handlers/eventHandlers';
+import { getVaultHealthHandler, refreshVaultHealthHandler } from './handlers/vaultHealthHandlers';
 import { RESOURCE_DEFINITIONS, protectedItemResource } from './resources';
 
 /** Captures after subscription, resource group and vault: the resource names. */
@@ -75,6 +76,11 @@ export function armRoutes(): ArmRoute[] {
     {
       method: 'GET', pattern: [...VAULT_PREFIX, 'replicationEvents', '{event}'], role: 'Reader', action: 'read replicationEvents',
       handler: (ctx) => getEventHandler(ctx, ctx.captures[3]),
+    },
+    { method: 'GET', pattern: [...VAULT_PREFIX, 'replicationVaultHealth'], role: 'Reader', action: 'read replicationVaultHealth', handler: getVaultHealthHandler },
+    {
+      method: 'POST', pattern: [...VAULT_PREFIX, 'replicationVaultHealth', 'default', 'refresh'], role: 'Operator', action: 'refresh replicationVaultHealth',
+      handler: refreshVaultHealthHandler,
     },
   ];
 }

@@ -7,6 +7,8 @@ import { JobRecorder } from '../../../shared/recovery/jobs/JobRecorder';
 import type { RecoveryJobDocument } from '../../../shared/recovery/jobs/RecoveryJobDocument';
 import type { JobEvent } from '../../../shared/recovery/plan/JobEvent';
 import { DevelopmentIssuer, TokenVerifier } from '../../../shared/security';
+import { registerVaultCommands } from '../../../cli/commands/vault';
+import { runAsrInProcess } from '../../support/runAsrInProcess';
 import { tempDir } from '../../support/tempDir';
 import { startArmTestHarness, type ArmTestHarness } from '../api/armTestHarness';
 import { siteRecoveryClient } from '../api/siteRecoveryClient';
@@ -33,6 +35,7 @@ describe('replication events: raised with the state change, listed by the offici
   const suite = useReplicationHarness('events-');
   const keys = tempDir('events-keys-');
   let harness: ArmTestHarness;
+  let issuer: DevelopmentIssuer;
   let client: SiteRecoveryManagementClient;
   let token: string;
 
@@ -45,7 +48,7 @@ describe('replication events: raised with the state change, listed by the offici
   const codesOf = (events: Awaited<ReturnType<typeof list>>) => events.map((e) => e.properties!.eventCode).reverse();
 
   beforeAll(async () => {
-    const issuer = await DevelopmentIssuer.open(keys.path);
+    issuer = await DevelopmentIssuer.open(keys.path);
     const verifier = TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience);
     harness = await startArmTestHarness(new ArmApi({ store: suite.h.store, verifier, pageSize: 2, log: () => undefined, subscriptions: [SUB] }));
     token = await issuer.mintToken({ role: 'Reader', subject: 'rita' });
@@ -189,6 +192,54 @@ describe('replication events: raised with the state change, listed by the offici
     expect(bad.map((e) => [e.properties!.eventCode, e.properties!.description])).toEqual([['JobFailed', expect.stringContaining('MachineStartFailed: web01 did not start')]]);
     expect((bad[0].properties as { recommendedAction?: string }).recommendedAction).toBe('Check the boot diagnostics');
   });
+
+  it('vault health counts items by health (RPO judged now) and lists problems worst first; asr vault health prints them', async () => {
+    const now = Date.now();
+    const replicated = async (name: string) => {
+      const disk = await suite.h.protect(name, POLICY);
+      const src = new SourceDisk(suite.tmp, disk, 8 * MIB);
+      src.io('write -P 0x41 0 64k');
+      await uploadLog(suite.h.blobs, disk, 1n, src.cutLog({ cutTimeMs: now }).bytes);
+      await mergeDisk(suite.h.deps(), disk);
+      return { disk, src };
+    };
+    await replicated('vm-h1');
+    const broken = await replicated('vm-h2');
+    broken.src.io('write -P 0x42 1M 64k');
+    await uploadLog(suite.h.blobs, broken.disk, 2n, broken.src.cutLog({ cutTimeMs: now + 1000 }).bytes.subarray(0, 100));
+    expect((await mergeDisk(suite.h.deps(), broken.disk)).outcome).toBe('quarantined');
+    const lagging = await replicated('vm-h3');
+    await suite.h.deps().health.raise(lagging.disk, { code: 'ReplicationLag', severity: 'Warning', message: 'logs wait longer than the policy allows', recommendedAction: 'Check the agent' });
+
+    // Earlier tests left vm-ev (replicated weeks ago: its RPO is Critical), vm-crash and vm-crash2 (never replicated: Normal).
+    const health = await client.replicationVaultHealth.get(VAULT, RG);
+    const items = health.properties!.protectedItemsHealth!;
+    expect(items.resourceCount).toBe(6);
+    expect(items.categorizedResourceCounts).toEqual({ Critical: 2, Warning: 1, Normal: 3 });
+    expect(items.issues!.map((i) => [i.severity, i.summaryCode, i.affectedResourceCorrelationIds!.map((id) => id.split('/').pop())])).toEqual([
+      ['Error', 'LogQuarantined', ['vm-h2']],
+      ['Error', 'RpoThresholdExceeded', ['vm-ev']],
+      ['Warning', 'ReplicationLag', ['vm-h3']],
+    ]);
+    expect(health.id).toBe(`${V}/replicationVaultHealth/default`);
+
+    const operator = siteRecoveryClient(harness.url, SUB, await issuer.mintToken({ role: 'Operator', subject: 'otto' }));
+    const refreshed = await operator.replicationVaultHealth.beginRefreshAndWait(VAULT, RG, { updateIntervalInMs: 100 });
+    expect(refreshed.properties!.protectedItemsHealth!.categorizedResourceCounts).toEqual({ Critical: 2, Warning: 1, Normal: 3 });
+    const readerRefresh = await failure(client.replicationVaultHealth.beginRefreshAndWait(VAULT, RG));
+    expect(readerRefresh).toMatchObject({ statusCode: 403 });
+
+    const run = await runAsrInProcess([registerVaultCommands], ['vault', 'health', VAULT], {
+      ASR_ENDPOINT: harness.url, ASR_DEV_ISSUER_DIR: keys.path, ASR_SUBSCRIPTION: SUB, ASR_RESOURCE_GROUP: RG, ASR_TOKEN: undefined,
+    });
+    expect(run.err).toBe('');
+    const lines = run.out.trimEnd().split('\n');
+    expect(lines[0]).toBe(`vault ${VAULT}: 6 protected item(s): 2 Critical, 1 Warning, 3 Normal`);
+    expect(lines[1]).toMatch(/^SEVERITY\s+PROBLEM\s+ITEMS\s+EXAMPLE$/);
+    expect(lines.slice(2).map((l) => l.split(/\s+/).slice(0, 3))).toEqual([
+      ['Error', 'LogQuarantined', 'vm-h2'], ['Error', 'RpoThresholdExceeded', 'vm-ev'], ['Warning', 'ReplicationLag', 'vm-h3'],
+    ]);
+  }, 60_000);
 
   async function createJob(name: string): Promise<RecoveryJobDocument> {
     const planId = `${V}/replicationRecoveryPlans/plan-ev`;
