@@ -28,6 +28,7 @@ export function appendToOutbox<D extends OutboxOwner>(doc: D, source: OutboxSour
       id: name, vaultKey: doc.vaultKey, name, armId: `${vaultArmId}/replicationEvents/${name}`, sequence,
       sortKey: `${d.timeOfOccurrence}#${String(sequence).padStart(10, '0')}`,
       properties: { ...d },
+      delivery: { pending: true, deliveredTo: [], attempts: 0 },
       match: {
         eventCode: d.eventCode.toLowerCase(), eventType: d.eventType.toLowerCase(), severity: d.severity.toLowerCase(),
         affectedObjectFriendlyName: d.affectedObjectFriendlyName.toLowerCase(),

@@ -6,4 +6,7 @@ export * from './jobEvents';
 export * from './EventOutbox';
 export * from './parseEventFilter';
 export * from './shapeEvent';
-export * from './eventOutboxFromEnv';
+export * from './eventServicesFromEnv';
+export * from './webhookSignature';
+export * from './WebhookSender';
+export * from './EventDispatcher';

@@ -225,9 +225,29 @@ export class CosmosMetadataStore implements MetadataStore {
 
   async putEvent(doc: EventDocument): Promise<void> {
     try {
-      await this.events.items.upsert<EventDocument>(doc);
+      await this.events.items.create<EventDocument>(doc);
     } catch (err) {
+      if ((err as { code?: number }).code === 409) return; // published before: keep its delivery state
       throw translateCosmosError(err, `event '${doc.name}'`);
+    }
+  }
+
+  replaceEvent(doc: EventDocument, options?: WriteOptions): Promise<EventDocument> {
+    return this.replace(this.events, doc, doc.vaultKey, options, `event '${doc.name}'`);
+  }
+
+  async listUndeliveredEvents(vaultKey: string, limit: number): Promise<EventDocument[]> {
+    const { items } = await this.page<EventDocument>(this.events, { where: 'c.delivery.pending = true', orderBy: 'c.sortKey ASC' },
+      vaultKey, { maxItemCount: limit }, 'events to deliver');
+    return items;
+  }
+
+  async listVaultsWithUndeliveredEvents(limit: number): Promise<string[]> {
+    try {
+      const { resources } = await this.events.items.query<{ vaultKey: string }>('SELECT c.vaultKey FROM c WHERE c.delivery.pending = true', { maxItemCount: limit }).fetchNext();
+      return [...new Set(resources.map((r) => r.vaultKey))];
+    } catch (err) {
+      throw translateCosmosError(err, 'events to deliver');
     }
   }
 

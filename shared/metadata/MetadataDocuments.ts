@@ -14,7 +14,9 @@ export type ResourceKind =
   | 'recoveryPlan'
   /** Source sites and their single-use registration keys (shared/sites); secrets stored hashed. */
   | 'site'
-  | 'siteRegistrationKey';
+  | 'siteRegistrationKey'
+  /** ASR's `replicationAlertSettings`, with our webhook targets (shared/events delivers to them). */
+  | 'alertSetting';
 
 /** Fields Cosmos DB adds to every stored document. */
 export interface CosmosSystemFields {
@@ -284,5 +286,35 @@ export interface EventDocument extends CosmosSystemFields {
     affectedObjectCorrelationId: string;
     fabricName: string;
   };
+  /** Delivery to the vault's alert targets (shared/events' dispatcher); absent = nothing to deliver. */
+  delivery?: EventDelivery;
   ttl?: number;
+}
+
+/** Where an event has been delivered: each target at least once, in order per affected object. */
+export interface EventDelivery {
+  /** True until every target due when last tried has it. */
+  pending: boolean;
+  /** Targets (`<alert setting>/<webhook>`) that acknowledged it. */
+  deliveredTo: string[];
+  attempts: number;
+  lastError?: string;
+}
+
+/** One webhook of an alert setting (our extension of ASR's `Alert`). */
+export interface AlertWebhook {
+  name: string;
+  url: string;
+  /** HMAC-SHA256 key of the signature header; stored, never answered. */
+  signingSecret: string;
+  /** Events less severe than this are not sent. */
+  minimumSeverity: 'Critical' | 'Warning' | 'Info';
+}
+
+/** ASR's `AlertProperties` plus our webhooks. */
+export interface AlertSettingProperties {
+  sendToOwners: string;
+  customEmailAddresses: string[];
+  locale: string;
+  webhooks: AlertWebhook[];
 }

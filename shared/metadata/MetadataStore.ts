@@ -86,8 +86,14 @@ export interface MetadataStore {
   getJob<D extends JobDocument<object> = JobDocument>(vaultKey: string, id: string): Promise<D | undefined>;
   listJobs<D extends JobDocument<object> = JobDocument>(vaultKey: string, page?: PageOptions): Promise<Page<D>>;
 
-  /** Writes a replication event; writing the same event again changes nothing (same id). */
+  /** Writes a replication event unless one with its id exists: writing it again changes nothing (nor its delivery state). */
   putEvent(doc: EventDocument): Promise<void>;
+  /** Replaces an event (its delivery state); `PreconditionFailed` if `ifMatch` is stale. */
+  replaceEvent(doc: EventDocument, options?: WriteOptions): Promise<EventDocument>;
+  /** Events still to deliver, oldest first (by `sortKey`). */
+  listUndeliveredEvents(vaultKey: string, limit: number): Promise<EventDocument[]>;
+  /** Vault keys with events still to deliver (cross-partition: the dispatcher's). */
+  listVaultsWithUndeliveredEvents(limit: number): Promise<string[]>;
   getEvent(vaultKey: string, id: string): Promise<EventDocument | undefined>;
   /** Newest first. */
   listEvents(vaultKey: string, query: EventQuery, page?: PageOptions): Promise<Page<EventDocument>>;

@@ -153,7 +153,7 @@ describe('replication events: raised with the state change, listed by the offici
     expect(await list("affectedObjectFriendlyName eq 'vm-crash'")).toHaveLength(1); // published once
   });
 
-  it('the outbox sweep (flushEventOutbox timer) publishes what a dead writer left, across vaults', async () => {
+  it('the outbox sweep (deliverEvents timer) publishes what a dead writer left, across vaults', async () => {
     const id = await writeWithoutPublishing('vm-crash2');
     expect(await new EventOutbox(suite.h.store).flushAll()).toBe(1);
     expect((await suite.h.store.getResource(VAULT_KEY, id))!.outbox).toEqual([]);
