@@ -18,8 +18,11 @@ export interface ReceivedPost {
 export interface WebhookReceiver {
   url: string;
   posts: ReceivedPost[];
+  /** Every post that arrived, answered or not (a hung one included). */
+  attempts: ReceivedPost[];
   /** Received posts with duplicates dropped by message id (first arrival kept). */
   unique(): ReceivedPost[];
+  /** `n`: this post's index among all arrivals (hung ones included). */
   answer: (post: ReceivedPost, n: number) => number | 'hang';
   stop(): Promise<void>;
 }
@@ -29,6 +32,7 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
   const receiver: WebhookReceiver = {
     url: '',
     posts: [],
+    attempts: [],
     unique: () => receiver.posts.filter((p, i) => receiver.posts.findIndex((q) => q.id === p.id) === i),
     answer: () => 200,
     stop: async () => {
@@ -48,7 +52,8 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
         verified: verifyWebhook(secret, header(WEBHOOK_HEADERS.timestamp), text, header(WEBHOOK_HEADERS.signature)),
         body: JSON.parse(text),
       };
-      const answer = post.verified ? receiver.answer(post, receiver.posts.length) : 401;
+      receiver.attempts.push(post);
+      const answer = post.verified ? receiver.answer(post, receiver.attempts.length - 1) : 401;
       if (answer === 'hang') { hanging.push(res); return; }
       if (answer >= 200 && answer < 300) receiver.posts.push(post);
       res.writeHead(answer);
