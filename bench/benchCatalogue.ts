@@ -21,5 +21,6 @@ export const BENCHES: readonly BenchEntry[] = [
   { name: 'cosmos-journal', script: 'emulators/cosmosJournalBench.js', description: "what durability costs the Cosmos emulator; restart time (docs/emulators.md)", usage: '[documents=20000]' },
   { name: 'durable', script: 'durable/durableBench.js', description: 'Durable fan-out and sequence on funclocal over Azurite (docs/durable-host.md)', usage: '[fanOut=1000] [steps=100]' },
   { name: 'resync', script: 'resync/repairReplication.js', description: 'a digest-diff repair of a diverged replica: bytes shipped and time as ratios to the disk and a full seed (docs/replication.md)', usage: '[diskMiB=1024] [divergedPercent=1]' },
+  { name: 'events', script: 'events/outboxBench.js', description: 'latency a replication event adds to its state change; events/s through outbox and webhook delivery (docs/events.md)', usage: '[states=200]', quickArgs: ['50'] },
   { name: 'failover', script: 'failover/failoverBench.js', description: 'a many-machine test failover on the local fabric in funclocal (docs/recovery-plans.md)', usage: '[machines=100] [groups=5] [diskMiB=1]' },
 ];
