@@ -14,6 +14,7 @@ import { startArmTestHarness, type ArmTestHarness } from '../api/armTestHarness'
 import { siteRecoveryClient } from '../api/siteRecoveryClient';
 import { useReplicationHarness, VAULT_KEY } from '../replication/replicationHarness';
 import { SourceDisk, uploadLog, writeImage } from '../replication/SourceDisk';
+import { sdkFailure as failure } from '../../support/sdkFailure';
 
 const MIB = 1024 * 1024;
 const T0 = Date.UTC(2026, 10, 22, 1, 0);
@@ -21,15 +22,6 @@ const POLICY: ReplicationPolicy = { replicationInterval: 300, recoveryPointHisto
 const [SUB, RG, VAULT] = VAULT_KEY.split('/');
 const V = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.RecoveryServices/vaults/${VAULT}`;
 
-/** The error an SDK call failed with. */
-async function failure(p: Promise<unknown>): Promise<{ statusCode?: number; code?: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { statusCode?: number; code?: string; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('replication events: raised with the state change, listed by the official client with $filter (Azurite, Cosmos DB)', () => {
   const suite = useReplicationHarness('events-');
