@@ -27,7 +27,7 @@ const NO_FUNCTIONS_TYPES = [
   { name: 'durable-functions', message: 'shared/ is free of Functions types (ARCHITECTURE.md): orchestrators live in functions/orchestrators' },
 ];
 
-const RECOVERY_MAY_IMPORT = [...KERNEL, ...CONTRACTS, 'shared/crypto', 'shared/metadata', 'shared/protection', 'shared/replication', 'shared/fabric', 'shared/automation'];
+const RECOVERY_MAY_IMPORT = [...KERNEL, ...CONTRACTS, 'shared/crypto', 'shared/metadata', 'shared/protection', 'shared/replication', 'shared/fabric', 'shared/automation', 'shared/events'];
 const REPLICATION_CORE = [...KERNEL, ...CONTRACTS, ...FORMATS, 'shared/protection'];
 
 const zones = {
@@ -51,6 +51,8 @@ const zones = {
   // protection status derived from metadata (arrives with the protection-status work on branch A-status)
   'shared/protection': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata'], forbiddenPackages: NO_FUNCTIONS_TYPES },
   'shared/health': { mayImport: [...KERNEL, 'shared/metadata'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  // replication events: raised into the outbox of the document whose change causes them, published to the events container
+  'shared/events': { mayImport: [...KERNEL, 'shared/metadata'], forbiddenPackages: NO_FUNCTIONS_TYPES },
   'shared/automation': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/crypto', 'shared/automation'], forbiddenPackages: NO_FUNCTIONS_TYPES },
   'shared/automation/policy': { mayImport: [...KERNEL, ...CONTRACTS], valueImportsOnlyFrom: PURE, forbiddenPackages: NO_FUNCTIONS_TYPES },
 
@@ -59,14 +61,14 @@ const zones = {
 
   // replication: merge engine, journal, materialisation; only its adapters know the metadata store
   // (the composition root replicationDepsFromEnv stays at the top and may wire the sub-folders)
-  'shared/replication': { mayImport: [...REPLICATION_CORE, 'shared/metadata', 'shared/replication'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/replication': { mayImport: [...REPLICATION_CORE, 'shared/metadata', 'shared/events', 'shared/replication'], forbiddenPackages: NO_FUNCTIONS_TYPES },
   'shared/replication/journal': { mayImport: [...REPLICATION_CORE, 'shared/replication/core'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
   'shared/replication/merge': { mayImport: [...REPLICATION_CORE, 'shared/replication/core', 'shared/replication/journal'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
   'shared/replication/materialize': { mayImport: [...REPLICATION_CORE, 'shared/replication/core', 'shared/replication/journal'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
   'shared/replication/core': { mayImport: [...REPLICATION_CORE], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
   // failback data path: digests, delta logs and round blobs (docs/failback.md)
   'shared/replication/failback': { mayImport: [...REPLICATION_CORE, 'shared/replication/core'], forbiddenPackages: NO_FUNCTIONS_TYPES },
-  'shared/replication/adapters': { mayImport: [...REPLICATION_CORE, 'shared/metadata', 'shared/replication/core'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
+  'shared/replication/adapters': { mayImport: [...REPLICATION_CORE, 'shared/metadata', 'shared/events', 'shared/replication/core'], forbiddenPackages: NO_FUNCTIONS_TYPES }, // (issue 11)
 
   // the source agent: talks to the service only through contracts and storage
   'shared/agent': { mayImport: [...KERNEL, ...CONTRACTS, ...FORMATS], forbiddenPackages: NO_FUNCTIONS_TYPES },
@@ -85,12 +87,12 @@ const zones = {
   'shared/sites': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/replication', 'shared/recovery'], forbiddenPackages: NO_FUNCTIONS_TYPES },
 
   // the API: routes, resources, the error catalogue; reaches recovery through its service
-  'shared/arm': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/protection', 'shared/security', 'shared/recovery', 'shared/sites'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/arm': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/protection', 'shared/security', 'shared/recovery', 'shared/sites', 'shared/events'], forbiddenPackages: NO_FUNCTIONS_TYPES },
 
   // registrations
   functions: { mayImport: [...KERNEL, ...CONTRACTS, 'shared/arm', 'shared/recovery', 'shared/replication', 'shared/automation', 'shared/health', 'shared/fabric', 'shared/metadata', 'shared/security'] },
   'functions/http': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/arm', 'shared/recovery', 'shared/automation', 'shared/health', 'shared/security'] },
-  'functions/triggers': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/replication'] },
+  'functions/triggers': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/replication', 'shared/events'] },
   'functions/activities': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/recovery'] },
   'functions/orchestrators': {
     mayImport: [...KERNEL, ...CONTRACTS, 'shared/recovery', 'shared/automation', 'shared/fabric', 'shared/replication'],

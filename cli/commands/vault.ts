@@ -18,7 +18,30 @@ function tagsOf(pairs: string[]): Record<string, string> {
 
 const line = (v: ArmResource) => `${v.name}  ${v.location ?? ''}  ${v.id}`;
 
-/** `asr vault create|update|show|list`. */
+/** ASR's `ResourceHealthSummary` as the vault health answer carries it. */
+interface HealthSummary {
+  resourceCount?: number;
+  categorizedResourceCounts?: Record<string, number>;
+  issues?: { summaryCode?: string; severity?: string; summaryMessage?: string; affectedResourceCorrelationIds?: string[] }[];
+}
+
+/** Counts by health, then each problem worst first with the items it affects (by name). */
+function healthText(vault: string, h: { properties?: { protectedItemsHealth?: HealthSummary } }): string {
+  const items = h.properties?.protectedItemsHealth ?? {};
+  const c = items.categorizedResourceCounts ?? {};
+  const lines = [`vault ${vault}: ${items.resourceCount ?? 0} protected item(s): ${c.Critical ?? 0} Critical, ${c.Warning ?? 0} Warning, ${c.Normal ?? 0} Normal`];
+  const issues = items.issues ?? [];
+  if (issues.length) {
+    lines.push(table(['SEVERITY', 'PROBLEM', 'ITEMS', 'EXAMPLE'], issues.map((i) => [
+      i.severity, i.summaryCode, (i.affectedResourceCorrelationIds ?? []).map((id) => id.split('/').pop()).join(','), i.summaryMessage,
+    ])));
+  } else {
+    lines.push('no problems');
+  }
+  return lines.join('\n');
+}
+
+/** `asr vault create|update|show|list|health`. */
 export function registerVaultCommands(program: Command): void {
   const vault = program.command('vault').description('Recovery Services vaults');
 
@@ -54,6 +77,14 @@ export function registerVaultCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(runCommand(async (client, name: string, opts: { json?: boolean }) => {
       emit(await client.get(client.vaultPath(name)), opts.json, line);
+    }));
+
+  vault.command('health <vault>')
+    .description('protected items by replication health and their problems, worst first (replicationVaultHealth, refreshed now)')
+    .option('--json', 'print JSON')
+    .action(runCommand(async (client, name: string, opts: { json?: boolean }) => {
+      const health = await client.post<{ properties?: { protectedItemsHealth?: HealthSummary } }>(`${client.vaultPath(name)}/replicationVaultHealth/default/refresh`, {});
+      emit(health, opts.json, (h) => healthText(name, h));
     }));
 
   vault.command('list')

@@ -41,6 +41,8 @@ export interface ArmApiOptions {
   subscriptions: readonly string[];
   /** Recovery resource group of items that name none (`ASR_RECOVERY_RESOURCE_GROUP`, default `asr-recovery`). */
   recoveryResourceGroup?: string;
+  /** Local development (`ASR_AUTH_MODE=local`): loopback http webhook URLs are accepted (default false: https only). */
+  development?: boolean;
 }
 
 /**
@@ -114,6 +116,7 @@ export class ArmApi {
       request, url, principal, captures, store,
       pageSize: this.pageSize,
       recoveryResourceGroup: this.options.recoveryResourceGroup ?? DEFAULT_RECOVERY_RESOURCE_GROUP,
+      development: this.options.development ?? false,
       now: this.now,
       vaultKey: captures.length >= 3 ? vaultKeyOf({ subscriptionId: captures[0], resourceGroupName: captures[1], vaultName: captures[2] }) : undefined,
       requireVault: () => (vault ??= (async () => {

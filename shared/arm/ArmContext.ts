@@ -13,6 +13,8 @@ export interface ArmContext {
   pageSize: number;
   /** Recovery resource group (a name in the vault's subscription) of items that name none. */
   recoveryResourceGroup: string;
+  /** Local development (`ASR_AUTH_MODE=local`): loopback http webhook URLs are accepted. */
+  development: boolean;
   now(): Date;
   /** Set by handlers of vault-scoped routes, for the audit trail. */
   vaultKey?: string;

@@ -17,6 +17,8 @@ export interface BuildContext {
   ancestorIds: string[];
   /** Recovery resource group (a name in the vault's subscription) of items that name none (ArmContext). */
   recoveryResourceGroup: string;
+  /** Local development (`ASR_AUTH_MODE=local`): loopback http URLs are accepted for webhooks. */
+  development: boolean;
 }
 
 /** What presenting a stored resource may look at: the time of the answer and the vault's other documents. */
@@ -58,6 +60,8 @@ export interface ResourceDefinition<P = Record<string, unknown>> {
   putReplaces: boolean;
   /** PUT answered 202 + Location (enable protection) rather than 200/201. */
   asyncPut: boolean;
+  /** A synchronous PUT that creates answers 200, not 201 (ASR's alert settings: the client accepts only 200). */
+  createAnswers200?: boolean;
   /** Also answers ASR's `POST …/{name}/remove` (the client's `beginDelete`; its DELETE is `beginPurge`). */
   postRemove?: boolean;
   /** DELETE answered 202 + Location (ASR's LRO deletes) rather than 200. */

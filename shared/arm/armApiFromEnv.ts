@@ -18,6 +18,7 @@ interface ArmApiBase {
   subscriptions: string[];
   recoveryResourceGroup: string;
   siteRoutes: ArmRoute[];
+  development: boolean;
 }
 
 let base: Promise<ArmApiBase> | undefined;
@@ -30,7 +31,7 @@ function armApiBase(env: NodeJS.ProcessEnv): Promise<ArmApiBase> {
     const verifier = await TokenVerifier.fromConfig(authConfigFromEnv(env));
     const pageSize = env.ASR_PAGE_SIZE ? Number(env.ASR_PAGE_SIZE) : undefined;
     let sites: SiteServices | undefined;
-    return { store, verifier, pageSize, subscriptions: servedSubscriptionsFromEnv(env), recoveryResourceGroup: recoveryResourceGroupFromEnv(env), siteRoutes: siteRoutes(async () => (sites ??= siteServicesFromEnv(store, env))) };
+    return { store, verifier, pageSize, subscriptions: servedSubscriptionsFromEnv(env), recoveryResourceGroup: recoveryResourceGroupFromEnv(env), development: (env.ASR_AUTH_MODE || 'entra').toLowerCase() === 'local', siteRoutes: siteRoutes(async () => (sites ??= siteServicesFromEnv(store, env))) };
   })();
   base.catch(() => { base = undefined; });
   return base;
@@ -46,14 +47,14 @@ function armApiBase(env: NodeJS.ProcessEnv): Promise<ArmApiBase> {
  */
 export async function armApiFromEnv(env: NodeJS.ProcessEnv = process.env, orchestrations?: OrchestrationControl): Promise<ArmApi> {
   if (!orchestrations) {
-    api ??= armApiBase(env).then((b) => new ArmApi({ store: b.store, verifier: b.verifier, pageSize: b.pageSize, extraRoutes: b.siteRoutes, subscriptions: b.subscriptions, recoveryResourceGroup: b.recoveryResourceGroup }));
+    api ??= armApiBase(env).then((b) => new ArmApi({ store: b.store, verifier: b.verifier, pageSize: b.pageSize, extraRoutes: b.siteRoutes, subscriptions: b.subscriptions, recoveryResourceGroup: b.recoveryResourceGroup, development: b.development }));
     api.catch(() => { api = undefined; });
     return api;
   }
   const b = await armApiBase(env);
   const recovery = recoveryServicesFromEnv(b.store, orchestrations, env);
   const routes = [...recoveryRoutes(recovery.jobs, recovery.exporter), ...repairRoutes(recovery.repairs)];
-  return new ArmApi({ store: b.store, verifier: b.verifier, pageSize: b.pageSize, extraRoutes: routes, subscriptions: b.subscriptions, recoveryResourceGroup: b.recoveryResourceGroup });
+  return new ArmApi({ store: b.store, verifier: b.verifier, pageSize: b.pageSize, extraRoutes: routes, subscriptions: b.subscriptions, recoveryResourceGroup: b.recoveryResourceGroup, development: b.development });
 }
 
 /**

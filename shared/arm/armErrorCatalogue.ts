@@ -18,6 +18,8 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   InputNotAFile: 400,
   InvalidDisk: 400,
   InvalidEncryptionKey: 400,
+  // a `$filter` of replicationEvents outside the grammar (docs/events.md)
+  InvalidFilter: 400,
   InvalidFabricRequest: 400,
   SizeGenerationUnsupported: 400,
   InvalidJson: 400,

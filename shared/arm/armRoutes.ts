@@ -7,6 +7,8 @@ import {
 import { deleteVaultHandler, getVaultHandler, listVaultsHandler, patchVaultHandler, putVaultHandler } from './handlers/vaultHandlers';
 import { getRecoveryPointHandler, listRecoveryPointsHandler } from './handlers/recoveryPointHandlers';
 import { operationResultHandler } from './handlers/operationResultHandler';
+import { getEventHandler, listEventsHandler } from './handlers/eventHandlers';
+import { getVaultHealthHandler, refreshVaultHealthHandler } from './handlers/vaultHealthHandlers';
 import { RESOURCE_DEFINITIONS, protectedItemResource } from './resources';
 
 /** Captures after subscription, resource group and vault: the resource names. */
@@ -69,6 +71,16 @@ export function armRoutes(): ArmRoute[] {
     {
       method: 'GET', pattern: [...VAULT_PREFIX, 'replicationOperationResults', '{operationId}'], role: 'Reader', action: 'read operation result',
       handler: (ctx) => operationResultHandler(ctx, ctx.captures[3]),
+    },
+    { method: 'GET', pattern: [...VAULT_PREFIX, 'replicationEvents'], role: 'Reader', action: 'list replicationEvents', handler: listEventsHandler },
+    {
+      method: 'GET', pattern: [...VAULT_PREFIX, 'replicationEvents', '{event}'], role: 'Reader', action: 'read replicationEvents',
+      handler: (ctx) => getEventHandler(ctx, ctx.captures[3]),
+    },
+    { method: 'GET', pattern: [...VAULT_PREFIX, 'replicationVaultHealth'], role: 'Reader', action: 'read replicationVaultHealth', handler: getVaultHealthHandler },
+    {
+      method: 'POST', pattern: [...VAULT_PREFIX, 'replicationVaultHealth', 'default', 'refresh'], role: 'Operator', action: 'refresh replicationVaultHealth',
+      handler: refreshVaultHealthHandler,
     },
   ];
 }

@@ -1,8 +1,8 @@
 import type { Container, Database, FeedOptions, ItemDefinition, RequestOptions, SqlQuerySpec } from '@azure/cosmos';
 import type {
-  AuditEvent, CosmosSystemFields, JobDocument, RecoveryPointDocument, ResourceDocument, VaultDocument,
+  AuditEvent, CosmosSystemFields, EventDocument, JobDocument, RecoveryPointDocument, ResourceDocument, VaultDocument,
 } from './MetadataDocuments';
-import type { ListResourcesOptions, MetadataStore, Page, PageOptions, WriteOptions } from './MetadataStore';
+import type { EventQuery, ListResourcesOptions, MetadataStore, Page, PageOptions, PendingOutboxes, WriteOptions } from './MetadataStore';
 import { METADATA_CONTAINERS } from './MetadataStoreConfig';
 import { translateCosmosError } from './cosmosErrors';
 
@@ -19,6 +19,7 @@ export class CosmosMetadataStore implements MetadataStore {
   private readonly points: Container;
   private readonly jobs: Container;
   private readonly audit: Container;
+  private readonly events: Container;
 
   constructor(database: Database) {
     this.vaults = database.container(METADATA_CONTAINERS.vaults);
@@ -26,6 +27,7 @@ export class CosmosMetadataStore implements MetadataStore {
     this.points = database.container(METADATA_CONTAINERS.recoveryPoints);
     this.jobs = database.container(METADATA_CONTAINERS.jobs);
     this.audit = database.container(METADATA_CONTAINERS.audit);
+    this.events = database.container(METADATA_CONTAINERS.events);
   }
 
   // --- generic helpers -----------------------------------------------------------------
@@ -217,6 +219,79 @@ export class CosmosMetadataStore implements MetadataStore {
 
   listJobs<D extends JobDocument<object> = JobDocument>(vaultKey: string, page?: PageOptions): Promise<Page<D>> {
     return this.page<D>(this.jobs, { orderBy: 'c.createdAt DESC' }, vaultKey, page, 'the list of jobs');
+  }
+
+  // --- replication events (partition: vault, TTL) and the outboxes that feed them ---------
+
+  async putEvent(doc: EventDocument): Promise<void> {
+    try {
+      await this.events.items.create<EventDocument>(doc);
+    } catch (err) {
+      if ((err as { code?: number }).code === 409) return; // published before: keep its delivery state
+      throw translateCosmosError(err, `event '${doc.name}'`);
+    }
+  }
+
+  replaceEvent(doc: EventDocument, options?: WriteOptions): Promise<EventDocument> {
+    return this.replace(this.events, doc, doc.vaultKey, options, `event '${doc.name}'`);
+  }
+
+  async listUndeliveredEvents(vaultKey: string, limit: number): Promise<EventDocument[]> {
+    const { items } = await this.page<EventDocument>(this.events, { where: 'c.delivery.pending = true', orderBy: 'c.sortKey ASC' },
+      vaultKey, { maxItemCount: limit }, 'events to deliver');
+    return items;
+  }
+
+  async listVaultsWithUndeliveredEvents(limit: number): Promise<string[]> {
+    try {
+      const { resources } = await this.events.items.query<{ vaultKey: string }>('SELECT c.vaultKey FROM c WHERE c.delivery.pending = true', { maxItemCount: limit }).fetchNext();
+      return [...new Set(resources.map((r) => r.vaultKey))];
+    } catch (err) {
+      throw translateCosmosError(err, 'events to deliver');
+    }
+  }
+
+  getEvent(vaultKey: string, id: string): Promise<EventDocument | undefined> {
+    return this.read<EventDocument>(this.events, id, vaultKey, `event '${id}'`);
+  }
+
+  listEvents(vaultKey: string, query: EventQuery, page?: PageOptions): Promise<Page<EventDocument>> {
+    const clauses: string[] = [];
+    const parameters: { name: string; value: string }[] = [];
+    for (const field of ['eventCode', 'eventType', 'severity', 'affectedObjectFriendlyName', 'affectedObjectCorrelationId', 'fabricName'] as const) {
+      const value = query[field];
+      if (value === undefined) continue;
+      clauses.push(`c.match.${field} = @${field}`);
+      parameters.push({ name: `@${field}`, value: value.toLowerCase() });
+    }
+    if (query.startTime !== undefined) { clauses.push('c.properties.timeOfOccurrence >= @startTime'); parameters.push({ name: '@startTime', value: query.startTime }); }
+    if (query.endTime !== undefined) { clauses.push('c.properties.timeOfOccurrence <= @endTime'); parameters.push({ name: '@endTime', value: query.endTime }); }
+    return this.page(this.events, {
+      where: clauses.length ? clauses.join(' AND ') : undefined, parameters, orderBy: 'c.sortKey DESC',
+    }, vaultKey, page, 'the list of events');
+  }
+
+  async listPendingOutboxes(vaultKey: string, limit: number): Promise<PendingOutboxes> {
+    const where = 'IS_DEFINED(c.outbox) AND ARRAY_LENGTH(c.outbox) > 0';
+    const [resources, jobs] = await Promise.all([
+      this.page<ResourceDocument>(this.resources, { where, orderBy: 'c.id' }, vaultKey, { maxItemCount: limit }, 'pending events of resources'),
+      this.page<JobDocument>(this.jobs, { where, orderBy: 'c.id' }, vaultKey, { maxItemCount: limit }, 'pending events of jobs'),
+    ]);
+    return { resources: resources.items, jobs: jobs.items };
+  }
+
+  async listVaultsWithPendingOutboxes(limit: number): Promise<string[]> {
+    const query = 'SELECT c.vaultKey FROM c WHERE IS_DEFINED(c.outbox) AND ARRAY_LENGTH(c.outbox) > 0';
+    const keys = new Set<string>();
+    for (const c of [this.resources, this.jobs]) {
+      try {
+        const { resources } = await c.items.query<{ vaultKey: string }>(query, { maxItemCount: limit }).fetchNext();
+        for (const r of resources) keys.add(r.vaultKey);
+      } catch (err) {
+        throw translateCosmosError(err, 'documents with pending events');
+      }
+    }
+    return [...keys].slice(0, limit);
   }
 
   // --- audit (partition: vault, TTL) ---------------------------------------------------

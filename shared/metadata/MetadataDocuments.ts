@@ -14,7 +14,9 @@ export type ResourceKind =
   | 'recoveryPlan'
   /** Source sites and their single-use registration keys (shared/sites); secrets stored hashed. */
   | 'site'
-  | 'siteRegistrationKey';
+  | 'siteRegistrationKey'
+  /** ASR's `replicationAlertSettings`, with our webhook targets (shared/events delivers to them). */
+  | 'alertSetting';
 
 /** Fields Cosmos DB adds to every stored document. */
 export interface CosmosSystemFields {
@@ -38,8 +40,18 @@ export interface VaultDocument extends CosmosSystemFields {
   updatedAt: string;
 }
 
+/**
+ * Events a state change raised, written in the same conditional write as the change itself (an
+ * outbox: shared/events). `eventSequence` numbers the document's events, so they keep their order
+ * per affected object and each has a stable id.
+ */
+export interface OutboxFields {
+  outbox?: EventDocument[];
+  eventSequence?: number;
+}
+
 /** One configuration resource under a vault; `kind` says which, `properties` is its ARM body. */
-export interface ResourceDocument<P = Record<string, unknown>> extends CosmosSystemFields {
+export interface ResourceDocument<P = Record<string, unknown>> extends CosmosSystemFields, OutboxFields {
   /** The vault-relative ARM path, lower case, `/` replaced by `|` (Cosmos ids may not contain `/`). */
   id: string;
   vaultKey: string;
@@ -206,7 +218,7 @@ export interface RecoveryPointDocument extends CosmosSystemFields {
  * A job; kept in the `jobs` container with a TTL. `P` is its `properties` (shared/recovery's
  * job state); a writer may add fields of its own by extending this type.
  */
-export interface JobDocument<P extends object = Record<string, unknown>> extends CosmosSystemFields {
+export interface JobDocument<P extends object = Record<string, unknown>> extends CosmosSystemFields, OutboxFields {
   id: string;
   vaultKey: string;
   name: string;
@@ -229,4 +241,80 @@ export interface AuditEvent extends CosmosSystemFields {
   /** HTTP status answered and the error code, if any. */
   result: { status: number; code?: string };
   ttl?: number;
+}
+
+/** ASR's `EventProperties` (the fields this service fills). */
+export interface EventProperties {
+  eventCode: string;
+  description: string;
+  /** `VmHealth` (protected items) or `JobStatus` (jobs). */
+  eventType: string;
+  affectedObjectFriendlyName: string;
+  /** The affected object's ARM id. */
+  affectedObjectCorrelationId: string;
+  /** `Critical`, `Warning` or `Info`. */
+  severity: string;
+  timeOfOccurrence: string;
+  fabricId?: string;
+  eventSpecificDetails?: Record<string, unknown>;
+  healthErrors: HealthError[];
+  /** Our extension: how to act on it (e.g. how to resume a suspended job), absent when nothing is to be done. */
+  recommendedAction?: string;
+}
+
+/**
+ * A replication event (ASR's `replicationEvents`), kept in the `events` container with a TTL.
+ * Raised into a document's outbox with the state change, then copied here (shared/events).
+ */
+export interface EventDocument extends CosmosSystemFields {
+  /** = `name`: stable across retries (the message id receivers drop duplicates by). */
+  id: string;
+  vaultKey: string;
+  name: string;
+  armId: string;
+  /** Position among the raising document's events (1, 2, …): the delivery order per affected object. */
+  sequence: number;
+  /** `timeOfOccurrence` + `#` + zero-padded `sequence`: lists sort by it (`order` is a reserved word of the query language), so events of one write keep their order. */
+  sortKey: string;
+  properties: EventProperties;
+  /** Lower-cased copies of the filterable fields (`$filter` compares case-insensitively). */
+  match: {
+    eventCode: string;
+    eventType: string;
+    severity: string;
+    affectedObjectFriendlyName: string;
+    affectedObjectCorrelationId: string;
+    fabricName: string;
+  };
+  /** Delivery to the vault's alert targets (shared/events' dispatcher); absent = nothing to deliver. */
+  delivery?: EventDelivery;
+  ttl?: number;
+}
+
+/** Where an event has been delivered: each target at least once, in order per affected object. */
+export interface EventDelivery {
+  /** True until every target due when last tried has it. */
+  pending: boolean;
+  /** Targets (`<alert setting>/<webhook>`) that acknowledged it. */
+  deliveredTo: string[];
+  attempts: number;
+  lastError?: string;
+}
+
+/** One webhook of an alert setting (our extension of ASR's `Alert`). */
+export interface AlertWebhook {
+  name: string;
+  url: string;
+  /** HMAC-SHA256 key of the signature header; stored, never answered. */
+  signingSecret: string;
+  /** Events less severe than this are not sent. */
+  minimumSeverity: 'Critical' | 'Warning' | 'Info';
+}
+
+/** ASR's `AlertProperties` plus our webhooks. */
+export interface AlertSettingProperties {
+  sendToOwners: string;
+  customEmailAddresses: string[];
+  locale: string;
+  webhooks: AlertWebhook[];
 }

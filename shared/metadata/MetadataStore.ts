@@ -1,5 +1,5 @@
 import type {
-  AuditEvent, CosmosSystemFields, JobDocument, RecoveryPointDocument, ResourceDocument, ResourceKind, VaultDocument,
+  AuditEvent, CosmosSystemFields, EventDocument, JobDocument, RecoveryPointDocument, ResourceDocument, ResourceKind, VaultDocument,
 } from './MetadataDocuments';
 
 /** Which page of a list to read. */
@@ -25,6 +25,25 @@ export interface ListResourcesOptions extends PageOptions {
   kind: ResourceKind;
   /** Only children of this (lower-cased ARM id); absent = the whole vault. */
   parentId?: string;
+}
+
+/** Which events to list: every field is optional; string fields compare with `EventDocument.match` (lower case). */
+export interface EventQuery {
+  eventCode?: string;
+  eventType?: string;
+  severity?: string;
+  affectedObjectFriendlyName?: string;
+  affectedObjectCorrelationId?: string;
+  fabricName?: string;
+  /** ISO times, inclusive. */
+  startTime?: string;
+  endTime?: string;
+}
+
+/** Documents whose outbox still holds events not yet copied to the `events` container. */
+export interface PendingOutboxes {
+  resources: ResourceDocument[];
+  jobs: JobDocument[];
 }
 
 /**
@@ -66,6 +85,22 @@ export interface MetadataStore {
   replaceJob<D extends JobDocument<object>>(doc: D, options?: WriteOptions): Promise<D & CosmosSystemFields>;
   getJob<D extends JobDocument<object> = JobDocument>(vaultKey: string, id: string): Promise<D | undefined>;
   listJobs<D extends JobDocument<object> = JobDocument>(vaultKey: string, page?: PageOptions): Promise<Page<D>>;
+
+  /** Writes a replication event unless one with its id exists: writing it again changes nothing (nor its delivery state). */
+  putEvent(doc: EventDocument): Promise<void>;
+  /** Replaces an event (its delivery state); `PreconditionFailed` if `ifMatch` is stale. */
+  replaceEvent(doc: EventDocument, options?: WriteOptions): Promise<EventDocument>;
+  /** Events still to deliver, oldest first (by `sortKey`). */
+  listUndeliveredEvents(vaultKey: string, limit: number): Promise<EventDocument[]>;
+  /** Vault keys with events still to deliver (cross-partition: the dispatcher's). */
+  listVaultsWithUndeliveredEvents(limit: number): Promise<string[]>;
+  getEvent(vaultKey: string, id: string): Promise<EventDocument | undefined>;
+  /** Newest first. */
+  listEvents(vaultKey: string, query: EventQuery, page?: PageOptions): Promise<Page<EventDocument>>;
+  /** Resources and jobs of the vault with events in their outbox (at most `limit` of each). */
+  listPendingOutboxes(vaultKey: string, limit: number): Promise<PendingOutboxes>;
+  /** Vault keys with pending outboxes anywhere (a cross-partition query: the outbox sweep's, not the request path's). */
+  listVaultsWithPendingOutboxes(limit: number): Promise<string[]>;
 
   appendAudit(event: AuditEvent): Promise<void>;
   /** Newest first. */

@@ -7,6 +7,8 @@ export interface MetadataStoreConfig {
   jobTtlSeconds: number;
   /** Seconds Cosmos DB keeps an audit event (default 90 days). */
   auditTtlSeconds: number;
+  /** Seconds Cosmos DB keeps a replication event (default 30 days). */
+  eventTtlSeconds?: number;
 }
 
 /** The containers of the metadata database, by role. */
@@ -16,13 +18,17 @@ export const METADATA_CONTAINERS = {
   recoveryPoints: 'recoveryPoints',
   jobs: 'jobs',
   audit: 'audit',
+  events: 'events',
 } as const;
 
 const DAY = 86400;
 
+/** Replication events are kept this long unless `ASR_EVENT_TTL_DAYS` says otherwise. */
+export const DEFAULT_EVENT_TTL_SECONDS = 30 * DAY;
+
 /**
  * Reads the configuration from the environment: `COSMOS_ENDPOINT`, `COSMOS_KEY`,
- * `COSMOS_DATABASE` (default `siterecovery`), `ASR_JOB_TTL_DAYS` (30), `ASR_AUDIT_TTL_DAYS` (90).
+ * `COSMOS_DATABASE` (default `siterecovery`), `ASR_JOB_TTL_DAYS` (30), `ASR_AUDIT_TTL_DAYS` (90), `ASR_EVENT_TTL_DAYS` (30).
  */
 export function metadataStoreConfigFromEnv(env: NodeJS.ProcessEnv = process.env): MetadataStoreConfig {
   const endpoint = env.COSMOS_ENDPOINT;
@@ -42,5 +48,6 @@ export function metadataStoreConfigFromEnv(env: NodeJS.ProcessEnv = process.env)
     databaseId: env.COSMOS_DATABASE || 'siterecovery',
     jobTtlSeconds: days('ASR_JOB_TTL_DAYS', 30),
     auditTtlSeconds: days('ASR_AUDIT_TTL_DAYS', 90),
+    eventTtlSeconds: days('ASR_EVENT_TTL_DAYS', 30),
   };
 }

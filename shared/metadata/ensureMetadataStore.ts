@@ -2,7 +2,7 @@ import type { CosmosClient } from '@azure/cosmos';
 import { createCosmosClient } from './createCosmosClient';
 import { CosmosMetadataStore } from './CosmosMetadataStore';
 import type { MetadataStore } from './MetadataStore';
-import { METADATA_CONTAINERS, type MetadataStoreConfig } from './MetadataStoreConfig';
+import { DEFAULT_EVENT_TTL_SECONDS, METADATA_CONTAINERS, type MetadataStoreConfig } from './MetadataStoreConfig';
 import { translateCosmosError } from './cosmosErrors';
 
 /**
@@ -20,6 +20,7 @@ export async function ensureMetadataStore(config: MetadataStoreConfig, client?: 
     await database.containers.createIfNotExists({ id: METADATA_CONTAINERS.recoveryPoints, partitionKey: byVault, defaultTtl: -1 });
     await database.containers.createIfNotExists({ id: METADATA_CONTAINERS.jobs, partitionKey: byVault, defaultTtl: config.jobTtlSeconds });
     await database.containers.createIfNotExists({ id: METADATA_CONTAINERS.audit, partitionKey: byVault, defaultTtl: config.auditTtlSeconds });
+    await database.containers.createIfNotExists({ id: METADATA_CONTAINERS.events, partitionKey: byVault, defaultTtl: config.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS });
     return new CosmosMetadataStore(database);
   } catch (err) {
     throw translateCosmosError(err, `metadata database '${config.databaseId}' at ${config.endpoint}`);

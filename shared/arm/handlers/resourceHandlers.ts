@@ -49,6 +49,7 @@ async function scope(def: ResourceDefinition<any>, ctx: ArmContext, names: strin
     names,
     ancestorIds,
     recoveryResourceGroup: ctx.recoveryResourceGroup,
+    development: ctx.development,
   };
 }
 
@@ -124,7 +125,7 @@ export async function putResourceHandler(def: ResourceDefinition<any>, ctx: ArmC
     ? await ctx.store.replaceResource(doc, { ifMatch: ifMatch ?? existing._etag })
     : await createOnly(() => ctx.store.createResource(doc), ctx.request.headers['if-none-match'] === '*', describe(def, names));
   if (def.asyncPut) return accepted(ctx, b, 'put', id);
-  return resourceResponse(ctx, existing ? 200 : 201, def, saved, b);
+  return resourceResponse(ctx, existing || def.createAnswers200 ? 200 : 201, def, saved, b);
 }
 
 /** PATCH: a read-modify-write guarded by the ETag (the caller's If-Match, or the one just read). */

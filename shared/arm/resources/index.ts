@@ -1,4 +1,5 @@
 import type { ResourceDefinition } from '../ResourceDefinition';
+import { alertSettingResource } from './alertSettingResource';
 import { fabricResource } from './fabricResource';
 import { networkMappingResource } from './networkMappingResource';
 import { policyResource } from './policyResource';
@@ -16,9 +17,10 @@ export const RESOURCE_DEFINITIONS: ResourceDefinition<any>[] = [
   storageMappingResource,
   protectedItemResource,
   recoveryPlanResource,
+  alertSettingResource,
 ];
 
 export {
-  fabricResource, networkMappingResource, policyResource, protectedItemResource,
+  alertSettingResource, fabricResource, networkMappingResource, policyResource, protectedItemResource,
   protectionContainerResource, recoveryPlanResource, storageMappingResource,
 };

@@ -2,6 +2,7 @@ import { ServiceError } from '../../errors';
 import type { MetadataStore, ProtectedItemProperties, ResourceDocument } from '../../metadata';
 import { clearHealthErrors, DiskMergeProgress, raiseHealthError, recordMerged, recordResyncStarted } from '../../protection';
 import { DiskRef } from '../../contracts/DiskRef';
+import { appendToOutbox, EventOutbox, itemEventsOf } from '../../events';
 import { ReplicaLocator } from './ReplicaLocator';
 import { ReplicationHealthCode, ReplicationHealthIssue, ReplicationHealthReporter } from '../core/ReplicationHealthReporter';
 
@@ -11,10 +12,15 @@ const RETRIES = 8;
  * Reports replication status on the protected item document through the protection state
  * machine (shared/protection): one `healthErrors` entry per (disk, code), per-disk merge
  * progress, and the derived state, health and RPO. Read-modify-write with If-Match, retried on a
- * concurrent change; a write that would change nothing is skipped.
+ * concurrent change; a write that would change nothing is skipped. A change of health or a resync
+ * starting or finishing raises its replication event in the same write (shared/events' outbox).
  */
 export class MetadataHealthReporter implements ReplicationHealthReporter {
-  constructor(private readonly store: MetadataStore, private readonly locate: ReplicaLocator, private readonly now: () => Date = () => new Date()) {}
+  private readonly outbox: EventOutbox;
+
+  constructor(private readonly store: MetadataStore, private readonly locate: ReplicaLocator, private readonly now: () => Date = () => new Date()) {
+    this.outbox = new EventOutbox(store);
+  }
 
   raise(disk: DiskRef, issue: ReplicationHealthIssue): Promise<void> {
     return this.mutate(disk, (p, at) => raiseHealthError(p, disk.disk, {
@@ -49,8 +55,10 @@ export class MetadataHealthReporter implements ReplicationHealthReporter {
         ? JSON.stringify(after.healthErrors) === JSON.stringify(item.properties.healthErrors ?? [])
         : after === item.properties;
       if (unchanged) return;
+      const changed = appendToOutbox({ ...item, properties: after, updatedAt: at.toISOString() }, 'resources', itemEventsOf(item, item.properties, after, at));
       try {
-        await this.store.replaceResource({ ...item, properties: after, updatedAt: at.toISOString() }, { ifMatch: item._etag });
+        const written = await this.store.replaceResource(changed, { ifMatch: item._etag });
+        await this.outbox.publishAfterWrite('resources', written);
         return;
       } catch (err) {
         if (!(err instanceof ServiceError && err.code === 'PreconditionFailed') || attempt >= RETRIES) throw err;

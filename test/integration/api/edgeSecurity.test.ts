@@ -1,19 +1,11 @@
 import { resolve } from 'node:path';
 import { siteRecoveryClient } from './siteRecoveryClient';
 import { createSite, P, RG, startRecoveryHost, SUB, V, VAULT, type RecoveryHost } from '../recovery/recoveryHarness';
+import { sdkFailure as failure } from '../../support/sdkFailure';
 
 const OTHER_SUB = '0b5d7c3e-1111-4222-8333-444455556666';
 const VAULTS = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.RecoveryServices/vaults`;
 
-/** The error an SDK call failed with: status and ARM error code. */
-async function failure(p: Promise<unknown>): Promise<{ statusCode?: number; code?: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { statusCode?: number; code?: string; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
 
 /**
  * The API's edge against the whole app as `npm start` runs it (funclocal, real HTTP, the

@@ -6,6 +6,7 @@ import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
 import { tempDir } from '../../support/tempDir';
 import { startArmTestHarness, type ArmTestHarness } from './armTestHarness';
 import { siteRecoveryClient } from './siteRecoveryClient';
+import { sdkFailure as failure } from '../../support/sdkFailure';
 
 const SUB = '00000000-0000-0000-0000-000000000000';
 const RG = 'local';
@@ -17,15 +18,6 @@ const VNET = `/subscriptions/${SUB}/resourceGroups/target/providers/Microsoft.Ne
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const bodyOf = async (res: Response): Promise<any> => res.json();
 
-/** The error an SDK call failed with: status and ARM error code. */
-async function failure(p: Promise<unknown>): Promise<{ statusCode?: number; code?: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { statusCode?: number; code?: string; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('ARM-shaped API driven by the official @azure/arm-recoveryservices-siterecovery client', () => {
   let cosmos: TestCosmos;

@@ -65,6 +65,16 @@ describe('the official @azure/arm-recoveryservices-siterecovery client drives fa
     const cleaned = await operator.replicationRecoveryPlans.beginTestFailoverCleanupAndWait(VAULT, RG, 'sdk-plan', { properties: { comments: 'done' } }, fast);
     expect(cleaned.properties!.allowedOperations).toEqual(['TestFailover', 'PlannedFailover', 'UnplannedFailover']);
     expect((await operator.replicationJobs.get(VAULT, RG, jobName)).properties!.state).toBe('Succeeded');
+
+    // The test failover's job said what it did, in order: replicationEvents (docs/events.md).
+    const events = [];
+    for await (const e of operator.replicationEvents.list(VAULT, RG, { filter: "eventType eq 'JobStatus' and affectedObjectFriendlyName eq 'sdk-plan'" })) events.push(e);
+    const ofJob = events.reverse().filter((e) => String((e.properties!.eventSpecificDetails as { jobId?: string }).jobId).endsWith(`/${jobName}`));
+    // Suspended twice: at the manual action, then waiting for the test failover cleanup.
+    expect(ofJob.map((e) => e.properties!.eventCode)).toEqual(['JobStarted', 'JobSuspended', 'JobSuspended', 'JobSucceeded']);
+    expect(ofJob[1].properties!.description).toContain('Run the smoke test');
+    expect((ofJob[1].properties as { recommendedAction?: string }).recommendedAction).toContain(`asr job resume ${VAULT} ${jobName}`);
+    expect(ofJob[2].properties!.description).toContain('run the test failover cleanup');
   }, 120_000);
 
   it('beginPlannedFailoverAndWait returns once the final logs are merged and the machines run', async () => {

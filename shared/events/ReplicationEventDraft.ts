@@ -1,0 +1,21 @@
+import type { EventProperties } from '../metadata';
+
+/** Severities of replication events, worst first. */
+export const EVENT_SEVERITIES = ['Critical', 'Warning', 'Info'] as const;
+export type EventSeverity = (typeof EVENT_SEVERITIES)[number];
+
+/** `eventType` of protected-item events (ASR's name) and of job events. */
+export const EVENT_TYPES = { itemHealth: 'VmHealth', job: 'JobStatus' } as const;
+
+/** `eventCode`s this service raises (docs/events.md lists what each means). */
+export const EVENT_CODES = [
+  'ReplicationHealthChanged', 'ResyncStarted', 'ResyncCompleted',
+  'JobStarted', 'JobSuspended', 'JobSucceeded', 'JobFailed', 'JobCancelled',
+] as const;
+export type EventCode = (typeof EVENT_CODES)[number];
+
+/** An event as a state change raises it: everything but its identity and order, which the outbox assigns. */
+export interface ReplicationEventDraft extends Omit<EventProperties, 'severity' | 'eventCode'> {
+  eventCode: EventCode;
+  severity: EventSeverity;
+}
