@@ -23,7 +23,7 @@ if [ -f "$IMAGE" ]; then echo "$IMAGE"; exit 0; fi
 MIB=$((1024 * 1024))
 BOOT_MIB=16        # FAT16: kernel (~8 MiB) + initramfs
 DATA_MIB=1         # the served data: text up to the first NUL byte
-TAIL_BYTES=1536    # three sectors after the last partition: the disk is not whole MiB, as a source disk may not be
+TAIL_BYTES=12288   # three 4 KiB units after the last partition: the disk is not whole MiB, as a source disk may not be (replica logs carry whole 4 KiB units)
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -19,6 +19,11 @@ export interface FabricMachine {
   testNetwork: boolean;
   tags: FabricTags;
   createdAt: string;
+  /**
+   * qemu fabric: where each forwarded guest TCP port answers on the host (`{"80": "127.0.0.1:40123"}`),
+   * standing in for the machine's IP; present while it runs.
+   */
+  forwardedPorts?: Record<string, string>;
   /** Why the last start failed (code and message), when `powerState` is `Failed`. */
   lastError?: { code: string; message: string };
 }

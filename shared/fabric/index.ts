@@ -14,3 +14,6 @@ export * from './FilledDisk';
 export * from './verifyDiskBlob';
 export * from './AzureFabric';
 export * from './targetFabricFromEnv';
+export * from './ApplicationProbe';
+export * from './runApplicationProbes';
+export * from './QemuFabric';
