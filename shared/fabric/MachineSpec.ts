@@ -1,4 +1,4 @@
-import type { ApplicationProbe } from './ApplicationProbe';
+import type { ApplicationProbe } from '../contracts/ApplicationProbe';
 import { FabricTags } from './FabricTags';
 import { MachineRef } from './MachineRef';
 import { MaterializedDisk } from './MaterializedDisk';

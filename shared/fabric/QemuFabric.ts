@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BlobServiceClient, PageBlobClient } from '@azure/storage-blob';
-import { ApplicationProbe } from './ApplicationProbe';
+import { ApplicationProbe } from '../contracts/ApplicationProbe';
 import { consoleTail } from './azureBootHealth';
 import { FABRIC_CONTAINERS, fabricDiskBlob } from './FabricDiskLayout';
 import { FabricError } from './FabricError';

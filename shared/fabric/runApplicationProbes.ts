@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { ApplicationProbe, probeExpectation, ProbeResult } from './ApplicationProbe';
+import { ApplicationProbe, probeExpectation, ProbeResult } from '../contracts/ApplicationProbe';
 
 /** A machine the fabric made, as the probes see it: its forwarded ports and its console. */
 export interface ProbeTarget {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApplicationProbe, FabricTags, MachineSpec, MaterializedDisk, QemuFabric, verifyDiskBlob, FABRIC_CONTAINERS } from '../../../shared/fabric';
+import type { ApplicationProbe } from '../../../shared/contracts/ApplicationProbe';
+import { FabricTags, MachineSpec, MaterializedDisk, QemuFabric, verifyDiskBlob, FABRIC_CONTAINERS } from '../../../shared/fabric';
 import { DiskRef, mergeDisk, ReplicationPolicy } from '../../../shared/replication';
 import { materializeTargetDisk } from '../../../shared/recovery/activities/materializeTargetDisk';
 import { buildGuest, GuestImage } from '../../support/guest';

@@ -1,5 +1,6 @@
 import { BlobServiceClient } from '@azure/storage-blob';
-import { ApplicationProbeSchema, ApplicationProbesSchema, probeExpectation, QemuFabric, targetFabricFromEnv } from '../../../shared/fabric';
+import { ApplicationProbeSchema, ApplicationProbesSchema, probeExpectation } from '../../../shared/contracts/ApplicationProbe';
+import { QemuFabric, targetFabricFromEnv } from '../../../shared/fabric';
 import { azuriteConnectionString } from '../../../shared/config/developmentStorage';
 
 // Clients are only constructed here, never called: no request leaves the test.
