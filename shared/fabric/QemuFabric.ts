@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BlobServiceClient, PageBlobClient } from '@azure/storage-blob';
 import { ApplicationProbe } from '../contracts/ApplicationProbe';
+import { freeLoopbackPort } from '../os/freeLoopbackPort';
 import { consoleTail } from './azureBootHealth';
 import { FABRIC_CONTAINERS, fabricDiskBlob } from './FabricDiskLayout';
 import { FabricError } from './FabricError';
@@ -191,7 +191,7 @@ export class QemuFabric implements TargetFabric {
       drives.push('-drive', `file=${overlay},if=virtio,format=qcow2`);
     }
     const hostPorts: Record<string, number> = {};
-    for (const p of this.options.guestPorts ?? [80]) hostPorts[String(p)] = await freePort();
+    for (const p of this.options.guestPorts ?? [80]) hostPorts[String(p)] = await freeLoopbackPort();
     const forwards = Object.entries(hostPorts).map(([guest, host]) => `,hostfwd=tcp:127.0.0.1:${host}-:${guest}`).join('');
     const pidFile = join(dir, 'qemu.pid');
     const args = [
@@ -263,16 +263,4 @@ export class QemuFabric implements TargetFabric {
   private dirOf(ref: MachineRef): string {
     return join(this.options.stateDir, ref.resourceGroup, ref.name);
   }
-}
-
-/** A port nobody listens on now (the kernel's choice); qemu binds it a moment later. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }

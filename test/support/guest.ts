@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The test guest of docs/guest.md: where its image is (built once per input versions) and where its served data lives. */
@@ -18,4 +19,17 @@ export function buildGuest(env: NodeJS.ProcessEnv = process.env): GuestImage {
   const sector = table.partitiontable.sectorsize ?? 512;
   const data = table.partitiontable.partitions[1];
   return { path, dataOffset: data.start * sector, dataBytes: data.size * sector };
+}
+
+/** Kills any qemu whose command line names a path under `dir` (a test that failed midway leaves daemonized guests). */
+export function killQemuUnder(dir: string): void {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmd.startsWith('qemu-system') && cmd.includes(dir)) process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
 }

@@ -4,7 +4,7 @@ import type { ApplicationProbe } from '../../../shared/contracts/ApplicationProb
 import { FabricTags, MachineSpec, MaterializedDisk, QemuFabric, verifyDiskBlob, FABRIC_CONTAINERS } from '../../../shared/fabric';
 import { DiskRef, mergeDisk, ReplicationPolicy } from '../../../shared/replication';
 import { materializeTargetDisk } from '../../../shared/recovery/activities/materializeTargetDisk';
-import { buildGuest, GuestImage } from '../../support/guest';
+import { buildGuest, GuestImage, killQemuUnder } from '../../support/guest';
 import { tempDir } from '../../support/tempDir';
 import { startReplicationHarness, ReplicationHarness } from '../replication/replicationHarness';
 import { SourceDisk, uploadLog } from '../replication/SourceDisk';
@@ -59,6 +59,7 @@ describe('QemuFabric: recovered machines boot under qemu and answer their probes
   }, 300_000);
   afterAll(async () => {
     await fabric?.cleanup({ plan: 'plan-shop' }).catch(() => undefined);
+    killQemuUnder(tmp.path);
     await h?.stop();
     tmp.cleanup();
   });

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildGuest, type GuestImage } from '../../support/guest';
+import { buildGuest, killQemuUnder, type GuestImage } from '../../support/guest';
 import { createSite, jobOf, ReplicatedDisk, startRecoveryHost, waitForJob, type RecoveryHost } from './recoveryHarness';
 
 const T0 = Date.UTC(2026, 11, 5, 2, 0);
@@ -19,6 +19,7 @@ describe('test failover on the qemu fabric: the item\'s application probes decid
     ids = await createSite(h, [{ name: 'shop', disks: ['disk0'] }]);
   }, 120_000);
   afterAll(async () => {
+    if (h) killQemuUnder(h.dir);
     await h?.stop();
   });
 
