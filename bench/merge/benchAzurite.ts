@@ -1,22 +1,10 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from '../../shared/os/freeLoopbackPort';
 import { azuriteConnectionString } from '../../shared/config/developmentStorage';
-
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** An in-memory Azurite blob service on a free port, for one benchmark run. */
 export async function startBenchAzurite(): Promise<{ connectionString: string; stop(): Promise<void> }> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const child = spawn(process.execPath, [
     require.resolve('azurite/dist/src/blob/main.js'), '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--loose',
     '--inMemoryPersistence', '--blobHost', '127.0.0.1', '--blobPort', String(port),

@@ -24,6 +24,11 @@ export interface FabricMachine {
    * (after a stop: a failback cancelled) checks only each disk's VHD footer, not the recovery point's digest.
    */
   firstStartedAt?: string;
+  /**
+   * qemu fabric: where each forwarded guest TCP port answers on the host (`{"80": "127.0.0.1:40123"}`),
+   * standing in for the machine's IP; present while it runs.
+   */
+  forwardedPorts?: Record<string, string>;
   /** Why the last start failed (code and message), when `powerState` is `Failed`. */
   lastError?: { code: string; message: string };
 }

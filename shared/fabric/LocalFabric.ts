@@ -181,6 +181,12 @@ export class LocalFabric implements TargetFabric {
     return (await this.read(ref))?.record.machine;
   }
 
+  /** The spec the machine was created with (the qemu fabric boots its disks); undefined when it does not exist. */
+  async getMachineSpec(ref: MachineRef): Promise<MachineSpec | undefined> {
+    validateRef(ref);
+    return (await this.read(ref))?.record.spec;
+  }
+
   async deleteMachine(ref: MachineRef): Promise<boolean> {
     validateRef(ref);
     let deleted = false;

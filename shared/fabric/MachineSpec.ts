@@ -1,3 +1,4 @@
+import type { ApplicationProbe } from '../contracts/ApplicationProbe';
 import { FabricTags } from './FabricTags';
 import { MachineRef } from './MachineRef';
 import { MaterializedDisk } from './MaterializedDisk';
@@ -28,4 +29,6 @@ export interface MachineSpec extends MachineRef {
   /** True for a test failover: the network is the isolated test network. */
   testNetwork: boolean;
   tags: FabricTags;
+  /** Application probes `checkMachine` runs (fabrics that boot machines: qemu); the others ignore them. */
+  probes?: ApplicationProbe[];
 }

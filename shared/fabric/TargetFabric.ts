@@ -9,8 +9,8 @@ import { MachineRef } from './MachineRef';
 import { MachineSpec } from './MachineSpec';
 import { MaterializedDisk } from './MaterializedDisk';
 
-/** Which implementation: `ASR_TARGET_FABRIC=local|azure`. */
-export type TargetFabricKind = 'local' | 'azure';
+/** Which implementation: `ASR_TARGET_FABRIC=local|azure|qemu`. */
+export type TargetFabricKind = 'local' | 'azure' | 'qemu';
 
 /**
  * What a failover does in the target. The fabric is a leaf: it never reads replicas. It hands out

@@ -14,3 +14,5 @@ export * from './FilledDisk';
 export * from './verifyDiskBlob';
 export * from './AzureFabric';
 export * from './targetFabricFromEnv';
+export * from './runApplicationProbes';
+export * from './QemuFabric';

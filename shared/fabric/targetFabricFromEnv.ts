@@ -4,10 +4,11 @@ import { DEFAULT_RECOVERY_RESOURCE_GROUP } from '../config/recoveryResourceGroup
 import { AzureFabric } from './AzureFabric';
 import { FabricError } from './FabricError';
 import { LocalFabric } from './LocalFabric';
+import { qemuFabricFromEnv } from './qemuFabricFromEnv';
 import { TargetFabric } from './TargetFabric';
 
 /**
- * The fabric the configuration names: `ASR_TARGET_FABRIC=local` (default) or `azure`.
+ * The fabric the configuration names: `ASR_TARGET_FABRIC=local` (default), `azure` or `qemu`.
  * - local: `ASR_LOCAL_FABRIC_FAULT_FAIL_START` (comma-separated machine names or item ids) is
  *   FAULT INJECTION for tests: those machines fail to start.
  * - azure: `ASR_AZURE_SUBSCRIPTION_ID`, `ASR_AZURE_LOCATION`, `ASR_AZURE_STORAGE_ACCOUNT_ID` (the
@@ -16,6 +17,8 @@ import { TargetFabric } from './TargetFabric';
  *   `ASR_RECOVERY_RESOURCE_GROUP` (set by the Bicep) plus `ASR_AZURE_RESOURCE_GROUPS`
  *   (comma-separated: the other groups items name, `additionalRecoveryResourceGroups`); credentials from
  *   `DefaultAzureCredential` (managed identity in Azure, `az login` or environment on a desk).
+ * - qemu: the local fabric's disks and records, machines booted under qemu (`ASR_QEMU_*`, see
+ *   {@link qemuFabricFromEnv} and docs/fabrics.md).
  */
 export function targetFabricFromEnv(deps: { blobs: BlobServiceClient }, env: NodeJS.ProcessEnv = process.env): TargetFabric {
   const kind = (env.ASR_TARGET_FABRIC ?? 'local').toLowerCase();
@@ -41,7 +44,8 @@ export function targetFabricFromEnv(deps: { blobs: BlobServiceClient }, env: Nod
       resourceGroups: recoveryResourceGroupsOf(env),
     });
   }
-  throw new FabricError('FabricNotConfigured', `ASR_TARGET_FABRIC is "${env.ASR_TARGET_FABRIC}"; use local or azure`);
+  if (kind === 'qemu') return qemuFabricFromEnv(deps, env);
+  throw new FabricError('FabricNotConfigured', `ASR_TARGET_FABRIC is "${env.ASR_TARGET_FABRIC}"; use local, azure or qemu`);
 }
 
 /** The recovery groups the configuration names: the default one first (`asr-recovery` when unset, as items then default to it), then the others, once each. */

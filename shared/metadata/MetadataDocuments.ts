@@ -3,6 +3,8 @@
  * wire model (they cross the API boundary unchanged); the envelope fields are ours.
  */
 
+import type { ApplicationProbe } from '../contracts/ApplicationProbe';
+
 /** Kinds of vault-scoped configuration resources, all kept in the `resources` container. */
 export type ResourceKind =
   | 'fabric'
@@ -177,6 +179,8 @@ export interface ProtectedItemProperties {
     oSDetails?: { osType?: string };
     /** Our extension: `2` = a Generation 2 (UEFI) source, recovered as a Gen 2 VM; absent = 1. */
     generation?: string;
+    /** Our extension: application probes the recovered machine must pass (fabrics that boot it: qemu; docs/api.md). */
+    applicationProbes?: ApplicationProbe[];
     /** SHA-256 fingerprint of the key that encrypts replica logs, when the policy encrypts. */
     encryptionKeyFingerprint?: string;
     /**

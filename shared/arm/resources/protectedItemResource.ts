@@ -10,6 +10,7 @@ import { presentProtectionStatus } from './protectionStatusOf';
 import { nicsOfItem } from '../../recovery/plan/resolveRecoveryNics';
 import { itemOsDetailsOf } from '../../recovery/plan/machineOsOf';
 import { itemRecoveryPointName } from '../../contracts/ItemRecoveryPoint';
+import { ApplicationProbesSchema } from '../../contracts/ApplicationProbe';
 
 const vmName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
@@ -54,6 +55,8 @@ const hyperVReplicaAzureInput = z.object({
   encryptionKeyFingerprint: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 fingerprint (64 hex digits)').optional(),
   /** Our extension: the registered source site that replicates the item (the only one that gets its upload URLs). */
   sourceSiteId: issuedIdSchema.optional(),
+  /** Our extension: what proves the recovered machine's application is up (docs/api.md). */
+  applicationProbes: ApplicationProbesSchema.optional(),
 }).loose();
 
 const enableProtectionInput = z.object({
@@ -83,6 +86,8 @@ const updateInput = z.object({
     vmNics: z.array(z.object({ nicId: z.string().optional(), ipConfigs: z.array(ipConfigInput).optional() })).optional(),
     selectedRecoverySubnetName: subnetNameSchema.optional(),
     recoveryIpAddress: z.ipv4().optional(),
+    /** Our extension: replaces the item's application probes (`[]` removes them). */
+    applicationProbes: ApplicationProbesSchema.optional(),
   }),
 });
 
@@ -220,6 +225,7 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
           // Issued once, here: the agent stamps it on every log, the merge refuses any other.
           protectionId: randomUUID(),
           ...(d.sourceSiteId ? { sourceSiteId: d.sourceSiteId.toLowerCase() } : {}),
+          ...(d.applicationProbes?.length ? { applicationProbes: d.applicationProbes } : {}),
         },
       },
       refs: [policy.armId.toLowerCase()],
@@ -259,6 +265,7 @@ export const protectedItemResource: ResourceDefinition<ProtectedItemProperties> 
           selectedRecoverySubnetName: u.selectedRecoverySubnetName ?? ip?.recoverySubnetName ?? d.selectedRecoverySubnetName,
           recoveryIpAddress: u.recoveryIpAddress ?? ip?.recoveryStaticIPAddress ?? d.recoveryIpAddress,
           ...(vmNics ? { vmNics } : {}),
+          ...(u.applicationProbes ? { applicationProbes: u.applicationProbes } : {}),
         },
       },
       refs: existing.refs,

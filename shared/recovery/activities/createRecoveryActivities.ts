@@ -99,6 +99,8 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
         nics,
         testNetwork: test,
         tags,
+        // A fabric that boots the machine (qemu) runs them in checkMachine; a failed one fails the start step.
+        ...(d.applicationProbes?.length ? { probes: d.applicationProbes } : {}),
       },
     };
   }
