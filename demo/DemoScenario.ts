@@ -212,11 +212,14 @@ export class DemoScenario {
 
   /** Follows a job as `--wait` does, printing its steps as they finish, until it ends or waits. */
   private follow(job: string): Promise<ArmResource> {
-    return watchJob(this.api, VAULT, job, (line) => {
-      if (this.shown.has(`${job} ${line}`)) return;
-      this.shown.add(`${job} ${line}`);
-      this.r.note(line);
-    }, 500);
+    return watchJob(this.api, VAULT, job, {
+      out: (line) => {
+        if (this.shown.has(`${job} ${line}`)) return;
+        this.shown.add(`${job} ${line}`);
+        this.r.note(line);
+      },
+      pollMs: 500,
+    });
   }
 
   private suspendedManualAction(j: ArmResource): Task | undefined {

@@ -89,9 +89,14 @@ const zones = {
   // the API: routes, resources, the error catalogue; reaches recovery through its service
   'shared/arm': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/protection', 'shared/security', 'shared/recovery', 'shared/sites', 'shared/events'], forbiddenPackages: NO_FUNCTIONS_TYPES },
 
+  // the operator's web console as the app serves it: page, stylesheet, built script, config
+  'shared/console': { mayImport: [...KERNEL], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  // the console's browser code (tsconfig.console.json): talks to the API over HTTP only
+  console: { mayImport: [] },
+
   // registrations
   functions: { mayImport: [...KERNEL, ...CONTRACTS, 'shared/arm', 'shared/recovery', 'shared/replication', 'shared/automation', 'shared/health', 'shared/fabric', 'shared/metadata', 'shared/security'] },
-  'functions/http': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/arm', 'shared/recovery', 'shared/automation', 'shared/health', 'shared/security'] },
+  'functions/http': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/arm', 'shared/console', 'shared/recovery', 'shared/automation', 'shared/health', 'shared/security'] },
   'functions/triggers': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/replication', 'shared/events'] },
   'functions/activities': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/recovery'] },
   'functions/orchestrators': {

@@ -141,9 +141,11 @@ export function registerAgentCommands(program: Command): void {
     .description("register this host as a source site of the vault with a single-use key (protect does it on first use)")
     .requiredOption('--registration-key-file <file>', "the key file from 'asr site register-key'")
     .option('--state-dir <dir>', 'the agent state directory')
-    .action(runCommand(async (client: AsrApiClient, vault: string, opts: { registrationKeyFile: string; stateDir?: string }) => {
+    .option('--json', 'print one JSON line (registered) instead of text')
+    .action(runCommand(async (client: AsrApiClient, vault: string, opts: { registrationKeyFile: string; stateDir?: string; json?: boolean }) => {
       const identity = await ensureSiteIdentity(client, { stateDir: opts.stateDir ?? defaultStateDir(), vault, registrationKeyFile: opts.registrationKeyFile });
-      process.stdout.write(`this host is site ${identity.siteId} of vault ${vault} (registered ${identity.registeredAt})\n`);
+      if (opts.json) jsonLine('registered', { vault, siteId: identity.siteId, registeredAt: identity.registeredAt });
+      else process.stdout.write(`this host is site ${identity.siteId} of vault ${vault} (registered ${identity.registeredAt})\n`);
     }));
 
   agent.command('sync <vault> <item>')

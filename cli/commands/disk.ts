@@ -67,11 +67,12 @@ export function registerDiskCommands(program: Command): void {
     .argument('<out>', 'fixed VHD to write')
     .addOption(inputFormat())
     .option('-f, --force', 'replace <out> if it exists')
-    .action(async (input: string, out: string, opts: { force?: boolean; inputFormat?: 'raw' | 'vhd' | 'vhdx' }) => {
+    .option('--json', 'print JSON (no progress bar)')
+    .action(async (input: string, out: string, opts: { force?: boolean; json?: boolean; inputFormat?: 'raw' | 'vhd' | 'vhdx' }) => {
       if (resolve(input) === resolve(out)) throw new ServiceError('SameFile', 'input and output are the same file; choose another output path');
       await withImage(input, opts.inputFormat, async (image) => {
         const started = Date.now();
-        const progress = createProgressReporter({ label: 'converting', total: image.virtualSize });
+        const progress = opts.json ? { update: () => undefined, finish: () => undefined, abort: () => undefined } : createProgressReporter({ label: 'converting', total: image.virtualSize });
         let result;
         try {
           result = await writeFixedVhd(image, out, { overwrite: opts.force, onProgress: (done) => progress.update(done) });
@@ -81,6 +82,10 @@ export function registerDiskCommands(program: Command): void {
         }
         progress.finish();
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ file: out, format: 'vhd-fixed', virtualSize: result.virtualSize, bytesWritten: result.bytesWritten, from: image.format, seconds: Number(seconds) }, null, 2)}\n`);
+          return;
+        }
         process.stdout.write(
           `wrote ${out}: fixed VHD, virtual size ${formatBytes(result.virtualSize)} (${result.virtualSize} bytes), ` +
             `from ${FORMAT_NAMES[image.format]}, ${formatBytes(result.bytesWritten)} of data in ${seconds} s\n`,

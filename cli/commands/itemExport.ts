@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { ServiceError } from '../../shared/errors';
@@ -10,6 +10,7 @@ import { postAction } from './job';
 import { keyDetails } from './planActions';
 import { keyFingerprint } from '../../shared/crypto';
 import { decryptExportStream } from '../progress/decryptingDownload';
+import { createProgressReporter } from '../progress/ProgressReporter';
 
 /** `--from test-failover|failover|point:<id>` as the API's export source. */
 export function exportSourceOf(from: string): { from: 'TestFailover' | 'Failover' | 'Point'; recoveryPointId?: string } {
@@ -47,7 +48,26 @@ export function registerItemExportCommands(program: Command): void {
       const download = await fetch(exported.url);
       if (!download.ok || !download.body) throw new ServiceError('DownloadFailed', `downloading the disk failed with HTTP ${download.status}`);
       const body = Readable.fromWeb(download.body as never);
-      await pipeline(exported.encrypted ? Readable.from(decryptExportStream(body, key!, exported.dataBytes ?? 0)) : body, createWriteStream(opts.out, { mode: 0o600 }));
+      // Progress on stderr (a bar on a terminal, a line every 2 s in a log); none under --json.
+      const total = Number(download.headers.get('content-length') ?? exported.sizeBytes) || exported.sizeBytes;
+      const progress = opts.json ? undefined : createProgressReporter({ label: `downloading ${diskId}`, total });
+      let received = 0;
+      const counted = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          received += chunk.length;
+          progress?.update(received);
+          done(null, chunk);
+        },
+      });
+      try {
+        await pipeline(body, counted, async function* (source: AsyncIterable<Buffer>) {
+          yield* exported.encrypted ? decryptExportStream(source, key!, exported.dataBytes ?? 0) : source;
+        }, createWriteStream(opts.out, { mode: 0o600 }));
+      } catch (err) {
+        progress?.abort();
+        throw err;
+      }
+      progress?.finish();
       emit({ file: opts.out, bytes: exported.sizeBytes, diskId }, opts.json, (r) => `wrote ${r.bytes} bytes (disk ${r.diskId}) to ${r.file}`);
     }));
 }

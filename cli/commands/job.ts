@@ -4,10 +4,9 @@ import type { ArmResource, AsrApiClient } from '../api/AsrApiClient';
 import { obtainToken } from '../api/obtainToken';
 import { emit, table } from '../api/output';
 import { invalidArgument, runCommand } from '../api/runCommand';
+import { JobStepReporter, taskSeconds, type JobTask } from '../progress/JobStepReporter';
 
-interface Task { taskId: string; friendlyName: string; state: string; stateDescription: string; startTime?: string; endTime?: string; groupTaskCustomDetails?: { childTasks: Task[] }; errors?: unknown[] }
-
-const DONE = ['Succeeded', 'Failed', 'Cancelled', 'Skipped'];
+type Task = JobTask;
 
 /**
  * POSTs an action (the API client of cli/api has no POST): bearer token as for every call,
@@ -35,13 +34,7 @@ function jobsPath(client: AsrApiClient, vault: string, job?: string): string {
   return `${client.vaultPath(vault)}/replicationJobs${job ? `/${encodeURIComponent(job)}` : ''}`;
 }
 
-function flatten(tasks: Task[]): Task[] {
-  return tasks.flatMap((t) => [t, ...flatten(t.groupTaskCustomDetails?.childTasks ?? [])]);
-}
-
-function seconds(t: Task): string {
-  return t.startTime && t.endTime ? ` (${((Date.parse(t.endTime) - Date.parse(t.startTime)) / 1000).toFixed(1)} s)` : '';
-}
+const seconds = taskSeconds;
 
 function describeJob(j: ArmResource): string {
   const p = j.properties;
@@ -57,33 +50,48 @@ function describeJob(j: ArmResource): string {
   return lines.join('\n');
 }
 
+/** How `watchJob` shows progress; the defaults suit the command line. */
+export interface WatchOptions {
+  out?: (line: string) => void;
+  pollMs?: number;
+  /** Print nothing while following (`--json`: only the final JSON). */
+  quiet?: boolean;
+}
+
 /**
- * Follows a job, printing each step once it finishes (or starts waiting), until the job ends or
- * suspends. Throws the job's error when it failed or was cancelled.
+ * Follows a job until it ends or suspends: a line as each step starts and ends (with its
+ * duration); while a step runs, a live line with its elapsed time on a terminal, or a "still
+ * running" line every `ASR_WAIT_HEARTBEAT_SECONDS` (30) in a log. Throws the job's error when it
+ * failed or was cancelled.
  */
-export async function watchJob(client: AsrApiClient, vault: string, job: string, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`), pollMs = 1000): Promise<ArmResource> {
-  const shown = new Map<string, string>();
-  for (;;) {
-    const j = await client.get(jobsPath(client, vault, job));
-    // Steps that finished since the last poll, in the order they finished (a machine before its group).
-    const fresh = flatten(j.properties.tasks as Task[])
-      .filter((t) => (DONE.includes(t.state) || t.state === 'Suspended') && shown.get(t.taskId) !== t.state)
-      .sort((a, b) => Date.parse(a.endTime ?? a.startTime ?? '') - Date.parse(b.endTime ?? b.startTime ?? '') || 0);
-    for (const t of fresh) {
-      shown.set(t.taskId, t.state);
-      const mark = t.state === 'Succeeded' ? 'done   ' : t.state === 'Suspended' ? 'waiting' : t.state.toLowerCase().padEnd(7);
-      out(`${mark} ${t.friendlyName}${seconds(t)}${t.state !== 'Succeeded' ? ` - ${t.stateDescription}` : ''}`);
+export async function watchJob(client: AsrApiClient, vault: string, job: string, options: WatchOptions = {}): Promise<ArmResource> {
+  const out = options.quiet ? () => undefined : options.out ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const tty = !options.quiet && !options.out && process.stdout.isTTY;
+  const heartbeat = Number(process.env.ASR_WAIT_HEARTBEAT_SECONDS ?? '30');
+  const steps = new JobStepReporter({
+    line: out,
+    live: tty ? { write: (t) => process.stdout.write(t) } : undefined,
+    heartbeatSeconds: Number.isFinite(heartbeat) && heartbeat > 0 ? heartbeat : 30,
+  });
+  try {
+    for (;;) {
+      const j = await client.get(jobsPath(client, vault, job));
+      steps.update(j.properties.tasks as Task[]);
+      const state = j.properties.state as string;
+      if (state === 'Succeeded' || state === 'Suspended') {
+        steps.close();
+        out(`job ${j.name}: ${state}${state === 'Suspended' ? ` (${j.properties.stateDescription})` : ''}`);
+        return j;
+      }
+      if (state === 'Failed' || state === 'Cancelled') {
+        steps.close();
+        const e = j.properties.errors?.[j.properties.errors.length - 1]?.serviceErrorDetails;
+        throw new ServiceError(e?.code ?? `Job${state}`, `job ${j.name} ${state.toLowerCase()}: ${e?.message ?? j.properties.stateDescription}${e?.recommendedAction ? ` - ${e.recommendedAction}` : ''}`);
+      }
+      await new Promise((r) => setTimeout(r, options.pollMs ?? 1000));
     }
-    const state = j.properties.state as string;
-    if (state === 'Succeeded' || state === 'Suspended') {
-      out(`job ${j.name}: ${state}${state === 'Suspended' ? ` (${j.properties.stateDescription})` : ''}`);
-      return j;
-    }
-    if (state === 'Failed' || state === 'Cancelled') {
-      const e = j.properties.errors?.[j.properties.errors.length - 1]?.serviceErrorDetails;
-      throw new ServiceError(e?.code ?? `Job${state}`, `job ${j.name} ${state.toLowerCase()}: ${e?.message ?? j.properties.stateDescription}${e?.recommendedAction ? ` - ${e.recommendedAction}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, pollMs));
+  } finally {
+    steps.close();
   }
 }
 
@@ -120,8 +128,8 @@ export function registerJobCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(runCommand(async (client, vault: string, name: string, opts: { comment: string; wait?: boolean; json?: boolean }) => {
       const res = await postAction(client, `${jobsPath(client, vault, name)}/resume`, { properties: { comments: opts.comment } }, 'Operator');
-      if (opts.wait) await watchJob(client, vault, name);
-      else emit(res.body as ArmResource, opts.json, describeJob);
+      const j = opts.wait ? await watchJob(client, vault, name, { quiet: opts.json }) : res.body as ArmResource;
+      if (!opts.wait || opts.json) emit(j, opts.json, describeJob);
     }));
 
   for (const verb of ['cancel', 'restart'] as const) {
@@ -132,8 +140,8 @@ export function registerJobCommands(program: Command): void {
         if (!name) throw invalidArgument('name the job');
         const res = await postAction(client, `${jobsPath(client, vault, name)}/${verb}`, {}, verb === 'cancel' ? 'Operator' : 'Contributor');
         const j = res.body as ArmResource;
-        if (opts.wait) await watchJob(client, vault, j.name);
-        else emit(j, opts.json, describeJob);
+        const after = opts.wait ? await watchJob(client, vault, j.name, { quiet: opts.json }) : j;
+        if (!opts.wait || opts.json) emit(after, opts.json, describeJob);
       }));
   }
 }

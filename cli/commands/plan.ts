@@ -5,6 +5,7 @@ import { describeHealthErrors } from '../api/describeHealth';
 import { emit, table } from '../api/output';
 import { invalidArgument, runCommand } from '../api/runCommand';
 import { listItems } from './item';
+import { describePlanTree, itemsById } from './planEdit';
 
 function describePlan(p: ArmResource): string {
   const groups = (p.properties.groups ?? []) as { groupType: string; replicationProtectedItems: { id: string }[] }[];
@@ -47,7 +48,7 @@ async function bootGroups(client: AsrApiClient, vault: string, specs: string[]):
   return { groups, primaryFabricId };
 }
 
-/** `asr plan create|update|show|list|delete`. */
+/** `asr plan create|update|show|list|delete` (the action edits are in planEdit.ts). */
 export function registerPlanCommands(program: Command): void {
   const plan = program.command('plan').description('recovery plans');
   const path = (client: { vaultPath(v: string): string }, vault: string, name?: string) =>
@@ -83,9 +84,12 @@ export function registerPlanCommands(program: Command): void {
     }));
 
   plan.command('show <vault> <plan>')
+    .description('the plan as a tree: groups in order, their machines and the actions before and after each')
     .option('--json', 'print JSON')
     .action(runCommand(async (client, vault: string, name: string, opts: { json?: boolean }) => {
-      emit(await client.get(path(client, vault, name)), opts.json, describePlan);
+      const p = await client.get(path(client, vault, name));
+      const items = opts.json ? new Map<string, ArmResource>() : await itemsById(client, vault);
+      emit(p, opts.json, (x) => describePlanTree(x, items));
     }));
 
   plan.command('list <vault>')

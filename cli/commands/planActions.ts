@@ -38,6 +38,10 @@ async function run(client: AsrApiClient, vault: string, plan: string, action: st
   const path = `${client.vaultPath(vault)}/replicationRecoveryPlans/${encodeURIComponent(plan)}/${action}`;
   const res = await postAction(client, path, body, role);
   const job = jobNameOf(res);
+  if (opts.wait && opts.json) {
+    emit(await watchJob(client, vault, job, { quiet: true }), true, () => '');
+    return;
+  }
   if (opts.wait) {
     process.stdout.write(`job ${job} started\n`);
     await watchJob(client, vault, job);

@@ -79,7 +79,7 @@ describe('asr CLI commands against the API (test harness)', () => {
     expect(created.code).toBe(0);
     const plan = JSON.parse(created.out);
     expect(plan.properties.groups.map((g: { groupType: string }) => g.groupType)).toEqual(['Shutdown', 'Failover', 'Boot', 'Boot']);
-    expect((await asr('plan', 'show', 'cv', 'app')).out).toContain('Group 1: db\n  Group 2: web');
+    expect((await asr('plan', 'show', 'cv', 'app')).out).toMatch(/├─ Group 1\n│  └─ machine db \([^)]*\)\n└─ Group 2\n   └─ machine web \(/);
     const unknown = await asr('plan', 'create', 'cv', 'bad', '--group', 'nope');
     expect(unknown.err).toMatch(/no protected item 'nope'/);
     const policyInUse = await asr('policy', 'delete', 'cv', 'p5');
