@@ -52,10 +52,13 @@ describe('the docs name only files that exist', () => {
     expect(arrived).toEqual([]);
   });
 
-  it('README does not advertise reprotect or failback, which are not built', () => {
+  it('README\'s failback and reprotect claims point to the docs that describe what is built, and claim no reverse replication', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const claims = readme.split(/\n(?=- |\n)/).filter((para) => /reprotect|failback/i.test(para));
     expect(claims.length).toBeGreaterThan(0);
-    for (const para of claims) expect([para, /not built/i.test(para)]).toEqual([para, true]);
+    expect(claims.some((para) => para.includes('docs/failback.md'))).toBe(true);
+    expect(existsSync(join(ROOT, 'docs/failback.md'))).toBe(true);
+    // Continuous reverse replication (reProtect RecoveryToPrimary) is refused: the README must not say otherwise.
+    for (const para of claims) expect([para, /reverse replication/i.test(para) && !/not built|refused/i.test(para)]).toEqual([para, false]);
   });
 });
