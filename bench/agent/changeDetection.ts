@@ -18,19 +18,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alignedExtents, DiskBlockTable, findChangedBlocks, readAhead, takeFileStamp, unchangedSince, writeBlockFingerprint } from '../../shared/agent';
 import { openDiskImage } from '../../shared/disk';
+import { median, timed } from '../benchTiming';
 
 const sizeMiB = Number(process.argv[2] ?? 1024);
 const changedPercent = Number(process.argv[3] ?? 1);
 const BLOCK = 4096;
 const MiB = 1024 * 1024;
-
-async function timed(f: () => Promise<unknown>): Promise<number> {
-  const t = process.hrtime.bigint();
-  await f();
-  return Number(process.hrtime.bigint() - t) / 1e9;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-agent-'));

@@ -19,18 +19,12 @@ import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectChanges, DiskBlockTable, findChangedBlocks, QemuDirtyBitmapTracker, QmpClient, readAhead, alignedExtents, writeBlockFingerprint } from '../../shared/agent';
+import { median, timed } from '../benchTiming';
 
 const sizeMiB = Number(process.argv[2] ?? 512);
 const changedPercent = Number(process.argv[3] ?? 1);
 const BLOCK = 4096;
 const MiB = 1024 * 1024;
-
-async function timed(f: () => Promise<unknown>): Promise<number> {
-  const t = process.hrtime.bigint();
-  await f();
-  return Number(process.hrtime.bigint() - t) / 1e9;
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function startQemu(dir: string, image: string): Promise<{ proc: ChildProcess; test: QmpClient; agentSocket: string }> {
   const testSocket = join(dir, 'test.sock');

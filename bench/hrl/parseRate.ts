@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { crc32c } from '@node-rs/crc32';
 import { buildHrl, HrlRecordDecryptor, parseHrl } from '../../shared/hrl';
+import { median } from '../benchTiming';
 
 const payloadMiB = Number(process.argv[2] ?? 64);
 const recordKiB = Number(process.argv[3] ?? 1024);
@@ -36,8 +37,6 @@ function time(fn: () => void): number {
   fn();
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const key = randomBytes(64);
 const plain = makeLog();

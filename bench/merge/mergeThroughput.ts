@@ -21,6 +21,7 @@ import {
 } from '../../shared/replication';
 import { startBenchAzurite } from './benchAzurite';
 import { memoryReplicationDeps } from './benchStandIns';
+import { median } from '../benchTiming';
 
 const LOGS = Number(process.argv[2] ?? 8);
 const MIB_PER_LOG = Number(process.argv[3] ?? 32);
@@ -68,8 +69,6 @@ async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<unknown>
     while (next < items.length) await fn(items[next++]);
   }));
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function run(): Promise<void> {
   const azurite = await startBenchAzurite();
