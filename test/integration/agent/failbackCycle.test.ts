@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { siteRecoveryClient } from '../api/siteRecoveryClient';
 import { CONTAINER, createSite, downloadRecoveredDisk, FABRIC, jobOf, P, RG, startRecoveryHost, SUB, V, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
 import { qemuCompare, qemuIo, startMergePump } from './agentHarness';
 import { waitFor } from '../../support/waitFor';
+import { ensureBuilt } from '../disk/qemu';
 
 const MiB = 1024 * 1024;
 const ended = (j: any) => ['Succeeded', 'Failed', 'Cancelled'].includes(j.properties.state);
@@ -38,7 +38,7 @@ describe('the failback cycle (funclocal, real agent)', () => {
   let api: AsrApiClient;
 
   beforeAll(async () => {
-    execFileSync(join(__dirname, '..', '..', '..', 'node_modules', '.bin', 'tsc'), ['-p', join(__dirname, '..', '..', '..', 'tsconfig.json')]);
+    ensureBuilt(); // the host runs dist/: `npm test` builds first, a lone run builds when it is missing
     h = await startRecoveryHost();
     await createSite(h, []);
     pump = startMergePump(h.blobs, h.replication);

@@ -6,6 +6,7 @@ import { protectItem, runAgent, syncItem } from '../../../shared/agent';
 import { CONTAINER, createSite, downloadRecoveredDisk, FABRIC, jobOf, P, RG, startRecoveryHost, SUB, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
 import { qemuCompare, qemuIo, snapshotImage, startMergePump } from './agentHarness';
 import { waitFor } from '../../support/waitFor';
+import { ensureBuilt } from '../disk/qemu';
 
 const MiB = 1024 * 1024;
 const ended = (j: any) => ['Succeeded', 'Failed', 'Cancelled'].includes(j.properties.state);
@@ -20,7 +21,7 @@ describe('asr agent with the recovery service on funclocal', () => {
   let pump: { stop(): Promise<void> };
 
   beforeAll(async () => {
-    execFileSync(join(__dirname, '..', '..', '..', 'node_modules', '.bin', 'tsc'), ['-p', join(__dirname, '..', '..', '..', 'tsconfig.json')]);
+    ensureBuilt(); // the host runs dist/: `npm test` builds first, a lone run builds when it is missing
     h = await startRecoveryHost();
     await createSite(h, []);
     pump = startMergePump(h.blobs, h.replication);
