@@ -104,7 +104,8 @@ describe('npm run demo', () => {
   }, 240_000);
 
   it('fails with DemoTimeout naming the step when the story outlives --timeout', async () => {
-    const run = await runDemo(tmp.path, {}, undefined, ['--timeout', '12']);
+    // 3 s: well inside starting the emulators and the host on any machine (a quiet CI machine ran the whole story in under 12 s).
+    const run = await runDemo(tmp.path, {}, undefined, ['--timeout', '3']);
     expect(run.code).toBe(1);
     expect(run.out).toMatch(/the demo did not finish within its time limit; it was at ".+" \(raise it with --timeout <seconds>\) \[DemoTimeout\]/);
     expect(await settledProcessesUsing(run.workDir)).toEqual([]);
