@@ -30,8 +30,15 @@ const MACHINE_OPERATION: Record<RecoveryScenario, MachineOperation> = {
 };
 
 const MACHINE_VERB: Record<MachineOperation, string> = {
-  recover: 'Start', cleanupTest: 'Clean up test virtual machines of', commit: 'Commit', cancelFailover: 'Cancel the failover of',
+  recover: 'Start', cleanupTest: 'Clean up the test machine of', commit: 'Commit', cancelFailover: 'Cancel the failover of',
   commitFailback: 'Commit the failback of', cancelFailback: 'Cancel the failback of', reprotect: 'Reprotect',
+};
+
+/** What a group's task says it does to all its machines. */
+const GROUP_PHRASE: Record<MachineOperation, string> = {
+  recover: 'Start virtual machines', cleanupTest: 'Clean up the test virtual machines', commit: 'Commit virtual machines',
+  cancelFailover: 'Cancel the failover of virtual machines', commitFailback: 'Commit the failback of virtual machines',
+  cancelFailback: 'Cancel the failback of virtual machines', reprotect: 'Reprotect virtual machines',
 };
 
 /** What each failback phase's task says it does. */
@@ -104,7 +111,7 @@ export function planRecoverySteps(plan: PlanSnapshot, scenario: RecoveryScenario
       const taskId = `g${gi}`;
       const machines = g.items.map((item, mi) => ({ taskId: `g${gi}-m${mi}`, item }));
       add({ kind: 'group', taskId, groupName, operation, machines },
-        task(taskId, groupName, `${groupName}: ${MACHINE_VERB[operation]} virtual machines`, 'GroupTask', {
+        task(taskId, groupName, `${groupName}: ${GROUP_PHRASE[operation]}`, 'GroupTask', {
           groupTaskCustomDetails: {
             instanceType: 'RecoveryPlanGroupTaskDetails', groupId: groupName, rpGroupType: g.groupType,
             childTasks: machines.map((m) => task(m.taskId, m.item.name, `${MACHINE_VERB[operation]} ${m.item.name}`, 'VmTask', {

@@ -54,5 +54,9 @@ describe('planRecoverySteps', () => {
         [scenario === 'TestFailoverCleanup' ? 'cleanupTest' : scenario === 'FailoverCommit' ? 'commit' : 'cancelFailover', expect.any(String)],
       );
     }
+    // Each group and machine task reads as a sentence in the CLI and the console.
+    const cleanup = planRecoverySteps(plan, 'TestFailoverCleanup', { direction: 'PrimaryToRecovery' }).tasks.find((t) => t.taskId === 'g2')!;
+    expect(cleanup.friendlyName).toBe('Group 1: Clean up the test virtual machines');
+    expect(cleanup.groupTaskCustomDetails!.childTasks[0].friendlyName).toBe('Clean up the test machine of a');
   });
 });
