@@ -1,12 +1,23 @@
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { startFunclocal, type RunningFunclocal } from '../../support/funclocal';
-import { createSite, jobOf, ReplicatedDisk, startRecoveryHost, V, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
+import { createSite, jobOf, ReplicatedDisk, RG, startRecoveryHost, SUB, V, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
 
 const MIB = 1024 * 1024;
 const T0 = Date.UTC(2026, 11, 5, 1, 0);
 const PLAN = `${V}/replicationRecoveryPlans/shop`;
 const SCHEDULES = `${PLAN}/drillSchedules`;
 const APP = join(__dirname, 'fixture-app');
+const ASR = resolve(__dirname, '../../../dist/cli/asr.js');
+
+/** Runs the built `asr` as an operator would, in its own process. */
+function asr(h: RecoveryHost, ...args: string[]): Promise<{ out: string; err: string; code: number }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [ASR, ...args], {
+      env: { ...process.env, ASR_ENDPOINT: h.host.baseUrl, ASR_SUBSCRIPTION: SUB, ASR_RESOURCE_GROUP: RG, ASR_DEV_ISSUER_DIR: join(h.dir, 'dev-issuer'), ASR_TOKEN: '' },
+    }, (error, stdout, stderr) => done({ out: stdout, err: stderr, code: error ? Number(error.code ?? 1) : 0 }));
+  });
+}
 
 /** Polls the schedule's runs until `done(runs)` holds. */
 async function waitForRuns(h: RecoveryHost, schedule: string, done: (runs: any[]) => boolean, timeoutMs = 120_000): Promise<any[]> {
@@ -136,7 +147,40 @@ describe('scheduled drills on funclocal (two hosts, Azurite, Cosmos DB, local fa
     }
     expect(events[0].properties).toMatchObject({ eventCode: 'DrillPassed', severity: 'Info', eventType: 'DrillStatus', affectedObjectFriendlyName: 'shop' });
     expect(events.map((e: any) => e.properties.eventSpecificDetails.drillRunId)).toContain(passed.id);
+    // The second host has shown what it had to; the tests after this one run on one host. With two
+    // funclocal hosts on one task hub, a drill's durable poll timer was once seen never to fire
+    // (TimerCreated without TimerFired): a funclocal matter, left to its owners.
+    await second?.stop();
+    second = undefined;
   }, 300_000);
+
+  it('asr drill schedule|list|show|run|history|delete: flags checked, the API\'s 400 shown, a manual run followed to its result', async () => {
+    const bad = await asr(h, 'drill', 'schedule', 'vault1', 'shop', 'cli', '--cron', '0 2 * * *', '--network', 'drill-isolated');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^asr: properties\.schedule: '0 2 \* \* \*' has 5 field\(s\); NCRONTAB here needs 6.* \[InvalidRequestBody\]\n$/);
+    const badFlag = await asr(h, 'drill', 'schedule', 'vault1', 'shop', 'cli', '--cron', '0 0 2 * * *', '--network', 'drill-isolated', '--keep-up', 'soon');
+    expect(badFlag.err).toContain("--keep-up 'soon' is not a duration");
+    const ok = await asr(h, 'drill', 'schedule', 'vault1', 'shop', 'cli', '--cron', '0 30 2 * * Sat', '--time-zone', 'America/New_York', '--point', '24h', '--verify', 'boot',
+      '--keep-up', '2s', '--network', 'drill-isolated', '--auto-approve', 'check-app', '--grace', '5m', '--disable');
+    expect(ok.err).toBe('');
+    expect(ok.out).toContain("cli: '0 30 2 * * Sat' (America/New_York), disabled");
+    expect(ok.out).toContain('point HoursAgo 24 h, verify Boot, keep up 2 s, network drill-isolated');
+    expect(ok.out).toContain('manual actions: check-app AutoApprove');
+    const list = await asr(h, 'drill', 'list', 'vault1', 'shop');
+    expect(list.out).toMatch(/^PLAN\s+SCHEDULE\s+CRON/);
+    expect(list.out).toMatch(/shop\s+cli\s+0 30 2 \* \* Sat\s+America\/New_York\s+disabled/);
+    // A drill now: the point is 24 h back, before anything was replicated here, so the test failover fails and the drill says why.
+    const run = await asr(h, 'drill', 'run', 'vault1', 'shop', 'cli', '--wait', '--json');
+    const r = JSON.parse(run.out);
+    expect(r.properties).toMatchObject({ trigger: 'Manual', phase: 'Done', result: 'Failed', recoveryPoint: { type: 'HoursAgo', hours: 24 } });
+    expect(run.code).toBe(1);
+    const shown = await asr(h, 'drill', 'show', 'vault1', 'shop', 'cli', '--run', r.name);
+    expect(shown.out.split('\n')[0]).toBe(`${r.name}: Failed (Manual, due ${r.properties.dueTime}) - ${r.properties.reason}`);
+    const history = await asr(h, 'drill', 'history', 'vault1', 'shop', 'cli');
+    expect(history.out).toContain(`${r.name}  Manual`);
+    expect((await asr(h, 'drill', 'delete', 'vault1', 'shop', 'cli')).out).toBe('drill schedule cli deleted\n');
+    expect((await h.call('GET', `${SCHEDULES}/cli`, undefined, 'Reader')).status).toBe(404);
+  }, 120_000);
 
   it('a drill asked for while the plan is in another operation is Skipped, naming the operation and its job', async () => {
     expect((await h.call('PUT', `${SCHEDULES}/manual`, schedule({ enabled: false }))).status).toBe(201);

@@ -78,7 +78,8 @@ describe('drills on the qemu fabric: the recovered guest boots and its probe dec
     expect(p.machines[0].probes).toEqual([expect.objectContaining({ name: 'orders', ok: false })]);
     // The failed test failover's machine was cleaned up all the same.
     expect(p.cleanupState).toBe('Succeeded');
-    const events = (await h.call('GET', `${V}/replicationEvents?$filter=${encodeURIComponent("eventCode eq 'DrillFailed'")}`, undefined, 'Reader')).body.value ?? [];
-    expect(events.length === 0 || events[0].properties.severity === 'Critical').toBe(true);
+    const [event] = (await h.call('GET', `${V}/replicationEvents?$filter=${encodeURIComponent("eventCode eq 'DrillFailed'")}`, undefined, 'Reader')).body.value;
+    expect(event.properties).toMatchObject({ severity: 'Critical', affectedObjectFriendlyName: 'shop' });
+    expect(event.properties.description).toContain('machine shop-dr-test, probe orders');
   }, 450_000);
 });
