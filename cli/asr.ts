@@ -4,6 +4,7 @@ import { ServiceError } from '../shared/errors';
 import { registerAgentCommands } from './commands/agent';
 import { registerDevTokenCommands } from './commands/devToken';
 import { registerDiskCommands } from './commands/disk';
+import { registerDrillCommands } from './commands/drill';
 import { registerItemCommands } from './commands/item';
 import { registerItemExportCommands } from './commands/itemExport';
 import { registerJobCommands } from './commands/job';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerItemTargetCommands(program);
   registerPointCommands(program);
   registerJobCommands(program);
+  registerDrillCommands(program);
   registerAgentCommands(program);
   registerSiteCommands(program);
   registerDevTokenCommands(program);

@@ -86,8 +86,11 @@ const zones = {
   // (reads the replica's merge state and the failover requests it answers for, signs blob URLs)
   'shared/sites': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/replication', 'shared/recovery'], forbiddenPackages: NO_FUNCTIONS_TYPES },
 
+  // scheduled drills: schedules, the claim of each due occurrence, drill runs over recovery's jobs (docs/drills.md)
+  'shared/drills': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/events', 'shared/recovery'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+
   // the API: routes, resources, the error catalogue; reaches recovery through its service
-  'shared/arm': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/protection', 'shared/security', 'shared/recovery', 'shared/sites', 'shared/events'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/arm': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/protection', 'shared/security', 'shared/recovery', 'shared/sites', 'shared/events', 'shared/drills'], forbiddenPackages: NO_FUNCTIONS_TYPES },
 
   // the operator's web console as the app serves it: page, stylesheet, built script, config
   'shared/console': { mayImport: [...KERNEL], forbiddenPackages: NO_FUNCTIONS_TYPES },
@@ -96,11 +99,13 @@ const zones = {
 
   // registrations
   functions: { mayImport: [...KERNEL, ...CONTRACTS, 'shared/arm', 'shared/recovery', 'shared/replication', 'shared/automation', 'shared/health', 'shared/fabric', 'shared/metadata', 'shared/security'] },
-  'functions/http': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/arm', 'shared/console', 'shared/recovery', 'shared/automation', 'shared/health', 'shared/security'] },
-  'functions/triggers': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/replication', 'shared/events'] },
-  'functions/activities': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/recovery'] },
+  // the Durable client adapted to shared/recovery's OrchestrationControl (HTTP functions, drill activities and timer)
+  'functions/durable': { mayImport: [...KERNEL, 'shared/recovery'] },
+  'functions/http': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/arm', 'shared/console', 'shared/recovery', 'shared/automation', 'shared/health', 'shared/security', 'functions/durable'] },
+  'functions/triggers': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/replication', 'shared/events', 'shared/drills', 'functions/durable'] },
+  'functions/activities': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/recovery', 'shared/drills', 'functions/durable'] },
   'functions/orchestrators': {
-    mayImport: [...KERNEL, ...CONTRACTS, 'shared/recovery', 'shared/automation', 'shared/fabric', 'shared/replication'],
+    mayImport: [...KERNEL, ...CONTRACTS, 'shared/recovery', 'shared/automation', 'shared/fabric', 'shared/replication', 'shared/drills'],
     valueImportsOnlyFrom: PURE,
   },
 

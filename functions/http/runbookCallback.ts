@@ -2,7 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import { answerRunbookCallback, RUNBOOK_CALLBACK_ROUTE, runbookCallbackDepsFromEnv } from '../../shared/automation';
 import { readBodyText, toArmErrorResponse } from '../../shared/arm';
-import { durableControl } from './durableControl';
+import { durableControl } from '../durable/durableControl';
 
 /**
  * A runbook reports its outcome: the single-use signed token in the query names the job, the

@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { armApiFromEnv, readBodyText, toArmErrorResponse, type ArmRequest, type ArmResponse } from '../../shared/arm';
-import { durableControl } from './durableControl';
+import { durableControl } from '../durable/durableControl';
 
 /** Turns the API's plain answer into the Functions response. */
 function toHttpResponse(out: ArmResponse): HttpResponseInit {

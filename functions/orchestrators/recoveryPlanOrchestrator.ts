@@ -5,6 +5,7 @@ import type { RecoveredMachineInfo } from '../../shared/automation/policy/buildR
 import type { RunbookCallbackEvent } from '../../shared/automation/runbookCallback';
 import type { ActionResolution } from '../../shared/automation/policy/ActionTimeoutPolicy';
 import { actionDetailsOf, actionPolicyOf } from '../../shared/recovery/plan/actionDetails';
+import { drillApproves } from '../../shared/recovery/plan/DrillJobOptions';
 import type { AsrServiceErrorDetails } from '../../shared/recovery/plan/AsrJob';
 import type { JobEvent } from '../../shared/recovery/plan/JobEvent';
 import { groupOutcome } from '../../shared/recovery/plan/groupOutcome';
@@ -121,6 +122,11 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
     if (details.instanceType === 'ManualActionDetails') {
       const policy = actionPolicyOf(details, input.timeouts);
       const taskDetails = { instanceType: 'ManualActionTaskDetails', name: s.action.actionName, instructions: details.description ?? '', observation: '' };
+      if (drillApproves(input.drill, s.action.actionName)) {
+        const note = `Auto-approved by drill schedule '${input.drill!.scheduleName}' (run ${input.drill!.runId})`;
+        yield* record([{ type: 'taskStarted', taskId: s.taskId, at: at() }, { type: 'taskSucceeded', taskId: s.taskId, at: at(), description: note, customDetails: { ...taskDetails, observation: note } }]);
+        return;
+      }
       yield* record([{
         type: 'taskSuspended', taskId: s.taskId, at: at(), description: `Waiting for the manual action: ${details.description ?? s.action.actionName}`,
         jobDescription: `Waiting for the manual action '${s.action.actionName}'; resume the job when it is done`, allowedActions: ['Resume'],
@@ -161,6 +167,7 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
         vaultKey: input.vaultKey, jobId: input.jobId, scenario: input.scenario, planName: input.plan.targetType === 'RecoveryPlan' ? input.plan.targetName : undefined,
         operation: s.operation, taskId: m.taskId, item: m.item, point: input.point, testNetworkId: input.testNetworkId,
         wrappedKey: input.wrappedKey, previousJobId: input.previousJobId, finals: finals?.[m.item.itemId],
+        ...(input.drill ? { probeLevel: input.drill.verification } : {}),
       },
     })));
     const outcome = groupOutcome(s.groupName, s.machines, results);

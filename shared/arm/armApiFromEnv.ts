@@ -10,6 +10,8 @@ import { servedSubscriptionsFromEnv } from './servedSubscriptions';
 import { recoveryResourceGroupFromEnv } from './recoveryResourceGroupFromEnv';
 import { siteServicesFromEnv, type SiteServices } from '../sites';
 import { siteRoutes } from './sites/siteRoutes';
+import { drillRunNowRoute, drillRunRoutes } from './drills/drillRoutes';
+import { DrillScheduler } from '../drills';
 
 interface ArmApiBase {
   store: MetadataStore;
@@ -17,7 +19,8 @@ interface ArmApiBase {
   pageSize?: number;
   subscriptions: string[];
   recoveryResourceGroup: string;
-  siteRoutes: ArmRoute[];
+  /** Routes served without a Durable client: the site routes and the drill history. */
+  baseRoutes: ArmRoute[];
   development: boolean;
 }
 
@@ -31,7 +34,7 @@ function armApiBase(env: NodeJS.ProcessEnv): Promise<ArmApiBase> {
     const verifier = await TokenVerifier.fromConfig(authConfigFromEnv(env));
     const pageSize = env.ASR_PAGE_SIZE ? Number(env.ASR_PAGE_SIZE) : undefined;
     let sites: SiteServices | undefined;
-    return { store, verifier, pageSize, subscriptions: servedSubscriptionsFromEnv(env), recoveryResourceGroup: recoveryResourceGroupFromEnv(env), development: (env.ASR_AUTH_MODE || 'entra').toLowerCase() === 'local', siteRoutes: siteRoutes(async () => (sites ??= siteServicesFromEnv(store, env))) };
+    return { store, verifier, pageSize, subscriptions: servedSubscriptionsFromEnv(env), recoveryResourceGroup: recoveryResourceGroupFromEnv(env), development: (env.ASR_AUTH_MODE || 'entra').toLowerCase() === 'local', baseRoutes: [...siteRoutes(async () => (sites ??= siteServicesFromEnv(store, env))), ...drillRunRoutes()] };
   })();
   base.catch(() => { base = undefined; });
   return base;
@@ -47,13 +50,13 @@ function armApiBase(env: NodeJS.ProcessEnv): Promise<ArmApiBase> {
  */
 export async function armApiFromEnv(env: NodeJS.ProcessEnv = process.env, orchestrations?: OrchestrationControl): Promise<ArmApi> {
   if (!orchestrations) {
-    api ??= armApiBase(env).then((b) => new ArmApi({ store: b.store, verifier: b.verifier, pageSize: b.pageSize, extraRoutes: b.siteRoutes, subscriptions: b.subscriptions, recoveryResourceGroup: b.recoveryResourceGroup, development: b.development }));
+    api ??= armApiBase(env).then((b) => new ArmApi({ store: b.store, verifier: b.verifier, pageSize: b.pageSize, extraRoutes: b.baseRoutes, subscriptions: b.subscriptions, recoveryResourceGroup: b.recoveryResourceGroup, development: b.development }));
     api.catch(() => { api = undefined; });
     return api;
   }
   const b = await armApiBase(env);
   const recovery = recoveryServicesFromEnv(b.store, orchestrations, env);
-  const routes = [...recoveryRoutes(recovery.jobs, recovery.exporter), ...repairRoutes(recovery.repairs)];
+  const routes = [...recoveryRoutes(recovery.jobs, recovery.exporter), ...repairRoutes(recovery.repairs), drillRunNowRoute(async () => new DrillScheduler(b.store, orchestrations))];
   return new ArmApi({ store: b.store, verifier: b.verifier, pageSize: b.pageSize, extraRoutes: routes, subscriptions: b.subscriptions, recoveryResourceGroup: b.recoveryResourceGroup, development: b.development });
 }
 

@@ -15,6 +15,9 @@ interface Target {
 }
 
 function isDue(target: Target, event: EventDocument): boolean {
+  // An event may name its targets (a drill schedule's `notify.targets`): only those get it.
+  const named = event.properties.eventSpecificDetails?.notifyTargets;
+  if (Array.isArray(named) && named.length > 0 && !named.some((n) => String(n).toLowerCase() === target.id.toLowerCase())) return false;
   return (RANK.get(event.properties.severity) ?? 0) <= (RANK.get(target.webhook.minimumSeverity) ?? 1);
 }
 

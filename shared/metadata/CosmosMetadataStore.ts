@@ -1,6 +1,6 @@
 import type { Container, Database, FeedOptions, ItemDefinition, RequestOptions, SqlQuerySpec } from '@azure/cosmos';
 import type {
-  AuditEvent, CosmosSystemFields, EventDocument, JobDocument, RecoveryPointDocument, ResourceDocument, VaultDocument,
+  AuditEvent, CosmosSystemFields, EventDocument, JobDocument, RecoveryPointDocument, ResourceDocument, ResourceKind, VaultDocument,
 } from './MetadataDocuments';
 import type { EventQuery, ListResourcesOptions, MetadataStore, Page, PageOptions, PendingOutboxes, WriteOptions } from './MetadataStore';
 import { METADATA_CONTAINERS } from './MetadataStoreConfig';
@@ -142,8 +142,17 @@ export class CosmosMetadataStore implements MetadataStore {
       where += ' AND c.parentId = @parent';
       parameters.push({ name: '@parent', value: options.parentId });
     }
-    return this.page(this.resources, { where, parameters, orderBy: 'c.id' },
+    return this.page(this.resources, { where, parameters, orderBy: options.descending ? 'c.id DESC' : 'c.id' },
       vaultKey, options, `the list of ${options.kind} resources`);
+  }
+
+  async listResourcesOfKindInAllVaults(kind: ResourceKind, limit: number): Promise<ResourceDocument[]> {
+    try {
+      const { resources } = await this.resources.items.query<ResourceDocument>({ query: 'SELECT * FROM c WHERE c.kind = @kind', parameters: [{ name: '@kind', value: kind }] }, { maxItemCount: limit }).fetchNext();
+      return resources.slice(0, limit);
+    } catch (err) {
+      throw translateCosmosError(err, `the ${kind} resources of all vaults`);
+    }
   }
 
   async findReferrers(vaultKey: string, armId: string, limit = 5): Promise<ResourceDocument[]> {

@@ -18,7 +18,10 @@ export type ResourceKind =
   | 'site'
   | 'siteRegistrationKey'
   /** ASR's `replicationAlertSettings`, with our webhook targets (shared/events delivers to them). */
-  | 'alertSetting';
+  | 'alertSetting'
+  /** A recovery plan's drill schedule and the record of each drill it ran (shared/drills). */
+  | 'drillSchedule'
+  | 'drillRun';
 
 /** Fields Cosmos DB adds to every stored document. */
 export interface CosmosSystemFields {

@@ -25,6 +25,8 @@ export interface ListResourcesOptions extends PageOptions {
   kind: ResourceKind;
   /** Only children of this (lower-cased ARM id); absent = the whole vault. */
   parentId?: string;
+  /** Newest id first (ids that sort by time, like drill runs'). */
+  descending?: boolean;
 }
 
 /** Which events to list: every field is optional; string fields compare with `EventDocument.match` (lower case). */
@@ -69,6 +71,8 @@ export interface MetadataStore {
   replaceResource<P>(doc: ResourceDocument<P>, options?: WriteOptions): Promise<ResourceDocument<P>>;
   deleteResource(vaultKey: string, id: string, options?: WriteOptions): Promise<void>;
   listResources(vaultKey: string, options: ListResourcesOptions): Promise<Page<ResourceDocument>>;
+  /** Resources of one kind in every vault, at most `limit` (a cross-partition query: the drill scheduler's, not the request path's). */
+  listResourcesOfKindInAllVaults(kind: ResourceKind, limit: number): Promise<ResourceDocument[]>;
   /** Resources whose `refs` name `armId` (lower case), at most `limit` of them. */
   findReferrers(vaultKey: string, armId: string, limit?: number): Promise<ResourceDocument[]>;
   /** How many resources the vault holds, up to `limit` (for refusing to delete a vault in use). */

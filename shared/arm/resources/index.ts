@@ -1,5 +1,6 @@
 import type { ResourceDefinition } from '../ResourceDefinition';
 import { alertSettingResource } from './alertSettingResource';
+import { drillScheduleResource } from './drillScheduleResource';
 import { fabricResource } from './fabricResource';
 import { networkMappingResource } from './networkMappingResource';
 import { policyResource } from './policyResource';
@@ -18,9 +19,10 @@ export const RESOURCE_DEFINITIONS: ResourceDefinition<any>[] = [
   protectedItemResource,
   recoveryPlanResource,
   alertSettingResource,
+  drillScheduleResource,
 ];
 
 export {
-  alertSettingResource, fabricResource, networkMappingResource, policyResource, protectedItemResource,
+  alertSettingResource, drillScheduleResource, fabricResource, networkMappingResource, policyResource, protectedItemResource,
   protectionContainerResource, recoveryPlanResource, storageMappingResource,
 };

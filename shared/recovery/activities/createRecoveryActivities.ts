@@ -100,7 +100,8 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
         testNetwork: test,
         tags,
         // A fabric that boots the machine (qemu) runs them in checkMachine; a failed one fails the start step.
-        ...(d.applicationProbes?.length ? { probes: d.applicationProbes } : {}),
+        // A drill verifying less than the application (disks or boot only) leaves them out.
+        ...(d.applicationProbes?.length && (input.probeLevel ?? 'ApplicationProbes') === 'ApplicationProbes' ? { probes: d.applicationProbes } : {}),
       },
     };
   }
@@ -239,6 +240,8 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
         const check = await deps.fabric.checkMachine(plan.ref);
         if (!check.healthy) {
           const failed = check.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ');
+          // Every check on the task, passed ones too: a drill's record names the machine and the probe that failed.
+          await report(input.task, [{ type: 'taskProgress', taskId: input.task.taskId, description: `${plan.ref.name} failed its checks`, customDetails: { machineName: plan.ref.name, checks: check.checks } }]);
           throw new RecoveryError('MachineUnhealthy', `${plan.ref.name} is ${check.powerState} and failed its checks: ${failed}`, {
             possibleCauses: 'The recovered disks or the machine are not sound.', recommendedAction: 'Look at the machine in the target, then fail over from another point.',
           });

@@ -4,6 +4,7 @@ import type { PlanItemRef } from './PlanSnapshot';
 import type { RecoveryPointChoice } from '../../replication/journal/RecoveryPointChoice';
 import type { RecoveryScenario } from './RecoveryScenario';
 import type { MachineOperation } from './RecoveryStep';
+import type { DrillVerification } from './DrillJobOptions';
 
 /** Input of the per-machine sub-orchestration. Like every orchestration input: no secrets. */
 export interface MachineTaskInput {
@@ -20,6 +21,8 @@ export interface MachineTaskInput {
   previousJobId?: string;
   /** Planned failover: the final log of each disk. */
   finals?: Record<string, { epoch: string; sequence: string }>;
+  /** A drill's verification level: below `ApplicationProbes`, the item's application probes are not run. */
+  probeLevel?: DrillVerification;
 }
 
 /** What a machine task reports to its group: never thrown, so one machine's failure does not hide the others'. */

@@ -3,6 +3,7 @@ import type { RecoveryPointChoice } from '../../replication/journal/RecoveryPoin
 import type { RecoveryScenario } from './RecoveryScenario';
 import type { RecoveryStep } from './RecoveryStep';
 import type { FailbackOptions } from './FailbackOptions';
+import type { DrillJobOptions } from './DrillJobOptions';
 
 /**
  * The orchestrator's input. Durable Functions keeps it in its history, in plain text in
@@ -27,6 +28,8 @@ export interface RecoveryJobInput {
   previousJobId?: string;
   /** Failback: ASR's HyperVReplicaAzureFailback input. */
   failback?: FailbackOptions;
+  /** A test failover a drill started: its auto-approved manual actions and verification level. */
+  drill?: DrillJobOptions;
   /** Seconds to wait for final logs (planned failover), by default for a manual action, and for one failback round. */
   timeouts: { finalLogSeconds: number; manualActionSeconds?: number; runbookSeconds: number; failbackRoundSeconds?: number };
   /** How often to look for the final logs, in seconds. */

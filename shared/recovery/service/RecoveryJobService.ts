@@ -16,6 +16,7 @@ import { planRecoverySteps } from '../plan/planRecoverySteps';
 import { RECOVERY_EVENTS, type ResumeEvent } from '../plan/RecoveryEvents';
 import type { RecoveryJobDocument } from '../jobs/RecoveryJobDocument';
 import type { RecoveryJobInput } from '../plan/RecoveryJobInput';
+import type { DrillJobOptions } from '../plan/DrillJobOptions';
 import type { RecoveryJobSettings } from './RecoveryJobSettings';
 import { recoveryPointChoiceOf } from '../../replication/journal/RecoveryPointChoice';
 import { scenarioFriendlyName, type RecoveryScenario } from '../plan/RecoveryScenario';
@@ -52,6 +53,13 @@ const failoverBody = z.object({
 export type RecoveryTarget =
   | { kind: 'plan'; doc: ResourceDocument }
   | { kind: 'item'; doc: ResourceDocument };
+
+/** How a caller inside the service (a drill) starts a job beyond what the request body says. */
+export interface StartOptions {
+  drill?: DrillJobOptions;
+  /** Overrides `RECOVERY_MANUAL_ACTION_TIMEOUT_SECONDS` for this job. */
+  manualActionSeconds?: number;
+}
 
 export interface StartedJob {
   jobName: string;
@@ -96,7 +104,8 @@ export class RecoveryJobService {
     this.jobs = new JobRecorder(store);
   }
 
-  async start(vault: VaultDocument, target: RecoveryTarget, scenario: RecoveryScenario, body: unknown): Promise<StartedJob> {
+  /** `options.drill`: a test failover a drill starts (auto-approved actions, verification; its manual actions wait at most `manualActionSeconds`). */
+  async start(vault: VaultDocument, target: RecoveryTarget, scenario: RecoveryScenario, body: unknown, options: StartOptions = {}): Promise<StartedJob> {
     const input = parse(failoverBody, body ?? {});
     const p = input.properties ?? {};
     const details = Array.isArray(p.providerSpecificDetails) ? p.providerSpecificDetails[0] : p.providerSpecificDetails;
@@ -151,7 +160,8 @@ export class RecoveryJobService {
       wrappedKey,
       previousJobId,
       failback,
-      timeouts: { finalLogSeconds: this.settings.finalLogSeconds, manualActionSeconds: this.settings.manualActionSeconds, runbookSeconds: this.settings.runbookSeconds, failbackRoundSeconds: this.settings.failbackRoundSeconds },
+      ...(options.drill && scenario === 'TestFailover' ? { drill: options.drill } : {}),
+      timeouts: { finalLogSeconds: this.settings.finalLogSeconds, manualActionSeconds: options.manualActionSeconds ?? this.settings.manualActionSeconds, runbookSeconds: this.settings.runbookSeconds, failbackRoundSeconds: this.settings.failbackRoundSeconds },
       pollSeconds: this.settings.pollSeconds,
     };
 

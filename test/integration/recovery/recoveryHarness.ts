@@ -93,6 +93,8 @@ export interface RecoveryHost {
   replication: ReplicationDeps;
   automation: FakeAutomation;
   dir: string;
+  /** The app's settings as the host got them (a second host of the same app starts with these). */
+  env: Record<string, string>;
   call(method: string, path: string, body?: unknown, role?: 'Reader' | 'Operator' | 'Contributor'): Promise<ApiResponse>;
   token(role: 'Reader' | 'Operator' | 'Contributor'): Promise<string>;
   restart(kill?: boolean): Promise<void>;
@@ -142,6 +144,7 @@ export async function startRecoveryHost(env: Record<string, string> = {}, option
   };
   const h: RecoveryHost = {
     azurite, cosmos, host, blobs, store, replication, automation, dir: tmp.path,
+    env: hostEnv,
     token,
     async call(method, path, body, role = 'Contributor') {
       const url = path.startsWith('http') ? path : `${h.host.baseUrl}${path}${path.includes('?') ? '&' : '?'}api-version=2023-08-01`;

@@ -75,6 +75,21 @@ describe('recoveryJob orchestrator (replay simulation)', () => {
     expect(lastFinish).toBeLessThan(lastRecord);
   });
 
+  it('in a drill, a manual action the schedule auto-approves completes without waiting, and machines get the drill\'s probe level', async () => {
+    const drill = { ...input(), drill: { runId: 't-20261205T020000Z', scheduleName: 'nightly', autoApprove: ['CHECK'], verification: 'Boot' as const } };
+    const r = await simulate(recoveryPlanOrchestrator, drill, world(), {
+      externalEvents: [{ atEpisode: 0, name: 'RunbookCompleted-g1-start0', value: { tokenId: 't1', task: 'g1-start0', outcome: { status: 'Succeeded' }, receivedAt: 'x' } }],
+    });
+    expect(r.final).toMatchObject({ kind: 'complete', output: JSON.stringify('Succeeded') });
+    const events = r.calls.filter((c) => c.name === 'recordJob').flatMap((c) => (c.input as any).events);
+    expect(events.some((e: any) => e.type === 'taskSuspended')).toBe(false);
+    expect(events.find((e: any) => e.type === 'taskSucceeded' && e.taskId === 'g1-end0')).toMatchObject({
+      description: "Auto-approved by drill schedule 'nightly' (run t-20261205T020000Z)", customDetails: { instanceType: 'ManualActionTaskDetails', name: 'check' },
+    });
+    const subs = r.decisions.flatMap((d) => d.commands).filter((c: any) => c.kind === 'startSubOrchestration').map((c: any) => JSON.parse(c.input));
+    expect(subs.map((m) => m.probeLevel)).toEqual(['Boot', 'Boot', 'Boot']);
+  });
+
   it('a runbook that does not call back loses to the durable timer and fails the job', async () => {
     const r = await simulate(recoveryPlanOrchestrator, input(), world());
     expect(r.final).toMatchObject({ kind: 'complete', output: JSON.stringify('Failed') });
