@@ -10,6 +10,7 @@ import { ControlDecision, decideResumption, decideSuspension, decideTermination 
 import { decideEpisode, OrchestratorOutcome } from '../replay/decideEpisode';
 import { EpisodeCommand } from '../replay/EpisodeCommand';
 import { readExecutionBook } from '../replay/ExecutionBook';
+import { CLIENT_EVENTS, outOfOrderReason } from '../replay/outOfOrder';
 import { orchestrationInput } from '../replay/OrchestrationInput';
 import { prepareEpisode } from '../replay/prepareEpisode';
 import { outcomeFromError, outcomeFromResult } from '../replay/readOrchestratorOutcome';
@@ -47,7 +48,8 @@ type Held = ReceivedMessage<ControlMessage>;
 /** Messages held in memory at most (received, waiting for their instance's episode). */
 const MAX_HELD = 512;
 const SEND_PARALLELISM = 32;
-const CLIENT_EVENTS = new Set([HistoryEventType.EventRaised, HistoryEventType.ExecutionTerminated, HistoryEventType.ExecutionSuspended, HistoryEventType.ExecutionResumed]);
+/** Redeliveries an out-of-order message waits for its history (about 50 s with the delays below) before it is judged stale. */
+const OUT_OF_ORDER_REDELIVERIES = 12;
 
 /**
  * Runs orchestration episodes. Messages from the control queue are grouped per instance; one
@@ -219,17 +221,25 @@ export class OrchestrationDispatcher {
     await this.deleteAll(batch);
   }
 
-  private async episode(instanceId: string, batch: Held[]): Promise<void> {
-    if (isEntityInstanceId(instanceId)) return this.entityEpisode(instanceId, batch);
+  private async episode(instanceId: string, received: Held[], fresh = false): Promise<void> {
+    if (isEntityInstanceId(instanceId)) return this.entityEpisode(instanceId, received);
     const now = new Date();
-    const cached = this.cache.get(instanceId);
+    const cached = fresh ? undefined : this.cache.get(instanceId);
     const rec = cached?.record ?? await this.o.store.read(instanceId);
     if (!rec) {
-      await this.deleteAll(batch);
+      await this.deleteAll(received);
       return;
     }
     const past = cached?.history ?? await this.o.store.readHistory(instanceId, rec.executionId, rec.historyCount);
     const book = readExecutionBook(past);
+    const early = received.map((m) => ({ m, why: outOfOrderReason(book, rec.executionId, m.body) })).filter((x) => x.why);
+    // Another host may have moved the instance on since this host cached it: read it afresh once.
+    if (early.length && cached) return this.episode(instanceId, received, true);
+    const waiting = early.filter((x) => x.m.dequeueCount < OUT_OF_ORDER_REDELIVERIES);
+    for (const x of waiting) this.o.logger.log('debug', `Control message for ${instanceId} is early (${x.why}); it waits for the episode that sent it to commit.`);
+    await runLimited(waiting, SEND_PARALLELISM, (x) => this.o.control.extend(x.m, Math.min(x.m.dequeueCount, 5)));
+    const batch = received.filter((m) => !waiting.some((x) => x.m === m));
+    if (batch.length === 0) return;
     const seen = book.messageIds;
     for (const p of rec.parked) if (p.meta?.messageId) seen.add(p.meta.messageId);
 
