@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Message } from 'rhea';
 import { MessageEntity } from './MessageEntity';
 import type { ServiceBusStandInConfig } from './serviceBusStandInConfig';
@@ -66,6 +67,8 @@ export class StandInNamespace {
   send(address: string, message: Message): void {
     const path = address.toLowerCase();
     const enqueuedAt = new Date();
+    // Service Bus gives a message without an id one (the client's lock renewal keys on it).
+    if (message.message_id === undefined || message.message_id === null) message = { ...message, message_id: randomUUID().replace(/-/g, '') };
     const sequenceNumber = ++this.sequence;
     const targets = this.queues.has(path)
       ? [this.queues.get(path)!]
