@@ -13,7 +13,8 @@ import { HostHttpServer } from './http/HostHttpServer';
 import { HttpTriggerKind } from './http/HttpTriggerKind';
 import { STORAGE_BINDING_TYPES, StorageBindings } from './bindings/StorageBindings';
 import { queueMessageEncodingOf } from './triggers/queueMessageEncoding';
-import { serviceBusProblem } from './bindings/serviceBusProblem';
+import { ServiceBusBindings } from './bindings/ServiceBusBindings';
+import { serviceBusConnectionString } from './bindings/serviceBusConnection';
 
 export interface FunctionHostOptions {
   appDir: string;
@@ -78,6 +79,7 @@ export class FunctionHost {
     };
     this.context = context;
     invoker.useBindings(new StorageBindings({ connectionString: context.connectionString, settings: process.env, queueEncoding: queueMessageEncodingOf(config) }));
+    invoker.useBindings(new ServiceBusBindings(process.env));
 
     const claimed = this.assignRegistrations(invoker);
     for (const [kind, fns] of claimed) {
@@ -140,8 +142,8 @@ export class FunctionHost {
   /** Why funclocal cannot run this function (undefined when it can). */
   private unsupported(fn: FunctionRegistration, kind: TriggerKind | undefined, invoker: FunctionInvoker): string | undefined {
     for (const b of Object.values(fn.bindings)) {
-      const problem = serviceBusProblem(b, process.env);
-      if (problem) return problem;
+      if (b.type.toLowerCase() !== 'servicebus') continue;
+      try { serviceBusConnectionString(b, process.env, 'Service Bus output binding'); } catch (e) { return (e as Error).message; }
     }
     if (!kind) {
       return `its trigger type ${fn.trigger.binding.type} is not supported by funclocal (supported: ${this.kinds.flatMap((k) => k.triggerTypes).join(', ')}); it needs a service that has no local emulator here.`;

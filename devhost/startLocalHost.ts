@@ -11,6 +11,7 @@ import { launchEmulatorsForHost, logEmulatorEndpoints } from './emulators/launch
 import { HostStartupError } from './core/HostStartupError';
 import { BlobTriggerKind } from './triggers/BlobTriggerKind';
 import { QueueTriggerKind } from './triggers/QueueTriggerKind';
+import { ServiceBusTriggerKind } from './triggers/ServiceBusTriggerKind';
 import { TimerTriggerKind } from './triggers/TimerTriggerKind';
 
 export interface LocalHostOptions {
@@ -35,7 +36,7 @@ export interface RunningLocalHost {
 
 /** The trigger kinds funclocal offers beyond HTTP. */
 export function defaultTriggerKinds(): TriggerKind[] {
-  return [new BlobTriggerKind(), new TimerTriggerKind(), new QueueTriggerKind(), new DurableTriggerKind()];
+  return [new BlobTriggerKind(), new TimerTriggerKind(), new QueueTriggerKind(), new ServiceBusTriggerKind(), new DurableTriggerKind()];
 }
 
 /**
@@ -70,6 +71,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     storage ??= emulatorSettings.storageConnectionString;
     settings.COSMOS_ENDPOINT = options.cosmosEndpoint ?? emulatorSettings.cosmosEndpoint;
     settings.COSMOS_KEY = options.cosmosKey ?? emulatorSettings.cosmosKey;
+    // The Service Bus stand-in: the app's events topic, and the Service Bus bindings' default connection.
+    if (emulatorSettings.serviceBusConnectionString) {
+      settings.ASR_SERVICEBUS_CONNECTION = emulatorSettings.serviceBusConnectionString;
+      settings.AzureWebJobsServiceBus = emulatorSettings.serviceBusConnectionString;
+    }
   } else if (options.cosmosEndpoint) {
     // Given services are used as they are; what is not given stays unset (the app says so).
     settings.COSMOS_ENDPOINT = options.cosmosEndpoint;

@@ -1,12 +1,12 @@
 import { createServer } from 'node:net';
 
 /** The ports the emulators usually take (Azurite's and the Cosmos DB emulator's). */
-export const DEFAULT_EMULATOR_PORTS = { blob: 10000, queue: 10001, table: 10002, cosmos: 8081 } as const;
+export const DEFAULT_EMULATOR_PORTS = { blob: 10000, queue: 10001, table: 10002, cosmos: 8081, serviceBus: 5672 } as const;
 
 export type EmulatorPortName = keyof typeof DEFAULT_EMULATOR_PORTS;
 
 export const EMULATOR_PORT_LABELS: Record<EmulatorPortName, string> = {
-  blob: 'Azurite blob', queue: 'Azurite queue', table: 'Azurite table', cosmos: 'Cosmos DB emulator',
+  blob: 'Azurite blob', queue: 'Azurite queue', table: 'Azurite table', cosmos: 'Cosmos DB emulator', serviceBus: 'Service Bus stand-in',
 };
 
 /** True when nothing else listens on `host:port` (we could bind it just now). */

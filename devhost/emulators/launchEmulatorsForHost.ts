@@ -11,7 +11,7 @@ import { spawnEmulatorsProcess, type EmulatorsProcess } from './spawnEmulatorsPr
  * is retried once on free ports throughout), and the host says which and why.
  */
 export async function launchEmulatorsForHost(dataDir: string, mode: 'default' | 'auto', logger: HostLogger): Promise<EmulatorsProcess> {
-  const any = { blob: 0, queue: 0, table: 0, cosmos: 0 };
+  const any = { blob: 0, queue: 0, table: 0, cosmos: 0, serviceBus: 0 };
   let ports: Record<EmulatorPortName, number> = any;
   if (mode === 'default') {
     const chosen = await chooseEmulatorPorts();
@@ -22,7 +22,7 @@ export async function launchEmulatorsForHost(dataDir: string, mode: 'default' | 
     }
   }
   const spawn = (p: Record<EmulatorPortName, number>) =>
-    spawnEmulatorsProcess({ data: dataDir, blobPort: p.blob, queuePort: p.queue, tablePort: p.table, cosmosPort: p.cosmos });
+    spawnEmulatorsProcess({ data: dataDir, blobPort: p.blob, queuePort: p.queue, tablePort: p.table, cosmosPort: p.cosmos, serviceBusPort: p.serviceBus });
   try {
     return await spawn(ports);
   } catch (err) {
@@ -36,6 +36,7 @@ export async function launchEmulatorsForHost(dataDir: string, mode: 'default' | 
 export function logEmulatorEndpoints(s: EmulatorSettings, dataDir: string, logger: HostLogger): void {
   logger.log('information', `Storage (Azurite): blob ${s.blobEndpoint}, queue ${s.queueEndpoint}, table ${s.tableEndpoint}`);
   logger.log('information', `Cosmos DB: ${s.cosmosEndpoint} (the emulator's well-known key)`);
+  logger.log('information', `Service Bus STAND-IN (in memory, not Azure Service Bus): ${s.serviceBusConnectionString}`);
   logger.log('information', `Storage connection string: ${s.storageConnectionString}`);
   logger.log('information', `Recorded in ${join(dataDir, SETTINGS_FILE)}: 'asr agent' finds them there (ASR_DATA_DIR=${dataDir} if you run it elsewhere); ` +
     'other tools: pass the connection string above, or COSMOS_ENDPOINT and the emulator key');

@@ -14,6 +14,8 @@ export interface EmulatorsCommandOptions {
   queuePort?: number;
   tablePort?: number;
   cosmosPort?: number;
+  serviceBusPort?: number;
+  serviceBusConfig?: string;
   /** Journal size in bytes that triggers compaction while running. */
   cosmosCompactAt?: number;
 }
@@ -33,7 +35,7 @@ export async function runEmulatorsCommand(opts: EmulatorsCommandOptions): Promis
   try {
     running = await startEmulators({
       dataDir: opts.data, host: opts.host, blobPort: opts.blobPort, queuePort: opts.queuePort,
-      tablePort: opts.tablePort, cosmosPort: opts.cosmosPort, cosmosCompactAtBytes: opts.cosmosCompactAt, log,
+      tablePort: opts.tablePort, cosmosPort: opts.cosmosPort, serviceBusPort: opts.serviceBusPort, serviceBusConfig: opts.serviceBusConfig, cosmosCompactAtBytes: opts.cosmosCompactAt, log,
     });
   } catch (err) {
     process.stderr.write(`emulators: error: ${(err as Error).message}\n`);

@@ -38,8 +38,9 @@ function args(opts: EmulatorsCommandOptions): string[] {
   if (opts.data) out.push('--data', opts.data);
   if (opts.host) out.push('--host', opts.host);
   const ports: [string, number | undefined][] = [['--blob-port', opts.blobPort], ['--queue-port', opts.queuePort],
-    ['--table-port', opts.tablePort], ['--cosmos-port', opts.cosmosPort], ['--cosmos-compact-at', opts.cosmosCompactAt]];
+    ['--table-port', opts.tablePort], ['--cosmos-port', opts.cosmosPort], ['--service-bus-port', opts.serviceBusPort], ['--cosmos-compact-at', opts.cosmosCompactAt]];
   for (const [flag, value] of ports) if (value !== undefined) out.push(flag, String(value));
+  if (opts.serviceBusConfig) out.push('--service-bus-config', opts.serviceBusConfig);
   return out;
 }
 

@@ -3,6 +3,8 @@ import { CosmosRecoveryStats } from './CosmosDataDir';
 import { startCosmosServer } from './CosmosServer';
 import { openEmulatorDataDir } from './EmulatorDataDir';
 import { EmulatorSettings, emulatorSettings } from './EmulatorSettings';
+import { startServiceBusStandIn } from './serviceBus/ServiceBusStandIn';
+import { loadServiceBusStandInConfig } from './serviceBus/serviceBusStandInConfig';
 
 export interface StartEmulatorsOptions {
   /** Where data survives restarts (`azurite/`, `cosmos/`); in memory only when undefined. */
@@ -14,6 +16,10 @@ export interface StartEmulatorsOptions {
   queuePort?: number;
   tablePort?: number;
   cosmosPort?: number;
+  /** The Service Bus stand-in's AMQP port (5672 by default). */
+  serviceBusPort?: number;
+  /** A JSON file declaring the stand-in's queues and topics (docs/emulators.md); `asr-events`/`all` otherwise. */
+  serviceBusConfig?: string;
   /** Compact the Cosmos journal while running once it holds this many bytes (64 MiB). */
   cosmosCompactAtBytes?: number;
   /** Receives human-readable progress lines. */
@@ -56,13 +62,21 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
       await cosmos.stop();
       throw err;
     }
+    let serviceBus;
+    try {
+      serviceBus = await startServiceBusStandIn({ host, port: options.serviceBusPort ?? 5672, config: loadServiceBusStandInConfig(options.serviceBusConfig) });
+    } catch (err) {
+      await Promise.allSettled([azurite.stop(), cosmos.stop()]);
+      throw err;
+    }
     const settings = emulatorSettings(host, {
-      blob: azurite.blobPort, queue: azurite.queuePort, table: azurite.tablePort, cosmos: cosmos.port });
+      blob: azurite.blobPort, queue: azurite.queuePort, table: azurite.tablePort, cosmos: cosmos.port, serviceBus: serviceBus.port });
     log(`azurite: blob ${settings.blobEndpoint}, queue ${settings.queueEndpoint}, table ${settings.tableEndpoint}`
       + `${dirs ? ` (data in ${dirs.azurite})` : ' (in memory only)'}`);
+    log(`servicebus: STAND-IN (not Azure Service Bus; messages in memory only) at ${settings.serviceBusConnectionString}`);
     let stopping: Promise<void> | undefined;
     const stop = () => (stopping ??= (async () => {
-      const results = await Promise.allSettled([azurite.stop(), cosmos.stop()]);
+      const results = await Promise.allSettled([azurite.stop(), cosmos.stop(), serviceBus.stop()]);
       await dirs?.release();
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;

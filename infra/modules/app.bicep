@@ -52,6 +52,7 @@ var suffix = uniqueString(resourceGroup().id, appName)
 var storageName = toLower('${appName}st${take(suffix, 10)}')
 var cosmosName = toLower('${appName}-cosmos-${take(suffix, 8)}')
 var vaultName = toLower('${appName}kv${take(suffix, 8)}')
+var serviceBusName = toLower('${appName}-sb-${take(suffix, 8)}')
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: storageName
@@ -93,6 +94,28 @@ resource cosmosDb 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-05-15
   parent: cosmos
   name: 'siterecovery'
   properties: { resource: { id: 'siterecovery' } }
+}
+
+// Replication events go to topic asr-events (docs/events.md); subscription `all` receives everything.
+// Standard: topics need it. The app sends with its identity (Azure Service Bus Data Sender below), no keys.
+resource serviceBus 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
+  name: serviceBusName
+  location: location
+  tags: tags
+  sku: { name: 'Standard', tier: 'Standard' }
+  properties: { minimumTlsVersion: '1.2', disableLocalAuth: true }
+}
+
+resource eventsTopic 'Microsoft.ServiceBus/namespaces/topics@2022-10-01-preview' = {
+  parent: serviceBus
+  name: 'asr-events'
+  properties: { defaultMessageTimeToLive: 'P14D' }
+}
+
+resource allEventsSubscription 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2022-10-01-preview' = {
+  parent: eventsTopic
+  name: 'all'
+  properties: { maxDeliveryCount: 10, lockDuration: 'PT1M', deadLetteringOnMessageExpiration: true }
 }
 
 resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
@@ -189,6 +212,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'COSMOS_ENDPOINT', value: cosmos.properties.documentEndpoint }
         { name: 'COSMOS_KEY', value: '@Microsoft.KeyVault(SecretUri=${cosmosSecret.properties.secretUri})' }
         { name: 'COSMOS_DATABASE', value: cosmosDb.name }
+        // Identity-based: the app's managed identity with DefaultAzureCredential (shared/events/ServiceBusEventSender.ts).
+        { name: 'ASR_SERVICEBUS_CONNECTION__fullyQualifiedNamespace', value: '${serviceBus.name}.servicebus.windows.net' }
+        { name: 'ASR_SERVICEBUS_TOPIC', value: eventsTopic.name }
         { name: 'ASR_AUTH_MODE', value: 'entra' }
         { name: 'ASR_AUTH_ISSUER', value: authIssuer }
         { name: 'ASR_AUTH_AUDIENCE', value: authAudience }
@@ -216,6 +242,13 @@ var roles = {
   queueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
+}
+
+resource serviceBusRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: eventsTopic
+  name: guid(eventsTopic.id, functionApp.id, roles.serviceBusDataSender)
+  properties: { principalId: functionApp.identity.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataSender) }
 }
 
 resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for r in [roles.blobDataOwner, roles.queueDataContributor, roles.tableDataContributor]: {

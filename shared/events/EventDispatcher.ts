@@ -1,6 +1,7 @@
 import { ServiceError } from '../errors';
 import type { AlertSettingProperties, AlertWebhook, EventDocument, MetadataStore, ResourceDocument } from '../metadata';
 import { EVENT_SEVERITIES } from './ReplicationEventDraft';
+import type { EventTopicSender } from './ServiceBusEventSender';
 import { httpWebhookSender, type WebhookSender } from './WebhookSender';
 
 /** Events of one vault handled per round (the oldest first). */
@@ -8,17 +9,21 @@ const ROUND = 100;
 
 const RANK = new Map<string, number>(EVENT_SEVERITIES.map((s, i) => [s, i]));
 
-/** A delivery target: a webhook of one of the vault's alert settings, named `<setting>/<webhook>`. */
+/**
+ * A delivery target: a webhook of one of the vault's alert settings, named `<setting>/<webhook>`,
+ * or the Service Bus topic (`servicebus:<topic>`, every event, always on when configured).
+ */
 interface Target {
   id: string;
-  webhook: AlertWebhook;
+  isDue(event: EventDocument): boolean;
+  send(event: EventDocument, vaultName: string): Promise<void>;
 }
 
-function isDue(target: Target, event: EventDocument): boolean {
-  // An event may name its targets (a drill schedule's `notify.targets`): only those get it.
+function webhookDue(id: string, webhook: AlertWebhook, event: EventDocument): boolean {
+  // An event may name its webhooks (a drill schedule's `notify.targets`): only those get it.
   const named = event.properties.eventSpecificDetails?.notifyTargets;
-  if (Array.isArray(named) && named.length > 0 && !named.some((n) => String(n).toLowerCase() === target.id.toLowerCase())) return false;
-  return (RANK.get(event.properties.severity) ?? 0) <= (RANK.get(target.webhook.minimumSeverity) ?? 1);
+  if (Array.isArray(named) && named.length > 0 && !named.some((n) => String(n).toLowerCase() === id.toLowerCase())) return false;
+  return (RANK.get(event.properties.severity) ?? 0) <= (RANK.get(webhook.minimumSeverity) ?? 1);
 }
 
 export interface DispatchReport {
@@ -37,7 +42,8 @@ export interface DispatchReport {
  */
 export class EventDispatcher {
   constructor(private readonly store: MetadataStore, private readonly send: WebhookSender = httpWebhookSender,
-    private readonly log: (message: string, err?: unknown) => void = () => undefined) {}
+    private readonly log: (message: string, err?: unknown) => void = () => undefined,
+    private readonly topic?: EventTopicSender) {}
 
   async deliverAll(): Promise<DispatchReport> {
     const total: DispatchReport = { delivered: 0, failed: 0 };
@@ -57,7 +63,7 @@ export class EventDispatcher {
     const blocked = new Set<string>();
     for (const event of await this.store.listUndeliveredEvents(vaultKey, ROUND)) {
       const delivery = event.delivery ?? { pending: true, deliveredTo: [], attempts: 0 };
-      const due = targets.filter((t) => isDue(t, event));
+      const due = targets.filter((t) => t.isDue(event));
       const deliveredTo = [...delivery.deliveredTo];
       let lastError: string | undefined;
       for (const target of due) {
@@ -65,7 +71,7 @@ export class EventDispatcher {
         const lane = `${target.id}|${event.match.affectedObjectCorrelationId}`;
         if (blocked.has(lane)) continue;
         try {
-          await this.send(target.webhook, event, vaultName);
+          await target.send(event, vaultName);
           deliveredTo.push(target.id);
           report.delivered++;
         } catch (err) {
@@ -88,11 +94,15 @@ export class EventDispatcher {
 
   private async targetsOf(vaultKey: string): Promise<Target[]> {
     const targets: Target[] = [];
+    const topic = this.topic;
+    if (topic) targets.push({ id: topic.id, isDue: () => true, send: (event, vaultName) => topic.send(event, vaultName) });
     let continuationToken: string | undefined;
     do {
       const page = await this.store.listResources(vaultKey, { kind: 'alertSetting', continuationToken });
       for (const doc of page.items as unknown as ResourceDocument<AlertSettingProperties>[]) {
-        for (const webhook of doc.properties.webhooks ?? []) targets.push({ id: `${doc.name}/${webhook.name}`, webhook });
+        for (const webhook of doc.properties.webhooks ?? []) {
+          targets.push({ id: `${doc.name}/${webhook.name}`, isDue: (e) => webhookDue(`${doc.name}/${webhook.name}`, webhook, e), send: (e, v) => this.send(webhook, e, v) });
+        }
       }
       continuationToken = page.continuationToken;
     } while (continuationToken);

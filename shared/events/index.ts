@@ -10,3 +10,4 @@ export * from './eventServicesFromEnv';
 export * from './webhookSignature';
 export * from './WebhookSender';
 export * from './EventDispatcher';
+export * from './ServiceBusEventSender';

@@ -13,5 +13,5 @@ export interface TestEmulators extends EmulatorsProcess {
  */
 export async function startTestEmulators(options: { dataDir?: string; cosmosCompactAt?: number } = {}):
 Promise<TestEmulators> {
-  return spawnEmulatorsProcess({ data: options.dataDir, cosmosCompactAt: options.cosmosCompactAt, blobPort: 0, queuePort: 0, tablePort: 0, cosmosPort: 0 });
+  return spawnEmulatorsProcess({ data: options.dataDir, cosmosCompactAt: options.cosmosCompactAt, blobPort: 0, queuePort: 0, tablePort: 0, cosmosPort: 0, serviceBusPort: 0 });
 }

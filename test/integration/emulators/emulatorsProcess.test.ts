@@ -31,7 +31,7 @@ function runMain(args: string[]): Promise<{ code: number | null; stdout: string;
 
 /** Port 0 for every service: each binds a free port itself (no pick-then-bind race with parallel suites). */
 function freePortArgs(): string[] {
-  return ['--blob-port', '0', '--queue-port', '0', '--table-port', '0', '--cosmos-port', '0'];
+  return ['--blob-port', '0', '--queue-port', '0', '--table-port', '0', '--cosmos-port', '0', '--service-bus-port', '0'];
 }
 
 function cosmosClient(emu: TestEmulators): CosmosClient {
@@ -121,7 +121,9 @@ describe('emulators process', () => {
     const ready = JSON.parse(lines[0]);
     expect(ready.ready).toBe(true);
     expect(Object.keys(ready.settings).sort()).toEqual(['blobEndpoint', 'cosmosEndpoint', 'cosmosKey', 'queueEndpoint',
-      'storageConnectionString', 'tableEndpoint']);
+      'serviceBusConnectionString', 'storageConnectionString', 'tableEndpoint']);
+    // The Service Bus stand-in, in the development connection-string form the real client reads.
+    expect(ready.settings.serviceBusConnectionString).toMatch(/^Endpoint=sb:\/\/127\.0\.0\.1:\d+;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;$/);
     expect(stderr).toContain(`${signal} received, stopping`);
   });
 

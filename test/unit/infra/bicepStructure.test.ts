@@ -62,6 +62,16 @@ describe('infra/ declares what the code needs in Azure', () => {
     expect(app).not.toContain(ROLE.virtualMachineContributor);
   });
 
+  it('declares the events topic asr-events with subscription all, and lets the app send to it with its identity only', () => {
+    expect(app).toMatch(/resource serviceBus 'Microsoft\.ServiceBus\/namespaces@[\w.-]+' = \{[\s\S]*?disableLocalAuth: true/);
+    expect(app).toMatch(/resource eventsTopic 'Microsoft\.ServiceBus\/namespaces\/topics@[\w.-]+' = \{[\s\S]*?name: 'asr-events'/);
+    expect(app).toMatch(/resource allEventsSubscription 'Microsoft\.ServiceBus\/namespaces\/topics\/subscriptions@[\w.-]+' = \{[\s\S]*?name: 'all'/);
+    expect(app).toContain("{ name: 'ASR_SERVICEBUS_CONNECTION__fullyQualifiedNamespace', value: '${serviceBus.name}.servicebus.windows.net' }");
+    // Azure Service Bus Data Sender, on the topic.
+    expect(app).toMatch(/resource serviceBusRole [\s\S]*?scope: eventsTopic[\s\S]*?roles\.serviceBusDataSender/);
+    expect(app).toContain("serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'");
+  });
+
   it('declares every replica container', () => {
     const declared = /for c in \[([^\]]*)\]/.exec(app)?.[1] ?? '';
     for (const c of Object.values(REPLICA_CONTAINERS)) expect(declared).toContain(`'${c}'`);
