@@ -1,4 +1,5 @@
 import type { ResourceDefinition } from '../ResourceDefinition';
+import { alertRuleResource } from './alertRuleResource';
 import { alertSettingResource } from './alertSettingResource';
 import { fabricResource } from './fabricResource';
 import { networkMappingResource } from './networkMappingResource';
@@ -18,9 +19,10 @@ export const RESOURCE_DEFINITIONS: ResourceDefinition<any>[] = [
   protectedItemResource,
   recoveryPlanResource,
   alertSettingResource,
+  alertRuleResource,
 ];
 
 export {
-  alertSettingResource, fabricResource, networkMappingResource, policyResource, protectedItemResource,
+  alertRuleResource, alertSettingResource, fabricResource, networkMappingResource, policyResource, protectedItemResource,
   protectionContainerResource, recoveryPlanResource, storageMappingResource,
 };

@@ -53,6 +53,12 @@ export type RecoveryTarget =
   | { kind: 'plan'; doc: ResourceDocument }
   | { kind: 'item'; doc: ResourceDocument };
 
+/** What the caller of `start` adds to the request (not from the request body). */
+export interface StartOptions {
+  /** A manual action the job waits on before it changes anything (planRecoverySteps' `approval`). */
+  approval?: { actionName: string; description: string };
+}
+
 export interface StartedJob {
   jobName: string;
   jobArmId: string;
@@ -96,7 +102,7 @@ export class RecoveryJobService {
     this.jobs = new JobRecorder(store);
   }
 
-  async start(vault: VaultDocument, target: RecoveryTarget, scenario: RecoveryScenario, body: unknown): Promise<StartedJob> {
+  async start(vault: VaultDocument, target: RecoveryTarget, scenario: RecoveryScenario, body: unknown, options: StartOptions = {}): Promise<StartedJob> {
     const input = parse(failoverBody, body ?? {});
     const p = input.properties ?? {};
     const details = Array.isArray(p.providerSpecificDetails) ? p.providerSpecificDetails[0] : p.providerSpecificDetails;
@@ -141,7 +147,7 @@ export class RecoveryJobService {
       key.fill(0);
     }
 
-    const { steps, tasks } = planRecoverySteps(snapshot, scenario, { direction, sourceSiteOperations: p.sourceSiteOperations, failback });
+    const { steps, tasks } = planRecoverySteps(snapshot, scenario, { direction, sourceSiteOperations: p.sourceSiteOperations, failback, approval: options.approval });
     const at = this.now().toISOString();
     const jobInput: RecoveryJobInput = {
       vaultKey: keyOfVault(vault), vaultArmId: vault.armId, jobId: jobName, scenario, direction, plan: snapshot, steps,
