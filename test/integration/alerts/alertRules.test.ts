@@ -154,6 +154,11 @@ describe('alert rules: monitoring alerts start recovery (funclocal, Azurite, Cos
     const done = await waitForJob(h, jobName, (j) => ['Succeeded', 'Failed'].includes(j.properties.state), 90_000);
     expect(done.properties.state).toBe('Succeeded');
     expect(done.properties.scenarioName).toBe('UnplannedFailover');
+
+    // Another alert finds the plan failed over: the operation's refusal is the answer, and the audit has it.
+    const later = await post('db-dr', { ...event, id: 'ce-2' }, { headers: { 'content-type': 'application/cloudevents+json' } });
+    expect(later.status).toBe(409);
+    expect(await jobsOf('db-plan')).toHaveLength(1);
   });
 
   it('answers Event Grid\'s subscription validation handshake, and a malformed payload with 400', async () => {
@@ -194,6 +199,18 @@ describe('alert rules: monitoring alerts start recovery (funclocal, Azurite, Cos
     expect(listed.status).toBe(200);
     expect(listed.body.value).toHaveLength(1);
     expect(listed.body.value[0].properties).toMatchObject({ eventType: 'AlertRule', severity: 'Warning', affectedObjectFriendlyName: 'notify' });
+
+    // An Entra token instead of the secret (an action group's secure webhook): verified as the API verifies tokens.
+    const withToken = async (rule: string, role: 'Reader' | 'Operator' | 'Contributor', id: string) => post(rule, [{ ...events[0], id }],
+      { secret: null, headers: { authorization: `Bearer ${await h.token(role)}`, 'aeg-event-type': 'Notification' } });
+    expect((await withToken('notify', 'Reader', 'eg-2')).status).toBe(403);
+    const operator = await withToken('notify', 'Operator', 'eg-3');
+    expect(operator.status).toBe(200);
+    expect(operator.body.results[0].outcome).toBe('EventRaised');
+    // An unplanned failover rule needs what the API's unplannedFailover needs: Contributor.
+    expect((await withToken('db-dr', 'Operator', 'eg-4')).status).toBe(403);
+    const bogus = await post('notify', events, { secret: null, headers: { authorization: 'Bearer not-a-token' } });
+    expect(bogus.status).toBe(401);
 
     expect((await asr('rule', 'disable', 'vault1', 'notify')).out).toContain('notify: Disabled');
     expect((await asr('rule', 'delete', 'vault1', 'notify')).out).toContain('deleted');
