@@ -376,6 +376,8 @@ export interface AlertTriggerDocument extends CosmosSystemFields {
   state: 'Claimed' | 'Started' | 'EventRaised' | 'Failed';
   claimedAt: string;
   updatedAt: string;
+  /** Attempts at the action (a failed one is retried by a later delivery as the next attempt); each attempt's job has a name derived from the claim and it. */
+  attempt: number;
   jobId?: string;
   error?: { code: string; message: string };
   ttl?: number;

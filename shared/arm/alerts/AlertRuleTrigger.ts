@@ -29,8 +29,14 @@ function eventSeverityOf(severity: string | undefined): EventSeverity {
 }
 
 /** The claim's id: rule and a digest of the alert id (alert ids are long and carry `/`, which Cosmos ids may not). */
-function claimIdOf(rule: string, alertId: string): string {
+export function claimIdOf(rule: string, alertId: string): string {
   return `${rule.toLowerCase()}|${createHash('sha256').update(alertId).digest('hex').slice(0, 40)}`;
+}
+
+/** The job an attempt starts: a GUID-shaped digest of the claim and the attempt, so a delivery after a crash can find it. */
+export function jobNameOf(claim: Pick<AlertTriggerDocument, 'vaultKey' | 'id' | 'attempt'>): string {
+  const h = createHash('sha256').update(`${claim.vaultKey}\n${claim.id}\n${claim.attempt}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 function errorOf(err: unknown): { code: string; message: string } {
@@ -64,7 +70,7 @@ export class AlertRuleTrigger {
     const claim = await this.claim(rule, alert);
     if ('outcome' in claim) return claim;
     try {
-      const done = await this.run(vault, rule, alert);
+      const done = await this.run(vault, rule, alert, jobNameOf(claim));
       await this.settle(claim, { state: done.outcome === 'EventRaised' ? 'EventRaised' : 'Started', ...(done.jobId ? { jobId: done.jobId } : {}) });
       return done;
     } catch (err) {
@@ -78,7 +84,7 @@ export class AlertRuleTrigger {
     const at = this.now().toISOString();
     const fresh: AlertTriggerDocument = {
       id: claimIdOf(rule.name, alert.alertId), vaultKey: rule.vaultKey, rule: rule.name, alertId: alert.alertId, source: alert.source,
-      state: 'Claimed', claimedAt: at, updatedAt: at,
+      state: 'Claimed', claimedAt: at, updatedAt: at, attempt: 1,
     };
     try {
       return await this.store.createAlertTrigger(fresh);
@@ -92,9 +98,20 @@ export class AlertRuleTrigger {
     if (existing.state === 'Claimed' && Date.parse(existing.claimedAt) > this.now().getTime() - STALE_CLAIM_MS) {
       return duplicate('another delivery of this alert is acting on it');
     }
-    // A failed attempt (or one whose host died) is tried again by this delivery; If-Match lets one of several redeliveries win.
+    // A stale claim's host may have died after starting the job and before recording it: its
+    // job has the attempt's name, so find it rather than start another.
+    if (existing.state === 'Claimed' && rule.properties.action.kind !== 'RaiseEvent') {
+      const job = await this.store.getJob(rule.vaultKey, jobNameOf(existing));
+      if (job) {
+        await this.settle(existing, { state: 'Started', jobId: job.armId }).catch(() => undefined);
+        return duplicate(`alert already acted on at ${job.createdAt}`, job.armId);
+      }
+    }
+    // A failed attempt (or one whose host died before starting anything) is tried again by this
+    // delivery, as the next attempt; If-Match lets one of several redeliveries win.
+    const attempt = existing.state === 'Failed' ? existing.attempt + 1 : existing.attempt;
     try {
-      return await this.store.replaceAlertTrigger({ ...existing, state: 'Claimed', claimedAt: at, updatedAt: at, error: undefined }, { ifMatch: existing._etag });
+      return await this.store.replaceAlertTrigger({ ...existing, state: 'Claimed', claimedAt: at, updatedAt: at, attempt, error: undefined }, { ifMatch: existing._etag });
     } catch (err) {
       if (err instanceof ServiceError && err.code === 'PreconditionFailed') return duplicate('another delivery of this alert is acting on it');
       throw err;
@@ -105,7 +122,7 @@ export class AlertRuleTrigger {
     await this.store.replaceAlertTrigger({ ...claim, ...result, updatedAt: this.now().toISOString() }, { ifMatch: claim._etag });
   }
 
-  private async run(vault: VaultDocument, rule: ResourceDocument<AlertRuleProperties>, alert: IncomingAlert): Promise<AlertOutcome> {
+  private async run(vault: VaultDocument, rule: ResourceDocument<AlertRuleProperties>, alert: IncomingAlert, jobName: string): Promise<AlertOutcome> {
     const action = rule.properties.action;
     const base = { alertId: alert.alertId };
     if (action.kind === 'RaiseEvent') {
@@ -122,7 +139,7 @@ export class AlertRuleTrigger {
     if (action.kind === 'TestFailover') {
       const started = await this.jobs.start(vault, { kind: 'plan', doc: plan }, 'TestFailover', {
         properties: { failoverDirection: 'PrimaryToRecovery', ...(action.networkId ? { networkType: 'VmNetworkAsInput', networkId: action.networkId } : {}), providerSpecificDetails: details, comments: why },
-      });
+      }, { jobName });
       return { ...base, outcome: 'Started', jobId: started.jobArmId };
     }
     const approval = action.autoExecute ? undefined : {
@@ -131,7 +148,7 @@ export class AlertRuleTrigger {
     };
     const started = await this.jobs.start(vault, { kind: 'plan', doc: plan }, 'UnplannedFailover', {
       properties: { failoverDirection: 'PrimaryToRecovery', sourceSiteOperations: 'NotRequired', providerSpecificDetails: details, comments: why },
-    }, { approval });
+    }, { approval, jobName });
     return { ...base, outcome: approval ? 'AwaitingApproval' : 'Started', jobId: started.jobArmId };
   }
 
