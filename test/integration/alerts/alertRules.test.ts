@@ -48,12 +48,12 @@ describe('alert rules: monitoring alerts start recovery (funclocal, Azurite, Cos
 
   beforeAll(async () => {
     h = await startRecoveryHost();
-    const ids = await createSite(h, [{ name: 'web', disks: ['os'] }, { name: 'db', disks: ['os'] }]);
-    for (const item of ['web', 'db']) {
+    const ids = await createSite(h, [{ name: 'web', disks: ['os'] }, { name: 'db', disks: ['os'] }, { name: 'app', disks: ['os'] }, { name: 'api', disks: ['os'] }]);
+    for (const item of ['web', 'db', 'app', 'api']) {
       const disk = new ReplicatedDisk(h, item, 'os', 2 * MIB);
       await disk.change(T0, ['write -P 0x31 0 256k'], { full: true });
     }
-    for (const [plan, item] of [['web-plan', ids.web], ['db-plan', ids.db]]) {
+    for (const [plan, item] of [['web-plan', ids.web], ['db-plan', ids.db], ['app-plan', ids.app], ['api-plan', ids.api]]) {
       const r = await h.call('PUT', `${V}/replicationRecoveryPlans/${plan}`, {
         properties: { primaryFabricId: `${V}/replicationFabrics/hv-site`, recoveryFabricId: 'Microsoft Azure', groups: [{ groupType: 'Boot', replicationProtectedItems: [{ id: item }] }] },
       });
@@ -155,10 +155,39 @@ describe('alert rules: monitoring alerts start recovery (funclocal, Azurite, Cos
     expect(done.properties.state).toBe('Succeeded');
     expect(done.properties.scenarioName).toBe('UnplannedFailover');
 
+    // The gate raised JobSuspended, saying how to go on.
+    const suspended = await h.call('GET', `${V}/replicationEvents?$filter=${encodeURIComponent("eventCode eq 'JobSuspended'")}`, undefined, 'Reader');
+    expect(suspended.body.value.some((e: any) => e.properties.affectedObjectFriendlyName === 'db-plan' && /asr job resume/.test(e.properties.recommendedAction))).toBe(true);
+
     // Another alert finds the plan failed over: the operation's refusal is the answer, and the audit has it.
     const later = await post('db-dr', { ...event, id: 'ce-2' }, { headers: { 'content-type': 'application/cloudevents+json' } });
     expect(later.status).toBe(409);
     expect(await jobsOf('db-plan')).toHaveLength(1);
+  });
+
+  it('an operator who cancels at the approval gate leaves the plan as it was; autoExecute skips the gate', async () => {
+    const rule = (name: string, plan: string, autoExecute: boolean) => h.call('PUT', `${RULES}/${name}`, {
+      properties: { secret: SECRET, match: { alertRuleNames: ['site-down'] }, action: { kind: 'UnplannedFailover', recoveryPlanId: `${V}/replicationRecoveryPlans/${plan}`, autoExecute } },
+    });
+    expect((await rule('app-dr', 'app-plan', false)).status).toBe(201);
+    expect((await rule('api-dr', 'api-plan', true)).body.properties.action.autoExecute).toBe(true);
+    for (const r of ['app-dr', 'api-dr']) expect((await asr('rule', 'enable', 'vault1', r)).code).toBe(0);
+
+    const gated = await post('app-dr', monitorAlert('site-1', 'Fired', 'site-down'));
+    const gatedJob = String(gated.body.results[0].jobId).split('/').pop()!;
+    await waitForJob(h, gatedJob, (j) => j.properties.state === 'Suspended');
+    expect((await asr('job', 'cancel', 'vault1', gatedJob)).err).toBe('');
+    const cancelled = await waitForJob(h, gatedJob, (j) => ['Cancelled', 'Failed', 'Succeeded'].includes(j.properties.state));
+    expect(cancelled.properties.state).toBe('Cancelled');
+    const plan = await h.call('GET', `${V}/replicationRecoveryPlans/app-plan`, undefined, 'Reader');
+    expect(plan.body.properties.allowedOperations).toContain('UnplannedFailover');
+
+    const auto = await post('api-dr', monitorAlert('site-1', 'Fired', 'site-down'));
+    expect(auto.status).toBe(202);
+    expect(auto.body.results[0].outcome).toBe('Started');
+    const autoJob = await waitForJob(h, String(auto.body.results[0].jobId).split('/').pop()!, (j) => ['Succeeded', 'Failed', 'Cancelled'].includes(j.properties.state), 90_000);
+    expect(autoJob.properties.state).toBe('Succeeded');
+    expect(autoJob.properties.tasks.map((t: any) => t.taskId)).not.toContain('approval');
   });
 
   it('answers Event Grid\'s subscription validation handshake, and a malformed payload with 400', async () => {
