@@ -17,6 +17,7 @@ import { registerItemTargetCommands } from './commands/itemTarget';
 import { registerPolicyCommands } from './commands/policy';
 import { registerVaultCommands } from './commands/vault';
 import { registerSiteCommands } from './commands/site';
+import { registerRuleCommands } from './commands/rule';
 
 /**
  * The `asr` CLI. Each command group lives in `cli/commands/<group>.ts` and exports
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerDrillCommands(program);
   registerAgentCommands(program);
   registerSiteCommands(program);
+  registerRuleCommands(program);
   registerDevTokenCommands(program);
   return program;
 }

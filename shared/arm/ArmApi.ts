@@ -4,7 +4,7 @@ import { vaultKeyOf, type MetadataStore, type VaultDocument } from '../metadata'
 import { requireRole, type Principal } from '../security';
 import type { ArmContext } from './ArmContext';
 import type { ArmRequest, ArmResponse } from './ArmRequest';
-import { matchPattern, type ArmRoute } from './ArmRoute';
+import { ALERT_SENDER, matchPattern, type ArmRoute } from './ArmRoute';
 import { toArmErrorResponse } from './armErrorCatalogue';
 import { armRoutes } from './armRoutes';
 import { bodyTooLarge, MAX_REQUEST_BODY_BYTES } from './requestLimits';
@@ -21,6 +21,7 @@ function decodeSegment(segment: string): string {
 
 /** The principal of a site route until its handler has checked the site's credential (audited as such). */
 const SITE_CALLER: Principal = { subject: 'source site', roles: [] };
+
 
 /** Verifies the bearer token of a request (TokenVerifier, or anything shaped like it). */
 export interface BearerVerifier {
@@ -87,7 +88,10 @@ export class ArmApi {
       }
       // A site's routes carry the site's own credential, which their handler checks; every other
       // path (unknown ones included, so 401 comes before 404) needs a bearer token.
-      principal = route?.credential === 'site' ? SITE_CALLER : await this.options.verifier.verify(request.headers.authorization);
+      principal = route?.credential === 'site' ? SITE_CALLER
+        // An alert sender may bring an Entra token (a secure webhook of an action group) or the rule's secret.
+        : route?.credential === 'alertRule' && !request.headers.authorization ? ALERT_SENDER
+          : await this.options.verifier.verify(request.headers.authorization);
       if (!route || !captures) {
         throw pathKnown
           ? new ServiceError('MethodNotAllowed', `${method} is not supported on ${url.pathname}`)
@@ -99,13 +103,13 @@ export class ArmApi {
           `subscription '${captures[0]}' is not served by this deployment; use one of its subscriptions (ASR_SUBSCRIPTIONS)`, { details: { target: 'subscriptionId' } });
       }
       ctx = this.context(request, url, principal, captures);
-      if (route.credential !== 'site') requireRole(principal.roles, route.role, route.action);
+      if (!route.credential || (route.credential === 'alertRule' && principal !== ALERT_SENDER)) requireRole(principal.roles, route.role, route.action);
       response = await route.handler(ctx);
     } catch (err) {
       response = toArmErrorResponse(err);
       if (response.status >= 500) this.log(`${method} ${request.url} failed`, err);
     }
-    if (method !== 'GET' && principal && route) await this.audit(route, request, principal, ctx, response);
+    if (method !== 'GET' && method !== 'OPTIONS' && principal && route) await this.audit(route, request, principal, ctx, response);
     return response;
   }
 
@@ -115,6 +119,7 @@ export class ArmApi {
     const ctx: ArmContext = {
       request, url, principal, captures, store,
       pageSize: this.pageSize,
+      auditDetails: {},
       recoveryResourceGroup: this.options.recoveryResourceGroup ?? DEFAULT_RECOVERY_RESOURCE_GROUP,
       development: this.options.development ?? false,
       now: this.now,
@@ -142,6 +147,7 @@ export class ArmApi {
         action: route.action,
         resourceId: new URL(request.url, 'http://localhost').pathname,
         result: { status: response.status, ...(error?.code ? { code: error.code } : {}) },
+        ...(ctx && Object.keys(ctx.auditDetails).length > 0 ? { details: ctx.auditDetails } : {}),
       });
     } catch (err) {
       this.log(`could not write the audit event for ${route.action} on ${request.url}`, err);

@@ -18,6 +18,8 @@ export interface ArmContext {
   now(): Date;
   /** Set by handlers of vault-scoped routes, for the audit trail. */
   vaultKey?: string;
+  /** What the handler adds to the audit event of the call (kept even when it throws). */
+  auditDetails: Record<string, string>;
   /** Loads the vault named by the path, or throws `NotFound`. */
   requireVault(): Promise<VaultDocument>;
 }

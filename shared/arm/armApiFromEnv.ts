@@ -12,6 +12,8 @@ import { siteServicesFromEnv, type SiteServices } from '../sites';
 import { siteRoutes } from './sites/siteRoutes';
 import { drillRunNowRoute, drillRunRoutes } from './drills/drillRoutes';
 import { DrillScheduler } from '../drills';
+import { alertTriggerRoutes } from './alerts/alertRuleRoutes';
+import { AlertRuleTrigger } from './alerts/AlertRuleTrigger';
 
 interface ArmApiBase {
   store: MetadataStore;
@@ -45,7 +47,7 @@ function armApiBase(env: NodeJS.ProcessEnv): Promise<ArmApiBase> {
  * ASR_AUTH_*, ASR_SUBSCRIPTIONS, ASR_PAGE_SIZE, ASR_RECOVERY_RESOURCE_GROUP): the database and containers are ensured once,
  * the verifier's key set is cached. Without `orchestrations` it serves the resources and the
  * site routes (one instance per process); with them, for one request, also the Recovery routes
- * (plan and item operations, operation results, jobs, exports, repairs) bound to that request's
+ * (plan and item operations, operation results, jobs, exports, repairs, alert rule triggers) bound to that request's
  * Durable client (`shared/recovery/recoveryServicesFromEnv`).
  */
 export async function armApiFromEnv(env: NodeJS.ProcessEnv = process.env, orchestrations?: OrchestrationControl): Promise<ArmApi> {
@@ -56,7 +58,7 @@ export async function armApiFromEnv(env: NodeJS.ProcessEnv = process.env, orches
   }
   const b = await armApiBase(env);
   const recovery = recoveryServicesFromEnv(b.store, orchestrations, env);
-  const routes = [...recoveryRoutes(recovery.jobs, recovery.exporter), ...repairRoutes(recovery.repairs), drillRunNowRoute(async () => new DrillScheduler(b.store, orchestrations))];
+  const routes = [...recoveryRoutes(recovery.jobs, recovery.exporter), ...repairRoutes(recovery.repairs), drillRunNowRoute(async () => new DrillScheduler(b.store, orchestrations)), ...alertTriggerRoutes(new AlertRuleTrigger(b.store, recovery.jobs))];
   return new ArmApi({ store: b.store, verifier: b.verifier, pageSize: b.pageSize, extraRoutes: routes, subscriptions: b.subscriptions, recoveryResourceGroup: b.recoveryResourceGroup, development: b.development });
 }
 

@@ -38,6 +38,9 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   EarlierEpochNeedsPoint: 400,
   ResyncEpochNotNewer: 400,
   InvalidRequestBody: 400,
+  // an alert rule's trigger: a payload in none of the accepted schemas; an action not built yet (Drill)
+  AlertPayloadInvalid: 400,
+  AlertActionNotAvailable: 400,
   InvalidResourceName: 400,
   InvalidRole: 400,
   InvalidSubscriptionId: 400,
@@ -54,6 +57,7 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   RegistrationKeyInvalid: 401,
   RegistrationKeyUsed: 401,
   SiteCredentialInvalid: 401,
+  AlertRuleSecretInvalid: 401,
   Unauthenticated: 401,
   // 403
   Forbidden: 403,

@@ -10,6 +10,7 @@ import { operationResultHandler } from './handlers/operationResultHandler';
 import { getEventHandler, listEventsHandler } from './handlers/eventHandlers';
 import { getVaultHealthHandler, refreshVaultHealthHandler } from './handlers/vaultHealthHandlers';
 import { RESOURCE_DEFINITIONS, protectedItemResource } from './resources';
+import { alertRuleRoutes } from './alerts/alertRuleRoutes';
 
 /** Captures after subscription, resource group and vault: the resource names. */
 const names = (captures: string[]): string[] => captures.slice(3);
@@ -60,6 +61,7 @@ export function armRoutes(): ArmRoute[] {
     { method: 'PATCH', pattern: VAULT_PREFIX, role: 'Contributor', action: 'update vault', handler: patchVaultHandler },
     { method: 'DELETE', pattern: VAULT_PREFIX, role: 'Contributor', action: 'delete vault', handler: deleteVaultHandler },
     ...RESOURCE_DEFINITIONS.flatMap(routesOf),
+    ...alertRuleRoutes(),
     {
       method: 'GET', pattern: [...item, 'recoveryPoints'], role: 'Reader', action: 'list recoveryPoints',
       handler: (ctx) => listRecoveryPointsHandler(ctx, names(ctx.captures)),

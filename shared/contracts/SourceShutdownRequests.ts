@@ -62,7 +62,13 @@ export class SourceShutdownRequests {
     }
   }
 
+  /** Nothing to clear is fine, even before the first request created the container (a failover cancelled before any shutdown). */
   async clear(disk: ItemSegments): Promise<void> {
-    await this.container.getBlockBlobClient(shutdownRequestBlob(disk.vault, disk.item)).deleteIfExists();
+    try {
+      await this.container.getBlockBlobClient(shutdownRequestBlob(disk.vault, disk.item)).deleteIfExists();
+    } catch (err) {
+      // deleteIfExists swallows BlobNotFound only; a container no request ever created is a 404 too.
+      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+    }
   }
 }

@@ -5,13 +5,15 @@ export const EVENT_SEVERITIES = ['Critical', 'Warning', 'Info'] as const;
 export type EventSeverity = (typeof EVENT_SEVERITIES)[number];
 
 /** `eventType` of protected-item events (ASR's name) and of job events. */
-export const EVENT_TYPES = { itemHealth: 'VmHealth', job: 'JobStatus', drill: 'DrillStatus' } as const;
+export const EVENT_TYPES = { itemHealth: 'VmHealth', job: 'JobStatus', drill: 'DrillStatus', alert: 'AlertRule' } as const;
 
 /** `eventCode`s this service raises (docs/events.md lists what each means). */
 export const EVENT_CODES = [
   'ReplicationHealthChanged', 'ResyncStarted', 'ResyncCompleted',
   'JobStarted', 'JobSuspended', 'JobSucceeded', 'JobFailed', 'JobCancelled',
   'DrillPassed', 'DrillFailed', 'DrillSkipped', 'DrillMissed',
+  // an alert rule whose action is RaiseEvent acted on an alert (docs/alert-rules.md)
+  'AlertReceived',
 ] as const;
 export type EventCode = (typeof EVENT_CODES)[number];
 

@@ -1,6 +1,6 @@
 import type { Container, Database, FeedOptions, ItemDefinition, RequestOptions, SqlQuerySpec } from '@azure/cosmos';
 import type {
-  AuditEvent, CosmosSystemFields, EventDocument, JobDocument, RecoveryPointDocument, ResourceDocument, ResourceKind, VaultDocument,
+  AlertTriggerDocument, AuditEvent, CosmosSystemFields, EventDocument, JobDocument, RecoveryPointDocument, ResourceDocument, ResourceKind, VaultDocument,
 } from './MetadataDocuments';
 import type { EventQuery, ListResourcesOptions, MetadataStore, Page, PageOptions, PendingOutboxes, WriteOptions } from './MetadataStore';
 import { METADATA_CONTAINERS } from './MetadataStoreConfig';
@@ -20,6 +20,7 @@ export class CosmosMetadataStore implements MetadataStore {
   private readonly jobs: Container;
   private readonly audit: Container;
   private readonly events: Container;
+  private readonly alertTriggers: Container;
 
   constructor(database: Database) {
     this.vaults = database.container(METADATA_CONTAINERS.vaults);
@@ -28,6 +29,7 @@ export class CosmosMetadataStore implements MetadataStore {
     this.jobs = database.container(METADATA_CONTAINERS.jobs);
     this.audit = database.container(METADATA_CONTAINERS.audit);
     this.events = database.container(METADATA_CONTAINERS.events);
+    this.alertTriggers = database.container(METADATA_CONTAINERS.alertTriggers);
   }
 
   // --- generic helpers -----------------------------------------------------------------
@@ -301,6 +303,20 @@ export class CosmosMetadataStore implements MetadataStore {
       }
     }
     return [...keys].slice(0, limit);
+  }
+
+  // --- alerts a rule acted on (partition: vault, TTL) ---------------------------------
+
+  createAlertTrigger(doc: AlertTriggerDocument): Promise<AlertTriggerDocument> {
+    return this.create(this.alertTriggers, doc, `alert '${doc.alertId}' of rule '${doc.rule}'`);
+  }
+
+  getAlertTrigger(vaultKey: string, id: string): Promise<AlertTriggerDocument | undefined> {
+    return this.read<AlertTriggerDocument>(this.alertTriggers, id, vaultKey, `alert trigger '${id}'`);
+  }
+
+  replaceAlertTrigger(doc: AlertTriggerDocument, options?: WriteOptions): Promise<AlertTriggerDocument> {
+    return this.replace(this.alertTriggers, doc, doc.vaultKey, options, `alert '${doc.alertId}' of rule '${doc.rule}'`);
   }
 
   // --- audit (partition: vault, TTL) ---------------------------------------------------

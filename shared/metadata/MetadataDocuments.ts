@@ -21,7 +21,9 @@ export type ResourceKind =
   | 'alertSetting'
   /** A recovery plan's drill schedule and the record of each drill it ran (shared/drills). */
   | 'drillSchedule'
-  | 'drillRun';
+  | 'drillRun'
+  /** Our `replicationAlertRules`: an alert from the customer's monitoring → an action (docs/alert-rules.md). */
+  | 'alertRule';
 
 /** Fields Cosmos DB adds to every stored document. */
 export interface CosmosSystemFields {
@@ -247,6 +249,8 @@ export interface AuditEvent extends CosmosSystemFields {
   resourceId: string;
   /** HTTP status answered and the error code, if any. */
   result: { status: number; code?: string };
+  /** What the handler learnt that the path does not say (an alert rule's trigger: rule, alert id, outcome, job). */
+  details?: Record<string, string>;
   ttl?: number;
 }
 
@@ -324,4 +328,60 @@ export interface AlertSettingProperties {
   customEmailAddresses: string[];
   locale: string;
   webhooks: AlertWebhook[];
+}
+
+/** The action an alert rule takes (docs/alert-rules.md). `Drill` is reserved: refused until drills exist. */
+export type AlertRuleActionKind = 'TestFailover' | 'Drill' | 'UnplannedFailover' | 'RaiseEvent';
+
+/** Our `replicationAlertRules`: which alerts it acts on and what it does. */
+export interface AlertRuleProperties {
+  friendlyName: string;
+  /** Off until an operator enables it (`POST …/enable`). */
+  state: 'Enabled' | 'Disabled';
+  /** Every field given must hold; the monitor condition must always be `Fired`. Lists match any of their values. */
+  match: {
+    sources?: ('AzureMonitor' | 'EventGrid' | 'CloudEvents')[];
+    alertRuleNames?: string[];
+    severities?: string[];
+    /** The alert's target is one of these ARM ids or under one (case-insensitive). */
+    resourceIds?: string[];
+    eventTypes?: string[];
+  };
+  action: {
+    kind: AlertRuleActionKind;
+    /** ARM id of the recovery plan (failover kinds). */
+    recoveryPlanId?: string;
+    /** Test failover: the isolated network. */
+    networkId?: string;
+    recoveryPointType?: string;
+    /** Unplanned failover only: start without waiting for an operator's approval. */
+    autoExecute: boolean;
+  };
+  /** SHA-256 (hex) of the rule's secret: the secret itself is never stored nor answered. */
+  secretHash: string;
+  /** The secret's last four characters, to tell which one is set. */
+  secretHint: string;
+}
+
+/**
+ * One alert a rule acted on, kept in the `alertTriggers` container (TTL): created with a
+ * conditional create keyed by rule and alert id before the action starts, so two deliveries of
+ * the same alert start one operation.
+ */
+export interface AlertTriggerDocument extends CosmosSystemFields {
+  /** `{rule}|{digest of the alert id}`. */
+  id: string;
+  vaultKey: string;
+  rule: string;
+  alertId: string;
+  source: string;
+  /** `Claimed` while the action starts; `Failed` may be claimed again by a later delivery. */
+  state: 'Claimed' | 'Started' | 'EventRaised' | 'Failed';
+  claimedAt: string;
+  updatedAt: string;
+  /** Attempts at the action (a failed one is retried by a later delivery as the next attempt); each attempt's job has a name derived from the claim and it. */
+  attempt: number;
+  jobId?: string;
+  error?: { code: string; message: string };
+  ttl?: number;
 }

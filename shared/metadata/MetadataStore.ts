@@ -1,5 +1,5 @@
 import type {
-  AuditEvent, CosmosSystemFields, EventDocument, JobDocument, RecoveryPointDocument, ResourceDocument, ResourceKind, VaultDocument,
+  AlertTriggerDocument, AuditEvent, CosmosSystemFields, EventDocument, JobDocument, RecoveryPointDocument, ResourceDocument, ResourceKind, VaultDocument,
 } from './MetadataDocuments';
 
 /** Which page of a list to read. */
@@ -105,6 +105,12 @@ export interface MetadataStore {
   listPendingOutboxes(vaultKey: string, limit: number): Promise<PendingOutboxes>;
   /** Vault keys with pending outboxes anywhere (a cross-partition query: the outbox sweep's, not the request path's). */
   listVaultsWithPendingOutboxes(limit: number): Promise<string[]>;
+
+  /** Claims an alert for a rule; `Conflict` if the same rule already has it (If-None-Match: a create). */
+  createAlertTrigger(doc: AlertTriggerDocument): Promise<AlertTriggerDocument>;
+  getAlertTrigger(vaultKey: string, id: string): Promise<AlertTriggerDocument | undefined>;
+  /** `PreconditionFailed` if `ifMatch` is stale (another delivery took the claim over). */
+  replaceAlertTrigger(doc: AlertTriggerDocument, options?: WriteOptions): Promise<AlertTriggerDocument>;
 
   appendAudit(event: AuditEvent): Promise<void>;
   /** Newest first. */

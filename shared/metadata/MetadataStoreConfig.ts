@@ -9,6 +9,8 @@ export interface MetadataStoreConfig {
   auditTtlSeconds: number;
   /** Seconds Cosmos DB keeps a replication event (default 30 days). */
   eventTtlSeconds?: number;
+  /** Seconds Cosmos DB remembers an alert a rule acted on (default 30 days): a redelivery within them starts nothing. */
+  alertTriggerTtlSeconds?: number;
 }
 
 /** The containers of the metadata database, by role. */
@@ -19,12 +21,16 @@ export const METADATA_CONTAINERS = {
   jobs: 'jobs',
   audit: 'audit',
   events: 'events',
+  alertTriggers: 'alertTriggers',
 } as const;
 
 const DAY = 86400;
 
 /** Replication events are kept this long unless `ASR_EVENT_TTL_DAYS` says otherwise. */
 export const DEFAULT_EVENT_TTL_SECONDS = 30 * DAY;
+
+/** How long an alert a rule acted on is remembered (Azure Monitor and Event Grid give up retrying long before). */
+export const DEFAULT_ALERT_TRIGGER_TTL_SECONDS = 30 * DAY;
 
 /**
  * Reads the configuration from the environment: `COSMOS_ENDPOINT`, `COSMOS_KEY`,

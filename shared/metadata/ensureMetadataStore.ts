@@ -2,7 +2,7 @@ import type { CosmosClient } from '@azure/cosmos';
 import { createCosmosClient } from './createCosmosClient';
 import { CosmosMetadataStore } from './CosmosMetadataStore';
 import type { MetadataStore } from './MetadataStore';
-import { DEFAULT_EVENT_TTL_SECONDS, METADATA_CONTAINERS, type MetadataStoreConfig } from './MetadataStoreConfig';
+import { DEFAULT_ALERT_TRIGGER_TTL_SECONDS, DEFAULT_EVENT_TTL_SECONDS, METADATA_CONTAINERS, type MetadataStoreConfig } from './MetadataStoreConfig';
 import { translateCosmosError } from './cosmosErrors';
 
 /**
@@ -21,6 +21,7 @@ export async function ensureMetadataStore(config: MetadataStoreConfig, client?: 
     await database.containers.createIfNotExists({ id: METADATA_CONTAINERS.jobs, partitionKey: byVault, defaultTtl: config.jobTtlSeconds });
     await database.containers.createIfNotExists({ id: METADATA_CONTAINERS.audit, partitionKey: byVault, defaultTtl: config.auditTtlSeconds });
     await database.containers.createIfNotExists({ id: METADATA_CONTAINERS.events, partitionKey: byVault, defaultTtl: config.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS });
+    await database.containers.createIfNotExists({ id: METADATA_CONTAINERS.alertTriggers, partitionKey: byVault, defaultTtl: config.alertTriggerTtlSeconds ?? DEFAULT_ALERT_TRIGGER_TTL_SECONDS });
     return new CosmosMetadataStore(database);
   } catch (err) {
     throw translateCosmosError(err, `metadata database '${config.databaseId}' at ${config.endpoint}`);

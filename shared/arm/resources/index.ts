@@ -1,4 +1,5 @@
 import type { ResourceDefinition } from '../ResourceDefinition';
+import { alertRuleResource } from './alertRuleResource';
 import { alertSettingResource } from './alertSettingResource';
 import { drillScheduleResource } from './drillScheduleResource';
 import { fabricResource } from './fabricResource';
@@ -20,9 +21,10 @@ export const RESOURCE_DEFINITIONS: ResourceDefinition<any>[] = [
   recoveryPlanResource,
   alertSettingResource,
   drillScheduleResource,
+  alertRuleResource,
 ];
 
 export {
-  alertSettingResource, drillScheduleResource, fabricResource, networkMappingResource, policyResource, protectedItemResource,
+  alertRuleResource, alertSettingResource, drillScheduleResource, fabricResource, networkMappingResource, policyResource, protectedItemResource,
   protectionContainerResource, recoveryPlanResource, storageMappingResource,
 };

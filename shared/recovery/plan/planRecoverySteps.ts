@@ -17,6 +17,11 @@ export interface PlanStepsOptions {
   sourceSiteOperations?: 'Required' | 'NotRequired';
   /** Failback: when data is synchronised (before or during the downtime). */
   failback?: Pick<FailbackOptions, 'dataSyncOption'>;
+  /**
+   * An operator must approve before anything changes (an unplanned failover an alert started):
+   * a manual action right after the prerequisites check, resumed or cancelled like any other.
+   */
+  approval?: { actionName: string; description: string };
 }
 
 function task(taskId: string, name: string, friendlyName: string, taskType: string, extra: Partial<AsrTask> = {}): AsrTask {
@@ -58,7 +63,8 @@ export function failbackPhasesOf(dataSyncOption: FailbackOptions['dataSyncOption
  * The steps and tasks of a job, from the plan and the scenario: a prerequisites check; for a
  * planned failover (or an unplanned one with `sourceSiteOperations: Required`) the source's
  * shutdown; then each group in order with its start actions, its machines (in parallel) and
- * its end actions; a test failover ends waiting for its cleanup. Actions run only for the
+ * its end actions; a test failover ends waiting for its cleanup. An `approval` gate comes
+ * right after the prerequisites, before the source is touched. Actions run only for the
  * failover types and directions they name. Pure: the orchestrator replays it.
  */
 export function planRecoverySteps(plan: PlanSnapshot, scenario: RecoveryScenario, options: PlanStepsOptions): PlannedJob {
@@ -68,6 +74,13 @@ export function planRecoverySteps(plan: PlanSnapshot, scenario: RecoveryScenario
   add({ kind: 'prerequisites', taskId: 'prereq' }, task('prereq', 'Prerequisites', `Prerequisites check for ${scenarioWord(scenario)}`, 'PrerequisiteTask'));
   const operation = MACHINE_OPERATION[scenario];
   const allItems = plan.groups.flatMap((g) => g.items);
+  if (options.approval) {
+    const { actionName, description } = options.approval;
+    add({
+      kind: 'action', taskId: 'approval', groupName: 'Approval', items: allItems,
+      action: { actionName, failoverTypes: [actionFailoverTypeOf(scenario)], failoverDirections: [options.direction], customDetails: { instanceType: 'ManualActionDetails', description } },
+    }, task('approval', actionName, `Approval: ${description}`, 'ManualActionTask'));
+  }
   const shutdown = scenario === 'PlannedFailover' || (scenario === 'UnplannedFailover' && options.sourceSiteOperations === 'Required');
   if (shutdown && allItems.length > 0) {
     const waitForFinalLog = scenario === 'PlannedFailover';

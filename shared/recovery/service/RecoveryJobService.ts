@@ -59,6 +59,13 @@ export interface StartOptions {
   drill?: DrillJobOptions;
   /** Overrides `RECOVERY_MANUAL_ACTION_TIMEOUT_SECONDS` for this job. */
   manualActionSeconds?: number;
+  /** A manual action the job waits on before it changes anything (planRecoverySteps' `approval`). */
+  approval?: { actionName: string; description: string };
+  /**
+   * The job's name, when the caller must be able to find the job after a crash (an alert's
+   * claim derives it from the alert); refused with `Conflict` if a job has it. Default: a new UUID.
+   */
+  jobName?: string;
 }
 
 export interface StartedJob {
@@ -119,7 +126,10 @@ export class RecoveryJobService {
     if (!failback && details?.instanceType === 'HyperVReplicaAzureFailback') {
       throw new ServiceError('InvalidRequestBody', 'properties.providerSpecificDetails.instanceType: HyperVReplicaAzureFailback is the input of a failback (plannedFailover with failoverDirection RecoveryToPrimary)', { details: { target: 'properties.providerSpecificDetails.instanceType' } });
     }
-    const jobName = randomUUID();
+    const jobName = options.jobName ?? randomUUID();
+    if (options.jobName && await this.store.getJob(keyOfVault(vault), jobName)) {
+      throw new ServiceError('Conflict', `job ${jobName} exists already; this operation was started before`);
+    }
     const jobArmId = `${vault.armId}/replicationJobs/${jobName}`;
     // Cleanup and cancel remove what the current scenario's job made; a failover retried after a
     // failed one first removes what the failed attempt left (same machine names).
@@ -150,7 +160,7 @@ export class RecoveryJobService {
       key.fill(0);
     }
 
-    const { steps, tasks } = planRecoverySteps(snapshot, scenario, { direction, sourceSiteOperations: p.sourceSiteOperations, failback });
+    const { steps, tasks } = planRecoverySteps(snapshot, scenario, { direction, sourceSiteOperations: p.sourceSiteOperations, failback, approval: options.approval });
     const at = this.now().toISOString();
     const jobInput: RecoveryJobInput = {
       vaultKey: keyOfVault(vault), vaultArmId: vault.armId, jobId: jobName, scenario, direction, plan: snapshot, steps,

@@ -6,6 +6,7 @@ require(`${dist}/http/armApi.js`);
 require(`${dist}/http/planActions.js`);
 require(`${dist}/http/itemActions.js`);
 require(`${dist}/http/jobs.js`);
+require(`${dist}/http/alertRuleTrigger.js`);
 require(`${dist}/http/runbookCallback.js`);
 require(`${dist}/orchestrators/recoverMachineOrchestrator.js`);
 require(`${dist}/orchestrators/recoveryPlanOrchestrator.js`);
