@@ -6,7 +6,7 @@ import type { MetadataStore, ProtectedItemProperties, ResourceDocument } from '.
 import { drainUpTo, vaultSegmentOf, type DiskRef, type ReplicationDeps } from '../../replication';
 import { recordScenarioEnded, recordScenarioSucceeded } from '../../protection';
 import { createFailbackActivities, recoveredMachineOf, settleFailbackMachine } from './failbackActivities';
-import { startReverseReplication } from '../reverse/startReverseReplication';
+import { startReverseReplication } from './startReverseReplication';
 import { isFailover } from '../plan/RecoveryScenario';
 import { documentIdOfArmId } from '../../metadata/documentIdOfArmId';
 import { ServiceError } from '../../errors';

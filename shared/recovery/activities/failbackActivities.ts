@@ -16,7 +16,7 @@ import type { ActivityInput, FailbackTaskInput, RecoveryActivityHandlers } from 
 import type { StepOutcome } from '../plan/StepOutcome';
 import { toJobError } from '../plan/toJobError';
 import { ServiceError } from '../../errors';
-import { stopReverseReplication } from '../reverse/stepReverseReplication';
+import { stopReverseReplication } from './stepReverseReplication';
 
 export interface FailbackActivityDeps {
   store: MetadataStore;

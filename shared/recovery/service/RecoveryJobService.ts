@@ -22,7 +22,7 @@ import { scenarioFriendlyName, type RecoveryScenario } from '../plan/RecoverySce
 import { ScenarioLock, type CurrentScenario } from '../jobs/ScenarioLock';
 import { recordScenarioStarted } from '../../protection';
 import { failbackOptionsOf, resolveScenario } from './failbackRequest';
-import { assertReverseKeySupplied } from '../reverse/reverseReplicationKey';
+import { assertReverseKeySupplied } from './reverseReplicationKey';
 
 /** Name of the job orchestration (registered in functions/orchestrators). */
 export const RECOVERY_JOB_ORCHESTRATION = 'recoveryJob';

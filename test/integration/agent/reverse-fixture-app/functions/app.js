@@ -11,4 +11,4 @@ require(`${dist}/orchestrators/recoverMachineOrchestrator.js`);
 require(`${dist}/orchestrators/recoveryPlanOrchestrator.js`);
 require(`${dist}/activities/recoveryActivities.js`);
 // Reverse replication (docs/reverse-replication.md): its timer steps the standing rounds.
-require(`${dist}/triggers/reverseReplicationTimer.js`);
+require(`${dist}/reverseReplicationTimer.js`);

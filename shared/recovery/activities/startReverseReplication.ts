@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { resourceDocumentId, vaultRelativeSegments, type PolicyProperties, type ProtectedItemProperties, type ResourceDocument } from '../../metadata';
 import { vaultSegmentOf } from '../../replication';
 import { RecoveryError } from '../plan/RecoveryError';
-import { recoveredMachineOf } from '../activities/failbackActivities';
+import { recoveredMachineOf } from './failbackActivities';
 import { ReverseReplicationRecords } from './ReverseReplicationRecords';
 import { stepReverseReplication, type ReverseReplicationDeps } from './stepReverseReplication';
 

@@ -1,6 +1,6 @@
 import { app, InvocationContext, Timer } from '@azure/functions';
-import { recoveryDepsFromEnv } from '../../shared/recovery/recoveryDepsFromEnv';
-import { sweepReverseReplication } from '../../shared/recovery/reverse/stepReverseReplication';
+import { recoveryDepsFromEnv } from '../shared/recovery/recoveryDepsFromEnv';
+import { sweepReverseReplication } from '../shared/recovery/activities/stepReverseReplication';
 
 /**
  * Every 5 seconds: one step of every standing reverse replication (reprotect RecoveryToPrimary,

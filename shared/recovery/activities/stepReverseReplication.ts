@@ -5,7 +5,7 @@ import { documentIdOfArmId } from '../../metadata/documentIdOfArmId';
 import { failbackDigestsEqual, failbackRoundProgress, failbackTransfers, prepareFailbackDelta, type ReplicationDeps } from '../../replication';
 import type { TargetFabric } from '../../fabric';
 import type { KeyWrapper } from '../jobs/KeyWrapper';
-import { recoveredDisksOf, recoveredMachineOf, updateItem } from '../activities/failbackActivities';
+import { recoveredDisksOf, recoveredMachineOf, updateItem } from './failbackActivities';
 import { ReverseReplicationRecords, type ReverseReplicationRecord, type StoredRecord } from './ReverseReplicationRecords';
 
 export interface ReverseReplicationDeps {

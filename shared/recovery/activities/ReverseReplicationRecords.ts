@@ -81,7 +81,7 @@ export class ReverseReplicationRecords {
     }
   }
 
-  /** Creates or replaces the record (a new reprotect starts over); returns its ETag. */
+  /** Creates or replaces the record (written once by the reprotect job; later writes go through `replace`). */
   async put(record: ReverseReplicationRecord): Promise<void> {
     await this.container.createIfNotExists();
     const body = JSON.stringify(ReverseReplicationRecordSchema.parse(record));
