@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AsrApiClient } from '../../../cli/api/AsrApiClient';
 import { protectItem, syncFailback, syncItem } from '../../../shared/agent';
 import { FABRIC_CONTAINERS } from '../../../shared/fabric';
-import { CONTAINER, createSite, downloadRecoveredDisk, FABRIC, jobOf, P, RG, startRecoveryHost, SUB, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
+import { CONTAINER, createSite, downloadRecoveredDisk, FABRIC, jobOf, P, RG, startRecoveryHost, SUB, V, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
 import { qemuCompare, qemuIo, startMergePump } from './agentHarness';
 import { ensureBuilt } from '../disk/qemu';
 
@@ -131,4 +131,48 @@ describe('reverse replication (funclocal, real agent)', () => {
     expect(await props(item)).toMatchObject({ protectionState: 'FailbackCompleted', activeLocation: 'Primary' });
     expect(await recoveredEqual()).toBe(true);
   }, 420_000);
+  it('an encrypted item reverse replicates with its key supplied to the reprotect (400 without it); the key is at rest nowhere in plain text', async () => {
+    expect((await h.call('PUT', `${V}/replicationPolicies/policy-enc`, {
+      properties: { providerSpecificInput: { instanceType: 'HyperVReplicaAzure', replicationInterval: 30, recoveryPointHistoryDuration: 24, applicationConsistentSnapshotFrequencyInHours: 1, encryption: 'Enabled' } },
+    })).status).toBeLessThan(300);
+    const key = randomBytes(64);
+    const keyFile = join(h.dir, 'rv-enc.key');
+    writeFileSync(keyFile, key, { mode: 0o600 });
+    const raw = join(h.dir, 'rve.raw');
+    writeFileSync(raw, Buffer.alloc(4 * MiB));
+    qemuIo(raw, 'raw', 'write -P 0x21 0 1M');
+    const stateDir = join(h.dir, 'state-rve');
+    await protectItem(api, h.blobs, { vault: VAULT, item: 'rve', diskPaths: [raw], policy: 'policy-enc', keyFile, fabric: FABRIC, container: CONTAINER, stateDir, merge: { pollMs: 100 } });
+    const item = `${P}/rve`;
+    expect((await h.call('PATCH', item, { properties: { recoveryAzureVMName: 'rve-dr', selectedRecoveryAzureNetworkId: 'prod-vnet' } })).status).toBe(200);
+    await syncItem(h.blobs, { vault: VAULT, item: 'rve', stateDir, merge: { pollMs: 100 } });
+    const pfx = key.toString('base64');
+    const failover = jobOf(await h.call('POST', `${item}/unplannedFailover`, { properties: { failoverDirection: 'PrimaryToRecovery', providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', recoveryPointType: 'Latest', primaryKekCertificatePfx: pfx } } }));
+    expect((await waitForJob(h, failover, ended, 90_000)).properties.state).toBe('Succeeded');
+    expect((await waitForJob(h, jobOf(await h.call('POST', `${item}/failoverCommit`, {})), ended, 60_000)).properties.state).toBe('Succeeded');
+    await workloadWrites('rve-dr', 12, 3);
+
+    const keyless = await h.call('POST', `${item}/reProtect`, REVERSE);
+    expect([keyless.status, keyless.body.error.code]).toEqual([400, 'EncryptionKeyRequired']);
+    const reprotect = jobOf(await h.call('POST', `${item}/reProtect`, { properties: { failoverDirection: 'RecoveryToPrimary', providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', primaryKekCertificatePfx: pfx } } }));
+    expect((await waitForJob(h, reprotect, ended, 60_000)).properties.state).toBe('Succeeded');
+    await serveUntil('rve', stateDir, async () => ((await props(item)).reverseReplicationDetails?.roundsCompleted ?? 0) >= 1, 60_000);
+    expect((await props(item)).reverseReplicationDetails).toMatchObject({ state: 'Replicating', lastBytesChanged: 12 * BLOCK });
+    expect(qemuCompare(raw, 'raw', await downloadRecoveredDisk(h, 'rve-dr', 'disk0'), 'vpc').status).toBe(0);
+
+    // The standing record, the failback channel's blobs and the item hold no form of the key.
+    const forms = [pfx.slice(0, 24), key.toString('hex').slice(0, 32), key.toString('base64url').slice(0, 24)];
+    const texts: string[] = [JSON.stringify(await props(item))];
+    for (const c of ['reverse-replication', 'failback']) {
+      for await (const b of h.blobs.getContainerClient(c).listBlobsFlat()) {
+        if (b.name.includes('rve')) texts.push((await h.blobs.getContainerClient(c).getBlobClient(b.name).downloadToBuffer()).toString('latin1'));
+      }
+    }
+    expect(texts.length).toBeGreaterThan(2);
+    for (const t of texts) for (const f of forms) expect(t.includes(f)).toBe(false);
+
+    const stop = jobOf(await h.call('POST', `${item}/failoverCancel`, {}));
+    expect((await waitForJob(h, stop, ended, 60_000)).properties.state).toBe('Succeeded');
+    expect((await props(item)).protectionState).toBe('FailoverCommitted');
+  }, 300_000);
 });
