@@ -1,12 +1,36 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Command } from 'commander';
+import { registerFailbackCommands } from '../../../cli/commands/failback';
+import { registerJobCommands } from '../../../cli/commands/job';
 import { AsrApiClient } from '../../../cli/api/AsrApiClient';
 import { protectItem, syncFailback, syncItem } from '../../../shared/agent';
 import { FABRIC_CONTAINERS } from '../../../shared/fabric';
 import { CONTAINER, createSite, downloadRecoveredDisk, FABRIC, jobOf, P, RG, startRecoveryHost, SUB, V, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
 import { qemuCompare, qemuIo, startMergePump } from './agentHarness';
 import { ensureBuilt } from '../disk/qemu';
+import { waitFor } from '../../support/waitFor';
+
+/** Runs `asr …` (the failback and job command groups) in this process and returns what it printed. */
+async function asr(h: RecoveryHost, ...args: string[]): Promise<{ out: string; error?: Error }> {
+  const saved = { ...process.env };
+  Object.assign(process.env, { ASR_ENDPOINT: h.host.baseUrl, ASR_SUBSCRIPTION: SUB, ASR_RESOURCE_GROUP: RG, ASR_DEV_ISSUER_DIR: join(h.dir, 'dev-issuer') });
+  let out = '';
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out += String(chunk); return true; });
+  const program = new Command('asr').exitOverride();
+  registerFailbackCommands(program);
+  registerJobCommands(program);
+  try {
+    await program.parseAsync(['node', 'asr', ...args]);
+    return { out };
+  } catch (error) {
+    return { out, error: error as Error };
+  } finally {
+    spy.mockRestore();
+    process.env = saved;
+  }
+}
 
 const MiB = 1024 * 1024;
 const BLOCK = 4096;
@@ -44,6 +68,19 @@ describe('reverse replication (funclocal, real agent)', () => {
     for (let i = 0; i < count; i++) await blob.uploadPages(randomBytes(BLOCK), ((seed * 31 + i * 97) % 1024) * BLOCK, BLOCK);
   }
 
+  /** Protects `name` with a 4 MiB raw disk (written by qemu) and syncs it; the recovered machine will be `{name}-dr`. */
+  async function protectedItem(name: string, pattern: string, extra: { policy?: string; keyFile?: string } = {}): Promise<{ raw: string; stateDir: string; item: string }> {
+    const raw = join(h.dir, `${name}.raw`);
+    writeFileSync(raw, Buffer.alloc(4 * MiB));
+    qemuIo(raw, 'raw', `write -P ${pattern} 0 1M`);
+    const stateDir = join(h.dir, `state-${name}`);
+    await protectItem(api, h.blobs, { vault: VAULT, item: name, diskPaths: [raw], policy: extra.policy ?? 'policy-30s', keyFile: extra.keyFile, fabric: FABRIC, container: CONTAINER, stateDir, merge: { pollMs: 100 } });
+    const item = `${P}/${name}`;
+    expect((await h.call('PATCH', item, { properties: { recoveryAzureVMName: `${name}-dr`, selectedRecoveryAzureNetworkId: 'prod-vnet' } })).status).toBe(200);
+    await syncItem(h.blobs, { vault: VAULT, item: name, stateDir, merge: { pollMs: 100 } });
+    return { raw, stateDir, item };
+  }
+
   /** The primary host's agent serves rounds (asr agent sync, repeatedly) until `until` holds. */
   async function serveUntil(name: string, stateDir: string, until: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -56,14 +93,7 @@ describe('reverse replication (funclocal, real agent)', () => {
 
   it('reprotect RecoveryToPrimary keeps the primary disk in sync round by round; a second write ships only its delta; stop, start again, fail back with almost nothing to ship', async () => {
     const name = 'rv1';
-    const raw = join(h.dir, `${name}.raw`);
-    writeFileSync(raw, Buffer.alloc(4 * MiB));
-    qemuIo(raw, 'raw', 'write -P 0x11 0 1M');
-    const stateDir = join(h.dir, `state-${name}`);
-    await protectItem(api, h.blobs, { vault: VAULT, item: name, diskPaths: [raw], policy: 'policy-30s', fabric: FABRIC, container: CONTAINER, stateDir, merge: { pollMs: 100 } });
-    const item = `${P}/${name}`;
-    expect((await h.call('PATCH', item, { properties: { recoveryAzureVMName: `${name}-dr`, selectedRecoveryAzureNetworkId: 'prod-vnet' } })).status).toBe(200);
-    await syncItem(h.blobs, { vault: VAULT, item: name, stateDir, merge: { pollMs: 100 } });
+    const { raw, stateDir, item } = await protectedItem(name, '0x11');
 
     // Wrong state: the item runs in the primary site; reverse replication needs a committed failover.
     const early = await h.call('POST', `${item}/reProtect`, REVERSE);
@@ -90,7 +120,7 @@ describe('reverse replication (funclocal, real agent)', () => {
     expect(again.status).toBeLessThan(500);
 
     const recoveredEqual = async () => qemuCompare(raw, 'raw', await downloadRecoveredDisk(h, `${name}-dr`, 'disk0'), 'vpc').status === 0;
-    await serveUntil(name, stateDir, async () => ((await props(item)).reverseReplicationDetails?.roundsCompleted ?? 0) >= 1, 40_000);
+    await serveUntil(name, stateDir, async () => ((await props(item)).reverseReplicationDetails?.roundsCompleted ?? 0) >= 1, 90_000);
     const first = (await props(item)).reverseReplicationDetails;
     expect(first).toMatchObject({ state: 'Replicating', intervalSeconds: 3, lastBytesChanged: 40 * BLOCK });
     expect(first.lastBytesShipped).toBeLessThanOrEqual(40 * BLOCK * 1.1 + BLOCK);
@@ -138,14 +168,7 @@ describe('reverse replication (funclocal, real agent)', () => {
     const key = randomBytes(64);
     const keyFile = join(h.dir, 'rv-enc.key');
     writeFileSync(keyFile, key, { mode: 0o600 });
-    const raw = join(h.dir, 'rve.raw');
-    writeFileSync(raw, Buffer.alloc(4 * MiB));
-    qemuIo(raw, 'raw', 'write -P 0x21 0 1M');
-    const stateDir = join(h.dir, 'state-rve');
-    await protectItem(api, h.blobs, { vault: VAULT, item: 'rve', diskPaths: [raw], policy: 'policy-enc', keyFile, fabric: FABRIC, container: CONTAINER, stateDir, merge: { pollMs: 100 } });
-    const item = `${P}/rve`;
-    expect((await h.call('PATCH', item, { properties: { recoveryAzureVMName: 'rve-dr', selectedRecoveryAzureNetworkId: 'prod-vnet' } })).status).toBe(200);
-    await syncItem(h.blobs, { vault: VAULT, item: 'rve', stateDir, merge: { pollMs: 100 } });
+    const { raw, stateDir, item } = await protectedItem('rve', '0x21', { policy: 'policy-enc', keyFile });
     const pfx = key.toString('base64');
     const failover = jobOf(await h.call('POST', `${item}/unplannedFailover`, { properties: { failoverDirection: 'PrimaryToRecovery', providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', recoveryPointType: 'Latest', primaryKekCertificatePfx: pfx } } }));
     expect((await waitForJob(h, failover, ended, 90_000)).properties.state).toBe('Succeeded');
@@ -156,7 +179,7 @@ describe('reverse replication (funclocal, real agent)', () => {
     expect([keyless.status, keyless.body.error.code]).toEqual([400, 'EncryptionKeyRequired']);
     const reprotect = jobOf(await h.call('POST', `${item}/reProtect`, { properties: { failoverDirection: 'RecoveryToPrimary', providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', primaryKekCertificatePfx: pfx } } }));
     expect((await waitForJob(h, reprotect, ended, 60_000)).properties.state).toBe('Succeeded');
-    await serveUntil('rve', stateDir, async () => ((await props(item)).reverseReplicationDetails?.roundsCompleted ?? 0) >= 1, 60_000);
+    await serveUntil('rve', stateDir, async () => ((await props(item)).reverseReplicationDetails?.roundsCompleted ?? 0) >= 1, 90_000);
     expect((await props(item)).reverseReplicationDetails).toMatchObject({ state: 'Replicating', lastBytesChanged: 12 * BLOCK });
     expect(qemuCompare(raw, 'raw', await downloadRecoveredDisk(h, 'rve-dr', 'disk0'), 'vpc').status).toBe(0);
 
@@ -174,5 +197,29 @@ describe('reverse replication (funclocal, real agent)', () => {
     const stop = jobOf(await h.call('POST', `${item}/failoverCancel`, {}));
     expect((await waitForJob(h, stop, ended, 60_000)).properties.state).toBe('Succeeded');
     expect((await props(item)).protectionState).toBe('FailoverCommitted');
+  }, 300_000);
+
+  it('a recovery plan: asr plan reprotect --direction RecoveryToPrimary starts reverse replication of its items; failoverCancel of the plan stops it', async () => {
+    const { raw, stateDir, item } = await protectedItem('rvp', '0x31');
+    const plan = `${V}/replicationRecoveryPlans/rv-plan`;
+    expect((await h.call('PUT', plan, { properties: { primaryFabricId: `${V}/replicationFabrics/${FABRIC}`, recoveryFabricId: 'Microsoft Azure', failoverDeploymentModel: 'ResourceManager', groups: [{ groupType: 'Boot', replicationProtectedItems: [{ id: item }] }] } })).status).toBeLessThan(300);
+    await waitFor(async () => (await h.call('GET', plan, undefined, 'Reader')).status === 200, { timeoutMs: 30_000, describe: 'plan created' });
+    const failover = jobOf(await h.call('POST', `${plan}/unplannedFailover`, { properties: { failoverDirection: 'PrimaryToRecovery', providerSpecificDetails: [{ instanceType: 'HyperVReplicaAzure', recoveryPointType: 'Latest' }] } }));
+    expect((await waitForJob(h, failover, ended, 90_000)).properties.state).toBe('Succeeded');
+    expect((await waitForJob(h, jobOf(await h.call('POST', `${plan}/failoverCommit`, {})), ended, 60_000)).properties.state).toBe('Succeeded');
+    await workloadWrites('rvp-dr', 5, 9);
+
+    const cli = await asr(h, 'plan', 'reprotect', VAULT, 'rv-plan', '--direction', 'RecoveryToPrimary', '--json');
+    expect(cli.error).toBeUndefined();
+    const started = JSON.parse(cli.out);
+    expect((await waitForJob(h, started.job, ended, 60_000)).properties.state).toBe('Succeeded');
+    expect((await h.call('GET', plan, undefined, 'Reader')).body.properties.allowedOperations).toEqual(['PlannedFailover', 'CancelFailover']);
+    expect((await props(item)).protectionState).toBe('ReverseReplicating');
+    await serveUntil('rvp', stateDir, async () => ((await props(item)).reverseReplicationDetails?.roundsCompleted ?? 0) >= 1, 90_000);
+    expect(qemuCompare(raw, 'raw', await downloadRecoveredDisk(h, 'rvp-dr', 'disk0'), 'vpc').status).toBe(0);
+
+    const stop = jobOf(await h.call('POST', `${plan}/failoverCancel`, {}));
+    expect((await waitForJob(h, stop, ended, 60_000)).properties.state).toBe('Succeeded');
+    expect((await props(item))).toMatchObject({ protectionState: 'FailoverCommitted', reverseReplicationDetails: { state: 'Stopped' } });
   }, 300_000);
 });
