@@ -24,7 +24,7 @@ export function alternateOf(dir: string | undefined): Record<string, string> {
   return { recoveryVmCreationOption: 'CreateVmIfNotFound', alternateLocation: dir };
 }
 
-/** `--direction`: reprotect replicates PrimaryToRecovery (after a failback); RecoveryToPrimary (reverse replication) is refused by the service. */
+/** `--direction`: reprotect replicates PrimaryToRecovery (after a failback) or RecoveryToPrimary (after a committed failover: continuous reverse replication). */
 function directionOf(direction: string | undefined): 'PrimaryToRecovery' | 'RecoveryToPrimary' {
   const d = direction ?? 'PrimaryToRecovery';
   if (d !== 'PrimaryToRecovery' && d !== 'RecoveryToPrimary') throw invalidArgument(`--direction ${direction}: give PrimaryToRecovery (after a failback) or RecoveryToPrimary`);
@@ -61,7 +61,11 @@ export function registerFailbackCommands(program: Command): void {
     .option('--sync <when>', 'before: synchronize while the recovered machine still runs, then shut it down and ship the last changes (short downtime); during: shut down first, then one delta', 'before')
     .option('--alternate <dir>', 'the source disk is gone: write a new disk into this absolute directory on the primary host (CreateVmIfNotFound)')
     .option('--key-file <file>', 'key of encrypted items (64 bytes: raw, hex or base64): the data going home is encrypted with it'));
-  const reprotectOptions = (c: Command) => withWait(c.option('--direction <d>', 'PrimaryToRecovery (after a committed failback)', 'PrimaryToRecovery'));
+  const reprotectOptions = (c: Command) => withWait(c.option('--direction <d>', 'PrimaryToRecovery (after a committed failback) or RecoveryToPrimary (after a committed failover: keep the primary site in sync)', 'PrimaryToRecovery')
+    .option('--key-file <file>', 'RecoveryToPrimary of encrypted items: their key (64 bytes: raw, hex or base64); the rounds\' deltas are encrypted with it'));
+  const reprotectBody = async (opts: FailbackOptions, item: boolean) => ({
+    properties: { failoverDirection: directionOf(opts.direction), providerSpecificDetails: { ...(item ? { instanceType: 'HyperVReplicaAzure' } : {}), ...(await keyDetails(opts.keyFile)) } },
+  });
   const planPath = (client: AsrApiClient, vault: string, name: string, action: string) => `${client.vaultPath(vault)}/replicationRecoveryPlans/${encodeURIComponent(name)}/${action}`;
   const itemPath = async (client: AsrApiClient, vault: string, name: string, action: string) => `${(await findItem(client, vault, name)).id}/${action}`;
 
@@ -73,7 +77,7 @@ export function registerFailbackCommands(program: Command): void {
   reprotectOptions(plan.command('reprotect <vault> <plan>')
     .description('after a committed failback: replicate to the recovery site again (a new epoch from the shared disks, deltas only) and remove the recovered machines'))
     .action(runCommand(async (client, vault: string, name: string, opts: FailbackOptions) => {
-      await run(client, vault, planPath(client, vault, name, 'reProtect'), { properties: { failoverDirection: directionOf(opts.direction) } }, opts, 'plan');
+      await run(client, vault, planPath(client, vault, name, 'reProtect'), await reprotectBody(opts, false), opts, 'plan');
     }));
 
   failbackOptions(item.command('failback <vault> <item>')
@@ -84,7 +88,7 @@ export function registerFailbackCommands(program: Command): void {
   reprotectOptions(item.command('reprotect <vault> <item>')
     .description('after a committed failback: replicate the item to the recovery site again'))
     .action(runCommand(async (client, vault: string, name: string, opts: FailbackOptions) => {
-      await run(client, vault, await itemPath(client, vault, name, 'reProtect'), { properties: { failoverDirection: directionOf(opts.direction), providerSpecificDetails: { instanceType: 'HyperVReplicaAzure' } } }, opts, 'item');
+      await run(client, vault, await itemPath(client, vault, name, 'reProtect'), await reprotectBody(opts, true), opts, 'item');
     }));
   withWait(item.command('commit <vault> <item>').description('commit the item\'s failover or failback'))
     .action(runCommand(async (client, vault: string, name: string, opts: FailbackOptions) => {

@@ -28,10 +28,10 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   InvalidReference: 400,
   FailbackNotSupported: 400,
   // the failback cycle (issue 13): a failback before a committed failover, a failover forward of
-  // an item that runs in the recovery site, a reverse reprotect (not built)
+  // an item that runs in the recovery site, a reverse reprotect of an item whose failover is not committed
   FailbackNotAllowed: 400,
   FailoverDirectionInvalid: 400,
-  ReverseReplicationNotSupported: 400,
+  ReverseReplicationNotAllowed: 400,
   InvalidReplicationRequest: 400,
   // what InvalidReplicationRequest used to mean besides a key that does not fit (issue 11)
   DiskGrewBeyondReplica: 400,

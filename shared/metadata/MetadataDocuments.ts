@@ -153,6 +153,25 @@ export interface ProtectedItemNic {
 }
 
 /** A protected VM (ASR's `ReplicationProtectedItem` with `HyperVReplicaAzureReplicationDetails`). */
+/**
+ * Our extension on a protected item while it replicates from the recovery site to the primary
+ * site (reprotect RecoveryToPrimary, docs/reverse-replication.md): written after every round.
+ */
+export interface ReverseReplicationDetails {
+  state: 'Replicating' | 'Stopped';
+  startedAt: string;
+  intervalSeconds: number;
+  /** When the primary disks last equalled the recovered disks (the last round's apply). */
+  lastSyncTime?: string;
+  lastRound?: number;
+  lastBytesShipped?: number;
+  lastBytesChanged?: number;
+  roundsCompleted: number;
+  totalBytesShipped: number;
+  stoppedAt?: string;
+  stoppedReason?: string;
+}
+
 export interface ProtectedItemProperties {
   friendlyName: string;
   protectableItemId?: string;
@@ -165,6 +184,8 @@ export interface ProtectedItemProperties {
   failoverHealth?: string;
   activeLocation: 'Primary' | 'Recovery';
   allowedOperations: string[];
+  /** Reverse replication's progress (our extension), once reprotect RecoveryToPrimary started it. */
+  reverseReplicationDetails?: ReverseReplicationDetails;
   /** Errors the engine raised (stored); the API adds the RPO's when it answers. */
   healthErrors: HealthError[];
   providerSpecificDetails: {

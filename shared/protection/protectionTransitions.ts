@@ -123,6 +123,7 @@ const STATE_AFTER: Record<string, { protectionState: string; protectionStateDesc
   FailbackCancel: { protectionState: 'FailoverCommitted', protectionStateDescription: 'Failback cancelled: the workload runs in the recovery site again' },
   // A reprotect started a new epoch: the state is the disks' again (ResynchronizationInProgress, then Protected).
   Reprotect: null,
+  ReverseReprotect: { protectionState: 'ReverseReplicating', protectionStateDescription: 'Reverse replicating: the recovered disks\' changes go to the primary site at the policy interval; fail back (planned failover) to return, or stop it (failover cancel)' },
 };
 
 /** What starting a scenario does to the item's state (only the failback shows that it runs). */

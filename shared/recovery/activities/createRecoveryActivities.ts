@@ -6,6 +6,7 @@ import type { MetadataStore, ProtectedItemProperties, ResourceDocument } from '.
 import { drainUpTo, vaultSegmentOf, type DiskRef, type ReplicationDeps } from '../../replication';
 import { recordScenarioEnded, recordScenarioSucceeded } from '../../protection';
 import { createFailbackActivities, recoveredMachineOf, settleFailbackMachine } from './failbackActivities';
+import { startReverseReplication } from './startReverseReplication';
 import { isFailover } from '../plan/RecoveryScenario';
 import { documentIdOfArmId } from '../../metadata/documentIdOfArmId';
 import { ServiceError } from '../../errors';
@@ -263,6 +264,14 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
     async settleMachine(input: ActivityInput<'settleMachine'>) {
       const startedAt = new Date().toISOString();
       const op = input.operation;
+      if (op === 'reverseReprotect') {
+        return machineStep(input, async () => {
+          const item = await loadItem(deps.store, input.vaultKey, input.item.itemId);
+          const done = await startReverseReplication(deps, { vaultKey: input.vaultKey, jobId: input.jobId, doc: item, wrappedKey: input.wrappedKey });
+          await report(input, [{ type: 'taskStarted', taskId: input.taskId, at: startedAt }, { type: 'taskSucceeded', taskId: input.taskId, at: new Date().toISOString(), description: done.join('; '), customDetails: { done } }]);
+          return done;
+        });
+      }
       if (op === 'commitFailback' || op === 'cancelFailback' || op === 'reprotect') {
         return machineStep(input, async () => {
           const item = await loadItem(deps.store, input.vaultKey, input.item.itemId);

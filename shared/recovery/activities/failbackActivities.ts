@@ -16,6 +16,7 @@ import type { ActivityInput, FailbackTaskInput, RecoveryActivityHandlers } from 
 import type { StepOutcome } from '../plan/StepOutcome';
 import { toJobError } from '../plan/toJobError';
 import { ServiceError } from '../../errors';
+import { stopReverseReplication } from './stepReverseReplication';
 
 export interface FailbackActivityDeps {
   store: MetadataStore;
@@ -56,6 +57,25 @@ export async function recoveredMachineOf(fabric: TargetFabric, item: ItemSegment
   return { machine, diskIds };
 }
 
+/** The recovered disks as page blobs of the fabric (never a URL from a request), with the source disk's size. */
+export async function recoveredDisksOf(deps: Pick<FailbackActivityDeps, 'fabric' | 'replication'>, item: ItemSegments, found: RecoveredMachine): Promise<RecoveredDisk[]> {
+  if (deps.fabric.kind !== 'local') {
+    throw new RecoveryError('FailbackNotSupportedOnFabric', `failback reads the recovered disks as page blobs: the ${deps.fabric.kind} fabric's managed disks are not readable that way in this build`, {
+      possibleCauses: 'Reading a managed disk needs an export (SAS) of the disk or incremental snapshots; neither is built.',
+      recommendedAction: 'Export the recovered disk and copy it to the primary site by hand, then disable and re-enable protection.',
+    });
+  }
+  const out: RecoveredDisk[] = [];
+  for (const diskId of found.diskIds) {
+    const source = { vault: item.vault, item: item.item, disk: diskId };
+    const replica = await readReplica(replicaClient(deps.replication, source));
+    if (!replica?.state) throw new RecoveryError('ReplicaNotFound', `disk ${diskId} of ${item.item} has no replica: its source size is unknown`, { possibleCauses: 'The replica was deleted.', recommendedAction: 'Disable and re-enable protection of the item.' });
+    const blob = await deps.fabric.stagingBlob({ source, resourceGroup: found.machine.resourceGroup, machineName: found.machine.machineName, tags: found.machine.tags });
+    out.push({ diskId, blob, dataBytes: replica.state.sourceVirtualSize });
+  }
+  return out;
+}
+
 /** Bytes as an operator reads them. */
 function sizeOf(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`;
@@ -94,25 +114,6 @@ export function createFailbackActivities(deps: FailbackActivityDeps): Pick<Recov
     if (r.cancelRequested) throw new RecoveryError('JobCancelled', CANCELLED_ERROR.message, CANCELLED_ERROR);
   }
 
-  /** The recovered disks as page blobs of the fabric (never a URL from a request), with the source disk's size. */
-  async function recoveredDisks(item: ItemSegments, found: RecoveredMachine): Promise<RecoveredDisk[]> {
-    if (deps.fabric.kind !== 'local') {
-      throw new RecoveryError('FailbackNotSupportedOnFabric', `failback reads the recovered disks as page blobs: the ${deps.fabric.kind} fabric's managed disks are not readable that way in this build`, {
-        possibleCauses: 'Reading a managed disk needs an export (SAS) of the disk or incremental snapshots; neither is built.',
-        recommendedAction: 'Export the recovered disk and copy it to the primary site by hand, then disable and re-enable protection.',
-      });
-    }
-    const out: RecoveredDisk[] = [];
-    for (const diskId of found.diskIds) {
-      const source = { vault: item.vault, item: item.item, disk: diskId };
-      const replica = await readReplica(replicaClient(deps.replication, source));
-      if (!replica?.state) throw new RecoveryError('ReplicaNotFound', `disk ${diskId} of ${item.item} has no replica: its source size is unknown`, { possibleCauses: 'The replica was deleted.', recommendedAction: 'Disable and re-enable protection of the item.' });
-      const blob = await deps.fabric.stagingBlob({ source, resourceGroup: found.machine.resourceGroup, machineName: found.machine.machineName, tags: found.machine.tags });
-      out.push({ diskId, blob, dataBytes: replica.state.sourceVirtualSize });
-    }
-    return out;
-  }
-
   return {
     async failbackRound(input: ActivityInput<'failbackRound'>) {
       return step(input, async () => {
@@ -120,9 +121,12 @@ export function createFailbackActivities(deps: FailbackActivityDeps): Pick<Recov
         const round = failbackRoundNumber(input);
         const phase = input.phase === 'sync' ? 'sync' as const : 'final' as const;
         const found = await recoveredMachineOf(deps.fabric, item);
-        const disks = await recoveredDisks(item, found);
+        const disks = await recoveredDisksOf(deps, item, found);
         const transfers = failbackTransfers(deps.replication);
         if (input.first) {
+          // A failback from ReverseReplicating takes the channel over: the standing rounds stop
+          // (the primary is in sync up to the last round, so this round ships little).
+          await stopReverseReplication(deps, item, `superseded by failback job ${input.jobId}`);
           await report(input, [{ type: 'taskStarted', taskId: input.taskId, at: new Date().toISOString(), description: `Asking the primary site's agent for round ${round} (${phase})` }]);
           const pending = await transfers.readRequest(item);
           if (!pending || pending.jobId !== input.jobId || pending.round !== round) {
@@ -210,7 +214,7 @@ export function createFailbackActivities(deps: FailbackActivityDeps): Pick<Recov
 }
 
 /** Writes the item's properties changed by `change`, with If-Match (the merge writes the same document). */
-async function updateItem(store: MetadataStore, vaultKey: string, itemId: string, change: (p: ProtectedItemProperties) => ProtectedItemProperties): Promise<void> {
+export async function updateItem(store: MetadataStore, vaultKey: string, itemId: string, change: (p: ProtectedItemProperties) => ProtectedItemProperties): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const doc = await store.getResource<ProtectedItemProperties>(vaultKey, documentIdOfArmId(itemId));
     if (!doc) return;
@@ -240,6 +244,8 @@ export async function settleFailbackMachine(
     return [`${input.doc.name}: failback committed; it runs in the primary site`];
   }
   if (operation === 'cancelFailback') {
+    // Also the stop of reverse replication (failoverCancel while ReverseReplicating).
+    await stopReverseReplication(deps, item, 'stopped by failoverCancel');
     await clearFailbackRequest(deps.replication, item);
     const { machine } = await recoveredMachineOf(deps.fabric, item);
     const m = await deps.fabric.startMachine({ resourceGroup: machine.resourceGroup, name: machine.machineName });

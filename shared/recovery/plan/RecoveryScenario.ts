@@ -4,12 +4,14 @@
  * (issue 13) are this service's own names for what ASR runs under the same ARM operations:
  * `Failback` = `plannedFailover` with `failoverDirection: RecoveryToPrimary`; `FailbackCommit`
  * and `FailbackCancel` = `failoverCommit` / `failoverCancel` of a failback; `Reprotect` =
- * `reProtect` (ASR's allowed operation `ReverseReplicate`). {@link allowedOperationOf} gives the
+ * `reProtect` (ASR's allowed operation `ReverseReplicate`); `ReverseReprotect` = `reProtect` with
+ * `failoverDirection: RecoveryToPrimary` after a committed failover (continuous reverse replication,
+ * docs/reverse-replication.md). {@link allowedOperationOf} gives the
  * word `allowedOperations` shows for each.
  */
 export const RECOVERY_SCENARIOS = [
   'TestFailover', 'TestFailoverCleanup', 'PlannedFailover', 'UnplannedFailover', 'FailoverCommit', 'CancelFailover',
-  'Failback', 'FailbackCommit', 'FailbackCancel', 'Reprotect',
+  'Failback', 'FailbackCommit', 'FailbackCancel', 'Reprotect', 'ReverseReprotect',
 ] as const;
 export type RecoveryScenario = (typeof RECOVERY_SCENARIOS)[number];
 
@@ -23,6 +25,7 @@ export function allowedOperationOf(scenario: RecoveryScenario): AllowedOperation
     case 'FailbackCommit': return 'FailoverCommit';
     case 'FailbackCancel': return 'CancelFailover';
     case 'Reprotect': return 'ReverseReplicate';
+    case 'ReverseReprotect': return 'ReverseReplicate';
     default: return scenario;
   }
 }
@@ -46,6 +49,7 @@ export function scenarioFriendlyName(scenario: RecoveryScenario, target: string)
     FailbackCommit: 'Commit failback',
     FailbackCancel: 'Cancel failback',
     Reprotect: 'Reprotect (replicate to the recovery site again)',
+    ReverseReprotect: 'Reprotect to the primary site (continuous reverse replication)',
   };
   return `${what[scenario]} of ${target}`;
 }

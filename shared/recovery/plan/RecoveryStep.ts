@@ -5,7 +5,7 @@ import type { PlanAction, PlanItemRef } from './PlanSnapshot';
  * runs; withdraw the failback request), `cancelFailback` (start the recovery site's machine
  * again), `reprotect` (a new forward epoch from the shared disk; the recovery site's machine goes).
  */
-export type MachineOperation = 'recover' | 'cleanupTest' | 'commit' | 'cancelFailover' | 'commitFailback' | 'cancelFailback' | 'reprotect';
+export type MachineOperation = 'recover' | 'cleanupTest' | 'commit' | 'cancelFailover' | 'commitFailback' | 'cancelFailback' | 'reprotect' | 'reverseReprotect';
 
 /**
  * The phases of a failback, each a job task per group with a child task per machine:

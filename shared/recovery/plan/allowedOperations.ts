@@ -15,6 +15,8 @@ export type ScenarioOutcome = 'Started' | 'Succeeded' | 'Failed' | 'Cancelled';
  * The way home (issue 13): a committed failover allows `PlannedFailover` (a failback, direction
  * RecoveryToPrimary); a failback that succeeded allows its commit or cancel; a committed
  * failback allows `ReverseReplicate` (reprotect), after which the item is a protected item again.
+ * A committed failover also allows `ReverseReplicate` (reprotect RecoveryToPrimary: continuous
+ * reverse replication), after which it allows a failback or stopping it (`CancelFailover`).
  * A failback job that was cancelled (or a failback cancelled after it succeeded) restarted the
  * machine in the recovery site: the committed failover's set again.
  */
@@ -44,11 +46,22 @@ export function allowedOperationsAfter(scenario: RecoveryScenario, outcome: Scen
       return outcome === 'Succeeded' ? COMMITTED_OPERATIONS : ['CancelFailover'];
     case 'Reprotect':
       return outcome === 'Succeeded' ? INITIAL_OPERATIONS : ['ReverseReplicate'];
+    case 'ReverseReprotect':
+      // Reverse replication runs: fail back (it ships little) or stop it (CancelFailover); a
+      // failed or cancelled start left a committed failover.
+      return outcome === 'Succeeded' ? REVERSE_REPLICATING_OPERATIONS : COMMITTED_OPERATIONS;
   }
 }
 
-/** A committed failover: the workload runs in the recovery site; it may fail back (a planned failover, RecoveryToPrimary). */
-export const COMMITTED_OPERATIONS: AllowedOperation[] = ['PlannedFailover'];
+/**
+ * A committed failover: the workload runs in the recovery site; it may fail back (a planned
+ * failover, RecoveryToPrimary) or keep the primary site in sync first (ReverseReplicate = reProtect
+ * RecoveryToPrimary, continuous reverse replication).
+ */
+export const COMMITTED_OPERATIONS: AllowedOperation[] = ['PlannedFailover', 'ReverseReplicate'];
+
+/** Reverse replication runs: fail back (a planned failover, RecoveryToPrimary) or stop it (failoverCancel). */
+export const REVERSE_REPLICATING_OPERATIONS: AllowedOperation[] = ['PlannedFailover', 'CancelFailover'];
 
 /** Where the workload runs after `scenario` succeeded (`activeLocation`), when it changes. */
 export function activeLocationAfter(scenario: RecoveryScenario): 'Primary' | 'Recovery' | undefined {

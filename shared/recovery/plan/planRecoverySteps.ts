@@ -32,11 +32,13 @@ const MACHINE_OPERATION: Record<RecoveryScenario, MachineOperation> = {
   TestFailover: 'recover', PlannedFailover: 'recover', UnplannedFailover: 'recover',
   TestFailoverCleanup: 'cleanupTest', FailoverCommit: 'commit', CancelFailover: 'cancelFailover',
   Failback: 'recover', FailbackCommit: 'commitFailback', FailbackCancel: 'cancelFailback', Reprotect: 'reprotect',
+  ReverseReprotect: 'reverseReprotect',
 };
 
 const MACHINE_VERB: Record<MachineOperation, string> = {
   recover: 'Start', cleanupTest: 'Clean up the test machine of', commit: 'Commit', cancelFailover: 'Cancel the failover of',
   commitFailback: 'Commit the failback of', cancelFailback: 'Cancel the failback of', reprotect: 'Reprotect',
+  reverseReprotect: 'Start reverse replication (recovery site to primary site) of',
 };
 
 /** What a group's task says it does to all its machines. */

@@ -23,6 +23,7 @@ import { scenarioFriendlyName, type RecoveryScenario } from '../plan/RecoverySce
 import { ScenarioLock, type CurrentScenario } from '../jobs/ScenarioLock';
 import { recordScenarioStarted } from '../../protection';
 import { failbackOptionsOf, resolveScenario } from './failbackRequest';
+import { assertReverseKeySupplied } from './reverseReplicationKey';
 
 /** Name of the job orchestration (registered in functions/orchestrators). */
 export const RECOVERY_JOB_ORCHESTRATION = 'recoveryJob';
@@ -122,6 +123,7 @@ export class RecoveryJobService {
     const direction = p.failoverDirection ?? 'PrimaryToRecovery';
     const itemDocs = await this.itemDocs(keyOfVault(vault), items.map((i) => i.itemId));
     scenario = resolveScenario(scenario, direction, current, snapshot, itemDocs);
+    if (scenario === 'ReverseReprotect') assertReverseKeySupplied(itemDocs, details?.primaryKekCertificatePfx);
     const failback = scenario === 'Failback' ? failbackOptionsOf(details) : undefined;
     if (!failback && details?.instanceType === 'HyperVReplicaAzureFailback') {
       throw new ServiceError('InvalidRequestBody', 'properties.providerSpecificDetails.instanceType: HyperVReplicaAzureFailback is the input of a failback (plannedFailover with failoverDirection RecoveryToPrimary)', { details: { target: 'properties.providerSpecificDetails.instanceType' } });

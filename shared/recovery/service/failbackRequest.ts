@@ -47,8 +47,19 @@ export function failbackOptionsOf(details: unknown): FailbackOptions {
   };
 }
 
-/** The states from which an item may fail back: its failover committed (or a failback that failed, to retry). */
-const FAILBACK_FROM = ['FailoverCommitted', 'FailbackFailed'];
+/** The states from which an item may fail back: its failover committed, reverse replication running, or a failback that failed (to retry). */
+const FAILBACK_FROM = ['FailoverCommitted', 'ReverseReplicating', 'FailbackFailed'];
+
+/** Why `item` cannot start reverse replication (reprotect RecoveryToPrimary) now; undefined when it can. */
+function reverseRefusal(item: ResourceDocument<ProtectedItemProperties>): string | undefined {
+  const state = item.properties.protectionState;
+  if (state === 'FailoverCommitted') return undefined;
+  if (state === 'ReverseReplicating') return `protected item '${item.name}' already replicates to the primary site; fail back (plannedFailover RecoveryToPrimary) or stop it (failoverCancel)`;
+  if (state === 'FailedOver') return `protected item '${item.name}' is FailedOver and its failover is not committed: commit it first (failoverCommit), then reprotect RecoveryToPrimary`;
+  if (state === 'FailbackCommitted') return `protected item '${item.name}' has failed back and runs in the primary site: reprotect it with failoverDirection PrimaryToRecovery`;
+  if (state.startsWith('Failback')) return `protected item '${item.name}' is ${state}: commit or cancel that failback first`;
+  return `protected item '${item.name}' is ${state} and runs in the primary site: reverse replication needs a committed failover (the workload must run in the recovery site)`;
+}
 
 /** Why `item` cannot fail back now, in words an operator acts on; undefined when it can. */
 function failbackRefusal(item: ResourceDocument<ProtectedItemProperties>): string | undefined {
@@ -74,13 +85,18 @@ export function resolveScenario(
   const what = snapshot.targetType === 'RecoveryPlan' ? `recovery plan '${snapshot.targetName}'` : `protected item '${snapshot.targetName}'`;
   const failback = current?.scenarioName === 'Failback';
   if (requested === 'FailoverCommit' && (failback || current?.scenarioName === 'FailbackCommit')) return 'FailbackCommit';
-  if (requested === 'CancelFailover' && (failback || current?.scenarioName === 'FailbackCancel')) return 'FailbackCancel';
+  // Stopping reverse replication is a cancel of the path home: the recovered machine runs on, a committed failover again.
+  const reverse = current?.scenarioName === 'ReverseReprotect';
+  if (requested === 'CancelFailover' && (failback || reverse || current?.scenarioName === 'FailbackCancel')) return 'FailbackCancel';
   if (requested === 'Reprotect') {
     if (direction === 'RecoveryToPrimary') {
-      throw new ServiceError('ReverseReplicationNotSupported',
-        `properties.failoverDirection: RecoveryToPrimary reprotect (continuous replication from the recovery site back to the primary site) of ${what} is not built; ` +
-        'fail back directly with a planned failover (failoverDirection RecoveryToPrimary, dataSyncOption ForSynchronization): it ships only the blocks that differ while the recovered machine still runs',
-        { details: { target: 'properties.failoverDirection' } });
+      const refusals = items.map(reverseRefusal).filter((r): r is string => r !== undefined);
+      if (refusals.length > 0) {
+        throw new ServiceError('ReverseReplicationNotAllowed', `reprotect RecoveryToPrimary (continuous reverse replication) of ${what} refused: ${refusals.join('; ')}`, {
+          details: { target: 'properties.failoverDirection', items: items.map((i) => ({ name: i.name, protectionState: i.properties.protectionState })) },
+        });
+      }
+      return 'ReverseReprotect';
     }
     return 'Reprotect';
   }

@@ -71,7 +71,7 @@ describe('the failback cycle (funclocal, real agent)', () => {
     const commit = jobOf(await h.call('POST', `${item}/failoverCommit`, {}));
     expect((await waitForJob(h, commit, ended, 60_000)).properties.state).toBe('Succeeded');
     const committed = (await h.call('GET', item, undefined, 'Reader')).body.properties;
-    expect(committed).toMatchObject({ protectionState: 'FailoverCommitted', activeLocation: 'Recovery', allowedOperations: ['PlannedFailover'] });
+    expect(committed).toMatchObject({ protectionState: 'FailoverCommitted', activeLocation: 'Recovery', allowedOperations: ['PlannedFailover', 'ReverseReplicate'] });
     return { raw, stateDir, item };
   }
 
@@ -161,15 +161,13 @@ describe('the failback cycle (funclocal, real agent)', () => {
     expect(url.body.error.message).toMatch(/alternateLocation: must be a directory path on the primary host, not a URL/);
     const none = await h.call('POST', `${item}/plannedFailover`, { properties: { failoverDirection: 'RecoveryToPrimary', providerSpecificDetails: { ...FAILBACK, recoveryVmCreationOption: 'CreateVmIfNotFound' } } });
     expect([none.status, none.body.error.message]).toEqual([400, expect.stringMatching(/alternateLocation: recoveryVmCreationOption CreateVmIfNotFound writes a new disk/)]);
-    const reverse = await h.call('POST', `${item}/reProtect`, { properties: { failoverDirection: 'RecoveryToPrimary' } });
-    expect([reverse.status, reverse.body.error.code]).toEqual([400, 'ReverseReplicationNotSupported']);
     const failback = jobOf(await h.call('POST', `${item}/plannedFailover`, { properties: { failoverDirection: 'RecoveryToPrimary', providerSpecificDetails: { ...FAILBACK, dataSyncOption: 'ForDownTime' } } }));
     const waiting = await waitForJob(h, failback, (j) => /digests/.test(tasksOf(j)['g0-finalSync-m0']?.stateDescription ?? ''), 60_000);
     expect(waiting.properties.tasks.map((t: any) => t.taskId)).toEqual(['prereq', 'g0-shutdown', 'g0-finalSync', 'g0-start']);
     expect((await h.call('POST', `${V}/replicationJobs/${failback}/cancel`, {}, 'Operator')).status).toBe(200);
     expect((await waitForJob(h, failback, ended, 60_000)).properties.state).toBe('Cancelled');
     const after = (await h.call('GET', item, undefined, 'Reader')).body.properties;
-    expect(after).toMatchObject({ protectionState: 'FailoverCommitted', allowedOperations: ['PlannedFailover'] });
+    expect(after).toMatchObject({ protectionState: 'FailoverCommitted', allowedOperations: ['PlannedFailover', 'ReverseReplicate'] });
     const machine = JSON.parse((await h.blobs.getContainerClient(FABRIC_CONTAINERS.machines).getBlobClient('asr-recovery/fb2-dr.json').downloadToBuffer()).toString());
     expect(machine.machine.powerState).toBe('Running');
     const left: string[] = [];
@@ -201,7 +199,7 @@ describe('the failback cycle (funclocal, real agent)', () => {
       properties: { failoverDirection: 'PrimaryToRecovery', sourceSiteOperations: 'NotRequired', providerSpecificDetails: [{ instanceType: 'HyperVReplicaAzure', recoveryPointType: 'Latest' } as never] },
     }, fast);
     const committed = await client.replicationRecoveryPlans.beginFailoverCommitAndWait(VAULT, RG, 'home-plan', fast);
-    expect(committed.properties!.allowedOperations).toEqual(['PlannedFailover']);
+    expect(committed.properties!.allowedOperations).toEqual(['PlannedFailover', 'ReverseReplicate']);
     await workloadWrites('pa-dr', 12, 2);
     await workloadWrites('pb-dr', 7, 3);
 

@@ -65,7 +65,7 @@ describe('planned and unplanned failover, commit and cancel, and failures with c
     expect((await waitForJob(h, commit, ended)).properties.state).toBe('Succeeded');
     const committed = await h.call('GET', ids.pf, undefined, 'Reader');
     // A committed failover allows the way home only: a failback (planned failover RecoveryToPrimary), not a failover forward.
-    expect(committed.body.properties).toMatchObject({ protectionState: 'FailoverCommitted', allowedOperations: ['PlannedFailover'] });
+    expect(committed.body.properties).toMatchObject({ protectionState: 'FailoverCommitted', allowedOperations: ['PlannedFailover', 'ReverseReplicate'] });
     const forward = await h.call('POST', `${plan}/plannedFailover`, {});
     expect([forward.status, forward.body.error.code]).toEqual([400, 'FailoverDirectionInvalid']);
   }, 120_000);

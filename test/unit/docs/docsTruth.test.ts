@@ -52,13 +52,17 @@ describe('the docs name only files that exist', () => {
     expect(arrived).toEqual([]);
   });
 
-  it('README\'s failback and reprotect claims point to the docs that describe what is built, and claim no reverse replication', () => {
+  it('README\'s failback and reprotect claims point to the docs that describe what is built, reverse replication to its own', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const claims = readme.split(/\n(?=- |\n)/).filter((para) => /reprotect|failback/i.test(para));
     expect(claims.length).toBeGreaterThan(0);
     expect(claims.some((para) => para.includes('docs/failback.md'))).toBe(true);
     expect(existsSync(join(ROOT, 'docs/failback.md'))).toBe(true);
-    // Continuous reverse replication (reProtect RecoveryToPrimary) is refused: the README must not say otherwise.
-    for (const para of claims) expect([para, /reverse replication/i.test(para) && !/not built|refused/i.test(para)]).toEqual([para, false]);
+    // Continuous reverse replication (reProtect RecoveryToPrimary) is built: a claim of it points to its doc, which names its test.
+    for (const para of claims) expect([para, /reverse replication/i.test(para) && !para.includes('docs/reverse-replication.md')]).toEqual([para, false]);
+    const reverseDoc = readFileSync(join(ROOT, 'docs/reverse-replication.md'), 'utf8');
+    expect(existsSync(join(ROOT, 'test/integration/agent/reverseReplication.test.ts'))).toBe(true);
+    expect(reverseDoc).toContain('test/integration/agent/reverseReplication.test.ts');
+    expect(reverseDoc).toContain('functions/reverseReplicationTimer.ts');
   });
 });

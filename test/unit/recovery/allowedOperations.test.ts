@@ -14,12 +14,15 @@ describe('allowedOperationsAfter', () => {
     expect(allowedOperationsAfter('UnplannedFailover', 'Cancelled')).toEqual(INITIAL_OPERATIONS);
     expect(allowedOperationsAfter('CancelFailover', 'Succeeded')).toEqual(INITIAL_OPERATIONS);
     // The way home (issue 13): a committed failover may fail back; a failback is committed or cancelled; then reprotect.
-    expect(allowedOperationsAfter('FailoverCommit', 'Succeeded')).toEqual(['PlannedFailover']);
+    expect(allowedOperationsAfter('FailoverCommit', 'Succeeded')).toEqual(['PlannedFailover', 'ReverseReplicate']);
     expect(allowedOperationsAfter('Failback', 'Started')).toEqual([]);
     expect(allowedOperationsAfter('Failback', 'Succeeded')).toEqual(['FailoverCommit', 'CancelFailover']);
     expect(allowedOperationsAfter('Failback', 'Failed')).toEqual(['PlannedFailover', 'CancelFailover']);
-    expect(allowedOperationsAfter('Failback', 'Cancelled')).toEqual(['PlannedFailover']);
-    expect(allowedOperationsAfter('FailbackCancel', 'Succeeded')).toEqual(['PlannedFailover']);
+    expect(allowedOperationsAfter('Failback', 'Cancelled')).toEqual(['PlannedFailover', 'ReverseReplicate']);
+    expect(allowedOperationsAfter('FailbackCancel', 'Succeeded')).toEqual(['PlannedFailover', 'ReverseReplicate']);
+    // Reverse replication (reprotect RecoveryToPrimary): fail back or stop it; a failed start leaves the committed failover.
+    expect(allowedOperationsAfter('ReverseReprotect', 'Succeeded')).toEqual(['PlannedFailover', 'CancelFailover']);
+    expect(allowedOperationsAfter('ReverseReprotect', 'Failed')).toEqual(['PlannedFailover', 'ReverseReplicate']);
     expect(allowedOperationsAfter('FailbackCommit', 'Succeeded')).toEqual(['ReverseReplicate']);
     expect(allowedOperationsAfter('Reprotect', 'Succeeded')).toEqual(INITIAL_OPERATIONS);
     expect(allowedOperationsAfter('Reprotect', 'Failed')).toEqual(['ReverseReplicate']);
