@@ -46,6 +46,7 @@ const GROUP_PHRASE: Record<MachineOperation, string> = {
   recover: 'Start virtual machines', cleanupTest: 'Clean up the test virtual machines', commit: 'Commit virtual machines',
   cancelFailover: 'Cancel the failover of virtual machines', commitFailback: 'Commit the failback of virtual machines',
   cancelFailback: 'Cancel the failback of virtual machines', reprotect: 'Reprotect virtual machines',
+  reverseReprotect: 'Start reverse replication (recovery site to primary site) of virtual machines',
 };
 
 /** What each failback phase's task says it does. */
