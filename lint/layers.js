@@ -86,8 +86,11 @@ const zones = {
   // (reads the replica's merge state and the failover requests it answers for, signs blob URLs)
   'shared/sites': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/replication', 'shared/recovery'], forbiddenPackages: NO_FUNCTIONS_TYPES },
 
+  // reports and evidence (issue 15): job reports built from stored jobs, job exports, audit queries, compliance
+  'shared/reports': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/protection', 'shared/recovery', 'shared/replication'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+
   // the API: routes, resources, the error catalogue; reaches recovery through its service
-  'shared/arm': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/protection', 'shared/security', 'shared/recovery', 'shared/sites', 'shared/events'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/arm': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/protection', 'shared/security', 'shared/recovery', 'shared/sites', 'shared/events', 'shared/reports'], forbiddenPackages: NO_FUNCTIONS_TYPES },
 
   // the operator's web console as the app serves it: page, stylesheet, built script, config
   'shared/console': { mayImport: [...KERNEL], forbiddenPackages: NO_FUNCTIONS_TYPES },
