@@ -10,6 +10,7 @@ import { servedSubscriptionsFromEnv } from './servedSubscriptions';
 import { recoveryResourceGroupFromEnv } from './recoveryResourceGroupFromEnv';
 import { siteServicesFromEnv, type SiteServices } from '../sites';
 import { siteRoutes } from './sites/siteRoutes';
+import { reportRoutes } from './reportRoutes';
 
 interface ArmApiBase {
   store: MetadataStore;
@@ -47,13 +48,13 @@ function armApiBase(env: NodeJS.ProcessEnv): Promise<ArmApiBase> {
  */
 export async function armApiFromEnv(env: NodeJS.ProcessEnv = process.env, orchestrations?: OrchestrationControl): Promise<ArmApi> {
   if (!orchestrations) {
-    api ??= armApiBase(env).then((b) => new ArmApi({ store: b.store, verifier: b.verifier, pageSize: b.pageSize, extraRoutes: b.siteRoutes, subscriptions: b.subscriptions, recoveryResourceGroup: b.recoveryResourceGroup, development: b.development }));
+    api ??= armApiBase(env).then((b) => new ArmApi({ store: b.store, verifier: b.verifier, pageSize: b.pageSize, extraRoutes: [...b.siteRoutes, ...reportRoutes()], subscriptions: b.subscriptions, recoveryResourceGroup: b.recoveryResourceGroup, development: b.development }));
     api.catch(() => { api = undefined; });
     return api;
   }
   const b = await armApiBase(env);
   const recovery = recoveryServicesFromEnv(b.store, orchestrations, env);
-  const routes = [...recoveryRoutes(recovery.jobs, recovery.exporter), ...repairRoutes(recovery.repairs)];
+  const routes = [...recoveryRoutes(recovery.jobs, recovery.exporter), ...repairRoutes(recovery.repairs), ...reportRoutes()];
   return new ArmApi({ store: b.store, verifier: b.verifier, pageSize: b.pageSize, extraRoutes: routes, subscriptions: b.subscriptions, recoveryResourceGroup: b.recoveryResourceGroup, development: b.development });
 }
 

@@ -4,3 +4,4 @@ export * from './escapeHtml';
 export * from './reportTables';
 export * from './renderJobReportHtml';
 export * from './renderJobReportXlsx';
+export * from './parseAuditFilter';
