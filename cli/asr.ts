@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ServiceError } from '../shared/errors';
 import { registerAgentCommands } from './commands/agent';
+import { registerAuditCommands } from './commands/audit';
 import { registerDevTokenCommands } from './commands/devToken';
 import { registerDiskCommands } from './commands/disk';
 import { registerItemCommands } from './commands/item';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerItemTargetCommands(program);
   registerPointCommands(program);
   registerJobCommands(program);
+  registerAuditCommands(program);
   registerAgentCommands(program);
   registerSiteCommands(program);
   registerDevTokenCommands(program);

@@ -6,6 +6,11 @@ import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
 import { tempDir } from '../../support/tempDir';
 import { HOSTILE, testFailoverJob } from '../../unit/reports/testFailoverJob';
 import { startArmTestHarness, type ArmTestHarness } from './armTestHarness';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { registerJobCommands } from '../../../cli/commands/job';
+import { registerAuditCommands } from '../../../cli/commands/audit';
+import { runAsrInProcess } from '../../support/runAsrInProcess';
 
 const SUB = '00000000-0000-0000-0000-0000000000bb';
 const RG = 'local';
@@ -106,5 +111,22 @@ describe('reports API: job report as JSON, Excel and HTML; the audit log with $f
       expect(res.status).toBe(400);
       expect((await res.json()).error.code).toBe('InvalidFilter');
     }
+  });
+
+  it('asr job report writes the workbook and the page; asr audit filters; bad formats are refused', async () => {
+    const env = { ASR_ENDPOINT: harness.url, ASR_SUBSCRIPTION: SUB, ASR_RESOURCE_GROUP: RG, ASR_TOKEN: reader };
+    const xlsx = join(keys.path, 'report.xlsx');
+    const run = await runAsrInProcess([registerJobCommands], ['job', 'report', VAULT, 'job1', '--format', 'xlsx', '--out', xlsx], env);
+    expect(run.code).toBe(0);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(readFileSync(xlsx) as never);
+    expect(book.getWorksheet('Machines')!.getRow(2).getCell(5).value).toBe(60);
+    const html = await runAsrInProcess([registerJobCommands], ['job', 'report', VAULT, 'job1', '--format', 'html'], env);
+    expect(html.out).toContain('&lt;script&gt;');
+    const bad = await runAsrInProcess([registerJobCommands], ['job', 'report', VAULT, 'job1', '--format', 'pdf'], env);
+    expect(bad.code).not.toBe(0);
+    const audit = await runAsrInProcess([registerAuditCommands], ['audit', VAULT, '--since', '1h', '--caller', 'carol', '--outcome', 'Failed', '--json'], env);
+    expect(audit.code).toBe(0);
+    expect(JSON.parse(audit.out).map((e: { properties: { resourceId: string } }) => e.properties.resourceId.split('/').pop())).toEqual(['p2']);
   });
 });
