@@ -126,8 +126,9 @@ export function registerJobCommands(program: Command): void {
     .description('the job\'s report: plan, point, RPO per machine, RTO, steps, probes, approvals, errors (docs/reports.md)')
     .option('--format <format>', 'xlsx, html or json', 'json')
     .option('--out <file>', 'where to write it (default: standard output)')
-    .action(runCommand(async (client, vault: string, name: string, opts: { format: string; out?: string }) => {
-      const format = opts.format.toLowerCase();
+    .option('--json', 'the same as --format json')
+    .action(runCommand(async (client, vault: string, name: string, opts: { format: string; out?: string; json?: boolean }) => {
+      const format = opts.json ? 'json' : opts.format.toLowerCase();
       if (!['xlsx', 'html', 'json'].includes(format)) throw invalidArgument(`--format must be xlsx, html or json, not '${opts.format}'`);
       if (format === 'xlsx' && !opts.out) throw invalidArgument('--format xlsx needs --out <file.xlsx>: a workbook is not for a terminal');
       const bytes = await client.download(`${jobsPath(client, vault, name)}/report?format=${format}`);
