@@ -18,6 +18,10 @@ const VAULT = 'vault1';
 const V = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.RecoveryServices/vaults/${VAULT}`;
 const VAULT_KEY = `${SUB}/${RG}/${VAULT}`;
 
+/** A response's JSON, loosely typed for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = async (res: Response): Promise<any> => res.json();
+
 /** Job reports and the audit log over real HTTP (ArmApi on loopback, Cosmos DB emulator, development tokens). */
 describe('reports API: job report as JSON, Excel and HTML; the audit log with $filter', () => {
   let cosmos: TestCosmos;
@@ -53,7 +57,7 @@ describe('reports API: job report as JSON, Excel and HTML; the audit log with $f
   it('serves the report as JSON with the numbers', async () => {
     const res = await call('GET', `${V}/replicationJobs/job1/report?format=json`, reader);
     expect(res.status).toBe(200);
-    const r = await res.json();
+    const r = await json(res);
     expect(r).toMatchObject({ outcome: 'Passed', rto: { seconds: 39.5, measuredTo: 'lastProbePassed' }, point: { time: '2026-11-22T01:09:00.000Z' } });
     expect(r.machines.map((m: { rpoSeconds: number }) => m.rpoSeconds)).toEqual([60, 60]);
   });
@@ -86,7 +90,7 @@ describe('reports API: job report as JSON, Excel and HTML; the audit log with $f
   it('refuses an unknown format (400) and answers 404 for a job that does not exist', async () => {
     const bad = await call('GET', `${V}/replicationJobs/job1/report?format=pdf`, reader);
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.message).toContain('json, xlsx, html');
+    expect((await json(bad)).error.message).toContain('json, xlsx, html');
     expect((await call('GET', `${V}/replicationJobs/nope/report`, reader)).status).toBe(404);
   });
 
@@ -97,7 +101,7 @@ describe('reports API: job report as JSON, Excel and HTML; the audit log with $f
     const list = async (filter: string) => {
       const res = await call('GET', `${V}/replicationAuditEvents?$filter=${encodeURIComponent(filter)}`, reader);
       expect(res.status).toBe(200);
-      return ((await res.json()).value as { properties: { caller: string; operation: string; outcome: string; resourceId: string } }[]).map((e) => e.properties);
+      return ((await json(res)).value as { properties: { caller: string; operation: string; outcome: string; resourceId: string } }[]).map((e) => e.properties);
     };
     const mine = await list(`time ge '${before}' and caller eq 'carol'`);
     expect(mine.map((e) => [e.resourceId.split('/').pop(), e.outcome])).toEqual([['p2', 'Failed'], ['p1', 'Succeeded']]);
@@ -109,7 +113,7 @@ describe('reports API: job report as JSON, Excel and HTML; the audit log with $f
     for (const bad of ["time eq '2026-01-01'", "colour eq 'red'", "outcome eq 'Maybe'", "caller eq 'a' or caller eq 'b'"]) {
       const res = await call('GET', `${V}/replicationAuditEvents?$filter=${encodeURIComponent(bad)}`, reader);
       expect(res.status).toBe(400);
-      expect((await res.json()).error.code).toBe('InvalidFilter');
+      expect((await json(res)).error.code).toBe('InvalidFilter');
     }
   });
 
