@@ -1,3 +1,5 @@
+import type { ProbeResult } from '../contracts/ApplicationProbe';
+
 /**
  * What a failover, failback or test failover job proved, as plain JSON (docs/reports.md). Built
  * from the stored job alone (its tasks and the plan snapshot it started with), so a report can be
@@ -54,14 +56,8 @@ export interface MachineReport {
   probes: ProbeReport[];
 }
 
-export interface ProbeReport {
-  machine: string;
-  probe: string;
-  ok: boolean;
-  expected: string;
-  got: string;
-  at?: string;
-}
+/** One probe's outcome as the fabric recorded it on the machine task. */
+export type ProbeReport = ProbeResult;
 
 export interface StepReport {
   taskId: string;
