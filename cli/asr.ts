@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ServiceError } from '../shared/errors';
 import { registerAgentCommands } from './commands/agent';
+import { registerAuditCommands } from './commands/audit';
 import { registerDevTokenCommands } from './commands/devToken';
 import { registerDiskCommands } from './commands/disk';
 import { registerDrillCommands } from './commands/drill';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerPointCommands(program);
   registerJobCommands(program);
   registerDrillCommands(program);
+  registerAuditCommands(program);
   registerAgentCommands(program);
   registerSiteCommands(program);
   registerRuleCommands(program);

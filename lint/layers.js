@@ -89,8 +89,11 @@ const zones = {
   // scheduled drills: schedules, the claim of each due occurrence, drill runs over recovery's jobs (docs/drills.md)
   'shared/drills': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/events', 'shared/recovery'], forbiddenPackages: NO_FUNCTIONS_TYPES },
 
+  // reports and evidence (issue 15): job reports built from stored jobs, job exports, audit queries, compliance
+  'shared/reports': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/protection', 'shared/recovery', 'shared/replication'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+
   // the API: routes, resources, the error catalogue; reaches recovery through its service
-  'shared/arm': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/protection', 'shared/security', 'shared/recovery', 'shared/sites', 'shared/events', 'shared/drills'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  'shared/arm': { mayImport: [...KERNEL, ...CONTRACTS, 'shared/metadata', 'shared/protection', 'shared/security', 'shared/recovery', 'shared/sites', 'shared/events', 'shared/drills', 'shared/reports'], forbiddenPackages: NO_FUNCTIONS_TYPES },
 
   // the operator's web console as the app serves it: page, stylesheet, built script, config
   'shared/console': { mayImport: [...KERNEL], forbiddenPackages: NO_FUNCTIONS_TYPES },

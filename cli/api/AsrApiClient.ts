@@ -31,6 +31,25 @@ export class AsrApiClient {
     return (await this.send('GET', path)).body as T;
   }
 
+  /** The body of a GET as bytes (a report's workbook or page); a 4xx/5xx is a `ServiceError` with the API's code. */
+  async download(path: string): Promise<Buffer> {
+    this.token ??= obtainToken(this.config);
+    const token = await this.token;
+    let res: Response;
+    try {
+      res = await fetch(this.url(path), { headers: { authorization: `Bearer ${token}` } });
+    } catch (err) {
+      throw new ServiceError('Unreachable', `cannot reach ${this.config.endpoint} (${(err as Error).message}); is the host running (npm start)?`, { retryable: true, cause: err });
+    }
+    const bytes = Buffer.from(await res.arrayBuffer());
+    if (res.status >= 400) {
+      let error: { code?: string; message?: string } | undefined;
+      try { error = (JSON.parse(bytes.toString('utf8')) as { error?: { code?: string; message?: string } }).error; } catch { error = undefined; }
+      throw new ServiceError(error?.code ?? `Http${res.status}`, error?.message ?? `GET ${new URL(path, this.config.endpoint).pathname} answered ${res.status}`, { details: { status: res.status } });
+    }
+    return bytes;
+  }
+
   /** Every item of a list, following `nextLink`. */
   async list<T = ArmResource>(path: string): Promise<T[]> {
     const out: T[] = [];

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ServiceError } from '../../shared/errors';
 import type { ArmResource, AsrApiClient } from '../api/AsrApiClient';
@@ -119,6 +120,24 @@ export function registerJobCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(runCommand(async (client, vault: string, name: string, opts: { json?: boolean }) => {
       emit(await client.get(jobsPath(client, vault, name)), opts.json, describeJob);
+    }));
+
+  job.command('report <vault> <job>')
+    .description('the job\'s report: plan, point, RPO per machine, RTO, steps, probes, approvals, errors (docs/reports.md)')
+    .option('--format <format>', 'xlsx, html or json', 'json')
+    .option('--out <file>', 'where to write it (default: standard output)')
+    .option('--json', 'the same as --format json')
+    .action(runCommand(async (client, vault: string, name: string, opts: { format: string; out?: string; json?: boolean }) => {
+      const format = opts.json ? 'json' : opts.format.toLowerCase();
+      if (!['xlsx', 'html', 'json'].includes(format)) throw invalidArgument(`--format must be xlsx, html or json, not '${opts.format}'`);
+      if (format === 'xlsx' && !opts.out) throw invalidArgument('--format xlsx needs --out <file.xlsx>: a workbook is not for a terminal');
+      const bytes = await client.download(`${jobsPath(client, vault, name)}/report?format=${format}`);
+      if (opts.out) {
+        writeFileSync(opts.out, bytes);
+        process.stdout.write(`wrote ${opts.out} (${bytes.length} bytes)\n`);
+      } else {
+        process.stdout.write(bytes);
+      }
     }));
 
   job.command('resume <vault> <job>')

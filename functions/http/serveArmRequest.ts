@@ -4,6 +4,7 @@ import { durableControl } from '../durable/durableControl';
 
 /** Turns the API's plain answer into the Functions response. */
 function toHttpResponse(out: ArmResponse): HttpResponseInit {
+  if (out.raw !== undefined) return { status: out.status, headers: out.headers, body: out.raw };
   return out.body === undefined
     ? { status: out.status, headers: out.headers }
     : { status: out.status, headers: { ...out.headers, 'content-type': 'application/json' }, body: JSON.stringify(out.body) };

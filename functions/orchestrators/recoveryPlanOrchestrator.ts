@@ -134,7 +134,7 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
       const r = yield* waitFor(RECOVERY_EVENTS.resume, actionDeadline(now(), policy));
       if (r.kind === 'timeout') return yield* resolveAction(s.taskId, resolveActionTimeout(s.action.actionName, policy), {});
       const resumed = (r.value ?? {}) as ResumeEvent;
-      yield* record([{ type: 'jobResumed', at: at() }, { type: 'taskSucceeded', taskId: s.taskId, at: at(), description: `Resumed${resumed.comments ? `: ${resumed.comments}` : ''}`, customDetails: { ...taskDetails, observation: resumed.comments ?? '' } }]);
+      yield* record([{ type: 'jobResumed', at: at() }, { type: 'taskSucceeded', taskId: s.taskId, at: at(), description: `Resumed${resumed.comments ? `: ${resumed.comments}` : ''}`, customDetails: { ...taskDetails, observation: resumed.comments ?? '', ...(resumed.resumedBy ? { resumedBy: resumed.resumedBy } : {}) } }]);
       return;
     }
     const refusal = actionRefusalOf(s.action);

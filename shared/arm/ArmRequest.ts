@@ -14,4 +14,6 @@ export interface ArmResponse {
   status: number;
   headers: Record<string, string>;
   body?: unknown;
+  /** A body that is not JSON (a report's workbook or page), sent as is under the `content-type` in `headers`. */
+  raw?: Buffer | string;
 }

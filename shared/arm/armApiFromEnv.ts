@@ -14,6 +14,7 @@ import { drillRunNowRoute, drillRunRoutes } from './drills/drillRoutes';
 import { DrillScheduler } from '../drills';
 import { alertTriggerRoutes } from './alerts/alertRuleRoutes';
 import { AlertRuleTrigger } from './alerts/AlertRuleTrigger';
+import { reportRoutes } from './reportRoutes';
 
 interface ArmApiBase {
   store: MetadataStore;
@@ -36,7 +37,7 @@ function armApiBase(env: NodeJS.ProcessEnv): Promise<ArmApiBase> {
     const verifier = await TokenVerifier.fromConfig(authConfigFromEnv(env));
     const pageSize = env.ASR_PAGE_SIZE ? Number(env.ASR_PAGE_SIZE) : undefined;
     let sites: SiteServices | undefined;
-    return { store, verifier, pageSize, subscriptions: servedSubscriptionsFromEnv(env), recoveryResourceGroup: recoveryResourceGroupFromEnv(env), development: (env.ASR_AUTH_MODE || 'entra').toLowerCase() === 'local', baseRoutes: [...siteRoutes(async () => (sites ??= siteServicesFromEnv(store, env))), ...drillRunRoutes()] };
+    return { store, verifier, pageSize, subscriptions: servedSubscriptionsFromEnv(env), recoveryResourceGroup: recoveryResourceGroupFromEnv(env), development: (env.ASR_AUTH_MODE || 'entra').toLowerCase() === 'local', baseRoutes: [...siteRoutes(async () => (sites ??= siteServicesFromEnv(store, env))), ...drillRunRoutes(), ...reportRoutes()] };
   })();
   base.catch(() => { base = undefined; });
   return base;
@@ -58,7 +59,7 @@ export async function armApiFromEnv(env: NodeJS.ProcessEnv = process.env, orches
   }
   const b = await armApiBase(env);
   const recovery = recoveryServicesFromEnv(b.store, orchestrations, env);
-  const routes = [...recoveryRoutes(recovery.jobs, recovery.exporter), ...repairRoutes(recovery.repairs), drillRunNowRoute(async () => new DrillScheduler(b.store, orchestrations)), ...alertTriggerRoutes(new AlertRuleTrigger(b.store, recovery.jobs))];
+  const routes = [...recoveryRoutes(recovery.jobs, recovery.exporter), ...repairRoutes(recovery.repairs), drillRunNowRoute(async () => new DrillScheduler(b.store, orchestrations)), ...alertTriggerRoutes(new AlertRuleTrigger(b.store, recovery.jobs)), ...reportRoutes()];
   return new ArmApi({ store: b.store, verifier: b.verifier, pageSize: b.pageSize, extraRoutes: routes, subscriptions: b.subscriptions, recoveryResourceGroup: b.recoveryResourceGroup, development: b.development });
 }
 

@@ -8,3 +8,4 @@ export { RESOURCE_DEFINITIONS } from './resources';
 export * from './armApiFromEnv';
 export * from './requestLimits';
 export * from './servedSubscriptions';
+export * from './reportRoutes';

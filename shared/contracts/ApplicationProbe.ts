@@ -35,6 +35,8 @@ export interface ProbeResult {
   ok: boolean;
   expected: string;
   got: string;
+  /** When the outcome was decided: the probe passed, or its deadline passed (a report's RTO ends at the last pass). */
+  at?: string;
 }
 
 /** What a probe expects, in words (the report's `expected`). */

@@ -1,5 +1,5 @@
 import { ServiceError } from '../errors';
-import type { EventQuery } from '../metadata';
+import { readFilterClauses, type EventQuery } from '../metadata';
 import { EVENT_SEVERITIES } from './ReplicationEventDraft';
 
 /** Fields of ASR's `EventQueryParameter` (and `timeOfOccurrence`), by lower-case name. */
@@ -15,10 +15,6 @@ function invalid(message: string): ServiceError {
   return new ServiceError('InvalidFilter', `$filter: ${message}. Expected ${GRAMMAR}`, { details: { target: '$filter' } });
 }
 
-/** One `<field> <op> '<value>'`, at `at` of `text`; returns it and where the next token starts. */
-const CLAUSE = /\s*([A-Za-z]+)\s+(eq|ge|gt|le|lt)\s+(?:datetime)?'((?:[^']|'')*)'\s*/iy;
-const AND = /and\s+/iy;
-
 function isoTime(field: string, value: string, shiftMs = 0): string {
   const ms = Date.parse(value);
   if (!Number.isFinite(ms)) throw invalid(`${field}: '${value}' is not a time (ISO 8601, e.g. 2026-12-05T10:00:00Z)`);
@@ -32,27 +28,14 @@ function isoTime(field: string, value: string, shiftMs = 0): string {
  */
 export function parseEventFilter(filter: string | null | undefined): EventQuery {
   const query: EventQuery = {};
-  if (filter === null || filter === undefined || filter.trim() === '') return query;
-  if (filter.length > 2000) throw invalid('longer than 2000 characters');
   const seen = new Set<string>();
-  let at = 0;
-  for (;;) {
-    CLAUSE.lastIndex = at;
-    const m = CLAUSE.exec(filter);
-    if (!m) throw invalid(`cannot read a clause at '${filter.slice(at, at + 40)}'`);
-    const field = FIELDS.get(m[1].toLowerCase());
-    const op = m[2].toLowerCase();
-    const value = m[3].replace(/''/g, "'");
-    if (!field) throw invalid(`unknown field '${m[1]}'`);
-    const key = field === 'timeOfOccurrence' ? `${field} ${op[0]}` : field;
+  for (const c of readFilterClauses(filter, invalid)) {
+    const field = FIELDS.get(c.field.toLowerCase());
+    if (!field) throw invalid(`unknown field '${c.field}'`);
+    const key = field === 'timeOfOccurrence' ? `${field} ${c.op[0]}` : field;
     if (seen.has(key)) throw invalid(`'${field}' appears twice`);
     seen.add(key);
-    apply(query, field, op, value);
-    at = CLAUSE.lastIndex;
-    if (at >= filter.length) break;
-    AND.lastIndex = at;
-    if (!AND.exec(filter)) throw invalid(`expected 'and' at '${filter.slice(at, at + 40)}'`);
-    at = AND.lastIndex;
+    apply(query, field, c.op, c.value);
   }
   if (query.startTime && query.endTime && query.startTime > query.endTime) throw invalid(`the time range is empty (start ${query.startTime} is after end ${query.endTime})`);
   return query;

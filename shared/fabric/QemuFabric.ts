@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BlobServiceClient, PageBlobClient } from '@azure/storage-blob';
-import { ApplicationProbe } from '../contracts/ApplicationProbe';
+import { ApplicationProbe, type ProbeResult } from '../contracts/ApplicationProbe';
 import { freeLoopbackPort } from '../os/freeLoopbackPort';
 import { consoleTail } from './azureBootHealth';
 import { FABRIC_CONTAINERS, fabricDiskBlob } from './FabricDiskLayout';
@@ -111,6 +111,7 @@ export class QemuFabric implements TargetFabric {
     const base = await this.local.checkMachine(ref);
     const proc = this.liveProcess(ref);
     const checks: MachineCheck['checks'] = [...base.checks.filter((c) => c.name !== 'powerState')];
+    const probes: ProbeResult[] = [];
     checks.unshift({ name: 'qemu', ok: proc !== undefined, detail: proc ? `pid ${proc.pid}` : 'no qemu process runs this machine' });
     if (proc) {
       const deadline = Date.now() + (this.options.bootDeadlineMs ?? 180_000);
@@ -124,14 +125,16 @@ export class QemuFabric implements TargetFabric {
       };
       // The ready line first: probes of a guest that never booted would only repeat its tail.
       const [boot] = await runApplicationProbes(target, [consoleProbe], { deadline });
+      probes.push(boot);
       checks.push({ name: 'serialConsole', ok: boot.ok, detail: boot.ok ? boot.got : `no line matching /${ready.source}/ within the deadline: ${boot.got}` });
       if (boot.ok && spec.probes?.length) {
         for (const r of await runApplicationProbes(target, spec.probes, { deadline: Date.now() + (this.options.probeDeadlineMs ?? 30_000) })) {
+          probes.push(r);
           checks.push({ name: `probe ${r.probe}`, ok: r.ok, detail: r.ok ? `${r.expected}: ${r.got}` : `machine ${r.machine}, probe ${r.probe}: expected ${r.expected}, got ${r.got}` });
         }
       }
     }
-    return { healthy: checks.every((c) => c.ok), powerState: proc ? 'Running' : 'Stopped', checks };
+    return { healthy: checks.every((c) => c.ok), powerState: proc ? 'Running' : 'Stopped', checks, probes };
   }
 
   async stopMachine(ref: MachineRef): Promise<FabricMachine> {

@@ -32,7 +32,7 @@ async function runUntil(target: ProbeTarget, probe: ApplicationProbe, deadline: 
     const got = await attempt(target, probe);
     if (got.ok || Date.now() >= deadline) {
       const tail = got.ok ? '' : `; console tail:\n${target.consoleTail(await target.readConsole())}`;
-      return { machine: target.machine, probe: probe.name, ok: got.ok, expected, got: `${got.got}${tail}` };
+      return { machine: target.machine, probe: probe.name, ok: got.ok, expected, got: `${got.got}${tail}`, at: new Date().toISOString() };
     }
     await new Promise((r) => setTimeout(r, Math.min(intervalMs, Math.max(0, deadline - Date.now()))));
   }

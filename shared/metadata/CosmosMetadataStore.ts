@@ -2,7 +2,7 @@ import type { Container, Database, FeedOptions, ItemDefinition, RequestOptions, 
 import type {
   AlertTriggerDocument, AuditEvent, CosmosSystemFields, EventDocument, JobDocument, RecoveryPointDocument, ResourceDocument, ResourceKind, VaultDocument,
 } from './MetadataDocuments';
-import type { EventQuery, ListResourcesOptions, MetadataStore, Page, PageOptions, PendingOutboxes, WriteOptions } from './MetadataStore';
+import type { AuditQuery, EventQuery, ListResourcesOptions, MetadataStore, Page, PageOptions, PendingOutboxes, WriteOptions } from './MetadataStore';
 import { METADATA_CONTAINERS } from './MetadataStoreConfig';
 import { translateCosmosError } from './cosmosErrors';
 
@@ -325,8 +325,19 @@ export class CosmosMetadataStore implements MetadataStore {
     await this.create(this.audit, event, `audit event '${event.id}'`);
   }
 
-  listAudit(vaultKey: string, page?: PageOptions): Promise<Page<AuditEvent>> {
-    return this.page(this.audit, { orderBy: 'c.at DESC' }, vaultKey, page, 'the audit log');
+  listAudit(vaultKey: string, page?: PageOptions, query: AuditQuery = {}): Promise<Page<AuditEvent>> {
+    const clauses: string[] = [];
+    const parameters: { name: string; value: string }[] = [];
+    if (query.from !== undefined) { clauses.push('c.at >= @from'); parameters.push({ name: '@from', value: query.from }); }
+    if (query.to !== undefined) { clauses.push('c.at <= @to'); parameters.push({ name: '@to', value: query.to }); }
+    if (query.caller !== undefined) {
+      // Recorded as `subject (name)` or `subject`: either part, or the whole, names the caller.
+      clauses.push('(c.principal = @caller OR STARTSWITH(c.principal, @callerSubject) OR ENDSWITH(c.principal, @callerName))');
+      parameters.push({ name: '@caller', value: query.caller }, { name: '@callerSubject', value: `${query.caller} (` }, { name: '@callerName', value: ` (${query.caller})` });
+    }
+    if (query.operation !== undefined) { clauses.push('c.action = @operation'); parameters.push({ name: '@operation', value: query.operation }); }
+    if (query.outcome !== undefined) clauses.push(query.outcome === 'Succeeded' ? 'c.result.status < 400' : 'c.result.status >= 400');
+    return this.page(this.audit, { where: clauses.length ? clauses.join(' AND ') : undefined, parameters, orderBy: 'c.at DESC' }, vaultKey, page, 'the audit log');
   }
 }
 

@@ -42,6 +42,18 @@ export interface EventQuery {
   endTime?: string;
 }
 
+/** Which audit events to list: every field optional; times ISO, inclusive. */
+export interface AuditQuery {
+  from?: string;
+  to?: string;
+  /** The caller: the whole recorded principal, its subject, or its name. */
+  caller?: string;
+  /** The route's action, e.g. `testFailover replicationRecoveryPlans`. */
+  operation?: string;
+  /** Succeeded = answered below 400; Failed = 400 and above. */
+  outcome?: 'Succeeded' | 'Failed';
+}
+
 /** Documents whose outbox still holds events not yet copied to the `events` container. */
 export interface PendingOutboxes {
   resources: ResourceDocument[];
@@ -113,6 +125,6 @@ export interface MetadataStore {
   replaceAlertTrigger(doc: AlertTriggerDocument, options?: WriteOptions): Promise<AlertTriggerDocument>;
 
   appendAudit(event: AuditEvent): Promise<void>;
-  /** Newest first. */
-  listAudit(vaultKey: string, page?: PageOptions): Promise<Page<AuditEvent>>;
+  /** Newest first; `query` narrows the list (absent = every event). */
+  listAudit(vaultKey: string, page?: PageOptions, query?: AuditQuery): Promise<Page<AuditEvent>>;
 }

@@ -7,3 +7,4 @@ export * from './ensureMetadataStore';
 export * from './cosmosErrors';
 export * from './documentIds';
 export * from './createCosmosClient';
+export * from './readFilterClauses';

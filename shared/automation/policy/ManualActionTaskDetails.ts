@@ -7,6 +7,8 @@ export interface ManualActionTaskDetails {
   instructions: string;
   /** The operator's comments from resume; empty until resumed. */
   observation: string;
+  /** Our extension: who resumed (the caller's identity), for the job's report. */
+  resumedBy?: string;
 }
 
 /** What `POST …/replicationJobs/{job}/resume` carries (`{properties:{comments}}`), as the event payload. */

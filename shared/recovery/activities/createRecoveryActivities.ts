@@ -240,6 +240,8 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
         const started = await deps.fabric.startMachine(plan.ref);
         const check = await deps.fabric.checkMachine(plan.ref);
         if (!check.healthy) {
+          // What the probes saw stays on the task for the job's report, although the task fails.
+          if (check.probes?.length) await report(input.task, [{ type: 'taskProgress', taskId: input.task.taskId, description: `${plan.ref.name} failed its checks`, customDetails: { machineName: plan.ref.name, checks: check.checks, probes: check.probes } }]);
           const failed = check.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ');
           // Every check on the task, passed ones too: a drill's record names the machine and the probe that failed.
           await report(input.task, [{ type: 'taskProgress', taskId: input.task.taskId, description: `${plan.ref.name} failed its checks`, customDetails: { machineName: plan.ref.name, checks: check.checks } }]);
@@ -251,7 +253,7 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
         await report(input.task, [{
           type: 'taskSucceeded', taskId: input.task.taskId, at: new Date().toISOString(),
           description: `${plan.ref.name} is running (${ips.join(', ') || 'no IP'}), recovered from ${input.pointDescription}`,
-          customDetails: { machineName: plan.ref.name, resourceGroup: plan.ref.resourceGroup, ipAddresses: ips, checks: check.checks, disks: disks.map((d) => ({ name: d.name, sequence: d.sequence, pointTime: d.pointTime, digest: d.expectedDigest })) },
+          customDetails: { machineName: plan.ref.name, resourceGroup: plan.ref.resourceGroup, ipAddresses: ips, checks: check.checks, ...(check.probes?.length ? { probes: check.probes } : {}), disks: disks.map((d) => ({ name: d.name, sequence: d.sequence, pointTime: d.pointTime, digest: d.expectedDigest })) },
         }]);
         return {
           item: input.task.item.itemId, resourceGroup: plan.ref.resourceGroup, machineName: plan.ref.name, ips,

@@ -34,7 +34,7 @@ export async function startArmTestHarness(api: ArmApi): Promise<ArmTestHarness> 
         bodyText: bodyText.length ? bodyText : undefined,
       });
       res.writeHead(out.status, out.headers);
-      res.end(out.body === undefined ? undefined : JSON.stringify(out.body));
+      res.end(out.raw !== undefined ? out.raw : out.body === undefined ? undefined : JSON.stringify(out.body));
     })().catch((err) => {
       res.writeHead(500);
       res.end(String(err));

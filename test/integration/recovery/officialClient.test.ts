@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import { resolve } from 'node:path';
 import type { SiteRecoveryManagementClient } from '@azure/arm-recoveryservices-siterecovery';
 import { SHUTDOWN_REQUEST_CONTAINER, SourceShutdownRequests } from '../../../shared/contracts/SourceShutdownRequests';
@@ -61,6 +62,19 @@ describe('the official @azure/arm-recoveryservices-siterecovery client drives fa
     const waiting = await waitForJob(h, jobName, (j) => j.properties.stateDescription === 'WaitingForStopTestFailover');
     expect(taskStates(waiting).filter(([, s]) => s !== 'Succeeded')).toEqual([['complete-test', 'Suspended']]);
     expect((await disks.sdk2.sameAs('asr-recovery/sdk2-dr-test/os.vhd', disks.sdk2.logs[1])).same).toBe(true);
+
+    // The job's report (docs/reports.md) names who approved the manual action, with the comment.
+    const report = await h.call('GET', `${V}/replicationJobs/${jobName}/report?format=json`, undefined, 'Reader');
+    expect(report.status).toBe(200);
+    expect(report.body.approvals).toEqual([expect.objectContaining({ action: 'smoke-test', comment: 'smoke test passed', approvedBy: expect.stringContaining('test-operator') })]);
+    expect(report.body).toMatchObject({ outcome: 'Passed', rto: { measuredTo: 'lastMachineUp' } });
+    expect(report.body.machines.every((m: { rpoSeconds?: number }) => typeof m.rpoSeconds === 'number')).toBe(true);
+    // The workbook comes through the Functions host as bytes, and exceljs opens it.
+    const xlsx = await fetch(`${h.host.baseUrl}${V}/replicationJobs/${jobName}/report?format=xlsx&api-version=2023-08-01`, { headers: { authorization: `Bearer ${await h.token('Reader')}` } });
+    expect(xlsx.status).toBe(200);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(await xlsx.arrayBuffer());
+    expect(book.getWorksheet('Approvals')!.getRow(2).getCell(7).value).toBe('smoke test passed');
 
     const cleaned = await operator.replicationRecoveryPlans.beginTestFailoverCleanupAndWait(VAULT, RG, 'sdk-plan', { properties: { comments: 'done' } }, fast);
     expect(cleaned.properties!.allowedOperations).toEqual(['TestFailover', 'PlannedFailover', 'UnplannedFailover']);

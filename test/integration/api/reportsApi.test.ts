@@ -1,0 +1,136 @@
+import ExcelJS from 'exceljs';
+import { ArmApi, reportRoutes } from '../../../shared/arm';
+import { ensureMetadataStore, type MetadataStore } from '../../../shared/metadata';
+import { DevelopmentIssuer, TokenVerifier } from '../../../shared/security';
+import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
+import { tempDir } from '../../support/tempDir';
+import { HOSTILE, testFailoverJob } from '../../unit/reports/testFailoverJob';
+import { startArmTestHarness, type ArmTestHarness } from './armTestHarness';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { registerJobCommands } from '../../../cli/commands/job';
+import { registerAuditCommands } from '../../../cli/commands/audit';
+import { runAsrInProcess } from '../../support/runAsrInProcess';
+
+const SUB = '00000000-0000-0000-0000-0000000000bb';
+const RG = 'local';
+const VAULT = 'vault1';
+const V = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.RecoveryServices/vaults/${VAULT}`;
+const VAULT_KEY = `${SUB}/${RG}/${VAULT}`;
+
+/** A response's JSON, loosely typed for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = async (res: Response): Promise<any> => res.json();
+
+/** Job reports and the audit log over real HTTP (ArmApi on loopback, Cosmos DB emulator, development tokens). */
+describe('reports API: job report as JSON, Excel and HTML; the audit log with $filter', () => {
+  let cosmos: TestCosmos;
+  let store: MetadataStore;
+  let harness: ArmTestHarness;
+  let contributor: string;
+  let reader: string;
+  const keys = tempDir('report-keys-');
+
+  const call = (method: string, path: string, token: string, body?: unknown) =>
+    fetch(`${harness.url}${path}${path.includes('?') ? '&' : '?'}api-version=2023-08-01`, {
+      method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  beforeAll(async () => {
+    cosmos = await startTestCosmos();
+    store = await ensureMetadataStore({ endpoint: cosmos.endpoint, key: cosmos.key, databaseId: 'reports', jobTtlSeconds: 3600, auditTtlSeconds: 3600 });
+    const issuer = await DevelopmentIssuer.open(keys.path);
+    const verifier = TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience);
+    harness = await startArmTestHarness(new ArmApi({ store, verifier, log: () => undefined, subscriptions: [SUB], extraRoutes: reportRoutes() }));
+    contributor = await issuer.mintToken({ role: 'Contributor', subject: 'carol' });
+    reader = await issuer.mintToken({ role: 'Reader', subject: 'rita' });
+    expect((await call('PUT', V, contributor, { location: 'local' })).status).toBe(201);
+    await store.createJob(testFailoverJob(VAULT_KEY, `${V}/replicationJobs/job1`));
+  }, 60_000);
+
+  afterAll(async () => {
+    await harness?.stop();
+    await cosmos?.stop();
+    keys.cleanup();
+  });
+
+  it('serves the report as JSON with the numbers', async () => {
+    const res = await call('GET', `${V}/replicationJobs/job1/report?format=json`, reader);
+    expect(res.status).toBe(200);
+    const r = await json(res);
+    expect(r).toMatchObject({ outcome: 'Passed', rto: { seconds: 39.5, measuredTo: 'lastProbePassed' }, point: { time: '2026-11-22T01:09:00.000Z' } });
+    expect(r.machines.map((m: { rpoSeconds: number }) => m.rpoSeconds)).toEqual([60, 60]);
+  });
+
+  it('serves a workbook that exceljs opens, holding the numbers and the approval', async () => {
+    const res = await call('GET', `${V}/replicationJobs/job1/report?format=xlsx`, reader);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(await res.arrayBuffer());
+    expect(book.worksheets.map((s) => s.name)).toEqual(['Summary', 'Machines', 'Steps', 'Approvals', 'Errors']);
+    const summary = new Map<string, unknown>();
+    book.getWorksheet('Summary')!.eachRow((row) => summary.set(String(row.getCell(1).value), row.getCell(2).value));
+    expect(summary.get('RTO (s)')).toBe(39.5);
+    expect(summary.get('Result')).toBe('Passed');
+    expect(book.getWorksheet('Approvals')!.getRow(2).getCell(5).value).toBe('alice (Alice)');
+  });
+
+  it('serves HTML with the hostile plan name and comment escaped, no script', async () => {
+    const res = await call('GET', `${V}/replicationJobs/job1/report?format=html`, reader);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await res.text();
+    expect(html).not.toContain(HOSTILE);
+    expect(html).not.toContain('<script');
+    expect(html).toContain('39.5');
+  });
+
+  it('refuses an unknown format (400) and answers 404 for a job that does not exist', async () => {
+    const bad = await call('GET', `${V}/replicationJobs/job1/report?format=pdf`, reader);
+    expect(bad.status).toBe(400);
+    expect((await json(bad)).error.message).toContain('json, xlsx, html');
+    expect((await call('GET', `${V}/replicationJobs/nope/report`, reader)).status).toBe(404);
+  });
+
+  it('lists the audit log filtered by time, caller, operation and outcome; a bad filter is a 400', async () => {
+    const before = new Date().toISOString();
+    await call('PUT', `${V}/replicationPolicies/p1`, contributor, { properties: { providerSpecificInput: { instanceType: 'HyperVReplicaAzure', replicationInterval: 30 } } });
+    await call('PUT', `${V}/replicationPolicies/p2`, contributor, { properties: { providerSpecificInput: { instanceType: 'HyperVReplicaAzure', replicationInterval: 7 } } });
+    const list = async (filter: string) => {
+      const res = await call('GET', `${V}/replicationAuditEvents?$filter=${encodeURIComponent(filter)}`, reader);
+      expect(res.status).toBe(200);
+      return ((await json(res)).value as { properties: { caller: string; operation: string; outcome: string; resourceId: string } }[]).map((e) => e.properties);
+    };
+    const mine = await list(`time ge '${before}' and caller eq 'carol'`);
+    expect(mine.map((e) => [e.resourceId.split('/').pop(), e.outcome])).toEqual([['p2', 'Failed'], ['p1', 'Succeeded']]);
+    expect(mine[0].caller).toContain('carol');
+    const failed = await list(`time ge '${before}' and outcome eq 'Failed'`);
+    expect(failed.map((e) => e.resourceId.split('/').pop())).toEqual(['p2']);
+    expect((await list(`operation eq '${mine[0].operation}' and time ge '${before}'`))).toHaveLength(2);
+    expect(await list(`caller eq 'nobody'`)).toEqual([]);
+    for (const bad of ["time eq '2026-01-01'", "colour eq 'red'", "outcome eq 'Maybe'", "caller eq 'a' or caller eq 'b'"]) {
+      const res = await call('GET', `${V}/replicationAuditEvents?$filter=${encodeURIComponent(bad)}`, reader);
+      expect(res.status).toBe(400);
+      expect((await json(res)).error.code).toBe('InvalidFilter');
+    }
+  });
+
+  it('asr job report writes the workbook and the page; asr audit filters; bad formats are refused', async () => {
+    const env = { ASR_ENDPOINT: harness.url, ASR_SUBSCRIPTION: SUB, ASR_RESOURCE_GROUP: RG, ASR_TOKEN: reader };
+    const xlsx = join(keys.path, 'report.xlsx');
+    const run = await runAsrInProcess([registerJobCommands], ['job', 'report', VAULT, 'job1', '--format', 'xlsx', '--out', xlsx], env);
+    expect(run.code).toBe(0);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(readFileSync(xlsx) as never);
+    expect(book.getWorksheet('Machines')!.getRow(2).getCell(5).value).toBe(60);
+    const html = await runAsrInProcess([registerJobCommands], ['job', 'report', VAULT, 'job1', '--format', 'html'], env);
+    expect(html.out).toContain('&lt;script&gt;');
+    const bad = await runAsrInProcess([registerJobCommands], ['job', 'report', VAULT, 'job1', '--format', 'pdf'], env);
+    expect(bad.code).not.toBe(0);
+    const audit = await runAsrInProcess([registerAuditCommands], ['audit', VAULT, '--since', '1h', '--caller', 'carol', '--outcome', 'Failed', '--json'], env);
+    expect(audit.code).toBe(0);
+    expect(JSON.parse(audit.out).map((e: { properties: { resourceId: string } }) => e.properties.resourceId.split('/').pop())).toEqual(['p2']);
+  });
+});
