@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { LOCAL_SUBSCRIPTION_ID } from '../config/localSubscription';
+import { dirname, join } from 'node:path';
+import { consoleConfigFromEnv, consoleCsp } from './consoleConfig';
 
 /** A plain HTTP answer; functions/http/console.ts turns it into the Functions response. */
 export interface ConsoleResponse {
@@ -9,14 +9,10 @@ export interface ConsoleResponse {
   body: string;
 }
 
-/**
- * Same origin only: scripts and styles from /console, API calls to this host, no inline script,
- * no framing. The page has no inline script at all, so no nonce is needed.
- */
-export const CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/** The CSP of the local (development issuer) page, kept as a constant for the tests and docs. */
+export const CONSOLE_CSP = consoleCsp();
 
-const SECURITY_HEADERS = {
-  'content-security-policy': CONSOLE_CSP,
+const COMMON_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
@@ -79,26 +75,26 @@ dialog{max-width:36em;width:calc(100% - 2em);border:1px solid #595959;border-rad
 /** Where the built browser module is: `dist/console/` (tsconfig.console.json), beside `dist/shared/`. */
 const ASSET_DIR = join(__dirname, '..', '..', 'console');
 
-/** What the page needs to address the API: the subscription and resource group it shows, and how to sign in. */
-export function consoleConfigFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const mode = (env.ASR_AUTH_MODE || 'entra').toLowerCase();
-  return {
-    subscription: (env.ASR_SUBSCRIPTIONS ?? '').split(',').map((s) => s.trim()).find(Boolean) ?? LOCAL_SUBSCRIPTION_ID,
-    resourceGroup: env.ASR_CONSOLE_RESOURCE_GROUP || 'local',
-    authMode: mode,
-    // Entra (not exercised without a tenant): the SPA registration MSAL would use (PKCE).
-    ...(mode === 'local' ? {} : { clientId: env.ASR_CONSOLE_CLIENT_ID ?? '', authority: env.ASR_CONSOLE_AUTHORITY ?? '', scope: env.ASR_CONSOLE_SCOPE ?? '' }),
-  };
-}
+/** The page's modules as `tsconfig.console.json` builds them (`console/*.ts`): a bare name, never a path. */
+const MODULE_NAME = /^[A-Za-z][A-Za-z0-9]*\.js$/;
 
-/** GET /console[/asset]: the page, its stylesheet, its script, its config; 404 for anything else. */
+/** MSAL for single-page apps, from the installed package (pinned): one UMD file that defines `msal`, served from this origin (no CDN). */
+const MSAL_FILE = join(dirname(require.resolve('@azure/msal-browser/package.json')), 'lib', 'msal-browser.min.js');
+
+/** GET /console[/asset]: the page, its stylesheet, its modules, MSAL (Entra only), its config; 404 for anything else. */
 export async function consoleResponse(asset: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<ConsoleResponse> {
   const name = (asset ?? '').replace(/^\/+/, '');
-  if (name === '' || name === 'index.html') return { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' }, body: PAGE };
-  if (name === 'console.css') return { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': 'text/css; charset=utf-8' }, body: CSS };
-  if (name === 'config.json') return { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': 'application/json' }, body: JSON.stringify(consoleConfigFromEnv(env)) };
-  if (name === 'app.js') {
-    return { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': 'text/javascript; charset=utf-8' }, body: await readFile(join(ASSET_DIR, 'app.js'), 'utf8') };
+  const config = consoleConfigFromEnv(env);
+  const headers = { ...COMMON_HEADERS, 'content-security-policy': consoleCsp(config) };
+  if (name === '' || name === 'index.html') return { status: 200, headers: { ...headers, 'content-type': 'text/html; charset=utf-8' }, body: PAGE };
+  if (name === 'console.css') return { status: 200, headers: { ...headers, 'content-type': 'text/css; charset=utf-8' }, body: CSS };
+  if (name === 'config.json') return { status: 200, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(config) };
+  const script = (body: string) => ({ status: 200, headers: { ...headers, 'content-type': 'text/javascript; charset=utf-8' }, body });
+  if (MODULE_NAME.test(name) && name !== 'msal-browser.js') {
+    const body = await readFile(join(ASSET_DIR, name), 'utf8').catch(() => undefined);
+    if (body !== undefined) return script(body);
   }
-  return { status: 404, headers: { ...SECURITY_HEADERS, 'content-type': 'text/plain' }, body: 'not found' };
+  // Only when Entra sign-in is configured: the local page never loads it.
+  if (name === 'msal-browser.js' && config.entra) return script(await readFile(MSAL_FILE, 'utf8'));
+  return { status: 404, headers: { ...headers, 'content-type': 'text/plain' }, body: 'not found' };
 }

@@ -1,1 +1,2 @@
 export * from './consoleResponses';
+export * from './consoleConfig';

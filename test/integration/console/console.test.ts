@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { waitFor } from '../../support/waitFor';
-import { createSite, ReplicatedDisk, RG, startRecoveryHost, V, type RecoveryHost } from '../recovery/recoveryHarness';
+import { createSite, jobOf, ReplicatedDisk, RG, startRecoveryHost, V, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
 
 const MIB = 1024 * 1024;
 const SHOTS = resolve(__dirname, '../../../docs/console');
@@ -41,7 +41,7 @@ describe('the operator\'s console (/console) in a browser', () => {
     await h?.stop();
   });
 
-  async function signIn(role: 'Reader' | 'Operator', viewport = DESKTOP): Promise<Page> {
+  async function signIn(role: 'Reader' | 'Operator' | 'Contributor', viewport = DESKTOP): Promise<Page> {
     const page = await browser.newPage({ viewport });
     await page.goto(`${h.host.baseUrl}/console`);
     await page.fill('#token', await h.token(role));
@@ -111,6 +111,8 @@ describe('the operator\'s console (/console) in a browser', () => {
     await page.waitForSelector('h1:text("Plan shop")');
     expect(await page.locator('main button').count()).toBeGreaterThan(0);
     expect(await page.locator('main button:enabled').count()).toBe(0);
+    // The drill button is there, disabled, saying why (no drill API on this host).
+    expect(await page.textContent('button[data-operation=drill]')).toContain('drills not available');
     await page.setViewportSize(PHONE);
     await shot(page, 'plan-phone');
     await page.goto(`${h.host.baseUrl}/console${jobHash}`);
@@ -140,4 +142,55 @@ describe('the operator\'s console (/console) in a browser', () => {
     await shot(page, 'job-finished-desktop');
     await page.close();
   }, 120_000);
+
+  it('after a committed failover the plan page offers the way home: a Reader sees it disabled; a Contributor starts a failback with the keyboard only; the events feed shows the job', async () => {
+    const ended = (j: any) => ['Succeeded', 'Failed', 'Cancelled'].includes(j.properties.state);
+    const failover = jobOf(await h.call('POST', `${V}/replicationRecoveryPlans/shop/unplannedFailover`, { properties: { failoverDirection: 'PrimaryToRecovery', sourceSiteOperations: 'NotRequired', providerSpecificDetails: [{ instanceType: 'HyperVReplicaAzure', recoveryPointType: 'Latest' }] } }));
+    expect((await waitForJob(h, failover, ended, 90_000)).properties.state).toBe('Succeeded');
+    const commit = jobOf(await h.call('POST', `${V}/replicationRecoveryPlans/shop/failoverCommit`, {}));
+    expect((await waitForJob(h, commit, ended, 60_000)).properties.state).toBe('Succeeded');
+
+    const reader = await signIn('Reader');
+    await reader.goto(`${h.host.baseUrl}/console#/vaults/vault1/plans/shop`);
+    await reader.waitForSelector('button:text("Fail back")');
+    expect(await reader.locator('main button:enabled').count()).toBe(0);
+    expect(await reader.getAttribute('button:text("Fail back")', 'title')).toBe('needs the Contributor role');
+    await reader.close();
+
+    const page = await signIn('Contributor');
+    await page.goto(`${h.host.baseUrl}/console#/vaults/vault1/plans/shop`);
+    await page.waitForSelector('button:text("Fail back")');
+    // The way home: failback enabled (allowed: PlannedFailover), its commit/cancel and reprotect not yet.
+    expect(await page.isEnabled('button:text("Fail back")')).toBe(true);
+    for (const label of ['Commit failback', 'Cancel failback', 'Reprotect']) expect(await page.isDisabled(`button:text("${label}")`)).toBe(true);
+    for (let i = 0; i < 40 && await page.evaluate<string | undefined>('document.activeElement?.textContent ?? undefined') !== 'Fail back'; i++) await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('dialog[open]');
+    expect(await page.textContent('dialog')).toContain('This will ship the blocks the recovered machines wrote back to the primary site');
+    await page.focus('#data-sync');
+    await page.keyboard.press('ArrowDown'); // ForDownTime
+    expect(await page.inputValue('#data-sync')).toBe('ForDownTime');
+    await page.keyboard.press('Tab'); // alternate location, left empty
+    await page.keyboard.press('Tab'); // Cancel
+    await page.keyboard.press('Tab'); // Confirm
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('h1:text("Failback of shop")', { timeout: 30_000 });
+    const job = decodeURIComponent(new URL(page.url()).hash.split('/').pop()!);
+    await shot(page, 'failback-desktop');
+    // No agent serves the rounds here: cancel, which starts the recovered machine again.
+    expect((await h.call('POST', `${V}/replicationJobs/${job}/cancel`, {}, 'Operator')).status).toBe(200);
+    expect((await waitForJob(h, job, ended, 60_000)).properties.state).toBe('Cancelled');
+
+    await page.click('a:text("Vault vault1")');
+    await page.waitForSelector('#events');
+    const started = page.locator(`#events li[data-event="JobStarted"]:has(a[href$="/jobs/${job}"])`);
+    expect(await started.count()).toBe(1);
+    const cancelled = page.locator(`#events li[data-event="JobCancelled"]:has(a[href$="/jobs/${job}"])`);
+    expect(await cancelled.locator('.badge').textContent()).toBe('Warning');
+    // Newest first: the cancel is above the start.
+    const codes = await page.locator('#events li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-event')));
+    expect(codes.indexOf('JobCancelled')).toBeLessThan(codes.lastIndexOf('JobStarted'));
+    await shot(page, 'vault-events-desktop');
+    await page.close();
+  }, 240_000);
 });

@@ -1,0 +1,58 @@
+// The API client of the page: its own origin only, the bearer token of the session.
+import type { Json } from './dom.js';
+import { bearer } from './session.js';
+
+const API_VERSION = '2023-08-01';
+
+/** `/console/config.json`: what the page shows and how it signs in (shared/console/consoleConfig.ts). */
+export interface ConsoleConfig {
+  subscription: string;
+  resourceGroup: string;
+  authMode: 'local' | 'entra';
+  entra?: { clientId: string; authority: string; scope: string };
+  entraProblem?: string;
+}
+
+export const config: ConsoleConfig = { subscription: '', resourceGroup: '', authMode: 'local' };
+
+/** Called when the API refuses the token (401): the page asks for a new sign-in. */
+let onUnauthenticated: (message: string) => void = () => undefined;
+export function whenUnauthenticated(handler: (message: string) => void): void { onUnauthenticated = handler; }
+
+export function vaultPath(vault?: string): string {
+  const base = `/subscriptions/${encodeURIComponent(config.subscription)}/resourceGroups/${encodeURIComponent(config.resourceGroup)}/providers/Microsoft.RecoveryServices/vaults`;
+  return vault ? `${base}/${encodeURIComponent(vault)}` : base;
+}
+
+export const planPath = (vault: string, plan: string) => `${vaultPath(vault)}/replicationRecoveryPlans/${encodeURIComponent(plan)}`;
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) { super(`${code}: ${message}`); }
+}
+
+export async function api(method: string, path: string, body?: unknown): Promise<{ status: number; headers: Headers; body: Json }> {
+  const url = new URL(path, location.origin);
+  if (url.origin !== location.origin) throw new Error('the console calls its own origin only');
+  url.searchParams.set('api-version', API_VERSION);
+  const res = await fetch(url, {
+    method, credentials: 'omit',
+    headers: { authorization: `Bearer ${await bearer()}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: Json;
+  try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
+  if (res.status === 401) onUnauthenticated('Your sign-in expired or was refused; sign in again.');
+  if (res.status >= 400) throw new ApiError(res.status, String(parsed?.error?.code ?? res.status), String(parsed?.error?.message ?? res.statusText));
+  return { status: res.status as number, headers: res.headers, body: parsed };
+}
+
+export async function list(path: string): Promise<Json[]> {
+  return (await api('GET', path)).body.value as Json[];
+}
+
+/** The job an operation started (`Location: …/operationresults/{job}`), as the console's job page hash. */
+export function jobHashOf(vault: string, res: { headers: Headers }): string {
+  const job = new URL(res.headers.get('location') ?? '', location.origin).pathname.split('/').pop();
+  return `#/vaults/${encodeURIComponent(vault)}/jobs/${encodeURIComponent(job ?? '')}`;
+}
