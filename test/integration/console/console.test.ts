@@ -111,8 +111,8 @@ describe('the operator\'s console (/console) in a browser', () => {
     await page.waitForSelector('h1:text("Plan shop")');
     expect(await page.locator('main button').count()).toBeGreaterThan(0);
     expect(await page.locator('main button:enabled').count()).toBe(0);
-    // The drill button is there, disabled, saying why (no drill API on this host).
-    expect(await page.textContent('button[data-operation=drill]')).toContain('drills not available');
+    // The drill button is there, disabled, saying why (the plan has no drill schedule).
+    expect(await page.textContent('button[data-operation=drill]')).toContain('no drill schedule');
     await page.setViewportSize(PHONE);
     await shot(page, 'plan-phone');
     await page.goto(`${h.host.baseUrl}/console${jobHash}`);
