@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import type { AsrApiClient } from '../../../cli/api/AsrApiClient';
 import { protectItem, syncFailback, syncItem } from '../../../shared/agent';
 import { FABRIC_CONTAINERS } from '../../../shared/fabric';
-import { CONTAINER, FABRIC, jobOf, P, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
-import { qemuIo } from './agentHarness';
+import { CONTAINER, downloadRecoveredDisk, FABRIC, jobOf, P, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
+import { waitFor } from '../../support/waitFor';
+import { qemuCompare, qemuIo } from './agentHarness';
 
 /** The failback cycle's steps on funclocal with the real agent, shared by the suites that run it (failbackCycle, failbackCrashCycle). */
 
@@ -26,10 +27,10 @@ export function tasksOf(job: any): Record<string, any> {
 
 export interface CycleItem { raw: string; stateDir: string; item: string }
 
-/** Protects `name` with a 4 MiB raw disk and syncs it; returns the disk and the agent's state dir. */
-export async function protectedItem(h: RecoveryHost, api: AsrApiClient, name: string): Promise<CycleItem> {
+/** Protects `name` with a raw disk (4 MiB unless said) and syncs it; returns the disk and the agent's state dir. */
+export async function protectedItem(h: RecoveryHost, api: AsrApiClient, name: string, sizeMiB = 4): Promise<CycleItem> {
   const raw = join(h.dir, `${name}.raw`);
-  writeFileSync(raw, Buffer.alloc(4 * MiB));
+  writeFileSync(raw, Buffer.alloc(sizeMiB * MiB));
   qemuIo(raw, 'raw', 'write -P 0x11 0 1M');
   const stateDir = join(h.dir, `state-${name}`);
   await protectItem(api, h.blobs, { vault: VAULT, item: name, diskPaths: [raw], policy: 'policy-30s', fabric: FABRIC, container: CONTAINER, stateDir, merge: { pollMs: 100 } });
@@ -41,8 +42,8 @@ export async function protectedItem(h: RecoveryHost, api: AsrApiClient, name: st
 }
 
 /** Protects `name` and fails it over (unplanned, Latest) and commits. */
-export async function committedFailover(h: RecoveryHost, api: AsrApiClient, name: string): Promise<CycleItem> {
-  const it = await protectedItem(h, api, name);
+export async function committedFailover(h: RecoveryHost, api: AsrApiClient, name: string, sizeMiB = 4): Promise<CycleItem> {
+  const it = await protectedItem(h, api, name, sizeMiB);
   const failover = jobOf(await h.call('POST', `${it.item}/unplannedFailover`, { properties: { failoverDirection: 'PrimaryToRecovery', providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', recoveryPointType: 'Latest' } } }));
   expect((await waitForJob(h, failover, ended, 90_000)).properties.state).toBe('Succeeded');
   const commit = jobOf(await h.call('POST', `${it.item}/failoverCommit`, {}));
@@ -70,4 +71,36 @@ export async function serveRounds(h: RecoveryHost, name: string, stateDir: strin
     await new Promise((res) => setTimeout(res, 300));
   }
   return rounds.size;
+}
+
+/** Commits the failback of `item` and reprotects it; returns the reprotect job. */
+export async function commitAndReprotect(h: RecoveryHost, item: string): Promise<any> {
+  expect((await waitForJob(h, jobOf(await h.call('POST', `${item}/failoverCommit`, {})), ended, 60_000)).properties.state).toBe('Succeeded');
+  const reprotected = await waitForJob(h, jobOf(await h.call('POST', `${item}/reProtect`, { properties: { failoverDirection: 'PrimaryToRecovery' } })), ended, 60_000);
+  expect(reprotected.properties.state).toBe('Succeeded');
+  return reprotected;
+}
+
+/**
+ * After a reprotect: the agent ships the new epoch (deltas only), the source `disk` writes
+ * again and syncs, the item is Protected, and a test failover's disk equals `disk` (qemu-img).
+ * Returns the first sync's report (the reprotect's epoch).
+ */
+export async function forwardAgainEqual(h: RecoveryHost, name: string, c: CycleItem, disk = c.raw): Promise<Awaited<ReturnType<typeof syncItem>>> {
+  const report = await syncItem(h.blobs, { vault: VAULT, item: name, stateDir: c.stateDir, merge: { pollMs: 100 } });
+  expect(report.repairEpoch).toBe(2);
+  qemuIo(disk, 'raw', 'write -P 0x5b 3584k 4k');
+  await syncItem(h.blobs, { vault: VAULT, item: name, stateDir: c.stateDir, merge: { pollMs: 100 } });
+  await waitFor(async () => (await h.call('GET', c.item, undefined, 'Reader')).body.properties.protectionState === 'Protected', { timeoutMs: 30_000, describe: `${name} Protected again` });
+  const test = jobOf(await h.call('POST', `${c.item}/testFailover`, { properties: { failoverDirection: 'PrimaryToRecovery', networkId: 'test-vnet' } }, 'Operator'));
+  const tested = await waitForJob(h, test, (j) => ended(j) || /WaitingForStopTestFailover/.test(j.properties.stateDescription ?? ''), 90_000);
+  expect(tested.properties.state).not.toBe('Failed');
+  expect(qemuCompare(disk, 'raw', await downloadRecoveredDisk(h, `${name}-dr-test`, 'disk0'), 'vpc').status).toBe(0);
+  expect((await waitForJob(h, jobOf(await h.call('POST', `${c.item}/testFailoverCleanup`, { properties: { comments: 'home' } }, 'Operator')), ended)).properties.state).toBe('Succeeded');
+  return report;
+}
+
+/** One step of the agent's failback side (`asr agent sync --no-wait`): its state. */
+export async function serveOnce(h: RecoveryHost, name: string, stateDir: string): Promise<string> {
+  return (await syncFailback(h.blobs, { vault: VAULT, item: name, stateDir, noWait: true })).state;
 }
