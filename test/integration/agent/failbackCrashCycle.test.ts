@@ -4,10 +4,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AsrApiClient } from '../../../cli/api/AsrApiClient';
 import { FABRIC_CONTAINERS } from '../../../shared/fabric';
-import { createSite, downloadRecoveredDisk, jobOf, RG, startRecoveryHost, SUB, V, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
+import { downloadRecoveredDisk, jobOf, RG, SUB, V, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
 import { waitFor } from '../../support/waitFor';
-import { ensureBuilt } from '../disk/qemu';
-import { qemuCompare, startMergePump } from './agentHarness';
+import { qemuCompare } from './agentHarness';
 import * as cycle from './failbackCycleHarness';
 import { ended, FAILBACK, MiB, tasksOf } from './failbackCycleHarness';
 
@@ -24,19 +23,14 @@ const SYNC_FIRST = { properties: { failoverDirection: 'RecoveryToPrimary', provi
  */
 describe('the failback cycle survives kill -9 (funclocal, real agent)', () => {
   let h: RecoveryHost;
-  let pump: { stop(): Promise<void> };
   let api: AsrApiClient;
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    ensureBuilt();
-    h = await startRecoveryHost();
-    await createSite(h, []);
-    pump = startMergePump(h.blobs, h.replication);
-    api = new AsrApiClient({ endpoint: h.host.baseUrl, subscriptionId: SUB, resourceGroup: RG, dataDir: h.dir, devIssuerDir: join(h.dir, 'dev-issuer') });
+    ({ h, api, stop } = await cycle.startCycleHost());
   }, 240_000);
   afterAll(async () => {
-    await pump?.stop();
-    await h?.stop();
+    await stop?.();
   });
 
   /** The real CLI (`asr agent sync`) in a child process, as an operator runs it on the primary host. */

@@ -6,12 +6,11 @@ import { failbackBody } from '../../../cli/commands/failback';
 import { protectItem, syncFailback, syncItem } from '../../../shared/agent';
 import { FABRIC_CONTAINERS } from '../../../shared/fabric';
 import { siteRecoveryClient } from '../api/siteRecoveryClient';
-import { CONTAINER, createSite, downloadRecoveredDisk, FABRIC, jobOf, P, RG, startRecoveryHost, SUB, V, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
-import { qemuCompare, qemuIo, startMergePump } from './agentHarness';
+import { CONTAINER, downloadRecoveredDisk, FABRIC, jobOf, P, RG, SUB, V, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
+import { qemuCompare, qemuIo } from './agentHarness';
 import * as cycle from './failbackCycleHarness';
 import { ended, FAILBACK, INITIAL, MiB, tasksOf } from './failbackCycleHarness';
 import { waitFor } from '../../support/waitFor';
-import { ensureBuilt } from '../disk/qemu';
 
 /**
  * The way home (issue 13) end to end, for one item, against the whole app on funclocal with the
@@ -22,19 +21,14 @@ import { ensureBuilt } from '../disk/qemu';
  */
 describe('the failback cycle (funclocal, real agent)', () => {
   let h: RecoveryHost;
-  let pump: { stop(): Promise<void> };
   let api: AsrApiClient;
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    ensureBuilt(); // the host runs dist/: `npm test` builds first, a lone run builds when it is missing
-    h = await startRecoveryHost();
-    await createSite(h, []);
-    pump = startMergePump(h.blobs, h.replication);
-    api = new AsrApiClient({ endpoint: h.host.baseUrl, subscriptionId: SUB, resourceGroup: RG, dataDir: h.dir, devIssuerDir: join(h.dir, 'dev-issuer') });
+    ({ h, api, stop } = await cycle.startCycleHost());
   }, 240_000);
   afterAll(async () => {
-    await pump?.stop();
-    await h?.stop();
+    await stop?.();
   });
 
   const protectedItem = (name: string) => cycle.protectedItem(h, api, name);

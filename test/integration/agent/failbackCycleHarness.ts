@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AsrApiClient } from '../../../cli/api/AsrApiClient';
+import { AsrApiClient } from '../../../cli/api/AsrApiClient';
 import { protectItem, syncFailback, syncItem } from '../../../shared/agent';
 import { FABRIC_CONTAINERS } from '../../../shared/fabric';
-import { CONTAINER, downloadRecoveredDisk, FABRIC, jobOf, P, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
+import { CONTAINER, createSite, downloadRecoveredDisk, FABRIC, jobOf, P, RG, startRecoveryHost, SUB, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
+import { ensureBuilt } from '../disk/qemu';
 import { waitFor } from '../../support/waitFor';
-import { qemuCompare, qemuIo } from './agentHarness';
+import { qemuCompare, qemuIo, startMergePump } from './agentHarness';
 
 /** The failback cycle's steps on funclocal with the real agent, shared by the suites that run it (failbackCycle, failbackCrashCycle). */
 
@@ -103,4 +104,14 @@ export async function forwardAgainEqual(h: RecoveryHost, name: string, c: CycleI
 /** One step of the agent's failback side (`asr agent sync --no-wait`): its state. */
 export async function serveOnce(h: RecoveryHost, name: string, stateDir: string): Promise<string> {
   return (await syncFailback(h.blobs, { vault: VAULT, item: name, stateDir, noWait: true })).state;
+}
+
+/** The whole app on funclocal (dist/), a site, a merge pump and the CLI's API client: what each failback suite starts in beforeAll. */
+export async function startCycleHost(): Promise<{ h: RecoveryHost; api: AsrApiClient; stop(): Promise<void> }> {
+  ensureBuilt(); // the host runs dist/: `npm test` builds first, a lone run builds when it is missing
+  const h = await startRecoveryHost();
+  await createSite(h, []);
+  const pump = startMergePump(h.blobs, h.replication);
+  const api = new AsrApiClient({ endpoint: h.host.baseUrl, subscriptionId: SUB, resourceGroup: RG, dataDir: h.dir, devIssuerDir: join(h.dir, 'dev-issuer') });
+  return { h, api, async stop() { await pump.stop(); await h.stop(); } };
 }
