@@ -42,7 +42,8 @@ async function run(client: AsrApiClient, vault: string, path: string, body: unkn
   emit({ job, [what]: res.body }, opts.json, () => `job ${job} started; follow it with 'asr job show ${vault} ${job}'`);
 }
 
-async function failbackBody(opts: FailbackOptions): Promise<Record<string, unknown>> {
+/** The planned failover back's request body from the command's options (tests build it the same way). */
+export async function failbackBody(opts: Pick<FailbackOptions, 'sync' | 'alternate' | 'keyFile'>): Promise<Record<string, unknown>> {
   const details = { instanceType: 'HyperVReplicaAzureFailback', dataSyncOption: dataSyncOptionOf(opts.sync), ...alternateOf(opts.alternate), ...(await keyDetails(opts.keyFile)) };
   return { properties: { failoverDirection: 'RecoveryToPrimary', providerSpecificDetails: details } };
 }

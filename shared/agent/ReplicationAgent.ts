@@ -454,6 +454,22 @@ export class ReplicationAgent {
     this.seeds.clear();
   }
 
+  /**
+   * A failback to an alternate location (CreateVmIfNotFound) wrote a new file for these disks:
+   * the item's disks are those files from now on (a reprotect reads them). The stamp goes, so the
+   * next cut reads the new file whole against the block table; the table stays (it says what the
+   * replica holds). Idempotent.
+   */
+  async relocateDisks(moves: { diskId: string; path: string; format: string }[]): Promise<void> {
+    const disks = this.state.disks.map((d) => {
+      const m = moves.find((x) => x.diskId === d.diskId);
+      if (!m || (d.path === m.path && d.format === m.format)) return d;
+      const { stamp: _old, ...rest } = d;
+      return { ...rest, path: m.path, format: m.format };
+    });
+    if (disks.some((d, i) => d !== this.state.disks[i])) await this.commit({ ...this.state, disks });
+  }
+
   private nextCutTime(): number {
     return Math.max(Date.now(), this.state.lastCutTimeMs + 1);
   }

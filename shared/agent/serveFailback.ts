@@ -10,6 +10,7 @@ import { HrlRecordDecryptor, parseHrl } from '../hrl';
 import { FailbackDigester, MerkleTree } from '../integrity';
 import { openSourceDisk } from './BlockDeviceImage';
 import { readBlocks } from './DataRun';
+import { checkAlternateDirectory } from './alternateDirectory';
 import { FailbackDiskTarget, sourceDiskDigests } from './FailbackDiskTarget';
 import { FailbackJournal, type FailbackJournalEntry } from './failbackJournal';
 import type { ReplicaAccess } from './ReplicaChannel';
@@ -63,7 +64,7 @@ export async function serveFailback(agent: ReplicationAgent, access: ReplicaAcce
   const resumed = entry !== undefined;
   if (!entry) {
     const ready = await channel.failbackReady(where, request.jobId, request.round);
-    const targets = targetsOf(agent, request);
+    const targets = await targetsOf(agent, request);
     if (!ready) {
       let reported = false;
       if (!(await journal.read('digests.reported'))) {
@@ -90,6 +91,10 @@ export async function serveFailback(agent: ReplicationAgent, access: ReplicaAcce
     await journal.write('journal.json', JSON.stringify(entry));
   }
   const applied = await applyJournal(agent, journal, entry, request, key, options);
+  // A new disk (CreateVmIfNotFound) is whole and verified: the item's disk lives there from now
+  // on, so a reprotect reads it. Before the receipt, so a crash in between moves it on the rerun.
+  const made = entry.disks.filter((d) => d.create);
+  if (made.length > 0) await agent.relocateDisks(made.map((d) => ({ diskId: d.diskId, path: d.path, format: 'raw' })));
   await journal.write('applied.json', JSON.stringify(applied));
   await journal.prune(entry.disks.map((d) => d.diskId));
   await channel.reportFailbackApplied(where, applied);
@@ -108,12 +113,14 @@ function checkKey(request: FailbackRequest, key: Buffer | undefined): Buffer | u
   return key;
 }
 
-function targetsOf(agent: ReplicationAgent, request: FailbackRequest): FailbackJournalEntry['disks'] {
+/** Where each disk of the round goes; an alternate directory is checked here, on the host it names. */
+async function targetsOf(agent: ReplicationAgent, request: FailbackRequest): Promise<FailbackJournalEntry['disks']> {
+  const alternate = request.alternateDirectory === undefined ? undefined : await checkAlternateDirectory(request.alternateDirectory);
   return request.disks.map((d) => {
     const own = agent.current.disks.find((x) => x.diskId === d.diskId);
     if (!own) throw new ServiceError('FailbackDiskMissing', `the failback names disk ${d.diskId}, which this agent does not protect (${agent.current.disks.map((x) => x.diskId).join(', ')})`);
-    if (request.alternateDirectory) {
-      return { diskId: d.diskId, path: join(request.alternateDirectory, alternateDiskFileName(d.diskId)), create: true, virtualSize: d.dataBytes };
+    if (alternate) {
+      return { diskId: d.diskId, path: join(alternate, alternateDiskFileName(d.diskId)), create: true, virtualSize: d.dataBytes };
     }
     return { diskId: d.diskId, path: own.path, create: false, virtualSize: d.dataBytes };
   });

@@ -1,29 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AsrApiClient } from '../../../cli/api/AsrApiClient';
+import { failbackBody } from '../../../cli/commands/failback';
 import { protectItem, syncFailback, syncItem } from '../../../shared/agent';
 import { FABRIC_CONTAINERS } from '../../../shared/fabric';
 import { siteRecoveryClient } from '../api/siteRecoveryClient';
-import { CONTAINER, createSite, downloadRecoveredDisk, FABRIC, jobOf, P, RG, startRecoveryHost, SUB, V, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
-import { qemuCompare, qemuIo, startMergePump } from './agentHarness';
+import { CONTAINER, downloadRecoveredDisk, FABRIC, jobOf, P, RG, SUB, V, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
+import { qemuCompare, qemuIo } from './agentHarness';
+import * as cycle from './failbackCycleHarness';
+import { ended, FAILBACK, INITIAL, MiB, tasksOf } from './failbackCycleHarness';
 import { waitFor } from '../../support/waitFor';
-import { ensureBuilt } from '../disk/qemu';
-
-const MiB = 1024 * 1024;
-const ended = (j: any) => ['Succeeded', 'Failed', 'Cancelled'].includes(j.properties.state);
-const INITIAL = ['TestFailover', 'PlannedFailover', 'UnplannedFailover'];
-const FAILBACK = { instanceType: 'HyperVReplicaAzureFailback', recoveryVmCreationOption: 'NoAction' };
-
-/** Every task and child task of a job by id. */
-function tasksOf(job: any): Record<string, any> {
-  const out: Record<string, any> = {};
-  for (const t of job.properties.tasks) {
-    out[t.taskId] = t;
-    for (const c of t.groupTaskCustomDetails?.childTasks ?? []) out[c.taskId] = c;
-  }
-  return out;
-}
 
 /**
  * The way home (issue 13) end to end, for one item, against the whole app on funclocal with the
@@ -34,67 +21,20 @@ function tasksOf(job: any): Record<string, any> {
  */
 describe('the failback cycle (funclocal, real agent)', () => {
   let h: RecoveryHost;
-  let pump: { stop(): Promise<void> };
   let api: AsrApiClient;
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    ensureBuilt(); // the host runs dist/: `npm test` builds first, a lone run builds when it is missing
-    h = await startRecoveryHost();
-    await createSite(h, []);
-    pump = startMergePump(h.blobs, h.replication);
-    api = new AsrApiClient({ endpoint: h.host.baseUrl, subscriptionId: SUB, resourceGroup: RG, dataDir: h.dir, devIssuerDir: join(h.dir, 'dev-issuer') });
+    ({ h, api, stop } = await cycle.startCycleHost());
   }, 240_000);
   afterAll(async () => {
-    await pump?.stop();
-    await h?.stop();
+    await stop?.();
   });
 
-  /** Protects `name` with a 4 MiB raw disk and syncs it; returns the disk and the agent's state dir. */
-  async function protectedItem(name: string): Promise<{ raw: string; stateDir: string; item: string }> {
-    const raw = join(h.dir, `${name}.raw`);
-    writeFileSync(raw, Buffer.alloc(4 * MiB));
-    qemuIo(raw, 'raw', 'write -P 0x11 0 1M');
-    const stateDir = join(h.dir, `state-${name}`);
-    await protectItem(api, h.blobs, { vault: VAULT, item: name, diskPaths: [raw], policy: 'policy-30s', fabric: FABRIC, container: CONTAINER, stateDir, merge: { pollMs: 100 } });
-    const item = `${P}/${name}`;
-    expect((await h.call('PATCH', item, { properties: { recoveryAzureVMName: `${name}-dr`, selectedRecoveryAzureNetworkId: 'prod-vnet' } })).status).toBe(200);
-    qemuIo(raw, 'raw', 'write -P 0x12 2M 64k');
-    await syncItem(h.blobs, { vault: VAULT, item: name, stateDir, merge: { pollMs: 100 } });
-    return { raw, stateDir, item };
-  }
-
-  /** Protects `name` and fails it over (unplanned, Latest) and commits. */
-  async function committedFailover(name: string): Promise<{ raw: string; stateDir: string; item: string }> {
-    const { raw, stateDir, item } = await protectedItem(name);
-    const failover = jobOf(await h.call('POST', `${item}/unplannedFailover`, { properties: { failoverDirection: 'PrimaryToRecovery', providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', recoveryPointType: 'Latest' } } }));
-    expect((await waitForJob(h, failover, ended, 90_000)).properties.state).toBe('Succeeded');
-    const commit = jobOf(await h.call('POST', `${item}/failoverCommit`, {}));
-    expect((await waitForJob(h, commit, ended, 60_000)).properties.state).toBe('Succeeded');
-    const committed = (await h.call('GET', item, undefined, 'Reader')).body.properties;
-    expect(committed).toMatchObject({ protectionState: 'FailoverCommitted', activeLocation: 'Recovery', allowedOperations: ['PlannedFailover', 'ReverseReplicate'] });
-    return { raw, stateDir, item };
-  }
-
-  /** The workload in the recovery site writes `count` random 4 KiB blocks of its disk (the fabric's page blob, data from byte 0). */
-  async function workloadWrites(machine: string, count: number, seed: number): Promise<void> {
-    const blob = h.blobs.getContainerClient(FABRIC_CONTAINERS.disks).getPageBlobClient(`asr-recovery/${machine}/disk0.vhd`);
-    for (let i = 0; i < count; i++) {
-      const block = (seed * 31 + i * 97) % 1024; // within the 4 MiB data
-      const data = randomBytes(4096);
-      await blob.uploadPages(data, block * 4096, 4096);
-    }
-  }
-
-  /** The agent on the primary host serves failback rounds while `until` is false (asr agent sync, repeatedly). */
-  async function serveRounds(name: string, stateDir: string, until: () => Promise<boolean>): Promise<number> {
-    const rounds = new Set<string>();
-    while (!(await until())) {
-      const r = await syncFailback(h.blobs, { vault: VAULT, item: name, stateDir, waitMs: 60_000, pollMs: 200 });
-      if (r.state === 'applied') rounds.add(`${r.jobId}/${r.round}`);
-      await new Promise((res) => setTimeout(res, 300));
-    }
-    return rounds.size;
-  }
+  const protectedItem = (name: string) => cycle.protectedItem(h, api, name);
+  const committedFailover = (name: string) => cycle.committedFailover(h, api, name);
+  const workloadWrites = (machine: string, count: number, seed: number) => cycle.workloadWrites(h, machine, count, seed);
+  const serveRounds = (name: string, stateDir: string, until: () => Promise<boolean>) => cycle.serveRounds(h, name, stateDir, until);
 
   it('protect, fail over, commit, the workload writes, fail back (ForSynchronization), commit, reprotect, sync, test failover: the disks match at every step', async () => {
     const { raw, stateDir, item } = await committedFailover('fb1');
@@ -138,19 +78,48 @@ describe('the failback cycle (funclocal, real agent)', () => {
 
     // The source writes again and replicates forward in the new epoch, from deltas only.
     qemuIo(raw, 'raw', 'write -P 0x5a 3M 8k');
-    const report = await syncItem(h.blobs, { vault: VAULT, item: 'fb1', stateDir, merge: { pollMs: 100 } });
-    expect(report.repairEpoch).toBe(2);
+    const report = await cycle.forwardAgainEqual(h, 'fb1', { raw, stateDir, item });
     expect(report.bytesUploaded).toBeLessThan(1 * MiB);
-    qemuIo(raw, 'raw', 'write -P 0x5b 3584k 4k');
-    await syncItem(h.blobs, { vault: VAULT, item: 'fb1', stateDir, merge: { pollMs: 100 } });
-    await waitFor(async () => (await h.call('GET', item, undefined, 'Reader')).body.properties.protectionState === 'Protected', { timeoutMs: 30_000, describe: 'fb1 Protected again' });
+  }, 300_000);
 
-    const test = jobOf(await h.call('POST', `${item}/testFailover`, { properties: { failoverDirection: 'PrimaryToRecovery', networkId: 'test-vnet' } }, 'Operator'));
-    const tested = await waitForJob(h, test, (j) => ended(j) || /WaitingForStopTestFailover/.test(j.properties.stateDescription ?? ''), 90_000);
-    expect(tested.properties.state).not.toBe('Failed');
-    expect(qemuCompare(raw, 'raw', await downloadRecoveredDisk(h, 'fb1-dr-test', 'disk0'), 'vpc').status).toBe(0);
-    const cleanup = jobOf(await h.call('POST', `${item}/testFailoverCleanup`, { properties: { comments: 'home' } }, 'Operator'));
-    expect((await waitForJob(h, cleanup, ended)).properties.state).toBe('Succeeded');
+  it('CreateVmIfNotFound: the source disk is gone; the failback writes a new disk in the directory the operator names (checked by the agent), equal to the recovered one; after commit the item reprotects from the new disk', async () => {
+    const fc1 = await committedFailover('fc1');
+    const { raw, stateDir, item } = fc1;
+    await workloadWrites('fc1-dr', 30, 5);
+    rmSync(raw); // the primary host lost the disk
+    const alternate = join(h.dir, 'rebuilt', 'fc1');
+    // The request is what `asr item failback … --alternate <dir>` sends; the service checks its shape only.
+    const started = await h.call('POST', `${item}/plannedFailover`, await failbackBody({ sync: 'before', alternate }));
+    expect(started.status).toBe(202);
+    const failback = jobOf(started);
+    // The directory is the primary host's: its agent checks it and refuses one that is not there, writing nothing.
+    let refusal: unknown;
+    await waitFor(async () => {
+      refusal = await syncFailback(h.blobs, { vault: VAULT, item: 'fc1', stateDir, noWait: true }).then(() => undefined, (err: unknown) => err);
+      return refusal !== undefined;
+    }, { timeoutMs: 60_000, describe: 'the agent to see the failback round' });
+    expect(refusal).toMatchObject({ code: 'FailbackAlternateLocationInvalid', message: expect.stringMatching(/does not exist on this host/) });
+    expect(existsSync(alternate)).toBe(false);
+    mkdirSync(alternate, { recursive: true });
+    let jobDone = false;
+    const rounds = serveRounds('fc1', stateDir, async () => jobDone);
+    const done = await waitForJob(h, failback, ended, 120_000).finally(() => { jobDone = true; });
+    expect(await rounds).toBe(2);
+    expect(done.properties.state).toBe('Succeeded');
+    const tasks = tasksOf(done);
+    // Round 1 ships every block the recovered disk holds (the new disk starts as zeros), round 2 nothing more.
+    expect(tasks['g0-sync-m0'].customDetails.applied[0].path).toBe(join(alternate, 'disk0.raw'));
+    expect(tasks['g0-finalSync-m0'].customDetails).toMatchObject({ round: 2, blocksChanged: 0 });
+    expect(tasks['g0-start-m0'].stateDescription).toContain(`from the new disk(s) in ${alternate}`);
+    const newDisk = join(alternate, 'disk0.raw');
+    expect([existsSync(newDisk), existsSync(`${newDisk}.partial`), existsSync(raw)]).toEqual([true, false, false]);
+    expect(qemuCompare(newDisk, 'raw', await downloadRecoveredDisk(h, 'fc1-dr', 'disk0'), 'vpc').status).toBe(0);
+
+    await cycle.commitAndReprotect(h, item);
+    // The agent replicates the new disk now: the new epoch ships only what the recovery site wrote (the replica had the rest).
+    const report = await cycle.forwardAgainEqual(h, 'fc1', fc1, newDisk);
+    expect(report.disks[0].changedBlocks).toBe(30);
+    expect(report.bytesUploaded).toBeLessThan(1 * MiB);
   }, 300_000);
 
   it('a failback cancelled while it waits for the agent leaves a committed failover: the recovered machine runs, failback may start again', async () => {
