@@ -87,3 +87,11 @@ export function currentOperationId(): string | undefined {
   const id = trace.getActiveSpan()?.spanContext().traceId;
   return id && !/^0+$/.test(id) ? id : undefined;
 }
+
+/**
+ * A line of trace on the active span (Application Insights: a trace item with the span's
+ * operation id); nothing when no span is active or no SDK runs.
+ */
+export function traceMessage(message: string, attributes?: Attributes): void {
+  trace.getActiveSpan()?.addEvent(message, attributes);
+}

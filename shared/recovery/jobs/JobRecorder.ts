@@ -6,6 +6,7 @@ import type { JobEvent } from '../plan/JobEvent';
 import type { RecordedJob } from '../plan/RecoveryActivityMap';
 import type { RecoveryJobDocument } from './RecoveryJobDocument';
 import { recordJobMetrics } from './recordJobMetrics';
+import { traceMessage } from '../../telemetry';
 
 /**
  * Applies job events to the stored job with optimistic concurrency: read, apply, replace with
@@ -37,6 +38,7 @@ export class JobRecorder {
       try {
         const written = await this.store.replaceJob<RecoveryJobDocument>(changed, { ifMatch: doc._etag });
         recordJobMetrics(doc.properties, next);
+        traceMessage(`job ${jobId}: ${events.map((e) => e.type).join(', ')} -> ${next.state}`, { 'asr.job.id': jobId, 'asr.job.state': next.state });
         await this.outbox.publishAfterWrite('jobs', written);
         return { state: next.state, cancelRequested: !!next.cancelRequested };
       } catch (err) {

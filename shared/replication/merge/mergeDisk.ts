@@ -22,7 +22,7 @@ import { pruneRecoveryPoints } from './pruneRecoveryPoints';
 import { QuarantineReason, quarantineLog } from './quarantineLog';
 import { replicaOfEndedProtection, retireReplica } from './retireReplica';
 import { recoveryPointWanted } from '../core/ReplicationPolicy';
-import { inSpan, METRICS, recordMetric, SPANS } from '../../telemetry';
+import { inSpan, METRICS, recordMetric, SPANS, traceMessage } from '../../telemetry';
 
 export interface MergeDiskOptions {
   /** Apply no log past this sequence (a failover drain); default: everything consecutive. */
@@ -46,7 +46,10 @@ export function mergeDisk(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
   return inSpan(SPANS.merge, { 'asr.vault': disk.vault, 'asr.item': disk.item, 'asr.disk': disk.disk }, async () => {
     const started = performance.now();
     const result = await mergeRounds(deps, disk, options);
-    recordMergeMetrics(result, performance.now() - started);
+    const ms = performance.now() - started;
+    recordMergeMetrics(result, ms);
+    traceMessage(`merge of ${diskKey(disk)}: ${result.outcome}, ${result.applied.length} log(s), ${result.appliedBytes} bytes in ${Math.round(ms)} ms`,
+      { 'asr.merge.outcome': result.outcome, 'asr.merge.last_applied': String(result.lastAppliedSequence ?? '') });
     return result;
   });
 }
