@@ -16,7 +16,7 @@ const PURE = [
 ];
 
 /** Leaves every layer may use. */
-const KERNEL = ['shared/errors', 'shared/config', 'shared/os', 'shared/naming'];
+const KERNEL = ['shared/errors', 'shared/config', 'shared/os', 'shared/naming', 'shared/telemetry'];
 /** Formats and primitives with no service knowledge. */
 const FORMATS = ['shared/crypto', 'shared/integrity', 'shared/disk', 'shared/hrl'];
 /** Wire contracts between the source agent and the service (issue 11): ids, blob layout, replica state, shutdown requests. */
@@ -42,6 +42,8 @@ const zones = {
   'shared/disk': { mayImport: ['shared/errors', 'shared/crypto', 'shared/integrity'], forbiddenPackages: NO_FUNCTIONS_TYPES },
   'shared/hrl': { mayImport: ['shared/errors', 'shared/crypto', 'shared/integrity'], forbiddenPackages: NO_FUNCTIONS_TYPES },
   'shared/contracts': { mayImport: ['shared/errors', 'shared/naming'], forbiddenPackages: NO_FUNCTIONS_TYPES },
+  // traces and metrics over the OpenTelemetry API; the one file that loads the Application Insights SDK
+  'shared/telemetry': { mayImport: ['shared/errors'], forbiddenPackages: NO_FUNCTIONS_TYPES },
   // ARM naming rules and the only way to join validated segments into a storage path
   'shared/naming': { mayImport: ['shared/errors'], forbiddenPackages: NO_FUNCTIONS_TYPES },
 

@@ -4,6 +4,7 @@ import { FunctionsCoreApi } from './FunctionsCoreApi';
 import { BindingDefinition, FunctionRegistration } from './FunctionRegistration';
 import { HostLogger, toLogLevel } from './HostLogger';
 import { TypedData } from './TypedData';
+import { invocationTraceContext, type TraceContext } from './TraceContext';
 
 /** What a trigger hands the invoker: its own data and metadata, in worker-protocol shape. */
 export interface InvocationRequest {
@@ -11,6 +12,8 @@ export interface InvocationRequest {
   inputData: Array<{ name: string; data: TypedData }>;
   triggerMetadata?: Record<string, TypedData>;
   retryContext?: { retryCount: number; maxRetryCount: number; exception?: { message?: string } };
+  /** The caller's trace context (an HTTP trigger's `traceparent`); a new trace when absent. */
+  traceContext?: TraceContext;
 }
 
 /** The programming model's answer: the return value and output bindings as TypedData. */
@@ -93,7 +96,10 @@ export class FunctionInvoker {
       this.logger.log(toLogLevel(level), category === 'system' ? `(system) ${message}` : message, scope);
     const coreContext = {
       invocationId,
-      request: { invocationId, functionId: fn.functionId, inputData, triggerMetadata: request.triggerMetadata ?? {}, retryContext: request.retryContext },
+      request: {
+        invocationId, functionId: fn.functionId, inputData, triggerMetadata: request.triggerMetadata ?? {}, retryContext: request.retryContext,
+        traceContext: request.traceContext ?? invocationTraceContext(),
+      },
       metadata: { name: fn.name, bindings: fn.bindings },
       log,
       state: undefined as string | undefined,

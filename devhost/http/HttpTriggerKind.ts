@@ -1,6 +1,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { FunctionRegistration } from '../core/FunctionRegistration';
 import { HostContext, TriggerKind } from '../core/HostContext';
+import { invocationTraceContext } from '../core/TraceContext';
 import { RpcHttp, TypedData } from '../core/TypedData';
 import { readBody, RequestBodyTooLargeError, sendJson, sendRequestTooLarge } from './HostHttpServer';
 import { forwardHttpStream } from './HttpStreamForwarder';
@@ -115,6 +116,7 @@ export class HttpTriggerKind implements TriggerKind {
       const response = await this.host.invoker.invoke(route.fn, {
         inputData: [{ name: route.fn.trigger.name, data: { http } }],
         triggerMetadata,
+        traceContext: invocationTraceContext({ traceparent: headers.traceparent, tracestate: headers.tracestate }),
       });
       writeHttpResponse(res, pickHttpOutput(route.fn, response.returnValue, response.outputData));
     } catch {

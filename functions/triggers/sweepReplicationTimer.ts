@@ -1,9 +1,10 @@
 import { app, InvocationContext, Timer } from '@azure/functions';
-import { replicationDepsFromEnv, sweepReplication } from '../../shared/replication';
+import { replicationDepsFromEnv, rpoWatchFromEnv, sweepReplication } from '../../shared/replication';
 
 /**
  * Every minute: merge what the blob trigger missed and report stuck gaps and lag on the
- * protected items' health. A singleton (one host runs it), so sweeps never overlap.
+ * protected items' health; then judge every replicating item's RPO, raising an event when one
+ * crosses a threshold or recovers. A singleton (one host runs it), so sweeps never overlap.
  */
 app.timer('sweepReplication', {
   schedule: '0 */1 * * * *',
@@ -13,5 +14,9 @@ app.timer('sweepReplication', {
     const problems = report.findings.filter((f) => f.problem);
     context.log(`replication sweep: ${report.disks} disk(s) with pending logs, ${problems.length} with problems` +
       (problems.length ? `: ${problems.map((f) => `${f.disk.item}/${f.disk.disk}=${f.problem}`).join(', ')}` : ''));
+    const rpo = await (await rpoWatchFromEnv()).evaluate();
+    if (rpo.changed.length > 0) {
+      context.log(`RPO: ${rpo.changed.map((c) => `${c.item} ${c.from ?? 'within'} -> ${c.to ?? 'within'}`).join(', ')} (of ${rpo.items} item(s))`);
+    }
   },
 });

@@ -3,6 +3,7 @@ export * from './appendToOutbox';
 export * from './eventIdentity';
 export * from './itemEvents';
 export * from './jobEvents';
+export * from './rpoEvents';
 export * from './EventOutbox';
 export * from './parseEventFilter';
 export * from './shapeEvent';

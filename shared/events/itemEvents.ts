@@ -1,13 +1,22 @@
-import type { ProtectedItemProperties, ResourceDocument } from '../metadata';
+import type { HealthError, ProtectedItemProperties, ResourceDocument } from '../metadata';
 import { fabricArmIdOf } from './eventIdentity';
 import { EVENT_TYPES, type EventSeverity, type ReplicationEventDraft } from './ReplicationEventDraft';
 
 const SEVERITY_OF_HEALTH: Record<string, EventSeverity> = { Normal: 'Info', Warning: 'Warning', Critical: 'Critical' };
 const RESYNC = 'ResynchronizationInProgress';
+/** Health codes the merge raises when it moves a log to `hrl-quarantine/` (shared/replication quarantineLog). */
+const QUARANTINE_CODES = ['LogQuarantined', 'LogDivergent', 'ForeignProtection'];
+
+/** Quarantine errors `after` has that `before` has not (same disk, code and message: the same log, raised again). */
+function newQuarantines(before: ProtectedItemProperties, after: ProtectedItemProperties): HealthError[] {
+  const key = (e: HealthError) => `${e.entityId}|${e.errorCode}|${e.errorMessage}`;
+  const known = new Set((before.healthErrors ?? []).map(key));
+  return (after.healthErrors ?? []).filter((e) => QUARANTINE_CODES.includes(e.errorCode) && !known.has(key(e)));
+}
 
 /**
- * The events a change of a protected item raises: its replication health changed (with the
- * errors that make it so), a resync started or finished. Pure: `before` and `after` are the
+ * The events a change of a protected item raises: a resync started or finished, its
+ * replication health changed (with the errors that make it so), a log was quarantined. Pure: `before` and `after` are the
  * item's properties around one write.
  */
 export function itemEventsOf(item: ResourceDocument<ProtectedItemProperties>, before: ProtectedItemProperties, after: ProtectedItemProperties, at: Date): ReplicationEventDraft[] {
@@ -36,6 +45,10 @@ export function itemEventsOf(item: ResourceDocument<ProtectedItemProperties>, be
         + (worst ? `: ${worst.errorCode}: ${worst.errorMessage}` : ''),
       ...(worst ? { recommendedAction: worst.recommendedAction } : {}),
     });
+  }
+  for (const e of newQuarantines(before, after)) {
+    drafts.push({ ...base, eventCode: 'LogQuarantined', severity: e.errorLevel === 'Error' ? 'Critical' : 'Warning', healthErrors: [e],
+      description: `${base.affectedObjectFriendlyName}, disk ${e.entityId}: ${e.errorMessage}`, recommendedAction: e.recommendedAction });
   }
   return drafts;
 }

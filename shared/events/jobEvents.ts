@@ -16,6 +16,8 @@ export interface JobStatusView {
 
 interface JobTaskView {
   taskId: string;
+  startTime?: string;
+  endTime?: string;
   friendlyName: string;
   state: string;
   stateDescription: string;
@@ -42,9 +44,39 @@ function howToResume(job: JobRef, task: JobTaskView): string {
   return `${task.stateDescription}; the job waits until then (or cancel it: 'asr job cancel ${vault} ${job.name}')`;
 }
 
+const PHASE_ENDS: Partial<Record<string, { eventCode: EventCode; severity: EventSeverity; verb: string }>> = {
+  Succeeded: { eventCode: 'JobStepSucceeded', severity: 'Info', verb: 'finished' },
+  Failed: { eventCode: 'JobStepFailed', severity: 'Warning', verb: 'failed' },
+};
+
+/**
+ * The phases of a job are its top-level tasks (a plan's groups and actions, a failover's
+ * shutdown, drain and start; a failback's rounds): one event as each starts and as each ends.
+ * Skipped and cancelled phases raise nothing (the job's own event says why).
+ */
+function phaseEventsOf(before: JobStatusView, after: JobStatusView, base: Omit<ReplicationEventDraft, 'eventCode' | 'severity' | 'description'>): ReplicationEventDraft[] {
+  const was = new Map(before.tasks.map((t) => [t.taskId, t.state]));
+  const drafts: ReplicationEventDraft[] = [];
+  for (const task of after.tasks) {
+    const prior = was.get(task.taskId) ?? 'NotStarted';
+    if (prior === task.state) continue;
+    const details = { ...base.eventSpecificDetails, taskId: task.taskId, taskFriendlyName: task.friendlyName, taskState: task.state };
+    if (prior === 'NotStarted' && task.state !== 'Skipped' && task.state !== 'Cancelled') {
+      drafts.push({ ...base, eventSpecificDetails: details, eventCode: 'JobStepStarted', severity: 'Info',
+        description: `${after.friendlyName}: ${task.friendlyName} started` });
+    }
+    const end = PHASE_ENDS[task.state];
+    if (end) {
+      drafts.push({ ...base, eventSpecificDetails: details, eventCode: end.eventCode, severity: end.severity,
+        description: `${after.friendlyName}: ${task.friendlyName} ${end.verb}${task.state === 'Failed' ? `: ${task.stateDescription}` : ''}` });
+    }
+  }
+  return drafts;
+}
+
 /**
  * The events one write of a job raises: started, suspended (each newly waiting task, with how to
- * resume), succeeded, failed or cancelled. Pure: `before` and `after` are the job's properties
+ * resume), succeeded, failed or cancelled, and each phase started and ended. Pure: `before` and `after` are the job's properties
  * around one write; an unchanged state raises nothing, so recording the same events twice
  * raises them once.
  */
@@ -71,6 +103,7 @@ export function jobEventsOf(job: JobRef, before: JobStatusView, after: JobStatus
     if (waitingBefore.has(task.taskId)) continue;
     drafts.push(raise('JobSuspended', 'Warning', `${after.friendlyName} waits: ${task.friendlyName}: ${task.stateDescription}`, howToResume(job, task)));
   }
+  drafts.push(...phaseEventsOf(before, after, { ...base, eventType: EVENT_TYPES.jobStep }));
   if (before.state !== after.state) {
     const error = after.errors[after.errors.length - 1]?.serviceErrorDetails;
     if (after.state === 'Succeeded') drafts.push(raise('JobSucceeded', 'Info', `${after.friendlyName} succeeded (job ${job.name})`));

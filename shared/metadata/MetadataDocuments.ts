@@ -71,6 +71,11 @@ export interface ResourceDocument<P = Record<string, unknown>> extends CosmosSys
   /** Lower-cased ARM ids this resource depends on (its parent included): deletes of those are refused while this exists. */
   refs: string[];
   properties: P;
+  /**
+   * Protected items: the RPO threshold the item was last judged past (absent: within), kept so
+   * that crossing and recovering raise one event each, not one per evaluation.
+   */
+  rpoAlertLevel?: 'Warning' | 'Critical';
   createdAt: string;
   updatedAt: string;
   createdBy?: string;

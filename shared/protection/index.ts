@@ -4,3 +4,4 @@ export * from './formatDuration';
 export * from './protectionTransitions';
 export * from './replicationHealth';
 export * from './rpoThresholds';
+export * from './policyIntervalOf';

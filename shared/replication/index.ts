@@ -47,3 +47,5 @@ export * from './core/replicaBlockDigests';
 export * from './merge/startReplicationRepair';
 export * from './failback';
 export * from './merge/startReprotectEpoch';
+export * from './adapters/RpoWatch';
+export * from './rpoWatchFromEnv';

@@ -1,5 +1,5 @@
-import { resourceDocumentId, vaultRelativeSegments, type PolicyProperties, type ProtectedItemProperties } from '../../metadata';
-import { deriveProtectionStatus, withProtectionStatus, type ProtectionStatus } from '../../protection';
+import type { ProtectedItemProperties } from '../../metadata';
+import { deriveProtectionStatus, policyIntervalOf, withProtectionStatus, type ProtectionStatus } from '../../protection';
 import type { PresentContext } from '../ResourceDefinition';
 
 /** The replication interval of the policy `policyId` (read once per answer), or undefined if it is gone. */
@@ -7,10 +7,7 @@ function intervalOf(policyId: string, ctx: Omit<PresentContext, 'name'>): Promis
   const key = `policy#${policyId.toLowerCase()}`;
   let read = ctx.memo.get(key) as Promise<number | undefined> | undefined;
   if (!read) {
-    const segments = vaultRelativeSegments(policyId);
-    read = segments
-      ? ctx.store.getResource<PolicyProperties>(ctx.vaultKey, resourceDocumentId(segments)).then((p) => p?.properties.providerSpecificDetails.replicationInterval)
-      : Promise.resolve(undefined);
+    read = policyIntervalOf(ctx.store, ctx.vaultKey, policyId);
     ctx.memo.set(key, read);
   }
   return read;

@@ -5,6 +5,8 @@ import { applyJobEvent } from '../plan/applyJobEvent';
 import type { JobEvent } from '../plan/JobEvent';
 import type { RecordedJob } from '../plan/RecoveryActivityMap';
 import type { RecoveryJobDocument } from './RecoveryJobDocument';
+import { recordJobMetrics } from './recordJobMetrics';
+import { traceMessage } from '../../telemetry';
 
 /**
  * Applies job events to the stored job with optimistic concurrency: read, apply, replace with
@@ -35,6 +37,8 @@ export class JobRecorder {
       const changed = appendToOutbox({ ...doc, properties: next }, 'jobs', jobEventsOf(doc, doc.properties, next, at));
       try {
         const written = await this.store.replaceJob<RecoveryJobDocument>(changed, { ifMatch: doc._etag });
+        recordJobMetrics(doc.properties, next);
+        traceMessage(`job ${jobId}: ${events.map((e) => e.type).join(', ')} -> ${next.state}`, { 'asr.job.id': jobId, 'asr.job.state': next.state });
         await this.outbox.publishAfterWrite('jobs', written);
         return { state: next.state, cancelRequested: !!next.cancelRequested };
       } catch (err) {

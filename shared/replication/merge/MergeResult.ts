@@ -17,6 +17,8 @@ export interface MergeResult {
   outcome: MergeOutcome;
   /** Sequences applied by this call, in order. */
   applied: bigint[];
+  /** Bytes of the logs applied by this call (their blob sizes). */
+  appliedBytes: number;
   /** The replica's epoch and last applied sequence when the merge ended (absent: no replica). */
   epoch?: bigint;
   lastAppliedSequence?: bigint;

@@ -22,6 +22,7 @@ import { pruneRecoveryPoints } from './pruneRecoveryPoints';
 import { QuarantineReason, quarantineLog } from './quarantineLog';
 import { replicaOfEndedProtection, retireReplica } from './retireReplica';
 import { recoveryPointWanted } from '../core/ReplicationPolicy';
+import { inSpan, METRICS, recordMetric, SPANS, traceMessage } from '../../telemetry';
 
 export interface MergeDiskOptions {
   /** Apply no log past this sequence (a failover drain); default: everything consecutive. */
@@ -41,8 +42,31 @@ const MAX_ROUNDS = 50;
  * one log. A missing log stops the merge (a later trigger or the sweep resumes it); a bad log is
  * quarantined and stops the disk. Safe to call any number of times, concurrently, for any log.
  */
-export async function mergeDisk(deps: ReplicationDeps, disk: DiskRef, options: MergeDiskOptions = {}): Promise<MergeResult> {
-  const result: MergeResult = { disk, outcome: 'idle', applied: [], pointsCut: [] };
+export function mergeDisk(deps: ReplicationDeps, disk: DiskRef, options: MergeDiskOptions = {}): Promise<MergeResult> {
+  return inSpan(SPANS.merge, { 'asr.vault': disk.vault, 'asr.item': disk.item, 'asr.disk': disk.disk }, async () => {
+    const started = performance.now();
+    const result = await mergeRounds(deps, disk, options);
+    const ms = performance.now() - started;
+    recordMergeMetrics(result, ms);
+    traceMessage(`merge of ${diskKey(disk)}: ${result.outcome}, ${result.applied.length} log(s), ${result.appliedBytes} bytes in ${Math.round(ms)} ms`,
+      { 'asr.merge.outcome': result.outcome, 'asr.merge.last_applied': String(result.lastAppliedSequence ?? '') });
+    return result;
+  });
+}
+
+/** Latency of every merge that looked at logs; bytes and throughput of those that applied some. */
+function recordMergeMetrics(result: MergeResult, ms: number): void {
+  if (result.outcome === 'idle' && result.applied.length === 0) return;
+  const vault = { 'asr.vault': result.disk.vault };
+  recordMetric(METRICS.mergeDuration, ms, { ...vault, 'asr.merge.outcome': result.outcome });
+  if (result.appliedBytes > 0) {
+    recordMetric(METRICS.mergeBytes, result.appliedBytes, vault);
+    recordMetric(METRICS.mergeThroughput, result.appliedBytes / (Math.max(ms, 1) / 1000), vault);
+  }
+}
+
+async function mergeRounds(deps: ReplicationDeps, disk: DiskRef, options: MergeDiskOptions): Promise<MergeResult> {
+  const result: MergeResult = { disk, outcome: 'idle', applied: [], appliedBytes: 0, pointsCut: [] };
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const progressed = await mergeRound(deps, disk, options, result);
     // The lease is released: look once more, so a log that arrived while we held the lease (and
@@ -262,6 +286,7 @@ async function applyValidatedLog(
   };
   await advanceReplica(blob, lease.leaseId, state, next);
   result.applied.push(h.sequence);
+  result.appliedBytes += log.sizeBytes;
   result.lastAppliedSequence = h.sequence;
   await ignoreNotFound(pendingContainer(deps).getBlobClient(log.blobName).delete());
 

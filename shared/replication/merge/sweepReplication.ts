@@ -6,6 +6,7 @@ import { listPendingLogs, PendingLog, pendingContainer } from './PendingLog';
 import { epochOfPendingLog } from './epochOfPendingLog';
 import { ignoreNotFound } from '../core/ignoreNotFound';
 import { ReplicationDeps } from '../core/ReplicationDeps';
+import { METRICS, recordMetric } from '../../telemetry';
 
 /** What the sweep found about one disk with pending logs. */
 export interface SweepFinding {
@@ -100,6 +101,7 @@ async function sweepDisk(deps: ReplicationDeps, disk: DiskRef, now: number): Pro
   }
   const oldest = pending.reduce((m, p) => Math.min(m, p.lastModified.getTime()), now);
   const finding: SweepFinding = { disk, merge, pendingAfter: pending.length, oldestPendingAgeMs: now - oldest, error };
+  recordMetric(METRICS.logsWaiting, pending.length, { 'asr.vault': disk.vault, 'asr.item': disk.item, 'asr.disk': disk.disk });
   if (error) return { ...finding, problem: 'error' };
   if (merge?.outcome === 'quarantined' || pending.length === 0) return { ...finding, problem: merge?.outcome === 'quarantined' ? 'quarantined' : undefined };
   const interval = (await deps.settings.settingsFor(disk)).policy.replicationInterval * 1000;

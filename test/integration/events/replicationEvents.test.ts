@@ -76,7 +76,13 @@ describe('replication events: raised with the state change, listed by the offici
     expect(await mergeDisk(suite.h.deps(), disk)).toMatchObject({ outcome: 'merged', epoch: 2n });
 
     const events = await list("affectedObjectFriendlyName eq 'vm-ev'");
-    expect(codesOf(events)).toEqual(['ReplicationHealthChanged', 'ResyncStarted', 'ReplicationHealthChanged', 'ResyncCompleted']);
+    expect(codesOf(events)).toEqual(['ReplicationHealthChanged', 'LogQuarantined', 'ResyncStarted', 'ReplicationHealthChanged', 'ResyncCompleted']);
+    // The quarantine itself, with the log, where it went and what to do (raised in the same write as the health change).
+    expect(events[events.length - 2].properties).toMatchObject({
+      eventCode: 'LogQuarantined', eventType: 'VmHealth', severity: 'Critical',
+      description: expect.stringMatching(/^vm-ev, disk disk0: Replica log 2 of disk disk0 was refused .* moved to hrl-quarantine\//),
+      recommendedAction: expect.stringContaining('Resynchronize the disk'),
+    });
     const quarantined = events[events.length - 1];
     expect(quarantined.properties).toMatchObject({
       eventType: 'VmHealth', severity: 'Critical', affectedObjectFriendlyName: 'vm-ev',
@@ -97,10 +103,10 @@ describe('replication events: raised with the state change, listed by the offici
   it('$filter narrows by severity, type, code, affected object and time; a bad $filter is a 400 saying what is wrong', async () => {
     const all = await list();
     expect(all.length).toBeGreaterThanOrEqual(4);
-    expect(codesOf(await list("severity eq 'Critical' and eventType eq 'VmHealth'"))).toEqual(['ReplicationHealthChanged']);
+    expect(codesOf(await list("severity eq 'Critical' and eventType eq 'VmHealth'"))).toEqual(['ReplicationHealthChanged', 'LogQuarantined']);
     expect(codesOf(await list("eventCode eq 'resyncstarted'"))).toEqual(['ResyncStarted']);
     const item = all[0].properties!.affectedObjectCorrelationId!;
-    expect((await list(`affectedObjectCorrelationId eq '${item}' and fabricName eq 'f1'`)).length).toBe(4);
+    expect((await list(`affectedObjectCorrelationId eq '${item}' and fabricName eq 'f1'`)).length).toBe(5);
     const times = all.map((e) => e.properties!.timeOfOccurrence!.getTime()).sort((a, b) => a - b);
     const future = new Date(times[times.length - 1] + 60_000).toISOString();
     expect(await list(`startTime eq '${future}'`)).toEqual([]);
@@ -176,6 +182,13 @@ describe('replication events: raised with the state change, listed by the offici
       eventSpecificDetails: { instanceType: 'JobStatus', jobId: job.armId, jobStatus: 'Suspended' },
     });
     expect((suspended.properties as { recommendedAction?: string }).recommendedAction).toContain(`asr job resume ${VAULT} job-ev-1`);
+    // Its phases (top-level steps): started and finished, once each although every write was recorded twice.
+    const phases = await list("eventType eq 'JobStepStatus' and affectedObjectFriendlyName eq 'plan-ev'");
+    expect(phases.reverse().map((e) => [e.properties!.eventCode, e.properties!.description])).toEqual([
+      ['JobStepStarted', 'Test failover of plan-ev: Manual action smoke started'],
+      ['JobStepSucceeded', 'Test failover of plan-ev: Manual action smoke finished'],
+    ]);
+    expect(phases[1].properties!.eventSpecificDetails).toMatchObject({ jobId: job.armId, taskId: 'smoke', taskState: 'Succeeded' });
 
     const failed = await createJob('job-ev-2');
     await recorder.record(VAULT_KEY, failed.name, [{ type: 'jobStarted', at: t(10) }]);

@@ -1,0 +1,3 @@
+export * from './metricNames';
+export * from './telemetry';
+export * from './startApplicationInsights';
