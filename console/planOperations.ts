@@ -10,6 +10,8 @@ interface Operation {
   allowedBy: string;
   /** Shown in the failover part of the cycle, or on the way home (after a committed failover). */
   stage: 'forward' | 'home';
+  /** On the way home, only while the machines run in the recovery site, or only once they are back. */
+  where?: 'recoverySite' | 'primarySite';
   action: string;
   role: Role;
   label: string;
@@ -31,7 +33,8 @@ const OPERATIONS: Operation[] = [
   { allowedBy: 'PlannedFailover', stage: 'home', action: 'plannedFailover', role: 'Contributor', label: 'Fail back', says: 'ship the blocks the recovered machines wrote back to the primary site, shut the recovered machines down, ship their last changes and start the primary machines, group by group; the primary site\'s agents must be running', form: failbackForm },
   { allowedBy: 'FailoverCommit', stage: 'home', action: 'failoverCommit', role: 'Contributor', label: 'Commit failback', says: 'make the failback final: the machines run in the primary site and the recovered machines stay stopped; reprotect comes next' },
   { allowedBy: 'CancelFailover', stage: 'home', action: 'failoverCancel', role: 'Contributor', label: 'Cancel failback', says: 'start the recovered machines in the recovery site again (the committed failover, from which a failback may start anew); what the primary machines wrote since the failback is not shipped', },
-  { allowedBy: 'ReverseReplicate', stage: 'home', action: 'reProtect', role: 'Contributor', label: 'Reprotect', says: 'replicate every machine to the recovery site again in a new epoch, shipping only the blocks that differ from the replica, and remove the recovered machines and their disks from the recovery site', form: () => ({ fields: [], body: () => ({ properties: FORWARD }) }) },
+  { allowedBy: 'ReverseReplicate', stage: 'home', where: 'recoverySite', action: 'reProtect', role: 'Contributor', label: 'Reverse replicate', says: 'keep the primary site in sync while the machines run in the recovery site: their changed blocks are shipped home at the policy interval (the primary site\'s agents must be running), so a later failback has little to ship', form: () => ({ fields: [], body: () => ({ properties: { failoverDirection: 'RecoveryToPrimary' } }) }) },
+  { allowedBy: 'ReverseReplicate', stage: 'home', where: 'primarySite', action: 'reProtect', role: 'Contributor', label: 'Reprotect', says: 'replicate every machine to the recovery site again in a new epoch, shipping only the blocks that differ from the replica, and remove the recovered machines and their disks from the recovery site', form: () => ({ fields: [], body: () => ({ properties: FORWARD }) }) },
 ];
 
 /**
@@ -39,7 +42,12 @@ const OPERATIONS: Operation[] = [
  * committed failover: there `PlannedFailover` is a failback and commit/cancel are the failback's.
  */
 export function isHomeward(items: Json[]): boolean {
-  return items.some((i) => /^(FailoverCommitted|Failback)/.test(String(i.properties?.protectionState ?? '')));
+  return items.some((i) => /^(FailoverCommitted|Failback|ReverseReplicating)/.test(String(i.properties?.protectionState ?? '')));
+}
+
+/** Where the plan's machines run on the way home: `ReverseReplicate` means reverse replication there, reprotect here. */
+function siteOf(items: Json[]): 'recoverySite' | 'primarySite' {
+  return items.some((i) => /^(FailoverCommitted|ReverseReplicating)$/.test(String(i.properties?.protectionState ?? ''))) ? 'recoverySite' : 'primarySite';
 }
 
 function pointChoice(): { fields: Node[]; value: () => Record<string, string> } {
@@ -120,7 +128,8 @@ async function runOperation(vault: string, plan: string, o: Operation, confirm: 
 export async function operationButtons(vault: string, plan: string, planJson: Json, items: Json[], confirm: (title: string, says: string, fields: Node[]) => Promise<boolean>): Promise<Node[]> {
   const allowed = (planJson.properties?.allowedOperations ?? []) as string[];
   const stage = isHomeward(items) ? 'home' : 'forward';
-  const buttons = OPERATIONS.filter((o) => o.stage === stage).map((o) => {
+  const site = siteOf(items);
+  const buttons = OPERATIONS.filter((o) => o.stage === stage && (!o.where || o.where === site)).map((o) => {
     const allowedNow = allowed.includes(o.allowedBy);
     const why = !allowedNow ? 'not allowed in the plan\'s current state' : !can(o.role) ? `needs the ${o.role} role` : o.says;
     return el('button', {

@@ -9,6 +9,7 @@ import { pointDetails } from '../cli/commands/planActions';
 import { formatBytes } from '../cli/progress/formatBytes';
 import { agentChannelFromEnv, protectItem, syncItem, type CycleReport, type ReplicaChannel } from '../shared/agent';
 import { DemoError } from './DemoError';
+import { FailbackStory, type FailbackOutcome } from './FailbackStory';
 import type { DemoReporter } from './DemoReporter';
 import { DEMO_RUNBOOK_ID, demoPlanBody } from './demoPlan';
 import type { RunningLocalSystem } from './LocalSystem';
@@ -204,6 +205,15 @@ export class DemoScenario {
     // The test job as it ended (its last task finishes with the cleanup).
     const job = await this.api.get(`${this.V}/replicationJobs/${encodeURIComponent(testJob)}`);
     return { ...this.measure(job, requestedAt), verdicts, cycles: this.cycles, bytesReplicated: this.bytesReplicated };
+  }
+
+  /** `--failback`: after the test failover, the way home (demo/FailbackStory.ts). */
+  failback(): Promise<FailbackOutcome> {
+    return new FailbackStory({
+      api: this.api, V: this.V, vault: VAULT, plan: PLAN, r: this.r, dir: this.dir, machines: this.machines, itemIds: this.itemIds,
+      channel: () => this.replicaChannel(), stateDir: this.stateDir(), dataDir: this.system.env.ASR_DATA_DIR,
+      follow: (job) => this.follow(job), suspendedManualAction: (j) => this.suspendedManualAction(j),
+    }).run();
   }
 
   private stateDir(): string {

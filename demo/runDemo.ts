@@ -6,6 +6,8 @@ import { ServiceError } from '../shared/errors';
 import { DemoReporter, formatSeconds } from './DemoReporter';
 import { DEMO_RUNBOOK_ID } from './demoPlan';
 import { DemoScenario, PLAN, type DemoOutcome } from './DemoScenario';
+import type { FailbackOutcome } from './FailbackStory';
+import { formatBytes } from '../cli/progress/formatBytes';
 import { startLocalSystem, type RunningLocalSystem } from './LocalSystem';
 import { startRunbookWebhook, type RunbookWebhook } from './RunbookWebhook';
 
@@ -16,13 +18,15 @@ import { startRunbookWebhook, type RunbookWebhook } from './RunbookWebhook';
  * Ctrl-C. Exit code 0 when every check passed, 1 on a failure, 130/143 when interrupted.
  * `--keep` keeps the temp directory (disks, agent state, host log); it is kept on failure too.
  * `--timeout <s>` (default 300) fails the demo if the story has not finished by then.
+ * `--failback` goes on after the test failover: failover, commit, failback, reprotect (home again).
  */
 async function main(argv: string[]): Promise<number> {
   const keep = argv.includes('--keep');
+  const withFailback = argv.includes('--failback');
   const limit = argv.indexOf('--timeout');
   const limitSeconds = limit >= 0 ? Number(argv[limit + 1]) : 300;
   if (!(limitSeconds > 0)) {
-    process.stderr.write('usage: runDemo [--keep] [--timeout <seconds>]\n');
+    process.stderr.write('usage: runDemo [--keep] [--failback] [--timeout <seconds>]\n');
     return 2;
   }
   const deadline = Date.now() + limitSeconds * 1000;
@@ -49,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
     });
   }
 
-  r.print('Site Recovery Functions demo: protect a three-tier app, replicate, test-fail it over, verify, clean up.');
+  r.print(`Site Recovery Functions demo: protect a three-tier app, replicate, test-fail it over, verify, clean up${withFailback ? '; then fail over, fail back and reprotect' : ''}.`);
   r.print(`Working directory: ${dir}\n`);
   try {
     // The webhook first: the host takes its URL from configuration, as in Azure (ASR_RUNBOOK_WEBHOOKS).
@@ -62,12 +66,15 @@ async function main(argv: string[]): Promise<number> {
     }, (s) => `API at ${s.baseUrl}, /health 200; host log in ${s.logFile}`);
     r.note('the same settings let you use the CLI against it while the demo runs:');
     r.note(`export ASR_ENDPOINT=${system.env.ASR_ENDPOINT} ASR_DATA_DIR=${system.env.ASR_DATA_DIR}`);
-    const outcome = await withDeadline(new DemoScenario(system, runbook, r, dir).run(), deadline, r);
+    const scenario = new DemoScenario(system, runbook, r, dir);
+    const outcome = await withDeadline(scenario.run(), deadline, r);
+    const home = withFailback ? await withDeadline(scenario.failback(), deadline, r) : undefined;
     if (!runbook.calls.length || runbook.calls.some((c) => c.callbackStatus !== 202)) {
       throw new ServiceError('RunbookNotCompleted', `the runbook webhook was called ${runbook.calls.length} time(s); callback answers: ${runbook.calls.map((c) => c.callbackStatus ?? 'none').join(', ')}`);
     }
     await r.step('Stop the local system', () => teardown(!keep));
     printSummary(r, outcome);
+    if (home) printFailbackSummary(r, home);
     if (keep) r.print(`\nFiles kept in ${dir}`);
     return 0;
   } catch (err) {
@@ -95,6 +102,14 @@ function withDeadline<T>(work: Promise<T>, deadline: number, r: DemoReporter): P
       `the demo did not finish within its time limit${r.running ? `; it was at "${r.running}"` : ''} (raise it with --timeout <seconds>)`)), Math.max(0, deadline - Date.now()));
   });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+function printFailbackSummary(r: DemoReporter, o: FailbackOutcome): void {
+  r.print('\nThe way home (--failback)');
+  r.print(`  Changed in the recovery site: ${formatBytes(o.bytesChanged)}; shipped back: ${formatBytes(o.bytesShipped)} (ratio ${(o.bytesShipped / o.bytesChanged).toFixed(3)})`);
+  r.print(`  Failback (request -> every machine home): ${formatSeconds(o.failbackMs)}`);
+  r.print(`  Primary disks verified: ${o.verdicts.filter((v) => v.verdict.identical).length}/${o.verdicts.length} identical to the recovered disks at shutdown${o.verdicts.some((v) => v.verdict.qemuImg) ? ' (qemu-img agrees)' : ''}`);
+  r.print(`  After the reprotect the first sync shipped ${formatBytes(o.bytesAfterReprotect)} (deltas, no re-seed)`);
 }
 
 function printSummary(r: DemoReporter, o: DemoOutcome): void {

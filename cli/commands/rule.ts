@@ -22,7 +22,8 @@ function actionText(p: Record<string, any>): string {
   const a = p.action ?? {};
   const plan = a.recoveryPlanId ? ` of ${String(a.recoveryPlanId).split('/').pop()}` : '';
   const gate = a.kind === 'UnplannedFailover' ? (a.autoExecute ? ' (auto-execute)' : ' (waits for approval)') : '';
-  return `${a.kind}${plan}${gate}`;
+  const schedule = a.drillScheduleId ? ` with schedule ${String(a.drillScheduleId).split('/').pop()}` : '';
+  return `${a.kind}${plan}${schedule}${gate}`;
 }
 
 function matchText(p: Record<string, any>): string {
@@ -41,7 +42,7 @@ function describeRule(r: ArmResource): string {
 }
 
 interface CreateOptions {
-  action: string; plan?: string; network?: string; point?: string; autoExecute?: boolean; secret?: string;
+  action: string; plan?: string; network?: string; drillSchedule?: string; point?: string; autoExecute?: boolean; secret?: string;
   alertRule?: string[]; severity?: string[]; resource?: string[]; eventType?: string[]; source?: string[]; json?: boolean;
 }
 
@@ -60,7 +61,7 @@ function ruleBody(client: AsrApiClient, vault: string, opts: CreateOptions, secr
   return {
     properties: {
       secret, match,
-      action: { kind, ...(plan ? { recoveryPlanId: plan } : {}), ...(opts.network ? { networkId: opts.network } : {}), ...(point ? { recoveryPointType: point } : {}), ...(opts.autoExecute ? { autoExecute: true } : {}) },
+      action: { kind, ...(plan ? { recoveryPlanId: plan } : {}), ...(opts.network ? { networkId: opts.network } : {}), ...(opts.drillSchedule ? { drillSchedule: opts.drillSchedule } : {}), ...(point ? { recoveryPointType: point } : {}), ...(opts.autoExecute ? { autoExecute: true } : {}) },
     },
   };
 }
@@ -71,9 +72,10 @@ export function registerRuleCommands(program: Command): void {
 
   rule.command('create <vault> <rule>')
     .description('create an alert rule, disabled; prints its trigger URL with the secret once (it is never shown again)')
-    .requiredOption('--action <kind>', `what a matching alert does: ${Object.keys(ACTIONS).join(', ')} (drill is reserved: refused until drills exist)`)
+    .requiredOption('--action <kind>', `what a matching alert does: ${Object.keys(ACTIONS).join(', ')}`)
     .option('--plan <plan>', 'the recovery plan (name or ARM id) to fail over')
     .option('--network <id>', 'test failover: the isolated network')
+    .option('--drill-schedule <name>', 'drill: the plan\'s drill schedule to run (its point, checks, keep-up time and network)')
     .option('--point <choice>', `recovery point: ${Object.keys(POINTS).join(', ')} (default latest)`)
     .option('--auto-execute', 'unplanned failover: start without waiting for an operator\'s approval')
     .option('--alert-rule <name>', 'match this Azure Monitor alert rule name (repeatable)', collect)

@@ -57,7 +57,13 @@ export async function serveFailback(agent: ReplicationAgent, access: ReplicaAcce
   const receipt = await journal.read('applied.json');
   if (receipt) {
     const applied = FailbackAppliedSchema.parse(JSON.parse(receipt.toString('utf8')));
-    await channel.reportFailbackApplied(where, applied);
+    try {
+      await channel.reportFailbackApplied(where, applied);
+    } catch (err) {
+      // Between reading the request and reporting again, the service took the first report and
+      // moved on to the next round (or ended the job): nothing is left to report.
+      if ((err as { code?: string }).code !== 'FailbackRoundNotRequested') throw err;
+    }
     return { state: 'applied', jobId: request.jobId, round: request.round, applied, resumed: false };
   }
   let entry = await journal.entry();

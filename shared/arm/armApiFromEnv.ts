@@ -59,7 +59,8 @@ export async function armApiFromEnv(env: NodeJS.ProcessEnv = process.env, orches
   }
   const b = await armApiBase(env);
   const recovery = recoveryServicesFromEnv(b.store, orchestrations, env);
-  const routes = [...recoveryRoutes(recovery.jobs, recovery.exporter), ...repairRoutes(recovery.repairs), drillRunNowRoute(async () => new DrillScheduler(b.store, orchestrations)), ...alertTriggerRoutes(new AlertRuleTrigger(b.store, recovery.jobs)), ...reportRoutes()];
+  const drills = async () => new DrillScheduler(b.store, orchestrations);
+  const routes = [...recoveryRoutes(recovery.jobs, recovery.exporter), ...repairRoutes(recovery.repairs), drillRunNowRoute(drills), ...alertTriggerRoutes(new AlertRuleTrigger(b.store, recovery.jobs, undefined, undefined, drills)), ...reportRoutes()];
   return new ArmApi({ store: b.store, verifier: b.verifier, pageSize: b.pageSize, extraRoutes: routes, subscriptions: b.subscriptions, recoveryResourceGroup: b.recoveryResourceGroup, development: b.development });
 }
 

@@ -30,6 +30,8 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   // the failback cycle (issue 13): a failback before a committed failover, a failover forward of
   // an item that runs in the recovery site, a reverse reprotect of an item whose failover is not committed
   FailbackNotAllowed: 400,
+  // the agent refuses the operator's alternate location (CreateVmIfNotFound) on its own host
+  FailbackAlternateLocationInvalid: 400,
   FailoverDirectionInvalid: 400,
   ReverseReplicationNotAllowed: 400,
   InvalidReplicationRequest: 400,

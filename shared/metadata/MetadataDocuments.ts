@@ -356,7 +356,7 @@ export interface AlertSettingProperties {
   webhooks: AlertWebhook[];
 }
 
-/** The action an alert rule takes (docs/alert-rules.md). `Drill` is reserved: refused until drills exist. */
+/** The action an alert rule takes (docs/alert-rules.md). */
 export type AlertRuleActionKind = 'TestFailover' | 'Drill' | 'UnplannedFailover' | 'RaiseEvent';
 
 /** Our `replicationAlertRules`: which alerts it acts on and what it does. */
@@ -379,6 +379,8 @@ export interface AlertRuleProperties {
     recoveryPlanId?: string;
     /** Test failover: the isolated network. */
     networkId?: string;
+    /** Drill: ARM id of the plan's drill schedule whose settings the drill runs with (docs/drills.md). */
+    drillScheduleId?: string;
     recoveryPointType?: string;
     /** Unplanned failover only: start without waiting for an operator's approval. */
     autoExecute: boolean;

@@ -1,3 +1,4 @@
+import type { DrillScheduleDocument, DrillScheduler } from '../../drills';
 import { createHash } from 'node:crypto';
 import { ServiceError } from '../../errors';
 import { appendToOutbox, EVENT_TYPES, EventOutbox, type EventSeverity, type ReplicationEventDraft } from '../../events';
@@ -11,6 +12,7 @@ import type { IncomingAlert } from './parseAlertDelivery';
 export interface AlertOutcome {
   alertId: string;
   outcome: 'Started' | 'AwaitingApproval' | 'EventRaised' | 'Duplicate' | 'Ignored' | 'RuleDisabled' | 'Failed';
+  /** The job started (for a `Drill`, the drill run, which starts its own jobs). */
   jobId?: string;
   reason?: string;
   error?: { code: string; message: string };
@@ -58,6 +60,8 @@ export class AlertRuleTrigger {
     private readonly jobs: RecoveryJobService,
     private readonly now: () => Date = () => new Date(),
     log: (message: string, err?: unknown) => void = () => undefined,
+    /** Starts drills (a `Drill` rule); absent on a host without the Durable client. */
+    private readonly drills?: () => Promise<DrillScheduler>,
   ) {
     this.outbox = new EventOutbox(store, log);
   }
@@ -130,7 +134,11 @@ export class AlertRuleTrigger {
       return { ...base, outcome: 'EventRaised' };
     }
     if (action.kind === 'Drill') {
-      throw new ServiceError('AlertActionNotAvailable', `rule '${rule.name}' asks for a drill; drills are not built in this service yet`);
+      const schedule = await this.store.getResource(rule.vaultKey, documentIdOfArmId(action.drillScheduleId!));
+      if (!schedule || schedule.kind !== 'drillSchedule') throw new ServiceError('NotFound', `rule '${rule.name}': drill schedule ${action.drillScheduleId} no longer exists`);
+      if (!this.drills) throw new ServiceError('AlertActionNotAvailable', `rule '${rule.name}' asks for a drill; this host does not run drills`);
+      const run = await (await this.drills()).runNow(schedule as unknown as DrillScheduleDocument, this.now());
+      return { ...base, outcome: 'Started', jobId: run.armId };
     }
     const plan = await this.store.getResource(rule.vaultKey, documentIdOfArmId(action.recoveryPlanId!));
     if (!plan || plan.kind !== 'recoveryPlan') throw new ServiceError('NotFound', `rule '${rule.name}': recovery plan ${action.recoveryPlanId} no longer exists`);

@@ -31,6 +31,8 @@ const ruleInput = z.object({
       kind: z.enum(ACTION_KINDS),
       recoveryPlanId: text(2000).optional(),
       networkId: text(2000).optional(),
+      /** Drill: the name of the plan's drill schedule (its point, checks, keep-up time and network). */
+      drillSchedule: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,79}$/, 'a drill schedule name: letters, digits and -').optional(),
       recoveryPointType: z.enum(['Latest', 'LatestProcessed', 'LatestApplicationConsistent', 'LatestCrashConsistent']).optional(),
       autoExecute: z.boolean().optional(),
     }).strict(),
@@ -40,13 +42,10 @@ const ruleInput = z.object({
 
 /**
  * The action as given, checked against what exists: a failover needs a recovery plan of this
- * vault; `Drill` is reserved until drills exist; `autoExecute` only means something for an
+ * vault, a drill also one of the plan's drill schedules; `autoExecute` only means something for an
  * unplanned failover (a test failover never waits for approval, raising an event changes nothing).
  */
 async function actionOf(a: z.infer<typeof ruleInput>['properties']['action'], ctx: BuildContext): Promise<{ action: AlertRuleProperties['action']; refs: string[] }> {
-  if (a.kind === 'Drill') {
-    throw new ServiceError('AlertActionNotAvailable', 'properties.action.kind: Drill is reserved: drills are not built in this service yet; use TestFailover (a test failover of the plan, cleaned up by an operator)', { details: { target: 'properties.action.kind' } });
-  }
   if (a.autoExecute && a.kind !== 'UnplannedFailover') {
     throw new ServiceError('InvalidRequestBody', `properties.action.autoExecute: only an UnplannedFailover waits for approval, so only it can skip the wait (kind is ${a.kind})`, { details: { target: 'properties.action.autoExecute' } });
   }
@@ -55,10 +54,20 @@ async function actionOf(a: z.infer<typeof ruleInput>['properties']['action'], ct
     return { action: { kind: a.kind, autoExecute: false }, refs: [] };
   }
   if (!a.recoveryPlanId) throw new ServiceError('InvalidRequestBody', `properties.action.recoveryPlanId: ${a.kind} needs the ARM id of a recovery plan of this vault`, { details: { target: 'properties.action.recoveryPlanId' } });
-  if (a.networkId && a.kind !== 'TestFailover') throw new ServiceError('InvalidRequestBody', 'properties.action.networkId: only a TestFailover joins a test network', { details: { target: 'properties.action.networkId' } });
+  if (a.networkId && a.kind !== 'TestFailover') throw new ServiceError('InvalidRequestBody', 'properties.action.networkId: only a TestFailover joins a test network (a drill uses its schedule\'s)', { details: { target: 'properties.action.networkId' } });
+  if ((a.kind === 'Drill') !== (a.drillSchedule !== undefined)) {
+    throw new ServiceError('InvalidRequestBody', a.kind === 'Drill'
+      ? 'properties.action.drillSchedule: a Drill runs with one of the plan\'s drill schedules (asr drill schedule …); name it'
+      : `properties.action.drillSchedule: only a Drill takes a drill schedule (kind is ${a.kind})`, { details: { target: 'properties.action.drillSchedule' } });
+  }
   const plan = await resolveReference(ctx, a.recoveryPlanId, 'recoveryPlan', 'properties.action.recoveryPlanId');
+  const schedule = a.drillSchedule === undefined ? undefined
+    : await resolveReference(ctx, `${plan.armId}/drillSchedules/${a.drillSchedule}`, 'drillSchedule', 'properties.action.drillSchedule');
   return {
-    action: { kind: a.kind, recoveryPlanId: plan.armId, autoExecute: a.autoExecute ?? false, ...(a.networkId ? { networkId: a.networkId } : {}), ...(a.recoveryPointType ? { recoveryPointType: a.recoveryPointType } : {}) },
+    action: {
+      kind: a.kind, recoveryPlanId: plan.armId, autoExecute: a.autoExecute ?? false, ...(a.networkId ? { networkId: a.networkId } : {}),
+      ...(a.recoveryPointType ? { recoveryPointType: a.recoveryPointType } : {}), ...(schedule ? { drillScheduleId: schedule.armId } : {}),
+    },
     refs: [plan.armId.toLowerCase()],
   };
 }

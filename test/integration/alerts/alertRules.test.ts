@@ -209,10 +209,13 @@ describe('alert rules: monitoring alerts start recovery (funclocal, Azurite, Cos
     expect(junk.status).toBe(400);
   });
 
-  it('Event Grid events raise an event through a RaiseEvent rule; a drill is refused until drills exist', async () => {
+  it('Event Grid events raise an event through a RaiseEvent rule; a drill rule must name an existing drill schedule of its plan', async () => {
     const drill = await h.call('PUT', `${RULES}/drill`, { properties: { secret: SECRET, action: { kind: 'Drill', recoveryPlanId: `${V}/replicationRecoveryPlans/web-plan` } } });
     expect(drill.status).toBe(400);
-    expect(drill.body.error.code).toBe('AlertActionNotAvailable');
+    expect(drill.body.error.message).toContain('properties.action.drillSchedule');
+    const missing = await h.call('PUT', `${RULES}/drill`, { properties: { secret: SECRET, action: { kind: 'Drill', recoveryPlanId: `${V}/replicationRecoveryPlans/web-plan`, drillSchedule: 'nightly' } } });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatchObject({ code: 'InvalidReference' });
 
     expect((await asr('rule', 'create', 'vault1', 'notify', '--action', 'raise-event', '--source', 'EventGrid', '--secret', SECRET)).code).toBe(0);
     expect((await asr('rule', 'enable', 'vault1', 'notify')).code).toBe(0);

@@ -160,9 +160,11 @@ describe('the operator\'s console (/console) in a browser', () => {
     const page = await signIn('Contributor');
     await page.goto(`${h.host.baseUrl}/console#/vaults/vault1/plans/shop`);
     await page.waitForSelector('button:text("Fail back")');
-    // The way home: failback enabled (allowed: PlannedFailover), its commit/cancel and reprotect not yet.
+    // The way home: failback and reverse replication enabled (allowed: PlannedFailover, ReverseReplicate), the failback's commit/cancel not yet.
     expect(await page.isEnabled('button:text("Fail back")')).toBe(true);
-    for (const label of ['Commit failback', 'Cancel failback', 'Reprotect']) expect(await page.isDisabled(`button:text("${label}")`)).toBe(true);
+    expect(await page.isEnabled('button:text("Reverse replicate")')).toBe(true);
+    expect(await page.locator('button:text-is("Reprotect")').count()).toBe(0);
+    for (const label of ['Commit failback', 'Cancel failback']) expect(await page.isDisabled(`button:text("${label}")`)).toBe(true);
     for (let i = 0; i < 40 && await page.evaluate<string | undefined>('document.activeElement?.textContent ?? undefined') !== 'Fail back'; i++) await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.waitForSelector('dialog[open]');

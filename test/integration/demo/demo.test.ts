@@ -94,6 +94,20 @@ describe('npm run demo', () => {
     expect(existsSync(run.workDir)).toBe(false);
   }, 240_000);
 
+  it('--failback goes on to the way home: failover, commit, the workload writes in the recovery site, failback, primary disks equal, reprotect', async () => {
+    const run = await runDemo(tmp.path, {}, undefined, ['--failback']);
+    expect({ code: run.code, tail: run.code === 0 ? '' : run.out.slice(-4000) }).toEqual({ code: 0, tail: '' });
+    expect(run.out).toMatch(/Fail back plan shop \(synchronize before failover\)/);
+    expect(run.out).toMatch(/done {4}Group 3: Start the virtual machines in the primary site/);
+    for (const m of ['db', 'app', 'web']) expect(run.out).toMatch(new RegExp(`${m}: the primary disk is identical to shop-${m}'s disk in the recovery site${qemuImgAvailable() ? '; qemu-img: identical' : ''}`));
+    const ratio = Number(/shipped back: .* \(ratio (\d+\.\d+)\)/.exec(run.out)?.[1]);
+    expect(ratio).toBeGreaterThanOrEqual(1);
+    expect(ratio).toBeLessThanOrEqual(1.1);
+    expect(run.out).toMatch(/Primary disks verified: 3\/3 identical/);
+    expect(run.out).toMatch(/home again: the plan allows TestFailover, PlannedFailover, UnplannedFailover again/);
+    expect(await settledProcessesUsing(run.workDir)).toEqual([]);
+  }, 300_000);
+
   it('fails with exit 1 naming the step and the job error when a machine does not start, and stops what it started', async () => {
     const run = await runDemo(tmp.path, { ASR_LOCAL_FABRIC_FAULT_FAIL_START: 'shop-web-test' });
     expect(run.code).toBe(1);

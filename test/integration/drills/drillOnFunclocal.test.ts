@@ -177,6 +177,32 @@ describe('scheduled drills on funclocal (two hosts, Azurite, Cosmos DB, local fa
     expect((await h.call('GET', `${SCHEDULES}/cli`, undefined, 'Reader')).status).toBe(404);
   }, 120_000);
 
+  it('an alert rule whose action is Drill runs the plan\'s drill schedule, once for two deliveries of the same alert', async () => {
+    expect((await h.call('PUT', `${SCHEDULES}/on-alert`, schedule({ enabled: false, keepUpSeconds: 1 }))).status).toBe(201);
+    const rule = `${V}/replicationAlertRules/drill-on-alert`;
+    const secret = 'drill-rule-secret-0123456789abcdefghij';
+    const put = await h.call('PUT', rule, { properties: { secret, action: { kind: 'Drill', recoveryPlanId: PLAN, drillSchedule: 'on-alert' } } });
+    expect(put.status).toBeLessThan(300);
+    expect(put.body.properties.action.drillScheduleId).toMatch(/\/drillSchedules\/on-alert$/);
+    expect((await h.call('POST', `${rule}/enable`, {})).status).toBe(200);
+    const alert = {
+      schemaId: 'azureMonitorCommonAlertSchema',
+      data: { essentials: { alertId: `/subscriptions/${SUB}/providers/Microsoft.AlertsManagement/alerts/drill-1`, alertRule: 'dr-readiness', severity: 'Sev3', monitorCondition: 'Fired', firedDateTime: '2026-12-05T09:00:00Z', alertTargetIDs: [] }, alertContext: {} },
+    };
+    const deliver = async () => {
+      const res = await fetch(`${h.host.baseUrl}${rule}/trigger?secret=${secret}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alert) });
+      return (await res.json() as { results: Array<{ outcome: string; jobId?: string }> }).results[0];
+    };
+    const first = await deliver();
+    expect(first.outcome).toBe('Started');
+    expect(first.jobId).toContain('/drillSchedules/on-alert/drillRuns/');
+    expect((await deliver()).outcome).toBe('Duplicate');
+    const runs = await waitForRuns(h, 'on-alert', (rs) => rs.length === 1 && rs[0].properties.phase === 'Done', 120_000);
+    expect(runs).toHaveLength(1);
+    expect(runs[0].id).toBe(first.jobId);
+    expect(runs[0].properties).toMatchObject({ trigger: 'Manual', result: 'Passed', cleanupState: 'Succeeded' });
+  }, 180_000);
+
   it('a drill asked for while the plan is in another operation is Skipped, naming the operation and its job', async () => {
     expect((await h.call('PUT', `${SCHEDULES}/manual`, schedule({ enabled: false }))).status).toBe(201);
     const tfo = jobOf(await h.call('POST', `${PLAN}/testFailover`, { properties: { failoverDirection: 'PrimaryToRecovery', networkId: 'test-vnet' } }, 'Operator'));

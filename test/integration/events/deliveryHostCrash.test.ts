@@ -39,9 +39,12 @@ describe('event delivery survives kill -9 of the host in the middle of a post (n
     const first = receiver.attempts[0];
     await h.restart(true);
 
-    await waitFor(() => receiver.posts.length >= 1 || undefined, { timeoutMs: 60_000, intervalMs: 100, describe: 'the restarted host to post the event again' });
+    // Then the quarantine's own event, after it: in order per affected object.
+    await waitFor(() => receiver.unique().length >= 2 || undefined, { timeoutMs: 60_000, intervalMs: 100, describe: 'the restarted host to post the events again' });
     const got = receiver.unique();
-    expect(got.map((p) => [p.id, p.verified, p.body.event.properties.eventCode, p.body.event.properties.severity])).toEqual([[first.id, true, 'ReplicationHealthChanged', 'Critical']]);
+    expect(got.map((p) => [p.id, p.verified, p.body.event.properties.eventCode, p.body.event.properties.severity])).toEqual([
+      [first.id, true, 'ReplicationHealthChanged', 'Critical'], [expect.any(String), true, 'LogQuarantined', 'Critical'],
+    ]);
     expect(got[0].body.text).toContain('LogQuarantined: log 7 of os was quarantined');
   }, 180_000);
 });

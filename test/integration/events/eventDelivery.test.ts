@@ -26,9 +26,10 @@ describe('alert settings and event delivery to webhooks (Azurite, Cosmos DB, loo
   const put = (h: ArmTestHarness, name: string, body: unknown) => fetch(`${h.url}${V}/replicationAlertSettings/${name}?api-version=2023-08-01`, {
     method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
   });
-  const raise = (disk: Parameters<ReturnType<typeof suite.h.deps>['health']['raise']>[0], code: 'ReplicationLag' | 'LogQuarantined', severity: 'Warning' | 'Critical') =>
+  // A health code that is not a quarantine (a quarantine also raises its own LogQuarantined event; see replicationEvents.test.ts).
+  const raise = (disk: Parameters<ReturnType<typeof suite.h.deps>['health']['raise']>[0], code: 'ReplicationLag' | 'ReplicationGap', severity: 'Warning' | 'Critical') =>
     suite.h.deps().health.raise(disk, { code, severity, message: `${code} on ${disk.item}`, recommendedAction: 'Look' });
-  const clear = (disk: Parameters<ReturnType<typeof suite.h.deps>['health']['clear']>[0]) => suite.h.deps().health.clear(disk, ['ReplicationLag', 'LogQuarantined']);
+  const clear = (disk: Parameters<ReturnType<typeof suite.h.deps>['health']['clear']>[0]) => suite.h.deps().health.clear(disk, ['ReplicationLag', 'ReplicationGap']);
 
   beforeAll(async () => {
     const issuer = await DevelopmentIssuer.open(keys.path);
@@ -89,8 +90,8 @@ describe('alert settings and event delivery to webhooks (Azurite, Cosmos DB, loo
     const dispatcher = new EventDispatcher(suite.h.store);
     // vm-a: Warning, Critical, back to Normal (Info: below the webhook's minimum, not sent); vm-b: Critical.
     await raise(a, 'ReplicationLag', 'Warning');
-    await raise(a, 'LogQuarantined', 'Critical');
-    await raise(b, 'LogQuarantined', 'Critical');
+    await raise(a, 'ReplicationGap', 'Critical');
+    await raise(b, 'ReplicationGap', 'Critical');
     await clear(a);
 
     // The receiver refuses vm-a's first event once: vm-a's second must not overtake it; vm-b goes on.
@@ -110,7 +111,7 @@ describe('alert settings and event delivery to webhooks (Azurite, Cosmos DB, loo
     const ofA = got.filter((p) => p.body.event.properties.affectedObjectFriendlyName === 'vm-a');
     expect(ofA.map((p) => p.body.event.properties.severity)).toEqual(['Warning', 'Critical']);
     expect(ofA.map((p) => p.body.event.sequence)).toEqual([1, 2]);
-    expect(ofA[1].body.text).toBe(`[Critical] ${VAULT}: Replication health of vm-a changed from Warning to Critical: LogQuarantined: LogQuarantined on vm-a — Look`);
+    expect(ofA[1].body.text).toBe(`[Critical] ${VAULT}: Replication health of vm-a changed from Warning to Critical: ReplicationGap: ReplicationGap on vm-a — Look`);
     expect(ofA[0].id).toBe(ofA[0].body.event.name);
     // The Info event (back to Normal) was below the webhook's minimum: listed, not sent, not pending.
     const events = await suite.h.store.listEvents(VAULT_KEY, { affectedObjectFriendlyName: 'vm-a' });
@@ -126,7 +127,7 @@ describe('alert settings and event delivery to webhooks (Azurite, Cosmos DB, loo
     // Lose the publish: the write commits the outbox, the process "dies" before copying it.
     const publish = jest.spyOn(EventOutbox.prototype, 'publishAfterWrite').mockResolvedValue(undefined);
     try {
-      await raise(c, 'LogQuarantined', 'Critical');
+      await raise(c, 'ReplicationGap', 'Critical');
     } finally {
       publish.mockRestore();
     }
