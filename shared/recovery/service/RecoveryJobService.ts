@@ -120,8 +120,12 @@ export class RecoveryJobService {
     const snapshot = await this.snapshot(vault, target);
     const items = snapshot.groups.flatMap((g) => g.items);
     const current = target.doc.properties.currentScenario as CurrentScenario | undefined;
-    const direction = p.failoverDirection ?? 'PrimaryToRecovery';
     const itemDocs = await this.itemDocs(keyOfVault(vault), items.map((i) => i.itemId));
+    // A reprotect that names no direction (the official client sends no body for a plan's) goes
+    // the other way from where the machines run, as ASR's does: after a committed failover it is
+    // reverse replication, otherwise forward.
+    const runsInRecoverySite = itemDocs.length > 0 && itemDocs.every((i) => i.properties.protectionState === 'FailoverCommitted');
+    const direction = p.failoverDirection ?? (scenario === 'Reprotect' && runsInRecoverySite ? 'RecoveryToPrimary' : 'PrimaryToRecovery');
     scenario = resolveScenario(scenario, direction, current, snapshot, itemDocs);
     if (scenario === 'ReverseReprotect') assertReverseKeySupplied(itemDocs, details?.primaryKekCertificatePfx);
     const failback = scenario === 'Failback' ? failbackOptionsOf(details) : undefined;

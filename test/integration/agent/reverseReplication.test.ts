@@ -221,5 +221,12 @@ describe('reverse replication (funclocal, real agent)', () => {
     const stop = jobOf(await h.call('POST', `${plan}/failoverCancel`, {}));
     expect((await waitForJob(h, stop, ended, 60_000)).properties.state).toBe('Succeeded');
     expect((await props(item))).toMatchObject({ protectionState: 'FailoverCommitted', reverseReplicationDetails: { state: 'Stopped' } });
+
+    // The official client's replicationRecoveryPlans.beginReprotect sends no body: after a committed failover that is reverse replication.
+    const again = jobOf(await h.call('POST', `${plan}/reProtect`, undefined));
+    const restarted = await waitForJob(h, again, ended, 60_000);
+    expect(restarted.properties.state).toBe('Succeeded');
+    expect((await props(item)).protectionState).toBe('ReverseReplicating');
+    expect((await waitForJob(h, jobOf(await h.call('POST', `${plan}/failoverCancel`, {})), ended, 60_000)).properties.state).toBe('Succeeded');
   }, 300_000);
 });
