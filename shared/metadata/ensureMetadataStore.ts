@@ -1,4 +1,4 @@
-import type { CosmosClient } from '@azure/cosmos';
+import type { ContainerRequest, CosmosClient } from '@azure/cosmos';
 import { createCosmosClient } from './createCosmosClient';
 import { CosmosMetadataStore } from './CosmosMetadataStore';
 import type { MetadataStore } from './MetadataStore';
@@ -12,18 +12,32 @@ import { translateCosmosError } from './cosmosErrors';
 export async function ensureMetadataStore(config: MetadataStoreConfig, client?: CosmosClient): Promise<MetadataStore> {
   const cosmos = client ?? createCosmosClient(config);
   try {
-    const { database } = await cosmos.databases.createIfNotExists({ id: config.databaseId });
+    await existing(cosmos.databases.createIfNotExists({ id: config.databaseId }));
+    const database = cosmos.database(config.databaseId);
+    const container = (def: ContainerRequest) => existing(database.containers.createIfNotExists(def));
     const byVault = { paths: ['/vaultKey'] };
-    await database.containers.createIfNotExists({ id: METADATA_CONTAINERS.vaults, partitionKey: { paths: ['/subscriptionId'] } });
-    await database.containers.createIfNotExists({ id: METADATA_CONTAINERS.resources, partitionKey: byVault });
+    await container({ id: METADATA_CONTAINERS.vaults, partitionKey: { paths: ['/subscriptionId'] } });
+    await container({ id: METADATA_CONTAINERS.resources, partitionKey: byVault });
     // -1: TTL on, no default; each recovery point carries its own `ttl` (its policy's retention).
-    await database.containers.createIfNotExists({ id: METADATA_CONTAINERS.recoveryPoints, partitionKey: byVault, defaultTtl: -1 });
-    await database.containers.createIfNotExists({ id: METADATA_CONTAINERS.jobs, partitionKey: byVault, defaultTtl: config.jobTtlSeconds });
-    await database.containers.createIfNotExists({ id: METADATA_CONTAINERS.audit, partitionKey: byVault, defaultTtl: config.auditTtlSeconds });
-    await database.containers.createIfNotExists({ id: METADATA_CONTAINERS.events, partitionKey: byVault, defaultTtl: config.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS });
-    await database.containers.createIfNotExists({ id: METADATA_CONTAINERS.alertTriggers, partitionKey: byVault, defaultTtl: config.alertTriggerTtlSeconds ?? DEFAULT_ALERT_TRIGGER_TTL_SECONDS });
+    await container({ id: METADATA_CONTAINERS.recoveryPoints, partitionKey: byVault, defaultTtl: -1 });
+    await container({ id: METADATA_CONTAINERS.jobs, partitionKey: byVault, defaultTtl: config.jobTtlSeconds });
+    await container({ id: METADATA_CONTAINERS.audit, partitionKey: byVault, defaultTtl: config.auditTtlSeconds });
+    await container({ id: METADATA_CONTAINERS.events, partitionKey: byVault, defaultTtl: config.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS });
+    await container({ id: METADATA_CONTAINERS.alertTriggers, partitionKey: byVault, defaultTtl: config.alertTriggerTtlSeconds ?? DEFAULT_ALERT_TRIGGER_TTL_SECONDS });
     return new CosmosMetadataStore(database);
   } catch (err) {
     throw translateCosmosError(err, `metadata database '${config.databaseId}' at ${config.endpoint}`);
+  }
+}
+
+/**
+ * `createIfNotExists` reads, then creates: two starts at once on a fresh account (an HTTP call
+ * and a timer) can both miss, and the later create answers 409. Then it exists, which is all we want.
+ */
+async function existing(create: Promise<unknown>): Promise<void> {
+  try {
+    await create;
+  } catch (err) {
+    if ((err as { code?: number }).code !== 409) throw err;
   }
 }

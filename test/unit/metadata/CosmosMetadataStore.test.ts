@@ -42,6 +42,14 @@ describe('CosmosMetadataStore over a real Cosmos DB protocol server', () => {
     expect((await store.getResource(VK, 'idem'))?.name).toBe('idem');
   });
 
+  it('several starts at once on a fresh account all get the store (a lost create race is not an error)', async () => {
+    // On a fresh account an HTTP call and a timer start together (the demo met it in CI: 409 Conflict).
+    const fresh = { ...config(), databaseId: 'meta-race' };
+    const stores = await Promise.all(Array.from({ length: 6 }, () => ensureMetadataStore(fresh)));
+    await stores[0].createResource(resource('raced'));
+    expect((await stores[5].getResource(VK, 'raced'))?.name).toBe('raced');
+  });
+
   it('partitions by vault (vaults by subscription) and sets TTL on the containers that grow', async () => {
     const db = new CosmosClient({ endpoint: cosmos.endpoint, key: cosmos.key, connectionPolicy: { enableEndpointDiscovery: false } }).database('meta');
     const def = async (id: string) => (await db.container(id).read()).resource!;
