@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { registerFailbackCommands } from '../../../cli/commands/failback';
 import { registerJobCommands } from '../../../cli/commands/job';
 import { AsrApiClient } from '../../../cli/api/AsrApiClient';
@@ -11,26 +10,11 @@ import { CONTAINER, createSite, downloadRecoveredDisk, FABRIC, jobOf, P, RG, sta
 import { qemuCompare, qemuIo, startMergePump } from './agentHarness';
 import { ensureBuilt } from '../disk/qemu';
 import { waitFor } from '../../support/waitFor';
+import { runAsrInProcess } from '../../support/runAsrInProcess';
 
-/** Runs `asr …` (the failback and job command groups) in this process and returns what it printed. */
-async function asr(h: RecoveryHost, ...args: string[]): Promise<{ out: string; error?: Error }> {
-  const saved = { ...process.env };
-  Object.assign(process.env, { ASR_ENDPOINT: h.host.baseUrl, ASR_SUBSCRIPTION: SUB, ASR_RESOURCE_GROUP: RG, ASR_DEV_ISSUER_DIR: join(h.dir, 'dev-issuer') });
-  let out = '';
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out += String(chunk); return true; });
-  const program = new Command('asr').exitOverride();
-  registerFailbackCommands(program);
-  registerJobCommands(program);
-  try {
-    await program.parseAsync(['node', 'asr', ...args]);
-    return { out };
-  } catch (error) {
-    return { out, error: error as Error };
-  } finally {
-    spy.mockRestore();
-    process.env = saved;
-  }
-}
+/** Runs `asr …` (the failback and job command groups) in this process against the host `h`. */
+const asr = (h: RecoveryHost, ...args: string[]) => runAsrInProcess([registerFailbackCommands, registerJobCommands], args,
+  { ASR_ENDPOINT: h.host.baseUrl, ASR_SUBSCRIPTION: SUB, ASR_RESOURCE_GROUP: RG, ASR_DEV_ISSUER_DIR: join(h.dir, 'dev-issuer') });
 
 const MiB = 1024 * 1024;
 const BLOCK = 4096;
@@ -210,7 +194,7 @@ describe('reverse replication (funclocal, real agent)', () => {
     await workloadWrites('rvp-dr', 5, 9);
 
     const cli = await asr(h, 'plan', 'reprotect', VAULT, 'rv-plan', '--direction', 'RecoveryToPrimary', '--json');
-    expect(cli.error).toBeUndefined();
+    expect({ code: cli.code, err: cli.err }).toEqual({ code: 0, err: '' });
     const started = JSON.parse(cli.out);
     expect((await waitForJob(h, started.job, ended, 60_000)).properties.state).toBe('Succeeded');
     expect((await h.call('GET', plan, undefined, 'Reader')).body.properties.allowedOperations).toEqual(['PlannedFailover', 'CancelFailover']);
