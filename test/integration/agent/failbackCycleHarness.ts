@@ -107,9 +107,9 @@ export async function serveOnce(h: RecoveryHost, name: string, stateDir: string)
 }
 
 /** The whole app on funclocal (dist/), a site, a merge pump and the CLI's API client: what each failback suite starts in beforeAll. */
-export async function startCycleHost(): Promise<{ h: RecoveryHost; api: AsrApiClient; stop(): Promise<void> }> {
+export async function startCycleHost(env: Record<string, string> = {}, options: { app?: string } = {}): Promise<{ h: RecoveryHost; api: AsrApiClient; stop(): Promise<void> }> {
   ensureBuilt(); // the host runs dist/: `npm test` builds first, a lone run builds when it is missing
-  const h = await startRecoveryHost();
+  const h = await startRecoveryHost(env, options);
   await createSite(h, []);
   const pump = startMergePump(h.blobs, h.replication);
   const api = new AsrApiClient({ endpoint: h.host.baseUrl, subscriptionId: SUB, resourceGroup: RG, dataDir: h.dir, devIssuerDir: join(h.dir, 'dev-issuer') });

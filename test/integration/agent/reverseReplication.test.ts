@@ -5,11 +5,10 @@ import { registerFailbackCommands } from '../../../cli/commands/failback';
 import { registerJobCommands } from '../../../cli/commands/job';
 import { AsrApiClient } from '../../../cli/api/AsrApiClient';
 import { protectItem, syncFailback, syncItem } from '../../../shared/agent';
-import { FABRIC_CONTAINERS } from '../../../shared/fabric';
-import { CONTAINER, createSite, downloadRecoveredDisk, FABRIC, jobOf, P, RG, startRecoveryHost, SUB, V, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
-import { qemuCompare, qemuIo, startMergePump } from './agentHarness';
-import { ensureBuilt } from '../disk/qemu';
+import { CONTAINER, downloadRecoveredDisk, FABRIC, jobOf, P, RG, SUB, V, VAULT, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
+import { qemuCompare, qemuIo } from './agentHarness';
 import { waitFor } from '../../support/waitFor';
+import * as cycle from './failbackCycleHarness';
 import { runAsrInProcess } from '../../support/runAsrInProcess';
 
 /** Runs `asr …` (the failback and job command groups) in this process against the host `h`. */
@@ -30,27 +29,19 @@ const REVERSE = { properties: { failoverDirection: 'RecoveryToPrimary', provider
  */
 describe('reverse replication (funclocal, real agent)', () => {
   let h: RecoveryHost;
-  let pump: { stop(): Promise<void> };
   let api: AsrApiClient;
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    ensureBuilt();
-    h = await startRecoveryHost({ RECOVERY_REVERSE_INTERVAL_SECONDS: '3' }, { app: join(__dirname, 'reverse-fixture-app') });
-    await createSite(h, []);
-    pump = startMergePump(h.blobs, h.replication);
-    api = new AsrApiClient({ endpoint: h.host.baseUrl, subscriptionId: SUB, resourceGroup: RG, dataDir: h.dir, devIssuerDir: join(h.dir, 'dev-issuer') });
+    ({ h, api, stop } = await cycle.startCycleHost({ RECOVERY_REVERSE_INTERVAL_SECONDS: '3' }, { app: join(__dirname, 'reverse-fixture-app') }));
   }, 240_000);
   afterAll(async () => {
-    await pump?.stop();
-    await h?.stop();
+    await stop?.();
   });
 
   const props = async (item: string) => (await h.call('GET', item, undefined, 'Reader')).body.properties;
 
-  async function workloadWrites(machine: string, count: number, seed: number): Promise<void> {
-    const blob = h.blobs.getContainerClient(FABRIC_CONTAINERS.disks).getPageBlobClient(`asr-recovery/${machine}/disk0.vhd`);
-    for (let i = 0; i < count; i++) await blob.uploadPages(randomBytes(BLOCK), ((seed * 31 + i * 97) % 1024) * BLOCK, BLOCK);
-  }
+  const workloadWrites = (machine: string, count: number, seed: number) => cycle.workloadWrites(h, machine, count, seed);
 
   /** Protects `name` with a 4 MiB raw disk (written by qemu) and syncs it; the recovered machine will be `{name}-dr`. */
   async function protectedItem(name: string, pattern: string, extra: { policy?: string; keyFile?: string } = {}): Promise<{ raw: string; stateDir: string; item: string }> {
