@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { BlobServiceClient } from '@azure/storage-blob';
+import { BlobServiceClient, type BlobClient, type ContainerClient } from '@azure/storage-blob';
 import type { AsrApiClient, ArmResource } from '../cli/api/AsrApiClient';
 import { failbackBody } from '../cli/commands/failback';
 import { jobNameOf, postAction } from '../cli/commands/job';
@@ -59,6 +59,8 @@ const flatten = (tasks: Task[]): Task[] => tasks.flatMap((t) => [t, ...flatten(t
  * failback is committed, the plan reprotected, and forward replication goes on by deltas.
  */
 export class FailbackStory {
+  private disks: ContainerClient | undefined;
+
   constructor(private readonly c: FailbackStoryContext) {}
 
   async run(): Promise<FailbackOutcome> {
@@ -84,13 +86,10 @@ export class FailbackStory {
     }, () => 'the shop runs in the recovery site; the primary site is repaired and waits');
 
     const bytesChanged = await r.step(`The shop runs in the recovery site and writes (${WORKLOAD_BLOCKS} blocks per machine)`, async () => {
-      const settings = findRunningEmulators(c.dataDir);
-      if (!settings) throw new DemoError('EmulatorsMissing', `no emulators process serves ${c.dataDir}`);
-      // The recovered machines' disks are the fabric's page blobs: the workload writes to them as a VM does.
-      const disks = BlobServiceClient.fromConnectionString(settings.storageConnectionString).getContainerClient(FABRIC_CONTAINERS.disks);
       let n = 0;
       for (const m of c.machines) {
-        const blob = disks.getPageBlobClient(`asr-recovery/shop-${m.name}/disk0.vhd`);
+        // The recovered machine's disk is the fabric's page blob: the workload writes to it as a VM does.
+        const blob = this.recoveredDisk(m.name).getPageBlobClient();
         const blocks = m.sizeBytes / BLOCK;
         for (let i = 0; i < WORKLOAD_BLOCKS; i++) {
           const block = (i * 7919 + 13) % blocks;
@@ -172,10 +171,19 @@ export class FailbackStory {
     }
   }
 
-  /** The recovered machine's disk as it stood at shutdown: the fabric's page blob, read as the workload's own storage. */
+  /** The recovered machine's disk in the local fabric (a page blob), reached with the emulator's storage credential as the workload's own storage. */
+  private recoveredDisk(machine: string): BlobClient {
+    this.disks ??= (() => {
+      const settings = findRunningEmulators(this.c.dataDir);
+      if (!settings) throw new DemoError('EmulatorsMissing', `no emulators process serves ${this.c.dataDir}`);
+      return BlobServiceClient.fromConnectionString(settings.storageConnectionString).getContainerClient(FABRIC_CONTAINERS.disks);
+    })();
+    return this.disks.getBlobClient(`asr-recovery/shop-${machine}/disk0.vhd`);
+  }
+
+  /** The recovered machine's disk as it stood at shutdown. */
   private async downloadRecoveredDisk(machine: string): Promise<string> {
-    const settings = findRunningEmulators(this.c.dataDir)!;
-    const blob = BlobServiceClient.fromConnectionString(settings.storageConnectionString).getContainerClient(FABRIC_CONTAINERS.disks).getBlobClient(`asr-recovery/shop-${machine}/disk0.vhd`);
+    const blob = this.recoveredDisk(machine);
     const file = join(this.c.dir, `${machine}-recovery-site.vhd`);
     const res = await blob.download();
     await pipeline(res.readableStreamBody!, createWriteStream(file));
