@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import { ArmApi, reportRoutes } from '../../../shared/arm';
+import { drillRunRoutes } from '../../../shared/arm/drills/drillRoutes';
 import { ensureMetadataStore, type MetadataStore } from '../../../shared/metadata';
 import { DevelopmentIssuer, TokenVerifier } from '../../../shared/security';
 import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
@@ -11,6 +12,33 @@ import { join } from 'node:path';
 import { registerJobCommands } from '../../../cli/commands/job';
 import { registerAuditCommands } from '../../../cli/commands/audit';
 import { runAsrInProcess } from '../../support/runAsrInProcess';
+import { registerDrillReportCommand } from '../../../cli/commands/drillReport';
+import { DrillRunStore, type DrillRunProperties, type DrillScheduleDocument, type DrillScheduleProperties } from '../../../shared/drills';
+import { resourceDocumentId } from '../../../shared/metadata';
+
+/** A drill schedule of plan 'shop', stored as the schedule API stores it. */
+async function storeSchedule(store: MetadataStore, name: string): Promise<DrillScheduleDocument> {
+  const props: DrillScheduleProperties = {
+    schedule: '0 0 1 * * *', timeZone: 'UTC', enabled: true, recoveryPoint: { type: 'Latest' }, verification: 'ApplicationProbes', keepUpSeconds: 60,
+    testNetworkId: 'drill-isolated', manualActions: [], manualActionDeadlineSeconds: 60, missedRunGraceSeconds: 900, notify: { targets: [] },
+    activeSince: '2026-11-01T00:00:00.000Z',
+  };
+  const at = new Date().toISOString();
+  return store.createResource({
+    id: resourceDocumentId(['replicationRecoveryPlans', 'shop', 'drillSchedules', name]), vaultKey: VAULT_KEY, kind: 'drillSchedule', name,
+    armId: `${V}/replicationRecoveryPlans/shop/drillSchedules/${name}`, parentId: `${V}/replicationRecoveryPlans/shop`.toLowerCase(),
+    refs: [], properties: props, createdAt: at, updatedAt: at,
+  }) as Promise<DrillScheduleDocument>;
+}
+
+/** A finished drill run of that schedule. */
+function drillRun(schedule: DrillScheduleDocument, p: Partial<DrillRunProperties>): DrillRunProperties {
+  return {
+    planId: `${V}/replicationRecoveryPlans/shop`, planName: 'shop', scheduleId: schedule.armId, scheduleName: schedule.name, trigger: 'Timer',
+    dueTime: '2026-11-22T01:10:00.000Z', phase: 'Done', recoveryPoint: { type: 'Latest' }, verification: 'ApplicationProbes', keepUpSeconds: 60,
+    machines: [], failures: [], ...p,
+  };
+}
 
 const SUB = '00000000-0000-0000-0000-0000000000bb';
 const RG = 'local';
@@ -41,7 +69,7 @@ describe('reports API: job report as JSON, Excel and HTML; the audit log with $f
     store = await ensureMetadataStore({ endpoint: cosmos.endpoint, key: cosmos.key, databaseId: 'reports', jobTtlSeconds: 3600, auditTtlSeconds: 3600 });
     const issuer = await DevelopmentIssuer.open(keys.path);
     const verifier = TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience);
-    harness = await startArmTestHarness(new ArmApi({ store, verifier, log: () => undefined, subscriptions: [SUB], extraRoutes: reportRoutes() }));
+    harness = await startArmTestHarness(new ArmApi({ store, verifier, log: () => undefined, subscriptions: [SUB], extraRoutes: [...drillRunRoutes(), ...reportRoutes()] }));
     contributor = await issuer.mintToken({ role: 'Contributor', subject: 'carol' });
     reader = await issuer.mintToken({ role: 'Reader', subject: 'rita' });
     expect((await call('PUT', V, contributor, { location: 'local' })).status).toBe(201);
@@ -94,6 +122,61 @@ describe('reports API: job report as JSON, Excel and HTML; the audit log with $f
     expect((await call('GET', `${V}/replicationJobs/nope/report`, reader)).status).toBe(404);
   });
 
+  it('serves a drill run\'s report (job + drill record) and asr drill report writes the newest that ran; a skipped run has none (409)', async () => {
+    const nightly = await storeSchedule(store, 'nightly');
+    const runs = new DrillRunStore(store);
+    const checks = [{ name: 'disk os', ok: true, detail: 'footer and digest match' }, { name: 'probe http', ok: true, detail: 'GET :80/ answered 200' }];
+    await runs.claim(nightly, 't-20261122T011000Z', drillRun(nightly, {
+      startTime: '2026-11-22T01:10:00.000Z', endTime: '2026-11-22T01:14:00.000Z', testFailoverJobId: 'job1', cleanupJobId: 'job2', cleanupState: 'Succeeded',
+      result: 'Passed', verifiedLevel: 'ApplicationProbes',
+      machines: [{ item: 'web', machineName: 'web-dr-test', state: 'Succeeded', checks, probes: [checks[1]] }, { item: 'db', machineName: 'db-dr-test', state: 'Succeeded', checks, probes: [checks[1]] }],
+    }), new Date().toISOString());
+    await runs.claim(nightly, 't-20261123T011000Z', drillRun(nightly, { dueTime: '2026-11-23T01:10:00.000Z', result: 'Skipped', reason: 'the plan is busy: TestFailover is InProgress' }), new Date().toISOString());
+
+    const runPath = `${V}/replicationRecoveryPlans/shop/drillSchedules/nightly/drillRuns`;
+    const res = await call('GET', `${runPath}/t-20261122T011000Z/report?format=json`, reader);
+    expect(res.status).toBe(200);
+    const r = await json(res);
+    expect(r).toMatchObject({ outcome: 'Passed', drill: { id: 't-20261122T011000Z', scheduleName: 'nightly', result: 'Passed', verifiedLevel: 'ApplicationProbes', cleanupState: 'Succeeded' } });
+    expect(r.drill.checks).toHaveLength(4);
+    const skipped = await call('GET', `${runPath}/t-20261123T011000Z/report?format=xlsx`, reader);
+    expect(skipped.status).toBe(409);
+    expect((await json(skipped)).error.message).toContain('Skipped (the plan is busy');
+    expect((await call('GET', `${runPath}/t-20990101T000000Z/report`, reader)).status).toBe(404);
+
+    const env = { ASR_ENDPOINT: harness.url, ASR_SUBSCRIPTION: SUB, ASR_RESOURCE_GROUP: RG, ASR_TOKEN: reader };
+    const xlsx = join(keys.path, 'drill.xlsx');
+    const run = await runAsrInProcess([registerDrillReportCommand], ['drill', 'report', VAULT, 'shop', '--format', 'xlsx', '--out', xlsx], env);
+    expect(run.err).toBe('');
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(readFileSync(xlsx) as never);
+    expect(book.worksheets.map((s) => s.name)).toEqual(['Summary', 'Machines', 'Steps', 'Approvals', 'Errors', 'Drill checks']);
+    const summary = new Map<string, unknown>();
+    book.getWorksheet('Summary')!.eachRow((row) => summary.set(String(row.getCell(1).value), row.getCell(2).value));
+    expect(summary.get('Target')).toContain('RecoveryPlan');
+    expect(summary.get('Recovery point time')).toBe('2026-11-22T01:09:00.000Z');
+    expect(summary.get('RTO (s)')).toBe(39.5);
+    expect(summary.get('Result')).toBe('Passed');
+    expect(summary.get('Drill')).toBe('t-20261122T011000Z');
+    expect(summary.get('Drill result')).toBe('Passed');
+    const machines = book.getWorksheet('Machines')!;
+    const machineRows = [2, 3].map((i) => ({ item: machines.getRow(i).getCell(1).value, rpo: machines.getRow(i).getCell(5).value, probe: machines.getRow(i).getCell(8).value, passed: machines.getRow(i).getCell(9).value }));
+    expect(machineRows).toEqual([{ item: 'web', rpo: 60, probe: 'http', passed: true }, { item: 'db', rpo: 60, probe: 'http', passed: true }]);
+    const steps = book.getWorksheet('Steps')!;
+    const durations = new Map<string, unknown>();
+    steps.eachRow((row, i) => { if (i > 1) durations.set(String(row.getCell(1).value), row.getCell(8).value); });
+    expect(durations.get('g2')).toBe(39);
+    expect(durations.get('g2-m0')).toBe(29);
+    expect(book.getWorksheet('Drill checks')!.getRow(3).values).toEqual([undefined, 'web-dr-test', 'probe http', true, 'GET :80/ answered 200']);
+
+    const named = await runAsrInProcess([registerDrillReportCommand], ['drill', 'report', VAULT, 'shop', '--run', 't-20261123T011000Z', '--json'], env);
+    expect(named.code).not.toBe(0);
+    expect(named.err).toContain('no test failover ran');
+    const none = await runAsrInProcess([registerDrillReportCommand], ['drill', 'report', VAULT, 'nosuchplan'], env);
+    expect(none.code).not.toBe(0);
+    expect(none.err).toContain("has no drill schedule");
+  });
+
   it('lists the audit log filtered by time, caller, operation and outcome; a bad filter is a 400', async () => {
     const before = new Date().toISOString();
     await call('PUT', `${V}/replicationPolicies/p1`, contributor, { properties: { providerSpecificInput: { instanceType: 'HyperVReplicaAzure', replicationInterval: 30 } } });
@@ -121,7 +204,7 @@ describe('reports API: job report as JSON, Excel and HTML; the audit log with $f
     const env = { ASR_ENDPOINT: harness.url, ASR_SUBSCRIPTION: SUB, ASR_RESOURCE_GROUP: RG, ASR_TOKEN: reader };
     const xlsx = join(keys.path, 'report.xlsx');
     const run = await runAsrInProcess([registerJobCommands], ['job', 'report', VAULT, 'job1', '--format', 'xlsx', '--out', xlsx], env);
-    expect(run.code).toBe(0);
+    expect(run.err).toBe('');
     const book = new ExcelJS.Workbook();
     await book.xlsx.load(readFileSync(xlsx) as never);
     expect(book.getWorksheet('Machines')!.getRow(2).getCell(5).value).toBe(60);
