@@ -1,6 +1,8 @@
 import { ServiceError } from '../errors';
 import type { RecoveryJobDocument } from '../recovery/jobs/RecoveryJobDocument';
-import { buildJobReport, parseAuditFilter, renderJobReportHtml, renderJobReportXlsx, type DrillContext, type JobReport } from '../reports';
+import { buildJobReport, jobQuerySchema, parseAuditFilter, renderJobReportHtml, renderJobReportXlsx, type DrillContext, type JobExporter, type JobReport } from '../reports';
+import { shapeJob } from '../recovery/service/RecoveryJobService';
+import { parseBody, parseJson } from './parseBody';
 import type { DrillRunDocument } from '../drills';
 import { loadDrillRun } from './drills/drillRoutes';
 import type { ArmContext } from './ArmContext';
@@ -87,9 +89,52 @@ async function auditHandler(ctx: ArmContext): Promise<ArmResponse> {
   return { status: 200, headers: { 'content-type': 'application/json' }, body: { value, nextLink: nextLinkOf(ctx.url, page.continuationToken) } };
 }
 
-/** Reports and evidence (issue 15): job and drill reports and the audit log. Read-only: Reader may call them. */
-export function reportRoutes(): ArmRoute[] {
+const EXPORT_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * `POST V/replicationJobs/export` (ASR's job export, body a `JobQueryParameter`): the export is
+ * written at once, so the answer is 202 with `Location` its operation result, which answers 200
+ * with the export job, already `Succeeded`; its `customDetails.blobUri` is the route below.
+ */
+async function exportJobsHandler(ctx: ArmContext, exporter: JobExporter): Promise<ArmResponse> {
+  const query = parseBody(jobQuerySchema, parseJson(ctx.request.bodyText));
+  await ctx.requireVault();
+  const jobs = `${ctx.url.pathname.replace(/\/export$/i, '')}`;
+  const v = ctx.url.searchParams.get('api-version');
+  const urlOf = (path: string) => { const u = new URL(path, ctx.url.origin); if (v) u.searchParams.set('api-version', v); return u.toString(); };
+  const job = await exporter.export(ctx.vaultKey!, jobs, query, ctx.now(), (name) => urlOf(`${jobs}/${name}/exportedJobs`));
+  return { status: 202, headers: { 'content-type': 'application/json', location: urlOf(`${jobs}/operationresults/${job.name}`), 'retry-after': '1' }, body: shapeJob(job) };
+}
+
+/** `GET V/replicationJobs/operationresults/{job}`: the export's operation result, the export job (200: it is written before the 202). */
+async function exportResultHandler(ctx: ArmContext): Promise<ArmResponse> {
+  await ctx.requireVault();
+  const name = ctx.captures[3];
+  const doc = EXPORT_NAME.test(name) ? await ctx.store.getJob<RecoveryJobDocument>(ctx.vaultKey!, name) : undefined;
+  if (!doc || doc.properties.scenarioName !== 'ExportJobs') throw new ServiceError('NotFound', `no job export '${name}' in vault '${ctx.captures[2]}'`);
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: shapeJob(doc) };
+}
+
+/** `GET V/replicationJobs/{job}/exportedJobs`: the export's JSON, streamed from the vault's storage. */
+async function exportedJobsHandler(ctx: ArmContext, exporter: JobExporter): Promise<ArmResponse> {
+  await ctx.requireVault();
+  const name = ctx.captures[3];
+  const bytes = EXPORT_NAME.test(name) ? await exporter.read(ctx.vaultKey!, name) : undefined;
+  if (!bytes) throw new ServiceError('NotFound', `job '${name}' has no export in vault '${ctx.captures[2]}' (exports are made by POST replicationJobs/export)`);
+  return { status: 200, headers: { 'content-type': 'application/json', 'content-disposition': `attachment; filename="jobs-${name}.json"` }, raw: bytes };
+}
+
+/**
+ * Reports and evidence (issue 15): job and drill reports and the audit log (read-only: Reader
+ * may call them); with an exporter, the job export (Operator) and its output.
+ */
+export function reportRoutes(exporter?: () => Promise<JobExporter>): ArmRoute[] {
   return [
+    ...(exporter ? [
+      { method: 'POST', pattern: [...JOBS, 'export'], role: 'Operator', action: 'export replicationJobs', handler: async (ctx: ArmContext) => exportJobsHandler(ctx, await exporter()) },
+      { method: 'GET', pattern: [...JOBS, 'operationresults', '{job}'], role: 'Reader', action: 'read replicationJobs operation result', handler: exportResultHandler },
+      { method: 'GET', pattern: [...JOBS, '{job}', 'exportedJobs'], role: 'Reader', action: 'read exportedJobs', handler: async (ctx: ArmContext) => exportedJobsHandler(ctx, await exporter()) },
+    ] as ArmRoute[] : []),
     { method: 'GET', pattern: [...JOBS, '{job}', 'report'], role: 'Reader', action: 'report replicationJobs', handler: jobReportHandler },
     {
       method: 'GET', pattern: [...VAULT_PREFIX, 'replicationRecoveryPlans', '{plan}', 'drillSchedules', '{schedule}', 'drillRuns', '{run}', 'report'],

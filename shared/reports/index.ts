@@ -5,3 +5,4 @@ export * from './reportTables';
 export * from './renderJobReportHtml';
 export * from './renderJobReportXlsx';
 export * from './parseAuditFilter';
+export * from './JobExporter';

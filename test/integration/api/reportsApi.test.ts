@@ -15,6 +15,9 @@ import { runAsrInProcess } from '../../support/runAsrInProcess';
 import { registerDrillReportCommand } from '../../../cli/commands/drillReport';
 import { DrillRunStore, type DrillRunProperties, type DrillScheduleDocument, type DrillScheduleProperties } from '../../../shared/drills';
 import { resourceDocumentId } from '../../../shared/metadata';
+import { jobExporterFromEnv } from '../../../shared/reports';
+import { startAzurite, type TestAzurite } from '../../support/azurite';
+import { siteRecoveryClient } from './siteRecoveryClient';
 
 /** A drill schedule of plan 'shop', stored as the schedule API stores it. */
 async function storeSchedule(store: MetadataStore, name: string): Promise<DrillScheduleDocument> {
@@ -53,10 +56,12 @@ const json = async (res: Response): Promise<any> => res.json();
 /** Job reports and the audit log over real HTTP (ArmApi on loopback, Cosmos DB emulator, development tokens). */
 describe('reports API: job report as JSON, Excel and HTML; the audit log with $filter', () => {
   let cosmos: TestCosmos;
+  let azurite: TestAzurite;
   let store: MetadataStore;
   let harness: ArmTestHarness;
   let contributor: string;
   let reader: string;
+  let issuerToken: (role: 'Operator') => Promise<string>;
   const keys = tempDir('report-keys-');
 
   const call = (method: string, path: string, token: string, body?: unknown) =>
@@ -66,12 +71,14 @@ describe('reports API: job report as JSON, Excel and HTML; the audit log with $f
 
   beforeAll(async () => {
     cosmos = await startTestCosmos();
+    azurite = await startAzurite();
     store = await ensureMetadataStore({ endpoint: cosmos.endpoint, key: cosmos.key, databaseId: 'reports', jobTtlSeconds: 3600, auditTtlSeconds: 3600 });
     const issuer = await DevelopmentIssuer.open(keys.path);
     const verifier = TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience);
-    harness = await startArmTestHarness(new ArmApi({ store, verifier, log: () => undefined, subscriptions: [SUB], extraRoutes: [...drillRunRoutes(), ...reportRoutes()] }));
+    harness = await startArmTestHarness(new ArmApi({ store, verifier, log: () => undefined, subscriptions: [SUB], extraRoutes: [...drillRunRoutes(), ...reportRoutes(async () => jobExporterFromEnv(store, { REPLICATION_STORAGE: azurite.connectionString }))] }));
     contributor = await issuer.mintToken({ role: 'Contributor', subject: 'carol' });
     reader = await issuer.mintToken({ role: 'Reader', subject: 'rita' });
+    issuerToken = (role) => issuer.mintToken({ role, subject: 'olga' });
     expect((await call('PUT', V, contributor, { location: 'local' })).status).toBe(201);
     await store.createJob(testFailoverJob(VAULT_KEY, `${V}/replicationJobs/job1`));
   }, 60_000);
@@ -79,6 +86,7 @@ describe('reports API: job report as JSON, Excel and HTML; the audit log with $f
   afterAll(async () => {
     await harness?.stop();
     await cosmos?.stop();
+    await azurite?.stop();
     keys.cleanup();
   });
 
@@ -175,6 +183,39 @@ describe('reports API: job report as JSON, Excel and HTML; the audit log with $f
     const none = await runAsrInProcess([registerDrillReportCommand], ['drill', 'report', VAULT, 'nosuchplan'], env);
     expect(none.code).not.toBe(0);
     expect(none.err).toContain("has no drill schedule");
+  });
+
+  it('replicationJobs/export: the official client\'s beginExportAndWait returns the export job; its blobUri (our route) serves the matching jobs as JSON; bad queries are 400', async () => {
+    const failed = testFailoverJob(VAULT_KEY, `${V}/replicationJobs/job3`);
+    failed.id = failed.name = 'job3';
+    failed.properties.state = 'Failed';
+    failed.properties.startTime = '2026-11-25T08:00:00.000Z';
+    await store.createJob(failed);
+    const olga = await issuerToken('Operator');
+    const operator = siteRecoveryClient(harness.url, SUB, olga);
+    const job = await operator.replicationJobs.beginExportAndWait(VAULT, RG, { startTime: '2026-11-20T00:00:00Z', endTime: '2026-11-30T00:00:00Z', jobStatus: 'Failed,Suspended' }, { updateIntervalInMs: 100 });
+    expect(job.properties).toMatchObject({ scenarioName: 'ExportJobs', state: 'Succeeded' });
+    const details = job.properties!.customDetails as { instanceType: string; blobUri: string; sasToken?: string };
+    expect(details.instanceType).toBe('ExportJobDetails');
+    expect(details.blobUri.startsWith(`${harness.url}${V}/replicationJobs/${job.name}/exportedJobs`)).toBe(true);
+    expect(details.sasToken).toBe('');
+    const out = await fetch(details.blobUri, { headers: { authorization: `Bearer ${reader}` } });
+    expect(out.status).toBe(200);
+    const exported = await json(out);
+    expect(exported.value.map((j: { name: string; properties: { state: string } }) => [j.name, j.properties.state])).toEqual([['job1', 'Suspended'], ['job3', 'Failed']]);
+    expect((await fetch(details.blobUri)).status).toBe(401);
+
+    const narrow = await operator.replicationJobs.beginExportAndWait(VAULT, RG, { jobStatus: 'Failed' }, { updateIntervalInMs: 100 });
+    const narrowOut = await json(await fetch((narrow.properties!.customDetails as { blobUri: string }).blobUri, { headers: { authorization: `Bearer ${reader}` } }));
+    expect(narrowOut.value.map((j: { name: string }) => j.name)).toEqual(['job3']);
+
+    for (const [body, text] of [[{ startTime: 'yesterday' }, 'startTime'], [{ jobOutputType: 'Excel' }, 'jobOutputType'], [{ startTime: '2026-11-30T00:00:00Z', endTime: '2026-11-20T00:00:00Z' }, 'after endTime'], [{ colour: 'red' }, 'colour']] as const) {
+      const res = await call('POST', `${V}/replicationJobs/export`, olga, body);
+      expect(res.status).toBe(400);
+      expect((await json(res)).error.message).toContain(text);
+    }
+    expect((await call('GET', `${V}/replicationJobs/not-a-job/exportedJobs`, reader)).status).toBe(404);
+    expect((await call('POST', `${V}/replicationJobs/export`, reader, {})).status).toBe(403);
   });
 
   it('lists the audit log filtered by time, caller, operation and outcome; a bad filter is a 400', async () => {
