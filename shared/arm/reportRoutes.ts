@@ -1,6 +1,6 @@
 import { ServiceError } from '../errors';
 import type { RecoveryJobDocument } from '../recovery/jobs/RecoveryJobDocument';
-import { buildJobReport, jobQuerySchema, parseAuditFilter, renderJobReportHtml, renderJobReportXlsx, type DrillContext, type JobExporter, type JobReport } from '../reports';
+import { buildComplianceSummary, buildJobReport, jobQuerySchema, type ComplianceRpoEvent, parseAuditFilter, renderJobReportHtml, renderJobReportXlsx, type DrillContext, type JobExporter, type JobReport } from '../reports';
 import { shapeJob } from '../recovery/service/RecoveryJobService';
 import { parseBody, parseJson } from './parseBody';
 import type { DrillRunDocument } from '../drills';
@@ -124,6 +124,48 @@ async function exportedJobsHandler(ctx: ArmContext, exporter: JobExporter): Prom
   return { status: 200, headers: { 'content-type': 'application/json', 'content-disposition': `attachment; filename="jobs-${name}.json"` }, raw: bytes };
 }
 
+/** Every page of a listing. */
+async function all<T>(read: (continuationToken?: string) => Promise<{ items: T[]; continuationToken?: string }>): Promise<T[]> {
+  const out: T[] = [];
+  let token: string | undefined;
+  do {
+    const page = await read(token);
+    out.push(...page.items);
+    token = page.continuationToken;
+  } while (token);
+  return out;
+}
+
+/** Events are kept `ASR_EVENT_TTL_DAYS` (30): a longer window would count expired out-of-threshold time as within. */
+const MAX_COMPLIANCE_DAYS = 30;
+
+/** `GET V/replicationComplianceSummary[?days=N]` (docs/reports.md#compliance-summary). */
+async function complianceHandler(ctx: ArmContext): Promise<ArmResponse> {
+  const raw = ctx.url.searchParams.get('days') ?? String(MAX_COMPLIANCE_DAYS);
+  const days = Number(raw);
+  if (!/^\d+$/.test(raw) || days < 1 || days > MAX_COMPLIANCE_DAYS) {
+    throw new ServiceError('InvalidParameter', `days '${raw}' must be a whole number from 1 to ${MAX_COMPLIANCE_DAYS} (RPO events are kept ${MAX_COMPLIANCE_DAYS} days)`, { details: { target: 'days' } });
+  }
+  await ctx.requireVault();
+  const key = ctx.vaultKey!;
+  const now = ctx.now();
+  const list = (kind: 'recoveryPlan' | 'protectedItem' | 'drillRun') => all((continuationToken) => ctx.store.listResources(key, { kind, continuationToken, maxItemCount: 200 }));
+  const [plans, items, runs] = await Promise.all([list('recoveryPlan'), list('protectedItem'), list('drillRun')]);
+  const since = new Date(now.getTime() - (days + MAX_COMPLIANCE_DAYS) * 86_400_000).toISOString();
+  const rpoEvents: ComplianceRpoEvent[] = [];
+  for (const eventCode of ['RpoThresholdCrossed', 'RpoRecovered']) {
+    const events = await all((continuationToken) => ctx.store.listEvents(key, { eventCode, startTime: since }, { continuationToken, maxItemCount: 500 }));
+    rpoEvents.push(...events.map((e) => ({ itemId: e.properties.affectedObjectCorrelationId, time: e.properties.timeOfOccurrence, level: String(e.properties.eventSpecificDetails?.level ?? (eventCode === 'RpoRecovered' ? 'Normal' : 'Warning')) })));
+  }
+  const summary = buildComplianceSummary({
+    now, days, rpoEvents,
+    plans: plans.map((p) => ({ planId: p.armId, planName: p.name })),
+    items: items.map((i) => ({ itemId: i.armId, itemName: String((i.properties as { friendlyName?: string }).friendlyName || i.name), protectedSince: i.createdAt })),
+    runs: (runs as unknown as DrillRunDocument[]).map((r) => ({ planId: r.properties.planId, planName: r.properties.planName, name: r.name, dueTime: r.properties.dueTime, ...(r.properties.endTime ? { endTime: r.properties.endTime } : {}), ...(r.properties.result ? { result: r.properties.result } : {}) })),
+  });
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: { id: ctx.url.pathname, type: 'Microsoft.RecoveryServices/vaults/replicationComplianceSummary', properties: summary } };
+}
+
 /**
  * Reports and evidence (issue 15): job and drill reports and the audit log (read-only: Reader
  * may call them); with an exporter, the job export (Operator) and its output.
@@ -140,6 +182,7 @@ export function reportRoutes(exporter?: () => Promise<JobExporter>): ArmRoute[] 
       method: 'GET', pattern: [...VAULT_PREFIX, 'replicationRecoveryPlans', '{plan}', 'drillSchedules', '{schedule}', 'drillRuns', '{run}', 'report'],
       role: 'Reader', action: 'report drillRuns', handler: drillReportHandler,
     },
+    { method: 'GET', pattern: [...VAULT_PREFIX, 'replicationComplianceSummary'], role: 'Reader', action: 'read replicationComplianceSummary', handler: complianceHandler },
     { method: 'GET', pattern: [...VAULT_PREFIX, 'replicationAuditEvents'], role: 'Reader', action: 'list replicationAuditEvents', handler: auditHandler },
   ];
 }

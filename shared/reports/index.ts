@@ -6,3 +6,4 @@ export * from './renderJobReportHtml';
 export * from './renderJobReportXlsx';
 export * from './parseAuditFilter';
 export * from './JobExporter';
+export * from './buildComplianceSummary';

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registerJobCommands } from '../../../cli/commands/job';
 import { registerAuditCommands } from '../../../cli/commands/audit';
+import { registerVaultCommands } from '../../../cli/commands/vault';
 import { runAsrInProcess } from '../../support/runAsrInProcess';
 import { registerDrillReportCommand } from '../../../cli/commands/drillReport';
 import { DrillRunStore, type DrillRunProperties, type DrillScheduleDocument, type DrillScheduleProperties } from '../../../shared/drills';
@@ -183,6 +184,56 @@ describe('reports API: job report as JSON, Excel and HTML; the audit log with $f
     const none = await runAsrInProcess([registerDrillReportCommand], ['drill', 'report', VAULT, 'nosuchplan'], env);
     expect(none.code).not.toBe(0);
     expect(none.err).toContain("has no drill schedule");
+  });
+
+  it('replicationComplianceSummary: per plan the last passed drill and drills passed/failed in 30 days; per item the share of time within its RPO threshold from stored RPO events', async () => {
+    const at = new Date().toISOString();
+    const DAY = 86_400_000;
+    const now = Date.now();
+    await store.createResource({ id: resourceDocumentId(['replicationRecoveryPlans', 'shop']), vaultKey: VAULT_KEY, kind: 'recoveryPlan', name: 'shop', armId: `${V}/replicationRecoveryPlans/shop`, refs: [], properties: {}, createdAt: at, updatedAt: at } as never);
+    const item = (name: string, since: number) => ({
+      id: resourceDocumentId(['replicationFabrics', 'hv', 'replicationProtectionContainers', 'c', 'replicationProtectedItems', name]), vaultKey: VAULT_KEY, kind: 'protectedItem', name,
+      armId: `${V}/replicationFabrics/hv/replicationProtectionContainers/c/replicationProtectedItems/${name}`, refs: [], properties: { friendlyName: name }, createdAt: new Date(since).toISOString(), updatedAt: at,
+    });
+    const web = item('web', now - 60 * DAY);
+    const db = item('db', now - 10 * DAY);
+    for (const i of [web, db]) await store.createResource(i as never);
+    let n = 0;
+    const event = (itemId: string, code: string, time: number, level: string) => {
+      const iso = new Date(time).toISOString();
+      const name = `rpo-${++n}`;
+      return store.putEvent({
+        id: name, vaultKey: VAULT_KEY, name, armId: `${V}/replicationEvents/${name}`, sequence: 1, sortKey: `${iso}#0001`,
+        properties: { eventCode: code, description: code, eventType: 'VmHealth', affectedObjectFriendlyName: itemId.split('/').pop()!, affectedObjectCorrelationId: itemId, severity: level === 'Normal' ? 'Info' : level, timeOfOccurrence: iso, eventSpecificDetails: { instanceType: 'RpoStatus', level }, healthErrors: [] },
+        match: { eventCode: code.toLowerCase(), eventType: 'vmhealth', severity: level.toLowerCase(), affectedObjectFriendlyName: '', affectedObjectCorrelationId: itemId.toLowerCase(), fabricName: 'hv' },
+      });
+    };
+    // web: out one day (Warning, then Critical, then back to Normal), and out again for the last 3 hours.
+    await event(web.armId, 'RpoThresholdCrossed', now - 20 * DAY, 'Warning');
+    await event(web.armId, 'RpoThresholdCrossed', now - 19.5 * DAY, 'Critical');
+    await event(web.armId, 'RpoRecovered', now - 19 * DAY, 'Normal');
+    await event(web.armId, 'RpoThresholdCrossed', now - 3 * 3_600_000, 'Warning');
+    // db: protected 10 days ago, out for 1 of them.
+    await event(db.armId, 'RpoThresholdCrossed', now - 5 * DAY, 'Critical');
+    await event(db.armId, 'RpoRecovered', now - 4 * DAY, 'Normal');
+
+    const res = await call('GET', `${V}/replicationComplianceSummary`, reader);
+    expect(res.status).toBe(200);
+    const s = (await json(res)).properties;
+    expect(s.windowDays).toBe(30);
+    expect(s.plans).toEqual([{ planId: `${V}/replicationRecoveryPlans/shop`, planName: 'shop', lastPassedDrill: { run: 't-20261122T011000Z', time: '2026-11-22T01:14:00.000Z' }, drillsPassed: 1, drillsFailed: 0, drillsSkippedOrMissed: 1 }]);
+    const byName = new Map(s.items.map((i: { itemName: string }) => [i.itemName, i]));
+    expect(byName.get('web')).toMatchObject({ withinNow: false });
+    expect((byName.get('web') as { percentWithinThreshold: number }).percentWithinThreshold).toBeCloseTo(100 - (100 * (DAY + 3 * 3_600_000)) / (30 * DAY), 2);
+    expect(byName.get('db')).toMatchObject({ withinNow: true, secondsOutOfThreshold: 86_400 });
+    expect((byName.get('db') as { percentWithinThreshold: number }).percentWithinThreshold).toBeCloseTo(90, 2);
+    const bad = await call('GET', `${V}/replicationComplianceSummary?days=90`, reader);
+    expect(bad.status).toBe(400);
+    expect((await json(bad)).error.message).toContain('from 1 to 30');
+    const cli = await runAsrInProcess([registerVaultCommands], ['vault', 'compliance', VAULT], { ASR_ENDPOINT: harness.url, ASR_SUBSCRIPTION: SUB, ASR_RESOURCE_GROUP: RG, ASR_TOKEN: reader });
+    expect(cli.err).toBe('');
+    expect(cli.out).toMatch(/shop\s+2026-11-22T01:14:00.000Z \(t-20261122T011000Z\)\s+1\s+0\s+1/);
+    expect(cli.out).toMatch(/db\s+90\.00 %\s+86400\s+within/);
   });
 
   it('replicationJobs/export: the official client\'s beginExportAndWait returns the export job; its blobUri (our route) serves the matching jobs as JSON; bad queries are 400', async () => {
