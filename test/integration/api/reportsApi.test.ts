@@ -14,25 +14,16 @@ import { registerAuditCommands } from '../../../cli/commands/audit';
 import { registerVaultCommands } from '../../../cli/commands/vault';
 import { runAsrInProcess } from '../../support/runAsrInProcess';
 import { registerDrillReportCommand } from '../../../cli/commands/drillReport';
-import { DrillRunStore, type DrillRunProperties, type DrillScheduleDocument, type DrillScheduleProperties } from '../../../shared/drills';
+import { DrillRunStore, type DrillRunProperties, type DrillScheduleDocument } from '../../../shared/drills';
+import { storeDrillSchedule } from '../../support/storeDrillSchedule';
 import { resourceDocumentId } from '../../../shared/metadata';
 import { jobExporterFromEnv } from '../../../shared/reports';
 import { startAzurite, type TestAzurite } from '../../support/azurite';
 import { siteRecoveryClient } from './siteRecoveryClient';
 
-/** A drill schedule of plan 'shop', stored as the schedule API stores it. */
-async function storeSchedule(store: MetadataStore, name: string): Promise<DrillScheduleDocument> {
-  const props: DrillScheduleProperties = {
-    schedule: '0 0 1 * * *', timeZone: 'UTC', enabled: true, recoveryPoint: { type: 'Latest' }, verification: 'ApplicationProbes', keepUpSeconds: 60,
-    testNetworkId: 'drill-isolated', manualActions: [], manualActionDeadlineSeconds: 60, missedRunGraceSeconds: 900, notify: { targets: [] },
-    activeSince: '2026-11-01T00:00:00.000Z',
-  };
-  const at = new Date().toISOString();
-  return store.createResource({
-    id: resourceDocumentId(['replicationRecoveryPlans', 'shop', 'drillSchedules', name]), vaultKey: VAULT_KEY, kind: 'drillSchedule', name,
-    armId: `${V}/replicationRecoveryPlans/shop/drillSchedules/${name}`, parentId: `${V}/replicationRecoveryPlans/shop`.toLowerCase(),
-    refs: [], properties: props, createdAt: at, updatedAt: at,
-  }) as Promise<DrillScheduleDocument>;
+/** A drill schedule of plan 'shop'. */
+function storeSchedule(store: MetadataStore, name: string): Promise<DrillScheduleDocument> {
+  return storeDrillSchedule(store, { vaultKey: VAULT_KEY, vaultId: V, plan: 'shop', name }, { schedule: '0 0 1 * * *', verification: 'ApplicationProbes', keepUpSeconds: 60, activeSince: '2026-11-01T00:00:00.000Z' });
 }
 
 /** A finished drill run of that schedule. */
