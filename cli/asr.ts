@@ -6,6 +6,7 @@ import { registerAuditCommands } from './commands/audit';
 import { registerDevTokenCommands } from './commands/devToken';
 import { registerDiskCommands } from './commands/disk';
 import { registerDrillCommands } from './commands/drill';
+import { registerDrillReportCommand } from './commands/drillReport';
 import { registerItemCommands } from './commands/item';
 import { registerItemExportCommands } from './commands/itemExport';
 import { registerJobCommands } from './commands/job';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerPointCommands(program);
   registerJobCommands(program);
   registerDrillCommands(program);
+  registerDrillReportCommand(program);
   registerAuditCommands(program);
   registerAgentCommands(program);
   registerSiteCommands(program);

@@ -87,8 +87,8 @@ function describeRun(r: ArmResource): string {
 
 /**
  * `asr drill schedule|list|show|run|history|delete`: a plan's drill schedules and their runs
- * (docs/drills.md). The `drill` group is shared: `asr drill report` (reports) joins it from its
- * own file, whichever registers first.
+ * (docs/drills.md). The `drill` group is shared: `asr drill report` (cli/commands/drillReport.ts)
+ * joins it from its own file, whichever registers first.
  */
 export function registerDrillCommands(program: Command): void {
   const drill = program.commands.find((c) => c.name() === 'drill') ?? program.command('drill').description('scheduled drills of recovery plans');

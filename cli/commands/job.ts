@@ -1,10 +1,10 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ServiceError } from '../../shared/errors';
 import type { ArmResource, AsrApiClient } from '../api/AsrApiClient';
 import { obtainToken } from '../api/obtainToken';
 import { emit, table } from '../api/output';
 import { invalidArgument, runCommand } from '../api/runCommand';
+import { downloadReport, type ReportFlags } from './reportDownload';
 import { JobStepReporter, taskSeconds, type JobTask } from '../progress/JobStepReporter';
 
 type Task = JobTask;
@@ -127,17 +127,8 @@ export function registerJobCommands(program: Command): void {
     .option('--format <format>', 'xlsx, html or json', 'json')
     .option('--out <file>', 'where to write it (default: standard output)')
     .option('--json', 'the same as --format json')
-    .action(runCommand(async (client, vault: string, name: string, opts: { format: string; out?: string; json?: boolean }) => {
-      const format = opts.json ? 'json' : opts.format.toLowerCase();
-      if (!['xlsx', 'html', 'json'].includes(format)) throw invalidArgument(`--format must be xlsx, html or json, not '${opts.format}'`);
-      if (format === 'xlsx' && !opts.out) throw invalidArgument('--format xlsx needs --out <file.xlsx>: a workbook is not for a terminal');
-      const bytes = await client.download(`${jobsPath(client, vault, name)}/report?format=${format}`);
-      if (opts.out) {
-        writeFileSync(opts.out, bytes);
-        process.stdout.write(`wrote ${opts.out} (${bytes.length} bytes)\n`);
-      } else {
-        process.stdout.write(bytes);
-      }
+    .action(runCommand(async (client, vault: string, name: string, opts: ReportFlags) => {
+      await downloadReport(client, `${jobsPath(client, vault, name)}/report`, opts);
     }));
 
   job.command('resume <vault> <job>')

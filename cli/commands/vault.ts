@@ -87,6 +87,25 @@ export function registerVaultCommands(program: Command): void {
       emit(health, opts.json, (h) => healthText(name, h));
     }));
 
+  vault.command('compliance <vault>')
+    .description('per plan the last passed drill and drills passed/failed; per item the share of time within its RPO threshold (replicationComplianceSummary)')
+    .option('--days <n>', 'the window in days, 1 to 30 (RPO events are kept 30 days)', '30')
+    .option('--json', 'print JSON')
+    .action(runCommand(async (client, name: string, opts: { days: string; json?: boolean }) => {
+      if (!/^\d+$/.test(opts.days)) throw invalidArgument(`--days '${opts.days}' is not a whole number of days`);
+      const summary = await client.get(`${client.vaultPath(name)}/replicationComplianceSummary?days=${opts.days}`);
+      emit(summary, opts.json, (s) => {
+        const p = s.properties;
+        return [
+          `compliance of ${name}, ${p.windowStart} to ${p.windowEnd} (${p.windowDays} days)`,
+          table(['PLAN', 'LAST PASSED DRILL', 'PASSED', 'FAILED', 'SKIPPED/MISSED'], (p.plans as { planName: string; lastPassedDrill?: { run: string; time: string }; drillsPassed: number; drillsFailed: number; drillsSkippedOrMissed: number }[])
+            .map((x) => [x.planName, x.lastPassedDrill ? `${x.lastPassedDrill.time} (${x.lastPassedDrill.run})` : 'never', String(x.drillsPassed), String(x.drillsFailed), String(x.drillsSkippedOrMissed)])),
+          table(['ITEM', 'WITHIN RPO THRESHOLD', 'OUT (s)', 'NOW', 'SINCE'], (p.items as { itemName: string; percentWithinThreshold: number; secondsOutOfThreshold: number; withinNow: boolean; measuredFrom: string }[])
+            .map((x) => [x.itemName, `${x.percentWithinThreshold.toFixed(2)} %`, String(x.secondsOutOfThreshold), x.withinNow ? 'within' : 'OUT', x.measuredFrom])),
+        ].join('\n');
+      });
+    }));
+
   vault.command('list')
     .description('list the vaults of the resource group (ASR_RESOURCE_GROUP)')
     .option('--json', 'print JSON')

@@ -4,7 +4,7 @@ import { recoveryHttpHandler } from './serveArmRequest';
 
 const V = 'subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}';
 
-/** `GET V/replicationJobs[/{job}]`, `POST V/replicationJobs/{job}/{cancel|restart|resume}`. */
+/** `GET V/replicationJobs[/{job}[/report|exportedJobs]]`, `POST V/replicationJobs/{job}/{cancel|restart|resume}`, `POST V/replicationJobs/export`. */
 app.http('replicationJobs', {
   methods: ['GET', 'POST'],
   authLevel: 'anonymous',

@@ -15,6 +15,7 @@ import { DrillScheduler } from '../drills';
 import { alertTriggerRoutes } from './alerts/alertRuleRoutes';
 import { AlertRuleTrigger } from './alerts/AlertRuleTrigger';
 import { reportRoutes } from './reportRoutes';
+import { jobExporterFromEnv, type JobExporter } from '../reports';
 
 interface ArmApiBase {
   store: MetadataStore;
@@ -60,7 +61,8 @@ export async function armApiFromEnv(env: NodeJS.ProcessEnv = process.env, orches
   const b = await armApiBase(env);
   const recovery = recoveryServicesFromEnv(b.store, orchestrations, env);
   const drills = async () => new DrillScheduler(b.store, orchestrations);
-  const routes = [...recoveryRoutes(recovery.jobs, recovery.exporter), ...repairRoutes(recovery.repairs), drillRunNowRoute(drills), ...alertTriggerRoutes(new AlertRuleTrigger(b.store, recovery.jobs, undefined, undefined, drills)), ...reportRoutes()];
+  const exporter = async (): Promise<JobExporter> => jobExporterFromEnv(b.store, env);
+  const routes = [...recoveryRoutes(recovery.jobs, recovery.exporter), ...repairRoutes(recovery.repairs), drillRunNowRoute(drills), ...alertTriggerRoutes(new AlertRuleTrigger(b.store, recovery.jobs, undefined, undefined, drills)), ...reportRoutes(exporter)];
   return new ArmApi({ store: b.store, verifier: b.verifier, pageSize: b.pageSize, extraRoutes: routes, subscriptions: b.subscriptions, recoveryResourceGroup: b.recoveryResourceGroup, development: b.development });
 }
 

@@ -93,11 +93,23 @@ export interface ErrorReport {
   at: string;
 }
 
-/** The drill record's fields a report shows (the drill feature owns the record). */
+/** The drill record's fields a report shows (the drill feature owns the record; shared/arm maps it). */
 export interface DrillContext {
   id: string;
+  scheduleName?: string;
   trigger?: string;
   dueTime?: string;
+  /** When the drill was done (after its keep-up and cleanup). */
+  endTime?: string;
+  /** Passed, Failed, Skipped or Missed; absent while the drill runs. */
   result?: string;
+  reason?: string;
+  /** What was asked for and what was actually proven (Disks, Boot, ApplicationProbes). */
+  verification?: string;
+  verifiedLevel?: string;
+  keepUpSeconds?: number;
   cleanupJobId?: string;
+  cleanupState?: string;
+  /** Every check of every machine as the drill judged it (disks, console, probes). */
+  checks: { machine: string; check: string; ok: boolean; detail: string }[];
 }

@@ -122,7 +122,10 @@ export function buildJobReport(doc: RecoveryJobDocument, options: { now: Date; d
   const rtoEnd = lastProbePassedAt ?? lastMachineUpAt;
   const waitsForCleanup = p.scenarioName === 'TestFailover' && p.state === 'Suspended' && p.stateDescription === 'WaitingForStopTestFailover';
   const failed = p.state === 'Failed' || p.state === 'Cancelled' || errors.length > 0 || !probesPassed || machines.some((m) => m.state === 'Failed');
-  const outcome: JobReport['outcome'] = failed ? 'Failed' : p.state === 'Succeeded' || (waitsForCleanup && allUp) ? 'Passed' : 'InProgress';
+  const jobOutcome: JobReport['outcome'] = failed ? 'Failed' : p.state === 'Succeeded' || (waitsForCleanup && allUp) ? 'Passed' : 'InProgress';
+  // A drill's verdict also counts what came after the test failover (a failed cleanup leaves machines behind).
+  const drillResult = options.drill?.result;
+  const outcome: JobReport['outcome'] = jobOutcome === 'Failed' || drillResult === 'Failed' ? 'Failed' : drillResult && drillResult !== 'Passed' ? 'InProgress' : jobOutcome;
   const pointTimes = machines.map((m) => m.pointTime).filter((t): t is string => t !== undefined).sort((a, b) => ms(a)! - ms(b)!);
 
   return {

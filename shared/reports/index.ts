@@ -5,3 +5,5 @@ export * from './reportTables';
 export * from './renderJobReportHtml';
 export * from './renderJobReportXlsx';
 export * from './parseAuditFilter';
+export * from './JobExporter';
+export * from './buildComplianceSummary';

@@ -2,14 +2,14 @@ import type { JobReport } from './JobReport';
 
 /** One table of a report: the same rows feed the workbook's sheets and the HTML sections. */
 export interface ReportTable {
-  title: 'Summary' | 'Machines' | 'Steps' | 'Approvals' | 'Errors';
+  title: 'Summary' | 'Machines' | 'Steps' | 'Approvals' | 'Errors' | 'Drill checks';
   columns: string[];
   rows: (string | number | boolean | undefined)[][];
 }
 
 /**
- * The report as five tables (Summary, Machines, Steps, Approvals, Errors): one layout for both
- * renderers, so the workbook and the HTML cannot disagree.
+ * The report as five tables (Summary, Machines, Steps, Approvals, Errors), and a sixth, Drill
+ * checks, for a drill: one layout for both renderers, so the workbook and the HTML cannot disagree.
  */
 export function reportTables(r: JobReport): ReportTable[] {
   const summary: [string, string | number | undefined][] = [
@@ -30,7 +30,12 @@ export function reportTables(r: JobReport): ReportTable[] {
     ['Machines', r.machines.length],
     ['Probes passed', `${r.machines.flatMap((m) => m.probes).filter((p) => p.ok).length} of ${r.machines.flatMap((m) => m.probes).length}`],
     ['Errors', r.errors.length],
-    ...(r.drill ? [['Drill', r.drill.id], ['Drill trigger', r.drill.trigger], ['Drill due', r.drill.dueTime], ['Drill result', r.drill.result]] as [string, string | undefined][] : []),
+    ...(r.drill ? [
+      ['Drill', r.drill.id], ['Drill schedule', r.drill.scheduleName], ['Drill trigger', r.drill.trigger], ['Drill due', r.drill.dueTime],
+      ['Drill ended', r.drill.endTime], ['Drill result', r.drill.result], ['Drill reason', r.drill.reason],
+      ['Verification asked', r.drill.verification], ['Verification proven', r.drill.verifiedLevel], ['Kept up (s)', r.drill.keepUpSeconds],
+      ['Cleanup job', r.drill.cleanupJobId], ['Cleanup state', r.drill.cleanupState],
+    ] as [string, string | number | undefined][] : []),
     ['Report made', r.generatedAt],
   ];
   return [
@@ -58,5 +63,10 @@ export function reportTables(r: JobReport): ReportTable[] {
       columns: ['Task', 'Code', 'Message', 'Possible causes', 'Recommended action', 'At'],
       rows: r.errors.map((e) => [e.taskId, e.code, e.message, e.possibleCauses, e.recommendedAction, e.at]),
     },
+    ...(r.drill ? [{
+      title: 'Drill checks' as const,
+      columns: ['Machine', 'Check', 'Passed', 'Detail'],
+      rows: r.drill.checks.map((c) => [c.machine, c.check, c.ok, c.detail]),
+    }] : []),
   ];
 }

@@ -14,12 +14,23 @@ export function shapeDrillRun(doc: DrillRunDocument): Record<string, unknown> {
   return { id: doc.armId, name: doc.name, type: RUN_TYPE, properties: doc.properties };
 }
 
-async function loadSchedule(ctx: ArmContext): Promise<DrillScheduleDocument> {
+/** The schedule the path names (`…/drillSchedules/{schedule}`), or `NotFound`. */
+export async function loadDrillSchedule(ctx: ArmContext): Promise<DrillScheduleDocument> {
   const vault = await ctx.requireVault();
   const [plan, schedule] = ctx.captures.slice(3);
   const doc = await ctx.store.getResource(ctx.vaultKey!, resourceDocumentId(['replicationRecoveryPlans', plan, 'drillSchedules', schedule]));
   if (!doc || doc.kind !== 'drillSchedule') throw new ServiceError('NotFound', `drill schedule '${schedule}' of recovery plan '${plan}' does not exist in vault '${vault.name}'`);
   return doc as unknown as DrillScheduleDocument;
+}
+
+/** The run the path names (`…/drillSchedules/{schedule}/drillRuns/{run}`), or `NotFound`. */
+export async function loadDrillRun(ctx: ArmContext): Promise<DrillRunDocument> {
+  const schedule = await loadDrillSchedule(ctx);
+  const name = ctx.captures[5];
+  if (!/^[A-Za-z0-9-]{1,80}$/.test(name)) throw new ServiceError('NotFound', `drill run '${name}' does not exist`);
+  const doc = await ctx.store.getResource(ctx.vaultKey!, drillRunDocumentId(schedule.id, name));
+  if (!doc || doc.kind !== 'drillRun') throw new ServiceError('NotFound', `drill run '${name}' of drill schedule '${schedule.name}' does not exist`);
+  return doc as unknown as DrillRunDocument;
 }
 
 /** `GET …/drillSchedules/{s}/drillRuns[/{run}]`: the schedule's drill history (oldest due time first) and one run. */
@@ -28,7 +39,7 @@ export function drillRunRoutes(): ArmRoute[] {
     {
       method: 'GET', pattern: [...SCHEDULE, 'drillRuns'], role: 'Reader', action: 'list drillRuns',
       handler: async (ctx) => {
-        const schedule = await loadSchedule(ctx);
+        const schedule = await loadDrillSchedule(ctx);
         const runs = await new DrillRunStore(ctx.store).list(schedule);
         return { status: 200, headers: JSON_HEADERS, body: { value: runs.map(shapeDrillRun) } };
       },
@@ -36,12 +47,7 @@ export function drillRunRoutes(): ArmRoute[] {
     {
       method: 'GET', pattern: [...SCHEDULE, 'drillRuns', '{run}'], role: 'Reader', action: 'read drillRuns',
       handler: async (ctx) => {
-        const schedule = await loadSchedule(ctx);
-        const name = ctx.captures[5];
-        if (!/^[A-Za-z0-9-]{1,80}$/.test(name)) throw new ServiceError('NotFound', `drill run '${name}' does not exist`);
-        const doc = await ctx.store.getResource(ctx.vaultKey!, drillRunDocumentId(schedule.id, name));
-        if (!doc || doc.kind !== 'drillRun') throw new ServiceError('NotFound', `drill run '${name}' of drill schedule '${schedule.name}' does not exist`);
-        return { status: 200, headers: JSON_HEADERS, body: shapeDrillRun(doc as unknown as DrillRunDocument) };
+        return { status: 200, headers: JSON_HEADERS, body: shapeDrillRun(await loadDrillRun(ctx)) };
       },
     },
   ];
@@ -52,7 +58,7 @@ export function drillRunNowRoute(scheduler: () => Promise<DrillScheduler>): ArmR
   return {
     method: 'POST', pattern: [...SCHEDULE, 'run'], role: 'Operator', action: 'run drillSchedules',
     handler: async (ctx): Promise<ArmResponse> => {
-      const schedule = await loadSchedule(ctx);
+      const schedule = await loadDrillSchedule(ctx);
       const run = await (await scheduler()).runNow(schedule, ctx.now());
       const location = new URL(run.armId, ctx.url.origin);
       const v = ctx.url.searchParams.get('api-version');

@@ -1,7 +1,8 @@
-import { ensureMetadataStore, resourceDocumentId, type MetadataStore } from '../../../shared/metadata';
+import { ensureMetadataStore, type MetadataStore } from '../../../shared/metadata';
 import { DrillRunStore, DrillScheduler, type DrillScheduleDocument, type DrillScheduleProperties } from '../../../shared/drills';
 import type { OrchestrationControl } from '../../../shared/recovery/service/OrchestrationControl';
 import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
+import { storeDrillSchedule } from '../../support/storeDrillSchedule';
 
 const VAULT_KEY = '00000000-0000-0000-0000-0000000000bb/dr-rg/vault1';
 const V = '/subscriptions/00000000-0000-0000-0000-0000000000bb/resourceGroups/dr-rg/providers/Microsoft.RecoveryServices/vaults/vault1';
@@ -12,18 +13,8 @@ function countingControl(): OrchestrationControl & { started: { name: string; in
   return { started, async start(name, instanceId, input) { started.push({ name, instanceId, input }); }, async raiseEvent() { return true; } };
 }
 
-async function putSchedule(store: MetadataStore, name: string, p: Partial<DrillScheduleProperties>): Promise<DrillScheduleDocument> {
-  const props: DrillScheduleProperties = {
-    schedule: '0 * * * * *', timeZone: 'UTC', enabled: true, recoveryPoint: { type: 'Latest' }, verification: 'Disks', keepUpSeconds: 0,
-    testNetworkId: 'drill-isolated', manualActions: [], manualActionDeadlineSeconds: 60, missedRunGraceSeconds: 900, notify: { targets: [] },
-    activeSince: '2026-12-05T09:00:00.000Z', ...p,
-  };
-  const at = new Date().toISOString();
-  return store.createResource({
-    id: resourceDocumentId(['replicationRecoveryPlans', 'shop', 'drillSchedules', name]), vaultKey: VAULT_KEY, kind: 'drillSchedule', name,
-    armId: `${V}/replicationRecoveryPlans/shop/drillSchedules/${name}`, parentId: `${V}/replicationRecoveryPlans/shop`.toLowerCase(),
-    refs: [], properties: props, createdAt: at, updatedAt: at,
-  }) as Promise<DrillScheduleDocument>;
+function putSchedule(store: MetadataStore, name: string, p: Partial<DrillScheduleProperties>): Promise<DrillScheduleDocument> {
+  return storeDrillSchedule(store, { vaultKey: VAULT_KEY, vaultId: V, plan: 'shop', name }, p);
 }
 
 /** The scheduler against real Cosmos DB (the SDK against @vercel/cosmosdb-server): claims, the missed-run policy, time zones. */

@@ -35,10 +35,10 @@ describe('job report (pure builder, Excel and HTML renderers)', () => {
   });
 
   it('renders a workbook exceljs reads back, with the five sheets and the numbers', async () => {
-    const r = buildJobReport(testFailoverJob(), { now, drill: { id: 'drill-7', trigger: 'Schedule' } });
+    const r = buildJobReport(testFailoverJob(), { now, drill: { id: 'drill-7', trigger: 'Schedule', checks: [] } });
     const book = new ExcelJS.Workbook();
     await book.xlsx.load(await renderJobReportXlsx(r) as never);
-    expect(book.worksheets.map((s) => s.name)).toEqual(['Summary', 'Machines', 'Steps', 'Approvals', 'Errors']);
+    expect(book.worksheets.map((s) => s.name)).toEqual(['Summary', 'Machines', 'Steps', 'Approvals', 'Errors', 'Drill checks']);
     const summary = new Map<string, unknown>();
     book.getWorksheet('Summary')!.eachRow((row) => summary.set(String(row.getCell(1).value), row.getCell(2).value));
     expect(summary.get('Result')).toBe('Passed');
