@@ -48,8 +48,8 @@ export interface SweepReport {
 export async function sweepReplication(deps: ReplicationDeps): Promise<SweepReport> {
   const now = (deps.now ?? (() => new Date()))().getTime();
   const grace = tuningOf(deps).sweepGraceMs;
-  /** Disk → its oldest pending log's upload time. */
-  const disks = new Map<string, { disk: DiskRef; oldest: number }>();
+  /** Disk → its oldest pending log's upload time and how many logs wait. */
+  const disks = new Map<string, { disk: DiskRef; oldest: number; waiting: number }>();
   let listed = 0;
   for await (const b of pendingContainer(deps).listBlobsFlat()) {
     listed++;
@@ -57,14 +57,15 @@ export async function sweepReplication(deps: ReplicationDeps): Promise<SweepRepo
     if (!parsed || sequenceOfLogName(parsed.fileName) === undefined) continue;
     const key = diskKey(parsed.disk);
     const at = b.properties.lastModified.getTime();
-    const seen = disks.get(key);
-    if (!seen || at < seen.oldest) disks.set(key, { disk: parsed.disk, oldest: at });
+    const seen = disks.get(key) ?? { disk: parsed.disk, oldest: at, waiting: 0 };
+    disks.set(key, { ...seen, oldest: Math.min(seen.oldest, at), waiting: seen.waiting + 1 });
   }
   const findings: SweepFinding[] = [];
   let leftToTrigger = 0;
-  for (const { disk, oldest } of disks.values()) {
+  for (const { disk, oldest, waiting } of disks.values()) {
     if (now - oldest < grace) {
       leftToTrigger++;
+      recordMetric(METRICS.logsWaiting, waiting, { 'asr.vault': disk.vault, 'asr.item': disk.item, 'asr.disk': disk.disk });
       continue;
     }
     findings.push(await sweepDisk(deps, disk, now));
