@@ -1,5 +1,5 @@
 import { beginResync, mergeDisk, REPLICA_CONTAINERS, replicaBlob, ReplicationPolicy, sweepReplication } from '../../../shared/replication';
-import type { BlobServiceClient } from '@azure/storage-blob';
+import { countingBlobs } from '../../support/countingBlobs';
 import { useReplicationHarness } from './replicationHarness';
 import { SourceDisk, uploadLog } from './SourceDisk';
 
@@ -147,33 +147,3 @@ describe('sweepReplication: the timer finds what the trigger missed', () => {
     expect(swept.filter((d) => d.startsWith('/vm-idle-'))).toEqual([]);
   });
 });
-
-/** The same blob service, recording every listing: container, prefix and how many blobs it returned. */
-function countingBlobs(real: BlobServiceClient): { blobs: BlobServiceClient; listings: { container: string; prefix?: string; items: number }[] } {
-  const listings: { container: string; prefix?: string; items: number }[] = [];
-  const blobs = new Proxy(real, {
-    get(target, prop, receiver) {
-      if (prop !== 'getContainerClient') return Reflect.get(target, prop, receiver);
-      return (name: string) => {
-        const container = target.getContainerClient(name);
-        return new Proxy(container, {
-          get(c, p, r) {
-            if (p !== 'listBlobsFlat') return Reflect.get(c, p, r);
-            return (options?: { prefix?: string }) => {
-              const entry = { container: name, prefix: options?.prefix, items: 0 };
-              listings.push(entry);
-              const inner = c.listBlobsFlat(options);
-              return (async function* counted() {
-                for await (const b of inner) {
-                  entry.items++;
-                  yield b;
-                }
-              })();
-            };
-          },
-        });
-      };
-    },
-  });
-  return { blobs, listings };
-}
