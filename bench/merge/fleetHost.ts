@@ -1,6 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { spawnEmulatorsProcess, type EmulatorsProcess } from '../../devhost/emulators/spawnEmulatorsProcess';
+import { freeLoopbackPort } from '../../shared/os/freeLoopbackPort';
+import { DevelopmentIssuer } from '../../shared/security';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -56,4 +61,43 @@ export function cpuSeconds(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/** The app in funclocal over its own emulators, and the API called as a Contributor. */
+export interface BenchApp {
+  host: ChildProcess;
+  emulators: EmulatorsProcess;
+  /** An API call (`api-version` added); throws on a status of 300 or more other than 202; the parsed body. */
+  call(method: string, path: string, body?: unknown): Promise<any>;
+  stop(): Promise<void>;
+}
+
+/** Emulators on free ports, the app in funclocal over them (local auth, Cosmos DB database `db`, serving `subscription`). */
+export async function startBenchApp(db: string, subscription: string): Promise<BenchApp> {
+  const dir = mkdtempSync(join(tmpdir(), `${db}-`));
+  const [blobPort, queuePort, tablePort, cosmosPort, port] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
+  const emulators = await spawnEmulatorsProcess({ blobPort, queuePort, tablePort, cosmosPort });
+  const s = emulators.settings;
+  const env = {
+    COSMOS_KEY: s.cosmosKey, COSMOS_DATABASE: db, ASR_SUBSCRIPTIONS: subscription, ASR_AUTH_MODE: 'local', ASR_DEV_ISSUER_DIR: join(dir, 'dev-issuer'), ASR_DATA_DIR: dir,
+    ASR_CALLBACK_SIGNING_KEY: randomBytes(32).toString('base64'), ASR_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+  };
+  const host = await startAppHost(port, env, s.storageConnectionString, s.cosmosEndpoint);
+  const token = await (await DevelopmentIssuer.open(env.ASR_DEV_ISSUER_DIR)).mintToken({ role: 'Contributor' });
+  return {
+    host, emulators,
+    async call(method, path, body) {
+      const res = await fetch(`http://127.0.0.1:${port}${path}?api-version=2023-08-01`, {
+        method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (res.status >= 300 && res.status !== 202) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+      return text ? JSON.parse(text) : undefined;
+    },
+    async stop() {
+      await stopAppHost(host);
+      await emulators.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

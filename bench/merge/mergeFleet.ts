@@ -15,17 +15,11 @@
  * Host memory is the funclocal process's resident set (peak). One run on a shared machine: ratios only.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
-import { spawnEmulatorsProcess } from '../../devhost/emulators/spawnEmulatorsProcess';
 import { buildHrl } from '../../shared/hrl';
-import { freeLoopbackPort } from '../../shared/os/freeLoopbackPort';
 import { pendingLogBlob, REPLICA_CONTAINERS, vaultSegmentOf, type DiskRef } from '../../shared/replication';
 import { LOG_METADATA } from '../../shared/contracts/logChecksum';
-import { DevelopmentIssuer } from '../../shared/security';
-import { cpuSeconds, residentMiB, startAppHost, stopAppHost } from './fleetHost';
+import { cpuSeconds, residentMiB, startBenchApp } from './fleetHost';
 
 const DISKS = Number(process.argv[2] ?? 2000);
 const STEADY_SECONDS = Number(process.argv[3] ?? 60);
@@ -139,25 +133,10 @@ class MergeWatch {
 interface Upload { disk: DiskRef; sequence: number; blobName: string; at: number }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'merge-fleet-'));
-  const [blobPort, queuePort, tablePort, cosmosPort, port] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
-  const emulators = await spawnEmulatorsProcess({ blobPort, queuePort, tablePort, cosmosPort });
+  const app = await startBenchApp(DB, SUB);
+  const { host, emulators, call } = app;
   const s = emulators.settings;
-  const env = {
-    COSMOS_KEY: s.cosmosKey, COSMOS_DATABASE: DB, ASR_SUBSCRIPTIONS: SUB, ASR_AUTH_MODE: 'local', ASR_DEV_ISSUER_DIR: join(dir, 'dev-issuer'), ASR_DATA_DIR: dir,
-    ASR_CALLBACK_SIGNING_KEY: randomBytes(32).toString('base64'), ASR_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-  };
-  const host = await startAppHost(port, env, s.storageConnectionString, s.cosmosEndpoint);
   try {
-    const token = await (await DevelopmentIssuer.open(env.ASR_DEV_ISSUER_DIR)).mintToken({ role: 'Contributor' });
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`http://127.0.0.1:${port}${path}?api-version=2023-08-01`, {
-        method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      if (res.status >= 300 && res.status !== 202) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-      return text ? JSON.parse(text) : undefined;
-    };
     await call('PUT', V, { location: 'local' });
     await call('PUT', `${V}/replicationFabrics/site`, { properties: {} });
     await call('PUT', `${V}/replicationFabrics/site/replicationProtectionContainers/host`, { properties: {} });
@@ -263,9 +242,7 @@ async function main(): Promise<void> {
     ].join('\n'));
     if (quarantined > 0 || !steadyOk || !burstOk) process.exitCode = 1;
   } finally {
-    await stopAppHost(host);
-    await emulators.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await app.stop();
   }
 }
 
