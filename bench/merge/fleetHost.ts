@@ -10,7 +10,7 @@ import { DevelopmentIssuer } from '../../shared/security';
 const ROOT = resolve(__dirname, '../../..');
 
 /** The whole app in funclocal (as `npm start` runs it), over the given storage and Cosmos DB, on `port`. */
-export async function startAppHost(port: number, env: Record<string, string>, storage: string, cosmos: string): Promise<ChildProcess> {
+export async function startAppHost(port: number, env: Record<string, string>, storage: string, cosmos: string, onLogLine?: (line: string) => void): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(ROOT, 'dist/devhost/cli/funclocal.js'), 'start', '--app', ROOT, '--port', String(port), '--storage', storage, '--cosmos', cosmos], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -30,6 +30,15 @@ export async function startAppHost(port: number, env: Record<string, string>, st
   child.stdout!.removeAllListeners('data');
   child.stderr!.removeAllListeners('data');
   child.stdout!.resume();
+  if (onLogLine) {
+    // The host writes one line per log entry to stderr, prefixed with its ISO time.
+    let partial = '';
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => {
+      const lines = (partial + text).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) onLogLine(line);
+    });
+  }
   child.stderr!.resume();
   return child;
 }
@@ -73,7 +82,7 @@ export interface BenchApp {
 }
 
 /** Emulators on free ports, the app in funclocal over them (local auth, Cosmos DB database `db`, serving `subscription`). */
-export async function startBenchApp(db: string, subscription: string): Promise<BenchApp> {
+export async function startBenchApp(db: string, subscription: string, onLogLine?: (line: string) => void): Promise<BenchApp> {
   const dir = mkdtempSync(join(tmpdir(), `${db}-`));
   const [blobPort, queuePort, tablePort, cosmosPort, port] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
   const emulators = await spawnEmulatorsProcess({ blobPort, queuePort, tablePort, cosmosPort });
@@ -82,7 +91,7 @@ export async function startBenchApp(db: string, subscription: string): Promise<B
     COSMOS_KEY: s.cosmosKey, COSMOS_DATABASE: db, ASR_SUBSCRIPTIONS: subscription, ASR_AUTH_MODE: 'local', ASR_DEV_ISSUER_DIR: join(dir, 'dev-issuer'), ASR_DATA_DIR: dir,
     ASR_CALLBACK_SIGNING_KEY: randomBytes(32).toString('base64'), ASR_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
   };
-  const host = await startAppHost(port, env, s.storageConnectionString, s.cosmosEndpoint);
+  const host = await startAppHost(port, env, s.storageConnectionString, s.cosmosEndpoint, onLogLine);
   const token = await (await DevelopmentIssuer.open(env.ASR_DEV_ISSUER_DIR)).mintToken({ role: 'Contributor' });
   return {
     host, emulators,

@@ -83,14 +83,17 @@ async function drained(watch: { left: number }, timeoutMs: number): Promise<bool
 }
 
 /**
- * When each uploaded log left `hrl` (the merge deletes it right after advancing the replica):
- * `hrl` is listed every `everyMs` and a log uploaded before a listing began but missing from it
- * is counted as merged when that listing ends (an upper bound, within one listing). Blob times
- * cannot serve: storage keeps Last-Modified to the second.
+ * When each uploaded log was merged. First choice: the host's own log line for the trigger's
+ * merge (`merge of {vault}/{item}/{disk}: …, applied [n,…]`, stamped to the millisecond). Logs
+ * a sweep merged have no such line: `hrl` is also listed every `everyMs` and a log uploaded
+ * before a listing began but missing from it counts as merged when that listing ends. (Blob times
+ * cannot serve: storage keeps Last-Modified to the second; and listing often would load the
+ * single-threaded emulator the merge needs.)
  */
 class MergeWatch {
   readonly mergedAt = new Map<string, number>();
   private readonly waiting = new Map<string, number>();
+  private readonly logged = new Map<string, number>();
   private stopped = false;
   private readonly loop: Promise<void>;
 
@@ -103,8 +106,22 @@ class MergeWatch {
     })();
   }
 
+  /** A line of the host's log. */
+  hostLogLine = (line: string): void => {
+    const m = /^(\S+) .*merge of ([^/\s]+)\/([^/\s]+)\/([^:\s]+): \w+, applied \[([\d,]*)\]/.exec(line);
+    if (!m || !m[5]) return;
+    const at = Date.parse(m[1]);
+    for (const seq of m[5].split(',')) {
+      const name = pendingLogBlob({ vault: m[2], item: m[3], disk: m[4] }, BigInt(seq));
+      this.logged.set(name, at);
+      if (this.waiting.delete(name)) this.mergedAt.set(name, at);
+    }
+  };
+
   uploaded(blobName: string, at: number): void {
-    this.waiting.set(blobName, at);
+    const logged = this.logged.get(blobName);
+    if (logged !== undefined && logged >= at - 1000) this.mergedAt.set(blobName, logged);
+    else this.waiting.set(blobName, at);
   }
 
   get left(): number {
@@ -133,7 +150,8 @@ class MergeWatch {
 interface Upload { disk: DiskRef; sequence: number; blobName: string; at: number }
 
 async function main(): Promise<void> {
-  const app = await startBenchApp(DB, SUB);
+  let watch: MergeWatch | undefined;
+  const app = await startBenchApp(DB, SUB, (line) => watch?.hostLogLine(line));
   const { host, emulators, call } = app;
   const s = emulators.settings;
   try {
@@ -155,7 +173,8 @@ async function main(): Promise<void> {
     const blobs = BlobServiceClient.fromConnectionString(s.storageConnectionString);
     for (const c of Object.values(REPLICA_CONTAINERS)) await blobs.getContainerClient(c).createIfNotExists();
     const pending = blobs.getContainerClient(REPLICA_CONTAINERS.pending);
-    const watch = new MergeWatch(pending, 250);
+    watch = new MergeWatch(pending, 2000);
+    const w = watch;
     const uploads: Upload[] = [];
     const upload = async (name: string, sequence: number, records?: number) => {
       const disk = { vault: VAULT, item: name, disk: 'os' };
@@ -164,16 +183,16 @@ async function main(): Promise<void> {
       await pending.getBlockBlobClient(blobName).uploadData(log, { metadata: { [LOG_METADATA.protectionId]: protection.get(name)! } });
       const at = Date.now();
       uploads.push({ disk, sequence, blobName, at });
-      watch.uploaded(blobName, at);
+      w.uploaded(blobName, at);
     };
     /** Generous: a fleet larger than the host keeps up with drains at its own pace, and the bench reports it. */
-    const drainTimeoutMs = () => Math.max(120_000, watch.left * 200);
+    const drainTimeoutMs = () => Math.max(120_000, w.left * 200);
 
     // Seed: the first log of every disk (creates the replicas).
     const seedStart = Date.now();
     await pool(names, UPLOADS_IN_FLIGHT, (n) => upload(n, 1, 1));
     const seedUploaded = Date.now();
-    if (!(await drained(watch, drainTimeoutMs()))) throw new Error('the seed logs were not merged in time');
+    if (!(await drained(w, drainTimeoutMs()))) throw new Error('the seed logs were not merged in time');
     const seedSeconds = (Date.now() - seedStart) / 1000;
     process.stdout.write(`seed: ${DISKS} first logs (64 KiB) uploaded in ${((seedUploaded - seedStart) / 1000).toFixed(1)} s, all merged after ${seedSeconds.toFixed(1)} s (${(DISKS / seedSeconds).toFixed(1)} logs/s)\n`);
 
@@ -201,7 +220,7 @@ async function main(): Promise<void> {
     }
     await Promise.all(running);
     const steadyUploads = uploads.slice(steadyFrom);
-    const steadyOk = await drained(watch, drainTimeoutMs());
+    const steadyOk = await drained(w, drainTimeoutMs());
     const steadyEnd = Date.now();
 
     // Burst: one more log per disk, all at once.
@@ -212,15 +231,15 @@ async function main(): Promise<void> {
     for (const u of uploads) nextOf.set(u.disk.item, Math.max(nextOf.get(u.disk.item) ?? 0, u.sequence + 1));
     await pool(names, UPLOADS_IN_FLIGHT, (n) => upload(n, nextOf.get(n)!));
     const burstUploaded = Date.now();
-    const burstOk = await drained(watch, drainTimeoutMs());
+    const burstOk = await drained(w, drainTimeoutMs());
     const burstUploads = uploads.slice(burstFrom);
     const driverCpu = process.cpuUsage(cpuBefore.driver);
     const cpu = {
       host: cpuSeconds(host.pid!) - cpuBefore.host, emulators: cpuSeconds(emulators.pid) - cpuBefore.emulators, driver: (driverCpu.user + driverCpu.system) / 1e6,
     };
 
-    await watch.stop();
-    const merged = watch.mergedAt;
+    await w.stop();
+    const merged = w.mergedAt;
     const lags = (us: Upload[]) => us.map((u) => (merged.get(u.blobName) ?? NaN) - u.at).filter((x) => Number.isFinite(x)).map((x) => x / 1000);
     const steadyLags = lags(steadyUploads);
     const burstLast = Math.max(...burstUploads.map((u) => merged.get(u.blobName) ?? 0));
