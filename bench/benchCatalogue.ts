@@ -18,6 +18,7 @@ export const BENCHES: readonly BenchEntry[] = [
   { name: 'hrl', script: 'hrl/parseRate.js', description: 'HRL parse + CRC rate as a ratio to memcpy (docs/hrl-format.md)', usage: '[payloadMiB=64] [recordKiB=1024]', quickArgs: ['4', '256'] },
   { name: 'agent', script: 'agent/changeDetection.js', description: "the agent's change detection as a ratio to reading the image once (docs/agent.md)", usage: '[sizeMiB=1024] [changedPercent=1]', quickArgs: ['64', '1'] },
   { name: 'merge', script: 'merge/mergeThroughput.js', description: 'merge throughput as a ratio to raw Put Page on Azurite (docs/replication.md)', usage: '[logs=8] [MiBPerLog=32]', quickArgs: ['2', '4'] },
+  { name: 'merge-fleet', script: 'merge/mergeFleet.js', description: 'many disks\' small logs through the blob trigger and the merge in funclocal: sustained logs/s ÷ 67, replication lag p50/p99, host memory (docs/replication.md)', usage: '[disks=2000] [steadySeconds=60]' },
   { name: 'agent-bitmap', script: 'agent/dirtyBitmapDetection.js', description: "the agent's change detection with qemu dirty bitmaps on a running qemu, as a ratio to one full read (docs/agent.md)", usage: '[sizeMiB=512] [changedPercent=1]' },
   { name: 'cosmos-journal', script: 'emulators/cosmosJournalBench.js', description: "what durability costs the Cosmos emulator; restart time (docs/emulators.md)", usage: '[documents=20000]' },
   { name: 'durable', script: 'durable/durableBench.js', description: 'Durable fan-out and sequence on funclocal over Azurite (docs/durable-host.md)', usage: '[fanOut=1000] [steps=100]' },

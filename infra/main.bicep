@@ -52,6 +52,9 @@ param additionalRecoveryResourceGroups array = []
 @description('Resource groups (same subscription, existing) of the virtual networks that network mappings and test networks name: the app may join their subnets, nothing more.')
 param networkResourceGroups array = []
 
+@description('Wire the storage account\'s BlobCreated events on hrl to the merge trigger (Event Grid). Set true once the app\'s code is deployed (Event Grid validates the webhook against the running app): az deployment sub create … -p subscribeHrlEvents=true, or azd provision after azd deploy with the parameter set.')
+param subscribeHrlEvents bool = false
+
 var tags = { 'azd-env-name': environmentName }
 
 resource appGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -82,6 +85,7 @@ module app 'modules/app.bicep' = {
     targetFabric: targetFabric
     recoveryResourceGroup: recoveryGroup.name
     additionalRecoveryResourceGroups: additionalRecoveryResourceGroups
+    subscribeHrlEvents: subscribeHrlEvents
   }
 }
 

@@ -21,6 +21,10 @@ interface BlobWatch {
   seen: Map<string, string>;
   /** `name@etag` being processed now. */
   active: Set<string>;
+  /** A whole listing went through since start: a name not in `seen` is then new, with no receipt from an earlier run to look up first. */
+  primed: boolean;
+  /** `EventGrid` or `LogsAndContainerScan` (the registration's `source`); both are served by this poller here. */
+  source: string;
 }
 
 /**
@@ -28,6 +32,11 @@ interface BlobWatch {
  * path) every poll interval; a blob version (ETag) not yet seen is claimed through a receipt,
  * read, and handed to the function; up to `extensions.blobs.maxDequeueCount` tries (5), then
  * its coordinates go to the poison queue and the receipt is completed so it stops.
+ * A registration with `source: 'EventGrid'` is served the same way: there is no Event Grid
+ * locally, so this host's own change detection stands in for the BlobCreated events (docs/funclocal.md).
+ * What one poll costs is the blobs present under the prefix (an app that deletes what it has
+ * processed, as the merge does with `hrl`, keeps that small); what the host remembers is bounded
+ * by the same, since names no longer listed are forgotten.
  */
 export class BlobTriggerKind implements TriggerKind {
   readonly name = 'blob';
@@ -54,8 +63,11 @@ export class BlobTriggerKind implements TriggerKind {
     for (const fn of functions) {
       const { pattern, connection } = blobTriggerOf(fn, host);
       const container = blobServiceFor(connection).getContainerClient(pattern.container);
-      this.watches.push({ fn, pattern, connection, container, seen: new Map(), active: new Set() });
-      host.logger.log('information', `Blob trigger on ${pattern.path} (poll every ${this.pollMs} ms)`, { functionName: fn.name });
+      const source = fn.trigger.binding.source === 'EventGrid' ? 'EventGrid' : 'LogsAndContainerScan';
+      this.watches.push({ fn, pattern, connection, container, seen: new Map(), active: new Set(), primed: false, source });
+      host.logger.log('information', source === 'EventGrid'
+        ? `Blob trigger on ${pattern.path} (source EventGrid: no Event Grid locally, delivered from this host's change detection, poll every ${this.pollMs} ms)`
+        : `Blob trigger on ${pattern.path} (poll every ${this.pollMs} ms)`, { functionName: fn.name });
     }
     this.receipts = new BlobReceiptStore(blobServiceFor(host.storageConnectionString).getContainerClient(HOSTS_CONTAINER), host.hostId);
     this.loop = this.pollForever();
@@ -82,9 +94,11 @@ export class BlobTriggerKind implements TriggerKind {
   }
 
   private async poll(watch: BlobWatch): Promise<void> {
+    const listed = new Set<string>();
     try {
       for await (const item of watch.container.listBlobsFlat({ prefix: watch.pattern.prefix, includeMetadata: true })) {
         if (this.work.stopping) return;
+        listed.add(item.name);
         // Listings give the ETag bare, headers quoted: use the quoted (HTTP) form everywhere.
         const etag = `"${(item.properties.etag ?? '').replace(/"/g, '')}"`;
         const key = `${item.name}@${etag}`;
@@ -108,6 +122,9 @@ export class BlobTriggerKind implements TriggerKind {
       // A container that does not exist yet simply has no blobs.
       if (!isStorageError(e, 404)) throw e;
     }
+    // Deleted blobs are forgotten (a blob written again under the name has a new ETag anyway).
+    for (const name of watch.seen.keys()) if (!listed.has(name)) watch.seen.delete(name);
+    watch.primed = true;
   }
 
   private async process(watch: BlobWatch, item: BlobItem, etag: string, values: Record<string, string>): Promise<void> {
@@ -115,7 +132,10 @@ export class BlobTriggerKind implements TriggerKind {
     const log = this.host!.logger;
     const scope = { functionName: fn.name };
     const receiptName = this.receipts!.receiptName(fn.functionId, etag, container.containerName, item.name);
-    if (await this.receipts!.isCompleted(receiptName)) {
+    // A name first seen after the first listing is a new blob: its receipt cannot exist yet, so
+    // the look-up is skipped (claim() still finds a completed one, from another host, and stops).
+    const maybeDone = !watch.primed || watch.seen.has(item.name);
+    if (maybeDone && await this.receipts!.isCompleted(receiptName)) {
       watch.seen.set(item.name, etag);
       return;
     }

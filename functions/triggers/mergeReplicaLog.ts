@@ -10,6 +10,9 @@ import { mergeDisk, parseDiskRef, ReplicationError, replicationDepsFromEnv } fro
  */
 app.storageBlob('mergeReplicaLog', {
   path: 'hrl/{vault}/{item}/{disk}/{name}',
+  // Event Grid (BlobCreated, wired in infra/main.bicep): a polling trigger's latency grows with the
+  // container; an event's does not. funclocal serves it from its own change detection.
+  source: 'EventGrid',
   connection: 'AzureWebJobsStorage',
   handler: async (_blob: unknown, context: InvocationContext): Promise<void> => {
     const m = context.triggerMetadata ?? {};

@@ -12,7 +12,7 @@ app.timer('sweepReplication', {
     const deps = await replicationDepsFromEnv();
     const report = await sweepReplication({ ...deps, log: (msg, details) => context.log(msg, details ?? '') });
     const problems = report.findings.filter((f) => f.problem);
-    context.log(`replication sweep: ${report.disks} disk(s) with pending logs, ${problems.length} with problems` +
+    context.log(`replication sweep: ${report.disks} disk(s) with pending logs (${report.leftToTrigger} left to their triggers), ${problems.length} with problems` +
       (problems.length ? `: ${problems.map((f) => `${f.disk.item}/${f.disk.disk}=${f.problem}`).join(', ')}` : ''));
     const rpo = await (await rpoWatchFromEnv()).evaluate();
     if (rpo.changed.length > 0) {

@@ -48,6 +48,9 @@ param recoveryResourceGroup string
 @description('The other resource groups items may name as their target (the orphan sweep lists them too; ASR_AZURE_RESOURCE_GROUPS).')
 param additionalRecoveryResourceGroups array = []
 
+@description('Subscribe the merge trigger to the storage account\'s BlobCreated events on hrl. Needs the app\'s code deployed: Event Grid validates the endpoint, which only the running blobs extension answers (docs/replication.md).')
+param subscribeHrlEvents bool = false
+
 var suffix = uniqueString(resourceGroup().id, appName)
 var storageName = toLower('${appName}st${take(suffix, 10)}')
 var cosmosName = toLower('${appName}-cosmos-${take(suffix, 8)}')
@@ -233,6 +236,39 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ASR_SITE_SAS_SIGNING', value: 'userDelegation' }
       ]
     }
+  }
+}
+
+// The merge trigger on hrl is a blob trigger with source EventGrid (functions/triggers/mergeReplicaLog.ts):
+// the storage account's BlobCreated events under hrl/ go to the blobs extension's webhook. A
+// polling trigger's latency grows with the container; an event's does not (and Flex Consumption
+// runs only the Event Grid blob trigger). Missed events are the sweep's (every minute).
+resource storageEvents 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
+  name: '${appName}-storage-events'
+  location: location
+  tags: tags
+  properties: { source: storage.id, topicType: 'Microsoft.Storage.StorageAccounts' }
+}
+
+var blobsExtensionKey = subscribeHrlEvents ? listKeys('${functionApp.id}/host/default', '2023-12-01').systemKeys.blobs_extension : ''
+
+resource hrlBlobCreated 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = if (subscribeHrlEvents) {
+  parent: storageEvents
+  name: 'hrl-blob-created'
+  properties: {
+    destination: {
+      endpointType: 'WebHook'
+      properties: {
+        endpointUrl: 'https://${functionApp.properties.defaultHostName}/runtime/webhooks/blobs?functionName=Host.Functions.mergeReplicaLog&code=${blobsExtensionKey}'
+        maxEventsPerBatch: 1
+      }
+    }
+    filter: {
+      includedEventTypes: ['Microsoft.Storage.BlobCreated']
+      subjectBeginsWith: '/blobServices/default/containers/hrl/'
+    }
+    eventDeliverySchema: 'EventGridSchema'
+    retryPolicy: { maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 }
   }
 }
 

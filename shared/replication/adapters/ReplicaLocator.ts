@@ -13,7 +13,8 @@ export type ReplicaLocator = (disk: DiskRef) => Promise<ReplicaLocation | undefi
 
 /**
  * The default locator: `{vault}` is the vault key's segment (shared/contracts/vaultSegment), `{item}` the protected
- * item's name (its last ARM segment). The item is looked up by name once and then re-read by id.
+ * item's name (its last ARM segment). The item is looked up by name once (a listing of the vault's
+ * items, whose ids are all remembered) and then re-read by id.
  */
 export function metadataReplicaLocator(store: MetadataStore): ReplicaLocator {
   const ids = new Map<string, string>();
@@ -29,11 +30,11 @@ export function metadataReplicaLocator(store: MetadataStore): ReplicaLocator {
     let token: string | undefined;
     do {
       const page = await store.listResources(vaultKey, { kind: 'protectedItem', continuationToken: token });
+      // Remember every item the page shows, not only the one looked for: a vault of 2,000 items
+      // then costs one listing, not one per item (the first merge of each disk would list them all).
+      for (const r of page.items) ids.set(`${vaultKey}#${r.name.toLowerCase()}`, r.id);
       const found = page.items.find((r) => r.name.toLowerCase() === disk.item.toLowerCase());
-      if (found) {
-        ids.set(cacheKey, found.id);
-        return { vaultKey, item: found as unknown as ResourceDocument<ProtectedItemProperties> };
-      }
+      if (found) return { vaultKey, item: found as unknown as ResourceDocument<ProtectedItemProperties> };
       token = page.continuationToken;
     } while (token);
     return undefined;

@@ -24,7 +24,10 @@ export interface RpoWatchReport {
  * same write, conditional on the item's ETag: of two hosts evaluating at once one writes the
  * event, the other's write fails its precondition and raises nothing. The stored level makes the
  * events edge-triggered: an item above its threshold for an hour raises one event, not sixty.
- * Items are found from their replicas (`vhds/{vault}/{item}/…`): an item that never replicated has no RPO.
+ * Vaults are found from their replicas' top folder (`vhds/{vault}/`, one listing entry per vault,
+ * not per disk: a listing by hierarchy), items from the metadata store; an item that never
+ * replicated has no RPO (no merge progress on it) and is passed over without a write. Each
+ * policy's interval is read once per evaluation, not once per item.
  */
 export class RpoWatch {
   private readonly outbox: EventOutbox;
@@ -35,14 +38,18 @@ export class RpoWatch {
 
   async evaluate(): Promise<RpoWatchReport> {
     const report: RpoWatchReport = { items: 0, changed: [], lostRaces: 0 };
-    for (const [vaultKey, items] of await this.replicatingItems()) {
+    const intervals = new Map<string, Promise<number | undefined>>();
+    const intervalOf = (vaultKey: string, policyId: string) => {
+      const key = `${vaultKey}#${policyId.toLowerCase()}`;
+      if (!intervals.has(key)) intervals.set(key, policyIntervalOf(this.store, vaultKey, policyId));
+      return intervals.get(key)!;
+    };
+    for (const vaultKey of await this.vaultsWithReplicas()) {
       let token: string | undefined;
       do {
         const page = await this.store.listResources(vaultKey, { kind: 'protectedItem', continuationToken: token });
         for (const doc of page.items as unknown as ResourceDocument<ProtectedItemProperties>[]) {
-          if (!items.has(doc.name.toLowerCase())) continue;
-          report.items++;
-          await this.judge(vaultKey, doc, report);
+          if (await this.judge(vaultKey, doc, report, intervalOf)) report.items++;
         }
         token = page.continuationToken;
       } while (token);
@@ -50,17 +57,22 @@ export class RpoWatch {
     return report;
   }
 
-  private async judge(vaultKey: string, item: ResourceDocument<ProtectedItemProperties>, report: RpoWatchReport): Promise<void> {
+  /** Judges one item; false when it has no RPO to judge (never replicated, or failed over) and nothing to clear. */
+  private async judge(
+    vaultKey: string, item: ResourceDocument<ProtectedItemProperties>, report: RpoWatchReport,
+    intervalOf: (vaultKey: string, policyId: string) => Promise<number | undefined>,
+  ): Promise<boolean> {
     const at = this.now();
     const status = deriveProtectionStatus(item.properties, {
-      now: at, itemName: item.name, intervalSeconds: await policyIntervalOf(this.store, vaultKey, item.properties.policyId),
+      now: at, itemName: item.name, intervalSeconds: await intervalOf(vaultKey, item.properties.policyId),
     });
+    if (status.rpoInSeconds === undefined && item.rpoAlertLevel === undefined) return false;
     if (status.rpoInSeconds !== undefined) {
       recordMetric(METRICS.rpo, status.rpoInSeconds, { 'asr.vault': vaultKey, 'asr.item': item.name });
     }
     const error = status.healthErrors.find((e) => e.errorCode === RPO_HEALTH_CODE);
     const level = rpoAlertLevelOf(error);
-    if (level === item.rpoAlertLevel) return;
+    if (level === item.rpoAlertLevel) return true;
     const drafts = rpoEventsOf(item, item.rpoAlertLevel, level, { rpoInSeconds: status.rpoInSeconds, lastReplicatedTime: status.lastReplicatedTime, error }, at);
     const { rpoAlertLevel: _previous, ...rest } = item;
     const changed = appendToOutbox({ ...rest, ...(level ? { rpoAlertLevel: level } : {}) }, 'resources', drafts);
@@ -72,17 +84,16 @@ export class RpoWatch {
       if (!(err instanceof ServiceError && (err.code === 'PreconditionFailed' || err.code === 'NotFound'))) throw err;
       report.lostRaces++;
     }
+    return true;
   }
 
-  /** Vault key → names (lower case) of the items that have a replica. */
-  private async replicatingItems(): Promise<Map<string, Set<string>>> {
-    const out = new Map<string, Set<string>>();
-    for await (const b of this.blobs.getContainerClient(REPLICA_CONTAINERS.replicas).listBlobsFlat()) {
-      const [vault, item] = b.name.split('/');
-      if (!vault || !item) continue;
-      const key = vaultKeyOfSegment(vault);
-      if (!out.has(key)) out.set(key, new Set());
-      out.get(key)!.add(item.toLowerCase());
+  /** Keys of the vaults that have replicas: the top folders of `vhds`, listed by hierarchy (one entry per vault). */
+  private async vaultsWithReplicas(): Promise<string[]> {
+    const out: string[] = [];
+    for await (const entry of this.blobs.getContainerClient(REPLICA_CONTAINERS.replicas).listBlobsByHierarchy('/')) {
+      if (entry.kind !== 'prefix') continue;
+      const vault = entry.name.replace(/\/$/, '');
+      if (vault) out.push(vaultKeyOfSegment(vault));
     }
     return out;
   }

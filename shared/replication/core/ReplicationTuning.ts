@@ -14,6 +14,11 @@ export interface ReplicationTuning {
   crashPointIntervalMs: number;
   /** Bytes in flight when copying a snapshot into a target blob (default 4 MiB per call, 4 calls). */
   copyChunkBytes: number;
+  /**
+   * The sweep leaves a disk to its blob trigger while its oldest pending log is younger than this
+   * (default 30 s, the shortest replication interval): it merges only what the trigger missed.
+   */
+  sweepGraceMs: number;
 }
 
 export const DEFAULT_REPLICATION_TUNING: ReplicationTuning = {
@@ -24,6 +29,7 @@ export const DEFAULT_REPLICATION_TUNING: ReplicationTuning = {
   maxLogBytes: 1024 * 1024 * 1024,
   crashPointIntervalMs: 5 * 60_000,
   copyChunkBytes: 4 * 1024 * 1024,
+  sweepGraceMs: 30_000,
 };
 
 /** The deployment's tuning over the defaults. */

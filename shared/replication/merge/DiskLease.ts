@@ -17,7 +17,11 @@ export class DiskLease {
   private lost?: unknown;
   private readonly timer: NodeJS.Timeout;
 
-  private constructor(private readonly client: BlobLeaseClient, readonly leaseId: string, durationSeconds: number) {
+  /**
+   * @param etag The blob's ETag when the lease was taken (a lease does not change it), so a state
+   *   read before the lease with the same ETag is still the state.
+   */
+  private constructor(private readonly client: BlobLeaseClient, readonly leaseId: string, durationSeconds: number, readonly etag?: string) {
     this.timer = setInterval(() => {
       this.client.renewLease().catch((err) => (this.lost = err));
     }, (durationSeconds * 1000) / 3);
@@ -34,8 +38,8 @@ export class DiskLease {
     for (;;) {
       const client = blob.getBlobLeaseClient();
       try {
-        await client.acquireLease(durationSeconds);
-        return new DiskLease(client, client.leaseId, durationSeconds);
+        const taken = await client.acquireLease(durationSeconds);
+        return new DiskLease(client, client.leaseId, durationSeconds, taken.etag);
       } catch (err) {
         if (statusOf(err) !== 409) throw err;
         if (Date.now() >= deadline) {

@@ -83,12 +83,15 @@ async function mergeRounds(deps: ReplicationDeps, disk: DiskRef, options: MergeD
 /** One lease-holding pass. Returns true if it applied at least one log. */
 async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDiskOptions, result: MergeResult): Promise<boolean> {
   const tuning = tuningOf(deps);
-  let pending = await listPendingLogs(pendingContainer(deps), disk);
   const blob = replicaClient(deps, disk);
   let existing = await readReplica(blob);
+  // Listed before the lease only where it decides something there (no replica yet, or one to
+  // retire); a replica in use is listed once, under its lease.
+  let pending: PendingLog[] = existing?.state ? [] : await listPendingLogs(pendingContainer(deps), disk);
   if (!existing && pending.length === 0) return false;
   const settings = await deps.settings.settingsFor(disk);
   if (!settings.replicationStopped && replicaOfEndedProtection(existing?.state, settings.protectionId)) {
+    pending = await listPendingLogs(pendingContainer(deps), disk);
     // Only the current protection's own logs retire the old replica; foreign ones go to quarantine.
     pending = await refuseForeignLogs(deps, disk, pending, settings, result);
     if (pending.length === 0) return false;
@@ -138,7 +141,9 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
     // List again under the lease: a merge that held it before us may have applied, deleted or
     // quarantined logs of the listing taken while we waited.
     pending = await refuseForeignLogs(deps, disk, await listPendingLogs(pendingContainer(deps), disk), settings, result);
-    let state = (await readReplica(blob, lease.leaseId))?.state;
+    // Unchanged since the read before the lease (same ETag: a lease does not change it, a metadata
+    // write does): no need to read it again.
+    let state = existing?.state && lease.etag === existing.etag ? existing.state : (await readReplica(blob, lease.leaseId))?.state;
     if (!state && !firstLog) return false; // the seed log we read was another protection's
     if (!state) {
       const seed = firstLog!.ok ? firstLog!.log.header : undefined;
@@ -153,67 +158,63 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
     };
     result.epoch = state.epoch;
     result.lastAppliedSequence = state.lastAppliedSequence;
-    for (;;) {
-      // Logs at or below the applied sequence, judged by content (judgeLogIdentity): the log
-      // applied there again (a redelivery, or a crash before the delete) or a straggler of an
-      // older epoch goes away; a divergent one is quarantined (the merge goes on: the replica
-      // keeps what it applied); a newer epoch's log, sent without a resync, stops the disk.
-      for (const p of pending.filter((x) => x.sequence <= state!.lastAppliedSequence)) {
-        const verdict = await judgeAppliedSequenceLog(deps, disk, p, state, tuning.maxLogBytes);
-        if (verdict.kind === 'gone') continue;
-        if (verdict.kind === 'drop') {
-          await ignoreNotFound(pendingContainer(deps).getBlobClient(p.blobName).delete());
-          continue;
-        }
-        if (verdict.stopsDisk) {
-          await quarantine(deps, disk, p, verdict.reason, result);
-          return progressed;
-        }
-        await refuse(deps, disk, p, verdict.reason, result);
+    // Logs at or below the applied sequence, judged by content (judgeLogIdentity): the log
+    // applied there again (a redelivery, or a crash before the delete) or a straggler of an
+    // older epoch goes away; a divergent one is quarantined (the merge goes on: the replica
+    // keeps what it applied); a newer epoch's log, sent without a resync, stops the disk.
+    for (const p of pending.filter((x) => x.sequence <= state!.lastAppliedSequence)) {
+      const verdict = await judgeAppliedSequenceLog(deps, disk, p, state, tuning.maxLogBytes);
+      if (verdict.kind === 'gone') continue;
+      if (verdict.kind === 'drop') {
+        await ignoreNotFound(pendingContainer(deps).getBlobClient(p.blobName).delete());
+        continue;
       }
-      const appliedBefore = result.applied.length;
-      // Each pass judges afresh: a gap seen by an earlier pass may have been filled since.
-      result.outcome = result.applied.length > 0 ? 'merged' : 'idle';
-      result.waitingFor = undefined;
-      for (;;) {
-        const next = state.lastAppliedSequence + 1n;
-        if (options.upTo !== undefined && next > options.upTo) break;
-        const log = pending.find((p) => p.sequence === next);
-        if (!log) {
-          if (pending.some((p) => p.sequence > next)) {
-            result.outcome = 'gap';
-            result.waitingFor = next;
-          }
-          break;
-        }
-        lease.assertHeld();
-        // The seed log was validated before the replica had a state: reuse it only if it matches.
-        const seedFits = firstLog?.ok && next === 1n && firstLog.log.header.epoch === state.epoch && firstLog.log.header.virtualSize === state.sourceVirtualSize;
-        const read = seedFits ? firstLog! : await (prefetched.get(next) ?? readLog(log, state));
-        firstLog = undefined;
-        prefetched.delete(next);
-        // Read and validate the next log while this one's pages are written: the download then
-        // hides behind the Put Page calls instead of adding to them.
-        const ahead = pending.find((p) => p.sequence === next + 1n);
-        if (read.ok && ahead && (options.upTo === undefined || ahead.sequence <= options.upTo)) prefetched.set(ahead.sequence, readLog(ahead, state));
-        if (!read.ok) {
-          await quarantine(deps, disk, log, read.reason, result);
-          return progressed;
-        }
-        if (read.log.header.partialSeed && state.seedComplete) {
-          await quarantine(deps, disk, log, {
-            code: 'HrlIdentityMismatch',
-            message: `log ${next} is flagged as part of a seed, but the seed of epoch ${state.epoch} is complete: a new seed starts with a resync`,
-          }, result);
-          return progressed;
-        }
-        state = await applyValidatedLog(deps, disk, lease, state, log, read, settings, result);
-        progressed = true;
+      if (verdict.stopsDisk) {
+        await quarantine(deps, disk, p, verdict.reason, result);
+        return progressed;
       }
-      if (result.applied.length === appliedBefore) break;
-      // Pick up logs that arrived during this pass while we still hold the lease.
-      pending = await refuseForeignLogs(deps, disk, await listPendingLogs(pendingContainer(deps), disk), settings, result);
+      await refuse(deps, disk, p, verdict.reason, result);
     }
+    // Each round judges afresh: a gap seen by an earlier round may have been filled since.
+    result.outcome = result.applied.length > 0 ? 'merged' : 'idle';
+    result.waitingFor = undefined;
+    for (;;) {
+      const next = state.lastAppliedSequence + 1n;
+      if (options.upTo !== undefined && next > options.upTo) break;
+      const log = pending.find((p) => p.sequence === next);
+      if (!log) {
+        if (pending.some((p) => p.sequence > next)) {
+          result.outcome = 'gap';
+          result.waitingFor = next;
+        }
+        break;
+      }
+      lease.assertHeld();
+      // The seed log was validated before the replica had a state: reuse it only if it matches.
+      const seedFits = firstLog?.ok && next === 1n && firstLog.log.header.epoch === state.epoch && firstLog.log.header.virtualSize === state.sourceVirtualSize;
+      const read = seedFits ? firstLog! : await (prefetched.get(next) ?? readLog(log, state));
+      firstLog = undefined;
+      prefetched.delete(next);
+      // Read and validate the next log while this one's pages are written: the download then
+      // hides behind the Put Page calls instead of adding to them.
+      const ahead = pending.find((p) => p.sequence === next + 1n);
+      if (read.ok && ahead && (options.upTo === undefined || ahead.sequence <= options.upTo)) prefetched.set(ahead.sequence, readLog(ahead, state));
+      if (!read.ok) {
+        await quarantine(deps, disk, log, read.reason, result);
+        return progressed;
+      }
+      if (read.log.header.partialSeed && state.seedComplete) {
+        await quarantine(deps, disk, log, {
+          code: 'HrlIdentityMismatch',
+          message: `log ${next} is flagged as part of a seed, but the seed of epoch ${state.epoch} is complete: a new seed starts with a resync`,
+        }, result);
+        return progressed;
+      }
+      state = await applyValidatedLog(deps, disk, lease, state, log, read, settings, result);
+      progressed = true;
+    }
+    // Logs that arrived during this pass are found by the look after the lease is released
+    // (mergeRounds), or by their own trigger, which waits for this lease: one listing less per merge.
     if (progressed && result.outcome !== 'gap') result.outcome = 'merged';
     if (progressed) {
       const point = result.pointsCut[result.pointsCut.length - 1];

@@ -6,6 +6,7 @@ import { listPendingLogs, PendingLog, pendingContainer } from './PendingLog';
 import { epochOfPendingLog } from './epochOfPendingLog';
 import { ignoreNotFound } from '../core/ignoreNotFound';
 import { ReplicationDeps } from '../core/ReplicationDeps';
+import { tuningOf } from '../core/ReplicationTuning';
 import { METRICS, recordMetric } from '../../telemetry';
 
 /** What the sweep found about one disk with pending logs. */
@@ -24,13 +25,20 @@ export interface SweepFinding {
 export interface SweepReport {
   /** Disks that had pending logs. */
   disks: number;
+  /** Of those, disks whose logs were all younger than the grace: left to their triggers, not touched. */
+  leftToTrigger: number;
+  /** Blobs the one listing of `hrl` returned (pending logs only: merged logs are deleted from it). */
+  listed: number;
   findings: SweepFinding[];
 }
 
 /**
  * The periodic safety net behind the blob trigger (which may fire late, twice or never for a
- * log that arrived while another merge held the lease). For every disk with pending logs it
- * runs a merge, then judges what is left:
+ * log that arrived while another merge held the lease). Its work is proportional to what is
+ * waiting, not to the disks protected: one listing of `hrl` (which holds only logs not yet merged;
+ * idle disks have none there), and only disks whose oldest log is older than the grace
+ * (`sweepGraceMs`: the trigger had its turn) are touched. For each of those it runs a merge, then
+ * judges what is left:
  * - a gap (logs waiting behind a missing one) older than one replication interval raises a
  *   `ReplicationGap` Warning naming the missing log;
  * - any pending log older than two intervals (a stuck or slow merge) raises `ReplicationLag`;
@@ -39,14 +47,27 @@ export interface SweepReport {
  */
 export async function sweepReplication(deps: ReplicationDeps): Promise<SweepReport> {
   const now = (deps.now ?? (() => new Date()))().getTime();
-  const disks = new Map<string, DiskRef>();
+  const grace = tuningOf(deps).sweepGraceMs;
+  /** Disk → its oldest pending log's upload time and how many logs wait. */
+  const disks = new Map<string, { disk: DiskRef; oldest: number; waiting: number }>();
+  let listed = 0;
   for await (const b of pendingContainer(deps).listBlobsFlat()) {
+    listed++;
     const parsed = parsePendingLogBlob(b.name);
     if (!parsed || sequenceOfLogName(parsed.fileName) === undefined) continue;
-    disks.set(diskKey(parsed.disk), parsed.disk);
+    const key = diskKey(parsed.disk);
+    const at = b.properties.lastModified.getTime();
+    const seen = disks.get(key) ?? { disk: parsed.disk, oldest: at, waiting: 0 };
+    disks.set(key, { ...seen, oldest: Math.min(seen.oldest, at), waiting: seen.waiting + 1 });
   }
   const findings: SweepFinding[] = [];
-  for (const disk of disks.values()) {
+  let leftToTrigger = 0;
+  for (const { disk, oldest, waiting } of disks.values()) {
+    if (now - oldest < grace) {
+      leftToTrigger++;
+      recordMetric(METRICS.logsWaiting, waiting, { 'asr.vault': disk.vault, 'asr.item': disk.item, 'asr.disk': disk.disk });
+      continue;
+    }
     findings.push(await sweepDisk(deps, disk, now));
   }
   if (findings.some((f) => f.problem)) {
@@ -54,7 +75,7 @@ export async function sweepReplication(deps: ReplicationDeps): Promise<SweepRepo
       problems: findings.filter((f) => f.problem).map((f) => ({ disk: diskKey(f.disk), problem: f.problem, error: f.error })),
     });
   }
-  return { disks: disks.size, findings };
+  return { disks: disks.size, leftToTrigger, listed, findings };
 }
 
 /**

@@ -3,7 +3,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startAzurite, TestAzurite } from '../../support/azurite';
 import { RunningFunclocal, startFunclocal } from '../../support/funclocal';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { freePort } from '../../support/ports';
+import { waitFor } from '../../support/waitFor';
 import { tempDir } from '../../support/tempDir';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -42,7 +44,7 @@ describe('the app on the local system (npm start)', () => {
   });
 });
 
-describe('health when a component is down', () => {
+describe('the app with Cosmos DB down: health, and what needs no Cosmos DB', () => {
   let azurite: TestAzurite;
   let host: RunningFunclocal;
   beforeAll(async () => {
@@ -62,5 +64,14 @@ describe('health when a component is down', () => {
     expect(body.status).toBe('Unhealthy');
     expect(body.components.find((c) => c.name === 'cosmosDb')).toMatchObject({ status: 'Unhealthy' });
     expect(body.components.find((c) => c.name === 'blobStorage')).toMatchObject({ status: 'Healthy' });
+  });
+
+  it("serves the merge's Event Grid blob trigger on hrl from its own change detection (no Event Grid locally)", async () => {
+    expect(host.logs()).toMatch(/\[mergeReplicaLog\] Blob trigger on hrl\/\{vault\}\/\{item\}\/\{disk\}\/\{name\} \(source EventGrid: no Event Grid locally, delivered from this host's change detection/);
+    // A blob that is no replica log path reaches the handler, which says so and leaves it (no Cosmos DB needed).
+    const hrl = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('hrl');
+    await hrl.createIfNotExists();
+    await hrl.getBlockBlobClient('bad vault!/vm/disk0/1.hrl').upload('x', 1);
+    await waitFor(() => /ignoring hrl\/bad vault!\/vm\/disk0\/1\.hrl: not a replica log path/.test(host.logs()) || undefined, { timeoutMs: 20_000, describe: 'the trigger to deliver the blob' });
   });
 });

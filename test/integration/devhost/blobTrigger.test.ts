@@ -59,6 +59,20 @@ describe('funclocal blob trigger (fixture app over real Azurite)', () => {
     expect(nested).toMatchObject({ blobTrigger: 'samples/dir/sub/b.txt', text: 'nested' });
   });
 
+  it("serves a registration with source 'EventGrid' (no Event Grid locally: its own change detection delivers), once per version, forgetting deleted blobs", async () => {
+    expect(host!.logs()).toMatch(/\[onGridBlob\] Blob trigger on grid\/\{name\} \(source EventGrid: no Event Grid locally, delivered from this host's change detection/);
+    const grid = (name: string) => readRecords(records, 'onGridBlob').filter((r) => r.name === name);
+    await upload('grid', 'g1.txt', 'first');
+    await waitFor('g1.txt to fire', () => grid('g1.txt').length === 1);
+    await blobs.getContainerClient('grid').deleteBlob('g1.txt');
+    // Deleted, then written again under the same name: a new blob, so it fires again.
+    await new Promise((r) => setTimeout(r, POLL_MS * 3));
+    await upload('grid', 'g1.txt', 'second');
+    await waitFor('g1.txt to fire again', () => grid('g1.txt').length === 2);
+    expect(grid('g1.txt').map((r) => r.text)).toEqual(['first', 'second']);
+    await assertStaysTrue(() => grid('g1.txt').length === 2, { forMs: POLL_MS * 5, intervalMs: 50, describe: 'g1.txt to stay fired twice' });
+  });
+
   /** Ends the host as `end` says, writes `written` while it is down, restarts: only `written` fires. */
   const restartAround = async (end: (h: RunningFunclocal) => Promise<void>, written: string, expected: Record<string, number>) => {
     await end(host!);

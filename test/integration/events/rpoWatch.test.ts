@@ -1,4 +1,5 @@
-import { mergeDisk, RpoWatch, type ReplicationPolicy } from '../../../shared/replication';
+import { mergeDisk, REPLICA_CONTAINERS, RpoWatch, type ReplicationPolicy } from '../../../shared/replication';
+import { countingBlobs } from '../../support/countingBlobs';
 import { useReplicationHarness, VAULT_KEY } from '../replication/replicationHarness';
 import { SourceDisk, uploadLog } from '../replication/SourceDisk';
 
@@ -58,5 +59,13 @@ describe('RPO crossed and recovered: judged by the sweep, raised once per crossi
     const report = await new RpoWatch(suite.h.store, suite.h.blobs, () => new Date(Date.now() + 86_400_000)).evaluate();
     expect(report.changed.map((c) => c.item)).not.toContain('vm-norep');
     expect(await suite.h.store.listEvents(VAULT_KEY, { affectedObjectFriendlyName: 'vm-norep' })).toMatchObject({ items: [] });
+  });
+
+  it('finds vaults from the top folders of vhds, not by listing every replica', async () => {
+    const { blobs, listings } = countingBlobs(suite.h.blobs);
+    const report = await new RpoWatch(suite.h.store, blobs).evaluate();
+    expect(report.items).toBeGreaterThanOrEqual(1); // vm-rpo, replicated above
+    // One listing by hierarchy of vhds, one entry per vault (this suite has one), whatever its disks.
+    expect(listings).toEqual([{ container: REPLICA_CONTAINERS.replicas, kind: 'hierarchy', prefix: undefined, items: 1 }]);
   });
 });

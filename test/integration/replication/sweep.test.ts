@@ -1,4 +1,5 @@
 import { beginResync, mergeDisk, REPLICA_CONTAINERS, replicaBlob, ReplicationPolicy, sweepReplication } from '../../../shared/replication';
+import { countingBlobs } from '../../support/countingBlobs';
 import { useReplicationHarness } from './replicationHarness';
 import { SourceDisk, uploadLog } from './SourceDisk';
 
@@ -41,7 +42,7 @@ describe('sweepReplication: the timer finds what the trigger missed', () => {
     expect(health.healthErrors[0].recommendedAction).toContain('repairReplication');
 
     await uploadLog(suite.h.blobs, b, 2n, logsB[1].bytes);
-    const again = await sweepReplication(suite.h.deps());
+    const again = await sweepReplication(suite.h.deps({ now: later(60_000) }));
     expect(again.findings.find((f) => f.disk.item === 'vm-sweep-b')).toMatchObject({ merge: { applied: [2n, 3n] }, pendingAfter: 0 });
     expect(await suite.h.health('vm-sweep-b')).toEqual({ replicationHealth: 'Normal', healthErrors: [] });
   });
@@ -68,7 +69,7 @@ describe('sweepReplication: the timer finds what the trigger missed', () => {
     expect((await suite.h.health('vm-sweep-straggler')).healthErrors).toEqual([]);
   });
 
-  it('a fresh gap (younger than the interval) is not reported yet', async () => {
+  it('a fresh gap is left to the trigger: not merged, not reported; once older than the interval it is', async () => {
     const c = await suite.h.protect('vm-sweep-c', POLICY);
     const src = new SourceDisk(suite.tmp, c, 4 * MIB);
     src.io('write -P 0x51 0 4k');
@@ -77,10 +78,11 @@ describe('sweepReplication: the timer finds what the trigger missed', () => {
     const l2 = src.cutLog({ cutTimeMs: T0 + 30_000 });
     await uploadLog(suite.h.blobs, c, 2n, l2.bytes);
     const report = await sweepReplication(suite.h.deps());
-    const finding = report.findings.find((f) => f.disk.item === 'vm-sweep-c');
-    expect(finding).toMatchObject({ pendingAfter: 1, merge: { outcome: 'gap', waitingFor: 1n } });
-    expect(finding!.problem).toBeUndefined();
+    expect(report.findings.find((f) => f.disk.item === 'vm-sweep-c')).toBeUndefined();
+    expect(report.leftToTrigger).toBeGreaterThanOrEqual(1);
     expect((await suite.h.health('vm-sweep-c')).replicationHealth).toBe('Normal');
+    const later2 = await sweepReplication(suite.h.deps({ now: later(60_000) }));
+    expect(later2.findings.find((f) => f.disk.item === 'vm-sweep-c')).toMatchObject({ problem: 'gap', pendingAfter: 1, merge: { outcome: 'gap', waitingFor: 1n } });
   });
 
   it('a replica held by a stuck merge shows as lag once logs wait past two intervals', async () => {
@@ -104,7 +106,44 @@ describe('sweepReplication: the timer finds what the trigger missed', () => {
     } finally {
       await lease.releaseLease();
     }
-    await sweepReplication(suite.h.deps());
+    await sweepReplication(suite.h.deps({ now: later(60_000) }));
     expect(await suite.h.health('vm-sweep-d')).toEqual({ replicationHealth: 'Normal', healthErrors: [] });
+  });
+
+  it('lists only what waits: many idle disks cost one listing of hrl that returns only pending logs, and no other listing', async () => {
+    const idle = [];
+    for (let i = 0; i < 30; i++) idle.push(await suite.h.protect(`vm-idle-${i}`, POLICY));
+    for (const d of idle) {
+      const src = new SourceDisk(suite.tmp, d, 1 * MIB);
+      src.io('write -P 0x71 0 4k');
+      const l = src.cutLog({ cutTimeMs: T0 });
+      await uploadLog(suite.h.blobs, d, l.sequence, l.bytes);
+      await mergeDisk(suite.h.deps(), d);
+    }
+    const [stuck, fresh] = [await suite.h.protect('vm-busy-stuck', POLICY), await suite.h.protect('vm-busy-fresh', POLICY)];
+    for (const [d, at] of [[stuck, 0], [fresh, 1]] as const) {
+      const src = new SourceDisk(suite.tmp, d, 1 * MIB);
+      src.io('write -P 0x72 0 4k');
+      const l = src.cutLog({ cutTimeMs: T0 });
+      if (at) await new Promise((r) => setTimeout(r, 1500));
+      await uploadLog(suite.h.blobs, d, l.sequence, l.bytes);
+    }
+    const { blobs, listings } = countingBlobs(suite.h.blobs);
+    // A grace of one second: the stuck log is older, the fresh one is not.
+    const report = await sweepReplication(suite.h.deps({ blobs, tuning: { sweepGraceMs: 1000 } }));
+    const mine = report.findings.filter((f) => f.disk.item.startsWith('vm-busy-'));
+    expect(mine.map((f) => [f.disk.item, f.merge?.applied])).toEqual([['vm-busy-stuck', [1n]]]);
+    expect(report.leftToTrigger).toBeGreaterThanOrEqual(1);
+    // One listing of hrl, which holds no blob of the 30 idle disks; every other listing is a
+    // prefix listing of a disk it merged (its logs, its snapshots; earlier tests' stuck disks
+    // too): no container is listed whole, no idle or fresh disk is looked at.
+    const whole = listings.filter((l) => l.container === REPLICA_CONTAINERS.pending && !l.prefix);
+    expect(whole).toHaveLength(1);
+    expect(whole[0].items).toBe(report.listed);
+    expect(report.listed).toBeLessThan(idle.length);
+    const swept = report.findings.map((f) => `/${f.disk.item}/`);
+    expect(listings.filter((l) => l !== whole[0] && !swept.some((d) => (l.prefix ?? '').includes(d)))).toEqual([]);
+    expect(swept).not.toContain('/vm-busy-fresh/');
+    expect(swept.filter((d) => d.startsWith('/vm-idle-'))).toEqual([]);
   });
 });

@@ -72,6 +72,26 @@ describe('infra/ declares what the code needs in Azure', () => {
     expect(app).toContain("serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'");
   });
 
+  it("delivers hrl's BlobCreated events to the merge trigger through Event Grid (the trigger's source), once the app runs", () => {
+    const trigger = read('functions/triggers/mergeReplicaLog.ts');
+    expect(trigger).toMatch(/app\.storageBlob\('mergeReplicaLog', \{\s*path: 'hrl\/[^']*',[\s\S]*?source: 'EventGrid'/);
+    // The system topic of the app's storage account.
+    expect(app).toMatch(/resource storageEvents 'Microsoft\.EventGrid\/systemTopics@[\w.-]+' = \{[\s\S]*?properties: \{ source: storage\.id, topicType: 'Microsoft\.Storage\.StorageAccounts' \}/);
+    const sub = /resource hrlBlobCreated 'Microsoft\.EventGrid\/systemTopics\/eventSubscriptions@[\w.-]+' = if \(subscribeHrlEvents\) \{([\s\S]*?)\n\}/.exec(app)?.[1] ?? '';
+    expect(sub).toContain('parent: storageEvents');
+    // The blobs extension's webhook for this function, with the extension's system key.
+    expect(sub).toContain("endpointType: 'WebHook'");
+    expect(sub).toContain("endpointUrl: 'https://${functionApp.properties.defaultHostName}/runtime/webhooks/blobs?functionName=Host.Functions.mergeReplicaLog&code=${blobsExtensionKey}'");
+    expect(app).toMatch(/var blobsExtensionKey = subscribeHrlEvents \? listKeys\('\$\{functionApp\.id\}\/host\/default', '[\d-]+'\)\.systemKeys\.blobs_extension : ''/);
+    // Only blobs created in hrl.
+    expect(sub).toContain("includedEventTypes: ['Microsoft.Storage.BlobCreated']");
+    expect(sub).toContain(`subjectBeginsWith: '/blobServices/default/containers/${REPLICA_CONTAINERS.pending}/'`);
+    // Off until the code runs (Event Grid validates the endpoint), switched on from main.bicep.
+    expect(app).toMatch(/^param subscribeHrlEvents bool = false$/m);
+    expect(main).toMatch(/^param subscribeHrlEvents bool = false$/m);
+    expect(main).toMatch(/module app 'modules\/app\.bicep' = \{[\s\S]*?subscribeHrlEvents: subscribeHrlEvents/);
+  });
+
   it('declares every replica container', () => {
     const declared = /for c in \[([^\]]*)\]/.exec(app)?.[1] ?? '';
     for (const c of Object.values(REPLICA_CONTAINERS)) expect(declared).toContain(`'${c}'`);

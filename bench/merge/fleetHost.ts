@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { spawnEmulatorsProcess, type EmulatorsProcess } from '../../devhost/emulators/spawnEmulatorsProcess';
+import { freeLoopbackPort } from '../../shared/os/freeLoopbackPort';
+import { DevelopmentIssuer } from '../../shared/security';
+
+const ROOT = resolve(__dirname, '../../..');
+
+/** The whole app in funclocal (as `npm start` runs it), over the given storage and Cosmos DB, on `port`. */
+export async function startAppHost(port: number, env: Record<string, string>, storage: string, cosmos: string, onLogLine?: (line: string) => void): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/devhost/cli/funclocal.js'), 'start', '--app', ROOT, '--port', String(port), '--storage', storage, '--cosmos', cosmos], {
+    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  await new Promise<void>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`host did not start:\n${out}`)), 90_000);
+    const check = (d: Buffer) => {
+      out += d.toString();
+      if (/Host started: .* listening on/.test(out)) {
+        clearTimeout(timer);
+        ok();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+  });
+  child.stdout!.removeAllListeners('data');
+  child.stderr!.removeAllListeners('data');
+  child.stdout!.resume();
+  if (onLogLine) {
+    // The host writes one line per log entry to stderr, prefixed with its ISO time.
+    let partial = '';
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => {
+      const lines = (partial + text).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) onLogLine(line);
+    });
+  }
+  child.stderr!.resume();
+  return child;
+}
+
+/** Peak and current resident set of a process, MiB (Linux /proc; undefined elsewhere). */
+export function residentMiB(pid: number): { peak: number; now: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { peak: kib('VmHWM') / 1024, now: kib('VmRSS') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+export async function stopAppHost(host: ChildProcess): Promise<void> {
+  if (host.exitCode !== null) return;
+  const exited = new Promise((r) => host.once('exit', r));
+  host.kill('SIGTERM');
+  await exited;
+}
+
+/** CPU time (user + system) a process has used so far, seconds (Linux /proc; NaN elsewhere). */
+export function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces) start at the state: utime and stime are the 12th and 13th.
+    const after = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()!.split(' ');
+    return (Number(after[11]) + Number(after[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The app in funclocal over its own emulators, and the API called as a Contributor. */
+export interface BenchApp {
+  host: ChildProcess;
+  emulators: EmulatorsProcess;
+  /** An API call (`api-version` added); throws on a status of 300 or more other than 202; the parsed body. */
+  call(method: string, path: string, body?: unknown): Promise<any>;
+  stop(): Promise<void>;
+}
+
+/** Emulators on free ports, the app in funclocal over them (local auth, Cosmos DB database `db`, serving `subscription`). */
+export async function startBenchApp(db: string, subscription: string, onLogLine?: (line: string) => void): Promise<BenchApp> {
+  const dir = mkdtempSync(join(tmpdir(), `${db}-`));
+  const [blobPort, queuePort, tablePort, cosmosPort, port] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
+  const emulators = await spawnEmulatorsProcess({ blobPort, queuePort, tablePort, cosmosPort });
+  const s = emulators.settings;
+  const env = {
+    COSMOS_KEY: s.cosmosKey, COSMOS_DATABASE: db, ASR_SUBSCRIPTIONS: subscription, ASR_AUTH_MODE: 'local', ASR_DEV_ISSUER_DIR: join(dir, 'dev-issuer'), ASR_DATA_DIR: dir,
+    ASR_CALLBACK_SIGNING_KEY: randomBytes(32).toString('base64'), ASR_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+  };
+  const host = await startAppHost(port, env, s.storageConnectionString, s.cosmosEndpoint, onLogLine);
+  const token = await (await DevelopmentIssuer.open(env.ASR_DEV_ISSUER_DIR)).mintToken({ role: 'Contributor' });
+  return {
+    host, emulators,
+    async call(method, path, body) {
+      const res = await fetch(`http://127.0.0.1:${port}${path}?api-version=2023-08-01`, {
+        method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (res.status >= 300 && res.status !== 202) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+      return text ? JSON.parse(text) : undefined;
+    },
+    async stop() {
+      await stopAppHost(host);
+      await emulators.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
