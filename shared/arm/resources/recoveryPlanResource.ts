@@ -3,6 +3,7 @@ import { ServiceError } from '../../errors';
 import { resourceDocumentId, vaultRelativeSegments, type HealthError, type ProtectedItemProperties } from '../../metadata';
 import { worseOf, type ReplicationHealth } from '../../protection';
 import { runbookIdSchema } from '../../naming';
+import { PLAN_LIMITS } from '../../recovery/plan/planLimits';
 import type { BuildContext, ResourceDefinition } from '../ResourceDefinition';
 import { resolveReference } from '../resolveReference';
 import { nameOf } from '../resourceIds';
@@ -27,23 +28,42 @@ const action = z.object({
   ]),
 });
 
+const actions = z.array(action).max(PLAN_LIMITS.actionsPerGroup, `a group has at most ${PLAN_LIMITS.actionsPerGroup} start and ${PLAN_LIMITS.actionsPerGroup} end actions (limit actionsPerGroup)`);
+
 const group = z.object({
   groupType: z.enum(['Shutdown', 'Failover', 'Boot']),
-  replicationProtectedItems: z.array(z.object({ id: z.string().min(1), virtualMachineId: z.string().optional() })).optional(),
-  startGroupActions: z.array(action).optional(),
-  endGroupActions: z.array(action).optional(),
+  replicationProtectedItems: z.array(z.object({ id: z.string().min(1), virtualMachineId: z.string().optional() }))
+    .max(PLAN_LIMITS.machinesPerGroup, `a group holds at most ${PLAN_LIMITS.machinesPerGroup} machines, which recover in parallel (limit machinesPerGroup); split it into more Boot groups`)
+    .optional(),
+  startGroupActions: actions.optional(),
+  endGroupActions: actions.optional(),
 });
+
+/** The plan's groups: at least one, at most the limits on Boot groups and machines (docs/recovery-plans.md). */
+const groups = z.array(group)
+  .min(1, 'a plan needs at least one group')
+  .max(PLAN_LIMITS.bootGroupsPerPlan + 2, `a plan has at most ${PLAN_LIMITS.bootGroupsPerPlan} Boot groups besides its Shutdown and Failover groups (limit bootGroupsPerPlan)`)
+  .superRefine((gs, ctx) => {
+    const boot = gs.filter((g) => g.groupType === 'Boot').length;
+    if (boot > PLAN_LIMITS.bootGroupsPerPlan) {
+      ctx.addIssue({ code: 'custom', message: `the plan has ${boot} Boot groups; at most ${PLAN_LIMITS.bootGroupsPerPlan} are allowed (limit bootGroupsPerPlan)` });
+    }
+    const machines = gs.reduce((n, g) => n + (g.replicationProtectedItems?.length ?? 0), 0);
+    if (machines > PLAN_LIMITS.machinesPerPlan) {
+      ctx.addIssue({ code: 'custom', message: `the plan holds ${machines} machines; at most ${PLAN_LIMITS.machinesPerPlan} are allowed (limit machinesPerPlan)` });
+    }
+  });
 
 const createInput = z.object({
   properties: z.object({
     primaryFabricId: z.string().min(1),
     recoveryFabricId: z.string().min(1),
     failoverDeploymentModel: z.enum(['NotApplicable', 'Classic', 'ResourceManager']).optional(),
-    groups: z.array(group).min(1, 'a plan needs at least one group'),
+    groups,
   }),
 });
 
-const updateInput = z.object({ properties: z.object({ groups: z.array(group).min(1, 'a plan needs at least one group') }) });
+const updateInput = z.object({ properties: z.object({ groups }) });
 
 type GroupInput = z.infer<typeof group>;
 type ActionInput = z.infer<typeof action>;
