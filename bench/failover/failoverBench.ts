@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   const emulators = await spawnEmulatorsProcess({ blobPort, queuePort, tablePort, cosmosPort, serviceBusPort });
   const s = emulators.settings;
   const env = {
-    COSMOS_KEY: s.cosmosKey, COSMOS_DATABASE: DB, ASR_AUTH_MODE: 'local', ASR_DEV_ISSUER_DIR: join(dir, 'dev-issuer'), ASR_DATA_DIR: dir,
+    COSMOS_KEY: s.cosmosKey, COSMOS_DATABASE: DB, ASR_AUTH_MODE: 'local', ASR_SUBSCRIPTIONS: SUB, ASR_DEV_ISSUER_DIR: join(dir, 'dev-issuer'), ASR_DATA_DIR: dir,
     ASR_CALLBACK_SIGNING_KEY: randomBytes(32).toString('base64'), ASR_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
   };
   const counter = await CosmosOpCounter.start(s.cosmosEndpoint);
