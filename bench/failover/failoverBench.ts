@@ -159,7 +159,16 @@ async function main(): Promise<void> {
     const ops = counter.snapshot();
     done = true;
     await planReader;
-    const machineTasks = (body.properties.tasks as any[]).flatMap((t) => t.groupTaskCustomDetails?.childTasks ?? []);
+    // A job of more than 100 machines answers the first ones inline; the rest page through its tasks.
+    let machineTasks = (body.properties.tasks as any[]).flatMap((t) => t.groupTaskCustomDetails?.childTasks ?? []);
+    if (body.properties.taskSummary) {
+      machineTasks = [];
+      for (let next: string | undefined = `http://127.0.0.1:${port}${V}/replicationJobs/${job}/tasks?api-version=2023-08-01&$top=1000`; next;) {
+        const page = await (await fetch(next, { headers: { authorization: `Bearer ${token}` } })).json() as { value: any[]; nextLink?: string };
+        machineTasks.push(...page.value);
+        next = page.nextLink;
+      }
+    }
     const machineSeconds = machineTasks.map((t) => (Date.parse(t.endTime) - Date.parse(t.startTime)) / 1000);
 
     // The same copies alone, one after another: what the failover cannot go below if it copied serially.

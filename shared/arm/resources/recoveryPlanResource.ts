@@ -65,6 +65,9 @@ const createInput = z.object({
 
 const updateInput = z.object({ properties: z.object({ groups }) });
 
+/** How many of a plan's items its GET reads at once to roll up their health. */
+const PRESENT_READS_AT_ONCE = 32;
+
 type GroupInput = z.infer<typeof group>;
 type ActionInput = z.infer<typeof action>;
 
@@ -173,13 +176,19 @@ export const recoveryPlanResource: ResourceDefinition = {
     const ids = [...new Set(groups.flatMap((g) => g.replicationProtectedItems.map((i) => i.id)))];
     let replicationHealth: ReplicationHealth = 'Normal';
     const healthErrors: (HealthError & { protectedItemName: string; protectedItemId: string })[] = [];
-    for (const id of ids) {
+    const statusOf = async (id: string) => {
       const segments = vaultRelativeSegments(id);
       const item = segments && await ctx.store.getResource<ProtectedItemProperties>(ctx.vaultKey, resourceDocumentId(segments));
-      if (!item || item.kind !== 'protectedItem') continue;
-      const status = await protectionStatusOf(item.properties, item.name, ctx);
-      replicationHealth = worseOf(replicationHealth, status.replicationHealth);
-      healthErrors.push(...status.healthErrors.map((e) => ({ ...e, protectedItemName: item.name, protectedItemId: item.armId })));
+      if (!item || item.kind !== 'protectedItem') return undefined;
+      return { item, status: await protectionStatusOf(item.properties, item.name, ctx) };
+    };
+    // Point reads a batch at a time: one after another, a 2,000-machine plan took seconds to read (issue 17).
+    for (let i = 0; i < ids.length; i += PRESENT_READS_AT_ONCE) {
+      for (const found of await Promise.all(ids.slice(i, i + PRESENT_READS_AT_ONCE).map(statusOf))) {
+        if (!found) continue;
+        replicationHealth = worseOf(replicationHealth, found.status.replicationHealth);
+        healthErrors.push(...found.status.healthErrors.map((e) => ({ ...e, protectedItemName: found.item.name, protectedItemId: found.item.armId })));
+      }
     }
     return { ...p, replicationHealth, healthErrors };
   },

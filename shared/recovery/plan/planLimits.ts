@@ -17,3 +17,10 @@ export const PLAN_LIMITS = {
   /** Start or end actions of one group. */
   actionsPerGroup: 10,
 } as const;
+
+/**
+ * Machine tasks a job answer carries inline (GET job, the job list). A larger job answers the
+ * first ones in order with counts by state, and the rest page through
+ * `replicationJobs/{job}/tasks` (docs/api.md): 2,000 machine tasks are ~2.4 MB of JSON.
+ */
+export const JOB_TASKS_INLINE = 100;
