@@ -2,7 +2,10 @@
  * bench/failover: a 100-machine, 5-group test failover on the local fabric with small disks,
  * against the whole app in funclocal (Durable history in Azurite, metadata in Cosmos DB), as
  * `npm start` runs it. Reports the orchestration overhead per machine and the total time
- * divided by the sum of the disk copy times (each disk materialised alone, same storage).
+ * divided by the sum of the disk copy times (each disk materialised alone, same storage), the
+ * overhead per machine ((total - sum of copy times) / machines), the Cosmos DB operations per
+ * machine (counted by a proxy: the local server reports no request charge) and the p99 of GET
+ * job / GET plan while the failover runs (issue 17).
  *
  *   npm run build && node dist/bench/failover/failoverBench.js [machines=100] [groups=5] [diskMiB=1]
  *
@@ -26,6 +29,7 @@ import {
 } from '../../shared/replication';
 import { materializeVerifiedDisk } from '../../shared/replication/materialize/materializeVerifiedDisk';
 import { DevelopmentIssuer } from '../../shared/security';
+import { CosmosOpCounter } from './CosmosOpCounter';
 
 const ROOT = resolve(__dirname, '../../..');
 const SUB = '00000000-0000-0000-0000-0000000000bb';
@@ -63,14 +67,15 @@ async function main(): Promise<void> {
   const groups = Number(process.argv[3] ?? 5);
   const diskBytes = Number(process.argv[4] ?? 1) * 1024 * 1024;
   const dir = mkdtempSync(join(tmpdir(), 'failover-bench-'));
-  const [blobPort, queuePort, tablePort, cosmosPort, port] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
-  const emulators = await spawnEmulatorsProcess({ blobPort, queuePort, tablePort, cosmosPort });
+  const [blobPort, queuePort, tablePort, cosmosPort, serviceBusPort, port] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const emulators = await spawnEmulatorsProcess({ blobPort, queuePort, tablePort, cosmosPort, serviceBusPort });
   const s = emulators.settings;
   const env = {
-    COSMOS_KEY: s.cosmosKey, COSMOS_DATABASE: DB, ASR_AUTH_MODE: 'local', ASR_DEV_ISSUER_DIR: join(dir, 'dev-issuer'), ASR_DATA_DIR: dir,
+    COSMOS_KEY: s.cosmosKey, COSMOS_DATABASE: DB, ASR_AUTH_MODE: 'local', ASR_SUBSCRIPTIONS: SUB, ASR_DEV_ISSUER_DIR: join(dir, 'dev-issuer'), ASR_DATA_DIR: dir,
     ASR_CALLBACK_SIGNING_KEY: randomBytes(32).toString('base64'), ASR_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
   };
-  const host = await startHost(port, env, s.storageConnectionString, s.cosmosEndpoint);
+  const counter = await CosmosOpCounter.start(s.cosmosEndpoint);
+  const host = await startHost(port, env, s.storageConnectionString, counter.endpoint);
   try {
     const token = await (await DevelopmentIssuer.open(env.ASR_DEV_ISSUER_DIR)).mintToken({ role: 'Contributor' });
     const call = async (method: string, path: string, body?: unknown) => {
@@ -119,19 +124,51 @@ async function main(): Promise<void> {
       },
     });
 
+    const timed = async (path: string, into: number[], sizes: number[]) => {
+      const g0 = performance.now();
+      const r = await call('GET', path);
+      into.push(performance.now() - g0);
+      sizes.push(JSON.stringify(r.body).length);
+      return r.body;
+    };
+    const jobGets: number[] = [];
+    const planGets: number[] = [];
+    const jobSizes: number[] = [];
+    const planSizes: number[] = [];
+    counter.reset();
     const started = Date.now();
     const res = await call('POST', `${V}/replicationRecoveryPlans/big/testFailover`, { properties: { failoverDirection: 'PrimaryToRecovery', networkId: 'test', providerSpecificDetails: [{ instanceType: 'HyperVReplicaAzure', recoveryPointType: 'LatestProcessed' }] } });
     const job = new URL(res.headers.get('location')!).pathname.split('/').pop()!;
     let body: any;
+    let done = false;
+    // A reader of the plan alongside the job poller: both GETs must stay fast while machines run.
+    const planReader = (async () => {
+      while (!done) {
+        await timed(`${V}/replicationRecoveryPlans/big`, planGets, planSizes);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
     for (;;) {
-      body = (await call('GET', `${V}/replicationJobs/${job}`)).body;
+      body = await timed(`${V}/replicationJobs/${job}`, jobGets, jobSizes);
       const st = body.properties.state;
       if (st === 'Failed' || st === 'Cancelled') throw new Error(`job ${st}: ${JSON.stringify(body.properties.errors)}`);
       if (st === 'Suspended' && body.properties.stateDescription === 'WaitingForStopTestFailover') break;
       await new Promise((r) => setTimeout(r, 250));
     }
     const total = (Date.now() - started) / 1000;
-    const machineTasks = (body.properties.tasks as any[]).flatMap((t) => t.groupTaskCustomDetails?.childTasks ?? []);
+    const ops = counter.snapshot();
+    done = true;
+    await planReader;
+    // A job of more than 100 machines answers the first ones inline; the rest page through its tasks.
+    let machineTasks = (body.properties.tasks as any[]).flatMap((t) => t.groupTaskCustomDetails?.childTasks ?? []);
+    if (body.properties.taskSummary) {
+      machineTasks = [];
+      for (let next: string | undefined = `http://127.0.0.1:${port}${V}/replicationJobs/${job}/tasks?api-version=2023-08-01&$top=1000`; next;) {
+        const page = await (await fetch(next, { headers: { authorization: `Bearer ${token}` } })).json() as { value: any[]; nextLink?: string };
+        machineTasks.push(...page.value);
+        next = page.nextLink;
+      }
+    }
     const machineSeconds = machineTasks.map((t) => (Date.parse(t.endTime) - Date.parse(t.startTime)) / 1000);
 
     // The same copies alone, one after another: what the failover cannot go below if it copied serially.
@@ -146,17 +183,24 @@ async function main(): Promise<void> {
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     const meanMachine = sum(machineSeconds) / machineSeconds.length;
     const meanCopy = sum(copySeconds) / copySeconds.length;
+    const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))];
+    const perMachine = (n: number) => (n / machines).toFixed(1);
     process.stdout.write([
       `test failover of ${machines} machines in ${groups} groups: ${total.toFixed(1)} s until WaitingForStopTestFailover`,
       `machine task (choose point, copy, create, start, check, job updates): mean ${meanMachine.toFixed(2)} s, max ${Math.max(...machineSeconds).toFixed(2)} s`,
       `disk copy alone (materialise + verify): mean ${meanCopy.toFixed(3)} s, sum ${sum(copySeconds).toFixed(1)} s`,
       `orchestration overhead per machine (machine task - its copy): ${(meanMachine - meanCopy).toFixed(2)} s`,
+      `overhead per machine ((total - sum of copy times) / machines): ${((total - sum(copySeconds)) / machines * 1000).toFixed(0)} ms (goal <= 60 ms)`,
       `total time / sum of disk copy times: ${(total / sum(copySeconds)).toFixed(2)}`,
+      `Cosmos DB operations during the failover: ${ops.total} (${perMachine(ops.total)} per machine: reads ${perMachine(ops.read)}, writes ${perMachine(ops.write)}, queries ${perMachine(ops.query)}, other ${perMachine(ops.other)}); 412/409 answers ${ops.conflicts} (${perMachine(ops.conflicts)} per machine)`,
+      `GET job while running: ${jobGets.length} calls, p99 ${p99(jobGets).toFixed(0)} ms, max ${Math.max(...jobGets).toFixed(0)} ms, largest body ${Math.max(...jobSizes)} bytes (goal p99 < 1000 ms)`,
+      `GET plan while running: ${planGets.length} calls, p99 ${p99(planGets).toFixed(0)} ms, max ${Math.max(...planGets).toFixed(0)} ms, largest body ${Math.max(...planSizes)} bytes`,
       '',
     ].join('\n'));
   } finally {
     host.kill('SIGTERM');
     await new Promise((r) => host.once('exit', r));
+    await counter.stop();
     await emulators.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,6 +2,8 @@ import { ServiceError } from '../../errors';
 import { diskIdSchema, issuedIdSchema } from '../../naming';
 import type { VaultDocument } from '../../metadata';
 import { FINISHED_JOB_STATES } from '../../recovery/plan/AsrJob';
+import { machineTaskPage } from '../../recovery/plan/jobTaskPages';
+import { JOB_TASKS_INLINE } from '../../recovery/plan/planLimits';
 import type { RecoveryJobDocument } from '../../recovery/jobs/RecoveryJobDocument';
 import { shapeJob, type RecoveryJobService, type RecoveryTarget } from '../../recovery/service/RecoveryJobService';
 import type { RecoveryScenario } from '../../recovery/plan/RecoveryScenario';
@@ -122,6 +124,23 @@ async function exportDiskHandler(ctx: ArmContext, exporter: DiskExporter): Promi
   return { status: 200, headers: JSON_HEADERS, body: { properties: out } };
 }
 
+/**
+ * `GET replicationJobs/{job}/tasks` (ours; docs/api.md): the job's machine tasks, each with its
+ * group's `parentTaskId`, a page at a time (`$top` up to 1,000, `nextLink`), for jobs too large
+ * to answer whole.
+ */
+async function jobTasksHandler(ctx: ArmContext, service: RecoveryJobService): Promise<ArmResponse> {
+  await ctx.requireVault();
+  const job = await service.get(ctx.vaultKey!, ctx.captures[3]);
+  const token = skipTokenOf(ctx.url);
+  const offset = token === undefined ? 0 : Number(token);
+  if (!Number.isInteger(offset) || offset < 0) throw new ServiceError('InvalidParameter', '$skipToken is not a token this service issued; start the list again');
+  const top = Number(ctx.url.searchParams.get('$top') ?? JOB_TASKS_INLINE);
+  if (!Number.isInteger(top) || top < 1 || top > 1000) throw new ServiceError('InvalidParameter', '$top: a whole number from 1 to 1000');
+  const page = machineTaskPage(job.properties.tasks, offset, top);
+  return { status: 200, headers: JSON_HEADERS, body: { value: page.value, nextLink: nextLinkOf(ctx.url, page.next === undefined ? undefined : String(page.next)) } };
+}
+
 function jobResponse(job: RecoveryJobDocument): ArmResponse {
   return { status: 200, headers: JSON_HEADERS, body: shapeJob(job) };
 }
@@ -150,6 +169,7 @@ export function recoveryRoutes(service: RecoveryJobService, exporter?: () => Pro
       method: 'GET', pattern: [...JOBS, '{job}'], role: 'Reader', action: 'read replicationJobs',
       handler: async (ctx) => { await ctx.requireVault(); return jobResponse(await service.get(ctx.vaultKey!, ctx.captures[3])); },
     },
+    { method: 'GET', pattern: [...JOBS, '{job}', 'tasks'], role: 'Reader', action: 'read replicationJobs', handler: (ctx) => jobTasksHandler(ctx, service) },
     {
       method: 'POST', pattern: [...JOBS, '{job}', 'cancel'], role: 'Operator', action: 'cancel replicationJobs',
       handler: async (ctx) => { await ctx.requireVault(); return jobResponse(await service.cancel(ctx.vaultKey!, ctx.captures[3])); },

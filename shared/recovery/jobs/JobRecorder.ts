@@ -8,10 +8,25 @@ import type { RecoveryJobDocument } from './RecoveryJobDocument';
 import { recordJobMetrics } from './recordJobMetrics';
 import { traceMessage } from '../../telemetry';
 
+interface PendingRecord {
+  events: JobEvent[];
+  resolve: (r: RecordedJob) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Per store, per job: the callers waiting for the write in flight (present while one runs).
+ * Shared by every recorder on the same store, so the activities of one host all join it.
+ */
+const waitingByStore = new WeakMap<MetadataStore, Map<string, PendingRecord[]>>();
+
 /**
  * Applies job events to the stored job with optimistic concurrency: read, apply, replace with
- * If-Match, and on a lost race read again. Machines of a group report at the same time, so
- * races are normal; the jitter keeps them from repeating in lockstep. The replication events a
+ * If-Match, and on a lost race read again. Machines of a group report at the same time: within
+ * one host, events that arrive while a write of the same job is in flight wait and go in the
+ * next write together (group commit), so a hundred machines make a few writes, not a hundred
+ * racing ones (issue 17: 412 retries were most of a machine's time). Across hosts, races are
+ * still normal; the jitter keeps them from repeating in lockstep. The replication events a
  * change raises (job started, suspended, succeeded, failed: shared/events) go into the job's
  * outbox in the same write, and are published after it.
  */
@@ -28,7 +43,47 @@ export class JobRecorder {
     return doc;
   }
 
-  async record(vaultKey: string, jobId: string, events: JobEvent[]): Promise<RecordedJob> {
+  /** Records events on the job; resolves with the job's state after the write that carried them. */
+  record(vaultKey: string, jobId: string, events: JobEvent[]): Promise<RecordedJob> {
+    let byJob = waitingByStore.get(this.store);
+    if (!byJob) waitingByStore.set(this.store, byJob = new Map());
+    const key = `${vaultKey}\n${jobId}`;
+    return new Promise<RecordedJob>((resolve, reject) => {
+      const waiting = byJob.get(key);
+      if (waiting) {
+        waiting.push({ events, resolve, reject });
+        return;
+      }
+      byJob.set(key, [{ events, resolve, reject }]);
+      void this.drain(byJob, key, vaultKey, jobId);
+    });
+  }
+
+  /** Writes batches of waiting events until none are left; a failed batch is retried caller by caller, so one bad event fails only its caller. */
+  private async drain(byJob: Map<string, PendingRecord[]>, key: string, vaultKey: string, jobId: string): Promise<void> {
+    for (;;) {
+      const batch = byJob.get(key) ?? [];
+      if (batch.length === 0) {
+        byJob.delete(key);
+        return;
+      }
+      byJob.set(key, []);
+      try {
+        const r = await this.write(vaultKey, jobId, batch.flatMap((p) => p.events));
+        for (const p of batch) p.resolve(r);
+      } catch (err) {
+        if (batch.length === 1) {
+          batch[0].reject(err);
+          continue;
+        }
+        for (const p of batch) {
+          await this.write(vaultKey, jobId, p.events).then(p.resolve, p.reject);
+        }
+      }
+    }
+  }
+
+  private async write(vaultKey: string, jobId: string, events: JobEvent[]): Promise<RecordedJob> {
     for (let attempt = 1; ; attempt++) {
       const doc = await this.get(vaultKey, jobId);
       const next = events.reduce(applyJobEvent, doc.properties);

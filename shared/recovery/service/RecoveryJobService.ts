@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { inlineJobTasks } from '../plan/jobTaskPages';
 import { z } from 'zod';
 import { assertKeyFits, assertXtsKey } from '../../crypto';
 import { ServiceError } from '../../errors';
@@ -311,6 +312,9 @@ function waitsOnManualAction(job: RecoveryJobDocument): boolean {
 export function shapeJob(doc: RecoveryJobDocument): Record<string, unknown> {
   const { cancelRequested, ...properties } = doc.properties;
   void cancelRequested;
-  return { id: doc.armId, name: doc.name, type: 'Microsoft.RecoveryServices/vaults/replicationJobs', properties };
+  // A job of many machines answers its first machine tasks and counts; the rest page through its tasks.
+  const { tasks, summary } = inlineJobTasks(properties.tasks);
+  const shaped = summary ? { ...properties, tasks, taskSummary: { ...summary, tasksLink: `${doc.armId}/tasks` } } : properties;
+  return { id: doc.armId, name: doc.name, type: 'Microsoft.RecoveryServices/vaults/replicationJobs', properties: shaped };
 }
 

@@ -63,6 +63,21 @@ describe('the official @azure/arm-recoveryservices-siterecovery client drives fa
     expect(taskStates(waiting).filter(([, s]) => s !== 'Succeeded')).toEqual([['complete-test', 'Suspended']]);
     expect((await disks.sdk2.sameAs('asr-recovery/sdk2-dr-test/os.vhd', disks.sdk2.logs[1])).same).toBe(true);
 
+    // A small job answers whole (no taskSummary); its machine tasks also page through the tasks sub-resource (docs/api.md).
+    const whole = await h.call('GET', `${V}/replicationJobs/${jobName}`, undefined, 'Reader');
+    expect(whole.body.properties.taskSummary).toBeUndefined();
+    const machineTasks = (whole.body.properties.tasks as { taskId: string; groupTaskCustomDetails?: { childTasks: { taskId: string }[] } }[])
+      .flatMap((t) => (t.groupTaskCustomDetails?.childTasks ?? []).map((c) => [t.taskId, c.taskId]));
+    expect(machineTasks.length).toBeGreaterThan(1);
+    const first = await h.call('GET', `${V}/replicationJobs/${jobName}/tasks?$top=1`, undefined, 'Reader');
+    expect(first.status).toBe(200);
+    expect(first.body.value.map((t: { parentTaskId: string; taskId: string }) => [t.parentTaskId, t.taskId])).toEqual([machineTasks[0]]);
+    expect(new URL(first.body.nextLink).searchParams.get('$skipToken')).toBeTruthy();
+    const all = await h.call('GET', `${V}/replicationJobs/${jobName}/tasks?$top=1000`, undefined, 'Reader');
+    expect(all.body.value.map((t: { parentTaskId: string; taskId: string }) => [t.parentTaskId, t.taskId])).toEqual(machineTasks);
+    expect(all.body.nextLink).toBeUndefined();
+    expect((await h.call('GET', `${V}/replicationJobs/${jobName}/tasks?$top=0`, undefined, 'Reader')).status).toBe(400);
+
     // The job's report (docs/reports.md) names who approved the manual action, with the comment.
     const report = await h.call('GET', `${V}/replicationJobs/${jobName}/report?format=json`, undefined, 'Reader');
     expect(report.status).toBe(200);

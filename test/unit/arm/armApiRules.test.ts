@@ -1,5 +1,6 @@
 import { ArmApi } from '../../../shared/arm';
 import { ensureMetadataStore, recoveryPointDocumentId } from '../../../shared/metadata';
+import { PLAN_LIMITS } from '../../../shared/recovery/plan/planLimits';
 import { DevelopmentIssuer, TokenVerifier } from '../../../shared/security';
 import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
 import { tempDir } from '../../support/tempDir';
@@ -54,6 +55,24 @@ describe('ArmApi rules for plans, items and vaults (plain requests, no HTTP)', (
     const res = await call('PUT', `${V}/replicationRecoveryPlans/bad`, plan(groups));
     expect(res.status).toBe(400);
     expect(res.body.error.target).toBe(target);
+  });
+
+  // Ids need not exist: the limits are checked before any item is looked up.
+  const items = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ id: `${C}/replicationProtectedItems/m${from + i}` }));
+  it.each([
+    ['a group over machinesPerGroup', [{ groupType: 'Boot', replicationProtectedItems: items(PLAN_LIMITS.machinesPerGroup + 1) }], 'properties.groups.0.replicationProtectedItems', /at most 100 machines.*machinesPerGroup/],
+    ['more Boot groups than bootGroupsPerPlan', Array.from({ length: PLAN_LIMITS.bootGroupsPerPlan + 1 }, () => ({ groupType: 'Boot' })), 'properties.groups', /21 Boot groups; at most 20.*bootGroupsPerPlan/],
+    ['more groups in all than bootGroupsPerPlan allows', Array.from({ length: PLAN_LIMITS.bootGroupsPerPlan + 3 }, () => ({ groupType: 'Boot' })), 'properties.groups', /at most 20 Boot groups.*bootGroupsPerPlan/],
+    ['more machines than machinesPerPlan', Array.from({ length: PLAN_LIMITS.bootGroupsPerPlan }, (_, g) => ({ groupType: 'Boot', replicationProtectedItems: items(PLAN_LIMITS.machinesPerGroup, g * PLAN_LIMITS.machinesPerGroup) })).concat([{ groupType: 'Shutdown', replicationProtectedItems: items(1, 99_999) }]), 'properties.groups', /2001 machines; at most 2000.*machinesPerPlan/],
+  ])('refuses a plan with %s: 400 naming the limit', async (_what, groups, target, message) => {
+    const res = await call('PUT', `${V}/replicationRecoveryPlans/big`, plan(groups));
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('InvalidRequestBody');
+    expect(res.body.error.target).toBe(target);
+    expect(res.body.error.message).toMatch(message);
+    const patch = await call('PATCH', `${V}/replicationRecoveryPlans/big`, { properties: { groups } });
+    expect(patch.status).toBe(400);
+    expect(patch.body.error.message).toMatch(message);
   });
 
   it('fills the virtual machine id from the item and adds empty Shutdown and Failover groups', async () => {
