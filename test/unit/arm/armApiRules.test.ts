@@ -1,5 +1,5 @@
 import { ArmApi } from '../../../shared/arm';
-import { ensureMetadataStore, recoveryPointDocumentId } from '../../../shared/metadata';
+import { ensureMetadataStore, recoveryPointDocumentId, type MetadataStore } from '../../../shared/metadata';
 import { PLAN_LIMITS } from '../../../shared/recovery/plan/planLimits';
 import { DevelopmentIssuer, TokenVerifier } from '../../../shared/security';
 import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
@@ -12,6 +12,7 @@ const C = `${V}/replicationFabrics/site/replicationProtectionContainers/host`;
 describe('ArmApi rules for plans, items and vaults (plain requests, no HTTP)', () => {
   let cosmos: TestCosmos;
   let api: ArmApi;
+  let store: MetadataStore;
   let token: string;
   const dir = tempDir('rules-');
 
@@ -26,7 +27,7 @@ describe('ArmApi rules for plans, items and vaults (plain requests, no HTTP)', (
 
   beforeAll(async () => {
     cosmos = await startTestCosmos();
-    const store = await ensureMetadataStore({ endpoint: cosmos.endpoint, key: cosmos.key, databaseId: 'rules', jobTtlSeconds: 60, auditTtlSeconds: 60 });
+    store = await ensureMetadataStore({ endpoint: cosmos.endpoint, key: cosmos.key, databaseId: 'rules', jobTtlSeconds: 60, auditTtlSeconds: 60 });
     const issuer = await DevelopmentIssuer.open(dir.path);
     api = new ArmApi({ store, verifier: TokenVerifier.fromJwks(issuer.jwks(), issuer.issuer, issuer.audience), log: () => undefined, subscriptions: [SUB] });
     token = await issuer.mintToken({ role: 'Contributor' });
@@ -73,6 +74,36 @@ describe('ArmApi rules for plans, items and vaults (plain requests, no HTTP)', (
     const patch = await call('PATCH', `${V}/replicationRecoveryPlans/big`, { properties: { groups } });
     expect(patch.status).toBe(400);
     expect(patch.body.error.message).toMatch(message);
+  });
+
+  it('rolls up the health of a plan bigger than the point-read batch (a paged listing) exactly as its items report it, and only its items', async () => {
+    const names = Array.from({ length: 40 }, (_, i) => `big${i}`);
+    for (const vm of names) {
+      const res = await call('PUT', `${C}/replicationProtectedItems/${vm}`, {
+        properties: { policyId: `${V}/replicationPolicies/plain`, providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', hvHostVmId: `vm-${vm}` } },
+      });
+      expect(res.status).toBe(202);
+    }
+    // Every third item carries a stored health error, as the merge's health reporter writes them.
+    const vaultKey = `${SUB}/rg/v1`;
+    const listed = await store.listResources(vaultKey, { kind: 'protectedItem', maxItemCount: 100 });
+    for (const doc of listed.items.filter((d) => /^big\d+$/.test(d.name) && Number(d.name.slice(3)) % 3 === 0)) {
+      await store.replaceResource({ ...doc, properties: { ...doc.properties, healthErrors: [{ errorCode: 'LogQuarantined', errorMessage: `log of ${doc.name} quarantined`, errorLevel: 'Error' }] } });
+    }
+    const groups = [{ groupType: 'Boot', replicationProtectedItems: names.slice(0, 20).map((n) => ({ id: `${C}/replicationProtectedItems/${n}` })) },
+      { groupType: 'Boot', replicationProtectedItems: names.slice(20).map((n) => ({ id: `${C}/replicationProtectedItems/${n}` })) }];
+    expect((await call('PUT', `${V}/replicationRecoveryPlans/forty`, plan(groups))).status).toBe(201);
+    const got = await call('GET', `${V}/replicationRecoveryPlans/forty`);
+    const expected: { name: string; code: string }[] = [];
+    for (const vm of names) {
+      const item = await call('GET', `${C}/replicationProtectedItems/${vm}`);
+      for (const e of item.body.properties.healthErrors ?? []) expected.push({ name: vm, code: e.errorCode });
+    }
+    expect(expected.filter((e) => e.code === 'LogQuarantined')).toHaveLength(14);
+    const rolled = (got.body.properties.healthErrors as { protectedItemName: string; errorCode: string }[]).map((e) => ({ name: e.protectedItemName, code: e.errorCode }));
+    expect(rolled).toEqual(expected);
+    expect(rolled.some((e) => e.name === 'a' || e.name === 'b')).toBe(false);
+    await call('DELETE', `${V}/replicationRecoveryPlans/forty`);
   });
 
   it('fills the virtual machine id from the item and adds empty Shutdown and Failover groups', async () => {
