@@ -66,6 +66,8 @@ describe('AzureFabric: failback reads a recovered managed disk through increment
       tags: { asrvault: 'vault-1', asrplan: 'plan-web', asrjob: 'job-fo', asritem: 'vm-sql', asrscenario: 'UnplannedFailover', asrmachine: 'sql-01', asrfailbackdisk: 'sql-01-disk0' },
       properties: { incremental: true, creationData: { createOption: 'Copy', sourceResourceId: DISK } },
     });
+    // Pinned by the SDK version in package.json: a change here is a change of the ARM contract.
+    expect(new Set(arm.requests.filter((r) => r.path.startsWith(SNAPSHOTS)).map((r) => r.apiVersion))).toEqual(new Set(['2025-01-02']));
     expect(arm.requests.find((r) => r.method === 'POST' && r.path === `${snapshot}/beginGetAccess`)?.body).toEqual({ access: 'Read', durationInSeconds: 3600 });
     expect(arm.granted.has(snapshot.toLowerCase())).toBe(true);
     await read.release();
