@@ -85,10 +85,11 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   MethodNotAllowed: 405,
   // 409: the resource's state does not allow it now
   // a failback job's step (the job shows them; never an API answer): nothing in the recovery
-  // site to fail back from, a fabric whose disks the failback cannot read, the primary disk not
-  // the recovered one after a round
+  // site to fail back from, a fabric whose disks the failback cannot read (qemu), a disk read
+  // whose SAS host is not an allowed blob endpoint, the primary disk not the recovered one after a round
   RecoveredMachineNotFound: 409,
   FailbackNotSupportedOnFabric: 409,
+  DiskAccessHostRefused: 409,
   FailbackDiskMismatch: 409,
   AgentBusy: 409,
   AgentStateMismatch: 409,

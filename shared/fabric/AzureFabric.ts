@@ -16,6 +16,8 @@ import { FabricDiskTarget, FilledDisk, recordFilledDisk } from './FilledDisk';
 import { MaterializedDisk } from './MaterializedDisk';
 import { TargetFabric } from './TargetFabric';
 import { verifyDiskBlob } from './verifyDiskBlob';
+import { AZURE_DISK_SAS_HOSTS, AzureSnapshotReads } from './azureSnapshotReads';
+import type { RecoveredDiskRead } from './RecoveredDiskRead';
 import { armThrottlePolicy, realSleep } from './armThrottlePolicy';
 import { assertSizeSupportsGeneration } from './azureVmGeneration';
 import { bootHealthChecks, consoleTail } from './azureBootHealth';
@@ -54,6 +56,8 @@ export interface AzureFabricOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Tests only: the clock the boot deadline is measured on (default `Date.now`). */
   now?: () => number;
+  /** Hosts a managed disk snapshot's read SAS may point at (`*.suffix` or exact; default Azure's blob endpoints; tests: Azurite's host). */
+  diskSasHosts?: string[];
   /** Tests only: reads the serial log from the SAS URL ARM returned for the VM (default `fetch`). */
   readSerialLog?: (sasUrl: string) => Promise<string>;
 }
@@ -75,6 +79,7 @@ export class AzureFabric implements TargetFabric {
   private readonly httpClient: HttpClient;
   /** Groups this instance created in: swept too, even when the configuration does not list them. */
   private readonly usedGroups = new Set<string>();
+  private readonly snapshotReads: AzureSnapshotReads;
 
   constructor(private readonly options: AzureFabricOptions) {
     // 429s are retried here, honouring Retry-After, with an injectable wait (the SDK's own retry would sleep for real).
@@ -86,6 +91,21 @@ export class AzureFabric implements TargetFabric {
     this.network = new NetworkManagementClient(options.credential, options.subscriptionId, clientOptions);
     this.staging = options.blobs.getContainerClient(FABRIC_CONTAINERS.disks);
     this.httpClient = options.httpClient ?? createDefaultHttpClient();
+    this.snapshotReads = new AzureSnapshotReads({
+      compute: this.compute, subscriptionId: options.subscriptionId, location: options.location,
+      sasHosts: options.diskSasHosts ?? AZURE_DISK_SAS_HOSTS, lro: () => this.lro(), now: options.now ?? Date.now,
+    });
+  }
+
+  /** An incremental snapshot of the recovered managed disk, read through the SAS ARM grants for it (see AzureSnapshotReads). */
+  async readRecoveredDisk(target: FabricDiskTarget): Promise<RecoveredDiskRead> {
+    validateDiskTarget(target);
+    return this.snapshotReads.read(target);
+  }
+
+  async releaseRecoveredDisks(filter: FabricTagFilter): Promise<void> {
+    assertCleanupFilter(filter);
+    await this.snapshotReads.deleteAll(this.sweptGroups(), filter);
   }
 
   async stagingBlob(target: FabricDiskTarget): Promise<PageBlobClient> {
@@ -262,6 +282,7 @@ export class AzureFabric implements TargetFabric {
     for (const r of found.filter((x) => x.kind === 'machine')) await this.deleteMachine(r);
     for (const r of found.filter((x) => x.kind === 'nic')) await armCall(`delete NIC ${r.name}`, () => this.network.networkInterfaces.beginDeleteAndWait(r.resourceGroup, r.name, this.lro()));
     for (const r of found.filter((x) => x.kind === 'disk')) await armCall(`delete disk ${r.name}`, () => this.compute.disks.delete(r.resourceGroup, r.name, this.lro()));
+    await this.snapshotReads.deleteAll(this.sweptGroups(), filter);
     await this.deleteStaging((_, tags) => tags !== undefined && tagsMatch(tags, filter));
     return { deleted: found };
   }

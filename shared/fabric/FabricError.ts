@@ -30,6 +30,10 @@ export type FabricErrorCode =
   | 'InvalidFabricRequest'
   /** Azure Resource Manager answered with an error. */
   | 'ArmRequestFailed'
+  /** This fabric cannot read a recovered machine's disks for a failback (qemu). */
+  | 'FailbackNotSupportedOnFabric'
+  /** ARM granted a disk read whose SAS host is not an allowed blob endpoint: refused, never read. */
+  | 'DiskAccessHostRefused'
   /** The configuration names no usable fabric, or lacks a setting it needs. */
   | 'FabricNotConfigured';
 

@@ -11,6 +11,7 @@ import { MachineCheck } from './MachineCheck';
 import { MachineRef } from './MachineRef';
 import { MachineSpec } from './MachineSpec';
 import { FabricDiskTarget, FilledDisk, recordFilledDisk } from './FilledDisk';
+import type { RecoveredDiskRead } from './RecoveredDiskRead';
 import { MaterializedDisk } from './MaterializedDisk';
 import { TargetFabric } from './TargetFabric';
 import { parseSubnetId, TargetCheck, TargetCheckRequest } from './TargetCheck';
@@ -65,6 +66,13 @@ export class LocalFabric implements TargetFabric {
     await this.ensureContainers();
     return this.diskBlob(target);
   }
+
+  /** The blob is the disk: a failback reads it as it is (nothing to release). */
+  async readRecoveredDisk(target: FabricDiskTarget): Promise<RecoveredDiskRead> {
+    return { blob: await this.stagingBlob(target), release: async () => {} };
+  }
+
+  async releaseRecoveredDisks(): Promise<void> {}
 
   /** The blob is the disk: tagging it is all there is to take it. */
   async adoptDisk(disk: FilledDisk): Promise<MaterializedDisk> {

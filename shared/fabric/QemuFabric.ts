@@ -8,6 +8,7 @@ import { freeLoopbackPort } from '../os/freeLoopbackPort';
 import { consoleTail } from './azureBootHealth';
 import { FABRIC_CONTAINERS, fabricDiskBlob } from './FabricDiskLayout';
 import { FabricError } from './FabricError';
+import type { RecoveredDiskRead } from './RecoveredDiskRead';
 import { FabricMachine } from './FabricMachine';
 import { FabricCleanupResult, FabricResource } from './FabricResource';
 import { FabricTagFilter } from './FabricTags';
@@ -72,6 +73,16 @@ export class QemuFabric implements TargetFabric {
   constructor(private readonly options: QemuFabricOptions) {
     this.local = new LocalFabric({ blobs: options.blobs });
   }
+
+  /** The guest boots a copy of the disk (its own overlay): the blob is not what the machine wrote, so a failback would read stale data. */
+  async readRecoveredDisk(): Promise<RecoveredDiskRead> {
+    throw new FabricError('FailbackNotSupportedOnFabric', 'failback reads the recovered disks as page blobs: the qemu fabric\'s guests write to their own overlays, not to those blobs', {
+      possibleCauses: 'The item was failed over to the qemu fabric.',
+      recommendedAction: 'Copy the guest\'s disk to the primary site by hand, then disable and re-enable protection.',
+    });
+  }
+
+  async releaseRecoveredDisks(): Promise<void> {}
 
   stagingBlob(target: FabricDiskTarget): Promise<PageBlobClient> {
     return this.local.stagingBlob(target);

@@ -8,6 +8,7 @@ import { MachineCheck } from './MachineCheck';
 import { MachineRef } from './MachineRef';
 import { MachineSpec } from './MachineSpec';
 import { MaterializedDisk } from './MaterializedDisk';
+import type { RecoveredDiskRead } from './RecoveredDiskRead';
 
 /** Which implementation: `ASR_TARGET_FABRIC=local|azure|qemu`. */
 export type TargetFabricKind = 'local' | 'azure' | 'qemu';
@@ -46,6 +47,15 @@ export interface TargetFabric {
   checkTarget(request: TargetCheckRequest): Promise<TargetCheck>;
   /** Machines, disks and NICs whose tags match (e.g. `{job}`: everything a job created). */
   listResources(filter: FabricTagFilter): Promise<FabricResource[]>;
+  /**
+   * A disk of the machine a committed failover made, readable for a failback round (issue 13):
+   * local, the disk blob itself; Azure, an incremental snapshot of the managed disk behind a
+   * read-only SAS (refused unless its host is an allowed blob endpoint). Qemu refuses
+   * (FailbackNotSupportedOnFabric). Release the read in a finally.
+   */
+  readRecoveredDisk(disk: FabricDiskTarget): Promise<RecoveredDiskRead>;
+  /** Removes what failback reads keep between rounds (Azure: the item's snapshots), after commit, cancel or reprotect. */
+  releaseRecoveredDisks(filter: FabricTagFilter): Promise<void>;
   /** Delete everything `listResources(filter)` finds; the filter must name at least a job, plan or item. */
   cleanup(filter: FabricTagFilter): Promise<FabricCleanupResult>;
 }

@@ -8,6 +8,7 @@ export * from './MachineRef';
 export * from './MachineSpec';
 export * from './MaterializedDisk';
 export * from './TargetFabric';
+export * from './RecoveredDiskRead';
 export * from './TargetCheck';
 export * from './LocalFabric';
 export * from './FilledDisk';

@@ -42,6 +42,8 @@ export function targetFabricFromEnv(deps: { blobs: BlobServiceClient }, env: Nod
       blobs: deps.blobs,
       diskSku,
       resourceGroups: recoveryResourceGroupsOf(env),
+      // Comma-separated; a sovereign cloud's blob endpoint is added here (default Azure public's).
+      ...(env.ASR_AZURE_DISK_SAS_HOSTS ? { diskSasHosts: env.ASR_AZURE_DISK_SAS_HOSTS.split(',').map((h) => h.trim()).filter(Boolean) } : {}),
     });
   }
   if (kind === 'qemu') return qemuFabricFromEnv(deps, env);

@@ -57,23 +57,43 @@ export async function recoveredMachineOf(fabric: TargetFabric, item: ItemSegment
   return { machine, diskIds };
 }
 
-/** The recovered disks as page blobs of the fabric (never a URL from a request), with the source disk's size. */
-export async function recoveredDisksOf(deps: Pick<FailbackActivityDeps, 'fabric' | 'replication'>, item: ItemSegments, found: RecoveredMachine): Promise<RecoveredDisk[]> {
-  if (deps.fabric.kind !== 'local') {
-    throw new RecoveryError('FailbackNotSupportedOnFabric', `failback reads the recovered disks as page blobs: the ${deps.fabric.kind} fabric's managed disks are not readable that way in this build`, {
-      possibleCauses: 'Reading a managed disk needs an export (SAS) of the disk or incremental snapshots; neither is built.',
-      recommendedAction: 'Export the recovered disk and copy it to the primary site by hand, then disable and re-enable protection.',
-    });
-  }
-  const out: RecoveredDisk[] = [];
+/** A recovered disk: its id and the source disk's size (what a round's request names). */
+export interface RecoveredDiskSize {
+  diskId: string;
+  dataBytes: number;
+}
+
+/** The recovered machine's disks with the source disks' sizes (from the replicas). */
+export async function recoveredDisksOf(deps: Pick<FailbackActivityDeps, 'replication'>, item: ItemSegments, found: RecoveredMachine): Promise<RecoveredDiskSize[]> {
+  const out: RecoveredDiskSize[] = [];
   for (const diskId of found.diskIds) {
-    const source = { vault: item.vault, item: item.item, disk: diskId };
-    const replica = await readReplica(replicaClient(deps.replication, source));
+    const replica = await readReplica(replicaClient(deps.replication, { vault: item.vault, item: item.item, disk: diskId }));
     if (!replica?.state) throw new RecoveryError('ReplicaNotFound', `disk ${diskId} of ${item.item} has no replica: its source size is unknown`, { possibleCauses: 'The replica was deleted.', recommendedAction: 'Disable and re-enable protection of the item.' });
-    const blob = await deps.fabric.stagingBlob({ source, resourceGroup: found.machine.resourceGroup, machineName: found.machine.machineName, tags: found.machine.tags });
-    out.push({ diskId, blob, dataBytes: replica.state.sourceVirtualSize });
+    out.push({ diskId, dataBytes: replica.state.sourceVirtualSize });
   }
   return out;
+}
+
+/**
+ * Runs `work` over the recovered disks read through the fabric (local: the disk blobs; Azure: an
+ * incremental snapshot per disk behind ARM's read-only SAS, never a URL from a request), and
+ * releases every read afterwards, also on failure (Azure: the SAS is revoked).
+ */
+export async function withRecoveredDisks<T>(
+  deps: Pick<FailbackActivityDeps, 'fabric'>, item: ItemSegments, found: RecoveredMachine, sizes: RecoveredDiskSize[], work: (disks: RecoveredDisk[]) => Promise<T>,
+): Promise<T> {
+  const reads: { release(): Promise<void> }[] = [];
+  try {
+    const disks: RecoveredDisk[] = [];
+    for (const d of sizes) {
+      const read = await deps.fabric.readRecoveredDisk({ source: { vault: item.vault, item: item.item, disk: d.diskId }, resourceGroup: found.machine.resourceGroup, machineName: found.machine.machineName, tags: found.machine.tags });
+      reads.push(read);
+      disks.push({ diskId: d.diskId, blob: read.blob, dataBytes: d.dataBytes });
+    }
+    return await work(disks);
+  } finally {
+    for (const r of reads) await r.release();
+  }
 }
 
 /** Bytes as an operator reads them. */
@@ -145,7 +165,7 @@ export function createFailbackActivities(deps: FailbackActivityDeps): Pick<Recov
         if (progress === 'Shipping') {
           const key = input.wrappedKey ? deps.keys.unwrap(input.wrappedKey, input.jobId) : undefined;
           try {
-            await prepareFailbackDelta(deps.replication, item, round, disks, key);
+            await withRecoveredDisks(deps, item, found, disks, (read) => prepareFailbackDelta(deps.replication, item, round, read, key));
           } finally {
             key?.fill(0);
           }
@@ -241,12 +261,14 @@ export async function settleFailbackMachine(
   const item = itemSegments(input.vaultKey, input.doc.armId);
   if (operation === 'commitFailback') {
     await clearFailbackRequest(deps.replication, item);
+    await deps.fabric.releaseRecoveredDisks({ vault: item.vault, item: item.item });
     return [`${input.doc.name}: failback committed; it runs in the primary site`];
   }
   if (operation === 'cancelFailback') {
     // Also the stop of reverse replication (failoverCancel while ReverseReplicating).
     await stopReverseReplication(deps, item, 'stopped by failoverCancel');
     await clearFailbackRequest(deps.replication, item);
+    await deps.fabric.releaseRecoveredDisks({ vault: item.vault, item: item.item });
     const { machine } = await recoveredMachineOf(deps.fabric, item);
     const m = await deps.fabric.startMachine({ resourceGroup: machine.resourceGroup, name: machine.machineName });
     return [`${m.name} ${m.powerState} in the recovery site again`];

@@ -5,7 +5,7 @@ import { documentIdOfArmId } from '../../metadata/documentIdOfArmId';
 import { failbackDigestsEqual, failbackRoundProgress, failbackTransfers, prepareFailbackDelta, type ReplicationDeps } from '../../replication';
 import type { TargetFabric } from '../../fabric';
 import type { KeyWrapper } from '../jobs/KeyWrapper';
-import { recoveredDisksOf, recoveredMachineOf, updateItem } from './failbackActivities';
+import { recoveredDisksOf, recoveredMachineOf, updateItem, withRecoveredDisks } from './failbackActivities';
 import { ReverseReplicationRecords, type ReverseReplicationRecord, type StoredRecord } from './ReverseReplicationRecords';
 
 export interface ReverseReplicationDeps {
@@ -136,7 +136,7 @@ export async function stepReverseReplication(deps: ReverseReplicationDeps, item:
       const disks = await recoveredDisksOf(deps, item, found);
       const key = r.sealedKey ? deps.keys.unwrap(r.sealedKey, r.roundJobId) : undefined;
       try {
-        await prepareFailbackDelta(deps.replication, item, r.round, disks, key);
+        await withRecoveredDisks(deps, item, found, disks, (read) => prepareFailbackDelta(deps.replication, item, r.round, read, key));
       } finally {
         key?.fill(0);
       }

@@ -49,6 +49,15 @@ export class RecordingArm implements HttpClient {
   readonly permissions = new Map<string, { actions: string[]; notActions: string[] }[]>();
   /** URLs of serial logs handed out by retrieveBootDiagnosticsData, with their contents. */
   readonly serialLogs = new Map<string, string>();
+  /**
+   * What a managed disk snapshot reads as: called on a snapshot PUT with its source disk's ARM id;
+   * answers the SAS URL that grantAccess (`beginGetAccess`) hands out for that snapshot (tests: an
+   * Azurite blob snapshot of the page blob that holds "the managed disk's contents").
+   */
+  snapshotReads?: (sourceDiskId: string) => Promise<string>;
+  /** Snapshot paths (lower case) with read access granted now. */
+  readonly granted = new Set<string>();
+  private readonly snapshotSas = new Map<string, string>();
   private readonly operations = new Map<string, { answer: AsyncAnswer; polled: number; result: () => PipelineResponse; request: PipelineRequest }>();
 
   async sendRequest(request: PipelineRequest): Promise<PipelineResponse> {
@@ -71,6 +80,11 @@ export class RecordingArm implements HttpClient {
         this.asyncNext.delete(suffix);
         return this.startOperation(request, url, key, body, answer);
       }
+    }
+    if (request.method === 'PUT' && key.includes('/providers/microsoft.compute/snapshots/') && this.snapshotReads) {
+      const source = (body?.properties?.creationData as { sourceResourceId?: string } | undefined)?.sourceResourceId ?? '';
+      if (!this.resources.has(source.toLowerCase())) return this.notFound(request, source.toLowerCase());
+      this.snapshotSas.set(key, await this.snapshotReads(source));
     }
     return this.respond(request, url, key, body);
   }
@@ -124,6 +138,17 @@ export class RecordingArm implements HttpClient {
       if (!this.resources.has(vm)) return this.notFound(request, vm);
       this.power.set(vm, action[1] === 'start' ? 'running' : 'deallocated');
       return this.answer(request, 200, undefined);
+    }
+    const access = /\/(begingetaccess|endgetaccess)$/.exec(key);
+    if (request.method === 'POST' && access && key.includes('/snapshots/')) {
+      const snapshot = key.slice(0, -access[0].length);
+      if (!this.resources.has(snapshot)) return this.notFound(request, snapshot);
+      if (access[1] === 'endgetaccess') {
+        this.granted.delete(snapshot);
+        return this.answer(request, 200, undefined);
+      }
+      this.granted.add(snapshot);
+      return this.answer(request, 200, { accessSAS: this.snapshotSas.get(snapshot) ?? '' });
     }
     if (request.method === 'GET' && key.endsWith('/instanceview')) {
       const vm = key.slice(0, -'/instanceview'.length);
