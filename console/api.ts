@@ -9,7 +9,7 @@ export interface ConsoleConfig {
   subscription: string;
   resourceGroup: string;
   authMode: 'local' | 'entra';
-  entra?: { clientId: string; authority: string; scope: string };
+  entra?: { clientId: string; authority: string; scope: string; protocolMode: 'AAD' | 'OIDC' };
   entraProblem?: string;
 }
 
@@ -41,7 +41,11 @@ async function call(method: string, path: string, query: Record<string, string>,
     headers: { authorization: `Bearer ${await bearer()}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (res.status === 401) onUnauthenticated('Your sign-in expired or was refused; sign in again.');
+  if (res.status === 401) {
+    // The API says why (expired, another audience or issuer, bad signature): the operator sees it.
+    const why = await res.clone().json().then((b: Json) => String(b?.error?.message ?? ''), () => '');
+    onUnauthenticated(`The API refused your sign-in${why ? ` (${why})` : ''}; sign in again.`);
+  }
   return res;
 }
 

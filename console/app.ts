@@ -2,7 +2,7 @@
 // Pages and routing; the DOM helpers are in dom.ts, sign-in in session.ts (MSAL: msalSignIn.ts),
 // the API client in api.ts, the plan's buttons in planOperations.ts, events in eventsFeed.ts,
 // drill history in drillHistory.ts, report downloads in reports.ts.
-import { api, config, list, vaultPath, whenUnauthenticated, type ConsoleConfig } from './api.js';
+import { api, ApiError, config, list, vaultPath, whenUnauthenticated, type ConsoleConfig } from './api.js';
 import { byteSize, confirmDialog, duration, el, healthBadge, main, show, showStatus, type Json } from './dom.js';
 import { drillHistory } from './drillHistory.js';
 import { eventsFeed } from './eventsFeed.js';
@@ -16,8 +16,9 @@ const RUNNING = new Set(['InProgress', 'NotStarted', 'Suspended']);
 let shownJob = '';
 
 function signOut(message = ''): void {
-  endSession();
-  location.hash = '#/';
+  endSession(!message);
+  // Home without a hashchange: a route() now would draw the sign-in page again without the message.
+  history.replaceState(null, '', '#/');
   renderSignIn(message);
 }
 
@@ -232,6 +233,8 @@ async function route(): Promise<void> {
     else await renderVaults();
     (main().querySelector('h1') as HTMLElement | null)?.focus();
   } catch (e) {
+    // A refused token: the sign-in page already says why (api.ts, whenUnauthenticated).
+    if (e instanceof ApiError && e.status === 401) return;
     show('Something went wrong', el('p', { role: 'alert', class: 'error' }, (e as Error).message));
   }
 }
