@@ -9,7 +9,7 @@ export interface ConsoleConfig {
   subscription: string;
   resourceGroup: string;
   authMode: 'local' | 'entra';
-  entra?: { clientId: string; authority: string; scope: string };
+  entra?: { clientId: string; authority: string; scope: string; protocolMode: 'AAD' | 'OIDC' };
   entraProblem?: string;
 }
 
@@ -30,21 +30,58 @@ export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) { super(`${code}: ${message}`); }
 }
 
-export async function api(method: string, path: string, body?: unknown): Promise<{ status: number; headers: Headers; body: Json }> {
+/** A call to this host with the session's bearer token; a 401 asks for a new sign-in. */
+async function call(method: string, path: string, query: Record<string, string>, body?: unknown): Promise<Response> {
   const url = new URL(path, location.origin);
   if (url.origin !== location.origin) throw new Error('the console calls its own origin only');
   url.searchParams.set('api-version', API_VERSION);
+  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
   const res = await fetch(url, {
     method, credentials: 'omit',
     headers: { authorization: `Bearer ${await bearer()}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  if (res.status === 401) {
+    // The API says why (expired, another audience or issuer, bad signature): the operator sees it.
+    const why = await res.clone().json().then((b: Json) => String(b?.error?.message ?? ''), () => '');
+    onUnauthenticated(`The API refused your sign-in${why ? ` (${why})` : ''}; sign in again.`);
+  }
+  return res;
+}
+
+function refusal(res: Response, parsed: Json): ApiError {
+  return new ApiError(res.status, String(parsed?.error?.code ?? res.status), String(parsed?.error?.message ?? res.statusText));
+}
+
+export async function api(method: string, path: string, body?: unknown): Promise<{ status: number; headers: Headers; body: Json }> {
+  const res = await call(method, path, {}, body);
   const text = await res.text();
   let parsed: Json;
   try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
-  if (res.status === 401) onUnauthenticated('Your sign-in expired or was refused; sign in again.');
-  if (res.status >= 400) throw new ApiError(res.status, String(parsed?.error?.code ?? res.status), String(parsed?.error?.message ?? res.statusText));
+  if (res.status >= 400) throw refusal(res, parsed);
   return { status: res.status as number, headers: res.headers, body: parsed };
+}
+
+/**
+ * A GET whose answer is a file, saved by the browser as `fileName`. A link cannot send the
+ * Authorization header, so the page fetches with the token and hands the browser a blob URL
+ * (revoked once the download has started).
+ */
+export async function download(path: string, query: Record<string, string>, fileName: string): Promise<void> {
+  const res = await call('GET', path, query);
+  if (res.status >= 400) {
+    let parsed: Json;
+    try { parsed = await res.json(); } catch { parsed = undefined; }
+    throw refusal(res, parsed);
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 export async function list(path: string): Promise<Json[]> {

@@ -1,18 +1,24 @@
 // The operator's console: plain DOM and fetch, no framework (README, "Dependencies and why").
 // Pages and routing; the DOM helpers are in dom.ts, sign-in in session.ts (MSAL: msalSignIn.ts),
-// the API client in api.ts, the plan's buttons in planOperations.ts, events in eventsFeed.ts.
-import { api, config, list, vaultPath, whenUnauthenticated, type ConsoleConfig } from './api.js';
+// the API client in api.ts, the plan's buttons in planOperations.ts, events in eventsFeed.ts,
+// drill history in drillHistory.ts, report downloads in reports.ts.
+import { api, ApiError, config, list, vaultPath, whenUnauthenticated, type ConsoleConfig } from './api.js';
 import { byteSize, confirmDialog, duration, el, healthBadge, main, show, showStatus, type Json } from './dom.js';
+import { drillHistory } from './drillHistory.js';
 import { eventsFeed } from './eventsFeed.js';
 import { operationButtons } from './planOperations.js';
+import { REPORTED_SCENARIOS, reportButtons } from './reports.js';
 import { can, claims, entraAvailable, signInWithEntra, signOut as endSession, startSession, useToken } from './session.js';
 
 let poll: number | undefined;
+/** Job states the page polls in (and in which no report is offered yet). */
+const RUNNING = new Set(['InProgress', 'NotStarted', 'Suspended']);
 let shownJob = '';
 
 function signOut(message = ''): void {
-  endSession();
-  location.hash = '#/';
+  endSession(!message);
+  // Home without a hashchange: a route() now would draw the sign-in page again without the message.
+  history.replaceState(null, '', '#/');
   renderSignIn(message);
 }
 
@@ -102,7 +108,7 @@ async function renderPlan(vault: string, name: string): Promise<void> {
   const byId = new Map(items.map((i) => [String(i.id).toLowerCase(), i]));
   let boot = 0;
   const planItems = (p.properties.groups as Json[]).flatMap((g) => (g.replicationProtectedItems ?? []) as Json[]).map((r) => byId.get(String(r.id).toLowerCase())).filter(Boolean);
-  const buttons = await operationButtons(vault, name, p, planItems, confirmDialog);
+  const [buttons, drills] = await Promise.all([operationButtons(vault, name, p, planItems, confirmDialog), drillHistory(vault, name)]);
   show(`Plan ${name}`,
     el('p', {}, el('a', { href: `#/vaults/${encodeURIComponent(vault)}` }, `Vault ${vault}`), ` · ${p.properties.primaryFabricFriendlyName ?? ''} → ${p.properties.recoveryFabricFriendlyName ?? ''} · `, healthBadge(p.properties.replicationHealth), healthDetails(p.properties.healthErrors)),
     el('p', {}, `Current: ${p.properties.currentScenario?.scenarioName ?? 'none'} ${p.properties.currentScenarioStatus ?? ''}`),
@@ -117,6 +123,7 @@ async function renderPlan(vault: string, name: string): Promise<void> {
           return el('li', {}, `machine ${it?.name ?? String(r.id).split('/').pop()} `, it ? healthBadge(it.properties.replicationHealth) : undefined);
         }),
         ...(g.endGroupActions ?? []).map((a: Json) => el('li', {}, `after: ${actionText(a)}`)))))),
+    ...drills,
   );
 }
 
@@ -165,7 +172,7 @@ async function renderJob(vault: string, name: string): Promise<void> {
   const p = j.properties;
   const schedule = () => {
     window.clearTimeout(poll);
-    if (p.state === 'InProgress' || p.state === 'NotStarted' || p.state === 'Suspended') {
+    if (RUNNING.has(p.state)) {
       poll = window.setTimeout(() => { if (location.hash.includes(`/jobs/${encodeURIComponent(name)}`)) void renderJob(vault, name).catch((e: Error) => showStatus(e.message)); }, 1000);
     }
   };
@@ -200,6 +207,7 @@ async function renderJob(vault: string, name: string): Promise<void> {
       p.targetObjectName ? el('span', {}, ' · ', el('a', { href: `#/vaults/${encodeURIComponent(vault)}/plans/${encodeURIComponent(p.targetObjectName)}` }, `Plan ${p.targetObjectName}`)) : undefined),
     manual ?? document.createTextNode(''),
     ...errors.map((e) => el('p', { class: 'error', role: 'alert' }, `${e.serviceErrorDetails?.code}: ${e.serviceErrorDetails?.message}`, el('div', { class: 'action' }, `What to do: ${e.serviceErrorDetails?.recommendedAction ?? '-'}`))),
+    ...(RUNNING.has(p.state) || !REPORTED_SCENARIOS.has(p.scenarioName) ? [] : [el('p', { id: 'report' }, 'Report: ', reportButtons(vault, j.name, `job ${j.name}`))]),
     ...(totalShipped(p.tasks ?? []) === undefined ? [] : [el('p', { id: 'bytes-shipped' }, `Bytes shipped: ${byteSize(totalShipped(p.tasks ?? [])!)}`)]),
     el('h2', {}, 'Steps'),
     el('div', { class: 'scroll' }, el('table', {}, el('thead', {}, el('tr', {}, ...['Step', 'State', 'Time', 'Machine / detail'].map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, ...taskRows(p.tasks ?? [])))),
@@ -225,6 +233,8 @@ async function route(): Promise<void> {
     else await renderVaults();
     (main().querySelector('h1') as HTMLElement | null)?.focus();
   } catch (e) {
+    // A refused token: the sign-in page already says why (api.ts, whenUnauthenticated).
+    if (e instanceof ApiError && e.status === 401) return;
     show('Something went wrong', el('p', { role: 'alert', class: 'error' }, (e as Error).message));
   }
 }

@@ -8,7 +8,7 @@ declare global {
   interface Window { msal?: typeof Msal }
 }
 
-export interface EntraSettings { clientId: string; authority: string; scope: string }
+export interface EntraSettings { clientId: string; authority: string; scope: string; protocolMode: 'AAD' | 'OIDC' }
 
 function loadMsal(): Promise<typeof Msal> {
   if (window.msal) return Promise.resolve(window.msal);
@@ -34,7 +34,11 @@ export class EntraSignIn {
     const msal = await loadMsal();
     const home = `${location.origin}/console`;
     const app = new msal.PublicClientApplication({
-      auth: { clientId: settings.clientId, authority: settings.authority, redirectUri: home, postLogoutRedirectUri: home, navigateToLoginRequestUrl: false },
+      auth: {
+        clientId: settings.clientId, authority: settings.authority, redirectUri: home, postLogoutRedirectUri: home, navigateToLoginRequestUrl: false,
+        // Another OpenID Connect authority: its own metadata, and no Entra instance discovery (its host is the one trusted).
+        ...(settings.protocolMode === 'OIDC' ? { protocolMode: msal.ProtocolMode.OIDC, knownAuthorities: [new URL(settings.authority).host] } : {}),
+      },
       cache: { cacheLocation: 'sessionStorage' },
     });
     await app.initialize();
@@ -60,6 +64,13 @@ export class EntraSignIn {
 
   /** Goes to the authority's sign-in page (the page comes back to /console with the code). */
   signIn(): Promise<void> { return this.app.loginRedirect({ scopes: [this.settings.scope] }); }
+
+  /** Forgets the account and its tokens in this tab without going to the authority (the API refused the token). */
+  async forget(): Promise<void> {
+    const account = this.account;
+    this.account = undefined;
+    await this.app.clearCache({ account });
+  }
 
   signOut(): Promise<void> {
     const account = this.account;

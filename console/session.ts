@@ -56,9 +56,12 @@ export async function bearer(): Promise<string | undefined> {
   return token;
 }
 
-/** Forgets the token; with Entra, also signs out at the authority (a redirect). */
-export function signOut(): void {
+/**
+ * Forgets the token; with Entra, also signs out at the authority (a redirect), unless the API
+ * refused the token (`atAuthority` false): then only this tab forgets it, and the page can say why.
+ */
+export function signOut(atAuthority = true): void {
   token = undefined;
   sessionStorage.removeItem(TOKEN_KEY);
-  if (entra?.signedIn) void entra.signOut();
+  if (entra?.signedIn) void (atAuthority ? entra.signOut() : entra.forget());
 }

@@ -27,6 +27,21 @@ param authAudience string
 @description('JWKS URL of the issuer, e.g. https://login.microsoftonline.com/<tenant>/discovery/v2.0/keys')
 param authJwksUrl string
 
+@description('The console\'s single-page app registration (application id, a GUID) for Entra sign-in (ASR_CONSOLE_CLIENT_ID, docs/console.md). Empty: the console offers only the token field and says what to set.')
+param consoleClientId string = ''
+
+@description('Directory (tenant) id of the console\'s sign-in (ASR_CONSOLE_TENANT_ID); default: the deployment\'s tenant.')
+param consoleTenantId string = tenant().tenantId
+
+@description('Authority URL of the console\'s sign-in if not https://login.microsoftonline.com/<tenant> (ASR_CONSOLE_AUTHORITY, https only); empty: from consoleTenantId.')
+param consoleAuthority string = ''
+
+@description('The API\'s delegated scope the console asks for (ASR_CONSOLE_SCOPE); empty: <authAudience>/user_impersonation.')
+param consoleScope string = ''
+
+@description('Resource group (in the API\'s paths) whose vaults the console shows (ASR_CONSOLE_RESOURCE_GROUP).')
+param consoleResourceGroup string = 'local'
+
 @secure()
 @description('Base64 of 32 random bytes: seals disk keys while a failover carries them (openssl rand -base64 32).')
 param recoveryKeyWrapSecret string
@@ -79,6 +94,11 @@ module app 'modules/app.bicep' = {
     authIssuer: authIssuer
     authAudience: authAudience
     authJwksUrl: authJwksUrl
+    consoleClientId: consoleClientId
+    consoleTenantId: consoleTenantId
+    consoleAuthority: consoleAuthority
+    consoleScope: consoleScope
+    consoleResourceGroup: consoleResourceGroup
     recoveryKeyWrapSecret: recoveryKeyWrapSecret
     callbackSigningKey: callbackSigningKey
     runbookWebhooks: runbookWebhooks

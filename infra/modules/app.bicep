@@ -23,6 +23,21 @@ param authAudience string
 @description('JWKS URL of the issuer, e.g. https://login.microsoftonline.com/<tenant>/discovery/v2.0/keys')
 param authJwksUrl string
 
+@description('The console\'s single-page app registration (its application id, a GUID): MSAL signs operators in with it (ASR_CONSOLE_CLIENT_ID, docs/console.md). Empty: the console says what to set and offers only the token field.')
+param consoleClientId string = ''
+
+@description('Directory (tenant) id of the console\'s sign-in: authority https://login.microsoftonline.com/<tenant> (ASR_CONSOLE_TENANT_ID).')
+param consoleTenantId string = tenant().tenantId
+
+@description('Authority URL of the console\'s sign-in when not login.microsoftonline.com/<tenant> (ASR_CONSOLE_AUTHORITY, https only); empty: from consoleTenantId.')
+param consoleAuthority string = ''
+
+@description('The API\'s delegated scope the console asks for (ASR_CONSOLE_SCOPE); empty: <authAudience>/user_impersonation.')
+param consoleScope string = ''
+
+@description('Resource group whose vaults the console shows (ASR_CONSOLE_RESOURCE_GROUP, in the API\'s paths).')
+param consoleResourceGroup string = 'local'
+
 @secure()
 @description('Base64 of 32 random bytes: seals disk keys while a failover carries them (openssl rand -base64 32).')
 param recoveryKeyWrapSecret string
@@ -223,6 +238,12 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ASR_AUTH_AUDIENCE', value: authAudience }
         { name: 'ASR_AUTH_JWKS_URL', value: authJwksUrl }
         { name: 'ASR_SUBSCRIPTIONS', value: servedSubscriptions }
+        // The operator's console (/console): its Entra sign-in (MSAL, PKCE) and what it shows (docs/console.md).
+        { name: 'ASR_CONSOLE_CLIENT_ID', value: consoleClientId }
+        { name: 'ASR_CONSOLE_TENANT_ID', value: consoleTenantId }
+        { name: 'ASR_CONSOLE_AUTHORITY', value: consoleAuthority }
+        { name: 'ASR_CONSOLE_SCOPE', value: consoleScope }
+        { name: 'ASR_CONSOLE_RESOURCE_GROUP', value: consoleResourceGroup }
         { name: 'ASR_TARGET_FABRIC', value: targetFabric }
         { name: 'RECOVERY_KEY_WRAP_SECRET', value: '@Microsoft.KeyVault(SecretUri=${keyWrapSecret.properties.secretUri})' }
         { name: 'ASR_CALLBACK_SIGNING_KEY', value: '@Microsoft.KeyVault(SecretUri=${callbackSecret.properties.secretUri})' }

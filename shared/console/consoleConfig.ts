@@ -8,6 +8,12 @@ export interface ConsoleEntraConfig {
   authority: string;
   /** The API's delegated scope, e.g. `api://site-recovery-functions/user_impersonation`. */
   scope: string;
+  /**
+   * `AAD` (Entra ID, the default) or `OIDC`: an authority that is a plain OpenID Connect provider
+   * (`ASR_CONSOLE_PROTOCOL_MODE=OIDC`; the browser tests' loopback stand-in is one). MSAL then reads
+   * `<authority>/.well-known/openid-configuration` and trusts only the authority's own host.
+   */
+  protocolMode: 'AAD' | 'OIDC';
 }
 
 /** What `/console/config.json` answers: what the page shows and how it signs in. */
@@ -48,8 +54,11 @@ function entraOf(env: NodeJS.ProcessEnv): { entra?: ConsoleEntraConfig; entraPro
   const audience = (env.ASR_AUTH_AUDIENCE ?? '').trim();
   const scope = (env.ASR_CONSOLE_SCOPE ?? '').trim() || (audience ? `${audience.replace(/\/+$/, '')}/user_impersonation` : '');
   if (!scope || /\s/.test(scope)) problems.push('ASR_CONSOLE_SCOPE (the API\'s delegated scope, e.g. api://<api app id>/user_impersonation)');
+  const protocolMode = (env.ASR_CONSOLE_PROTOCOL_MODE ?? '').trim().toUpperCase() || 'AAD';
+  if (protocolMode !== 'AAD' && protocolMode !== 'OIDC') problems.push('ASR_CONSOLE_PROTOCOL_MODE (AAD for Entra ID, or OIDC for another OpenID Connect authority)');
+  else if (protocolMode === 'OIDC' && !env.ASR_CONSOLE_AUTHORITY?.trim()) problems.push('ASR_CONSOLE_AUTHORITY (OIDC mode names its authority)');
   if (problems.length) return { entraProblem: `Sign-in with Entra ID is not configured: set ${problems.join(', ')}.` };
-  return { entra: { clientId, authority, scope } };
+  return { entra: { clientId, authority, scope, protocolMode: protocolMode as 'AAD' | 'OIDC' } };
 }
 
 /** The page's configuration from the app settings; never fails (a wrong setting is reported as `entraProblem`). */

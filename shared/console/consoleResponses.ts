@@ -61,7 +61,11 @@ th,td{text-align:left;padding:.4em .6em;border-bottom:1px solid #d0d0d0;vertical
 .badge.normal,.badge.succeeded{background:#dff3e4;color:#0d5223}
 .badge.warning,.badge.suspended{background:#fff1c2;color:#5c4300}
 .badge.critical,.badge.failed{background:#fde0e0;color:#8a1010}
-.badge.inprogress{background:#dcebfb;color:#0b3d6e}
+.badge.inprogress,.badge.running{background:#dcebfb;color:#0b3d6e}
+.badge.passed{background:#dff3e4;color:#0d5223}
+.badge.skipped,.badge.missed{background:#fff1c2;color:#5c4300}
+.downloads{display:inline-flex;flex-wrap:wrap;gap:.3em}
+button.small{padding:.3em .6em}
 .error{color:#8a1010}
 .action{color:#1b1b1b;font-size:.95em}
 .manual{border:2px solid #c75000;border-radius:6px;padding:.5em 1em;margin:1em 0;background:#fff8f0}

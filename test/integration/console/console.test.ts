@@ -1,6 +1,8 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import ExcelJS from 'exceljs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { tempDir } from '../../support/tempDir';
 import { waitFor } from '../../support/waitFor';
 import { createSite, jobOf, ReplicatedDisk, RG, startRecoveryHost, V, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
 
@@ -24,10 +26,17 @@ describe('the operator\'s console (/console) in a browser', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
-    h = await startRecoveryHost({ ASR_CONSOLE_RESOURCE_GROUP: RG }, { app: resolve(__dirname, 'fixture-app') });
-    const ids = await createSite(h, [{ name: 'web1', disks: ['os'] }]);
+    h = await startRecoveryHost({ ASR_CONSOLE_RESOURCE_GROUP: RG, DRILL_POLL_SECONDS: '1' }, { app: resolve(__dirname, 'fixture-app') });
+    const ids = await createSite(h, [{ name: 'web1', disks: ['os'] }, { name: 'app2', disks: ['os'] }]);
     disk = new ReplicatedDisk(h, 'web1', 'os', 2 * MIB);
     await disk.change(Date.now() - 20 * 60_000, ['write -P 0x21 0 256k'], { full: true });
+    await new ReplicatedDisk(h, 'app2', 'os', 2 * MIB).change(Date.now() - 60_000, ['write -P 0x31 0 256k'], { full: true });
+    // A second plan for the drills: its own machine, so its drills never meet the shop's failover.
+    const smoke = { actionName: 'smoke', failoverTypes: ['TestFailover'], failoverDirections: ['PrimaryToRecovery'], customDetails: { instanceType: 'ManualActionDetails', description: 'Smoke-test app2' } };
+    const nightly = await h.call('PUT', `${V}/replicationRecoveryPlans/nightly`, {
+      properties: { primaryFabricId: `${V}/replicationFabrics/hv-site`, recoveryFabricId: 'Microsoft Azure', groups: [{ groupType: 'Boot', replicationProtectedItems: [{ id: ids.app2 }], endGroupActions: [smoke] }] },
+    });
+    expect(nightly.status).toBeLessThan(300);
     const manual = { actionName: 'verify', failoverTypes: ['TestFailover'], failoverDirections: ['PrimaryToRecovery'], customDetails: { instanceType: 'ManualActionDetails', description: 'Open the shop and buy one thing <img src=x>' } };
     const plan = await h.call('PUT', `${V}/replicationRecoveryPlans/shop`, {
       properties: { primaryFabricId: `${V}/replicationFabrics/hv-site`, recoveryFabricId: 'Microsoft Azure', groups: [{ groupType: 'Boot', replicationProtectedItems: [{ id: ids.web1 }], endGroupActions: [manual] }] },
@@ -194,5 +203,74 @@ describe('the operator\'s console (/console) in a browser', () => {
     expect(codes.indexOf('JobCancelled')).toBeLessThan(codes.lastIndexOf('JobStarted'));
     await shot(page, 'vault-events-desktop');
     await page.close();
+  }, 240_000);
+
+  it('shows the plan\'s drill history with each verdict and what failed, and a Reader downloads a run\'s report (Excel opens, HTML by keyboard) and a finished job\'s report', async () => {
+    const schedules = `${V}/replicationRecoveryPlans/nightly/drillSchedules`;
+    const drill = (over: Record<string, unknown>) => ({ properties: { schedule: '0 0 2 * * *', enabled: false, verification: 'Disks', keepUpSeconds: 1, testNetworkId: 'drill-isolated', ...over } });
+    // 'a-nightly' (the Drill button runs the first) approves its manual action; 'b-strict' waits for it 1 s and fails.
+    expect((await h.call('PUT', `${schedules}/a-nightly`, drill({ manualActions: [{ actionName: 'smoke', mode: 'AutoApprove' }] }))).status).toBe(201);
+    expect((await h.call('PUT', `${schedules}/b-strict`, drill({ manualActionDeadlineSeconds: 1 }))).status).toBe(201);
+    const runsDone = async (schedule: string, n: number) => waitFor(async () => {
+      const runs = (await h.call('GET', `${schedules}/${schedule}/drillRuns`, undefined, 'Reader')).body.value as any[];
+      return runs.length >= n && runs.every((r) => r.properties.phase === 'Done') ? runs : undefined;
+    }, { describe: `${n} finished drill run(s) of ${schedule}`, timeoutMs: 120_000 });
+
+    const operator = await signIn('Operator');
+    await operator.goto(`${h.host.baseUrl}/console#/vaults/vault1/plans/nightly`);
+    await operator.click('button[data-operation=drill]');
+    await operator.click('dialog button:text("Confirm")');
+    await operator.waitForSelector('h1:text("TestFailover of nightly")', { timeout: 60_000 });
+    await operator.close();
+    const [passed] = await runsDone('a-nightly', 1);
+    expect(passed.properties.result).toBe('Passed');
+    expect((await h.call('POST', `${schedules}/b-strict/run`, {}, 'Operator')).status).toBe(202);
+    const [failed] = await runsDone('b-strict', 1);
+    expect(failed.properties.result).toBe('Failed');
+
+    const page = await signIn('Reader');
+    await page.goto(`${h.host.baseUrl}/console#/vaults/vault1/plans/nightly`);
+    await page.waitForSelector('h2#drills');
+    const passedRow = page.locator(`section[data-schedule="a-nightly"] tr[data-run="${passed.name}"]`);
+    expect(await passedRow.getAttribute('data-result')).toBe('Passed');
+    expect(await passedRow.locator('.badge').textContent()).toBe('Passed');
+    const failedRow = page.locator(`section[data-schedule="b-strict"] tr[data-run="${failed.name}"]`);
+    expect(await failedRow.locator('.badge').textContent()).toBe('Failed');
+    // What failed: the run's failing machine and check, or its reason, as the API recorded it.
+    const why = failed.properties.failures.length ? `machine ${failed.properties.failures[0].machine}` : String(failed.properties.reason);
+    expect(await failedRow.locator('td.failed-what').textContent()).toContain(why);
+    await shot(page, 'drills-desktop');
+
+    // Excel: the download carries the Reader's token (fetch + blob) and exceljs opens the file.
+    const dir = tempDir('console-downloads-');
+    const [xlsx] = await Promise.all([page.waitForEvent('download'), passedRow.locator('button[data-report=xlsx]').click()]);
+    expect(xlsx.suggestedFilename()).toBe(`${passed.properties.testFailoverJobId}-report.xlsx`);
+    await xlsx.saveAs(join(dir.path, 'run.xlsx'));
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(join(dir.path, 'run.xlsx'));
+    expect(book.worksheets.map((w) => w.name)).toEqual(['Summary', 'Machines', 'Steps', 'Approvals', 'Errors']);
+    const summary = new Map<string, unknown>();
+    book.getWorksheet('Summary')!.eachRow((row) => summary.set(String(row.getCell(1).value), row.getCell(2).value));
+    expect([...summary.values()].map(String)).toContain('Passed');
+
+    // HTML with the keyboard only: Tab to the run's HTML button, Enter.
+    const htmlLabel = `Download the report of drill run ${passed.name} of a-nightly (HTML)`;
+    for (let i = 0; i < 60 && await page.evaluate<string | null>('document.activeElement?.getAttribute("aria-label") ?? null') !== htmlLabel; i++) await page.keyboard.press('Tab');
+    const [html] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+    await html.saveAs(join(dir.path, 'run.html'));
+    expect(readFileSync(join(dir.path, 'run.html'), 'utf8')).toContain('<table');
+    await page.setViewportSize(PHONE);
+    await shot(page, 'drills-phone');
+
+    // A finished job's page offers its report too (JSON here).
+    await page.setViewportSize(DESKTOP);
+    await passedRow.locator('a:text("Job")').click();
+    await page.waitForSelector('#report');
+    const [json] = await Promise.all([page.waitForEvent('download'), page.click('#report button[data-report=json]')]);
+    await json.saveAs(join(dir.path, 'job.json'));
+    expect(JSON.parse(readFileSync(join(dir.path, 'job.json'), 'utf8'))).toMatchObject({ reportVersion: 1, outcome: 'Passed' });
+    await shot(page, 'job-report-desktop');
+    await page.close();
+    dir.cleanup();
   }, 240_000);
 });

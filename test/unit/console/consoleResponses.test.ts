@@ -22,9 +22,9 @@ describe('what /console answers', () => {
 
   it('config in Azure: the SPA registration from the app settings (tenant, client id, scope; the scope defaults from the API audience)', () => {
     expect(consoleConfigFromEnv({ ASR_CONSOLE_CLIENT_ID: CLIENT, ASR_CONSOLE_TENANT_ID: TENANT, ASR_AUTH_AUDIENCE: 'api://asr-api' }).entra)
-      .toEqual({ clientId: CLIENT, authority: `https://login.microsoftonline.com/${TENANT}`, scope: 'api://asr-api/user_impersonation' });
+      .toEqual({ clientId: CLIENT, authority: `https://login.microsoftonline.com/${TENANT}`, scope: 'api://asr-api/user_impersonation', protocolMode: 'AAD' });
     expect(consoleConfigFromEnv({ ASR_CONSOLE_CLIENT_ID: CLIENT, ASR_CONSOLE_AUTHORITY: 'https://login.microsoftonline.us/contoso.onmicrosoft.com/', ASR_CONSOLE_SCOPE: 'api://x/user_impersonation' }).entra)
-      .toEqual({ clientId: CLIENT, authority: 'https://login.microsoftonline.us/contoso.onmicrosoft.com', scope: 'api://x/user_impersonation' });
+      .toEqual({ clientId: CLIENT, authority: 'https://login.microsoftonline.us/contoso.onmicrosoft.com', scope: 'api://x/user_impersonation', protocolMode: 'AAD' });
   });
 
   it('config in Azure with settings missing or wrong: no Entra settings, a problem naming each setting to fix', () => {

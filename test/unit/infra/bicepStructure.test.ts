@@ -112,6 +112,24 @@ describe('infra/ declares what the code needs in Azure', () => {
     expect(unread).toEqual([]);
   });
 
+  it('sets the console\'s sign-in settings from parameters of main.bicep, each read by the console\'s config, none required', () => {
+    const consoleSettings = { ASR_CONSOLE_CLIENT_ID: 'consoleClientId', ASR_CONSOLE_TENANT_ID: 'consoleTenantId', ASR_CONSOLE_AUTHORITY: 'consoleAuthority', ASR_CONSOLE_SCOPE: 'consoleScope', ASR_CONSOLE_RESOURCE_GROUP: 'consoleResourceGroup' };
+    const config = read('shared/console/consoleConfig.ts');
+    for (const [setting, param] of Object.entries(consoleSettings)) {
+      expect(config).toContain(`env.${setting}`);
+      expect(app).toContain(`{ name: '${setting}', value: ${param} }`);
+      expect(app).toMatch(new RegExp(`^param ${param} string = `, 'm'));
+      expect(main).toMatch(new RegExp(`^param ${param} string = `, 'm'));
+      expect(main).toMatch(new RegExp(`module app 'modules/app\\.bicep' = \\{[\\s\\S]*?\\n {4}${param}: ${param}\\n`));
+    }
+    // The tenant defaults to the deployment's own; the scope's default (audience + /user_impersonation) is the code's, so the parameter defaults to empty.
+    expect(main).toContain('param consoleTenantId string = tenant().tenantId');
+    expect(main).toContain("param consoleScope string = ''");
+    expect(requiredParams(main)).not.toEqual(expect.arrayContaining(Object.values(consoleSettings)));
+    const params = JSON.parse(read('infra/main.parameters.json')) as { parameters: Record<string, { value: string }> };
+    expect(params.parameters.consoleClientId.value).toBe('${ASR_CONSOLE_CLIENT_ID=}');
+  });
+
   it('is wired for azd: azure.yaml names the service the app is tagged with, and main.parameters.json supplies every required parameter', () => {
     const yaml = read('azure.yaml');
     expect(yaml).toMatch(/^services:\n {2}api:\n {4}project: \.\n {4}language: ts\n {4}host: function$/m);
