@@ -9,7 +9,7 @@ export const EVENT_TYPES = { itemHealth: 'VmHealth', job: 'JobStatus', jobStep: 
 
 /** `eventCode`s this service raises (docs/events.md lists what each means). */
 export const EVENT_CODES = [
-  'ReplicationHealthChanged', 'ResyncStarted', 'ResyncCompleted', 'RpoThresholdCrossed', 'RpoRecovered', 'LogQuarantined',
+  'ReplicationHealthChanged', 'ResyncStarted', 'ResyncCompleted', 'RpoThresholdCrossed', 'RpoRecovered', 'LogQuarantined', 'RecoveryPointCutFailed',
   'JobStarted', 'JobSuspended', 'JobSucceeded', 'JobFailed', 'JobCancelled',
   'JobStepStarted', 'JobStepSucceeded', 'JobStepFailed',
   'DrillPassed', 'DrillFailed', 'DrillSkipped', 'DrillMissed',

@@ -7,16 +7,20 @@ const RESYNC = 'ResynchronizationInProgress';
 /** Health codes the merge raises when it moves a log to `hrl-quarantine/` (shared/replication quarantineLog). */
 const QUARANTINE_CODES = ['LogQuarantined', 'LogDivergent', 'ForeignProtection'];
 
-/** Quarantine errors `after` has that `before` has not (same disk, code and message: the same log, raised again). */
-function newQuarantines(before: ProtectedItemProperties, after: ProtectedItemProperties): HealthError[] {
+/** Health code the merge raises when a recovery point it was due to cut failed (shared/replication cutRecoveryPointOrReport). */
+const CUT_FAILED_CODE = 'RecoveryPointCutFailed' as const;
+
+/** Errors with these codes `after` has that `before` has not (same disk, code and message: the same problem, raised again). */
+function newErrors(before: ProtectedItemProperties, after: ProtectedItemProperties, codes: readonly string[]): HealthError[] {
   const key = (e: HealthError) => `${e.entityId}|${e.errorCode}|${e.errorMessage}`;
   const known = new Set((before.healthErrors ?? []).map(key));
-  return (after.healthErrors ?? []).filter((e) => QUARANTINE_CODES.includes(e.errorCode) && !known.has(key(e)));
+  return (after.healthErrors ?? []).filter((e) => codes.includes(e.errorCode) && !known.has(key(e)));
 }
 
 /**
  * The events a change of a protected item raises: a resync started or finished, its
- * replication health changed (with the errors that make it so), a log was quarantined. Pure: `before` and `after` are the
+ * replication health changed (with the errors that make it so), a log was quarantined, a recovery point
+ * could not be cut. Pure: `before` and `after` are the
  * item's properties around one write.
  */
 export function itemEventsOf(item: ResourceDocument<ProtectedItemProperties>, before: ProtectedItemProperties, after: ProtectedItemProperties, at: Date): ReplicationEventDraft[] {
@@ -46,9 +50,11 @@ export function itemEventsOf(item: ResourceDocument<ProtectedItemProperties>, be
       ...(worst ? { recommendedAction: worst.recommendedAction } : {}),
     });
   }
-  for (const e of newQuarantines(before, after)) {
-    drafts.push({ ...base, eventCode: 'LogQuarantined', severity: e.errorLevel === 'Error' ? 'Critical' : 'Warning', healthErrors: [e],
-      description: `${base.affectedObjectFriendlyName}, disk ${e.entityId}: ${e.errorMessage}`, recommendedAction: e.recommendedAction });
-  }
+  const errorEvent = (eventCode: 'LogQuarantined' | typeof CUT_FAILED_CODE, e: HealthError): ReplicationEventDraft => ({
+    ...base, eventCode, severity: e.errorLevel === 'Error' ? 'Critical' : 'Warning', healthErrors: [e],
+    description: `${base.affectedObjectFriendlyName}, disk ${e.entityId}: ${e.errorMessage}`, recommendedAction: e.recommendedAction,
+  });
+  for (const e of newErrors(before, after, QUARANTINE_CODES)) drafts.push(errorEvent('LogQuarantined', e));
+  for (const e of newErrors(before, after, [CUT_FAILED_CODE])) drafts.push(errorEvent(CUT_FAILED_CODE, e));
   return drafts;
 }

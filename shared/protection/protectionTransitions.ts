@@ -94,7 +94,7 @@ export function recordQuarantined(p: ProtectedItemProperties, diskId: string, is
 }
 
 /** Codes a resync closes: it is their fix. */
-export const CLOSED_BY_RESYNC = ['LogQuarantined', 'LogDivergent', 'ForeignProtection', 'ReplicationGap', 'ReplicationLag'];
+export const CLOSED_BY_RESYNC = ['LogQuarantined', 'LogDivergent', 'ForeignProtection', 'ReplicationGap', 'ReplicationLag', 'RecoveryPointCutFailed'];
 
 /**
  * A resync moved the disk to `epoch` with nothing applied: the item is ResynchronizationInProgress

@@ -12,7 +12,9 @@ export type ReplicationHealthCode =
   /** Logs wait behind a missing one. */
   | 'ReplicationGap'
   /** Logs are pending longer than the policy interval allows. */
-  | 'ReplicationLag';
+  | 'ReplicationLag'
+  /** A log was merged but the recovery point it was due to cut failed (snapshot or record): the next log tries again. */
+  | 'RecoveryPointCutFailed';
 
 export interface ReplicationHealthIssue {
   severity: 'Warning' | 'Critical';

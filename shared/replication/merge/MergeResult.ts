@@ -29,4 +29,6 @@ export interface MergeResult {
   /** Logs quarantined without stopping the disk: divergent copies of applied sequences, other protections' logs. */
   refused?: { sequence: bigint; code: string; message: string; blobName: string }[];
   pointsCut: DiskRecoveryPoint[];
+  /** The newest recovery point this call was due to cut failed (its log stays applied; the next log's merge cuts one). */
+  pointCutFailed?: { sequence: bigint; message: string };
 }

@@ -13,7 +13,7 @@ import { ReplicationTuning, tuningOf } from '../core/ReplicationTuning';
 import { advanceReplica } from './advanceReplica';
 import { expectationFor } from '../journal/logExpectation';
 import { readPendingLog, ReadLogResult, writeLogPages } from './applyLog';
-import { cutRecoveryPoint } from './cutRecoveryPoint';
+import { cutRecoveryPointOrReport } from './cutRecoveryPoint';
 import { ignoreNotFound } from '../core/ignoreNotFound';
 import { foreignProtection, judgeAppliedSequenceLog } from './judgeLogIdentity';
 import { logChecksum } from '../../contracts/logChecksum';
@@ -224,7 +224,11 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
         lastAppliedCutTimeMs: state.lastAppliedCutTimeMs,
         seedComplete: state.seedComplete,
         newestPoint: point && { id: point.id, cutTimeMs: point.cutTimeMs, type: point.type },
-      }, result.outcome === 'gap' ? ['ReplicationLag'] : ['ReplicationGap', 'ReplicationLag']);
+      }, [
+        ...(result.outcome === 'gap' ? ['ReplicationLag' as const] : ['ReplicationGap' as const, 'ReplicationLag' as const]),
+        // The newest cut this round worked: an earlier cut failure is over.
+        ...(point && !result.pointCutFailed ? ['RecoveryPointCutFailed' as const] : []),
+      ]);
     }
   } finally {
     await lease.release();
@@ -301,7 +305,8 @@ async function applyValidatedLog(
   );
   if (kind) {
     lease.assertHeld();
-    const point = await cutRecoveryPoint(deps, disk, blob, next, h, kind);
+    const point = await cutRecoveryPointOrReport(deps, disk, blob, next, h, kind, result);
+    if (!point) return next;
     result.pointsCut.push(point);
     const withPoint: ReplicaState = {
       ...next,

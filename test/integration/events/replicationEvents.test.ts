@@ -259,4 +259,44 @@ describe('replication events: raised with the state change, listed by the offici
     } as unknown as RecoveryJobDocument;
     return suite.h.store.createJob(doc);
   }
+
+  it('a recovery point cut that fails raises RecoveryPointCutFailed on the item (log still applied); the next merged log cuts one and health is Normal again', async () => {
+    const disk = await suite.h.protect('vm-cut', POLICY);
+    const src = new SourceDisk(suite.tmp, disk, 8 * MIB);
+    const real = suite.h.deps().recorder;
+    // The metadata store refuses the point's record once (as a throttled or unreachable Cosmos DB would); the snapshot was taken.
+    let refusals = 1;
+    const recorder = { ...real, list: real.list.bind(real), remove: real.remove.bind(real),
+      record: async (p: Parameters<typeof real.record>[0]) => {
+        if (refusals-- > 0) throw new Error('Request rate is large (429): the recovery point record was refused');
+        return real.record(p);
+      } };
+    src.io('write -P 0x91 0 1M');
+    await uploadLog(suite.h.blobs, disk, 1n, src.cutLog({ cutTimeMs: T0 }).bytes);
+    const failed = await mergeDisk(suite.h.deps({ recorder }), disk);
+    expect(failed).toMatchObject({ outcome: 'merged', applied: [1n], pointsCut: [], pointCutFailed: { sequence: 1n, message: expect.stringContaining('429') } });
+    expect(await real.list(disk)).toEqual([]);
+
+    const raised = await list("affectedObjectFriendlyName eq 'vm-cut'");
+    expect(codesOf(raised)).toEqual(['ReplicationHealthChanged', 'RecoveryPointCutFailed']);
+    expect(raised[0].properties).toMatchObject({
+      eventCode: 'RecoveryPointCutFailed', eventType: 'VmHealth', severity: 'Warning', affectedObjectFriendlyName: 'vm-cut',
+      affectedObjectCorrelationId: expect.stringMatching(/\/replicationProtectedItems\/vm-cut$/),
+      description: expect.stringMatching(/^vm-cut, disk disk0: The CrashConsistent recovery point of disk disk0 after log 1 .* could not be cut: Request rate is large/),
+    });
+    expect(raised[0].properties!.healthErrors).toEqual([expect.objectContaining({ errorCode: 'RecoveryPointCutFailed', errorLevel: 'Warning', entityId: 'disk0' })]);
+    expect(codesOf(await list("eventCode eq 'RecoveryPointCutFailed'"))).toEqual(['RecoveryPointCutFailed']);
+
+    // The next log (the store answers again) is due to cut: it does, and the issue closes.
+    src.io('write -P 0x92 2M 64k');
+    await uploadLog(suite.h.blobs, disk, 2n, src.cutLog({ cutTimeMs: T0 + 300_000 }).bytes);
+    const next = await mergeDisk(suite.h.deps({ recorder }), disk);
+    expect(next.pointsCut.map((p) => p.sequence)).toEqual([2n]);
+    expect(next.pointCutFailed).toBeUndefined();
+    expect((await real.list(disk)).map((p) => p.sequence)).toEqual([2n]);
+    expect(await suite.h.health('vm-cut')).toMatchObject({ replicationHealth: 'Normal', healthErrors: [] });
+    const after = await list("affectedObjectFriendlyName eq 'vm-cut'");
+    expect(codesOf(after)).toEqual(['ReplicationHealthChanged', 'RecoveryPointCutFailed', 'ReplicationHealthChanged']);
+    expect(after[0].properties).toMatchObject({ severity: 'Info', description: expect.stringContaining('from Warning to Normal') });
+  }, 120_000);
 });

@@ -3,6 +3,7 @@ import { metadataReplicaLocator } from '../../../shared/replication';
 import { waitFor } from '../../support/waitFor';
 import { uploadLog } from '../replication/SourceDisk';
 import { createSite, jobOf, P, ReplicatedDisk, startRecoveryHost, V, waitForJob, type RecoveryHost } from '../recovery/recoveryHarness';
+import { join } from 'node:path';
 import { startIngestionCapture, type IngestionCapture } from './ingestionCapture';
 
 const MIB = 1024 * 1024;
@@ -14,8 +15,10 @@ const waitingForCleanup = (j: any) => ended(j) || /WaitingForStopTestFailover/.t
  * `applicationinsights` 3.x SDK at a local capture endpoint: one merge (blob trigger) and one
  * test failover job, then a clean stop (the app's terminate hook flushes what is batched).
  */
-// SKIPPED, unfinished (issue 14, H14-telemetry): with the SDK on, the host never merged the
-// uploaded log within 2 min (no blob trigger or sweep invocation logged) - not yet diagnosed.
+// SKIPPED, unfinished (issue 14): the first cause is fixed (the recovery fixture app had no start
+// hook, blob trigger or sweep, so the SDK never started and nothing merged: ./fixture-app adds them;
+// the merge, the job and the sweep now run). Still failing: the SDK posts nothing (0 envelopes in
+// 100 s) to the loopback ingestion endpoint; the same happens in a bare script with one manual span.
 describe.skip('Application Insights: the real SDK\'s telemetry of a merge and a job reaches the ingestion endpoint (funclocal)', () => {
   let h: RecoveryHost;
   let capture: IngestionCapture;
@@ -30,7 +33,7 @@ describe.skip('Application Insights: the real SDK\'s telemetry of a merge and a 
       OTEL_METRIC_EXPORT_INTERVAL: '1000',
       // Nothing but the ingestion endpoint: no SDK statistics to Microsoft.
       APPLICATION_INSIGHTS_NO_STATSBEAT: 'true', APPLICATIONINSIGHTS_SDKSTATS_DISABLED: 'true',
-    });
+    }, { app: join(__dirname, 'fixture-app') }); // the recovery app plus the start hook, the merge's blob trigger and the sweep
     await createSite(h, [{ name: 'tel', disks: ['os'] }]);
 
     // The merge runs in the host: its blob trigger or, failing that, its sweep (every minute) picks the uploaded log up.
@@ -62,7 +65,8 @@ describe.skip('Application Insights: the real SDK\'s telemetry of a merge and a 
     const protectionId = (await metadataReplicaLocator(h.store)(disk.ref))!.item.properties.providerSpecificDetails.protectionId;
     await uploadLog(h.blobs, disk.ref, third.sequence, third.bytes, protectionId);
     await waitFor(() => capture.of('MetricData').some((e) => e.data.baseData.metrics.some((m: any) => m.name === METRICS.logsWaiting)) || undefined,
-      { timeoutMs: 90_000, intervalMs: 500, describe: 'a sweep to report the logs waiting' });
+      { timeoutMs: 90_000, intervalMs: 500, describe: () => `a sweep to report the logs waiting (${capture.envelopes.length} envelope(s): `
+        + `${[...new Set(capture.envelopes.map((e) => e.data?.baseData?.name ?? e.data?.baseType))].slice(0, 40).join(', ')})\n${h.host.logs().slice(-4000)}` });
     await h.host.stop(); // the app's terminate hook flushes the SDK
   }, 420_000);
 
