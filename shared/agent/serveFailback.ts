@@ -126,7 +126,7 @@ async function targetsOf(agent: ReplicationAgent, request: FailbackRequest): Pro
     const own = agent.current.disks.find((x) => x.diskId === d.diskId);
     if (!own) throw new ServiceError('FailbackDiskMissing', `the failback names disk ${d.diskId}, which this agent does not protect (${agent.current.disks.map((x) => x.diskId).join(', ')})`);
     if (alternate) {
-      return { diskId: d.diskId, path: join(alternate, alternateDiskFileName(d.diskId)), create: true, virtualSize: d.dataBytes };
+      return { diskId: d.diskId, path: join(alternate, alternateDiskFileName(agent.current.item, d.diskId)), create: true, virtualSize: d.dataBytes };
     }
     return { diskId: d.diskId, path: own.path, create: false, virtualSize: d.dataBytes };
   });

@@ -114,9 +114,13 @@ export function failbackAppliedBlob(item: ItemSegments, jobId: string, round: nu
   return blobPath([...roundSegments(item, jobId, round), 'applied.json']);
 }
 
-/** The file CreateVmIfNotFound writes for a disk in the operator's directory. */
-export function alternateDiskFileName(diskId: string): string {
-  return blobPath([diskId], '.raw');
+/**
+ * The file CreateVmIfNotFound writes for a disk in the operator's directory: `{item}-{diskId}.raw`.
+ * The item is in the name because one directory serves every machine of a plan on that host,
+ * and their disks share ids (`disk0`): by disk id alone two machines would write one file.
+ */
+export function alternateDiskFileName(item: string, diskId: string): string {
+  return blobPath([`${item}-${diskId}`], '.raw');
 }
 
 /**

@@ -108,10 +108,10 @@ describe('the failback cycle (funclocal, real agent)', () => {
     expect(done.properties.state).toBe('Succeeded');
     const tasks = tasksOf(done);
     // Round 1 ships every block the recovered disk holds (the new disk starts as zeros), round 2 nothing more.
-    expect(tasks['g0-sync-m0'].customDetails.applied[0].path).toBe(join(alternate, 'disk0.raw'));
+    expect(tasks['g0-sync-m0'].customDetails.applied[0].path).toBe(join(alternate, 'fc1-disk0.raw'));
     expect(tasks['g0-finalSync-m0'].customDetails).toMatchObject({ round: 2, blocksChanged: 0 });
     expect(tasks['g0-start-m0'].stateDescription).toContain(`from the new disk(s) in ${alternate}`);
-    const newDisk = join(alternate, 'disk0.raw');
+    const newDisk = join(alternate, 'fc1-disk0.raw');
     expect([existsSync(newDisk), existsSync(`${newDisk}.partial`), existsSync(raw)]).toEqual([true, false, false]);
     expect(qemuCompare(newDisk, 'raw', await downloadRecoveredDisk(h, 'fc1-dr', 'disk0'), 'vpc').status).toBe(0);
 
@@ -120,6 +120,43 @@ describe('the failback cycle (funclocal, real agent)', () => {
     const report = await cycle.forwardAgainEqual(h, 'fc1', fc1, newDisk);
     expect(report.disks[0].changedBlocks).toBe(30);
     expect(report.bytesUploaded).toBeLessThan(1 * MiB);
+  }, 300_000);
+
+  it('CreateVmIfNotFound for a plan: both machines lost their disks; one directory on their host receives a new disk per machine ({item}-{disk}.raw), each equal to its recovered disk; a URL as the location is a 400', async () => {
+    const a = await protectedItem('pc');
+    const b = await protectedItem('pd');
+    const plan = `${V}/replicationRecoveryPlans/rebuild-plan`;
+    expect((await h.call('PUT', plan, { properties: {
+      primaryFabricId: `${V}/replicationFabrics/${FABRIC}`, recoveryFabricId: 'Microsoft Azure',
+      groups: [{ groupType: 'Boot', replicationProtectedItems: [{ id: a.item }, { id: b.item }] }],
+    } })).status).toBe(201);
+    const failover = jobOf(await h.call('POST', `${plan}/unplannedFailover`, { properties: { failoverDirection: 'PrimaryToRecovery', sourceSiteOperations: 'NotRequired', providerSpecificDetails: [{ instanceType: 'HyperVReplicaAzure', recoveryPointType: 'Latest' }] } }));
+    expect((await waitForJob(h, failover, ended, 120_000)).properties.state).toBe('Succeeded');
+    expect((await waitForJob(h, jobOf(await h.call('POST', `${plan}/failoverCommit`, {})), ended, 60_000)).properties.state).toBe('Succeeded');
+    await workloadWrites('pc-dr', 9, 7);
+    await workloadWrites('pd-dr', 5, 8);
+    rmSync(a.raw);
+    rmSync(b.raw);
+    const details = (alternateLocation: string) => ({ properties: { failoverDirection: 'RecoveryToPrimary', providerSpecificDetails: [{ ...FAILBACK, dataSyncOption: 'ForDownTime', recoveryVmCreationOption: 'CreateVmIfNotFound', alternateLocation }] } });
+    const url = await h.call('POST', `${plan}/plannedFailover`, details('https://example.com/disks'));
+    expect([url.status, url.body.error.message]).toEqual([400, expect.stringMatching(/alternateLocation: must be a directory path on the primary host, not a URL/)]);
+
+    const alternate = join(h.dir, 'rebuilt', 'plan');
+    mkdirSync(alternate, { recursive: true });
+    const started = await h.call('POST', `${plan}/plannedFailover`, details(alternate));
+    expect(started.status).toBe(202);
+    let jobDone = false;
+    const serving = Promise.all([serveRounds('pc', a.stateDir, async () => jobDone), serveRounds('pd', b.stateDir, async () => jobDone)]);
+    const done = await waitForJob(h, jobOf(started), ended, 120_000).finally(() => { jobDone = true; });
+    await serving;
+    expect(done.properties.state).toBe('Succeeded');
+    for (const [name, machine] of [['pc', 'pc-dr'], ['pd', 'pd-dr']]) {
+      const newDisk = join(alternate, `${name}-disk0.raw`);
+      expect([existsSync(newDisk), existsSync(`${newDisk}.partial`)]).toEqual([true, false]);
+      expect(qemuCompare(newDisk, 'raw', await downloadRecoveredDisk(h, machine, 'disk0'), 'vpc').status).toBe(0);
+    }
+    // The two new disks differ: each machine's data went to its own file.
+    expect(qemuCompare(join(alternate, 'pc-disk0.raw'), 'raw', join(alternate, 'pd-disk0.raw'), 'raw').status).toBe(1);
   }, 300_000);
 
   it('a failback cancelled while it waits for the agent leaves a committed failover: the recovered machine runs, failback may start again', async () => {

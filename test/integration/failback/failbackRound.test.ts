@@ -173,7 +173,7 @@ describe('failback data path: the recovered disk comes home as replica logs in r
     expect(delta).toMatchObject({ blocks: expect.any(Number) });
     expect((delta as { blocks: number }).blocks).toBeGreaterThanOrEqual(256);
     const served = await agentServe(cloud, stateDir, 'fb', 'vmc');
-    const newFile = join(alternate, 'disk0.raw');
+    const newFile = join(alternate, 'vmc-disk0.raw');
     expect(served).toMatchObject({ state: 'applied', applied: { disks: [{ diskId: 'disk0', path: newFile }] } });
     expect(existsSync(`${newFile}.partial`)).toBe(false);
     const recoveredFile = join(dir.path, 'recovered-c.vhd');
