@@ -64,6 +64,16 @@ export class QemuDirtyBitmapTracker implements ChangeTracker {
     return this.config.nbdSocket ?? `${this.config.qmpSocket}.asr-nbd`;
   }
 
+  /** Checks that qemu answers on the socket and has the node as qcow2 (`QemuDiskNotFound`, `InvalidChangeTracking` otherwise); changes nothing. */
+  async probe(): Promise<void> {
+    const qmp = await QmpClient.connect(this.config.qmpSocket);
+    try {
+      await this.bitmaps(qmp);
+    } finally {
+      qmp.close();
+    }
+  }
+
   async begin(): Promise<TrackedChanges> {
     const { node, bitmapPrefix: prefix, granularity } = this.config;
     const qmp = await QmpClient.connect(this.config.qmpSocket);
