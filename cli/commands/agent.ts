@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { AsrApiClient } from '../api/AsrApiClient';
-import { runCommand } from '../api/runCommand';
+import { invalidArgument, runCommand } from '../api/runCommand';
 import { createProgressReporter, ProgressReporter } from '../progress/ProgressReporter';
 import { formatBytes } from '../progress/formatBytes';
-import { agentChannelFromEnv, CycleReport, defaultStateDir, ensureSiteIdentity, protectItem, RepairNotice, runAgent, syncFailback, syncItem } from '../../shared/agent';
+import { agentChannelFromEnv, configureTracking, CycleReport, defaultStateDir, ensureSiteIdentity, protectItem, RepairNotice, runAgent, syncFailback, syncItem } from '../../shared/agent';
 import type { FailbackServeResult } from '../../shared/agent';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -36,7 +36,8 @@ function diskProgress(label: string): { onProgress(diskId: string, done: number,
 function describeCycle(r: CycleReport): string {
   const lines = r.disks.map((d) =>
     `  ${d.diskId}: log ${d.sequence}, ${d.changedBlocks} changed blocks${d.divergedBlocks !== undefined ? ` (${d.divergedBlocks} differing from the replica)` : ''} in ${d.records} records (${formatBytes(d.payloadBytes)}), ` +
-    (d.skippedByStamp ? 'untouched since the last cut (not read)' : `read ${formatBytes(d.bytesRead)}`));
+    (d.skippedByStamp ? 'untouched since the last cut (not read)' : `read ${formatBytes(d.bytesRead)}`) +
+    (d.tracking ? ` (${d.tracking.kind}: ${d.tracking.fullScan ? `full scan${d.tracking.reason ? `, ${d.tracking.reason}` : ''}` : 'dirty ranges only'}${d.tracking.missedBlocks ? `, ${d.tracking.missedBlocks} blocks the tracker missed` : ''})` : ''));
   const head = r.repairEpoch !== undefined ? `repair (epoch ${r.repairEpoch}) cut ${new Date(r.cutTimeMs).toISOString()}` : `cut ${new Date(r.cutTimeMs).toISOString()}`;
   return [`${head}: uploaded ${formatBytes(r.bytesUploaded)}`, ...lines].join('\n');
 }
@@ -55,6 +56,7 @@ function cycleJson(r: CycleReport): Record<string, unknown> {
       diskId: d.diskId, sequence: d.sequence, changedBlocks: d.changedBlocks, records: d.records,
       payloadBytes: d.payloadBytes, bytesRead: d.bytesRead, skippedByStamp: d.skippedByStamp,
       ...(d.divergedBlocks !== undefined ? { divergedBlocks: d.divergedBlocks } : {}),
+      ...(d.tracking ? { tracking: d.tracking } : {}),
     })),
     ...(r.repairEpoch !== undefined ? { repairEpoch: r.repairEpoch } : {}),
   };
@@ -179,6 +181,29 @@ export function registerAgentCommands(program: Command): void {
         progress.abort();
         throw err;
       }
+    }));
+
+  agent.command('track <vault> <item>')
+    .description("how cycles find a protected disk's changes: qemu's dirty bitmaps (read only what the guest wrote) instead of the full scan; checked against the running qemu before it is recorded")
+    .requiredOption('--disk-id <id>', "the disk (disk0, disk1… in the order protect was given --disk)")
+    .option('--qmp-socket <path>', "the VM's QMP unix socket (absolute path)")
+    .option('--node <name>', "the disk's qcow2 format node in qemu (-blockdev …,node-name=NAME)")
+    .option('--nbd-socket <path>', "where qemu's NBD server listens for the agent (default {qmp-socket}.asr-nbd)")
+    .option('--verify-every-hours <n>', 'hours between verifying full scans (0: never)', Number)
+    .option('--off', 'back to the full scan')
+    .option('--state-dir <dir>', 'the agent state directory used at protect')
+    .option('--json', 'print one JSON line (tracking) instead of text')
+    .action(runCommand(async (_client: AsrApiClient, vault: string, item: string, opts: { diskId: string; qmpSocket?: string; node?: string; nbdSocket?: string; verifyEveryHours?: number; off?: boolean; stateDir?: string; json?: boolean }) => {
+      const stateDir = opts.stateDir ?? defaultStateDir();
+      if (!opts.off && (!opts.qmpSocket || !opts.node)) throw invalidArgument('--qmp-socket and --node are required (or --off)');
+      const tracking = opts.off ? undefined : {
+        kind: 'qemu-dirty-bitmap' as const, qmpSocket: opts.qmpSocket!, node: opts.node!,
+        ...(opts.nbdSocket ? { nbdSocket: opts.nbdSocket } : {}),
+        ...(opts.verifyEveryHours !== undefined ? { verifyEveryHours: opts.verifyEveryHours } : {}),
+      };
+      const disk = await configureTracking({ stateDir, vault, item, diskId: opts.diskId }, tracking);
+      if (opts.json) jsonLine('tracking', { vault, item, diskId: disk.diskId, tracking: disk.tracking ?? null });
+      else process.stdout.write(disk.tracking ? `${disk.diskId}: qemu dirty bitmaps on node '${disk.tracking.node}' via ${disk.tracking.qmpSocket}; the next cycle is a full scan, then only dirty ranges\n` : `${disk.diskId}: full scan\n`);
     }));
 
   agent.command('run <vault> <item>')

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { QemuTrackingConfigSchema } from './qemu/QemuTrackingConfig';
 
 /** The source file's identity and change stamps when a cut last read it (nanosecond strings). */
 export const FileStampSchema = z.object({
@@ -40,6 +41,11 @@ export const AgentDiskStateSchema = z.object({
    * writes: the logs in between are gone from the outbox too, so the agent repairs (a resync).
    */
   ackedSequence: z.number().int().nonnegative().optional(),
+  /**
+   * How cycles find this disk's changes (`asr agent track`): absent = the full scan (fingerprints
+   * of every block); qemu dirty bitmaps = only the ranges qemu saw written (docs/agent.md, "Change tracking").
+   */
+  tracking: QemuTrackingConfigSchema.optional(),
 });
 export type AgentDiskState = z.infer<typeof AgentDiskStateSchema>;
 

@@ -15,6 +15,9 @@ import { DATA_UNIT_SIZE } from '../crypto';
 import { DiskBlockTable } from './DiskBlockTable';
 import { takeFileStamp, unchangedSince } from './fileStamp';
 import { findChangedBlocks } from './findChangedBlocks';
+import type { ChangeTracker, TrackedChanges } from './ChangeTracker';
+import { detectChanges } from './detectChanges';
+import { QemuDirtyBitmapTracker } from './qemu/QemuDirtyBitmapTracker';
 import { readEncryptionKey } from './readEncryptionKey';
 import { SeedSource } from './SeedSource';
 import { checksumOfLogFile } from './uploadLog';
@@ -49,6 +52,14 @@ export interface DiskCycleReport extends BuiltDiskLog {
   skippedByStamp: boolean;
   /** A repair only: blocks whose replica digest differed from what the agent had shipped (part of `changedBlocks`). */
   divergedBlocks?: number;
+  /** A disk with change tracking (`asr agent track`): whether this cycle compared every block, why, and what a verifying scan found the tracker missed. */
+  tracking?: { kind: string; fullScan: boolean; reason?: string; missedBlocks?: number };
+}
+
+/** A tracker's cycle begun on one disk: ended acknowledged once the cut is committed, unacknowledged otherwise. */
+interface BegunTracking {
+  tracker: ChangeTracker;
+  changes: TrackedChanges;
 }
 
 /** A disk whose replica is behind what the service acknowledged. */
@@ -281,29 +292,39 @@ export class ReplicationAgent {
     const cutTimeMs = this.nextCutTime();
     const reports: DiskCycleReport[] = [];
     const next: AgentDiskState[] = [];
-    for (const d of this.state.disks) {
-      const table = this.tables.get(d.diskId)!;
-      const { stamp, skippedByStamp, image, found } = await this.scanForChanges(d, table, options);
-      try {
-        const parts = splitBlocks(found.blocks, Math.max(1, Math.floor((options.maxLogPayloadBytes ?? MAX_LOG_PAYLOAD_BYTES) / DATA_UNIT_SIZE)));
-        const total = { records: 0, payloadBytes: 0, logBytes: 0 } as BuiltDiskLog;
-        let sequence = d.nextSequence;
-        for (const part of parts) {
-          const built = await this.buildLog({ ...d, nextSequence: sequence }, changedRuns(image, part), cutTimeMs, options);
-          total.records += built.records;
-          total.payloadBytes += built.payloadBytes;
-          total.logBytes += built.logBytes;
-          total.diskDigest = built.diskDigest;
-          sequence++;
+    const began: BegunTracking[] = [];
+    try {
+      for (const d of this.state.disks) {
+        const table = this.tables.get(d.diskId)!;
+        const { stamp, skippedByStamp, image, found, tracking } = await this.scanForChanges(d, table, options, began);
+        try {
+          const parts = splitBlocks(found.blocks, Math.max(1, Math.floor((options.maxLogPayloadBytes ?? MAX_LOG_PAYLOAD_BYTES) / DATA_UNIT_SIZE)));
+          const total = { records: 0, payloadBytes: 0, logBytes: 0 } as BuiltDiskLog;
+          let sequence = d.nextSequence;
+          for (const part of parts) {
+            const built = await this.buildLog({ ...d, nextSequence: sequence }, changedRuns(image, part), cutTimeMs, options);
+            total.records += built.records;
+            total.payloadBytes += built.payloadBytes;
+            total.logBytes += built.logBytes;
+            total.diskDigest = built.diskDigest;
+            sequence++;
+          }
+          const outbox = Array.from({ length: parts.length }, (_, i) => d.nextSequence + i);
+          reports.push({ diskId: d.diskId, sequence: sequence - 1, changedBlocks: found.blocks.length, bytesRead: found.bytesRead, skippedByStamp, ...total, ...(tracking ? { tracking } : {}) });
+          next.push({ ...d, stamp, nextSequence: sequence, generation: d.generation + 1, outbox });
+        } finally {
+          if (!tracking) await image.close(); // a tracker's image closes with its end()
         }
-        const outbox = Array.from({ length: parts.length }, (_, i) => d.nextSequence + i);
-        reports.push({ diskId: d.diskId, sequence: sequence - 1, changedBlocks: found.blocks.length, bytesRead: found.bytesRead, skippedByStamp, ...total });
-        next.push({ ...d, stamp, nextSequence: sequence, generation: d.generation + 1, outbox });
-      } finally {
-        await image.close();
       }
+      await this.commitCut(next, cutTimeMs);
+    } catch (err) {
+      // Not committed: the trackers keep these changes and report them again next cycle.
+      for (const b of began) await b.tracker.end(b.changes, false).catch(() => undefined);
+      throw err;
     }
-    await this.commitCut(next, cutTimeMs);
+    // The logs are in the committed outbox: from here on they carry these changes. An end that
+    // fails leaves the tracker's record as it was; the next cycle reports those ranges again.
+    for (const b of began) await b.tracker.end(b.changes, true).catch(() => undefined);
     bytesUploaded += await this.flushOutbox();
     return { cutTimeMs, disks: reports, bytesUploaded, targets: this.mergeTargets() };
   }
@@ -478,7 +499,8 @@ export class ReplicationAgent {
    * The blocks of `d` that changed since its last cut (none read when the file stamp says it is
    * untouched), with the image left open for the caller to read them from and close.
    */
-  private async scanForChanges(d: AgentDiskState, table: DiskBlockTable, options: CycleOptions) {
+  private async scanForChanges(d: AgentDiskState, table: DiskBlockTable, options: CycleOptions, began?: BegunTracking[]) {
+    if (d.tracking && began) return this.trackedChanges(d, table, options, began);
     const stamp = await takeFileStamp(d.path);
     const skippedByStamp = unchangedSince(d.stamp, stamp);
     const image = await this.openImage(d);
@@ -486,11 +508,35 @@ export class ReplicationAgent {
       const found = skippedByStamp
         ? { blocks: [] as number[], bytesRead: 0 }
         : await findChangedBlocks(image, table, (at) => options.onProgress?.(d.diskId, at, image.virtualSize));
-      return { stamp, skippedByStamp, image, found };
+      return { stamp, skippedByStamp, image, found, tracking: undefined };
     } catch (err) {
       await image.close();
       throw err;
     }
+  }
+
+  /**
+   * A tracked disk's changes: the tracker's cycle begins (recorded in `began`, so the caller
+   * ends it), and only its ranges are compared and read, through its image (qemu's view of the
+   * disk while the guest runs); every block when it does not know or verifies. No file stamp:
+   * the tracker, not the file's times, vouches for what did not change (and a disk whose
+   * tracking is turned off is read whole once).
+   */
+  private async trackedChanges(d: AgentDiskState, table: DiskBlockTable, options: CycleOptions, began: BegunTracking[]) {
+    const tracker = new QemuDirtyBitmapTracker(d.tracking!);
+    const changes = await tracker.begin();
+    began.push({ tracker, changes });
+    const image = changes.image;
+    if (image.virtualSize !== d.virtualSize) {
+      throw new ServiceError('DiskResized', `qemu's node '${d.tracking!.node}' for ${d.path} is ${image.virtualSize} bytes, the disk was protected at ${d.virtualSize}; check the node name, or disable and re-enable protection to replicate a resized disk`);
+    }
+    const found = await detectChanges(changes, table, (at) => options.onProgress?.(d.diskId, at, image.virtualSize));
+    const tracking = {
+      kind: tracker.kind, fullScan: found.fullScan,
+      ...(changes.fullScanReason ? { reason: changes.fullScanReason } : changes.verify ? { reason: 'scheduled verifying scan' } : {}),
+      ...(found.missedBlocks ? { missedBlocks: found.missedBlocks.length } : {}),
+    };
+    return { stamp: undefined, skippedByStamp: false, image, found, tracking };
   }
 
   private async openImage(d: AgentDiskState): Promise<DiskImage> {

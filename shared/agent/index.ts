@@ -38,3 +38,4 @@ export * from './serveFailback';
 export * from './FailbackDiskTarget';
 export * from './failbackJournal';
 export * from './syncFailback';
+export * from './configureTracking';

@@ -64,6 +64,16 @@ export class QemuDirtyBitmapTracker implements ChangeTracker {
     return this.config.nbdSocket ?? `${this.config.qmpSocket}.asr-nbd`;
   }
 
+  /** Checks that qemu answers on the socket and has the node as qcow2 (`QemuDiskNotFound`, `InvalidChangeTracking` otherwise); changes nothing. */
+  async probe(): Promise<void> {
+    const qmp = await QmpClient.connect(this.config.qmpSocket);
+    try {
+      await this.bitmaps(qmp);
+    } finally {
+      qmp.close();
+    }
+  }
+
   async begin(): Promise<TrackedChanges> {
     const { node, bitmapPrefix: prefix, granularity } = this.config;
     const qmp = await QmpClient.connect(this.config.qmpSocket);
@@ -78,7 +88,7 @@ export class QemuDirtyBitmapTracker implements ChangeTracker {
       const add = (name: string, persistent: boolean, disabled = false) => ({ type: 'block-dirty-bitmap-add', data: { node, name, persistent, granularity, disabled } });
       const exportId = `${prefix}-${node}-x${unique}`;
       let reason: string | undefined;
-      if (!marker) reason = ours.length > 0 ? 'qemu restarted since the last cycle' : 'first cycle with qemu dirty bitmaps';
+      if (!marker) reason = ours.length > 0 ? 'qemu restarted since the last cycle' : 'no dirty bitmaps of the agent in qemu: the first tracked cycle, or qemu restarted without saving them (killed)';
       else if (ours.some((b) => b.inconsistent)) reason = 'a dirty bitmap is inconsistent';
       else if (recording.length !== 1 || ours.some((b) => b.name === next)) reason = "the node's dirty bitmaps are not as the agent left them";
       if (reason) {

@@ -64,7 +64,7 @@ describe('change tracking with qemu dirty bitmaps (real qemu, no guest)', () => 
   test('the first cycle scans everything, later cycles read only the dirty blocks, and the replica equals the source', async () => {
     await h.write(0, 64 * 1024, 0x11);
     const first = await cycle(tracker, table, replica);
-    expect(first.reason).toBe('first cycle with qemu dirty bitmaps');
+    expect(first.reason).toBe('no dirty bitmaps of the agent in qemu: the first tracked cycle, or qemu restarted without saving them (killed)');
     expect(first.fullScan).toBe(true);
     expect(first.blocks).toHaveLength(16);
     expect(await sameAsSource(h, replica)).toBe('0: Images are identical.');
