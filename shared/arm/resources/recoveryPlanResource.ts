@@ -79,13 +79,15 @@ async function planItemsOf(ids: string[], ctx: Omit<PresentContext, 'name'>): Pr
     const read = await Promise.all(docIds.map((d) => ctx.store.getResource<ProtectedItemProperties>(ctx.vaultKey, d)));
     return read.filter((item): item is ResourceDocument<ProtectedItemProperties> => !!item && item.kind === 'protectedItem');
   }
+  const wanted = new Set(docIds);
   const byId = new Map<string, ResourceDocument<ProtectedItemProperties>>();
   let token: string | undefined;
+  // Pages stop once every item of the plan was seen: the rest of the vault is not the plan's.
   do {
     const page = await ctx.store.listResources(ctx.vaultKey, { kind: 'protectedItem', maxItemCount: LIST_PAGE, continuationToken: token });
-    for (const item of page.items) byId.set(item.id, item as unknown as ResourceDocument<ProtectedItemProperties>);
+    for (const item of page.items) if (wanted.has(item.id)) byId.set(item.id, item as unknown as ResourceDocument<ProtectedItemProperties>);
     token = page.continuationToken;
-  } while (token);
+  } while (token && byId.size < wanted.size);
   return docIds.map((d) => byId.get(d)).filter((item): item is ResourceDocument<ProtectedItemProperties> => !!item);
 }
 
