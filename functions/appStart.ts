@@ -44,9 +44,15 @@ function invocationSpan(ctx: PreInvocationContext): void {
     return;
   }
   // A job step: every step of a job is one operation, whose id is the job's name (a GUID).
-  const jobId = trigger === 'activityTrigger' ? (ctx.inputs[0] as { jobId?: unknown } | undefined)?.jobId : undefined;
+  const jobId = trigger === 'activityTrigger' ? jobIdOf(ctx.inputs[0]) : undefined;
   ctx.functionHandler = (input, context) => inSpan(name, { ...base, ...(typeof jobId === 'string' ? { 'asr.job.id': jobId } : {}) },
     async () => callback(input, context), { kind: 'consumer', ...(typeof jobId === 'string' ? { operationId: jobId } : {}) });
+}
+
+/** The job an activity works for: its input's `jobId`, or its task's (bringUpMachine gets the machine's task whole). */
+function jobIdOf(input: unknown): unknown {
+  const i = input as { jobId?: unknown; task?: { jobId?: unknown } } | undefined;
+  return i?.jobId ?? i?.task?.jobId;
 }
 
 function statusOf(result: unknown): number {

@@ -2,14 +2,18 @@
  * What replication events cost, in one run so the numbers compare (docs/events.md, "Cost"):
  *  1. added latency of a state change that raises an event: the same If-Match write of a
  *     protected item with and without an event in its outbox, plus the publish after it;
- *  2. events/s through the outbox and the dispatcher to a loopback webhook that verifies nothing.
+ *  2. events/s through the outbox and the dispatcher to a loopback webhook that verifies nothing;
+ *  3. what one event adds to the merge of a 4 MiB log, measured directly (./mergeEventCost).
  * Cosmos DB is the embedded emulator in memory; both sides of each ratio run against it.
+ *
+ *   npx tsc -p tsconfig.json && node dist/bench/events/outboxBench.js [states=200] [mergeRounds=15]
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { COSMOS_EMULATOR_KEY } from '../../devhost/emulators/EmulatorSettings';
 import { startCosmosServer } from '../../devhost/emulators/CosmosServer';
 import { appendToOutbox, EventDispatcher, EventOutbox } from '../../shared/events';
+import { measureMergeEventCost } from './mergeEventCost';
 import { ensureMetadataStore, type ProtectedItemProperties, type ResourceDocument } from '../../shared/metadata';
 
 const VAULT_KEY = '00000000-0000-0000-0000-0000000000bb/rg/bench';
@@ -17,6 +21,7 @@ const VAULT_ARM = '/subscriptions/00000000-0000-0000-0000-0000000000bb/resourceG
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 200);
+  const mergeRounds = Number(process.argv[3] ?? 15);
   const server = await startCosmosServer({ host: '127.0.0.1', port: 0 });
   const store = await ensureMetadataStore({ endpoint: server.endpoint, key: COSMOS_EMULATOR_KEY, databaseId: 'bench', jobTtlSeconds: 3600, auditTtlSeconds: 3600 });
   const hook = createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200); res.end(); }); });
@@ -57,6 +62,7 @@ async function main(): Promise<void> {
   const deliver = await time(async () => {
     for (;;) { const r = await dispatcher.deliverAll(); delivered += r.delivered; if (r.delivered === 0) break; }
   });
+  const merge = await measureMergeEventCost(store, VAULT_KEY, VAULT_ARM, mergeRounds);
   console.log(JSON.stringify({
     states: n,
     writeMsWithoutEvent: +(plain / n).toFixed(2),
@@ -64,6 +70,7 @@ async function main(): Promise<void> {
     addedMsPerEvent: +((withEvent - plain) / n).toFixed(2),
     delivered,
     deliveredEventsPerSecond: Math.round(delivered / (deliver / 1000)),
+    merge4MiB: merge,
   }));
   hook.close();
   await server.stop();

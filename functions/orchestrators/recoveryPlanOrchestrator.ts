@@ -62,7 +62,7 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
     throw new StepFailed(error, taskId);
   }
   function* finish(outcome: ScenarioOutcome): Generator<Task, void, any> {
-    yield* activities.call('finishScenario', { targets, scenario: input.scenario, outcome, at: at() });
+    yield* activities.call('finishScenario', { jobId: input.jobId, targets, scenario: input.scenario, outcome, at: at() });
   }
 
   function* prerequisites(s: Extract<RecoveryStep, { kind: 'prerequisites' }>): Generator<Task, void, any> {
@@ -81,7 +81,7 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
     const deadline = new Date(now().getTime() + input.timeouts.finalLogSeconds * 1000);
     let lastWaiting = '';
     for (;;) {
-      const poll = yield* activities.call('pollFinalLogs', { vaultKey: input.vaultKey, items: s.items });
+      const poll = yield* activities.call('pollFinalLogs', { vaultKey: input.vaultKey, jobId: input.jobId, items: s.items });
       if (poll.waiting.length === 0) { finals = poll.finals; break; }
       if (now() >= deadline) {
         yield* fail(s.taskId, finalLogTimeout(poll.waiting, input.timeouts.finalLogSeconds));
@@ -91,7 +91,7 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
       else yield* record([]);
       yield context.df.createTimer(new Date(Math.min(deadline.getTime(), now().getTime() + input.pollSeconds * 1000)));
     }
-    yield* activities.call('clearShutdownRequests', { vaultKey: input.vaultKey, items: s.items });
+    yield* activities.call('clearShutdownRequests', { vaultKey: input.vaultKey, jobId: input.jobId, items: s.items });
     yield* record([{ type: 'taskSucceeded', taskId: s.taskId, at: at(), description: 'Source shut down; final logs merged (no data loss)' }]);
   }
 

@@ -66,7 +66,11 @@ function parentFor(operationId: string | undefined): Context {
  */
 export function inSpan<T>(name: string, attributes: Attributes, fn: () => Promise<T>, options: SpanOptions & { resultAttributes?: (result: T) => Attributes } = {}): Promise<T> {
   const tracer = trace.getTracer(SCOPE);
-  return tracer.startActiveSpan(name, { kind: KINDS[options.kind ?? 'internal'], attributes }, parentFor(options.operationId), async (span) => {
+  const kind = options.kind ?? 'internal';
+  // Azure Monitor names a request after its operation name, which it takes from a server span's
+  // name but from a consumer span only through this attribute: without it a step's request is nameless.
+  const named = kind === 'consumer' ? { ...attributes, 'ai.operation.name': name } : attributes;
+  return tracer.startActiveSpan(name, { kind: KINDS[kind], attributes: named }, parentFor(options.operationId), async (span) => {
     try {
       const result = await fn();
       if (options.resultAttributes) span.setAttributes(options.resultAttributes(result));

@@ -58,7 +58,8 @@ export type FinalLogs = Record<string, Record<string, { epoch: string; sequence:
  * activities through this map (functions/orchestrators/recoveryActivityCalls.ts) and
  * functions/activities registers `createRecoveryActivities` against it, so a wrong name or a
  * wrong input shape is a compile error on either side. Inputs and outputs cross the task hub
- * as JSON: plain data only.
+ * as JSON: plain data only. Every input names its job (`jobId`, or `task.jobId`): the step's
+ * telemetry operation is the job's (functions/appStart.ts).
  */
 export interface RecoveryActivityMap {
   recordJob: { input: { vaultKey: string; jobId: string; events: JobEvent[] }; output: RecordedJob };
@@ -68,8 +69,8 @@ export interface RecoveryActivityMap {
     output: StepOutcome<string>;
   };
   requestShutdown: { input: { vaultKey: string; jobId: string; items: PlanItemRef[]; shipFinalLog: boolean; at: string }; output: void };
-  pollFinalLogs: { input: { vaultKey: string; items: PlanItemRef[] }; output: { finals: FinalLogs; waiting: string[] } };
-  clearShutdownRequests: { input: { vaultKey: string; items: PlanItemRef[] }; output: void };
+  pollFinalLogs: { input: { vaultKey: string; jobId: string; items: PlanItemRef[] }; output: { finals: FinalLogs; waiting: string[] } };
+  clearShutdownRequests: { input: { vaultKey: string; jobId: string; items: PlanItemRef[] }; output: void };
   beginMachine: { input: MachineTaskInput; output: StepOutcome<{ plan: MachinePlan; chosen: ChosenPoints }> };
   materializeDisk: { input: MaterializeDiskInput; output: StepOutcome<MaterializedDisk> };
   bringUpMachine: {
@@ -85,7 +86,7 @@ export interface RecoveryActivityMap {
   failbackMachineStep: { input: FailbackTaskInput; output: StepOutcome<string> };
   /** A cancelled failback job: the recovery site's machine runs again, the failback request is withdrawn. */
   rollBackFailback: { input: { vaultKey: string; jobId: string; items: PlanItemRef[] }; output: string[] };
-  finishScenario: { input: { targets: ScenarioTargets; scenario: RecoveryScenario; outcome: ScenarioOutcome; at: string }; output: void };
+  finishScenario: { input: { jobId: string; targets: ScenarioTargets; scenario: RecoveryScenario; outcome: ScenarioOutcome; at: string }; output: void };
 }
 
 export type RecoveryActivityName = keyof RecoveryActivityMap;

@@ -15,21 +15,19 @@ const waitingForCleanup = (j: any) => ended(j) || /WaitingForStopTestFailover/.t
  * `applicationinsights` 3.x SDK at a local capture endpoint: one merge (blob trigger) and one
  * test failover job, then a clean stop (the app's terminate hook flushes what is batched).
  */
-// SKIPPED, unfinished (issue 14): the first cause is fixed (the recovery fixture app had no start
-// hook, blob trigger or sweep, so the SDK never started and nothing merged: ./fixture-app adds them;
-// the merge, the job and the sweep now run). Still failing: the SDK posts nothing (0 envelopes in
-// 100 s) to the loopback ingestion endpoint; the same happens in a bare script with one manual span.
-describe.skip('Application Insights: the real SDK\'s telemetry of a merge and a job reaches the ingestion endpoint (funclocal)', () => {
+describe('Application Insights: the real SDK\'s telemetry of a merge and a job reaches the ingestion endpoint (funclocal)', () => {
   let h: RecoveryHost;
   let capture: IngestionCapture;
   const traceId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
   let testJob: string;
   let cleanupJob: string;
+  const metricNames = () => new Set(capture.of('MetricData').flatMap((e) => e.data.baseData.metrics.map((m: any) => m.name as string)));
 
   beforeAll(async () => {
     capture = await startIngestionCapture();
     h = await startRecoveryHost({
       APPLICATIONINSIGHTS_CONNECTION_STRING: capture.connectionString,
+      NODE_EXTRA_CA_CERTS: capture.caFile, // the capture's self-signed certificate: the SDK only posts over https
       OTEL_METRIC_EXPORT_INTERVAL: '1000',
       // Nothing but the ingestion endpoint: no SDK statistics to Microsoft.
       APPLICATION_INSIGHTS_NO_STATSBEAT: 'true', APPLICATIONINSIGHTS_SDKSTATS_DISABLED: 'true',
@@ -64,8 +62,10 @@ describe.skip('Application Insights: the real SDK\'s telemetry of a merge and a 
     const third = disk.src.cutLog({ cutTimeMs: Date.now() });
     const protectionId = (await metadataReplicaLocator(h.store)(disk.ref))!.item.properties.providerSpecificDetails.protectionId;
     await uploadLog(h.blobs, disk.ref, third.sequence, third.bytes, protectionId);
-    await waitFor(() => capture.of('MetricData').some((e) => e.data.baseData.metrics.some((m: any) => m.name === METRICS.logsWaiting)) || undefined,
-      { timeoutMs: 90_000, intervalMs: 500, describe: () => `a sweep to report the logs waiting (${capture.envelopes.length} envelope(s): `
+    // Wait for every documented metric (the sweep records logs waiting, then the RPO), so none hangs on the final flush.
+    const missing = () => { const sent = metricNames(); return Object.values(METRICS).filter((n) => !sent.has(n)); };
+    await waitFor(() => missing().length === 0 || undefined,
+      { timeoutMs: 90_000, intervalMs: 500, describe: () => `a sweep to report ${missing().join(', ')} (${capture.envelopes.length} envelope(s): `
         + `${[...new Set(capture.envelopes.map((e) => e.data?.baseData?.name ?? e.data?.baseType))].slice(0, 40).join(', ')})\n${h.host.logs().slice(-4000)}` });
     await h.host.stop(); // the app's terminate hook flushes the SDK
   }, 420_000);
@@ -78,7 +78,7 @@ describe.skip('Application Insights: the real SDK\'s telemetry of a merge and a 
   const opOf = (e: { tags: Record<string, string> }) => e.tags['ai.operation.id'];
 
   it('sends every documented metric under its documented name', () => {
-    const names = new Set(capture.of('MetricData').flatMap((e) => e.data.baseData.metrics.map((m: any) => m.name as string)));
+    const names = metricNames();
     for (const name of Object.values(METRICS)) expect([name, names.has(name)]).toEqual([name, true]);
     const rto = capture.of('MetricData').flatMap((e) => e.data.baseData.metrics).find((m: any) => m.name === METRICS.failoverRto);
     expect(rto.value).toBeGreaterThan(0);
@@ -104,9 +104,12 @@ describe.skip('Application Insights: the real SDK\'s telemetry of a merge and a 
   it('every step of a job is a request of one operation whose id is the job\'s name, with its trace lines', () => {
     const op = testJob.replace(/-/g, '');
     const steps = capture.of('RequestData').filter((e) => opOf(e) === op);
-    expect(new Set(steps.map((e) => e.data.baseData.name))).toEqual(expect.objectContaining({ size: expect.any(Number) }));
     expect(steps.map((e) => e.data.baseData.name)).toEqual(expect.arrayContaining(['recordJob', 'checkPrerequisites', 'materializeDisk', 'bringUpMachine']));
     expect(steps.every((e) => e.data.baseData.properties['asr.job.id'] === testJob)).toBe(true);
     expect(capture.of('MessageData').some((e) => opOf(e) === op && e.data.baseData.message.startsWith(`job ${testJob}: jobStarted`))).toBe(true);
+    // No step falls out of its job's operation: every activity ran for one of the two jobs.
+    const jobOps = [op, cleanupJob.replace(/-/g, '')];
+    const strays = capture.of('RequestData').filter((e) => e.data.baseData.properties?.['faas.trigger'] === 'activityTrigger' && !jobOps.includes(opOf(e)));
+    expect(strays.map((e) => e.data.baseData.name)).toEqual([]);
   });
 });

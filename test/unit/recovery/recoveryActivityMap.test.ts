@@ -19,7 +19,7 @@ export function* misuses(activities: RecoveryActivityCalls): Generator<unknown, 
   yield* activities.call('materializeDisk', { vaultKey: 'v', items: [] });
   // @ts-expect-error a name the map does not hold is a compile error
   yield* activities.call('recordJobs', { vaultKey: 'v', jobId: 'j', events: [] });
-  const poll = yield* activities.call('pollFinalLogs', { vaultKey: 'v', items: [] });
+  const poll = yield* activities.call('pollFinalLogs', { vaultKey: 'v', jobId: 'j', items: [] });
   // @ts-expect-error the output is typed by the map too: `waiting` is string[]
   const count: number = poll.waiting;
   void count;
