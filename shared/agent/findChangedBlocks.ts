@@ -6,6 +6,8 @@ import { DiskBlockTable } from './DiskBlockTable';
 
 /** Bytes read per step; a multiple of 4 KiB. */
 const READ_BYTES = 4 * 1024 * 1024;
+/** Reads of the changed ranges in flight at once (at most 2 × READ_BYTES between them). */
+const READS_IN_FLIGHT = 32;
 
 export interface ChangedBlocks {
   /** Indexes of 4 KiB blocks whose content differs from what was last shipped, ascending. */
@@ -59,19 +61,30 @@ export async function findChangedBlocks(image: DiskImage, table: DiskBlockTable,
 export async function findChangedBlocksIn(image: DiskImage, table: DiskBlockTable, ranges: readonly { offset: number; length: number }[]): Promise<ChangedBlocks> {
   const out: ChangedBlocks = { blocks: [], bytesRead: 0, bytesSkipped: 0 };
   const words = table.fingerprintWords;
-  async function* reads() {
-    let covered = 0;
-    for (const r of ranges) {
-      let at = Math.max(covered, r.offset - (r.offset % DATA_UNIT_SIZE));
-      const end = Math.min(Math.ceil((r.offset + r.length) / DATA_UNIT_SIZE) * DATA_UNIT_SIZE, table.blockCount * DATA_UNIT_SIZE);
-      for (; at < end; at += READ_BYTES) {
-        const len = Math.min(READ_BYTES, end - at);
-        yield { offset: at, data: await image.read(at, len) };
-      }
-      covered = Math.max(covered, end);
-    }
+  // The pieces to read: the ranges widened to whole blocks, joined where they overlap, cut at 4 MiB.
+  const pieces: { offset: number; length: number }[] = [];
+  let covered = 0;
+  for (const r of ranges) {
+    let at = Math.max(covered, r.offset - (r.offset % DATA_UNIT_SIZE));
+    const end = Math.min(Math.ceil((r.offset + r.length) / DATA_UNIT_SIZE) * DATA_UNIT_SIZE, table.blockCount * DATA_UNIT_SIZE);
+    for (; at < end; at += READ_BYTES) pieces.push({ offset: at, length: Math.min(READ_BYTES, end - at) });
+    covered = Math.max(covered, end);
   }
-  for await (const run of readAhead(reads())) {
+  // Several reads in flight, compared in order: scattered 4 KiB ranges would otherwise cost a
+  // round trip each (through qemu's NBD export, ~0.1–0.3 ms apiece on a loaded machine).
+  const inFlight: Promise<{ offset: number; length: number; data: Buffer }>[] = [];
+  let next = 0;
+  let bytesInFlight = 0;
+  while (next < pieces.length || inFlight.length > 0) {
+    while (next < pieces.length && inFlight.length < READS_IN_FLIGHT && (inFlight.length === 0 || bytesInFlight + pieces[next].length <= READ_BYTES * 2)) {
+      const p = pieces[next++];
+      bytesInFlight += p.length;
+      const read = image.read(p.offset, p.length).then((data) => ({ ...p, data }));
+      read.catch(() => undefined); // awaited below in order; a failure must not also surface as unhandled
+      inFlight.push(read);
+    }
+    const run = await inFlight.shift()!;
+    bytesInFlight -= run.length;
     out.bytesRead += run.data.length;
     for (let i = 0, b = run.offset / DATA_UNIT_SIZE; i < run.data.length; i += DATA_UNIT_SIZE, b++) {
       const block = run.data.subarray(i, i + DATA_UNIT_SIZE);

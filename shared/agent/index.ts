@@ -32,6 +32,7 @@ export * from './ChangeTracker';
 export * from './detectChanges';
 export * from './qemu/QmpClient';
 export * from './qemu/NbdDiskImage';
+export * from './qemu/readDirtyExtents';
 export * from './qemu/QemuTrackingConfig';
 export * from './qemu/QemuDirtyBitmapTracker';
 export * from './serveFailback';

@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { ServiceError } from '../../errors';
 import type { ChangeTracker, DiskRange, TrackedChanges } from '../ChangeTracker';
 import { NbdDiskImage } from './NbdDiskImage';
 import { QmpClient } from './QmpClient';
 import { QemuTrackingConfig, QemuTrackingConfigSchema, QemuTrackingInput } from './QemuTrackingConfig';
-
-const run = promisify(execFile);
+import { readDirtyExtents } from './readDirtyExtents';
 
 interface BitmapInfo {
   name: string;
@@ -35,8 +32,9 @@ interface QemuChanges extends TrackedChanges {
  * Each cycle, one QMP `transaction` adds the next recording bitmap and disables the current
  * one, atomically with respect to guest writes: every write lands in one or the other. The
  * disabled bitmaps (this one and any an unacknowledged cycle left behind) are exported through
- * qemu's NBD server; `qemu-img map` with `x-dirty-bitmap` lists their dirty extents, and the
- * agent reads only those through the same export (live data, through qemu's block layer).
+ * qemu's NBD server; NBD block status in their `qemu:dirty-bitmap:` contexts lists their dirty
+ * extents (readDirtyExtents), and the agent reads only those through the same export (live
+ * data, through qemu's block layer).
  * Only when the cycle is acknowledged are the disabled bitmaps removed: a crash between the
  * rotation and the acknowledgement leaves them, and the next cycle reports their union again.
  *
@@ -104,7 +102,7 @@ export class QemuDirtyBitmapTracker implements ChangeTracker {
       const pending = ours.filter((b) => b !== marker && (b === current || !b.recording)).map((b) => b.name);
       const image = await this.exportNode(qmp, exportId, pending);
       try {
-        const ranges = mergeRanges((await Promise.all(pending.map((name) => this.dirtyRanges(exportId, name)))).flat());
+        const ranges = mergeRanges((await Promise.all(pending.map((name) => readDirtyExtents(this.nbdSocket, exportId, name)))).flat());
         const verifiedAt = parseInt(marker!.name.slice(`${prefix}-live-`.length), 36);
         const verify = this.config.verifyEveryHours > 0 && !(now - verifiedAt < this.config.verifyEveryHours * 3_600_000);
         const changes: QemuChanges = { image, ranges, exportId, pending, verify };
@@ -170,19 +168,6 @@ export class QemuDirtyBitmapTracker implements ChangeTracker {
     }
     await qmp.execute('block-export-add', { type: 'nbd', id, 'node-name': this.config.node, name: id, writable: false, bitmaps });
     return NbdDiskImage.open(this.nbdSocket, id);
-  }
-
-  /**
-   * The dirty extents of `bitmap` through the export's `qemu:dirty-bitmap:` meta context. Read
-   * with `qemu-img map` (x-dirty-bitmap): it negotiates the context and pages through block
-   * status for us; qemu-img is on every qemu host. qemu reports a dirty extent as `data: false`.
-   */
-  private async dirtyRanges(exportId: string, bitmap: string): Promise<DiskRange[]> {
-    const esc = (s: string) => s.replace(/,/g, ',,');
-    const opts = `driver=nbd,server.type=unix,server.path=${esc(this.nbdSocket)},export=${esc(exportId)},x-dirty-bitmap=qemu:dirty-bitmap:${esc(bitmap)}`;
-    const { stdout } = await run('qemu-img', ['map', '--output=json', '--image-opts', opts], { maxBuffer: 512 * 1024 * 1024 });
-    const extents = JSON.parse(stdout) as { start: number; length: number; data: boolean }[];
-    return extents.filter((e) => !e.data).map((e) => ({ offset: e.start, length: e.length }));
   }
 }
 

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentState, configureTracking, protectItem, syncItem } from '../../../shared/agent';
+import { AgentState, configureTracking, protectItem, QmpClient, syncItem } from '../../../shared/agent';
 import { ServiceError } from '../../../shared/errors';
 import { buildGuest, GuestImage, killQemuUnder } from '../../support/guest';
-import { RunningGuest } from '../../support/runningGuest';
+import { RunningGuest } from '../../../devhost/guest/RunningGuest';
 import { tempDir } from '../../support/tempDir';
 import { AgentCloud, diskRefs, qemuIo, startAgentCloud } from './agentHarness';
 
@@ -29,7 +29,7 @@ describe('asr agent with qemu dirty-bitmap tracking on a running guest (TCG gues
 
   beforeAll(async () => {
     image = buildGuest();
-    guest = new RunningGuest(dir.path);
+    guest = new RunningGuest(dir.path, (s) => QmpClient.connect(s));
     guest.prepare(image.path);
     [cloud] = await Promise.all([startAgentCloud(), guest.boot()]);
   });

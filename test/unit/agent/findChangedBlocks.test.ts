@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { DiskBlockTable, FINGERPRINT_SIZE, findChangedBlocks, writeBlockFingerprint } from '../../../shared/agent';
+import { DiskBlockTable, FINGERPRINT_SIZE, findChangedBlocks, findChangedBlocksIn, writeBlockFingerprint } from '../../../shared/agent';
 import { DiskImage, openDiskImage } from '../../../shared/disk';
 import { tempDir } from '../../support/tempDir';
 
@@ -68,5 +68,42 @@ describe('findChangedBlocks', () => {
     stale.record(5, Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]), 0, Buffer.alloc(32));
     const withStale = await withImage(path, (i) => findChangedBlocks(i, stale));
     expect(withStale.blocks).toContain(5);
+  });
+});
+
+describe('findChangedBlocksIn', () => {
+  const dir = tempDir('agent-ranges-');
+  afterAll(() => dir.cleanup());
+
+  it('keeps several reads in flight, answered in any order, and compares each block of the ranges once, in order', async () => {
+    const path = join(dir.path, 'ranges.raw');
+    writeFileSync(path, Buffer.alloc(20 * MiB, 0x33));
+    const table = await withImage(path, seededTable);
+    const changed = [1, 7, 8, 300, 301, 2000, 5119];
+    for (const b of changed) pwrite(path, b * K, Buffer.alloc(K, 0x51));
+    pwrite(path, 4096 * K, Buffer.alloc(K, 0x52)); // changed but outside the ranges: not reported
+    // Scattered blocks, overlapping ranges, one range longer than 4 MiB (read in two pieces), one of a single byte.
+    const ranges = [
+      { offset: K, length: 100 }, { offset: 7 * K, length: 2 * K }, { offset: 8 * K, length: K },
+      { offset: 200 * K, length: 4 * MiB + 8 * K }, { offset: 2000 * K + 10, length: 1 }, { offset: 5119 * K, length: K },
+    ];
+    const found = await withImage(path, async (image) => {
+      let inFlight = 0;
+      let most = 0;
+      const slow: DiskImage = Object.assign(Object.create(image) as DiskImage, {
+        read: async (offset: number, length: number) => {
+          most = Math.max(most, ++inFlight);
+          await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 5)));
+          inFlight--;
+          return image.read(offset, length);
+        },
+      });
+      const r = await findChangedBlocksIn(slow, table, ranges);
+      return { ...r, most };
+    });
+    expect(found.blocks).toEqual(changed);
+    expect(found.bytesRead).toBe((1 + 2 + 1032 + 1 + 1) * K); // blocks 1, 7–8 (8 not twice), 200–1231, 2000, 5119
+    expect(found.most).toBeGreaterThan(1);
+    expect(found.most).toBeLessThanOrEqual(32);
   });
 });

@@ -1,8 +1,25 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { QmpClient } from '../../shared/agent';
-import { freePort } from './ports';
+import { freeLoopbackPort } from '../../shared/os/freeLoopbackPort';
+
+/**
+ * What the guest needs of a QMP client (shared/agent's QmpClient): handed in, since devhost
+ * imports only the kernel (docs/architecture.md).
+ */
+export interface GuestMonitor {
+  execute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T>;
+  /** An HMP command line (`human-monitor-command`); its reply text. */
+  hmp(line: string): Promise<string>;
+  close(): void;
+}
+
+export interface GuestBootOptions {
+  /** How long to wait for the ready line (default 120 s). */
+  timeoutMs?: number;
+  /** The loopback port guest port 80 is forwarded to (default: a free one). */
+  httpPort?: number;
+}
 
 /**
  * A booted test guest (docs/guest.md) under qemu TCG whose disk the agent can track with dirty
@@ -10,10 +27,12 @@ import { freePort } from './ports';
  * qcow2 with that file as its raw external data file (`data_file_raw=on`) holds only metadata
  * and the persistent bitmaps. The qcow2 is the `-blockdev` format node `disk0`; two QMP sockets:
  * the test's own and the agent's. Guest port 80 is forwarded to `httpPort` on loopback.
+ * {@link addDataDisk} attaches a second disk made the same way (node `disk1`, device `vd1`).
+ * Shared by the tracked-guest suite and the dirty-bitmap bench (bench/ does not import test/).
  */
 export class RunningGuest {
   private proc?: ChildProcess;
-  qmp?: QmpClient;
+  qmp?: GuestMonitor;
   readonly raw: string;
   readonly meta: string;
   readonly qmpSocket: string;
@@ -24,8 +43,11 @@ export class RunningGuest {
   /** qemu's stdout: HMP `qemu-io` prints its result there ("wrote N/N bytes at offset O"), not in the HMP reply. */
   private stdout = '';
   httpPort = 0;
+  /** A second, data disk (raw data file + metadata qcow2), when {@link addDataDisk} was called. */
+  dataDisk?: { raw: string; meta: string; node: string; device: string; size: number };
 
-  constructor(readonly dir: string) {
+  /** @param connectMonitor connects to a QMP socket, e.g. `(s) => QmpClient.connect(s)`. */
+  constructor(readonly dir: string, private readonly connectMonitor: (socket: string) => Promise<GuestMonitor>) {
     this.raw = join(dir, 'guest-disk.raw');
     this.meta = join(dir, 'guest-disk.qcow2');
     this.qmpSocket = join(dir, 'qmp.sock');
@@ -41,18 +63,39 @@ export class RunningGuest {
     if (size > statSync(guestImage).size) execFileSync('truncate', ['-s', String(size), this.raw]);
   }
 
+  /**
+   * Attaches a data disk of `size` bytes at the next boot: an empty (sparse) raw data file and
+   * its metadata qcow2. Fill the raw file before booting, not after: qemu then holds it.
+   */
+  addDataDisk(size: number): NonNullable<RunningGuest['dataDisk']> {
+    const raw = join(this.dir, 'data-disk.raw');
+    const meta = join(this.dir, 'data-disk.qcow2');
+    rmSync(raw, { force: true });
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-o', `data_file=${raw},data_file_raw=on`, meta, String(size)]);
+    this.dataDisk = { raw, meta, node: 'disk1', device: 'vd1', size };
+    return this.dataDisk;
+  }
+
   /** Boots the guest and waits for its `asr-guest: ready` console line. */
-  async boot(timeoutMs = 120_000): Promise<void> {
-    this.httpPort = await freePort();
+  async boot(options: GuestBootOptions = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    this.httpPort = options.httpPort ?? await freeLoopbackPort();
     const console = join(this.dir, 'console.log');
     rmSync(console, { force: true });
     for (const s of [this.qmpSocket, this.testSocket]) rmSync(s, { force: true });
+    const d = this.dataDisk;
     this.proc = spawn('qemu-system-x86_64', [
       '-accel', 'tcg', '-m', '256', '-smp', '1', '-display', 'none', '-nodefaults', '-no-user-config',
       '-blockdev', `driver=file,filename=${this.meta},node-name=${this.node}-meta`,
       '-blockdev', `driver=file,filename=${this.raw},node-name=${this.node}-data`,
       '-blockdev', `driver=qcow2,file=${this.node}-meta,data-file=${this.node}-data,node-name=${this.node}`,
       '-device', `virtio-blk-pci,drive=${this.node},id=${this.device}`,
+      ...(d ? [
+        '-blockdev', `driver=file,filename=${d.meta},node-name=${d.node}-meta`,
+        '-blockdev', `driver=file,filename=${d.raw},node-name=${d.node}-data`,
+        '-blockdev', `driver=qcow2,file=${d.node}-meta,data-file=${d.node}-data,node-name=${d.node}`,
+        '-device', `virtio-blk-pci,drive=${d.node},id=${d.device}`,
+      ] : []),
       '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${this.httpPort}-:80`, '-device', 'virtio-net-pci,netdev=n0',
       '-serial', `file:${console}`,
       '-qmp', `unix:${this.testSocket},server=on,wait=off`,
@@ -64,7 +107,7 @@ export class RunningGuest {
     this.proc.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (!this.qmp && existsSync(this.testSocket)) this.qmp = await QmpClient.connect(this.testSocket).catch(() => undefined);
+      if (!this.qmp && existsSync(this.testSocket)) this.qmp = await this.connectMonitor(this.testSocket).catch(() => undefined);
       if (this.qmp && existsSync(console) && readFileSync(console, 'utf8').includes('asr-guest: ready')) return;
       if (this.proc.exitCode !== null || Date.now() > deadline) throw new Error(`the guest did not boot: ${stderr} ${existsSync(console) ? readFileSync(console, 'utf8').slice(-2000) : ''}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -77,11 +120,11 @@ export class RunningGuest {
     return r.text();
   }
 
-  /** A write into the running guest's disk through qemu's block layer (HMP `qemu-io`): it dirties the bitmaps as a guest write does. */
-  async write(offset: number, length: number, pattern: number): Promise<void> {
+  /** A write into the running guest's disk (`device`, default the boot disk) through its BlockBackend (HMP `qemu-io -d`): it dirties the bitmaps as a guest write does. */
+  async write(offset: number, length: number, pattern: number, device = this.device): Promise<void> {
     const done = `wrote ${length}/${length} bytes at offset ${offset}`;
     const before = this.stdout.length;
-    const reply = await this.qmp!.hmp(`qemu-io -d ${this.device}/virtio-backend "write -P ${pattern} ${offset} ${length}"`);
+    const reply = await this.qmp!.hmp(`qemu-io -d ${device}/virtio-backend "write -P ${pattern} ${offset} ${length}"`);
     // Success prints on qemu's stdout; a refusal (no such device, permission) is the HMP reply.
     if (reply.trim() !== '') throw new Error(`qemu-io write refused: ${reply}`);
     const deadline = Date.now() + 10_000;
@@ -92,8 +135,8 @@ export class RunningGuest {
   }
 
   /** Flushes the disk (the raw file then holds everything written). */
-  async flush(): Promise<void> {
-    const reply = await this.qmp!.hmp(`qemu-io -d ${this.device}/virtio-backend "flush"`);
+  async flush(device = this.device): Promise<void> {
+    const reply = await this.qmp!.hmp(`qemu-io -d ${device}/virtio-backend "flush"`);
     if (reply.trim() !== '') throw new Error(`qemu-io flush refused: ${reply}`);
   }
 
