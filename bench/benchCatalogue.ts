@@ -25,5 +25,6 @@ export const BENCHES: readonly BenchEntry[] = [
   { name: 'resync', script: 'resync/repairReplication.js', description: 'a digest-diff repair of a diverged replica: bytes shipped and time as ratios to the disk and a full seed (docs/replication.md)', usage: '[diskMiB=1024] [divergedPercent=1]' },
   { name: 'failback', script: 'failback/failbackBench.js', description: 'a failback round: bytes shipped and time as ratios to the bytes changed and their plain copy (docs/failback.md)', usage: '[diskMiB=1024] [changedPercent=1]', quickArgs: ['64', '1'] },
   { name: 'events', script: 'events/outboxBench.js', description: 'latency a replication event adds to its state change and to the merge of a 4 MiB log; events/s through outbox and webhook delivery (docs/events.md)', usage: '[states=200] [mergeRounds=15]', quickArgs: ['50', '3'] },
+  { name: 'drill', script: 'drill/drillBench.js', description: 'drill wall time (request -> verdict with probes passed; and -> cleanup done) on the qemu fabric in funclocal, as a ratio to booting the guest directly with qemu (docs/drills.md)', usage: '[machines=1,3] [DRILL_POLL_SECONDS]' },
   { name: 'failover', script: 'failover/failoverBench.js', description: 'a many-machine test failover on the local fabric in funclocal (docs/recovery-plans.md)', usage: '[machines=100] [groups=5] [diskMiB=1]' },
 ];

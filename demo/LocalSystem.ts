@@ -129,8 +129,8 @@ async function startLocalSystemOn(port: number, dataDir: string, options: LocalS
 
 /**
  * Processes started for `dataDir` that are still alive: the emulators process named in its
- * settings file, and (on Linux) any process whose command line names the directory - it is
- * a fresh temp directory, so nothing else does. SIGTERM, then SIGKILL after 10 s.
+ * settings file, and (on Linux) any process whose command line names the directory, or a qemu
+ * whose files are under it - it is a fresh temp directory, so nothing else does. SIGTERM, then SIGKILL after 10 s.
  */
 async function stopLeftovers(dataDir: string): Promise<void> {
   const pids = new Set<number>();
@@ -140,7 +140,9 @@ async function stopLeftovers(dataDir: string): Promise<void> {
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
       try {
-        if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(dataDir)) pids.add(Number(entry));
+        const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+        // qemu daemonized by the qemu fabric (its files are under dataDir) outlives the host when a drill is cut short.
+        if (cmd.split('\0').includes(dataDir) || (cmd.startsWith('qemu-system') && cmd.includes(`${dataDir}/`))) pids.add(Number(entry));
       } catch { /* exited meanwhile */ }
     }
   }

@@ -7,6 +7,7 @@ import { DemoReporter, formatSeconds } from './DemoReporter';
 import { DEMO_RUNBOOK_ID } from './demoPlan';
 import { DemoScenario, PLAN, type DemoOutcome } from './DemoScenario';
 import type { FailbackOutcome } from './FailbackStory';
+import { GuestBootStory, guestBootUnavailable, type GuestBootOutcome } from './GuestBootStory';
 import { formatBytes } from '../cli/progress/formatBytes';
 import { startLocalSystem, type RunningLocalSystem } from './LocalSystem';
 import { startRunbookWebhook, type RunbookWebhook } from './RunbookWebhook';
@@ -17,29 +18,34 @@ import { startRunbookWebhook, type RunbookWebhook } from './RunbookWebhook';
  * DemoScenario, prints a summary, and stops everything it started - also on failure and
  * Ctrl-C. Exit code 0 when every check passed, 1 on a failure, 130/143 when interrupted.
  * `--keep` keeps the temp directory (disks, agent state, host log); it is kept on failure too.
- * `--timeout <s>` (default 300) fails the demo if the story has not finished by then.
+ * `--timeout <s>` (default 600: the boot of a recovered guest under TCG on a loaded 2-core machine took the whole demo to 240 s) fails the demo if the story has not finished by then.
  * `--failback` goes on after the test failover: failover, commit, failback, reprotect (home again).
+ * Then, where qemu and the guest's Debian packages are installed, a recovered machine boots
+ * (demo/GuestBootStory.ts: a drill on a second local system with `ASR_TARGET_FABRIC=qemu`);
+ * `--no-boot` leaves that out.
  */
 async function main(argv: string[]): Promise<number> {
   const keep = argv.includes('--keep');
   const withFailback = argv.includes('--failback');
+  const withBoot = !argv.includes('--no-boot');
   const limit = argv.indexOf('--timeout');
-  const limitSeconds = limit >= 0 ? Number(argv[limit + 1]) : 300;
+  const limitSeconds = limit >= 0 ? Number(argv[limit + 1]) : 600;
   if (!(limitSeconds > 0)) {
-    process.stderr.write('usage: runDemo [--keep] [--failback] [--timeout <seconds>]\n');
+    process.stderr.write('usage: runDemo [--keep] [--failback] [--no-boot] [--timeout <seconds>]\n');
     return 2;
   }
   const deadline = Date.now() + limitSeconds * 1000;
   const r = new DemoReporter();
   const dir = mkdtempSync(join(tmpdir(), 'asr-demo-'));
   let system: RunningLocalSystem | undefined;
-  let stopSystem: (() => Promise<void>) | undefined;
+  // Every local system started so far (the qemu site is the second), stopped in turn by the teardown.
+  const stopSystems: (() => Promise<void>)[] = [];
   let runbook: RunbookWebhook | undefined;
   let tornDown: Promise<void> | undefined;
   let interrupted: number | undefined;
   const teardown = (removeDir: boolean) => (tornDown ??= (async () => {
     await runbook?.stop().catch(() => undefined);
-    await stopSystem?.().catch((e: unknown) => r.print(`could not stop the local host cleanly: ${(e as Error).message}`));
+    for (const stop of stopSystems) await stop().catch((e: unknown) => r.print(`could not stop the local host cleanly: ${(e as Error).message}`));
     if (removeDir) rmSync(dir, { recursive: true, force: true });
   })());
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
@@ -53,14 +59,14 @@ async function main(argv: string[]): Promise<number> {
     });
   }
 
-  r.print(`Site Recovery Functions demo: protect a three-tier app, replicate, test-fail it over, verify, clean up${withFailback ? '; then fail over, fail back and reprotect' : ''}.`);
+  r.print(`Site Recovery Functions demo: protect a three-tier app, replicate, test-fail it over, verify, clean up${withFailback ? '; then fail over, fail back and reprotect' : ''}${withBoot ? '; then a drill boots a recovered guest under qemu' : ''}.`);
   r.print(`Working directory: ${dir}\n`);
   try {
     // The webhook first: the host takes its URL from configuration, as in Azure (ASR_RUNBOOK_WEBHOOKS).
     const webhook = runbook = await r.step('Start the runbook webhook (plays Azure Automation on loopback)', () => startRunbookWebhook((line) => r.note(line)), (w) => w.url);
     system = await r.step('Start the local system (funclocal + storage and Cosmos DB emulators, free ports)', async () => {
       return startLocalSystem(dir, {
-        onSpawned: (stop) => (stopSystem = stop),
+        onSpawned: (stop) => stopSystems.push(stop),
         env: { ASR_RUNBOOK_WEBHOOKS: JSON.stringify({ [DEMO_RUNBOOK_ID]: { webhookUrl: webhook.url } }) },
       });
     }, (s) => `API at ${s.baseUrl}, /health 200; host log in ${s.logFile}`);
@@ -72,8 +78,18 @@ async function main(argv: string[]): Promise<number> {
     if (!runbook.calls.length || runbook.calls.some((c) => c.callbackStatus !== 202)) {
       throw new ServiceError('RunbookNotCompleted', `the runbook webhook was called ${runbook.calls.length} time(s); callback answers: ${runbook.calls.map((c) => c.callbackStatus ?? 'none').join(', ')}`);
     }
-    await r.step('Stop the local system', () => teardown(!keep));
-    printSummary(r, outcome);
+    const first = system;
+    await r.step('Stop the local system', () => first.stop());
+    const unavailable = withBoot ? guestBootUnavailable() : 'left out (--no-boot)';
+    let boot: GuestBootOutcome | undefined;
+    if (unavailable) {
+      r.print(`\nThe boot of a recovered machine: ${unavailable}${withBoot ? '; the rest of the demo needs none of it' : ''}.`);
+    } else {
+      const start = (dataDir: string, env: Record<string, string>) => startLocalSystem(dataDir, { onSpawned: (stop) => stopSystems.push(stop), env });
+      boot = await withDeadline(new GuestBootStory(r, dir, start).run(), deadline, r);
+    }
+    await teardown(!keep);
+    printSummary(r, outcome, boot);
     if (home) printFailbackSummary(r, home);
     if (keep) r.print(`\nFiles kept in ${dir}`);
     return 0;
@@ -112,7 +128,7 @@ function printFailbackSummary(r: DemoReporter, o: FailbackOutcome): void {
   r.print(`  After the reprotect the first sync shipped ${formatBytes(o.bytesAfterReprotect)} (deltas, no re-seed)`);
 }
 
-function printSummary(r: DemoReporter, o: DemoOutcome): void {
+function printSummary(r: DemoReporter, o: DemoOutcome, boot: GuestBootOutcome | undefined): void {
   r.print('\nSummary');
   r.print(`  Replication: ${o.cycles} cycles after the seed, ${(o.bytesReplicated / 1024 / 1024).toFixed(1)} MiB shipped in all`);
   r.print('  Achieved RPO per machine (test failover request time - cut time of the recovered point):');
@@ -121,6 +137,9 @@ function printSummary(r: DemoReporter, o: DemoOutcome): void {
   }
   r.print(`  RTO of plan ${PLAN} (request -> every group up): ${formatSeconds(o.rtoMs)}, of which ${formatSeconds(o.manualWaitMs)} waiting on the manual action (resumed automatically)`);
   r.print(`  Disks verified: ${o.verdicts.filter((v) => v.verdict.identical).length}/${o.verdicts.length} identical to the source at the failover point${o.verdicts.some((v) => v.verdict.qemuImg) ? ' (qemu-img agrees)' : ''}`);
+  if (boot) {
+    r.print(`  Recovered guest (drill on the qemu fabric): booted and answered ${formatSeconds(boot.verdictMs)} after the drill request (${boot.consoleLines} console lines), cleaned up after ${formatSeconds(boot.doneMs)}; HTTP answer ${boot.httpAnswer}`);
+  }
   r.print('  Plan steps (test failover job):');
   for (const t of o.planTasks) r.print(`    ${t.name.padEnd(48)} ${t.state.padEnd(10)} ${t.ms === undefined ? '' : formatSeconds(t.ms)}`);
   r.print('  Demo steps:');

@@ -65,6 +65,8 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in $(cat /modules.order); do insmod /lib/modules/$m 2>/dev/null; done
 say() { echo "asr-guest: $*" > /dev/console; }
+# Progress lines before the ready line: what an operator tailing the console sees boot (the demo shows them).
+say "init: Linux $(uname -r), $(wc -l < /modules.order) modules loaded"
 # The data partition: the second of the first disk (virtio, else ATA).
 data=""
 for i in $(seq 1 100); do
@@ -73,10 +75,12 @@ for i in $(seq 1 100); do
   sleep 0.1
 done
 if [ -z "$data" ]; then say "no data partition"; exec sh; fi
+say "init: data partition $data"
 dd if="$data" bs=4096 count=256 2>/dev/null | tr -d '\000' > /www/data.txt
 ip link set lo up
 ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up && ip route add default via 10.0.2.2
 httpd -p 80 -h /www
+say "init: network 10.0.2.15/24 up, httpd serving /www on port 80"
 say "ready data=$(wc -c < /www/data.txt) bytes sha256=$(sha256sum /www/data.txt | cut -c1-16)"
 while true; do sleep 3600; done
 INIT

@@ -12,7 +12,7 @@ import { DrillRunStore, type DrillRunDocument, type DrillScheduleDocument } from
 import type { DrillPoint } from './DrillSchedule';
 
 export interface DrillSettings {
-  /** How often the drill looks at its jobs (`DRILL_POLL_SECONDS`, 5). */
+  /** How often the drill looks at its jobs (`DRILL_POLL_SECONDS`, 1). */
   pollSeconds: number;
   /** A test failover running longer is cancelled and the drill fails (`DRILL_MAX_TEST_FAILOVER_SECONDS`, 7200). */
   maxTestFailoverSeconds: number;

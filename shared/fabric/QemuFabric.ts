@@ -101,10 +101,17 @@ export class QemuFabric implements TargetFabric {
     const running = this.liveProcess(ref);
     if (running) return this.mustGet(ref);
     const spec = await this.mustSpec(ref);
-    // Footer and digest of every disk, the record marked Failed on a mismatch: as the local fabric.
-    await this.local.startMachine(ref);
+    // Footer and digest of every disk (the record marked Failed on a mismatch, as the local fabric)
+    // while the disks download: both read the blobs, and one after the other cost a drill a second
+    // or more (bench/drill). qemu starts only once both are done and the disks are sound.
+    const [verified, drives] = await Promise.allSettled([this.local.startMachine(ref), this.prepareDisks(ref, spec)]);
+    if (verified.status === 'rejected') {
+      rmSync(this.dirOf(ref), { recursive: true, force: true });
+      throw verified.reason;
+    }
     try {
-      await this.launch(ref, spec);
+      if (drives.status === 'rejected') throw drives.reason;
+      await this.launch(ref, drives.value);
     } catch (e) {
       await this.local.stopMachine(ref);
       throw e instanceof FabricError ? e : new FabricError('MachineStartFailed', `qemu did not start machine ${ref.name}: ${(e as Error).message}`, {
@@ -189,7 +196,8 @@ export class QemuFabric implements TargetFabric {
     return existsSync(path) ? readFileSync(path, 'utf8') : '';
   }
 
-  private async launch(ref: MachineRef, spec: MachineSpec): Promise<void> {
+  /** A fresh machine directory with each disk's base copy and its overlay; the qemu `-drive` arguments. */
+  private async prepareDisks(ref: MachineRef, spec: MachineSpec): Promise<string[]> {
     const dir = this.dirOf(ref);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
@@ -204,6 +212,11 @@ export class QemuFabric implements TargetFabric {
       await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', base, overlay]);
       drives.push('-drive', `file=${overlay},if=virtio,format=qcow2`);
     }
+    return drives;
+  }
+
+  private async launch(ref: MachineRef, drives: string[]): Promise<void> {
+    const dir = this.dirOf(ref);
     const hostPorts: Record<string, number> = {};
     for (const p of this.options.guestPorts ?? [80]) hostPorts[String(p)] = await freeLoopbackPort();
     const forwards = Object.entries(hostPorts).map(([guest, host]) => `,hostfwd=tcp:127.0.0.1:${host}-:${guest}`).join('');

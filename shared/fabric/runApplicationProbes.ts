@@ -16,6 +16,8 @@ export interface ProbeTarget {
 /** The only host a probe reaches: the loopback address the fabric forwards guest ports to. */
 const PROBE_HOST = '127.0.0.1';
 const ATTEMPT_MS = 3_000;
+/** Between attempts: a console read or a loopback connection is cheap, and every interval is time a drill waits after the guest is up (bench/drill). */
+const PROBE_INTERVAL_MS = 200;
 
 /**
  * Runs each probe until it passes or the deadline passes (a machine may still be booting), all
@@ -23,7 +25,7 @@ const ATTEMPT_MS = 3_000;
  * probe naming a guest port that is not forwarded fails without a connection.
  */
 export async function runApplicationProbes(target: ProbeTarget, probes: ApplicationProbe[], options: { deadline: number; intervalMs?: number }): Promise<ProbeResult[]> {
-  return Promise.all(probes.map((p) => runUntil(target, p, options.deadline, options.intervalMs ?? 500)));
+  return Promise.all(probes.map((p) => runUntil(target, p, options.deadline, options.intervalMs ?? PROBE_INTERVAL_MS)));
 }
 
 async function runUntil(target: ProbeTarget, probe: ApplicationProbe, deadline: number, intervalMs: number): Promise<ProbeResult> {

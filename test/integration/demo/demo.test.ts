@@ -89,13 +89,21 @@ describe('npm run demo', () => {
     }
     expect(run.out).toMatch(/RTO of plan shop \(request -> every group up\): \d+\.\d s/);
     expect(run.out).toMatch(/the plan allows TestFailover, PlannedFailover, UnplannedFailover again/);
+    // The recovered guest boots under qemu on the second local system: its console lines as they came, the HTTP answer, the cleanup.
+    const order1 = ['shop-web-test console> asr-guest: init: Linux ', 'shop-web-test console> asr-guest: init: data partition /dev/vda2', 'shop-web-test console> asr-guest: ready data=37 bytes sha256='].map((l) => run.out.indexOf(l));
+    expect(order1.every((i) => i > 0)).toBe(true);
+    expect([...order1].sort((a, b) => a - b)).toEqual(order1);
+    expect(run.out).toMatch(/verdict after \d+\.\d s: Passed/);
+    expect(run.out).toMatch(/shop-web-test: probe orders ok: .*: 200 "order 1001: paid\\norder 1002: shipped\\n"/);
+    expect(run.out).toMatch(/cleaned up after \d+\.\d s: qemu stopped/);
+    expect(run.out).toMatch(/Recovered guest \(drill on the qemu fabric\): booted and answered \d+\.\d s after the drill request \([1-9]\d* console lines\), cleaned up after \d+\.\d s; HTTP answer .*200 "order 1001/);
     expect(run.out).toMatch(/^ {2}Total: \d+\.\d s$/m);
     expect(await settledProcessesUsing(run.workDir)).toEqual([]);
     expect(existsSync(run.workDir)).toBe(false);
-  }, 240_000);
+  }, 360_000);
 
   it('--failback goes on to the way home: failover, commit, the workload writes in the recovery site, failback, primary disks equal, reprotect', async () => {
-    const run = await runDemo(tmp.path, {}, undefined, ['--failback']);
+    const run = await runDemo(tmp.path, {}, undefined, ['--failback', '--no-boot']);
     expect({ code: run.code, tail: run.code === 0 ? '' : run.out.slice(-4000) }).toEqual({ code: 0, tail: '' });
     expect(run.out).toMatch(/Fail back plan shop \(synchronize before failover\)/);
     expect(run.out).toMatch(/done {4}Group 3: Start the virtual machines in the primary site/);
@@ -105,6 +113,8 @@ describe('npm run demo', () => {
     expect(ratio).toBeLessThanOrEqual(1.1);
     expect(run.out).toMatch(/Primary disks verified: 3\/3 identical/);
     expect(run.out).toMatch(/home again: the plan allows TestFailover, PlannedFailover, UnplannedFailover again/);
+    expect(run.out).toMatch(/The boot of a recovered machine: left out \(--no-boot\)\./);
+    expect(run.out).not.toMatch(/console>/);
     expect(await settledProcessesUsing(run.workDir)).toEqual([]);
   }, 300_000);
 
@@ -124,6 +134,14 @@ describe('npm run demo', () => {
     expect(run.out).toMatch(/the demo did not finish within its time limit; it was at ".+" \(raise it with --timeout <seconds>\) \[DemoTimeout\]/);
     expect(await settledProcessesUsing(run.workDir)).toEqual([]);
   }, 120_000);
+
+  it('stops everything on Ctrl-C (SIGINT) while the recovered guest boots, qemu included, and exits 130', async () => {
+    const run = await runDemo(tmp.path, {}, { when: /console> asr-guest: init/, signal: 'SIGINT' });
+    expect(run.code).toBe(130);
+    expect(run.out).toMatch(/SIGINT: stopping everything the demo started \(during "Drill plan shop-web now/);
+    expect(await settledProcessesUsing(run.workDir)).toEqual([]);
+    expect(existsSync(run.workDir)).toBe(false);
+  }, 360_000);
 
   it('stops everything on Ctrl-C (SIGINT) and exits 130', async () => {
     const run = await runDemo(tmp.path, {}, { when: /Protect db: register it/, signal: 'SIGINT' });

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApplicationProbe } from '../../../shared/contracts/ApplicationProbe';
-import { FabricTags, MachineSpec, MaterializedDisk, QemuFabric, verifyDiskBlob, FABRIC_CONTAINERS } from '../../../shared/fabric';
+import { fabricDiskBlob, FabricTags, MachineSpec, MaterializedDisk, QemuFabric, verifyDiskBlob, FABRIC_CONTAINERS } from '../../../shared/fabric';
 import { DiskRef, mergeDisk, ReplicationPolicy } from '../../../shared/replication';
 import { materializeTargetDisk } from '../../../shared/recovery/activities/materializeTargetDisk';
 import { buildGuest, GuestImage, killQemuUnder } from '../../support/guest';
@@ -127,7 +127,32 @@ describe('QemuFabric: recovered machines boot under qemu and answer their probes
     expect(await fabric.deleteMachine(ref)).toBe(true);
     expect(existsSync(join(stateDir, RG, 'vm-shop-bad'))).toBe(false);
   }, 300_000);
+  it('a disk changed after it was materialised: start refuses with DiskDigestMismatch (the download beside the check is thrown away), records the machine Failed and runs no qemu', async () => {
+    const d = await materialize('vm-shop-tampered', 'job-3', '2');
+    const ref = { resourceGroup: RG, name: 'vm-shop-tampered' };
+    await fabric.createMachine(spec('vm-shop-tampered', [d], 'job-3', [httpProbe]));
+    const blob = h.blobs.getContainerClient(FABRIC_CONTAINERS.disks).getPageBlobClient(fabricDiskBlob(RG, 'vm-shop-tampered', d.source));
+    await blob.uploadPages(Buffer.alloc(512, 0x77), guest.dataOffset, 512);
+    await expect(fabric.startMachine(ref)).rejects.toMatchObject({ code: 'DiskDigestMismatch' });
+    expect(await fabric.getMachine(ref)).toMatchObject({ powerState: 'Failed' });
+    const dir = join(stateDir, RG, 'vm-shop-tampered');
+    expect(existsSync(dir)).toBe(false);
+    expect(qemuUsing(dir)).toEqual([]);
+    await fabric.deleteMachine(ref);
+  }, 120_000);
 });
+
+/** qemu processes whose command line names `dir`. */
+function qemuUsing(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmd.startsWith('qemu-system') && cmd.includes(dir)) found.push(pid);
+    } catch { /* gone */ }
+  }
+  return found;
+}
 
 function alive(pid: number): boolean {
   try {
