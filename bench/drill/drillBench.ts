@@ -192,6 +192,11 @@ async function main(): Promise<void> {
       const p = run.properties;
       if (p.result !== 'Passed' || verdict === undefined) throw new Error(`drill of ${n} machine(s): ${p.result}: ${p.reason}`);
       await boot();
+      // n guests booted directly at once: what the CPU alone costs n TCG guests on this machine,
+      // so the reader can tell the drill's own overhead from the guests' contention.
+      const together = n > 1
+        ? Math.max(...(await Promise.all(names.map((_, i) => bootDirectly(directImage, join(dir, `direct-together-${n}-${i}`), probes)))).map((b) => b.seconds))
+        : undefined;
 
       const launched = Math.max(...names.map((x) => watcher.launched.get(`${x}-dr-test`) ?? NaN));
       const ready = Math.max(...names.map((x) => watcher.ready.get(`${x}-dr-test`) ?? NaN));
@@ -207,6 +212,7 @@ async function main(): Promise<void> {
         `-> last ready line ${ready.toFixed(1)} s (boot); -> verdict ${verdict.toFixed(1)} s (probe, job, drill poll); -> cleanup done ${done.toFixed(1)} s`,
         `  drill start ${wall(p.startTime)} s; job ${wall(job.properties.startTime)}-${wall(job.properties.endTime)} s: ${steps.join('; ')}`,
         `  drill wall time / direct boot (median ${base.toFixed(1)} s of ${direct.length}): ${(verdict / base).toFixed(2)} (goal <= ${n === 1 ? '1.5' : '2'}); to cleanup done: ${(done / base).toFixed(2)}`,
+        ...(together === undefined ? [] : [`  drill wall time / ${n} guests booted directly at once (${together.toFixed(1)} s, the last to answer): ${(verdict / together).toFixed(2)}`]),
       );
     }
     process.stdout.write(`direct boots (qemu TCG, same flags, until ready line + HTTP answer): ${direct.map((x) => x.toFixed(1)).join(', ')} s (ready line at ${directReady.map((x) => x.toFixed(1)).join(', ')} s)\n${lines.join('\n')}\n`);
