@@ -9,11 +9,14 @@
  *
  *   npm run build && node dist/bench/failover/failoverBench.js [machines=100] [groups=5] [diskMiB=1]
  *
+ * FAILOVER_BENCH_HOST_NODE_ARGS adds node flags to the host (`--cpu-prof --cpu-prof-dir=DIR`);
+ * FAILOVER_BENCH_HOST_LOG=FILE keeps the host's output.
+ *
  * Timings are noisy on a shared machine: the numbers are ratios of one run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -47,7 +50,9 @@ function freePort(): Promise<number> {
 }
 
 async function startHost(port: number, env: Record<string, string>, storage: string, cosmos: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/devhost/cli/funclocal.js'), 'start', '--app', ROOT, '--port', String(port), '--storage', storage, '--cosmos', cosmos], {
+  // FAILOVER_BENCH_HOST_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the host alone.
+  const nodeArgs = (process.env.FAILOVER_BENCH_HOST_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/devhost/cli/funclocal.js'), 'start', '--app', ROOT, '--port', String(port), '--storage', storage, '--cosmos', cosmos], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -57,8 +62,17 @@ async function startHost(port: number, env: Record<string, string>, storage: str
     child.stdout!.on('data', check);
     child.stderr!.on('data', check);
   });
-  child.stdout!.resume();
-  child.stderr!.resume();
+  // FAILOVER_BENCH_HOST_LOG=FILE keeps what the host printed (else it is dropped).
+  const log = process.env.FAILOVER_BENCH_HOST_LOG;
+  if (log) {
+    const file = createWriteStream(log);
+    file.write(out);
+    child.stdout!.pipe(file);
+    child.stderr!.pipe(file);
+  } else {
+    child.stdout!.resume();
+    child.stderr!.resume();
+  }
   return child;
 }
 

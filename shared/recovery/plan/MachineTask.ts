@@ -14,6 +14,8 @@ export interface MachineTaskInput {
   planName?: string;
   operation: MachineOperation;
   taskId: string;
+  /** The group task: the machine reports beside the job under it (absent in older inputs: on the job itself). */
+  groupTaskId?: string;
   item: PlanItemRef;
   point: RecoveryPointChoice;
   testNetworkId?: string;

@@ -105,7 +105,7 @@ describe.skip('Application Insights: the real SDK\'s telemetry of a merge and a 
     const op = testJob.replace(/-/g, '');
     const steps = capture.of('RequestData').filter((e) => opOf(e) === op);
     expect(new Set(steps.map((e) => e.data.baseData.name))).toEqual(expect.objectContaining({ size: expect.any(Number) }));
-    expect(steps.map((e) => e.data.baseData.name)).toEqual(expect.arrayContaining(['recordJob', 'checkPrerequisites', 'materializeDisk', 'bringUpMachine']));
+    expect(steps.map((e) => e.data.baseData.name)).toEqual(expect.arrayContaining(['recordJob', 'checkPrerequisites', 'recoverMachine']));
     expect(steps.every((e) => e.data.baseData.properties['asr.job.id'] === testJob)).toBe(true);
     expect(capture.of('MessageData').some((e) => opOf(e) === op && e.data.baseData.message.startsWith(`job ${testJob}: jobStarted`))).toBe(true);
   });
