@@ -49,10 +49,9 @@ function invocationSpan(ctx: PreInvocationContext): void {
     async () => callback(input, context), { kind: 'consumer', ...(typeof jobId === 'string' ? { operationId: jobId } : {}) });
 }
 
-/** The job an activity works for: its input's `jobId`, or its task's (bringUpMachine gets the machine's task whole). */
+/** The job an activity works for: every recovery activity's input names it (`jobId`). */
 function jobIdOf(input: unknown): unknown {
-  const i = input as { jobId?: unknown; task?: { jobId?: unknown } } | undefined;
-  return i?.jobId ?? i?.task?.jobId;
+  return (input as { jobId?: unknown } | undefined)?.jobId;
 }
 
 function statusOf(result: unknown): number {

@@ -29,13 +29,25 @@ export class CosmosOpCounter {
     const server = createServer((req, res) => {
       const kind = kindOf(req.method ?? 'GET', req.url ?? '/', req.headers);
       counter.counts[kind] += 1;
-      const out = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers, agent }, (up) => {
-        if (up.statusCode === 412 || up.statusCode === 409) counter.conflicts += 1;
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        // A kept-alive socket the server had closed fails at once (ECONNRESET/EPIPE): send once more on a new socket.
+        const send = (retry: boolean) => {
+          const out = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers, agent: retry ? agent : false }, (up) => {
+            if (up.statusCode === 412 || up.statusCode === 409) counter.conflicts += 1;
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+          });
+          out.on('error', (err: NodeJS.ErrnoException) => {
+            if (retry && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) return send(false);
+            res.writeHead(502); res.end(String(err));
+          });
+          out.end(body);
+        };
+        send(true);
       });
-      out.on('error', (err) => { res.writeHead(502); res.end(String(err)); });
-      req.pipe(out);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const { port } = server.address() as { port: number };

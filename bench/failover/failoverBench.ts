@@ -9,11 +9,14 @@
  *
  *   npm run build && node dist/bench/failover/failoverBench.js [machines=100] [groups=5] [diskMiB=1]
  *
+ * FAILOVER_BENCH_HOST_NODE_ARGS adds node flags to the host (`--cpu-prof --cpu-prof-dir=DIR`);
+ * FAILOVER_BENCH_HOST_LOG=FILE keeps the host's output.
+ *
  * Timings are noisy on a shared machine: the numbers are ratios of one run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -47,7 +50,9 @@ function freePort(): Promise<number> {
 }
 
 async function startHost(port: number, env: Record<string, string>, storage: string, cosmos: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/devhost/cli/funclocal.js'), 'start', '--app', ROOT, '--port', String(port), '--storage', storage, '--cosmos', cosmos], {
+  // FAILOVER_BENCH_HOST_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the host alone.
+  const nodeArgs = (process.env.FAILOVER_BENCH_HOST_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/devhost/cli/funclocal.js'), 'start', '--app', ROOT, '--port', String(port), '--storage', storage, '--cosmos', cosmos], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -57,8 +62,17 @@ async function startHost(port: number, env: Record<string, string>, storage: str
     child.stdout!.on('data', check);
     child.stderr!.on('data', check);
   });
-  child.stdout!.resume();
-  child.stderr!.resume();
+  // FAILOVER_BENCH_HOST_LOG=FILE keeps what the host printed (else it is dropped).
+  const log = process.env.FAILOVER_BENCH_HOST_LOG;
+  if (log) {
+    const file = createWriteStream(log);
+    file.write(out);
+    child.stdout!.pipe(file);
+    child.stderr!.pipe(file);
+  } else {
+    child.stdout!.resume();
+    child.stderr!.resume();
+  }
   return child;
 }
 
@@ -103,7 +117,8 @@ async function main(): Promise<void> {
     const P = `${V}/replicationFabrics/site/replicationProtectionContainers/host/replicationProtectedItems`;
     const names = Array.from({ length: machines }, (_, i) => `vm${String(i).padStart(3, '0')}`);
     const t0 = Date.now();
-    for (const name of names) {
+    // Eight machines at a time: the setup of 2,000 one by one took longer than their failover.
+    const replicate = async (name: string) => {
       await call('PUT', `${P}/${name}`, { properties: { policyId: `${V}/replicationPolicies/p`, providerSpecificDetails: { instanceType: 'HyperVReplicaAzure', targetAzureNetworkId: 'vnet', disks: [{ diskId: 'os' }] } } });
       const image = randomBytes(diskBytes);
       const disk = { vault: vaultSegmentOf(VAULT_KEY), item: name, disk: 'os' };
@@ -113,7 +128,9 @@ async function main(): Promise<void> {
       const protectionid = (await locate(disk))?.item.properties.providerSpecificDetails.protectionId;
       await blobs.getContainerClient(REPLICA_CONTAINERS.pending).getBlockBlobClient(pendingLogBlob(disk, 1n)).uploadData(log, protectionid ? { metadata: { protectionid } } : {});
       await mergeDisk(deps, disk);
-    }
+    };
+    const queue = [...names];
+    await Promise.all(Array.from({ length: 8 }, async () => { for (let n = queue.shift(); n; n = queue.shift()) await replicate(n); }));
     process.stdout.write(`replicated ${machines} machines (${diskBytes / 1048576} MiB disks) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 
     const per = Math.ceil(machines / groups);
@@ -124,12 +141,21 @@ async function main(): Promise<void> {
       },
     });
 
+    // A GET that fails (the emulators drop a connection under load) is counted and timed, not fatal.
+    let failedGets = 0;
     const timed = async (path: string, into: number[], sizes: number[]) => {
       const g0 = performance.now();
-      const r = await call('GET', path);
-      into.push(performance.now() - g0);
-      sizes.push(JSON.stringify(r.body).length);
-      return r.body;
+      try {
+        const r = await call('GET', path);
+        sizes.push(JSON.stringify(r.body).length);
+        return r.body;
+      } catch (err) {
+        failedGets += 1;
+        process.stderr.write(`GET failed: ${(err as Error).message.slice(0, 300)}\n`);
+        return undefined;
+      } finally {
+        into.push(performance.now() - g0);
+      }
     };
     const jobGets: number[] = [];
     const planGets: number[] = [];
@@ -149,7 +175,9 @@ async function main(): Promise<void> {
       }
     })();
     for (;;) {
-      body = await timed(`${V}/replicationJobs/${job}`, jobGets, jobSizes);
+      const got = await timed(`${V}/replicationJobs/${job}`, jobGets, jobSizes);
+      if (!got) { await new Promise((r) => setTimeout(r, 250)); continue; }
+      body = got;
       const st = body.properties.state;
       if (st === 'Failed' || st === 'Cancelled') throw new Error(`job ${st}: ${JSON.stringify(body.properties.errors)}`);
       if (st === 'Suspended' && body.properties.stateDescription === 'WaitingForStopTestFailover') break;
@@ -195,6 +223,7 @@ async function main(): Promise<void> {
       `Cosmos DB operations during the failover: ${ops.total} (${perMachine(ops.total)} per machine: reads ${perMachine(ops.read)}, writes ${perMachine(ops.write)}, queries ${perMachine(ops.query)}, other ${perMachine(ops.other)}); 412/409 answers ${ops.conflicts} (${perMachine(ops.conflicts)} per machine)`,
       `GET job while running: ${jobGets.length} calls, p99 ${p99(jobGets).toFixed(0)} ms, max ${Math.max(...jobGets).toFixed(0)} ms, largest body ${Math.max(...jobSizes)} bytes (goal p99 < 1000 ms)`,
       `GET plan while running: ${planGets.length} calls, p99 ${p99(planGets).toFixed(0)} ms, max ${Math.max(...planGets).toFixed(0)} ms, largest body ${Math.max(...planSizes)} bytes`,
+      `GETs that failed (counted in the times above): ${failedGets}`,
       '',
     ].join('\n'));
   } finally {

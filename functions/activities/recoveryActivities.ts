@@ -25,7 +25,7 @@ function register<N extends RecoveryActivityName>(name: N): void {
 /** Every activity of the map, once: a name missing here (or one the map lacks) does not compile. */
 const NAMES: { [N in RecoveryActivityName]: N } = {
   recordJob: 'recordJob', checkPrerequisites: 'checkPrerequisites', requestShutdown: 'requestShutdown', pollFinalLogs: 'pollFinalLogs',
-  clearShutdownRequests: 'clearShutdownRequests', beginMachine: 'beginMachine', materializeDisk: 'materializeDisk', bringUpMachine: 'bringUpMachine',
+  clearShutdownRequests: 'clearShutdownRequests', recoverMachine: 'recoverMachine',
   settleMachine: 'settleMachine', startRunbook: 'startRunbook', finishScenario: 'finishScenario', rollBackFailover: 'rollBackFailover',
   failbackRound: 'failbackRound', failbackMachineStep: 'failbackMachineStep', rollBackFailback: 'rollBackFailback',
 };

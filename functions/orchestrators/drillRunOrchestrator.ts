@@ -1,7 +1,7 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import type { DrillActivityInput, DrillActivityName, DrillActivityOutput, DrillRunRef } from '../../shared/drills/DrillActivityMap';
-import { activityRetry } from './recoverMachineOrchestrator';
+import { activityRetry } from './recoverMachines';
 
 /** Name of the orchestration that runs one drill (shared/drills' DRILL_RUN_ORCHESTRATION). */
 export const DRILL_RUN = 'drillRun';

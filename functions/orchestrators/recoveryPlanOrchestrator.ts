@@ -21,7 +21,7 @@ import { runbookActionStart } from '../../shared/automation/policy/runbookAction
 import { scenarioTargetsOf } from '../../shared/recovery/plan/ScenarioTargets';
 import { actionFailure, failbackRoundTimeout, finalLogTimeout } from '../../shared/recovery/plan/stepErrors';
 import type { PlanItemRef } from '../../shared/recovery/plan/PlanSnapshot';
-import { activityRetry, recoverMachines } from './recoverMachineOrchestrator';
+import { activityRetry, recoverMachines } from './recoverMachines';
 import { recoveryActivityCalls } from './recoveryActivityCalls';
 
 /** Name of the orchestration that runs a job (a plan's or an item's operation). */
@@ -43,8 +43,8 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
   const recovered: RecoveredMachineInfo[] = [];
   let finals: FinalLogs | undefined;
 
-  function* record(events: JobEvent[]): Generator<Task, RecordedJob, any> {
-    const r = yield* activities.call('recordJob', { vaultKey: input.vaultKey, jobId: input.jobId, events });
+  function* record(events: JobEvent[], foldGroup?: string): Generator<Task, RecordedJob, any> {
+    const r = yield* activities.call('recordJob', { vaultKey: input.vaultKey, jobId: input.jobId, events, ...(foldGroup ? { foldGroup } : {}) });
     if (r.cancelRequested) throw new JobCancelled();
     return r;
   }
@@ -162,19 +162,18 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
   function* group(s: Extract<RecoveryStep, { kind: 'group' }>): Generator<Task, void, any> {
     yield* record([{ type: 'taskStarted', taskId: s.taskId, at: at() }]);
     const results = yield* recoverMachines(context, s.machines.map((m) => ({
-      instanceId: `${context.df.instanceId}-${m.taskId}`,
-      input: {
-        vaultKey: input.vaultKey, jobId: input.jobId, scenario: input.scenario, planName: input.plan.targetType === 'RecoveryPlan' ? input.plan.targetName : undefined,
-        operation: s.operation, taskId: m.taskId, item: m.item, point: input.point, testNetworkId: input.testNetworkId,
-        wrappedKey: input.wrappedKey, previousJobId: input.previousJobId, finals: finals?.[m.item.itemId],
-        ...(input.drill ? { probeLevel: input.drill.verification } : {}),
-      },
+      vaultKey: input.vaultKey, jobId: input.jobId, scenario: input.scenario, planName: input.plan.targetType === 'RecoveryPlan' ? input.plan.targetName : undefined,
+      operation: s.operation, taskId: m.taskId, groupTaskId: s.taskId, item: m.item, point: input.point, testNetworkId: input.testNetworkId,
+      wrappedKey: input.wrappedKey, previousJobId: input.previousJobId, finals: finals?.[m.item.itemId],
+      ...(input.drill ? { probeLevel: input.drill.verification } : {}),
     })));
     const outcome = groupOutcome(s.groupName, s.machines, results);
     recovered.push(...outcome.recovered);
+    // The machines reported beside the job: their reports go into it now, with the group's end when it succeeded.
+    if (outcome.cancelled || outcome.error) yield* activities.call('recordJob', { vaultKey: input.vaultKey, jobId: input.jobId, events: [], foldGroup: s.taskId });
     if (outcome.cancelled) throw new JobCancelled();
     if (outcome.error) yield* fail(s.taskId, outcome.error);
-    yield* record([{ type: 'taskSucceeded', taskId: s.taskId, at: at(), description: `${s.machines.length} virtual machine(s) done` }]);
+    yield* record([{ type: 'taskSucceeded', taskId: s.taskId, at: at(), description: `${s.machines.length} virtual machine(s) done` }], s.taskId);
   }
 
   /**

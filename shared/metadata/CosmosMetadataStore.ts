@@ -1,6 +1,6 @@
 import type { Container, Database, FeedOptions, ItemDefinition, RequestOptions, SqlQuerySpec } from '@azure/cosmos';
 import type {
-  AlertTriggerDocument, AuditEvent, CosmosSystemFields, EventDocument, JobDocument, RecoveryPointDocument, ResourceDocument, ResourceKind, VaultDocument,
+  AlertTriggerDocument, AuditEvent, CosmosSystemFields, EventDocument, JobDocument, JobTaskReportDocument, RecoveryPointDocument, ResourceDocument, ResourceKind, VaultDocument,
 } from './MetadataDocuments';
 import type { AuditQuery, EventQuery, ListResourcesOptions, MetadataStore, Page, PageOptions, PendingOutboxes, WriteOptions } from './MetadataStore';
 import { METADATA_CONTAINERS } from './MetadataStoreConfig';
@@ -18,6 +18,7 @@ export class CosmosMetadataStore implements MetadataStore {
   private readonly resources: Container;
   private readonly points: Container;
   private readonly jobs: Container;
+  private readonly jobTasks: Container;
   private readonly audit: Container;
   private readonly events: Container;
   private readonly alertTriggers: Container;
@@ -27,6 +28,7 @@ export class CosmosMetadataStore implements MetadataStore {
     this.resources = database.container(METADATA_CONTAINERS.resources);
     this.points = database.container(METADATA_CONTAINERS.recoveryPoints);
     this.jobs = database.container(METADATA_CONTAINERS.jobs);
+    this.jobTasks = database.container(METADATA_CONTAINERS.jobTasks);
     this.audit = database.container(METADATA_CONTAINERS.audit);
     this.events = database.container(METADATA_CONTAINERS.events);
     this.alertTriggers = database.container(METADATA_CONTAINERS.alertTriggers);
@@ -230,6 +232,28 @@ export class CosmosMetadataStore implements MetadataStore {
 
   listJobs<D extends JobDocument<object> = JobDocument>(vaultKey: string, page?: PageOptions): Promise<Page<D>> {
     return this.page<D>(this.jobs, { orderBy: 'c.createdAt DESC' }, vaultKey, page, 'the list of jobs');
+  }
+
+  async putJobTaskReport<E>(doc: JobTaskReportDocument<E>): Promise<void> {
+    try {
+      await this.jobTasks.items.create<JobTaskReportDocument<E>>(doc);
+    } catch (err) {
+      if ((err as { code?: number }).code === 409) return; // written before: the same report
+      throw translateCosmosError(err, `report of task '${doc.taskId}' of job '${doc.jobId}'`);
+    }
+  }
+
+  async listJobTaskReports<E>(vaultKey: string, jobId: string, groupTaskId: string): Promise<JobTaskReportDocument<E>[]> {
+    const all: JobTaskReportDocument<E>[] = [];
+    let token: string | undefined;
+    do {
+      const { items, continuationToken } = await this.page<JobTaskReportDocument<E>>(this.jobTasks, {
+        where: 'c.jobId = @job AND c.groupTaskId = @group', parameters: [{ name: '@job', value: jobId }, { name: '@group', value: groupTaskId }],
+      }, vaultKey, { maxItemCount: 1000, continuationToken: token }, `the task reports of job '${jobId}'`);
+      all.push(...items);
+      token = continuationToken;
+    } while (token);
+    return all;
   }
 
   // --- replication events (partition: vault, TTL) and the outboxes that feed them ---------

@@ -263,6 +263,26 @@ export interface JobDocument<P extends object = Record<string, unknown>> extends
   ttl?: number;
 }
 
+/**
+ * One report of a machine task of a running job (issue 17): written once (a create), by that
+ * machine's activity alone, beside the job instead of into it, so a hundred machines of a group
+ * do not serialise on the job's ETag. The job folds a group's reports in when the group ends;
+ * until then readers of the job apply them on top. `E` is the writer's event type (recovery's
+ * `JobEvent`).
+ */
+export interface JobTaskReportDocument<E = unknown> extends CosmosSystemFields {
+  id: string;
+  vaultKey: string;
+  jobId: string;
+  /** The group task the machine task belongs to: a group's reports are read together. */
+  groupTaskId: string;
+  taskId: string;
+  /** Orders a task's reports (the writer's clock, then the order within one writer). */
+  seq: number;
+  events: E[];
+  ttl?: number;
+}
+
 /** Who did what to which resource, when, and how it ended. */
 export interface AuditEvent extends CosmosSystemFields {
   id: string;

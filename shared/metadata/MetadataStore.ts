@@ -1,5 +1,5 @@
 import type {
-  AlertTriggerDocument, AuditEvent, CosmosSystemFields, EventDocument, JobDocument, RecoveryPointDocument, ResourceDocument, ResourceKind, VaultDocument,
+  AlertTriggerDocument, AuditEvent, CosmosSystemFields, EventDocument, JobDocument, JobTaskReportDocument, RecoveryPointDocument, ResourceDocument, ResourceKind, VaultDocument,
 } from './MetadataDocuments';
 
 /** Which page of a list to read. */
@@ -101,6 +101,10 @@ export interface MetadataStore {
   replaceJob<D extends JobDocument<object>>(doc: D, options?: WriteOptions): Promise<D & CosmosSystemFields>;
   getJob<D extends JobDocument<object> = JobDocument>(vaultKey: string, id: string): Promise<D | undefined>;
   listJobs<D extends JobDocument<object> = JobDocument>(vaultKey: string, page?: PageOptions): Promise<Page<D>>;
+  /** Writes a machine task's report unless one with its id exists (a retried write changes nothing). */
+  putJobTaskReport<E>(doc: JobTaskReportDocument<E>): Promise<void>;
+  /** Every report of a group's machine tasks, in no particular order. */
+  listJobTaskReports<E>(vaultKey: string, jobId: string, groupTaskId: string): Promise<JobTaskReportDocument<E>[]>;
 
   /** Writes a replication event unless one with its id exists: writing it again changes nothing (nor its delivery state). */
   putEvent(doc: EventDocument): Promise<void>;

@@ -19,6 +19,7 @@ export const METADATA_CONTAINERS = {
   resources: 'resources',
   recoveryPoints: 'recoveryPoints',
   jobs: 'jobs',
+  jobTasks: 'jobTasks',
   audit: 'audit',
   events: 'events',
   alertTriggers: 'alertTriggers',

@@ -21,6 +21,7 @@ export async function ensureMetadataStore(config: MetadataStoreConfig, client?: 
     // -1: TTL on, no default; each recovery point carries its own `ttl` (its policy's retention).
     await container({ id: METADATA_CONTAINERS.recoveryPoints, partitionKey: byVault, defaultTtl: -1 });
     await container({ id: METADATA_CONTAINERS.jobs, partitionKey: byVault, defaultTtl: config.jobTtlSeconds });
+    await container({ id: METADATA_CONTAINERS.jobTasks, partitionKey: byVault, defaultTtl: config.jobTtlSeconds });
     await container({ id: METADATA_CONTAINERS.audit, partitionKey: byVault, defaultTtl: config.auditTtlSeconds });
     await container({ id: METADATA_CONTAINERS.events, partitionKey: byVault, defaultTtl: config.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS });
     await container({ id: METADATA_CONTAINERS.alertTriggers, partitionKey: byVault, defaultTtl: config.alertTriggerTtlSeconds ?? DEFAULT_ALERT_TRIGGER_TTL_SECONDS });

@@ -3,6 +3,7 @@ import { diskIdSchema, issuedIdSchema } from '../../naming';
 import type { VaultDocument } from '../../metadata';
 import { FINISHED_JOB_STATES } from '../../recovery/plan/AsrJob';
 import { machineTaskPage } from '../../recovery/plan/jobTaskPages';
+import { withRunningGroups } from '../../recovery/jobs/machineTaskReports';
 import { JOB_TASKS_INLINE } from '../../recovery/plan/planLimits';
 import type { RecoveryJobDocument } from '../../recovery/jobs/RecoveryJobDocument';
 import { shapeJob, type RecoveryJobService, type RecoveryTarget } from '../../recovery/service/RecoveryJobService';
@@ -99,7 +100,8 @@ async function operationResultHandler(ctx: ArmContext, service: RecoveryJobServi
 async function listJobsHandler(ctx: ArmContext): Promise<ArmResponse> {
   await ctx.requireVault();
   const page = await ctx.store.listJobs<RecoveryJobDocument>(ctx.vaultKey!, { maxItemCount: ctx.pageSize, continuationToken: skipTokenOf(ctx.url) });
-  const value = page.items.map(shapeJob);
+  // Running jobs with the reports of their running groups' machine tasks, as GET of one job shows them.
+  const value = await Promise.all(page.items.map(async (doc) => shapeJob({ ...doc, properties: await withRunningGroups(ctx.store, ctx.vaultKey!, doc.id, doc.properties) })));
   return { status: 200, headers: JSON_HEADERS, body: { value, nextLink: nextLinkOf(ctx.url, page.continuationToken) } };
 }
 

@@ -20,7 +20,7 @@ import type { KeyWrapper } from '../jobs/KeyWrapper';
 import { RecoveryError } from '../plan/RecoveryError';
 import type { MachineTaskInput } from '../plan/MachineTask';
 import { CANCELLED_ERROR } from '../plan/RecoveryEvents';
-import type { ActivityInput, MachinePlan, RecoveryActivityHandlers } from '../plan/RecoveryActivityMap';
+import type { ActivityInput, MachinePlan, MaterializeDiskInput, RecordedJob, RecoveryActivityHandlers } from '../plan/RecoveryActivityMap';
 import type { RunbookStarter } from '../../automation/RunbookStarter';
 import { ScenarioLock } from '../jobs/ScenarioLock';
 import { loadNetworkMappings, resolveRecoveryNics } from '../plan/resolveRecoveryNics';
@@ -107,9 +107,16 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
     };
   }
 
+  /** A machine task's events: beside the job under its group (folded in when the group ends), else on the job. */
+  function recordTask(input: MachineTaskInput, events: JobEvent[]): Promise<RecordedJob> {
+    return input.groupTaskId
+      ? jobs.recordTask(input.vaultKey, input.jobId, input.groupTaskId, input.taskId, events)
+      : jobs.record(input.vaultKey, input.jobId, events);
+  }
+
   /** Records job events for a machine task; a job asked to cancel stops the task here. */
   async function report(input: MachineTaskInput, events: JobEvent[]): Promise<void> {
-    const r = await jobs.record(input.vaultKey, input.jobId, events);
+    const r = await recordTask(input, events);
     if (r.cancelRequested) throw new RecoveryError('JobCancelled', CANCELLED_ERROR.message, CANCELLED_ERROR);
   }
 
@@ -120,14 +127,77 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
   async function machineStep<T>(input: MachineTaskInput, work: () => Promise<T>): Promise<StepOutcome<T>> {
     const result = await outcome(work, input.item.name);
     if (!result.ok && result.error.code !== 'JobCancelled') {
-      await jobs.record(input.vaultKey, input.jobId, [{ type: 'taskFailed', taskId: input.taskId, at: new Date().toISOString(), error: result.error }]);
+      await recordTask(input, [{ type: 'taskFailed', taskId: input.taskId, at: new Date().toISOString(), error: result.error }]);
     }
     return result;
   }
 
+  /**
+   * A machine task's first step: mark it started, work out where the machine goes (target name,
+   * size, network and IP from the item; test failovers go to the test network with a `-test`
+   * suffix) and resolve the recovery point per disk (draining first for Latest). Failures are
+   * recorded on the task here.
+   */
+  async function beginMachine(input: MachineTaskInput): Promise<StepOutcome<{ plan: MachinePlan; chosen: ChosenPoints }>> {
+    const startedAt = new Date().toISOString();
+    return machineStep(input, async () => {
+      if (input.previousJobId) {
+        // A retried failover: the failed attempt's machine and disks go first, or the new ones would clash with them.
+        await deps.fabric.cleanup({ vault: vaultSegmentOf(input.vaultKey), job: input.previousJobId, item: last(input.item.itemId)! });
+      }
+      const plan = await prepare(input);
+      // ASR's Latest: merge the pending logs first, then the newest merged log is the point.
+      if (!input.finals && input.point.kind === 'Latest') for (const d of plan.disks) await drainUpTo(deps.replication, d);
+      const chosen = await choosePointSelectors(deps.replication, plan.disks, input.point, input.finals);
+      // One write for start and progress: every machine of a group updates the same job document.
+      await report(input, [
+        { type: 'taskStarted', taskId: input.taskId, at: startedAt },
+        { type: 'taskProgress', taskId: input.taskId, description: `Materialising ${plan.disks.length} disk(s) from ${chosen.description}` },
+      ]);
+      return { plan, chosen };
+    });
+  }
+
+  /** One disk. The key is opened here, used for this disk and dropped: it never enters a return value or a log. */
+  async function materializeDisk(input: MaterializeDiskInput): Promise<StepOutcome<MaterializedDisk>> {
+    return outcome(async () => {
+      const key = input.wrappedKey ? deps.keys.unwrap(input.wrappedKey, input.jobId) : undefined;
+      return materializeTargetDisk(deps, { ...input.request, ...(key ? { key } : {}) });
+    }, `disk ${input.request.source.disk} of ${input.request.source.item}`);
+  }
+
+  /** A machine task's last step: create the machine with its disks, start it, check it, and mark the task done. */
+  async function bringUpMachine(task: MachineTaskInput, plan: MachinePlan, disks: MaterializedDisk[], pointDescription: string): Promise<StepOutcome<RecoveredMachineInfo>> {
+    return machineStep(task, async () => {
+      await deps.fabric.createMachine({ ...plan.spec, disks });
+      const started = await deps.fabric.startMachine(plan.ref);
+      const check = await deps.fabric.checkMachine(plan.ref);
+      if (!check.healthy) {
+        // What the probes saw stays on the task for the job's report, although the task fails.
+        if (check.probes?.length) await report(task, [{ type: 'taskProgress', taskId: task.taskId, description: `${plan.ref.name} failed its checks`, customDetails: { machineName: plan.ref.name, checks: check.checks, probes: check.probes } }]);
+        const failed = check.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ');
+        // Every check on the task, passed ones too: a drill's record names the machine and the probe that failed.
+        await report(task, [{ type: 'taskProgress', taskId: task.taskId, description: `${plan.ref.name} failed its checks`, customDetails: { machineName: plan.ref.name, checks: check.checks } }]);
+        throw new RecoveryError('MachineUnhealthy', `${plan.ref.name} is ${check.powerState} and failed its checks: ${failed}`, {
+          possibleCauses: 'The recovered disks or the machine are not sound.', recommendedAction: 'Look at the machine in the target, then fail over from another point.',
+        });
+      }
+      const ips = started.nics.map((n) => n.privateIp ?? n.staticIp).filter((ip): ip is string => !!ip);
+      await report(task, [{
+        type: 'taskSucceeded', taskId: task.taskId, at: new Date().toISOString(),
+        description: `${plan.ref.name} is running (${ips.join(', ') || 'no IP'}), recovered from ${pointDescription}`,
+        customDetails: { machineName: plan.ref.name, resourceGroup: plan.ref.resourceGroup, ipAddresses: ips, checks: check.checks, ...(check.probes?.length ? { probes: check.probes } : {}), disks: disks.map((d) => ({ name: d.name, sequence: d.sequence, pointTime: d.pointTime, digest: d.expectedDigest })) },
+      }]);
+      return {
+        item: task.item.itemId, resourceGroup: plan.ref.resourceGroup, machineName: plan.ref.name, ips,
+        recoveryPointId: disks[0]?.baseRecoveryPointId ?? '', recoveryPointTime: disks[0]?.pointTime ?? '',
+      };
+    });
+  }
+
   return {
     async recordJob(input: ActivityInput<'recordJob'>) {
-      return jobs.record(input.vaultKey, input.jobId, input.events);
+      return jobs.record(input.vaultKey, input.jobId, input.events, { foldGroup: input.foldGroup });
     },
 
     /**
@@ -198,68 +268,35 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
     },
 
     /**
-     * A machine task's first hop: mark it started, work out where the machine goes (target name,
-     * size, network and IP from the item; test failovers go to the test network with a `-test`
-     * suffix) and resolve the recovery point per disk (draining first for Latest). One activity
-     * instead of several: each hop through the task hub costs a queue round trip
-     * (bench/failover). Failures are recorded on the task here.
+     * One machine of a failover in one activity (issue 17: each hop through the task hub is a
+     * queue round trip, and a sub-orchestration with three activities made four of them per
+     * machine): begin, materialise every disk in parallel, bring the machine up. Idempotent as
+     * its steps are (events carry their times, fabric operations go by name), so a retry or a
+     * host that died midway runs it again whole. Never throws an expected failure: it is on the
+     * task and returned, so the group sees every machine's result; transient errors are thrown
+     * for the retry policy.
      */
-    async beginMachine(input: ActivityInput<'beginMachine'>) {
-      const startedAt = new Date().toISOString();
-      return machineStep(input, async () => {
-        if (input.previousJobId) {
-          // A retried failover: the failed attempt's machine and disks go first, or the new ones would clash with them.
-          await deps.fabric.cleanup({ vault: vaultSegmentOf(input.vaultKey), job: input.previousJobId, item: last(input.item.itemId)! });
+    async recoverMachine(input: ActivityInput<'recoverMachine'>) {
+      const begun = await beginMachine(input);
+      if (!begun.ok) return { ok: false, error: begun.error };
+      const { plan, chosen } = begun.value;
+      const settled = await Promise.allSettled(plan.disks.map((disk) => materializeDisk({
+        request: { source: disk, point: chosen.selectors[disk.disk], resourceGroup: plan.ref.resourceGroup, machineName: plan.ref.name, tags: plan.spec.tags, hyperVGeneration: plan.spec.hyperVGeneration },
+        jobId: input.jobId,
+        wrappedKey: plan.encrypted ? input.wrappedKey : undefined,
+      })));
+      const thrown = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (thrown) throw thrown.reason;
+      const disks: MaterializedDisk[] = [];
+      for (const r of settled as PromiseFulfilledResult<StepOutcome<MaterializedDisk>>[]) {
+        if (!r.value.ok) {
+          await recordTask(input, [{ type: 'taskFailed', taskId: input.taskId, at: new Date().toISOString(), error: r.value.error }]);
+          return { ok: false, error: r.value.error };
         }
-        const plan = await prepare(input);
-        // ASR's Latest: merge the pending logs first, then the newest merged log is the point.
-        if (!input.finals && input.point.kind === 'Latest') for (const d of plan.disks) await drainUpTo(deps.replication, d);
-        const chosen = await choosePointSelectors(deps.replication, plan.disks, input.point, input.finals);
-        // One write for start and progress: every machine of a group updates the same job document.
-        await report(input, [
-          { type: 'taskStarted', taskId: input.taskId, at: startedAt },
-          { type: 'taskProgress', taskId: input.taskId, description: `Materialising ${plan.disks.length} disk(s) from ${chosen.description}` },
-        ]);
-        return { plan, chosen };
-      });
-    },
-
-    /** The key is opened here, used for this disk and dropped: it never enters a return value or a log. */
-    async materializeDisk(input: ActivityInput<'materializeDisk'>) {
-      return outcome(async () => {
-        const key = input.wrappedKey ? deps.keys.unwrap(input.wrappedKey, input.jobId) : undefined;
-        return materializeTargetDisk(deps, { ...input.request, ...(key ? { key } : {}) });
-      }, `disk ${input.request.source.disk} of ${input.request.source.item}`);
-    },
-
-    /** A machine task's last hop: create the machine with its disks, start it, check it, and mark the task done. */
-    async bringUpMachine(input: ActivityInput<'bringUpMachine'>) {
-      const { plan, disks } = input;
-      return machineStep(input.task, async () => {
-        await deps.fabric.createMachine({ ...plan.spec, disks });
-        const started = await deps.fabric.startMachine(plan.ref);
-        const check = await deps.fabric.checkMachine(plan.ref);
-        if (!check.healthy) {
-          // What the probes saw stays on the task for the job's report, although the task fails.
-          if (check.probes?.length) await report(input.task, [{ type: 'taskProgress', taskId: input.task.taskId, description: `${plan.ref.name} failed its checks`, customDetails: { machineName: plan.ref.name, checks: check.checks, probes: check.probes } }]);
-          const failed = check.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ');
-          // Every check on the task, passed ones too: a drill's record names the machine and the probe that failed.
-          await report(input.task, [{ type: 'taskProgress', taskId: input.task.taskId, description: `${plan.ref.name} failed its checks`, customDetails: { machineName: plan.ref.name, checks: check.checks } }]);
-          throw new RecoveryError('MachineUnhealthy', `${plan.ref.name} is ${check.powerState} and failed its checks: ${failed}`, {
-            possibleCauses: 'The recovered disks or the machine are not sound.', recommendedAction: 'Look at the machine in the target, then fail over from another point.',
-          });
-        }
-        const ips = started.nics.map((n) => n.privateIp ?? n.staticIp).filter((ip): ip is string => !!ip);
-        await report(input.task, [{
-          type: 'taskSucceeded', taskId: input.task.taskId, at: new Date().toISOString(),
-          description: `${plan.ref.name} is running (${ips.join(', ') || 'no IP'}), recovered from ${input.pointDescription}`,
-          customDetails: { machineName: plan.ref.name, resourceGroup: plan.ref.resourceGroup, ipAddresses: ips, checks: check.checks, ...(check.probes?.length ? { probes: check.probes } : {}), disks: disks.map((d) => ({ name: d.name, sequence: d.sequence, pointTime: d.pointTime, digest: d.expectedDigest })) },
-        }]);
-        return {
-          item: input.task.item.itemId, resourceGroup: plan.ref.resourceGroup, machineName: plan.ref.name, ips,
-          recoveryPointId: disks[0]?.baseRecoveryPointId ?? '', recoveryPointTime: disks[0]?.pointTime ?? '',
-        };
-      });
+        disks.push(r.value.value);
+      }
+      const up = await bringUpMachine(input, plan, disks, chosen.description);
+      return up.ok ? { ok: true, machine: up.value } : { ok: false, error: up.error };
     },
 
     /** Cleanup, commit and cancel of one machine, in one hop: remove what the earlier job made (or nothing, for commit). */

@@ -1,12 +1,13 @@
 import { ServiceError } from '../../errors';
 import type { MetadataStore } from '../../metadata';
 import { appendToOutbox, EventOutbox, jobEventsOf } from '../../events';
-import { applyJobEvent } from '../plan/applyJobEvent';
+import { applyJobEvents } from '../plan/applyJobEvent';
 import type { JobEvent } from '../plan/JobEvent';
 import type { RecordedJob } from '../plan/RecoveryActivityMap';
 import type { RecoveryJobDocument } from './RecoveryJobDocument';
 import { recordJobMetrics } from './recordJobMetrics';
 import { traceMessage } from '../../telemetry';
+import { machineTaskEvents, putMachineTaskReport, withRunningGroups } from './machineTaskReports';
 
 interface PendingRecord {
   events: JobEvent[];
@@ -19,6 +20,8 @@ interface PendingRecord {
  * Shared by every recorder on the same store, so the activities of one host all join it.
  */
 const waitingByStore = new WeakMap<MetadataStore, Map<string, PendingRecord[]>>();
+/** Per store, per job: the read of the job in flight, which machine reports of the moment share. */
+const readsByStore = new WeakMap<MetadataStore, Map<string, Promise<RecoveryJobDocument>>>();
 
 /**
  * Applies job events to the stored job with optimistic concurrency: read, apply, replace with
@@ -28,7 +31,9 @@ const waitingByStore = new WeakMap<MetadataStore, Map<string, PendingRecord[]>>(
  * racing ones (issue 17: 412 retries were most of a machine's time). Across hosts, races are
  * still normal; the jitter keeps them from repeating in lockstep. The replication events a
  * change raises (job started, suspended, succeeded, failed: shared/events) go into the job's
- * outbox in the same write, and are published after it.
+ * outbox in the same write, and are published after it. Machine tasks of a group do not write
+ * the job at all while they run (`recordTask`: a report beside it); the group folds them in
+ * when it ends, and `view` shows them meanwhile (issue 17: no hot document).
  */
 export class JobRecorder {
   private readonly outbox: EventOutbox;
@@ -43,8 +48,45 @@ export class JobRecorder {
     return doc;
   }
 
-  /** Records events on the job; resolves with the job's state after the write that carried them. */
-  record(vaultKey: string, jobId: string, events: JobEvent[]): Promise<RecordedJob> {
+  /** The job as the API shows it: with the reports of the machine tasks of its running groups applied. */
+  async view(vaultKey: string, jobId: string): Promise<RecoveryJobDocument> {
+    const doc = await this.get(vaultKey, jobId);
+    return { ...doc, properties: await withRunningGroups(this.store, vaultKey, jobId, doc.properties) };
+  }
+
+  /**
+   * Records a machine task's events beside the job (one create, no ETag: see
+   * `putMachineTaskReport`) and answers the job's state from a read shared by the callers of
+   * the moment. `record(..., { foldGroup })` folds them into the job when the group ends.
+   */
+  async recordTask(vaultKey: string, jobId: string, groupTaskId: string, taskId: string, events: JobEvent[]): Promise<RecordedJob> {
+    await putMachineTaskReport(this.store, vaultKey, jobId, groupTaskId, taskId, events);
+    const job = await this.sharedRead(vaultKey, jobId);
+    return { state: job.properties.state, cancelRequested: !!job.properties.cancelRequested };
+  }
+
+  private sharedRead(vaultKey: string, jobId: string): Promise<RecoveryJobDocument> {
+    let reads = readsByStore.get(this.store);
+    if (!reads) readsByStore.set(this.store, reads = new Map());
+    const key = `${vaultKey}\n${jobId}`;
+    let read = reads.get(key);
+    if (!read) {
+      read = this.get(vaultKey, jobId).finally(() => reads.delete(key));
+      reads.set(key, read);
+    }
+    return read;
+  }
+
+  /**
+   * Records events on the job; resolves with the job's state after the write that carried them.
+   * `foldGroup`: the reports of that group's machine tasks go in first, in the same write.
+   */
+  async record(vaultKey: string, jobId: string, events: JobEvent[], options: { foldGroup?: string } = {}): Promise<RecordedJob> {
+    const folded = options.foldGroup ? await machineTaskEvents(this.store, vaultKey, jobId, options.foldGroup) : [];
+    return this.enqueue(vaultKey, jobId, [...folded, ...events]);
+  }
+
+  private enqueue(vaultKey: string, jobId: string, events: JobEvent[]): Promise<RecordedJob> {
     let byJob = waitingByStore.get(this.store);
     if (!byJob) waitingByStore.set(this.store, byJob = new Map());
     const key = `${vaultKey}\n${jobId}`;
@@ -86,7 +128,7 @@ export class JobRecorder {
   private async write(vaultKey: string, jobId: string, events: JobEvent[]): Promise<RecordedJob> {
     for (let attempt = 1; ; attempt++) {
       const doc = await this.get(vaultKey, jobId);
-      const next = events.reduce(applyJobEvent, doc.properties);
+      const next = applyJobEvents(doc.properties, events);
       if (JSON.stringify(next) === JSON.stringify(doc.properties)) return { state: next.state, cancelRequested: !!next.cancelRequested };
       const at = [...events].reverse().find((e): e is Extract<JobEvent, { at: string }> => 'at' in e)?.at ?? new Date().toISOString();
       const changed = appendToOutbox({ ...doc, properties: next }, 'jobs', jobEventsOf(doc, doc.properties, next, at));

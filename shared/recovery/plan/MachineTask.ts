@@ -6,7 +6,7 @@ import type { RecoveryScenario } from './RecoveryScenario';
 import type { MachineOperation } from './RecoveryStep';
 import type { DrillVerification } from './DrillJobOptions';
 
-/** Input of the per-machine sub-orchestration. Like every orchestration input: no secrets. */
+/** Input of the per-machine activity (recoverMachine, settleMachine). Like every orchestration input: no secrets. */
 export interface MachineTaskInput {
   vaultKey: string;
   jobId: string;
@@ -14,6 +14,8 @@ export interface MachineTaskInput {
   planName?: string;
   operation: MachineOperation;
   taskId: string;
+  /** The group task: the machine reports beside the job under it (absent in older inputs: on the job itself). */
+  groupTaskId?: string;
   item: PlanItemRef;
   point: RecoveryPointChoice;
   testNetworkId?: string;

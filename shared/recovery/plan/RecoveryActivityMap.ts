@@ -7,7 +7,7 @@ import type { ChosenPoints } from '../../replication/journal/choosePointSelector
 import type { ScenarioOutcome } from './allowedOperations';
 import type { AsrJobState } from './AsrJob';
 import type { JobEvent } from './JobEvent';
-import type { MachineTaskInput } from './MachineTask';
+import type { MachineTaskInput, MachineTaskResult } from './MachineTask';
 import type { PlanItemRef } from './PlanSnapshot';
 import type { RecoveryScenario } from './RecoveryScenario';
 import type { ScenarioTargets } from './ScenarioTargets';
@@ -34,7 +34,7 @@ export interface RecordedJob {
   cancelRequested: boolean;
 }
 
-/** Where one machine goes and from which disks, as `beginMachine` works it out. */
+/** Where one machine goes and from which disks, as `recoverMachine` works it out first. */
 export interface MachinePlan {
   ref: MachineRef;
   spec: Omit<MachineSpec, 'disks'>;
@@ -58,11 +58,12 @@ export type FinalLogs = Record<string, Record<string, { epoch: string; sequence:
  * activities through this map (functions/orchestrators/recoveryActivityCalls.ts) and
  * functions/activities registers `createRecoveryActivities` against it, so a wrong name or a
  * wrong input shape is a compile error on either side. Inputs and outputs cross the task hub
- * as JSON: plain data only. Every input names its job (`jobId`, or `task.jobId`): the step's
+ * as JSON: plain data only. Every input names its job (`jobId`): the step's
  * telemetry operation is the job's (functions/appStart.ts).
  */
 export interface RecoveryActivityMap {
-  recordJob: { input: { vaultKey: string; jobId: string; events: JobEvent[] }; output: RecordedJob };
+  /** `foldGroup`: that group's machine task reports go into the job first, in the same write (the group has ended). */
+  recordJob: { input: { vaultKey: string; jobId: string; events: JobEvent[]; foldGroup?: string }; output: RecordedJob };
   /** `scenario` absent (older jobs) = no network check. */
   checkPrerequisites: {
     input: { vaultKey: string; jobId: string; items: PlanItemRef[]; needsDisks: boolean; wrappedKey?: string; scenario?: RecoveryScenario; testNetworkId?: string };
@@ -71,12 +72,8 @@ export interface RecoveryActivityMap {
   requestShutdown: { input: { vaultKey: string; jobId: string; items: PlanItemRef[]; shipFinalLog: boolean; at: string }; output: void };
   pollFinalLogs: { input: { vaultKey: string; jobId: string; items: PlanItemRef[] }; output: { finals: FinalLogs; waiting: string[] } };
   clearShutdownRequests: { input: { vaultKey: string; jobId: string; items: PlanItemRef[] }; output: void };
-  beginMachine: { input: MachineTaskInput; output: StepOutcome<{ plan: MachinePlan; chosen: ChosenPoints }> };
-  materializeDisk: { input: MaterializeDiskInput; output: StepOutcome<MaterializedDisk> };
-  bringUpMachine: {
-    input: { task: MachineTaskInput; plan: MachinePlan; disks: MaterializedDisk[]; pointDescription: string };
-    output: StepOutcome<RecoveredMachineInfo>;
-  };
+  /** One machine of a failover, whole: begin, its disks in parallel, bring-up (one hop through the task hub). */
+  recoverMachine: { input: MachineTaskInput; output: MachineTaskResult };
   settleMachine: { input: MachineTaskInput; output: StepOutcome<string[]> };
   rollBackFailover: { input: { vaultKey: string; jobId: string; items: PlanItemRef[] }; output: string[] };
   startRunbook: { input: StartRunbookRequest; output: StepOutcome<Awaited<ReturnType<RunbookStarter['start']>>> };

@@ -222,7 +222,7 @@ export class RecoveryJobService {
     }
     await this.jobs.record(vaultKey, jobName, [{ type: 'cancelRequested', at: this.now().toISOString() }]);
     await this.orchestrations.raiseEvent(jobName, RECOVERY_EVENTS.cancel, {});
-    return this.jobs.get(vaultKey, jobName);
+    return this.jobs.view(vaultKey, jobName);
   }
 
   /** Completes the manual action the job waits on. */
@@ -238,7 +238,7 @@ export class RecoveryJobService {
     }
     // Show the resume at once; the orchestrator records the same events (idempotent) when it runs on.
     await this.jobs.record(vaultKey, jobName, [{ type: 'jobResumed', at: this.now().toISOString() }]).catch(() => undefined);
-    return this.jobs.get(vaultKey, jobName);
+    return this.jobs.view(vaultKey, jobName);
   }
 
   /** Runs a failed or cancelled job's operation again as a new job (a key must be supplied again). */
@@ -261,8 +261,9 @@ export class RecoveryJobService {
     });
   }
 
+  /** The job as the API shows it, machine tasks of the running group included. */
   async get(vaultKey: string, jobName: string): Promise<RecoveryJobDocument> {
-    return this.jobs.get(vaultKey, jobName);
+    return this.jobs.view(vaultKey, jobName);
   }
 
   private async snapshot(vault: VaultDocument, target: RecoveryTarget): Promise<PlanSnapshot> {

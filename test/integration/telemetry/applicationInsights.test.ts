@@ -104,7 +104,7 @@ describe('Application Insights: the real SDK\'s telemetry of a merge and a job r
   it('every step of a job is a request of one operation whose id is the job\'s name, with its trace lines', () => {
     const op = testJob.replace(/-/g, '');
     const steps = capture.of('RequestData').filter((e) => opOf(e) === op);
-    expect(steps.map((e) => e.data.baseData.name)).toEqual(expect.arrayContaining(['recordJob', 'checkPrerequisites', 'materializeDisk', 'bringUpMachine']));
+    expect(steps.map((e) => e.data.baseData.name)).toEqual(expect.arrayContaining(['recordJob', 'checkPrerequisites', 'recoverMachine']));
     expect(steps.every((e) => e.data.baseData.properties['asr.job.id'] === testJob)).toBe(true);
     expect(capture.of('MessageData').some((e) => opOf(e) === op && e.data.baseData.message.startsWith(`job ${testJob}: jobStarted`))).toBe(true);
     // No step falls out of its job's operation: every activity ran for one of the two jobs.

@@ -1,7 +1,8 @@
 import type { RecoveryActivityCalls } from '../../../functions/orchestrators/recoveryActivityCalls';
-import { recoverMachineOrchestrator } from '../../../functions/orchestrators/recoverMachineOrchestrator';
+import type { OrchestrationContext, Task } from 'durable-functions';
+import { recoverMachines } from '../../../functions/orchestrators/recoverMachines';
 import { recoveryPlanOrchestrator } from '../../../functions/orchestrators/recoveryPlanOrchestrator';
-import type { MachineTaskInput } from '../../../shared/recovery/plan/MachineTask';
+import type { MachineTaskInput, MachineTaskResult } from '../../../shared/recovery/plan/MachineTask';
 import { planRecoverySteps } from '../../../shared/recovery/plan/planRecoverySteps';
 import type { PlanSnapshot } from '../../../shared/recovery/plan/PlanSnapshot';
 import type { RecoveryActivityHandlers } from '../../../shared/recovery/plan/RecoveryActivityMap';
@@ -16,7 +17,7 @@ export function* misuses(activities: RecoveryActivityCalls): Generator<unknown, 
   // @ts-expect-error recordJob takes { vaultKey, jobId, events }: a missing field is a compile error
   yield* activities.call('recordJob', { vaultKey: 'v', jobId: 'j' });
   // @ts-expect-error an input of another activity's shape is a compile error
-  yield* activities.call('materializeDisk', { vaultKey: 'v', items: [] });
+  yield* activities.call('recoverMachine', { vaultKey: 'v', items: [] });
   // @ts-expect-error a name the map does not hold is a compile error
   yield* activities.call('recordJobs', { vaultKey: 'v', jobId: 'j', events: [] });
   const poll = yield* activities.call('pollFinalLogs', { vaultKey: 'v', jobId: 'j', items: [] });
@@ -31,48 +32,42 @@ export const wrongHandler: Pick<RecoveryActivityHandlers, 'recordJob'> = {
   async recordJob(input: { vaultKey: string; jobId: string; events: string[] }) { return { state: 'InProgress', cancelRequested: input.events.length > 0 }; },
 };
 
-const task: MachineTaskInput = {
-  vaultKey: 's/r/v', jobId: 'job1', scenario: 'UnplannedFailover', operation: 'recover', taskId: 'g0-vm0',
-  item: { itemId: '/i/a', name: 'a' }, point: { kind: 'Latest' }, wrappedKey: 'sealed',
-};
+const task = (taskId: string, name: string, operation: MachineTaskInput['operation']): MachineTaskInput => ({
+  vaultKey: 's/r/v', jobId: 'job1', scenario: 'UnplannedFailover', operation, taskId,
+  item: { itemId: `/i/${name}`, name }, point: { kind: 'Latest' }, wrappedKey: 'sealed',
+});
 const ok = (value: unknown) => ({ ok: true, value });
-const plan = {
-  ref: { resourceGroup: 'rg', name: 'a' }, recoveryName: 'a', encrypted: true,
-  disks: [{ vault: 'v', item: 'a', disk: 'd0' }, { vault: 'v', item: 'a', disk: 'd1' }],
-  spec: { resourceGroup: 'rg', name: 'a', size: 'Standard_D2s_v3', nics: [], testNetwork: false, tags: { vault: 'v', job: 'job1', item: 'a', scenario: 'UnplannedFailover' } },
+const error = { code: 'DiskDigestMismatch', message: 'd1 differs', possibleCauses: 'x', recommendedAction: 'y' };
+/** A group of machines as the plan orchestrator runs it. */
+const group = function* (context: OrchestrationContext): Generator<Task, MachineTaskResult[], unknown> {
+  return yield* recoverMachines(context, context.df.getInput<MachineTaskInput[]>());
 };
 
-describe('recovery activities through the typed map (replay simulation)', () => {
-  it('a machine task calls begin, one materialise per disk in parallel with the sealed key, then bring-up with the disks in order', async () => {
-    const r = await simulate(recoverMachineOrchestrator, task, (name, input: any) => {
-      switch (name) {
-        case 'beginMachine': return ok({ plan, chosen: { selectors: { d0: { kind: 'latest' }, d1: { kind: 'latest' } }, description: 'the latest point' } });
-        case 'materializeDisk': return ok({ name: `disk-${input.request.source.disk}` });
-        case 'bringUpMachine': return ok({ item: '/i/a', resourceGroup: 'rg', machineName: 'a', ips: ['10.0.0.4'], recoveryPointId: 'p', recoveryPointTime: 't' });
-        default: throw new Error(`unexpected ${name}`);
-      }
+describe('the machines of a group through the typed map (replay simulation)', () => {
+  it('one recoverMachine activity per machine, all in one episode with the machine\'s input (sealed key, no sub-orchestration); results in task order', async () => {
+    const tasks = [task('g0-vm0', 'a', 'recover'), task('g0-vm1', 'b', 'recover'), task('g0-vm2', 'c', 'recover')];
+    const r = await simulate(group, tasks, (name, input: any) => {
+      if (name !== 'recoverMachine') throw new Error(`unexpected ${name}`);
+      return input.item.name === 'b' ? { ok: false, error } : { ok: true, machine: { item: input.item.itemId, resourceGroup: 'rg', machineName: input.item.name, ips: [], recoveryPointId: 'p', recoveryPointTime: 't' } };
     });
-    expect(r.calls.map((c) => c.name)).toEqual(['beginMachine', 'materializeDisk', 'materializeDisk', 'bringUpMachine']);
-    expect(r.calls[1].input).toMatchObject({ jobId: 'job1', wrappedKey: 'sealed', request: { source: { disk: 'd0' }, machineName: 'a', resourceGroup: 'rg' } });
-    // Both disks were dispatched in the same episode.
-    const episodeOf = (disk: string) => r.decisions.findIndex((d) => d.commands.some((c: any) => c.kind === 'scheduleActivity' && JSON.parse(c.input).request?.source.disk === disk));
-    expect(episodeOf('d0')).toBe(episodeOf('d1'));
-    expect(r.calls[3].input).toMatchObject({ disks: [{ name: 'disk-d0' }, { name: 'disk-d1' }], pointDescription: 'the latest point' });
-    expect(r.final).toMatchObject({ kind: 'complete' });
-    expect(JSON.parse((r.final as any).output)).toMatchObject({ ok: true, machine: { machineName: 'a', ips: ['10.0.0.4'] } });
+    expect(r.calls.map((c) => c.name)).toEqual(['recoverMachine', 'recoverMachine', 'recoverMachine']);
+    expect(r.calls[0].input).toEqual(tasks[0]);
+    const commands = r.decisions.flatMap((d) => d.commands);
+    expect(commands.some((c: any) => c.kind === 'startSubOrchestration')).toBe(false);
+    const episodeOf = (name: string) => r.decisions.findIndex((d) => d.commands.some((c: any) => c.kind === 'scheduleActivity' && JSON.parse(c.input).item.name === name));
+    expect(new Set(['a', 'b', 'c'].map(episodeOf)).size).toBe(1);
+    const out = JSON.parse((r.final as any).output) as MachineTaskResult[];
+    expect(out.map((o) => (o.ok ? o.machine?.machineName : o.error.code))).toEqual(['a', 'DiskDigestMismatch', 'c']);
   });
 
-  it('a failed disk fails the machine task on the job and skips the bring-up', async () => {
-    const error = { code: 'DiskDigestMismatch', message: 'd1 differs', possibleCauses: 'x', recommendedAction: 'y' };
-    const r = await simulate(recoverMachineOrchestrator, task, (name, input: any) => {
-      if (name === 'beginMachine') return ok({ plan, chosen: { selectors: {}, description: 'p' } });
-      if (name === 'materializeDisk') return input.request.source.disk === 'd1' ? { ok: false, error } : ok({ name: 'x' });
-      if (name === 'recordJob') return { state: 'InProgress', cancelRequested: false };
-      throw new Error(`unexpected ${name}`);
+  it('cleanup, commit and cancel go to settleMachine, whose removed resources stay on the task, not in the group\'s result', async () => {
+    const tasks = [task('g0-vm0', 'a', 'cleanupTest'), task('g0-vm1', 'b', 'cleanupTest')];
+    const r = await simulate(group, tasks, (name, input: any) => {
+      if (name !== 'settleMachine') throw new Error(`unexpected ${name}`);
+      return input.item.name === 'a' ? { ok: true, value: ['machine a-test'] } : { ok: false, error };
     });
-    expect(r.calls.map((c) => c.name)).toEqual(['beginMachine', 'materializeDisk', 'materializeDisk', 'recordJob']);
-    expect(r.calls[3].input).toMatchObject({ events: [{ type: 'taskFailed', taskId: 'g0-vm0', error }] });
-    expect(JSON.parse((r.final as any).output)).toEqual({ ok: false, error });
+    expect(r.calls.map((c) => c.name)).toEqual(['settleMachine', 'settleMachine']);
+    expect(JSON.parse((r.final as any).output)).toEqual([{ ok: true }, { ok: false, error }]);
   });
 });
 

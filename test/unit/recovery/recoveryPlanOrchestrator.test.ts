@@ -52,12 +52,12 @@ describe('recoveryJob orchestrator (replay simulation)', () => {
       ],
     });
     expect(r.final).toMatchObject({ kind: 'complete', output: JSON.stringify('Succeeded') });
-    // Everything dispatched, in order: activities (but job records) and machine sub-orchestrations.
+    // Everything dispatched, in order: activities (but job records), one per machine.
     const work = r.decisions.flatMap((d) => d.commands).flatMap((c: any) => (
-      c.kind === 'startSubOrchestration' ? [`machine ${JSON.parse(c.input).item.name}`] : c.kind === 'scheduleActivity' && c.name !== 'recordJob' ? [c.name] : []));
+      c.kind === 'scheduleActivity' && c.name === 'recoverMachine' ? [`machine ${JSON.parse(c.input).item.name}`] : c.kind === 'scheduleActivity' && c.name !== 'recordJob' ? [c.name] : []));
     expect(work).toEqual(['checkPrerequisites', 'machine a', 'machine b', 'startRunbook', 'machine c', 'finishScenario']);
     // Group 1's two machines were dispatched in the same episode (in parallel).
-    const episodesOf = (n: string) => r.decisions.findIndex((d) => d.commands.some((c: any) => c.kind === 'startSubOrchestration' && JSON.parse(c.input).item.name === n));
+    const episodesOf = (n: string) => r.decisions.findIndex((d) => d.commands.some((c: any) => c.kind === 'scheduleActivity' && c.name === 'recoverMachine' && JSON.parse(c.input).item.name === n));
     expect(episodesOf('a')).toBe(episodesOf('b'));
     // The runbook got the machines of group 1 in its context.
     const runbook = r.calls.find((c) => c.name === 'startRunbook')!.input as any;
@@ -86,7 +86,7 @@ describe('recoveryJob orchestrator (replay simulation)', () => {
     expect(events.find((e: any) => e.type === 'taskSucceeded' && e.taskId === 'g1-end0')).toMatchObject({
       description: "Auto-approved by drill schedule 'nightly' (run t-20261205T020000Z)", customDetails: { instanceType: 'ManualActionTaskDetails', name: 'check' },
     });
-    const subs = r.decisions.flatMap((d) => d.commands).filter((c: any) => c.kind === 'startSubOrchestration').map((c: any) => JSON.parse(c.input));
+    const subs = r.decisions.flatMap((d) => d.commands).filter((c: any) => c.kind === 'scheduleActivity' && c.name === 'recoverMachine').map((c: any) => JSON.parse(c.input));
     expect(subs.map((m) => m.probeLevel)).toEqual(['Boot', 'Boot', 'Boot']);
   });
 
@@ -95,7 +95,7 @@ describe('recoveryJob orchestrator (replay simulation)', () => {
     expect(r.final).toMatchObject({ kind: 'complete', output: JSON.stringify('Failed') });
     const failed = r.calls.filter((c) => c.name === 'recordJob').flatMap((c) => (c.input as any).events).find((e: any) => e.type === 'jobFailed');
     expect(failed).toMatchObject({ taskId: 'g1-start0', error: { code: 'ActionTimedOut' } });
-    expect(r.decisions.flatMap((d) => d.commands).filter((c: any) => c.kind === 'startSubOrchestration')).toHaveLength(2);
+    expect(r.decisions.flatMap((d) => d.commands).filter((c: any) => c.kind === 'scheduleActivity' && c.name === 'recoverMachine')).toHaveLength(2);
     expect(r.calls.find((c) => c.name === 'finishScenario')!.input).toMatchObject({ outcome: 'Failed' });
   });
 

@@ -8,6 +8,5 @@ require(`${dist}/http/itemActions.js`);
 require(`${dist}/http/jobs.js`);
 require(`${dist}/http/alertRuleTrigger.js`);
 require(`${dist}/http/runbookCallback.js`);
-require(`${dist}/orchestrators/recoverMachineOrchestrator.js`);
 require(`${dist}/orchestrators/recoveryPlanOrchestrator.js`);
 require(`${dist}/activities/recoveryActivities.js`);
