@@ -84,8 +84,10 @@ export interface BenchApp {
 /** Emulators on free ports, the app in funclocal over them (local auth, Cosmos DB database `db`, serving `subscription`). */
 export async function startBenchApp(db: string, subscription: string, onLogLine?: (line: string) => void): Promise<BenchApp> {
   const dir = mkdtempSync(join(tmpdir(), `${db}-`));
-  const [blobPort, queuePort, tablePort, cosmosPort, port] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
-  const emulators = await spawnEmulatorsProcess({ blobPort, queuePort, tablePort, cosmosPort });
+  const [blobPort, queuePort, tablePort, cosmosPort, serviceBusPort, port] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(),
+    await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
+  // Every port free, the Service Bus stand-in's too (its default, 5672, is taken by any other run).
+  const emulators = await spawnEmulatorsProcess({ blobPort, queuePort, tablePort, cosmosPort, serviceBusPort });
   const s = emulators.settings;
   const env = {
     COSMOS_KEY: s.cosmosKey, COSMOS_DATABASE: db, ASR_SUBSCRIPTIONS: subscription, ASR_AUTH_MODE: 'local', ASR_DEV_ISSUER_DIR: join(dir, 'dev-issuer'), ASR_DATA_DIR: dir,

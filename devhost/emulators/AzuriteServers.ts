@@ -1,6 +1,7 @@
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ServiceError } from '../../shared/errors';
+import { azuriteLoki, installAzuriteBlobIndexes } from './azuriteBlobIndexes';
 
 export interface AzuriteOptions {
   host: string;
@@ -46,6 +47,8 @@ export async function startAzurite(options: AzuriteOptions): Promise<AzuriteServ
   const memory = options.location === undefined;
   const loc = options.location ?? '';
   const { host } = options;
+  // Blob lookups and deletes that cost what they touch, not the number of blobs (azuriteBlobIndexes).
+  installAzuriteBlobIndexes(azuriteLoki());
   const BlobConfiguration = load<ConfigClass>('blob/BlobConfiguration');
   const QueueConfiguration = load<ConfigClass>('queue/QueueConfiguration');
   const TableConfiguration = load<ConfigClass>('table/TableConfiguration');

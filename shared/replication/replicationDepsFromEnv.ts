@@ -6,9 +6,12 @@ import { cosmosRecoveryPointDeleter } from './adapters/cosmosRecoveryPointDelete
 import { MetadataHealthReporter } from './adapters/MetadataHealthReporter';
 import { MetadataReplicationSettings } from './adapters/MetadataReplicationSettings';
 import { REPLICA_CONTAINERS } from '../contracts/ReplicaBlobLayout';
-import { metadataReplicaLocator } from './adapters/ReplicaLocator';
+import { metadataReplicaLocator, rememberLocations } from './adapters/ReplicaLocator';
 import { ReplicationDeps } from './core/ReplicationDeps';
 import { ReplicationTuning } from './core/ReplicationTuning';
+
+/** How long a merge's recovery point records reuse the location its settings read found. */
+const LOCATION_REUSE_MS = 10_000;
 
 let cached: { key: string; deps: Promise<ReplicationDeps> } | undefined;
 
@@ -41,13 +44,14 @@ async function build(storage: string | undefined, env: NodeJS.ProcessEnv): Promi
   const config = metadataStoreConfigFromEnv(env);
   const store = await ensureMetadataStore(config);
   const cosmos = new CosmosClient({ endpoint: config.endpoint, key: config.key, connectionPolicy: { enableEndpointDiscovery: false } });
-  const locate = metadataReplicaLocator(store);
+  // The settings read of each merge round locates the item; its cut and prune reuse that (a few seconds at most).
+  const locate = rememberLocations(metadataReplicaLocator(store), LOCATION_REUSE_MS);
   return {
     blobs,
     tuning: tuningFromEnv(env),
-    recorder: new CosmosRecoveryPointRecorder(store, locate, cosmosRecoveryPointDeleter(cosmos.database(config.databaseId))),
-    health: new MetadataHealthReporter(store, locate),
-    settings: new MetadataReplicationSettings(store, locate),
+    recorder: new CosmosRecoveryPointRecorder(store, locate.recent, cosmosRecoveryPointDeleter(cosmos.database(config.databaseId))),
+    health: new MetadataHealthReporter(store, locate.fresh),
+    settings: new MetadataReplicationSettings(store, locate.fresh),
   };
 }
 

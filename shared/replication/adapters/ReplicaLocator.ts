@@ -40,3 +40,34 @@ export function metadataReplicaLocator(store: MetadataStore): ReplicaLocator {
     return undefined;
   };
 }
+
+/** A locator that records what it finds, and one that answers from those records while they are recent. */
+export interface RememberedLocations {
+  /** Reads the item (as `locate` does) and remembers where it is. */
+  fresh: ReplicaLocator;
+  /** Where the item was found within `ttlMs` by `fresh`, else `fresh`. */
+  recent: ReplicaLocator;
+}
+
+/**
+ * For what needs only where a disk's item lives (its vault key and ARM id, fixed for the item's
+ * life), not its current properties or ETag: the recovery point records. The merge locates the
+ * item for its settings at the start of every round, so the cut and the prune that follow reuse
+ * that answer instead of reading the item twice more. Writes to the item itself (health, merge
+ * progress) keep reading it fresh, for their If-Match.
+ */
+export function rememberLocations(locate: ReplicaLocator, ttlMs: number, now: () => number = Date.now): RememberedLocations {
+  const known = new Map<string, { at: number; where: ReplicaLocation }>();
+  const keyOf = (disk: DiskRef) => `${disk.vault}#${disk.item}`.toLowerCase();
+  const fresh: ReplicaLocator = async (disk) => {
+    const where = await locate(disk);
+    if (where) known.set(keyOf(disk), { at: now(), where });
+    else known.delete(keyOf(disk));
+    return where;
+  };
+  const recent: ReplicaLocator = async (disk) => {
+    const hit = known.get(keyOf(disk));
+    return hit && now() - hit.at < ttlMs ? hit.where : fresh(disk);
+  };
+  return { fresh, recent };
+}

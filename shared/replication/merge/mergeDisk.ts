@@ -289,7 +289,7 @@ async function applyValidatedLog(
     appliedLogs: withAppliedLog(state, { sequence: h.sequence, sha256: logChecksum(read.bytes) }),
     ...(settings.protectionId ? { protectionId: settings.protectionId } : {}),
   };
-  await advanceReplica(blob, lease.leaseId, state, next);
+  const advanced = await advanceReplica(blob, lease.leaseId, state, next);
   result.applied.push(h.sequence);
   result.appliedBytes += log.sizeBytes;
   result.lastAppliedSequence = h.sequence;
@@ -313,7 +313,8 @@ async function applyValidatedLog(
       lastPointCutTimeMs: h.cutTimeMs,
       lastAppPointCutTimeMs: kind === 'AppConsistent' ? h.cutTimeMs : next.lastAppPointCutTimeMs,
     };
-    await advanceReplica(blob, lease.leaseId, next, withPoint);
+    // Right after the advance above, under the lease: its ETag spares reading the state again.
+    await advanceReplica(blob, lease.leaseId, next, withPoint, advanced);
     next = withPoint;
     await pruneRecoveryPoints(deps, disk, settings.policy, next.epoch);
   }
