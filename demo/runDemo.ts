@@ -22,16 +22,17 @@ import { startRunbookWebhook, type RunbookWebhook } from './RunbookWebhook';
  * `--failback` goes on after the test failover: failover, commit, failback, reprotect (home again).
  * Then, where qemu and the guest's Debian packages are installed, a recovered machine boots
  * (demo/GuestBootStory.ts: a drill on a second local system with `ASR_TARGET_FABRIC=qemu`);
- * `--no-boot` leaves that out.
+ * `--no-boot` leaves that out; `--boot-only` runs only that part (the three-tier story skipped).
  */
 async function main(argv: string[]): Promise<number> {
   const keep = argv.includes('--keep');
   const withFailback = argv.includes('--failback');
+  const bootOnly = argv.includes('--boot-only');
   const withBoot = !argv.includes('--no-boot');
   const limit = argv.indexOf('--timeout');
   const limitSeconds = limit >= 0 ? Number(argv[limit + 1]) : 600;
-  if (!(limitSeconds > 0)) {
-    process.stderr.write('usage: runDemo [--keep] [--failback] [--no-boot] [--timeout <seconds>]\n');
+  if (!(limitSeconds > 0) || (bootOnly && (withFailback || !withBoot))) {
+    process.stderr.write('usage: runDemo [--keep] [--failback] [--no-boot | --boot-only] [--timeout <seconds>]\n');
     return 2;
   }
   const deadline = Date.now() + limitSeconds * 1000;
@@ -59,9 +60,8 @@ async function main(argv: string[]): Promise<number> {
     });
   }
 
-  r.print(`Site Recovery Functions demo: protect a three-tier app, replicate, test-fail it over, verify, clean up${withFailback ? '; then fail over, fail back and reprotect' : ''}${withBoot ? '; then a drill boots a recovered guest under qemu' : ''}.`);
-  r.print(`Working directory: ${dir}\n`);
-  try {
+  /** The three-tier app: protect, replicate, test failover, verify, clean up (and with --failback the way home). */
+  const threeTierStory = async (): Promise<{ outcome: DemoOutcome; home?: FailbackOutcome }> => {
     // The webhook first: the host takes its URL from configuration, as in Azure (ASR_RUNBOOK_WEBHOOKS).
     const webhook = runbook = await r.step('Start the runbook webhook (plays Azure Automation on loopback)', () => startRunbookWebhook((line) => r.note(line)), (w) => w.url);
     system = await r.step('Start the local system (funclocal + storage and Cosmos DB emulators, free ports)', async () => {
@@ -80,17 +80,26 @@ async function main(argv: string[]): Promise<number> {
     }
     const first = system;
     await r.step('Stop the local system', () => first.stop());
+    return { outcome, home };
+  };
+
+  r.print(bootOnly ? 'Site Recovery Functions demo (--boot-only): a drill boots a recovered guest under qemu.' : `Site Recovery Functions demo: protect a three-tier app, replicate, test-fail it over, verify, clean up${withFailback ? '; then fail over, fail back and reprotect' : ''}${withBoot ? '; then a drill boots a recovered guest under qemu' : ''}.`);
+  r.print(`Working directory: ${dir}\n`);
+  try {
+    const story = bootOnly ? undefined : await threeTierStory();
     const unavailable = withBoot ? guestBootUnavailable() : 'left out (--no-boot)';
     let boot: GuestBootOutcome | undefined;
-    if (unavailable) {
+    if (unavailable && bootOnly) {
+      throw new ServiceError('GuestBootUnavailable', `--boot-only: the boot of a recovered machine is not possible here: ${unavailable}`);
+    } else if (unavailable) {
       r.print(`\nThe boot of a recovered machine: ${unavailable}${withBoot ? '; the rest of the demo needs none of it' : ''}.`);
     } else {
       const start = (dataDir: string, env: Record<string, string>) => startLocalSystem(dataDir, { onSpawned: (stop) => stopSystems.push(stop), env });
       boot = await withDeadline(new GuestBootStory(r, dir, start).run(), deadline, r);
     }
     await teardown(!keep);
-    printSummary(r, outcome, boot);
-    if (home) printFailbackSummary(r, home);
+    printSummary(r, story?.outcome, boot);
+    if (story?.home) printFailbackSummary(r, story.home);
     if (keep) r.print(`\nFiles kept in ${dir}`);
     return 0;
   } catch (err) {
@@ -128,20 +137,24 @@ function printFailbackSummary(r: DemoReporter, o: FailbackOutcome): void {
   r.print(`  After the reprotect the first sync shipped ${formatBytes(o.bytesAfterReprotect)} (deltas, no re-seed)`);
 }
 
-function printSummary(r: DemoReporter, o: DemoOutcome, boot: GuestBootOutcome | undefined): void {
+function printSummary(r: DemoReporter, o: DemoOutcome | undefined, boot: GuestBootOutcome | undefined): void {
   r.print('\nSummary');
-  r.print(`  Replication: ${o.cycles} cycles after the seed, ${(o.bytesReplicated / 1024 / 1024).toFixed(1)} MiB shipped in all`);
-  r.print('  Achieved RPO per machine (test failover request time - cut time of the recovered point):');
-  for (const x of o.rpo) {
-    r.print(`    ${x.machine.padEnd(4)} recovered to the cut of ${x.pointTime}: RPO ${formatSeconds(x.rpoMs)} (came up as ${x.recoveredAs}${x.ips.length ? ` at ${x.ips.join(', ')}` : ''})`);
+  if (o) {
+    r.print(`  Replication: ${o.cycles} cycles after the seed, ${(o.bytesReplicated / 1024 / 1024).toFixed(1)} MiB shipped in all`);
+    r.print('  Achieved RPO per machine (test failover request time - cut time of the recovered point):');
+    for (const x of o.rpo) {
+      r.print(`    ${x.machine.padEnd(4)} recovered to the cut of ${x.pointTime}: RPO ${formatSeconds(x.rpoMs)} (came up as ${x.recoveredAs}${x.ips.length ? ` at ${x.ips.join(', ')}` : ''})`);
+    }
+    r.print(`  RTO of plan ${PLAN} (request -> every group up): ${formatSeconds(o.rtoMs)}, of which ${formatSeconds(o.manualWaitMs)} waiting on the manual action (resumed automatically)`);
+    r.print(`  Disks verified: ${o.verdicts.filter((v) => v.verdict.identical).length}/${o.verdicts.length} identical to the source at the failover point${o.verdicts.some((v) => v.verdict.qemuImg) ? ' (qemu-img agrees)' : ''}`);
   }
-  r.print(`  RTO of plan ${PLAN} (request -> every group up): ${formatSeconds(o.rtoMs)}, of which ${formatSeconds(o.manualWaitMs)} waiting on the manual action (resumed automatically)`);
-  r.print(`  Disks verified: ${o.verdicts.filter((v) => v.verdict.identical).length}/${o.verdicts.length} identical to the source at the failover point${o.verdicts.some((v) => v.verdict.qemuImg) ? ' (qemu-img agrees)' : ''}`);
   if (boot) {
     r.print(`  Recovered guest (drill on the qemu fabric): booted and answered ${formatSeconds(boot.verdictMs)} after the drill request (${boot.consoleLines} console lines), cleaned up after ${formatSeconds(boot.doneMs)}; HTTP answer ${boot.httpAnswer}`);
   }
-  r.print('  Plan steps (test failover job):');
-  for (const t of o.planTasks) r.print(`    ${t.name.padEnd(48)} ${t.state.padEnd(10)} ${t.ms === undefined ? '' : formatSeconds(t.ms)}`);
+  if (o) {
+    r.print('  Plan steps (test failover job):');
+    for (const t of o.planTasks) r.print(`    ${t.name.padEnd(48)} ${t.state.padEnd(10)} ${t.ms === undefined ? '' : formatSeconds(t.ms)}`);
+  }
   r.print('  Demo steps:');
   r.steps.forEach((s, i) => r.print(`    ${String(i + 1).padStart(2)}. ${s.title.padEnd(100).slice(0, 100)} ${formatSeconds(s.ms)}`));
   r.print(`  Total: ${formatSeconds(r.elapsedMs())}`);

@@ -135,8 +135,11 @@ describe('npm run demo', () => {
     expect(await settledProcessesUsing(run.workDir)).toEqual([]);
   }, 120_000);
 
-  it('stops everything on Ctrl-C (SIGINT) while the recovered guest boots, qemu included, and exits 130', async () => {
-    const run = await runDemo(tmp.path, {}, { when: /console> asr-guest: init/, signal: 'SIGINT' });
+  it('--boot-only: stops everything on Ctrl-C (SIGINT) while the recovered guest boots, qemu included, and exits 130', async () => {
+    // --boot-only: the three-tier story before the boot is the first test's; this one is about the boot.
+    const run = await runDemo(tmp.path, {}, { when: /console> asr-guest: init/, signal: 'SIGINT' }, ['--boot-only']);
+    expect(run.out).toMatch(/^Site Recovery Functions demo \(--boot-only\)/m);
+    expect(run.out).not.toMatch(/Protect db/);
     expect(run.code).toBe(130);
     expect(run.out).toMatch(/SIGINT: stopping everything the demo started \(during "Drill plan shop-web now/);
     expect(await settledProcessesUsing(run.workDir)).toEqual([]);
