@@ -90,6 +90,14 @@ async function main(): Promise<void> {
   };
   const counter = await CosmosOpCounter.start(s.cosmosEndpoint);
   const host = await startHost(port, env, s.storageConnectionString, counter.endpoint);
+  // Killed (Ctrl-C, a `timeout`): the finally below never runs, so the host and the emulators go first.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      host.kill('SIGKILL');
+      emulators.kill('SIGKILL');
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
   try {
     const token = await (await DevelopmentIssuer.open(env.ASR_DEV_ISSUER_DIR)).mintToken({ role: 'Contributor' });
     const call = async (method: string, path: string, body?: unknown) => {
