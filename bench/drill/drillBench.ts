@@ -17,9 +17,8 @@
  * `pollSeconds` sets DRILL_POLL_SECONDS (how often a drill looks at its jobs); unset, the app's default.
  * Timings are noisy on a shared 2-core machine: the numbers are ratios of one run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
@@ -35,6 +34,7 @@ import {
   metadataReplicaLocator, pendingLogBlob, REPLICA_CONTAINERS, vaultSegmentOf, type ReplicationDeps,
 } from '../../shared/replication';
 import { DevelopmentIssuer } from '../../shared/security';
+import { startAppHost } from '../benchHost';
 import { bootDirectly, buildGuest, type BootProbes } from './directBoot';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -45,24 +45,6 @@ const P = `${V}/replicationFabrics/site/replicationProtectionContainers/host/rep
 const DB = 'drillbench';
 const READY = /asr-guest: ready/;
 const served = (name: string) => `orders of ${name}: 1001 paid, 1002 shipped\n`;
-
-async function startHost(port: number, env: Record<string, string>, storage: string, cosmos: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/devhost/cli/funclocal.js'), 'start', '--app', ROOT, '--port', String(port), '--storage', storage, '--cosmos', cosmos], {
-    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  await new Promise<void>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`host did not start:\n${out}`)), 90_000);
-    const check = (d: Buffer) => { out += d.toString(); if (/Host started: .* listening on/.test(out)) { clearTimeout(timer); ok(); } };
-    child.stdout!.on('data', check);
-    child.stderr!.on('data', check);
-  });
-  // DRILL_BENCH_HOST_LOG=<file>: the host's output, to see which hop took the time.
-  const log = process.env.DRILL_BENCH_HOST_LOG ? createWriteStream(process.env.DRILL_BENCH_HOST_LOG) : undefined;
-  if (log) log.write(out);
-  for (const stream of [child.stdout!, child.stderr!]) if (log) stream.pipe(log); else stream.resume();
-  return child;
-}
 
 /** When each machine's qemu was launched and when its ready line appeared, read from the fabric's state directory. */
 class FabricWatcher {
@@ -102,7 +84,8 @@ async function main(): Promise<void> {
     ASR_CALLBACK_SIGNING_KEY: randomBytes(32).toString('base64'), ASR_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     ASR_TARGET_FABRIC: 'qemu', ...(pollSeconds ? { DRILL_POLL_SECONDS: pollSeconds } : {}),
   };
-  const host = await startHost(port, env, s.storageConnectionString, s.cosmosEndpoint);
+  // DRILL_BENCH_HOST_LOG=<file>: the host's output, to see which hop took the time.
+  const host = await startAppHost(port, env, s.storageConnectionString, s.cosmosEndpoint, { logFile: process.env.DRILL_BENCH_HOST_LOG });
   const watcher = new FabricWatcher(join(dir, 'qemu'));
   try {
     const token = await (await DevelopmentIssuer.open(env.ASR_DEV_ISSUER_DIR)).mintToken({ role: 'Contributor' });

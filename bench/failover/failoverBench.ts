@@ -14,12 +14,11 @@
  *
  * Timings are noisy on a shared machine: the numbers are ratios of one run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { spawnEmulatorsProcess } from '../../devhost/emulators/spawnEmulatorsProcess';
@@ -32,9 +31,9 @@ import {
 } from '../../shared/replication';
 import { materializeVerifiedDisk } from '../../shared/replication/materialize/materializeVerifiedDisk';
 import { DevelopmentIssuer } from '../../shared/security';
+import { startAppHost } from '../benchHost';
 import { CosmosOpCounter } from './CosmosOpCounter';
 
-const ROOT = resolve(__dirname, '../../..');
 const SUB = '00000000-0000-0000-0000-0000000000bb';
 const V = `/subscriptions/${SUB}/resourceGroups/bench/providers/Microsoft.RecoveryServices/vaults/bench`;
 const VAULT_KEY = `${SUB}/bench/bench`;
@@ -47,33 +46,6 @@ function freePort(): Promise<number> {
       s.close(() => r(port));
     });
   });
-}
-
-async function startHost(port: number, env: Record<string, string>, storage: string, cosmos: string): Promise<ChildProcess> {
-  // FAILOVER_BENCH_HOST_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the host alone.
-  const nodeArgs = (process.env.FAILOVER_BENCH_HOST_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/devhost/cli/funclocal.js'), 'start', '--app', ROOT, '--port', String(port), '--storage', storage, '--cosmos', cosmos], {
-    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  await new Promise<void>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`host did not start:\n${out}`)), 90_000);
-    const check = (d: Buffer) => { out += d.toString(); if (/Host started: .* listening on/.test(out)) { clearTimeout(timer); ok(); } };
-    child.stdout!.on('data', check);
-    child.stderr!.on('data', check);
-  });
-  // FAILOVER_BENCH_HOST_LOG=FILE keeps what the host printed (else it is dropped).
-  const log = process.env.FAILOVER_BENCH_HOST_LOG;
-  if (log) {
-    const file = createWriteStream(log);
-    file.write(out);
-    child.stdout!.pipe(file);
-    child.stderr!.pipe(file);
-  } else {
-    child.stdout!.resume();
-    child.stderr!.resume();
-  }
-  return child;
 }
 
 async function main(): Promise<void> {
@@ -89,7 +61,10 @@ async function main(): Promise<void> {
     ASR_CALLBACK_SIGNING_KEY: randomBytes(32).toString('base64'), ASR_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
   };
   const counter = await CosmosOpCounter.start(s.cosmosEndpoint);
-  const host = await startHost(port, env, s.storageConnectionString, counter.endpoint);
+  // FAILOVER_BENCH_HOST_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the host alone; FAILOVER_BENCH_HOST_LOG=FILE keeps what it printed.
+  const host = await startAppHost(port, env, s.storageConnectionString, counter.endpoint, {
+    nodeArgs: (process.env.FAILOVER_BENCH_HOST_NODE_ARGS ?? '').split(' ').filter(Boolean), logFile: process.env.FAILOVER_BENCH_HOST_LOG,
+  });
   // Killed (Ctrl-C, a `timeout`): the finally below never runs, so the host and the emulators go first.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

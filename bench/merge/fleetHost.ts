@@ -1,47 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { spawnEmulatorsProcess, type EmulatorsProcess } from '../../devhost/emulators/spawnEmulatorsProcess';
 import { freeLoopbackPort } from '../../shared/os/freeLoopbackPort';
 import { DevelopmentIssuer } from '../../shared/security';
-
-const ROOT = resolve(__dirname, '../../..');
-
-/** The whole app in funclocal (as `npm start` runs it), over the given storage and Cosmos DB, on `port`. */
-export async function startAppHost(port: number, env: Record<string, string>, storage: string, cosmos: string, onLogLine?: (line: string) => void): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/devhost/cli/funclocal.js'), 'start', '--app', ROOT, '--port', String(port), '--storage', storage, '--cosmos', cosmos], {
-    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  await new Promise<void>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`host did not start:\n${out}`)), 90_000);
-    const check = (d: Buffer) => {
-      out += d.toString();
-      if (/Host started: .* listening on/.test(out)) {
-        clearTimeout(timer);
-        ok();
-      }
-    };
-    child.stdout!.on('data', check);
-    child.stderr!.on('data', check);
-  });
-  child.stdout!.removeAllListeners('data');
-  child.stderr!.removeAllListeners('data');
-  child.stdout!.resume();
-  if (onLogLine) {
-    // The host writes one line per log entry to stderr, prefixed with its ISO time.
-    let partial = '';
-    child.stderr!.setEncoding('utf8').on('data', (text: string) => {
-      const lines = (partial + text).split('\n');
-      partial = lines.pop()!;
-      for (const line of lines) onLogLine(line);
-    });
-  }
-  child.stderr!.resume();
-  return child;
-}
+import { startAppHost } from '../benchHost';
 
 /** Peak and current resident set of a process, MiB (Linux /proc; undefined elsewhere). */
 export function residentMiB(pid: number): { peak: number; now: number } | undefined {
@@ -93,7 +58,7 @@ export async function startBenchApp(db: string, subscription: string, onLogLine?
     COSMOS_KEY: s.cosmosKey, COSMOS_DATABASE: db, ASR_SUBSCRIPTIONS: subscription, ASR_AUTH_MODE: 'local', ASR_DEV_ISSUER_DIR: join(dir, 'dev-issuer'), ASR_DATA_DIR: dir,
     ASR_CALLBACK_SIGNING_KEY: randomBytes(32).toString('base64'), ASR_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
   };
-  const host = await startAppHost(port, env, s.storageConnectionString, s.cosmosEndpoint, onLogLine);
+  const host = await startAppHost(port, env, s.storageConnectionString, s.cosmosEndpoint, { onLogLine });
   const token = await (await DevelopmentIssuer.open(env.ASR_DEV_ISSUER_DIR)).mintToken({ role: 'Contributor' });
   return {
     host, emulators,
