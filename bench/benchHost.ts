@@ -50,3 +50,15 @@ export async function startAppHost(port: number, env: Record<string, string>, st
   child.stderr!.resume();
   return child;
 }
+
+/** An authenticated caller of the host's ARM API (api-version added); throws on a status that is neither 2xx nor 202. */
+export function armCaller(port: number, token: string) {
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}?api-version=2023-08-01`, {
+      method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (res.status >= 300 && res.status !== 202) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+  };
+}

@@ -21,20 +21,15 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CosmosClient } from '@azure/cosmos';
-import { BlobServiceClient } from '@azure/storage-blob';
 import { spawnEmulatorsProcess } from '../../devhost/emulators/spawnEmulatorsProcess';
 import { FABRIC_CONTAINERS } from '../../shared/fabric';
 import { buildHrl } from '../../shared/hrl';
 import { digestOfBuffer } from '../../shared/integrity';
-import { ensureMetadataStore } from '../../shared/metadata';
 import { freeLoopbackPort } from '../../shared/os/freeLoopbackPort';
-import {
-  CosmosRecoveryPointRecorder, cosmosRecoveryPointDeleter, mergeDisk, MetadataHealthReporter, MetadataReplicationSettings,
-  metadataReplicaLocator, pendingLogBlob, REPLICA_CONTAINERS, vaultSegmentOf, type ReplicationDeps,
-} from '../../shared/replication';
+import { mergeDisk, pendingLogBlob, REPLICA_CONTAINERS, vaultSegmentOf } from '../../shared/replication';
 import { DevelopmentIssuer } from '../../shared/security';
-import { startAppHost } from '../benchHost';
+import { armCaller, startAppHost } from '../benchHost';
+import { benchReplication } from '../benchReplication';
 import { bootDirectly, buildGuest, type BootProbes } from './directBoot';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -89,28 +84,13 @@ async function main(): Promise<void> {
   const watcher = new FabricWatcher(join(dir, 'qemu'));
   try {
     const token = await (await DevelopmentIssuer.open(env.ASR_DEV_ISSUER_DIR)).mintToken({ role: 'Contributor' });
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`http://127.0.0.1:${port}${path}?api-version=2023-08-01`, {
-        method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      if (res.status >= 300 && res.status !== 202) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    };
+    const call = armCaller(port, token);
     await call('PUT', V, { location: 'local' });
     await call('PUT', `${V}/replicationFabrics/site`, { properties: { customDetails: { instanceType: 'HyperVSite' } } });
     await call('PUT', `${V}/replicationFabrics/site/replicationProtectionContainers/host`, { properties: {} });
     await call('PUT', `${V}/replicationPolicies/p`, { properties: { providerSpecificInput: { instanceType: 'HyperVReplicaAzure', replicationInterval: 300, recoveryPointHistoryDuration: 2 } } });
 
-    const blobs = BlobServiceClient.fromConnectionString(s.storageConnectionString);
-    for (const c of [...Object.values(REPLICA_CONTAINERS), ...Object.values(FABRIC_CONTAINERS)]) await blobs.getContainerClient(c).createIfNotExists();
-    const store = await ensureMetadataStore({ endpoint: s.cosmosEndpoint, key: s.cosmosKey, databaseId: DB, jobTtlSeconds: 86400, auditTtlSeconds: 86400 });
-    const locate = metadataReplicaLocator(store);
-    const cosmos = new CosmosClient({ endpoint: s.cosmosEndpoint, key: s.cosmosKey, connectionPolicy: { enableEndpointDiscovery: false } });
-    const deps: ReplicationDeps = {
-      blobs, recorder: new CosmosRecoveryPointRecorder(store, locate, cosmosRecoveryPointDeleter(cosmos.database(DB))),
-      health: new MetadataHealthReporter(store, locate), settings: new MetadataReplicationSettings(store, locate),
-    };
+    const { blobs, locate, deps } = await benchReplication(s, DB, Object.values(FABRIC_CONTAINERS));
 
     // Each machine: the guest's image with its own served text, seeded into the replica (before any clock runs).
     const all = Array.from({ length: Math.max(...sizes) }, (_, i) => `vm${i + 1}`);

@@ -19,19 +19,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CosmosClient } from '@azure/cosmos';
-import { BlobServiceClient } from '@azure/storage-blob';
 import { spawnEmulatorsProcess } from '../../devhost/emulators/spawnEmulatorsProcess';
 import { buildHrl } from '../../shared/hrl';
 import { digestOfBuffer } from '../../shared/integrity';
-import { ensureMetadataStore } from '../../shared/metadata';
-import {
-  CosmosRecoveryPointRecorder, cosmosRecoveryPointDeleter, mergeDisk, MetadataHealthReporter, MetadataReplicationSettings,
-  metadataReplicaLocator, pendingLogBlob, REPLICA_CONTAINERS, vaultSegmentOf, type ReplicationDeps,
-} from '../../shared/replication';
+import { mergeDisk, pendingLogBlob, REPLICA_CONTAINERS, vaultSegmentOf } from '../../shared/replication';
 import { materializeVerifiedDisk } from '../../shared/replication/materialize/materializeVerifiedDisk';
 import { DevelopmentIssuer } from '../../shared/security';
-import { startAppHost } from '../benchHost';
+import { armCaller, startAppHost } from '../benchHost';
+import { benchReplication } from '../benchReplication';
 import { CosmosOpCounter } from './CosmosOpCounter';
 
 const SUB = '00000000-0000-0000-0000-0000000000bb';
@@ -75,28 +70,13 @@ async function main(): Promise<void> {
   }
   try {
     const token = await (await DevelopmentIssuer.open(env.ASR_DEV_ISSUER_DIR)).mintToken({ role: 'Contributor' });
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`http://127.0.0.1:${port}${path}?api-version=2023-08-01`, {
-        method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      if (res.status >= 300 && res.status !== 202) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-      return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-    };
+    const call = armCaller(port, token);
     await call('PUT', V, { location: 'local' });
     await call('PUT', `${V}/replicationFabrics/site`, { properties: {} });
     await call('PUT', `${V}/replicationFabrics/site/replicationProtectionContainers/host`, { properties: {} });
     await call('PUT', `${V}/replicationPolicies/p`, { properties: { providerSpecificInput: { instanceType: 'HyperVReplicaAzure', replicationInterval: 300, recoveryPointHistoryDuration: 2 } } });
 
-    const blobs = BlobServiceClient.fromConnectionString(s.storageConnectionString);
-    for (const c of Object.values(REPLICA_CONTAINERS)) await blobs.getContainerClient(c).createIfNotExists();
-    const store = await ensureMetadataStore({ endpoint: s.cosmosEndpoint, key: s.cosmosKey, databaseId: DB, jobTtlSeconds: 86400, auditTtlSeconds: 86400 });
-    const locate = metadataReplicaLocator(store);
-    const cosmos = new CosmosClient({ endpoint: s.cosmosEndpoint, key: s.cosmosKey, connectionPolicy: { enableEndpointDiscovery: false } });
-    const deps: ReplicationDeps = {
-      blobs, recorder: new CosmosRecoveryPointRecorder(store, locate, cosmosRecoveryPointDeleter(cosmos.database(DB))),
-      health: new MetadataHealthReporter(store, locate), settings: new MetadataReplicationSettings(store, locate),
-    };
+    const { blobs, locate, deps } = await benchReplication(s, DB);
     const P = `${V}/replicationFabrics/site/replicationProtectionContainers/host/replicationProtectedItems`;
     const names = Array.from({ length: machines }, (_, i) => `vm${String(i).padStart(3, '0')}`);
     const t0 = Date.now();
