@@ -57,7 +57,9 @@ describe('end to end: blob trigger in funclocal -> merge (real compiled app func
     const vhd = join(tmp.path, 'e2e.vhd');
     await downloadReplica(h.blobs, disk, vhd);
     expect(qemuSame(src.path, vhd).same).toBe(true);
-    expect(host!.logs()).toMatch(/merge of .*vm-e2e\/disk0: merged/);
+    // The replica's own state is written before the merge records itself in Cosmos DB and logs
+    // its line, so the line can lag the state the wait above saw.
+    await waitFor(() => /merge of .*vm-e2e\/disk0: merged/.test(host!.logs()), { timeoutMs: 10_000, describe: 'the host to log the merge of vm-e2e/disk0' });
   }, 60_000);
 
   it('a host killed mid-merge leaves the log unapplied; the restarted host finishes it identically', async () => {
