@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ServiceError } from '../errors';
 import { blobPath } from '../naming';
 import type { ItemSegments } from './SourceShutdownRequests';
+import { readBlobVersion } from './readBlobVersion';
 
 /**
  * The data path of a failback (docs/failback.md): the recovered disk's changes go home to the
@@ -242,11 +243,6 @@ export class FailbackTransfers {
   }
 
   private async download(name: string): Promise<Buffer | undefined> {
-    try {
-      return await this.container.getBlockBlobClient(name).downloadToBuffer();
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-      throw err;
-    }
+    return (await readBlobVersion(this.container.getBlobClient(name)))?.bytes;
   }
 }

@@ -1,5 +1,6 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { blobPath } from '../naming';
+import { readBlobVersion } from './readBlobVersion';
 
 /** An item's storage path segments: its vault's segment and its name (what DiskRef holds, without the disk). */
 export interface ItemSegments {
@@ -53,13 +54,8 @@ export class SourceShutdownRequests {
 
   /** The pending request for an item, if any (what the agent polls). */
   async read(disk: ItemSegments): Promise<ShutdownRequest | undefined> {
-    try {
-      const buf = await this.container.getBlockBlobClient(shutdownRequestBlob(disk.vault, disk.item)).downloadToBuffer();
-      return JSON.parse(buf.toString('utf8')) as ShutdownRequest;
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-      throw err;
-    }
+    const v = await readBlobVersion(this.container.getBlobClient(shutdownRequestBlob(disk.vault, disk.item)));
+    return v && (JSON.parse(v.bytes.toString('utf8')) as ShutdownRequest);
   }
 
   /** Nothing to clear is fine, even before the first request created the container (a failover cancelled before any shutdown). */

@@ -2,6 +2,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { z } from 'zod';
 import { ServiceError } from '../errors';
 import { blobPath } from '../naming';
+import { readBlobVersion } from './readBlobVersion';
 
 /**
  * The contract of a replication repair (ASR's `repairReplication`) between the service and the
@@ -60,13 +61,8 @@ export class RepairRequests {
   constructor(private readonly container: ContainerClient) {}
 
   async read(vaultSegment: string, item: string): Promise<RepairRequest | undefined> {
-    try {
-      const buf = await this.container.getBlockBlobClient(repairRequestBlob(vaultSegment, item)).downloadToBuffer();
-      return RepairRequestSchema.parse(JSON.parse(buf.toString('utf8')));
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-      throw err;
-    }
+    const v = await readBlobVersion(this.container.getBlobClient(repairRequestBlob(vaultSegment, item)));
+    return v && RepairRequestSchema.parse(JSON.parse(v.bytes.toString('utf8')));
   }
 
   async write(vaultSegment: string, item: string, request: RepairRequest): Promise<void> {

@@ -7,6 +7,7 @@ import type { TargetFabric } from '../../fabric';
 import type { KeyWrapper } from '../jobs/KeyWrapper';
 import { recoveredDisksOf, recoveredMachineOf, updateItem, withRecoveredDisks } from './failbackActivities';
 import { ReverseReplicationRecords, type ReverseReplicationRecord, type StoredRecord } from './ReverseReplicationRecords';
+import { readBlobVersion } from '../../contracts/readBlobVersion';
 
 export interface ReverseReplicationDeps {
   store: MetadataStore;
@@ -41,15 +42,8 @@ function statusOf(err: unknown): number | undefined {
  * the tick writes a new round only over what it saw (a failback that took the channel meanwhile wins).
  */
 async function readChannel(deps: ReverseReplicationDeps, item: ItemSegments): Promise<{ request?: FailbackRequest; etag?: string }> {
-  const blob = deps.replication.blobs.getContainerClient(FAILBACK_CONTAINER).getBlockBlobClient(failbackRequestBlob(item));
-  try {
-    const buf = await blob.downloadToBuffer();
-    const props = await blob.getProperties();
-    return { request: FailbackRequestSchema.parse(JSON.parse(buf.toString('utf8'))), etag: props.etag };
-  } catch (err) {
-    if (statusOf(err) === 404) return {};
-    throw err;
-  }
+  const v = await readBlobVersion(deps.replication.blobs.getContainerClient(FAILBACK_CONTAINER).getBlobClient(failbackRequestBlob(item)));
+  return v ? { request: FailbackRequestSchema.parse(JSON.parse(v.bytes.toString('utf8'))), etag: v.etag } : {};
 }
 
 /** Writes the round's request if the channel is still as read (`etag`, or empty); false when someone else wrote it. */
