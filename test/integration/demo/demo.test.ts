@@ -69,8 +69,13 @@ describe('npm run demo', () => {
   }, 180_000);
   afterAll(() => tmp?.cleanup());
 
+  // One run of the whole story (--failback included) for both tests below: the three-tier story
+  // before the way home is the same, and it was a minute of every CI run twice.
+  let whole: Promise<DemoRun> | undefined;
+  const wholeStory = () => (whole ??= runDemo(tmp.path, {}, undefined, ['--failback']));
+
   it('runs the whole story, verifies the recovered disks, prints RPO, RTO and steps, and leaves nothing running', async () => {
-    const run = await runDemo(tmp.path);
+    const run = await wholeStory();
     expect({ code: run.code, tail: run.code === 0 ? '' : run.out.slice(-4000) }).toEqual({ code: 0, tail: '' });
     // The runbook got the plan context with the database up, and its callback was accepted.
     expect(run.out).toMatch(/runbook webhook called for Group2 \(Test failover\); machines up so far: shop-db-test at 10\.20\.1\.4/);
@@ -103,7 +108,7 @@ describe('npm run demo', () => {
   }, 360_000);
 
   it('--failback goes on to the way home: failover, commit, the workload writes in the recovery site, failback, primary disks equal, reprotect', async () => {
-    const run = await runDemo(tmp.path, {}, undefined, ['--failback', '--no-boot']);
+    const run = await wholeStory();
     expect({ code: run.code, tail: run.code === 0 ? '' : run.out.slice(-4000) }).toEqual({ code: 0, tail: '' });
     expect(run.out).toMatch(/Fail back plan shop \(synchronize before failover\)/);
     expect(run.out).toMatch(/done {4}Group 3: Start the virtual machines in the primary site/);
@@ -113,14 +118,14 @@ describe('npm run demo', () => {
     expect(ratio).toBeLessThanOrEqual(1.1);
     expect(run.out).toMatch(/Primary disks verified: 3\/3 identical/);
     expect(run.out).toMatch(/home again: the plan allows TestFailover, PlannedFailover, UnplannedFailover again/);
-    expect(run.out).toMatch(/The boot of a recovered machine: left out \(--no-boot\)\./);
-    expect(run.out).not.toMatch(/console>/);
     expect(await settledProcessesUsing(run.workDir)).toEqual([]);
-  }, 300_000);
+  }, 360_000);
 
   it('fails with exit 1 naming the step and the job error when a machine does not start, and stops what it started', async () => {
-    const run = await runDemo(tmp.path, { ASR_LOCAL_FABRIC_FAULT_FAIL_START: 'shop-web-test' });
+    const run = await runDemo(tmp.path, { ASR_LOCAL_FABRIC_FAULT_FAIL_START: 'shop-web-test' }, undefined, ['--no-boot']);
     expect(run.code).toBe(1);
+    // --no-boot: the banner leaves the guest's boot out of the story.
+    expect(run.out).toMatch(/^Site Recovery Functions demo: protect a three-tier app, replicate, test-fail it over, verify, clean up\.$/m);
     expect(run.out).toMatch(/FAILED at step \d+ \(Resume the manual action .*\): job [0-9a-f-]{36} failed: .*shop-web-test did not start.*\[MachineStartFailed\]/);
     expect(run.out).not.toMatch(/Summary/);
     expect(await settledProcessesUsing(run.workDir)).toEqual([]);
