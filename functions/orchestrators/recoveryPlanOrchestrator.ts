@@ -66,11 +66,11 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
     yield* activities.call('finishScenario', { jobId: input.jobId, targets, scenario: input.scenario, outcome, at: at() });
   }
 
-  /** A drill's job tells the drill it waits for its cleanup or ended: best effort, the drill also polls. */
+  /** A drill's test failover tells the drill it waits for its cleanup or ended: best effort, the drill also polls. */
   function* tellDrill(): Generator<Task, void, any> {
-    if (!input.notifyInstanceId) return;
+    if (!input.drill?.instanceId) return;
     const name: DrillActivityName = 'notifyDrill';
-    const notify: DrillActivityInput<'notifyDrill'> = { instanceId: input.notifyInstanceId };
+    const notify: DrillActivityInput<'notifyDrill'> = { instanceId: input.drill.instanceId };
     try {
       yield context.df.callActivity(name, notify);
     } catch {
@@ -250,7 +250,6 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
     // The plan and items first, the job last: whoever sees the job end finds them ready for what comes next.
     if (input.scenario !== 'TestFailover') yield* finish('Succeeded');
     yield* record([{ type: 'jobSucceeded', at: at() }]);
-    yield* tellDrill();
     return 'Succeeded';
   } catch (err) {
     // Final reports go straight to the activity: `record` would throw again on a cancelled job.

@@ -32,8 +32,8 @@ export interface DrillActivityMap {
   /** Records the end, the cleanup's outcome and the result, and raises the run's event. */
   finishDrill: { input: DrillRunRef & { cleanupState?: string }; output: void };
   /**
-   * Called by a job the drill started (test failover, cleanup) when it waits for its cleanup or
-   * ended: raises `DRILL_JOB_CHANGED_EVENT` (recovery/plan/DrillJobOptions) on the drill's orchestration, so
+   * Called by the drill's test failover job when it reaches what the drill waits for (waiting for
+   * its cleanup, or ended): raises `DRILL_JOB_CHANGED_EVENT` (recovery/plan/DrillJobOptions) on the drill's orchestration, so
    * the drill looks at once instead of at its next poll. Best effort (the poll still finds the
    * job): false when the drill no longer runs or the event could not be raised.
    */

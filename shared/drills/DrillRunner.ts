@@ -15,7 +15,7 @@ import { DrillRunStore, type DrillRunDocument, type DrillScheduleDocument } from
 import type { DrillPoint } from './DrillSchedule';
 
 export interface DrillSettings {
-  /** How often the drill looks at its jobs when no DrillJobChanged event came (`DRILL_POLL_SECONDS`, 5). */
+  /** How often the drill looks at its jobs (`DRILL_POLL_SECONDS`, 1). */
   pollSeconds: number;
   /** A test failover running longer is cancelled and the drill fails (`DRILL_MAX_TEST_FAILOVER_SECONDS`, 7200). */
   maxTestFailoverSeconds: number;
@@ -82,8 +82,10 @@ export function createDrillActivities(store: MetadataStore, jobs: RecoveryJobSer
         const job = await jobs.start(vault, { kind: 'plan', doc: plan }, 'TestFailover', {
           properties: { failoverDirection: 'PrimaryToRecovery', networkType: 'VmNetworkAsInput', networkId: s.testNetworkId, providerSpecificDetails: [pointInput(p.recoveryPoint, at)] },
         }, {
-          drill: { runId: run.name, scheduleName: schedule.name, verification: p.verification, autoApprove: s.manualActions.filter((a) => a.mode === 'AutoApprove').map((a) => a.actionName) },
-          notifyInstanceId: drillInstanceId(ref.vaultKey, ref.runId),
+          drill: {
+            runId: run.name, scheduleName: schedule.name, verification: p.verification, autoApprove: s.manualActions.filter((a) => a.mode === 'AutoApprove').map((a) => a.actionName),
+            instanceId: drillInstanceId(ref.vaultKey, ref.runId),
+          },
           manualActionSeconds: s.manualActionDeadlineSeconds,
         });
         jobId = job.jobName;
@@ -139,7 +141,7 @@ export function createDrillActivities(store: MetadataStore, jobs: RecoveryJobSer
       if (!vault || !plan || !current || last(current.jobId) !== p.testFailoverJobId) return {};
       let jobId: string;
       try {
-        jobId = (await jobs.start(vault, { kind: 'plan', doc: plan }, 'TestFailoverCleanup', { properties: { comments: `drill run ${run.name}` } }, { notifyInstanceId: drillInstanceId(ref.vaultKey, ref.runId) })).jobName;
+        jobId = (await jobs.start(vault, { kind: 'plan', doc: plan }, 'TestFailoverCleanup', { properties: { comments: `drill run ${run.name}` } })).jobName;
       } catch (err) {
         if (!(err instanceof ServiceError) || err.retryable) throw err;
         const adopted = await jobOfThisRun(run, 'TestFailoverCleanup');

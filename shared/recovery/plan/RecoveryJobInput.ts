@@ -30,13 +30,6 @@ export interface RecoveryJobInput {
   failback?: FailbackOptions;
   /** A test failover a drill started: its auto-approved manual actions and verification level. */
   drill?: DrillJobOptions;
-  /**
-   * A drill's orchestration instance, for the test failover and the cleanup a drill starts: the
-   * job raises DRILL_JOB_CHANGED_EVENT on it (the `notifyDrill` activity) when it waits for its
-   * cleanup and when it ends, so the drill need not poll to learn it. Absent in jobs started
-   * before it existed: the drill's poll alone finds them.
-   */
-  notifyInstanceId?: string;
   /** Seconds to wait for final logs (planned failover), by default for a manual action, and for one failback round. */
   timeouts: { finalLogSeconds: number; manualActionSeconds?: number; runbookSeconds: number; failbackRoundSeconds?: number };
   /** How often to look for the final logs, in seconds. */

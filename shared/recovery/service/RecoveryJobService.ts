@@ -59,8 +59,6 @@ export type RecoveryTarget =
 /** How a caller inside the service (a drill) starts a job beyond what the request body says. */
 export interface StartOptions {
   drill?: DrillJobOptions;
-  /** An orchestration told when the job waits for its cleanup or ends (RecoveryJobInput's `notifyInstanceId`). */
-  notifyInstanceId?: string;
   /** Overrides `RECOVERY_MANUAL_ACTION_TIMEOUT_SECONDS` for this job. */
   manualActionSeconds?: number;
   /** A manual action the job waits on before it changes anything (planRecoverySteps' `approval`). */
@@ -180,7 +178,6 @@ export class RecoveryJobService {
       previousJobId,
       failback,
       ...(options.drill && scenario === 'TestFailover' ? { drill: options.drill } : {}),
-      ...(options.notifyInstanceId ? { notifyInstanceId: options.notifyInstanceId } : {}),
       timeouts: { finalLogSeconds: this.settings.finalLogSeconds, manualActionSeconds: options.manualActionSeconds ?? this.settings.manualActionSeconds, runbookSeconds: this.settings.runbookSeconds, failbackRoundSeconds: this.settings.failbackRoundSeconds },
       pollSeconds: this.settings.pollSeconds,
     };
