@@ -19,6 +19,7 @@ function register<N extends DrillActivityName>(name: N): void {
 
 const NAMES: { [N in DrillActivityName]: N } = {
   beginDrill: 'beginDrill', drillJobStatus: 'drillJobStatus', cancelDrillJob: 'cancelDrillJob', verifyDrill: 'verifyDrill', startDrillCleanup: 'startDrillCleanup', finishDrill: 'finishDrill',
+  notifyDrill: 'notifyDrill',
 };
 
 for (const name of Object.values(NAMES)) register(name);

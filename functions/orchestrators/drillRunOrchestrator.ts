@@ -1,6 +1,7 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import type { DrillActivityInput, DrillActivityName, DrillActivityOutput, DrillRunRef } from '../../shared/drills/DrillActivityMap';
+import { DRILL_JOB_CHANGED_EVENT } from '../../shared/recovery/plan/DrillJobOptions';
 import { activityRetry } from './recoverMachines';
 
 /** Name of the orchestration that runs one drill (shared/drills' DRILL_RUN_ORCHESTRATION). */
@@ -23,9 +24,15 @@ export const drillRunOrchestrator: OrchestrationHandler = function* (context: Or
   }
   const after = (seconds: number) => context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + seconds * 1000));
 
-  /** Polls a job on a durable timer until `done`; past `deadline` (if any) the job is cancelled once. */
+  /**
+   * Polls a job until `done`: after each look, waits for the poll timer or the job's
+   * DRILL_JOB_CHANGED_EVENT (the test failover job raises it when it waits for its cleanup or
+   * ends), whichever comes first, so the drill sees the job's state at once, not up to a poll
+   * later. Past `deadline` (if any) the job is cancelled once.
+   */
   function* follow(jobId: string, pollSeconds: number, done: (s: DrillActivityOutput<'drillJobStatus'>) => boolean, deadline?: Date): Generator<Task, DrillActivityOutput<'drillJobStatus'>, any> {
     let cancelled = false;
+    let changed = context.df.waitForExternalEvent(DRILL_JOB_CHANGED_EVENT);
     for (;;) {
       const status = yield* call('drillJobStatus', { vaultKey: ref.vaultKey, jobId });
       if (done(status)) return status;
@@ -33,7 +40,10 @@ export const drillRunOrchestrator: OrchestrationHandler = function* (context: Or
         yield* call('cancelDrillJob', { vaultKey: ref.vaultKey, jobId });
         cancelled = true;
       }
-      yield after(pollSeconds);
+      const timer = after(pollSeconds);
+      if ((yield context.df.Task.any([changed, timer])) === timer) continue;
+      timer.cancel();
+      changed = context.df.waitForExternalEvent(DRILL_JOB_CHANGED_EVENT);
     }
   }
 

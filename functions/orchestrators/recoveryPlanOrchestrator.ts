@@ -5,6 +5,7 @@ import type { RecoveredMachineInfo } from '../../shared/automation/policy/buildR
 import type { RunbookCallbackEvent } from '../../shared/automation/runbookCallback';
 import type { ActionResolution } from '../../shared/automation/policy/ActionTimeoutPolicy';
 import { actionDetailsOf, actionPolicyOf } from '../../shared/recovery/plan/actionDetails';
+import type { DrillActivityInput, DrillActivityName } from '../../shared/drills/DrillActivityMap';
 import { drillApproves } from '../../shared/recovery/plan/DrillJobOptions';
 import type { AsrServiceErrorDetails } from '../../shared/recovery/plan/AsrJob';
 import type { JobEvent } from '../../shared/recovery/plan/JobEvent';
@@ -63,6 +64,18 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
   }
   function* finish(outcome: ScenarioOutcome): Generator<Task, void, any> {
     yield* activities.call('finishScenario', { jobId: input.jobId, targets, scenario: input.scenario, outcome, at: at() });
+  }
+
+  /** A drill's test failover tells the drill it waits for its cleanup or ended: best effort, the drill also polls. */
+  function* tellDrill(): Generator<Task, void, any> {
+    if (!input.drill?.instanceId) return;
+    const name: DrillActivityName = 'notifyDrill';
+    const notify: DrillActivityInput<'notifyDrill'> = { instanceId: input.drill.instanceId };
+    try {
+      yield context.df.callActivity(name, notify);
+    } catch {
+      // The drill's next poll finds the job.
+    }
   }
 
   function* prerequisites(s: Extract<RecoveryStep, { kind: 'prerequisites' }>): Generator<Task, void, any> {
@@ -217,6 +230,7 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
       type: 'taskSuspended', taskId: s.taskId, at: at(), description: 'Test the recovered machines, then run the test failover cleanup',
       jobDescription: 'WaitingForStopTestFailover', allowedActions: [],
     }]);
+    yield* tellDrill();
     const r = yield* waitFor(RECOVERY_EVENTS.cleanupStarted, undefined);
     const by = (r.kind === 'event' ? (r.value as { jobId?: string } | undefined)?.jobId : undefined) ?? 'the cleanup job';
     yield* record([{ type: 'jobResumed', at: at() }, { type: 'taskSucceeded', taskId: s.taskId, at: at(), description: `Testing completed; cleanup runs as ${by}` }]);
@@ -251,11 +265,13 @@ export const recoveryPlanOrchestrator: OrchestrationHandler = function* (context
       }
       yield* finish('Cancelled');
       yield* report([{ type: 'jobCancelled', at: at(), error: CANCELLED_ERROR }]);
+      yield* tellDrill();
       return 'Cancelled';
     }
     const failure = jobFailureOf(err);
     yield* finish('Failed');
     yield* report([{ type: 'jobFailed', at: at(), ...failure }]);
+    yield* tellDrill();
     return 'Failed';
   }
 };

@@ -31,6 +31,13 @@ export interface DrillActivityMap {
   startDrillCleanup: { input: DrillRunRef; output: { jobId?: string } };
   /** Records the end, the cleanup's outcome and the result, and raises the run's event. */
   finishDrill: { input: DrillRunRef & { cleanupState?: string }; output: void };
+  /**
+   * Called by the drill's test failover job when it reaches what the drill waits for (waiting for
+   * its cleanup, or ended): raises `DRILL_JOB_CHANGED_EVENT` (recovery/plan/DrillJobOptions) on the drill's orchestration, so
+   * the drill looks at once instead of at its next poll. Best effort (the poll still finds the
+   * job): false when the drill no longer runs or the event could not be raised.
+   */
+  notifyDrill: { input: { instanceId: string }; output: boolean };
 }
 
 export type DrillActivityName = keyof DrillActivityMap;
@@ -39,3 +46,4 @@ export type DrillActivityOutput<N extends DrillActivityName> = DrillActivityMap[
 
 /** Name of the orchestration that runs one drill. */
 export const DRILL_RUN_ORCHESTRATION = 'drillRun';
+

@@ -4,8 +4,11 @@ import { documentIdOfArmId } from '../metadata/documentIdOfArmId';
 import { FINISHED_JOB_STATES } from '../recovery/plan/AsrJob';
 import type { RecoveryJobDocument } from '../recovery/jobs/RecoveryJobDocument';
 import type { CurrentScenario } from '../recovery/jobs/ScenarioLock';
+import type { OrchestrationControl } from '../recovery/service/OrchestrationControl';
 import type { RecoveryJobService } from '../recovery/service/RecoveryJobService';
+import { DRILL_JOB_CHANGED_EVENT } from '../recovery/plan/DrillJobOptions';
 import type { DrillActivityInput, DrillActivityMap, DrillActivityOutput } from './DrillActivityMap';
+import { drillInstanceId } from './DrillScheduler';
 import { drillVerdictOf } from './drillVerdict';
 import type { DrillRunProperties } from './DrillRunRecord';
 import { DrillRunStore, type DrillRunDocument, type DrillScheduleDocument } from './DrillRunStore';
@@ -34,7 +37,7 @@ function pointInput(point: DrillPoint, now: Date): Record<string, string> {
  * records what happened on the run. Idempotent: a retried start or cleanup finds the job it
  * began (the job's input names the drill run), a retried finish changes nothing.
  */
-export function createDrillActivities(store: MetadataStore, jobs: RecoveryJobService, settings: DrillSettings, now: () => Date = () => new Date()): Handlers {
+export function createDrillActivities(store: MetadataStore, jobs: RecoveryJobService, orchestrations: OrchestrationControl, settings: DrillSettings, now: () => Date = () => new Date()): Handlers {
   const runs = new DrillRunStore(store);
 
   async function context(ref: DrillActivityInput<'beginDrill'>): Promise<{ run: DrillRunDocument; schedule?: DrillScheduleDocument; vault?: VaultDocument }> {
@@ -79,7 +82,10 @@ export function createDrillActivities(store: MetadataStore, jobs: RecoveryJobSer
         const job = await jobs.start(vault, { kind: 'plan', doc: plan }, 'TestFailover', {
           properties: { failoverDirection: 'PrimaryToRecovery', networkType: 'VmNetworkAsInput', networkId: s.testNetworkId, providerSpecificDetails: [pointInput(p.recoveryPoint, at)] },
         }, {
-          drill: { runId: run.name, scheduleName: schedule.name, verification: p.verification, autoApprove: s.manualActions.filter((a) => a.mode === 'AutoApprove').map((a) => a.actionName) },
+          drill: {
+            runId: run.name, scheduleName: schedule.name, verification: p.verification, autoApprove: s.manualActions.filter((a) => a.mode === 'AutoApprove').map((a) => a.actionName),
+            instanceId: drillInstanceId(ref.vaultKey, ref.runId),
+          },
           manualActionSeconds: s.manualActionDeadlineSeconds,
         });
         jobId = job.jobName;
@@ -159,6 +165,11 @@ export function createDrillActivities(store: MetadataStore, jobs: RecoveryJobSer
       const result = p.result === 'Passed' && cleanupFailed ? 'Failed' : (p.result ?? 'Failed');
       const reason = p.result === 'Passed' && cleanupFailed ? `${p.reason}; but the cleanup job ${p.cleanupJobId} ended ${cleanupState}` : p.reason;
       await end(ref, schedule?.properties.notify.targets ?? [], { result, ...(reason ? { reason } : {}), ...(cleanupState ? { cleanupState } : {}) });
+    },
+
+    async notifyDrill({ instanceId }) {
+      // Best effort: a drill that missed the event finds the job at its next poll.
+      return orchestrations.raiseEvent(instanceId, DRILL_JOB_CHANGED_EVENT, {}).catch(() => false);
     },
   };
 }

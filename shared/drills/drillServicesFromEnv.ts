@@ -28,5 +28,5 @@ export async function drillSchedulerFromEnv(orchestrations: OrchestrationControl
 /** The drill activities over this invocation's Durable client: jobs start through the recovery job service. */
 export async function drillActivitiesFromEnv(orchestrations: OrchestrationControl, env: NodeJS.ProcessEnv = process.env): Promise<DrillActivities> {
   const store = await ensureMetadataStore(metadataStoreConfigFromEnv(env));
-  return createDrillActivities(store, recoveryServicesFromEnv(store, orchestrations, env).jobs, drillSettingsFromEnv(env));
+  return createDrillActivities(store, recoveryServicesFromEnv(store, orchestrations, env).jobs, orchestrations, drillSettingsFromEnv(env));
 }

@@ -16,7 +16,7 @@ import { MaterializedDisk } from './MaterializedDisk';
 import { TargetFabric } from './TargetFabric';
 import { parseSubnetId, TargetCheck, TargetCheckRequest } from './TargetCheck';
 import { assertCleanupFilter, sameMachineSpec, validateMachineSpec, validateDiskTarget, validateRef } from './validateFabricRequests';
-import { verifyDiskBlob } from './verifyDiskBlob';
+import { DiskDigestReader, verifyDiskBlob } from './verifyDiskBlob';
 
 /** A local machine: the record stored as JSON. */
 interface LocalMachineRecord {
@@ -141,15 +141,21 @@ export class LocalFabric implements TargetFabric {
     return existing.record.machine;
   }
 
-  async startMachine(ref: MachineRef): Promise<FabricMachine> {
+  /**
+   * `readDigest` (the qemu fabric's): reads each disk's data for its digest on every start, not
+   * just the first (its guests never write the blobs, so the recovery point's digest stays true).
+   */
+  async startMachine(ref: MachineRef, options: { readDigest?: (diskIndex: number) => DiskDigestReader } = {}): Promise<FabricMachine> {
     validateRef(ref);
     const { record } = await this.mustRead(ref);
     if (record.machine.powerState === 'Running') return record.machine;
     try {
       this.injectStartFault(record.spec);
-      for (const d of record.spec.disks) {
+      for (const [i, d] of record.spec.disks.entries()) {
         // The digest is the recovery point's: true until the workload first ran and wrote.
-        await verifyDiskBlob(this.disks.getPageBlobClient(fabricDiskBlob(ref.resourceGroup, ref.name, d.source)), { dataBytes: d.dataBytes, digest: d.expectedDigest, label: `${d.name} of machine ${ref.name}` }, { footerOnly: !!record.machine.firstStartedAt });
+        await verifyDiskBlob(this.disks.getPageBlobClient(fabricDiskBlob(ref.resourceGroup, ref.name, d.source)), { dataBytes: d.dataBytes, digest: d.expectedDigest, label: `${d.name} of machine ${ref.name}` }, options.readDigest
+          ? { readDigest: options.readDigest(i) }
+          : { footerOnly: !!record.machine.firstStartedAt });
       }
     } catch (e) {
       if (e instanceof FabricError) {

@@ -6,6 +6,9 @@ import { FabricError } from './FabricError';
 
 const FOOTER_BYTES = 512;
 
+/** Reads the first `dataBytes` of a disk blob and returns their Merkle digest (hex). */
+export type DiskDigestReader = (blob: PageBlobClient, dataBytes: number) => Promise<string>;
+
 /** What a disk check found. */
 export interface DiskBlobVerification {
   dataBytes: number;
@@ -17,9 +20,11 @@ export interface DiskBlobVerification {
  * whose footer verifies (checksum, cookie, version, disk type fixed) and whose size is the source
  * disk's (`dataBytes`) rounded up to whole MiB, as the replica is, then (unless `footerOnly`) the Merkle digest of the data equals
  * `expectedDigest`. Throws {@link FabricError} `DiskNotFound`, `DiskFooterInvalid` or
- * `DiskDigestMismatch`, each with causes and a recommended action.
+ * `DiskDigestMismatch`, each with causes and a recommended action. `readDigest` reads the data for
+ * the digest (default: streamed from the blob and dropped; the qemu fabric keeps what it read as
+ * the disk it boots, so the bytes checked are the bytes booted and the blob is read once).
  */
-export async function verifyDiskBlob(blob: PageBlobClient, expected: { dataBytes: number; digest: string; label: string }, options: { footerOnly?: boolean } = {}): Promise<DiskBlobVerification> {
+export async function verifyDiskBlob(blob: PageBlobClient, expected: { dataBytes: number; digest: string; label: string }, options: { footerOnly?: boolean; readDigest?: DiskDigestReader } = {}): Promise<DiskBlobVerification> {
   let size: number;
   try {
     size = (await blob.getProperties()).contentLength ?? 0;
@@ -56,7 +61,7 @@ export async function verifyDiskBlob(blob: PageBlobClient, expected: { dataBytes
     throw e;
   }
   if (options.footerOnly) return { dataBytes: expected.dataBytes, digest: '' };
-  const digest = await digestOfBlob(blob, expected.dataBytes);
+  const digest = await (options.readDigest ?? digestOfBlob)(blob, expected.dataBytes);
   if (digest !== expected.digest) {
     throw new FabricError('DiskDigestMismatch', `disk ${expected.label}: its Merkle digest ${digest} differs from the source's ${expected.digest} at the recovery point; the machine was not started`, {
       possibleCauses: 'The target disk was modified after it was materialised, storage corrupted it, or the replica itself is damaged.',

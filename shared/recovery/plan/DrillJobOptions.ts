@@ -15,7 +15,16 @@ export interface DrillJobOptions {
   /** Manual actions (by `actionName`, case-insensitive) the drill approves without waiting. */
   autoApprove: string[];
   verification: DrillVerification;
+  /**
+   * The drill's orchestration instance: the job tells it (the `notifyDrill` activity) when it
+   * waits for its cleanup or ends, so the drill does not wait for its next poll. Absent in jobs
+   * started before it existed: the drill's poll alone finds them.
+   */
+  instanceId?: string;
 }
+
+/** The event a drill's orchestration waits for beside its poll timer: the job it follows reached a state the drill waits for. */
+export const DRILL_JOB_CHANGED_EVENT = 'DrillJobChanged';
 
 /** True when a drill approves this manual action by itself. */
 export function drillApproves(drill: DrillJobOptions | undefined, actionName: string): boolean {

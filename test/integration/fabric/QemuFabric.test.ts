@@ -127,7 +127,7 @@ describe('QemuFabric: recovered machines boot under qemu and answer their probes
     expect(await fabric.deleteMachine(ref)).toBe(true);
     expect(existsSync(join(stateDir, RG, 'vm-shop-bad'))).toBe(false);
   }, 300_000);
-  it('a disk changed after it was materialised: start refuses with DiskDigestMismatch (the download beside the check is thrown away), records the machine Failed and runs no qemu', async () => {
+  it('a disk changed after it was materialised: start refuses with DiskDigestMismatch (the copy downloaded while checking is thrown away), records the machine Failed and runs no qemu', async () => {
     const d = await materialize('vm-shop-tampered', 'job-3', '2');
     const ref = { resourceGroup: RG, name: 'vm-shop-tampered' };
     await fabric.createMachine(spec('vm-shop-tampered', [d], 'job-3', [httpProbe]));

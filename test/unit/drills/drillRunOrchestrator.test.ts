@@ -1,5 +1,6 @@
 import { drillRunOrchestrator } from '../../../functions/orchestrators/drillRunOrchestrator';
-import { simulate, type ActivityWorld } from '../durable/replayHarness';
+import { DRILL_JOB_CHANGED_EVENT } from '../../../shared/recovery/plan/DrillJobOptions';
+import { shape, simulate, type ActivityWorld } from '../durable/replayHarness';
 
 const ref = { vaultKey: 's/r/v', runId: 'replicationrecoveryplans|p|drillschedules|n|drillruns|t-1' };
 
@@ -40,5 +41,19 @@ describe('drillRun orchestrator (replay simulation)', () => {
     const ended = await simulate(drillRunOrchestrator, ref, (name) => (name === 'beginDrill' ? { kind: 'ended' } : (() => { throw new Error(name); })()));
     expect(ended.final).toMatchObject({ kind: 'complete', output: JSON.stringify('Ended') });
     expect(ended.calls.map((c) => c.name)).toEqual(['beginDrill']);
+  });
+
+  it('the job\'s DrillJobChanged event ends the wait at once: the drill looks again and verifies without waiting for its poll timer', async () => {
+    const r = await simulate(drillRunOrchestrator, ref, world([
+      { state: 'InProgress', waitingForCleanup: false, ended: false },
+      { state: 'Suspended', waitingForCleanup: true, ended: false },
+      { state: 'Succeeded', waitingForCleanup: false, ended: true },
+    ], { keepUp: false }), { externalEvents: [{ atEpisode: 3, name: DRILL_JOB_CHANGED_EVENT, value: {} }] });
+    expect(r.final).toMatchObject({ kind: 'complete', output: JSON.stringify('Finished') });
+    expect(r.calls.map((c) => c.name)).toEqual(['beginDrill', 'drillJobStatus', 'drillJobStatus', 'verifyDrill', 'startDrillCleanup', 'drillJobStatus', 'finishDrill']);
+    const events = shape(r.history);
+    const verified = events.indexOf('TaskScheduled#4'); // beginDrill #0, status #1, poll timer #2, status #3, verifyDrill #4
+    expect(events.slice(0, verified)).toContain('EventRaised');
+    expect(events.slice(0, verified).some((e) => e.startsWith('TimerFired'))).toBe(false);
   });
 });

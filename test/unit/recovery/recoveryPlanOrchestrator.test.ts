@@ -90,6 +90,29 @@ describe('recoveryJob orchestrator (replay simulation)', () => {
     expect(subs.map((m) => m.probeLevel)).toEqual(['Boot', 'Boot', 'Boot']);
   });
 
+  it('a drill\'s test failover tells the drill (notifyDrill, its instance) when it waits for its cleanup, and when it fails', async () => {
+    const { steps } = planRecoverySteps(plan, 'TestFailover', { direction: 'PrimaryToRecovery' });
+    const drill = { ...input(), scenario: 'TestFailover' as const, steps, testNetworkId: 'iso', drill: { runId: 't-1', scheduleName: 'nightly', autoApprove: [], verification: 'Boot' as const, instanceId: 'drill-abc' } };
+    const notified = (r: Awaited<ReturnType<typeof simulate>>) => r.calls.flatMap((c, i) => (c.name === 'notifyDrill' ? [{ i, input: c.input }] : []));
+    const waiting = await simulate(recoveryPlanOrchestrator, drill, world({ notifyDrill: () => true }), {
+      externalEvents: [{ atEpisode: 0, name: 'TestFailoverCleanupStarted', value: { jobId: 'cleanup-1' } }],
+    });
+    expect(waiting.final).toMatchObject({ kind: 'complete', output: JSON.stringify('Succeeded') });
+    const once = notified(waiting);
+    expect(once.map((n) => n.input)).toEqual([{ instanceId: 'drill-abc' }]);
+    // Right after the job recorded that it waits for its cleanup: the state the drill waits for is there when it looks.
+    expect((waiting.calls[once[0].i - 1].input as any).events[0]).toMatchObject({ type: 'taskSuspended', jobDescription: 'WaitingForStopTestFailover' });
+
+    const failing = await simulate(recoveryPlanOrchestrator, drill, world({ checkPrerequisites: () => ({ ok: false, error: { code: 'X', message: 'no' } }), notifyDrill: () => true }));
+    expect(failing.final).toMatchObject({ kind: 'complete', output: JSON.stringify('Failed') });
+    expect(failing.calls.map((c) => c.name).slice(-2)).toEqual(['recordJob', 'notifyDrill']);
+    // A job of no drill (or one started before drills were told) tells nobody.
+    const plain = await simulate(recoveryPlanOrchestrator, { ...drill, drill: { ...drill.drill, instanceId: undefined } }, world(), {
+      externalEvents: [{ atEpisode: 0, name: 'TestFailoverCleanupStarted', value: {} }],
+    });
+    expect(notified(plain)).toEqual([]);
+  });
+
   it('a runbook that does not call back loses to the durable timer and fails the job', async () => {
     const r = await simulate(recoveryPlanOrchestrator, input(), world());
     expect(r.final).toMatchObject({ kind: 'complete', output: JSON.stringify('Failed') });
