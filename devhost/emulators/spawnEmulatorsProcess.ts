@@ -10,6 +10,8 @@ export interface SpawnEmulatorsOptions extends EmulatorsCommandOptions {
   readyTimeoutMs?: number;
   /** Receives the child's stderr as it comes (it is also kept for error messages). */
   onStderr?: (text: string) => void;
+  /** Extra node arguments for the child (a bench's `--cpu-prof --cpu-prof-dir=DIR`). */
+  nodeArgs?: string[];
 }
 
 export interface EmulatorsProcess {
@@ -49,7 +51,7 @@ function args(opts: EmulatorsCommandOptions): string[] {
  * ready line. Fails with the child's stderr when it exits first or stays silent too long.
  */
 export function spawnEmulatorsProcess(opts: SpawnEmulatorsOptions = {}): Promise<EmulatorsProcess> {
-  const child: ChildProcess = spawn(process.execPath, [mainScript(), ...args(opts)], {
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), mainScript(), ...args(opts)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
