@@ -1,7 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { ServiceError } from '../../shared/errors';
+import { compiledEmulatorScript } from './compiledEmulatorScript';
 import { EmulatorSettings } from './EmulatorSettings';
 import { EmulatorsCommandOptions, READY_PREFIX } from './runEmulatorsCommand';
 
@@ -24,17 +23,6 @@ export interface EmulatorsProcess {
   exited: Promise<number | null>;
 }
 
-/** The compiled entry; when this file runs from TypeScript source (ts-jest), the one in dist/. */
-function mainScript(): string {
-  const script = __filename.endsWith('.ts')
-    ? join(__dirname, '..', '..', 'dist', 'devhost', 'emulators', 'main.js')
-    : join(__dirname, 'main.js');
-  if (!existsSync(script)) {
-    throw new ServiceError('EmulatorsNotBuilt', `${script} does not exist; run "npx tsc -p tsconfig.json" first`);
-  }
-  return script;
-}
-
 function args(opts: EmulatorsCommandOptions): string[] {
   const out: string[] = [];
   if (opts.data) out.push('--data', opts.data);
@@ -51,7 +39,7 @@ function args(opts: EmulatorsCommandOptions): string[] {
  * ready line. Fails with the child's stderr when it exits first or stays silent too long.
  */
 export function spawnEmulatorsProcess(opts: SpawnEmulatorsOptions = {}): Promise<EmulatorsProcess> {
-  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), mainScript(), ...args(opts)], {
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), compiledEmulatorScript('main.js'), ...args(opts)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

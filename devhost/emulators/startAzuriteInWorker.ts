@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ServiceError } from '../../shared/errors';
+import { compiledEmulatorScript } from './compiledEmulatorScript';
 import type { AzuriteOptions, AzuriteServers, AzuriteService } from './AzuriteServers';
 
 /** What azuriteWorker.ts tells its parent. */
@@ -9,17 +8,6 @@ export type AzuriteWorkerMessage =
   | { kind: 'ready'; ports: Partial<Record<AzuriteService, number>> }
   | { kind: 'failed'; error: { code: string; message: string; details?: Record<string, unknown> } }
   | { kind: 'stopped'; error?: string };
-
-/** The compiled worker entry; when this file runs from TypeScript source (ts-jest), the one in dist/. */
-function workerScript(): string {
-  const script = __filename.endsWith('.ts')
-    ? join(__dirname, '..', '..', 'dist', 'devhost', 'emulators', 'azuriteWorker.js')
-    : join(__dirname, 'azuriteWorker.js');
-  if (!existsSync(script)) {
-    throw new ServiceError('EmulatorsNotBuilt', `${script} does not exist; run "npx tsc -p tsconfig.json" first`);
-  }
-  return script;
-}
 
 /**
  * Starts Azurite servers in a worker thread of this process: their own event loop and heap, so
@@ -29,7 +17,7 @@ function workerScript(): string {
  * while serving.
  */
 export function startAzuriteInWorker(options: AzuriteOptions, onCrash: (err: Error) => void): Promise<AzuriteServers> {
-  const worker = new Worker(workerScript(), { workerData: options });
+  const worker = new Worker(compiledEmulatorScript('azuriteWorker.js'), { workerData: options });
   let stopping = false;
   let stopped: Promise<void> | undefined;
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
