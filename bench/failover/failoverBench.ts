@@ -9,7 +9,8 @@
  *
  *   npm run build && node dist/bench/failover/failoverBench.js [machines=100] [groups=5] [diskMiB=1]
  *
- * FAILOVER_BENCH_HOST_NODE_ARGS adds node flags to the host (`--cpu-prof --cpu-prof-dir=DIR`);
+ * FAILOVER_BENCH_HOST_NODE_ARGS adds node flags to the host (`--cpu-prof --cpu-prof-dir=DIR`),
+ * FAILOVER_BENCH_EMULATORS_NODE_ARGS to the emulators process (one profile per thread);
  * FAILOVER_BENCH_HOST_LOG=FILE keeps the host's output.
  *
  * Timings are noisy on a shared machine: the numbers are ratios of one run.
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   const diskBytes = Number(process.argv[4] ?? 1) * 1024 * 1024;
   const dir = mkdtempSync(join(tmpdir(), 'failover-bench-'));
   const [blobPort, queuePort, tablePort, cosmosPort, serviceBusPort, port] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
-  const emulators = await spawnEmulatorsProcess({ blobPort, queuePort, tablePort, cosmosPort, serviceBusPort });
+  const emulators = await spawnEmulatorsProcess({ blobPort, queuePort, tablePort, cosmosPort, serviceBusPort, nodeArgs: (process.env.FAILOVER_BENCH_EMULATORS_NODE_ARGS ?? '').split(' ').filter(Boolean) });
   const s = emulators.settings;
   const env = {
     COSMOS_KEY: s.cosmosKey, COSMOS_DATABASE: DB, ASR_AUTH_MODE: 'local', ASR_SUBSCRIPTIONS: SUB, ASR_DEV_ISSUER_DIR: join(dir, 'dev-issuer'), ASR_DATA_DIR: dir,

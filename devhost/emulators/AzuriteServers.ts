@@ -3,8 +3,12 @@ import { join } from 'node:path';
 import { ServiceError } from '../../shared/errors';
 import { azuriteLoki, installAzuriteBlobIndexes } from './azuriteBlobIndexes';
 
+export type AzuriteService = 'blob' | 'queue' | 'table';
+
 export interface AzuriteOptions {
   host: string;
+  /** Which servers to start; all three by default. */
+  services?: AzuriteService[];
   blobPort: number;
   queuePort: number;
   tablePort: number;
@@ -13,9 +17,8 @@ export interface AzuriteOptions {
 }
 
 export interface AzuriteServers {
-  blobPort: number;
-  queuePort: number;
-  tablePort: number;
+  /** The port each started server listens on. */
+  ports: Partial<Record<AzuriteService, number>>;
   stop(): Promise<void>;
 }
 
@@ -39,7 +42,7 @@ function persistence(location: string, folder: string) {
 }
 
 /**
- * Starts Azurite's blob, queue and table servers inside this process through Azurite's own
+ * Starts Azurite's blob, queue and table servers (or `services` of them) in this thread through Azurite's own
  * classes (what its CLI does), with telemetry never initialised, loose mode, no API version
  * check and no access log.
  */
@@ -49,33 +52,35 @@ export async function startAzurite(options: AzuriteOptions): Promise<AzuriteServ
   const { host } = options;
   // Blob lookups and deletes that cost what they touch, not the number of blobs (azuriteBlobIndexes).
   installAzuriteBlobIndexes(azuriteLoki());
-  const BlobConfiguration = load<ConfigClass>('blob/BlobConfiguration');
-  const QueueConfiguration = load<ConfigClass>('queue/QueueConfiguration');
-  const TableConfiguration = load<ConfigClass>('table/TableConfiguration');
   // Positional arguments as in Azurite 3.35's azurite.js: access log off, debug log off,
   // loose = true, skipApiVersionCheck = true, no cert/key/pwd/oauth, product-style URLs allowed.
-  const blob = new (load<ServerClass>('blob/BlobServer'))(new BlobConfiguration(
-    host, options.blobPort, KEEP_ALIVE_SECONDS, join(loc, '__azurite_db_blob__.json'),
-    join(loc, '__azurite_db_blob_extent__.json'), persistence(loc, '__blobstorage__'),
-    false, undefined, false, undefined, true, true, '', '', '', undefined, false, memory));
-  const queue = new (load<ServerClass>('queue/QueueServer'))(new QueueConfiguration(
-    host, options.queuePort, KEEP_ALIVE_SECONDS, join(loc, '__azurite_db_queue__.json'),
-    join(loc, '__azurite_db_queue_extent__.json'), persistence(loc, '__queuestorage__'),
-    false, undefined, false, undefined, true, true, '', '', '', undefined, false, memory));
-  const table = new (load<ServerClass>('table/TableServer'))(new TableConfiguration(
-    host, options.tablePort, KEEP_ALIVE_SECONDS, join(loc, '__azurite_db_table__.json'),
-    false, false, undefined, undefined, true, true, '', '', '', undefined, false, memory));
+  const create: Record<AzuriteService, () => AzuriteServer> = {
+    blob: () => new (load<ServerClass>('blob/BlobServer'))(new (load<ConfigClass>('blob/BlobConfiguration'))(
+      host, options.blobPort, KEEP_ALIVE_SECONDS, join(loc, '__azurite_db_blob__.json'),
+      join(loc, '__azurite_db_blob_extent__.json'), persistence(loc, '__blobstorage__'),
+      false, undefined, false, undefined, true, true, '', '', '', undefined, false, memory)),
+    queue: () => new (load<ServerClass>('queue/QueueServer'))(new (load<ConfigClass>('queue/QueueConfiguration'))(
+      host, options.queuePort, KEEP_ALIVE_SECONDS, join(loc, '__azurite_db_queue__.json'),
+      join(loc, '__azurite_db_queue_extent__.json'), persistence(loc, '__queuestorage__'),
+      false, undefined, false, undefined, true, true, '', '', '', undefined, false, memory)),
+    table: () => new (load<ServerClass>('table/TableServer'))(new (load<ConfigClass>('table/TableConfiguration'))(
+      host, options.tablePort, KEEP_ALIVE_SECONDS, join(loc, '__azurite_db_table__.json'),
+      false, false, undefined, undefined, true, true, '', '', '', undefined, false, memory)),
+  };
+  const portOption: Record<AzuriteService, number> = { blob: options.blobPort, queue: options.queuePort, table: options.tablePort };
 
   const started: AzuriteServer[] = [];
+  const ports: Partial<Record<AzuriteService, number>> = {};
   const stop = async () => {
     for (const s of started.splice(0).reverse()) await s.close();
   };
-  const services: [string, AzuriteServer, number][] = [
-    ['blob', blob, options.blobPort], ['queue', queue, options.queuePort], ['table', table, options.tablePort]];
-  for (const [name, server, port] of services) {
+  for (const name of options.services ?? ['blob', 'queue', 'table'] as const) {
+    const server = create[name]();
+    const port = portOption[name];
     try {
       await server.start();
       started.push(server);
+      ports[name] = (server.httpServer.address() as AddressInfo).port;
     } catch (err) {
       await stop().catch(() => undefined);
       const code = (err as NodeJS.ErrnoException).code;
@@ -90,6 +95,5 @@ export async function startAzurite(options: AzuriteOptions): Promise<AzuriteServ
         `azurite ${name} did not start: ${(err as Error).message}`, { cause: err, details });
     }
   }
-  const portOf = (s: AzuriteServer) => (s.httpServer.address() as AddressInfo).port;
-  return { blobPort: portOf(blob), queuePort: portOf(queue), tablePort: portOf(table), stop };
+  return { ports, stop };
 }

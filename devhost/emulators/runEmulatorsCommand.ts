@@ -36,6 +36,11 @@ export async function runEmulatorsCommand(opts: EmulatorsCommandOptions): Promis
     running = await startEmulators({
       dataDir: opts.data, host: opts.host, blobPort: opts.blobPort, queuePort: opts.queuePort,
       tablePort: opts.tablePort, cosmosPort: opts.cosmosPort, serviceBusPort: opts.serviceBusPort, serviceBusConfig: opts.serviceBusConfig, cosmosCompactAtBytes: opts.cosmosCompactAt, log,
+      // Azurite's thread died: fail-stop, as the one-thread process did when Azurite threw.
+      onCrash: (err) => {
+        process.stderr.write(`emulators: error: ${err.message}\n`);
+        process.exit(1);
+      },
     });
   } catch (err) {
     process.stderr.write(`emulators: error: ${(err as Error).message}\n`);

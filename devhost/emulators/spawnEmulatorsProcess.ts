@@ -1,7 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { ServiceError } from '../../shared/errors';
+import { compiledEmulatorScript } from './compiledEmulatorScript';
 import { EmulatorSettings } from './EmulatorSettings';
 import { EmulatorsCommandOptions, READY_PREFIX } from './runEmulatorsCommand';
 
@@ -10,6 +9,8 @@ export interface SpawnEmulatorsOptions extends EmulatorsCommandOptions {
   readyTimeoutMs?: number;
   /** Receives the child's stderr as it comes (it is also kept for error messages). */
   onStderr?: (text: string) => void;
+  /** Extra node arguments for the child (a bench's `--cpu-prof --cpu-prof-dir=DIR`). */
+  nodeArgs?: string[];
 }
 
 export interface EmulatorsProcess {
@@ -20,17 +21,6 @@ export interface EmulatorsProcess {
   kill(signal?: NodeJS.Signals): void;
   /** The exit code, or null when a signal ended the process. */
   exited: Promise<number | null>;
-}
-
-/** The compiled entry; when this file runs from TypeScript source (ts-jest), the one in dist/. */
-function mainScript(): string {
-  const script = __filename.endsWith('.ts')
-    ? join(__dirname, '..', '..', 'dist', 'devhost', 'emulators', 'main.js')
-    : join(__dirname, 'main.js');
-  if (!existsSync(script)) {
-    throw new ServiceError('EmulatorsNotBuilt', `${script} does not exist; run "npx tsc -p tsconfig.json" first`);
-  }
-  return script;
 }
 
 function args(opts: EmulatorsCommandOptions): string[] {
@@ -49,7 +39,7 @@ function args(opts: EmulatorsCommandOptions): string[] {
  * ready line. Fails with the child's stderr when it exits first or stays silent too long.
  */
 export function spawnEmulatorsProcess(opts: SpawnEmulatorsOptions = {}): Promise<EmulatorsProcess> {
-  const child: ChildProcess = spawn(process.execPath, [mainScript(), ...args(opts)], {
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), compiledEmulatorScript('main.js'), ...args(opts)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -1,9 +1,9 @@
-import { startAzurite } from './AzuriteServers';
 import { CosmosRecoveryStats } from './CosmosDataDir';
 import { startCosmosServer } from './CosmosServer';
 import { openEmulatorDataDir } from './EmulatorDataDir';
 import { EmulatorSettings, emulatorSettings } from './EmulatorSettings';
 import { startServiceBusStandIn } from './serviceBus/ServiceBusStandIn';
+import { startAzuriteThreads } from './startAzuriteThreads';
 import { loadServiceBusStandInConfig } from './serviceBus/serviceBusStandInConfig';
 
 export interface StartEmulatorsOptions {
@@ -24,6 +24,8 @@ export interface StartEmulatorsOptions {
   cosmosCompactAtBytes?: number;
   /** Receives human-readable progress lines. */
   log?: (line: string) => void;
+  /** Called when an Azurite worker thread dies while serving; by default the error is thrown (the process ends). */
+  onCrash?: (err: Error) => void;
 }
 
 export interface RunningEmulators {
@@ -34,9 +36,9 @@ export interface RunningEmulators {
 }
 
 /**
- * Starts Azurite (blob, queue, table) and the durable Cosmos server in this process. Cosmos
- * replays its journal before its port opens, so once this resolves every earlier
- * acknowledged Cosmos write is readable.
+ * Starts Azurite (blob, queue, table; in worker threads, see startAzuriteThreads) and the
+ * durable Cosmos server in this process. Cosmos replays its journal before its port opens, so
+ * once this resolves every earlier acknowledged Cosmos write is readable.
  */
 export async function startEmulators(options: StartEmulatorsOptions = {}): Promise<RunningEmulators> {
   const host = options.host ?? '127.0.0.1';
@@ -54,10 +56,10 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
     log(`cosmos: listening at ${cosmos.endpoint}${dirs ? ` (journal in ${dirs.cosmos})` : ' (in memory only)'}`);
     let azurite;
     try {
-      azurite = await startAzurite({
+      azurite = await startAzuriteThreads({
         host, blobPort: options.blobPort ?? 10000, queuePort: options.queuePort ?? 10001,
         tablePort: options.tablePort ?? 10002, location: dirs?.azurite,
-      });
+      }, options.onCrash ?? ((err) => setImmediate(() => { throw err; })));
     } catch (err) {
       await cosmos.stop();
       throw err;
@@ -70,7 +72,7 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
       throw err;
     }
     const settings = emulatorSettings(host, {
-      blob: azurite.blobPort, queue: azurite.queuePort, table: azurite.tablePort, cosmos: cosmos.port, serviceBus: serviceBus.port });
+      blob: azurite.ports.blob!, queue: azurite.ports.queue!, table: azurite.ports.table!, cosmos: cosmos.port, serviceBus: serviceBus.port });
     log(`azurite: blob ${settings.blobEndpoint}, queue ${settings.queueEndpoint}, table ${settings.tableEndpoint}`
       + `${dirs ? ` (data in ${dirs.azurite})` : ' (in memory only)'}`);
     log(`servicebus: STAND-IN (not Azure Service Bus; messages in memory only) at ${settings.serviceBusConnectionString}`);

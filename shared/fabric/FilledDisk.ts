@@ -28,10 +28,14 @@ export interface FilledDisk extends FabricDiskTarget, DiskAtPoint {}
 
 /**
  * Tags a filled blob (the failover's tags and the digests, so cleanup and checks find them) and
- * describes it as a target disk. Running it twice writes the same metadata.
+ * describes it as a target disk, with the ETag the tagging left (the blob was verified just
+ * before, by the activity that owns it). Running it twice writes the same metadata.
  */
 export async function recordFilledDisk(blob: PageBlobClient, disk: FilledDisk): Promise<MaterializedDisk> {
-  await blob.setMetadata({ ...tagsToRecord(disk.tags), asrsourcedigest: disk.sourceDigest, asrexpecteddigest: disk.expectedDigest, asrsequence: disk.sequence });
+  const tagged = await blob.setMetadata({ ...tagsToRecord(disk.tags), asrsourcedigest: disk.sourceDigest, asrexpecteddigest: disk.expectedDigest, asrsequence: disk.sequence });
   const { tags: _tags, hyperVGeneration: _generation, ...atPoint } = disk;
-  return { ...atPoint, name: fabricDiskName(disk.machineName, disk.source), blobUrl: blob.url, sizeBytes: azureVirtualSize(disk.dataBytes) + FOOTER_BYTES };
+  return {
+    ...atPoint, name: fabricDiskName(disk.machineName, disk.source), blobUrl: blob.url, sizeBytes: azureVirtualSize(disk.dataBytes) + FOOTER_BYTES,
+    ...(tagged.etag ? { verifiedEtag: tagged.etag } : {}),
+  };
 }

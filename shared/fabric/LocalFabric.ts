@@ -41,7 +41,8 @@ export interface LocalFabricOptions {
  * The target fabric that runs on a laptop: machines are JSON records in blob storage (written
  * with `If-None-Match: *` / `If-Match` ETags), their disks real page blobs filled from recovery
  * points by the caller. Starting a machine does what a boot would notice: every disk's VHD footer is checked
- * and its Merkle digest compared with the one recorded at materialisation (the source's digest
+ * and (unless the blob's ETag is still the one it had when materialisation verified it) its
+ * Merkle digest compared with the one recorded at materialisation (the source's digest
  * at the point, or for a decrypted disk the digest taken right after the verified copy). A
  * mismatch fails loudly with `DiskFooterInvalid` / `DiskDigestMismatch`, and the machine is
  * recorded `Failed`. Nothing is emulated beyond that: no guest runs.
@@ -155,7 +156,7 @@ export class LocalFabric implements TargetFabric {
         // The digest is the recovery point's: true until the workload first ran and wrote.
         await verifyDiskBlob(this.disks.getPageBlobClient(fabricDiskBlob(ref.resourceGroup, ref.name, d.source)), { dataBytes: d.dataBytes, digest: d.expectedDigest, label: `${d.name} of machine ${ref.name}` }, options.readDigest
           ? { readDigest: options.readDigest(i) }
-          : { footerOnly: !!record.machine.firstStartedAt });
+          : { footerOnly: !!record.machine.firstStartedAt, unchangedSinceEtag: d.verifiedEtag });
       }
     } catch (e) {
       if (e instanceof FabricError) {

@@ -17,4 +17,9 @@ export interface MaterializedDisk extends DiskAtPoint {
   managedDiskId?: string;
   /** The VHD's size: data bytes rounded up to whole MiB (as Azure requires) + 512-byte footer. */
   sizeBytes: number;
+  /**
+   * The blob's ETag once its bytes were verified and tagged (local fabric): a start that finds
+   * the same ETag knows no byte changed since and skips reading the disk again (issue 17).
+   */
+  verifiedEtag?: string;
 }

@@ -19,15 +19,19 @@ export interface DiskBlobVerification {
  * Checks a materialised disk the way a boot would trust it: the blob exists, it is a fixed VHD
  * whose footer verifies (checksum, cookie, version, disk type fixed) and whose size is the source
  * disk's (`dataBytes`) rounded up to whole MiB, as the replica is, then (unless `footerOnly`) the Merkle digest of the data equals
- * `expectedDigest`. Throws {@link FabricError} `DiskNotFound`, `DiskFooterInvalid` or
- * `DiskDigestMismatch`, each with causes and a recommended action. `readDigest` reads the data for
- * the digest (default: streamed from the blob and dropped; the qemu fabric keeps what it read as
- * the disk it boots, so the bytes checked are the bytes booted and the blob is read once).
+ * `expectedDigest`. The digest is not read again when the blob's ETag is still `unchangedSinceEtag`,
+ * the one it had when its bytes were last verified (any write changes it). Throws {@link FabricError}
+ * `DiskNotFound`, `DiskFooterInvalid` or `DiskDigestMismatch`, each with causes and a recommended
+ * action. `readDigest` reads the data for the digest (default: streamed from the blob and dropped;
+ * the qemu fabric keeps what it read as the disk it boots, so the bytes checked are the bytes booted
+ * and the blob is read once: it reads them whatever the ETag).
  */
-export async function verifyDiskBlob(blob: PageBlobClient, expected: { dataBytes: number; digest: string; label: string }, options: { footerOnly?: boolean; readDigest?: DiskDigestReader } = {}): Promise<DiskBlobVerification> {
+export async function verifyDiskBlob(blob: PageBlobClient, expected: { dataBytes: number; digest: string; label: string },
+  options: { footerOnly?: boolean; readDigest?: DiskDigestReader; unchangedSinceEtag?: string } = {}): Promise<DiskBlobVerification> {
   let size: number;
+  let etag: string | undefined;
   try {
-    size = (await blob.getProperties()).contentLength ?? 0;
+    ({ contentLength: size = 0, etag } = await blob.getProperties());
   } catch (e) {
     if (e instanceof RestError && e.statusCode === 404) {
       throw new FabricError('DiskNotFound', `disk ${expected.label} is missing from the target (${blob.containerName}/${blob.name})`, {
@@ -61,6 +65,8 @@ export async function verifyDiskBlob(blob: PageBlobClient, expected: { dataBytes
     throw e;
   }
   if (options.footerOnly) return { dataBytes: expected.dataBytes, digest: '' };
+  // Verified when it was materialised and not written since (any write changes the ETag): its digest is the expected one.
+  if (!options.readDigest && options.unchangedSinceEtag && etag === options.unchangedSinceEtag) return { dataBytes: expected.dataBytes, digest: expected.digest };
   const digest = await (options.readDigest ?? digestOfBlob)(blob, expected.dataBytes);
   if (digest !== expected.digest) {
     throw new FabricError('DiskDigestMismatch', `disk ${expected.label}: its Merkle digest ${digest} differs from the source's ${expected.digest} at the recovery point; the machine was not started`, {
