@@ -1,6 +1,7 @@
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ServiceError } from '../../shared/errors';
+import { installBlobEventFeed } from './azuriteBlobEvents';
 import { azuriteLoki, installAzuriteBlobIndexes } from './azuriteBlobIndexes';
 
 export interface AzuriteOptions {
@@ -58,6 +59,8 @@ export async function startAzurite(options: AzuriteOptions): Promise<AzuriteServ
     host, options.blobPort, KEEP_ALIVE_SECONDS, join(loc, '__azurite_db_blob__.json'),
     join(loc, '__azurite_db_blob_extent__.json'), persistence(loc, '__blobstorage__'),
     false, undefined, false, undefined, true, true, '', '', '', undefined, false, memory));
+  // BlobCreated events for funclocal's Event Grid-source blob triggers (an Event Grid stand-in).
+  installBlobEventFeed(blob as unknown as Parameters<typeof installBlobEventFeed>[0]);
   const queue = new (load<ServerClass>('queue/QueueServer'))(new QueueConfiguration(
     host, options.queuePort, KEEP_ALIVE_SECONDS, join(loc, '__azurite_db_queue__.json'),
     join(loc, '__azurite_db_queue_extent__.json'), persistence(loc, '__queuestorage__'),
