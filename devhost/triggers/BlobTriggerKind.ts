@@ -45,6 +45,8 @@ interface EventWatch {
   /** Events whose storage calls failed: dispatched again on the next poll (Event Grid retries delivery). */
   retry: BlobCreated[];
   saved?: number;
+  /** The read time of the last poll that read to the feed's end and left nothing open (nor a scan's blob): every blob created before it is handled. */
+  handledBefore?: number;
   waitingLogged: boolean;
 }
 
@@ -115,7 +117,12 @@ export class BlobTriggerKind implements TriggerKind {
   async stop(): Promise<void> {
     const left = await this.work.stop(STOP_GRACE_MS);
     await this.loop;
-    for (const watch of this.watches) await watch.events?.lock.release();
+    for (const watch of this.watches) {
+      if (!watch.events?.lock.held) continue;
+      // What finished since the last poll is not run again after a clean restart.
+      await this.saveCursor(watch, watch.events).catch(() => undefined);
+      await watch.events.lock.release();
+    }
     if (left > 0) this.host?.logger.log('warning', `Stopped with ${left} blob invocation(s) still running; their receipts stay incomplete and fire again on the next start.`);
   }
 
@@ -208,15 +215,20 @@ export class BlobTriggerKind implements TriggerKind {
       if (e.seq > ev.readUpTo) ev.readUpTo = e.seq;
     }
     ev.readUpTo = Math.max(ev.readUpTo, page.next);
-    // Saved below every unfinished event: a restart runs those again (at least once), never skips one.
+    if (ev.open.size === 0 && watch.active.size === 0 && page.events.length < EVENTS_PER_READ) ev.handledBefore = readAt;
+    await this.saveCursor(watch, ev);
+  }
+
+  /**
+   * Saved below every unfinished event, so a restart runs those again (at least once) and never
+   * skips one; with the time before which every blob is handled, which the scan after a restart
+   * of the emulators skips. Written only when it moved: once per poll at most, not per event.
+   */
+  private async saveCursor(watch: BlobWatch, ev: EventWatch): Promise<void> {
     const below = ev.open.size > 0 ? Math.min(...ev.open) - 1 : ev.readUpTo;
-    if (below !== ev.saved) {
-      // Read to the end and nothing open: every blob created before this read is handled, which a
-      // scan after a restart of the emulators can skip.
-      const all = ev.open.size === 0 && page.events.length < EVENTS_PER_READ;
-      await this.cursors!.save(watch.fn.functionId, { epoch: ev.epoch!, seq: below, ...(all ? { handledBefore: readAt } : {}) });
-      ev.saved = below;
-    }
+    if (below === ev.saved || ev.epoch === undefined) return;
+    await this.cursors!.save(watch.fn.functionId, { epoch: ev.epoch, seq: below, ...(ev.handledBefore !== undefined ? { handledBefore: ev.handledBefore } : {}) });
+    ev.saved = below;
   }
 
   /** Resumes from the saved cursor, or (first start, events lost) from the feed's head after one scan with receipts. */
@@ -227,6 +239,7 @@ export class BlobTriggerKind implements TriggerKind {
     // What was open or to be retried comes again: from the feed after the saved cursor, or from the scan.
     ev.open.clear();
     ev.retry.length = 0;
+    ev.handledBefore = saved?.handledBefore;
     if (saved && saved.epoch === head.epoch && saved.seq >= head.first - 1) {
       ev.readUpTo = saved.seq;
       ev.saved = saved.seq;
