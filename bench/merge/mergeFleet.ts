@@ -163,6 +163,13 @@ async function main(): Promise<void> {
   let watch: MergeWatch | undefined;
   const app = await startBenchApp(DB, SUB, (line) => watch?.hostLogLine(line));
   const { host, emulators, call } = app;
+  // Stopped from outside (a `timeout`): take the host and the emulators down too, not leave them running.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`merge fleet: ${signal}, stopping the host and the emulators\n`);
+      void app.stop().finally(() => process.exit(130));
+    });
+  }
   const s = emulators.settings;
   try {
     await call('PUT', V, { location: 'local' });
