@@ -46,13 +46,14 @@ export interface BenchApp {
   stop(): Promise<void>;
 }
 
-/** Emulators on free ports, the app in funclocal over them (local auth, Cosmos DB database `db`, serving `subscription`). */
+/** Emulators on free ports (data in a temporary directory, as `npm start` keeps it in .data), the app in funclocal over them (local auth, Cosmos DB database `db`, serving `subscription`). */
 export async function startBenchApp(db: string, subscription: string, onLogLine?: (line: string) => void): Promise<BenchApp> {
   const dir = mkdtempSync(join(tmpdir(), `${db}-`));
   const [blobPort, queuePort, tablePort, cosmosPort, serviceBusPort, port] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(),
     await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
   // Every port free, the Service Bus stand-in's too (its default, 5672, is taken by any other run).
-  const emulators = await spawnEmulatorsProcess({ blobPort, queuePort, tablePort, cosmosPort, serviceBusPort });
+  // With a data directory, as `npm start` runs them: blob bytes on disk, not in the emulators' heap.
+  const emulators = await spawnEmulatorsProcess({ data: join(dir, 'emulators'), blobPort, queuePort, tablePort, cosmosPort, serviceBusPort });
   const s = emulators.settings;
   const env = {
     COSMOS_KEY: s.cosmosKey, COSMOS_DATABASE: db, ASR_SUBSCRIPTIONS: subscription, ASR_AUTH_MODE: 'local', ASR_DEV_ISSUER_DIR: join(dir, 'dev-issuer'), ASR_DATA_DIR: dir,

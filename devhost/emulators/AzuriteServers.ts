@@ -1,6 +1,7 @@
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ServiceError } from '../../shared/errors';
+import { installBlobEventFeed } from './azuriteBlobEvents';
 import { azuriteLoki, installAzuriteBlobIndexes } from './azuriteBlobIndexes';
 
 export type AzuriteService = 'blob' | 'queue' | 'table';
@@ -55,10 +56,16 @@ export async function startAzurite(options: AzuriteOptions): Promise<AzuriteServ
   // Positional arguments as in Azurite 3.35's azurite.js: access log off, debug log off,
   // loose = true, skipApiVersionCheck = true, no cert/key/pwd/oauth, product-style URLs allowed.
   const create: Record<AzuriteService, () => AzuriteServer> = {
-    blob: () => new (load<ServerClass>('blob/BlobServer'))(new (load<ConfigClass>('blob/BlobConfiguration'))(
-      host, options.blobPort, KEEP_ALIVE_SECONDS, join(loc, '__azurite_db_blob__.json'),
-      join(loc, '__azurite_db_blob_extent__.json'), persistence(loc, '__blobstorage__'),
-      false, undefined, false, undefined, true, true, '', '', '', undefined, false, memory)),
+    blob: () => {
+      const blob = new (load<ServerClass>('blob/BlobServer'))(new (load<ConfigClass>('blob/BlobConfiguration'))(
+        host, options.blobPort, KEEP_ALIVE_SECONDS, join(loc, '__azurite_db_blob__.json'),
+        join(loc, '__azurite_db_blob_extent__.json'), persistence(loc, '__blobstorage__'),
+        false, undefined, false, undefined, true, true, '', '', '', undefined, false, memory));
+      // BlobCreated events for funclocal's Event Grid-source blob triggers (an Event Grid stand-in),
+      // kept in the thread that serves the blobs.
+      installBlobEventFeed(blob as unknown as Parameters<typeof installBlobEventFeed>[0]);
+      return blob;
+    },
     queue: () => new (load<ServerClass>('queue/QueueServer'))(new (load<ConfigClass>('queue/QueueConfiguration'))(
       host, options.queuePort, KEEP_ALIVE_SECONDS, join(loc, '__azurite_db_queue__.json'),
       join(loc, '__azurite_db_queue_extent__.json'), persistence(loc, '__queuestorage__'),

@@ -33,6 +33,7 @@ export * from './merge/isLogRefusal';
 export * from './core/listReplicaSnapshots';
 export * from './materialize/materializeToPoint';
 export * from './merge/mergeDisk';
+export * from './merge/deliveredLogOf';
 export * from './merge/pruneRecoveryPoints';
 export * from './merge/quarantineLog';
 export * from './replicationDepsFromEnv';

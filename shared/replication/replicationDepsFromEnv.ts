@@ -10,7 +10,7 @@ import { metadataReplicaLocator, rememberLocations } from './adapters/ReplicaLoc
 import { ReplicationDeps } from './core/ReplicationDeps';
 import { ReplicationTuning } from './core/ReplicationTuning';
 
-/** How long a merge's recovery point records reuse the location its settings read found. */
+/** How long a merge's recovery point records and progress reuse the item its settings read found, and merges reuse a policy read. */
 const LOCATION_REUSE_MS = 10_000;
 
 let cached: { key: string; deps: Promise<ReplicationDeps> } | undefined;
@@ -50,8 +50,9 @@ async function build(storage: string | undefined, env: NodeJS.ProcessEnv): Promi
     blobs,
     tuning: tuningFromEnv(env),
     recorder: new CosmosRecoveryPointRecorder(store, locate.recent, cosmosRecoveryPointDeleter(cosmos.database(config.databaseId))),
-    health: new MetadataHealthReporter(store, locate.fresh),
-    settings: new MetadataReplicationSettings(store, locate.fresh),
+    // Merge progress is written over the item the round's settings read found (a 412 reads it again).
+    health: new MetadataHealthReporter(store, locate.fresh, undefined, locate.recent),
+    settings: new MetadataReplicationSettings(store, locate.fresh, LOCATION_REUSE_MS),
   };
 }
 

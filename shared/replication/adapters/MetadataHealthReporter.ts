@@ -18,7 +18,12 @@ const RETRIES = 8;
 export class MetadataHealthReporter implements ReplicationHealthReporter {
   private readonly outbox: EventOutbox;
 
-  constructor(private readonly store: MetadataStore, private readonly locate: ReplicaLocator, private readonly now: () => Date = () => new Date()) {
+  /**
+   * `recentItem`: the item as read moments ago (the merge round's settings read), tried first by
+   * `recordMerged` instead of reading it again; a 412 (it changed since) falls back to `locate`.
+   */
+  constructor(private readonly store: MetadataStore, private readonly locate: ReplicaLocator, private readonly now: () => Date = () => new Date(),
+    private readonly recentItem?: ReplicaLocator) {
     this.outbox = new EventOutbox(store);
   }
 
@@ -33,7 +38,8 @@ export class MetadataHealthReporter implements ReplicationHealthReporter {
   }
 
   recordMerged(disk: DiskRef, progress: Omit<DiskMergeProgress, 'diskId'>, clear: ReplicationHealthCode[]): Promise<void> {
-    return this.mutate(disk, (p, at) => clearHealthErrors(recordMerged(p, { ...progress, diskId: disk.disk }, at), disk.disk, clear, at));
+    // Progress only moves forward, so a stale copy never hides a write that is due: it can be tried first.
+    return this.mutate(disk, (p, at) => clearHealthErrors(recordMerged(p, { ...progress, diskId: disk.disk }, at), disk.disk, clear, at), false, this.recentItem);
   }
 
   recordResyncStarted(disk: DiskRef, epoch: bigint): Promise<void> {
@@ -44,9 +50,10 @@ export class MetadataHealthReporter implements ReplicationHealthReporter {
    * Applies `change` to the item's properties and writes them back with If-Match. `onlyIfErrorsChange`:
    * skip the write unless the health errors change (a clear with nothing to clear costs no write).
    */
-  private async mutate(disk: DiskRef, change: (p: ProtectedItemProperties, at: Date) => ProtectedItemProperties, onlyIfErrorsChange = false): Promise<void> {
+  private async mutate(disk: DiskRef, change: (p: ProtectedItemProperties, at: Date) => ProtectedItemProperties, onlyIfErrorsChange = false, firstTry?: ReplicaLocator): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const found = await this.locate(disk);
+      const reused = attempt === 0 && firstTry !== undefined;
+      const found = await (reused ? firstTry : this.locate)(disk);
       if (!found) return; // not protected (any more): nobody to tell
       const item: ResourceDocument<ProtectedItemProperties> = found.item;
       const at = this.now();
@@ -62,6 +69,7 @@ export class MetadataHealthReporter implements ReplicationHealthReporter {
         return;
       } catch (err) {
         if (!(err instanceof ServiceError && err.code === 'PreconditionFailed') || attempt >= RETRIES) throw err;
+        if (reused) continue;
         await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
       }
     }

@@ -1,4 +1,4 @@
-import { resourceDocumentId, vaultRelativeSegments, type MetadataStore, type PolicyProperties, type ProtectedItemProperties } from '../../metadata';
+import { resourceDocumentId, vaultRelativeSegments, type MetadataStore, type PolicyProperties, type ProtectedItemProperties, type ResourceDocument } from '../../metadata';
 import { DiskRef } from '../../contracts/DiskRef';
 import { FORWARD_STOPPED_STATES } from '../../protection';
 import { ReplicaLocator } from './ReplicaLocator';
@@ -24,7 +24,22 @@ export function replicationStoppedReason(item: Pick<ProtectedItemProperties, 'pr
  * item at enable-protection time (logs must carry it; plain logs are refused).
  */
 export class MetadataReplicationSettings implements ReplicationSettingsSource {
-  constructor(private readonly store: MetadataStore, private readonly locate: ReplicaLocator) {}
+  private readonly policies = new Map<string, { at: number; policy: ResourceDocument<PolicyProperties> | undefined }>();
+
+  /**
+   * `policyReuseMs`: how long a policy read serves other merges (a fleet on one policy reads it
+   * once per period, not once per log); a policy change then takes effect within that time. 0: read every time.
+   */
+  constructor(private readonly store: MetadataStore, private readonly locate: ReplicaLocator, private readonly policyReuseMs = 0, private readonly now: () => number = Date.now) {}
+
+  private async policyOf(vaultKey: string, id: string): Promise<ResourceDocument<PolicyProperties> | undefined> {
+    const key = `${vaultKey}#${id}`;
+    const hit = this.policies.get(key);
+    if (hit && this.now() - hit.at < this.policyReuseMs) return hit.policy;
+    const policy = await this.store.getResource<PolicyProperties>(vaultKey, id);
+    if (this.policyReuseMs > 0) this.policies.set(key, { at: this.now(), policy });
+    return policy;
+  }
 
   async settingsFor(disk: DiskRef): Promise<ReplicationSettings> {
     const where = await this.locate(disk);
@@ -33,7 +48,7 @@ export class MetadataReplicationSettings implements ReplicationSettingsSource {
     }
     const policyArmId = where.item.properties.policyId;
     const segments = vaultRelativeSegments(policyArmId);
-    const policy = segments && (await this.store.getResource<PolicyProperties>(where.vaultKey, resourceDocumentId(segments)));
+    const policy = segments && (await this.policyOf(where.vaultKey, resourceDocumentId(segments)));
     if (!policy) throw new ReplicationError('ReplicaNotFound', `the policy ${policyArmId} of protected item '${disk.item}' does not exist`);
     const d = policy.properties.providerSpecificDetails;
     const parsed = ReplicationPolicySchema.parse({

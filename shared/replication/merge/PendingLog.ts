@@ -11,6 +11,8 @@ export interface PendingLog {
   sequence: bigint;
   sizeBytes: number;
   lastModified: Date;
+  /** The listed version's ETag, without quotes. */
+  etag: string;
   /** The blob's metadata (what the uploader stamped: shared/contracts/logChecksum LOG_METADATA). */
   metadata: Record<string, string>;
 }
@@ -23,11 +25,16 @@ export async function listPendingLogs(pending: ContainerClient, disk: DiskRef): 
     const fileName = b.name.slice(prefix.length);
     const sequence = sequenceOfLogName(fileName);
     if (sequence === undefined) continue;
-    out.push({ blobName: b.name, fileName, sequence, sizeBytes: b.properties.contentLength ?? 0, lastModified: b.properties.lastModified, metadata: b.metadata ?? {} });
+    out.push({ blobName: b.name, fileName, sequence, sizeBytes: b.properties.contentLength ?? 0, lastModified: b.properties.lastModified, etag: bareEtag(b.properties.etag), metadata: b.metadata ?? {} });
   }
   return out.sort((a, b) => (a.sequence < b.sequence ? -1 : a.sequence > b.sequence ? 1 : 0));
 }
 
 export function pendingContainer(deps: { blobs: { getContainerClient(n: string): ContainerClient } }): ContainerClient {
   return deps.blobs.getContainerClient(REPLICA_CONTAINERS.pending);
+}
+
+/** An ETag without its quotes (listings give it bare, headers quoted). */
+export function bareEtag(etag: string | undefined): string {
+  return (etag ?? '').replace(/"/g, '');
 }

@@ -2,7 +2,7 @@ import type { PageBlobClient } from '@azure/storage-blob';
 import { PageBlobWriter } from '../../disk';
 import { HrlExpectation, parseHrl, ParsedHrl } from '../../hrl';
 import { DiskRef } from '../../contracts/DiskRef';
-import { PendingLog } from './PendingLog';
+import { bareEtag, PendingLog } from './PendingLog';
 import { REPLICA_CONTAINERS } from '../../contracts/ReplicaBlobLayout';
 import { ReplicaState } from '../../contracts/ReplicaState';
 import { ReplicationDeps } from '../core/ReplicationDeps';
@@ -17,16 +17,25 @@ const LOG_READ_CONCURRENCY = 4;
 /** A log read and fully validated, ready to write; or why it must be quarantined. */
 export type ReadLogResult = { ok: true; log: ParsedHrl; bytes: Buffer } | { ok: false; reason: QuarantineReason };
 
+/** A log's bytes the caller already holds (the blob trigger's input), with the version they are of. */
+export interface DeliveredLog {
+  blobName: string;
+  etag: string;
+  bytes: Buffer;
+}
+
 /**
- * Downloads a pending log and validates all of it (parseHrl: header, identity, every record's
+ * Downloads a pending log (or takes the delivered bytes when they are of the listed version) and validates all of it (parseHrl: header, identity, every record's
  * CRC, bounds and order, trailer) before anyone writes a page. An oversized blob is refused
  * unread. I/O errors propagate (retry); format errors become a quarantine reason.
  */
-export async function readPendingLog(deps: ReplicationDeps, log: PendingLog, expect: HrlExpectation, tuning: ReplicationTuning): Promise<ReadLogResult> {
+export async function readPendingLog(deps: ReplicationDeps, log: PendingLog, expect: HrlExpectation, tuning: ReplicationTuning, delivered?: DeliveredLog): Promise<ReadLogResult> {
   if (log.sizeBytes > tuning.maxLogBytes) {
     return { ok: false, reason: { code: 'LogTooLarge', message: `the log is ${log.sizeBytes} bytes, more than the ${tuning.maxLogBytes} a merge accepts` } };
   }
-  const bytes = await deps.blobs.getContainerClient(REPLICA_CONTAINERS.pending).getBlobClient(log.blobName).downloadToBuffer(0, undefined, { blockSize: LOG_READ_BLOCK, concurrency: LOG_READ_CONCURRENCY });
+  // Same name and ETag: the same bytes the listing describes, so no second download.
+  const held = delivered && delivered.blobName === log.blobName && bareEtag(delivered.etag) === log.etag && log.etag !== '' ? delivered.bytes : undefined;
+  const bytes = held ?? await deps.blobs.getContainerClient(REPLICA_CONTAINERS.pending).getBlobClient(log.blobName).downloadToBuffer(0, undefined, { blockSize: LOG_READ_BLOCK, concurrency: LOG_READ_CONCURRENCY });
   try {
     return { ok: true, log: parseHrl(bytes, expect), bytes };
   } catch (err) {

@@ -12,7 +12,7 @@ import { ReplicationSettings } from '../core/ReplicationSettingsSource';
 import { ReplicationTuning, tuningOf } from '../core/ReplicationTuning';
 import { advanceReplica } from './advanceReplica';
 import { expectationFor } from '../journal/logExpectation';
-import { readPendingLog, ReadLogResult, writeLogPages } from './applyLog';
+import { DeliveredLog, readPendingLog, ReadLogResult, writeLogPages } from './applyLog';
 import { cutRecoveryPointOrReport } from './cutRecoveryPoint';
 import { ignoreNotFound } from '../core/ignoreNotFound';
 import { foreignProtection, judgeAppliedSequenceLog } from './judgeLogIdentity';
@@ -29,6 +29,8 @@ export interface MergeDiskOptions {
   upTo?: bigint;
   /** Override how long to wait for another merge's lease. */
   leaseWaitMs?: number;
+  /** A log's bytes already read (the blob trigger's input): used instead of a download if still that version. */
+  delivered?: DeliveredLog;
 }
 
 /** Most rounds of "merge, release, look again" one call makes before leaving the rest to the next trigger. */
@@ -117,7 +119,7 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
       result.waitingFor = 1n;
       return false;
     }
-    firstLog = await readPendingLog(deps, first, expectationFor(disk, undefined, 1n, settings.keyFingerprint), tuning);
+    firstLog = await readPendingLog(deps, first, expectationFor(disk, undefined, 1n, settings.keyFingerprint), tuning, options.delivered);
     if (!firstLog.ok) {
       await quarantine(deps, disk, first, firstLog.reason, result);
       return false;
@@ -152,7 +154,7 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
     /** Logs being read ahead; a failed read surfaces when (and if) its turn comes. */
     const prefetched = new Map<bigint, Promise<ReadLogResult>>();
     const readLog = (p: PendingLog, st: ReplicaState): Promise<ReadLogResult> => {
-      const r = readPendingLog(deps, p, expectationFor(disk, st, p.sequence, settings.keyFingerprint), tuning);
+      const r = readPendingLog(deps, p, expectationFor(disk, st, p.sequence, settings.keyFingerprint), tuning, options.delivered);
       r.catch(() => undefined);
       return r;
     };
