@@ -119,7 +119,16 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
       result.waitingFor = 1n;
       return false;
     }
-    firstLog = await readPendingLog(deps, first, expectationFor(disk, undefined, 1n, settings.keyFingerprint), tuning, options.delivered);
+    // Read before the lease (the replica it seeds does not exist yet): another merge of the same
+    // disk (the trigger beside the sweep, two instances) may have applied and deleted it since
+    // the listing. That merge holds or held the lease; this one has nothing left to do.
+    const read = await ignoreNotFound(readPendingLog(deps, first, expectationFor(disk, undefined, 1n, settings.keyFingerprint), tuning, options.delivered));
+    if (!read) {
+      result.outcome = 'busy';
+      deps.log?.(`merge of ${diskKey(disk)}: its first log was taken by another merge`);
+      return false;
+    }
+    firstLog = read;
     if (!firstLog.ok) {
       await quarantine(deps, disk, first, firstLog.reason, result);
       return false;
