@@ -4,7 +4,7 @@ import { AddressInfo } from 'node:net';
 import { CosmosAccountJournal } from './CosmosAccountJournal';
 import { CosmosDataDir, CosmosRecoveryStats } from './CosmosDataDir';
 import { AccountClass, CosmosAccount, matchRoute } from './cosmosInternals';
-import { installLinearStripUndefined } from './cosmosQueryHelpers';
+import { installLinearQueries } from './cosmosQueryHelpers';
 import { JournalWriter } from './JournalWriter';
 import { listenOn } from './listenOn';
 
@@ -81,8 +81,8 @@ async function serve(account: CosmosAccount, journal: JournalWriter | undefined,
  * journal is replayed and compacted before the port opens.
  */
 export async function startCosmosServer(options: CosmosServerOptions): Promise<CosmosServer> {
-  // Query answers that cost what they hold, not its square (cosmosQueryHelpers).
-  installLinearStripUndefined();
+  // Queries that cost what the container holds, not its square (cosmosQueryHelpers).
+  installLinearQueries();
   const account = new AccountClass(options.host, options.port);
   const log = options.log ?? (() => undefined);
   let writer: JournalWriter | undefined;
