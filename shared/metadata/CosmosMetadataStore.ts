@@ -146,6 +146,10 @@ export class CosmosMetadataStore implements MetadataStore {
       where += ' AND c.parentId = @parent';
       parameters.push({ name: '@parent', value: options.parentId });
     }
+    if (options.name !== undefined) {
+      where += ' AND LOWER(c.name) = @name';
+      parameters.push({ name: '@name', value: options.name.toLowerCase() });
+    }
     return this.page(this.resources, { where, parameters, orderBy: options.descending ? 'c.id DESC' : 'c.id' },
       vaultKey, options, `the list of ${options.kind} resources`);
   }

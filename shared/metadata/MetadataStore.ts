@@ -27,6 +27,8 @@ export interface ListResourcesOptions extends PageOptions {
   parentId?: string;
   /** Newest id first (ids that sort by time, like drill runs'). */
   descending?: boolean;
+  /** Only resources of this name, compared without case (one answer, not a page of the vault). */
+  name?: string;
 }
 
 /** Which events to list: every field is optional; string fields compare with `EventDocument.match` (lower case). */

@@ -111,6 +111,18 @@ describe('CosmosMetadataStore over a real Cosmos DB protocol server', () => {
     expect(pages).toBeGreaterThanOrEqual(3);
   });
 
+  it('finds a resource of a kind by name without case, and only in its vault (the merge locates a disk\'s item so)', async () => {
+    await store.createResource(resource('by-name-a', { kind: 'protectedItem', name: 'Web-01' }));
+    await store.createResource(resource('by-name-b', { kind: 'protectedItem', name: 'web-02' }));
+    await store.createResource({ ...resource('by-name-c', { kind: 'protectedItem', name: 'web-03' }), vaultKey: `${VK}-other` });
+    await store.createResource(resource('by-name-d', { kind: 'fabric', name: 'web-02' }));
+    const named = async (name: string) => (await store.listResources(VK, { kind: 'protectedItem', name })).items.map((d) => d.id);
+    expect(await named('web-01')).toEqual(['by-name-a']);
+    expect(await named('WEB-02')).toEqual(['by-name-b']);
+    expect(await named('web-03')).toEqual([]);
+    expect(await named('web-0')).toEqual([]);
+  });
+
   it('finds resources that reference another one, and keeps vaults apart', async () => {
     await store.createResource(resource('item1', { kind: 'protectedItem', refs: ['/pol/p1'] }));
     await store.createResource({ ...resource('item2', { kind: 'protectedItem', refs: ['/pol/p1'] }), vaultKey: `${VK}-other` });
