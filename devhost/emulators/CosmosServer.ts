@@ -5,6 +5,7 @@ import { CosmosAccountJournal } from './CosmosAccountJournal';
 import { CosmosDataDir, CosmosRecoveryStats } from './CosmosDataDir';
 import { AccountClass, CosmosAccount, matchRoute } from './cosmosInternals';
 import { installLinearQueries } from './cosmosQueryHelpers';
+import { drain, isQueryPlanRequest, localQueryPlan } from './cosmosQueryPlan';
 import { JournalWriter } from './JournalWriter';
 import { listenOn } from './listenOn';
 
@@ -46,7 +47,10 @@ async function serve(account: CosmosAccount, journal: JournalWriter | undefined,
   res: ServerResponse, log: (line: string) => void): Promise<void> {
   const route = matchRoute(req);
   let body: unknown;
-  if (!route) {
+  if (route && req.method === 'POST' && isQueryPlanRequest(req)) {
+    await drain(req);
+    body = localQueryPlan();
+  } else if (!route) {
     res.statusCode = 400;
     body = { message: 'no route' };
   } else {
