@@ -1,13 +1,15 @@
 /**
  * A counting HTTP proxy in front of the Cosmos DB emulator, for bench/failover: the local server
  * reports no `x-ms-request-charge`, so the bench counts operations instead (issue 17). Counts
- * each request by kind (read, write, query, other) between `reset()` and `snapshot()`.
+ * each request by kind (read, write, query, query plan, other) between `reset()` and `snapshot()`.
  */
 import { Agent, createServer, request, type Server } from 'node:http';
 
-export type CosmosOpKind = 'read' | 'write' | 'query' | 'other';
+export type CosmosOpKind = 'read' | 'write' | 'query' | 'plan' | 'other';
 
 function kindOf(method: string, path: string, headers: Record<string, unknown>): CosmosOpKind {
+  // The SDK asks the gateway for a query's plan before each query page; it reads no documents.
+  if (String(headers['x-ms-cosmos-is-query-plan-request']).toLowerCase() === 'true') return 'plan';
   if (method === 'POST' && (headers['x-ms-documentdb-isquery'] === 'True' || headers['x-ms-documentdb-isquery'] === 'true' || headers['content-type'] === 'application/query+json')) return 'query';
   if (!/\/docs(\/|$)/.test(path)) return 'other';
   if (method === 'GET') return 'read';
@@ -16,7 +18,7 @@ function kindOf(method: string, path: string, headers: Record<string, unknown>):
 }
 
 export class CosmosOpCounter {
-  private counts: Record<CosmosOpKind, number> = { read: 0, write: 0, query: 0, other: 0 };
+  private counts: Record<CosmosOpKind, number> = { read: 0, write: 0, query: 0, plan: 0, other: 0 };
   private conflicts = 0;
 
   private constructor(private readonly server: Server, readonly endpoint: string) {}
@@ -56,11 +58,11 @@ export class CosmosOpCounter {
   }
 
   reset(): void {
-    this.counts = { read: 0, write: 0, query: 0, other: 0 };
+    this.counts = { read: 0, write: 0, query: 0, plan: 0, other: 0 };
     this.conflicts = 0;
   }
 
-  /** Operations since the last reset, and how many answered 412/409 (lost ETag races). */
+  /** Operations since the last reset (`total` leaves out query plans), and how many answered 412/409 (lost ETag races). */
   snapshot(): Record<CosmosOpKind, number> & { total: number; conflicts: number } {
     const c = this.counts;
     return { ...c, total: c.read + c.write + c.query + c.other, conflicts: this.conflicts };

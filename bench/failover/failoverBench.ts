@@ -184,7 +184,7 @@ async function main(): Promise<void> {
       `orchestration overhead per machine (machine task - its copy): ${(meanMachine - meanCopy).toFixed(2)} s`,
       `overhead per machine ((total - sum of copy times) / machines): ${((total - sum(copySeconds)) / machines * 1000).toFixed(0)} ms (goal <= 60 ms)`,
       `total time / sum of disk copy times: ${(total / sum(copySeconds)).toFixed(2)}`,
-      `Cosmos DB operations during the failover: ${ops.total} (${perMachine(ops.total)} per machine: reads ${perMachine(ops.read)}, writes ${perMachine(ops.write)}, queries ${perMachine(ops.query)}, other ${perMachine(ops.other)}); 412/409 answers ${ops.conflicts} (${perMachine(ops.conflicts)} per machine)`,
+      `Cosmos DB operations during the failover: ${ops.total} (${perMachine(ops.total)} per machine: reads ${perMachine(ops.read)}, writes ${perMachine(ops.write)}, queries ${perMachine(ops.query)}, other ${perMachine(ops.other)}; besides, query plans asked of the gateway ${perMachine(ops.plan)}); 412/409 answers ${ops.conflicts} (${perMachine(ops.conflicts)} per machine)`,
       `GET job while running: ${jobGets.length} calls, p99 ${p99(jobGets).toFixed(0)} ms, max ${Math.max(...jobGets).toFixed(0)} ms, largest body ${Math.max(...jobSizes)} bytes (goal p99 < 1000 ms)`,
       `GET plan while running: ${planGets.length} calls, p99 ${p99(planGets).toFixed(0)} ms, max ${Math.max(...planGets).toFixed(0)} ms, largest body ${Math.max(...planSizes)} bytes`,
       `GETs that failed (counted in the times above): ${failedGets}`,

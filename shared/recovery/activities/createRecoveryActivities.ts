@@ -23,7 +23,7 @@ import { CANCELLED_ERROR } from '../plan/RecoveryEvents';
 import type { ActivityInput, MachinePlan, MaterializeDiskInput, RecordedJob, RecoveryActivityHandlers } from '../plan/RecoveryActivityMap';
 import type { RunbookStarter } from '../../automation/RunbookStarter';
 import { ScenarioLock } from '../jobs/ScenarioLock';
-import { loadNetworkMappings, resolveRecoveryNics } from '../plan/resolveRecoveryNics';
+import { loadNetworkMappings, needsNetworkMappings, resolveRecoveryNics, type NetworkMappingEntry } from '../plan/resolveRecoveryNics';
 import type { SourceShutdownRequests } from '../../contracts/SourceShutdownRequests';
 import type { StepOutcome } from '../plan/StepOutcome';
 import { toJobError } from '../plan/toJobError';
@@ -86,7 +86,9 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
     const test = input.scenario === 'TestFailover';
     const recoveryName = d.recoveryAzureVmName ?? item.name;
     const ref: MachineRef = { resourceGroup: recoveryGroupOf(item), name: test ? `${recoveryName}-test` : recoveryName };
-    const nics = resolveRecoveryNics(item, await loadNetworkMappings(deps.store, input.vaultKey), test ? { testNetworkId: input.testNetworkId } : undefined);
+    const network = test ? { testNetworkId: input.testNetworkId } : undefined;
+    const mappings = needsNetworkMappings(item.properties, network) ? await loadNetworkMappings(deps.store, input.vaultKey) : [];
+    const nics = resolveRecoveryNics(item, mappings, network);
     const tags: FabricTags = { vault: vaultSegmentOf(input.vaultKey), job: input.jobId, item: item.name, scenario: input.scenario, ...(input.planName ? { plan: input.planName } : {}) };
     return {
       ref,
@@ -211,7 +213,8 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
       return outcome(async () => {
         const key = input.wrappedKey ? deps.keys.unwrap(input.wrappedKey, input.jobId) : undefined;
         const bringsUpMachines = input.scenario !== undefined && isFailover(input.scenario);
-        const mappings = input.needsDisks && bringsUpMachines ? await loadNetworkMappings(deps.store, input.vaultKey) : [];
+        const network = input.scenario === 'TestFailover' ? { testNetworkId: input.testNetworkId } : undefined;
+        let mappings: NetworkMappingEntry[] | undefined; // read once, by the first item that can use them
         const machines: { resourceGroup: string; nics: MachineSpec['nics'] }[] = [];
         for (const ref of input.items) {
           const item = await loadItem(deps.store, input.vaultKey, ref.itemId);
@@ -219,7 +222,8 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
           if (!input.needsDisks) continue;
           if (input.scenario === 'Failback') await recoveredMachineOf(deps.fabric, { vault: vaultSegmentOf(input.vaultKey), item: item.name });
           if (bringsUpMachines) {
-            const nics = resolveRecoveryNics(item, mappings, input.scenario === 'TestFailover' ? { testNetworkId: input.testNetworkId } : undefined);
+            if (!mappings && needsNetworkMappings(item.properties, network)) mappings = await loadNetworkMappings(deps.store, input.vaultKey);
+            const nics = resolveRecoveryNics(item, mappings ?? [], network);
             machines.push({ resourceGroup: recoveryGroupOf(item), nics });
           }
           if (d.disks.length === 0) {

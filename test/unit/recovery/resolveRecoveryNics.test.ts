@@ -1,6 +1,6 @@
 import type { ProtectedItemNic, ProtectedItemProperties, ResourceDocument } from '../../../shared/metadata';
 import { RecoveryError } from '../../../shared/recovery/plan/RecoveryError';
-import { resolveRecoveryNics, type NetworkMappingEntry } from '../../../shared/recovery/plan/resolveRecoveryNics';
+import { needsNetworkMappings, resolveRecoveryNics, type NetworkMappingEntry } from '../../../shared/recovery/plan/resolveRecoveryNics';
 
 function item(vmNics: ProtectedItemNic[] | undefined, extra: Partial<ProtectedItemProperties['providerSpecificDetails']> = {}): ResourceDocument<ProtectedItemProperties> {
   return {
@@ -48,5 +48,18 @@ describe('resolveRecoveryNics', () => {
   it('an item without NICs has one, with the item-wide network, subnet and static IP', () => {
     expect(resolveRecoveryNics(item(undefined, { selectedRecoveryAzureNetworkId: 'prod', selectedRecoverySubnetName: 'app', recoveryIpAddress: '10.1.0.5' }), [], undefined))
       .toEqual([{ network: 'prod', subnet: 'app', staticIp: '10.1.0.5' }]);
+  });
+
+  it('reads the vault\'s mappings only for a NIC that has no network of its own, on an item that names none, outside a test network', () => {
+    const mapped = [{ nicId: 'a', recoveryVMNetworkId: 'own' }, { nicId: 'b', vMNetworkName: 'corpnet' }];
+    expect(needsNetworkMappings(item(mapped).properties, undefined)).toBe(true);
+    expect(needsNetworkMappings(item(mapped).properties, {})).toBe(true);
+    expect(needsNetworkMappings(item(mapped).properties, { testNetworkId: 'iso' })).toBe(false);
+    expect(needsNetworkMappings(item(mapped, { selectedRecoveryAzureNetworkId: 'item-vnet' }).properties, undefined)).toBe(false);
+    expect(needsNetworkMappings(item([{ nicId: 'a', recoveryVMNetworkId: 'own' }]).properties, undefined)).toBe(false);
+    // Where it says no, resolving without the mappings gives what resolving with them gives.
+    for (const [nics, extra, test] of [[mapped, { selectedRecoveryAzureNetworkId: 'item-vnet' }, undefined], [mapped, {}, { testNetworkId: 'iso' }]] as const) {
+      expect(resolveRecoveryNics(item([...nics], extra), [], test)).toEqual(resolveRecoveryNics(item([...nics], extra), mappings, test));
+    }
   });
 });
