@@ -5,6 +5,7 @@ import type {
 import type { AuditQuery, EventQuery, ListResourcesOptions, MetadataStore, Page, PageOptions, PendingOutboxes, WriteOptions } from './MetadataStore';
 import { METADATA_CONTAINERS } from './MetadataStoreConfig';
 import { translateCosmosError } from './cosmosErrors';
+import { projectionOf } from './projectionOf';
 
 const DEFAULT_PAGE = 100;
 
@@ -150,7 +151,8 @@ export class CosmosMetadataStore implements MetadataStore {
       where += ' AND LOWER(c.name) = @name';
       parameters.push({ name: '@name', value: options.name.toLowerCase() });
     }
-    return this.page(this.resources, { where, parameters, orderBy: options.descending ? 'c.id DESC' : 'c.id' },
+    const select = options.fields ? projectionOf(options.fields) : undefined;
+    return this.page(this.resources, { select, where, parameters, orderBy: options.descending ? 'c.id DESC' : 'c.id' },
       vaultKey, options, `the list of ${options.kind} resources`);
   }
 

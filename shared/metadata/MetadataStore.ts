@@ -29,6 +29,11 @@ export interface ListResourcesOptions extends PageOptions {
   descending?: boolean;
   /** Only resources of this name, compared without case (one answer, not a page of the vault). */
   name?: string;
+  /**
+   * Only these fields of each document (dotted paths, nested as stored), for a listing that reads
+   * a few fields of many documents: the answer is what the caller reads, not every document whole.
+   */
+  fields?: readonly string[];
 }
 
 /** Which events to list: every field is optional; string fields compare with `EventDocument.match` (lower case). */

@@ -84,6 +84,16 @@ function rpoError(rpo: number, lastReplicated: string, o: DeriveOptions): Health
 }
 
 /**
+ * The fields of a protected item's document that {@link deriveProtectionStatus} reads (with its
+ * policy's interval, from `policyId`): what a roll-up over many items lists instead of every item whole.
+ */
+export const PROTECTION_STATUS_FIELDS = [
+  'id', 'name', 'armId', 'kind',
+  'properties.protectionState', 'properties.protectionStateDescription', 'properties.healthErrors', 'properties.policyId',
+  'properties.providerSpecificDetails.disks', 'properties.providerSpecificDetails.protectedDisks',
+] as const;
+
+/**
  * The protection state machine's read side: state, health, health errors, RPO and newest point
  * of an item, from the facts stored on it (per-disk merge progress, raised errors, failover
  * state) and the time now. Pure: the API calls it on every answer, so a stale RPO grows

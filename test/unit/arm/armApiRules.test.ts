@@ -76,7 +76,7 @@ describe('ArmApi rules for plans, items and vaults (plain requests, no HTTP)', (
     expect(patch.body.error.message).toMatch(message);
   });
 
-  it('rolls up the health of a plan bigger than the point-read batch (a paged listing) exactly as its items report it, and only its items', async () => {
+  it('rolls up the health of a plan bigger than the point-read batch (a paged listing of the fields it reads) exactly as its items report it, and only its items', async () => {
     const names = Array.from({ length: 40 }, (_, i) => `big${i}`);
     for (const vm of names) {
       const res = await call('PUT', `${C}/replicationProtectedItems/${vm}`, {
@@ -90,6 +90,12 @@ describe('ArmApi rules for plans, items and vaults (plain requests, no HTTP)', (
     for (const doc of listed.items.filter((d) => /^big\d+$/.test(d.name) && Number(d.name.slice(3)) % 3 === 0)) {
       await store.replaceResource({ ...doc, properties: { ...doc.properties, healthErrors: [{ errorCode: 'LogQuarantined', errorMessage: `log of ${doc.name} quarantined`, errorLevel: 'Error' }] } });
     }
+    // Every fourth has merged a log two hours ago: its RPO error is derived from the disk's status when read.
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000).toISOString();
+    for (const doc of (await store.listResources(vaultKey, { kind: 'protectedItem', maxItemCount: 100 })).items.filter((d) => /^big\d+$/.test(d.name) && Number(d.name.slice(3)) % 4 === 1)) {
+      const details = (doc.properties as { providerSpecificDetails: object }).providerSpecificDetails;
+      await store.replaceResource({ ...doc, properties: { ...doc.properties, providerSpecificDetails: { ...details, disks: [{ diskId: 'os' }], protectedDisks: [{ diskId: 'os', replicationEpoch: 1, lastAppliedSequence: 3, lastAppliedCutTime: twoHoursAgo, lastMergedTime: twoHoursAgo, isInitialReplicationComplete: true }] } } });
+    }
     const groups = [{ groupType: 'Boot', replicationProtectedItems: names.slice(0, 20).map((n) => ({ id: `${C}/replicationProtectedItems/${n}` })) },
       { groupType: 'Boot', replicationProtectedItems: names.slice(20).map((n) => ({ id: `${C}/replicationProtectedItems/${n}` })) }];
     expect((await call('PUT', `${V}/replicationRecoveryPlans/forty`, plan(groups))).status).toBe(201);
@@ -100,6 +106,7 @@ describe('ArmApi rules for plans, items and vaults (plain requests, no HTTP)', (
       for (const e of item.body.properties.healthErrors ?? []) expected.push({ name: vm, code: e.errorCode });
     }
     expect(expected.filter((e) => e.code === 'LogQuarantined')).toHaveLength(14);
+    expect(expected.filter((e) => e.code === 'RpoThresholdExceeded')).toHaveLength(10);
     const rolled = (got.body.properties.healthErrors as { protectedItemName: string; errorCode: string }[]).map((e) => ({ name: e.protectedItemName, code: e.errorCode }));
     expect(rolled).toEqual(expected);
     expect(rolled.some((e) => e.name === 'a' || e.name === 'b')).toBe(false);

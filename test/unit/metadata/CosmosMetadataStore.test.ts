@@ -123,6 +123,16 @@ describe('CosmosMetadataStore over a real Cosmos DB protocol server', () => {
     expect(await named('web-0')).toEqual([]);
   });
 
+  it('lists only the fields asked for, nested as stored, and leaves out those a document lacks', async () => {
+    await store.createResource(resource('fields-a', { kind: 'networkMapping', name: 'm-a', properties: { friendlyName: 'A', deep: { keep: [1, 2], drop: 'x' }, other: 'y' } }));
+    await store.createResource(resource('fields-b', { kind: 'networkMapping', name: 'm-b', properties: { friendlyName: 'B' } }));
+    const { items } = await store.listResources(VK, { kind: 'networkMapping', fields: ['id', 'name', 'properties.deep.keep', 'properties.friendlyName'] });
+    expect(items).toEqual([
+      { id: 'fields-a', name: 'm-a', properties: { deep: { keep: [1, 2] }, friendlyName: 'A' } },
+      { id: 'fields-b', name: 'm-b', properties: { deep: {}, friendlyName: 'B' } },
+    ]);
+  });
+
   it('finds resources that reference another one, and keeps vaults apart', async () => {
     await store.createResource(resource('item1', { kind: 'protectedItem', refs: ['/pol/p1'] }));
     await store.createResource({ ...resource('item2', { kind: 'protectedItem', refs: ['/pol/p1'] }), vaultKey: `${VK}-other` });
