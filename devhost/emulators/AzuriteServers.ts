@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ServiceError } from '../../shared/errors';
 import { installBlobEventFeed } from './azuriteBlobEvents';
 import { azuriteLoki, installAzuriteBlobIndexes } from './azuriteBlobIndexes';
+import { installAzuriteTemplateCache } from './azuriteTemplateCache';
 
 export type AzuriteService = 'blob' | 'queue' | 'table';
 
@@ -53,6 +54,8 @@ export async function startAzurite(options: AzuriteOptions): Promise<AzuriteServ
   const { host } = options;
   // Blob lookups and deletes that cost what they touch, not the number of blobs (azuriteBlobIndexes).
   installAzuriteBlobIndexes(azuriteLoki());
+  // Each operation's URI template compiled once, not once per request and operation (azuriteTemplateCache).
+  installAzuriteTemplateCache();
   // Positional arguments as in Azurite 3.35's azurite.js: access log off, debug log off,
   // loose = true, skipApiVersionCheck = true, no cert/key/pwd/oauth, product-style URLs allowed.
   const create: Record<AzuriteService, () => AzuriteServer> = {
