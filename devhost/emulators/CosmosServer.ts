@@ -6,6 +6,7 @@ import { CosmosDataDir, CosmosRecoveryStats } from './CosmosDataDir';
 import { AccountClass, CosmosAccount, matchRoute } from './cosmosInternals';
 import { installLinearQueries } from './cosmosQueryHelpers';
 import { drain, isQueryPlanRequest, localQueryPlan } from './cosmosQueryPlan';
+import { isOversizedItemWrite, ITEM_TOO_LARGE } from './cosmosItemLimit';
 import { JournalWriter } from './JournalWriter';
 import { listenOn } from './listenOn';
 
@@ -50,6 +51,10 @@ async function serve(account: CosmosAccount, journal: JournalWriter | undefined,
   if (route && req.method === 'POST' && isQueryPlanRequest(req)) {
     await drain(req);
     body = localQueryPlan();
+  } else if (route && isOversizedItemWrite(req)) {
+    await drain(req);
+    res.statusCode = 413;
+    body = { ...ITEM_TOO_LARGE };
   } else if (!route) {
     res.statusCode = 400;
     body = { message: 'no route' };

@@ -147,6 +147,7 @@ export const ARM_ERROR_STATUS: Readonly<Record<string, number>> = {
   KeyUnavailable: 500,
   MachineStartFailed: 500,
   MachineUnhealthy: 500,
+  MetadataDocumentTooLarge: 500,
   ReplicaDigestMismatch: 500,
   ReplicaUnusable: 500,
   RepairRequestInvalid: 500,

@@ -4,8 +4,10 @@ import type {
 } from './MetadataDocuments';
 import type { AuditQuery, EventQuery, ListResourcesOptions, MetadataStore, Page, PageOptions, PendingOutboxes, WriteOptions } from './MetadataStore';
 import { METADATA_CONTAINERS } from './MetadataStoreConfig';
+import { ServiceError } from '../errors';
 import { translateCosmosError } from './cosmosErrors';
 import { projectionOf } from './projectionOf';
+import { joinJobTasks, spillJobTasks, type JobTasksChunkDocument, type SpillableJob } from './jobTaskSpill';
 
 const DEFAULT_PAGE = 100;
 
@@ -224,20 +226,84 @@ export class CosmosMetadataStore implements MetadataStore {
 
   // --- jobs (partition: vault, TTL) ----------------------------------------------------
 
-  createJob<D extends JobDocument<object>>(doc: D): Promise<D & CosmosSystemFields> {
-    return this.create(this.jobs, doc, `job '${doc.name}'`);
+  // A job over the item size limit keeps its tasks in chunk documents beside it (jobTaskSpill).
+
+  async createJob<D extends JobDocument<object>>(doc: D): Promise<D & CosmosSystemFields> {
+    const { stored, chunks } = spillJobTasks(doc);
+    await this.putChunks(chunks, doc.name);
+    try {
+      return this.withTasksOf(doc, await this.create(this.jobs, stored, `job '${doc.name}'`));
+    } catch (err) {
+      await this.removeChunks(doc.vaultKey, chunks.map((c) => c.id));
+      throw err;
+    }
   }
 
-  replaceJob<D extends JobDocument<object>>(doc: D, options?: WriteOptions): Promise<D & CosmosSystemFields> {
-    return this.replace(this.jobs, doc, doc.vaultKey, options, `job '${doc.name}'`);
+  async replaceJob<D extends JobDocument<object>>(doc: D, options?: WriteOptions): Promise<D & CosmosSystemFields> {
+    const previous = (doc as SpillableJob).tasksSpill?.chunks ?? [];
+    const { stored, chunks } = spillJobTasks(doc);
+    await this.putChunks(chunks, doc.name);
+    let written: D & CosmosSystemFields;
+    try {
+      written = await this.replace(this.jobs, stored, doc.vaultKey, options, `job '${doc.name}'`);
+    } catch (err) {
+      await this.removeChunks(doc.vaultKey, chunks.map((c) => c.id));
+      throw err;
+    }
+    // The version replaced names its own chunks; nobody writes them again (a reader of it reads the job again).
+    await this.removeChunks(doc.vaultKey, previous);
+    return this.withTasksOf(doc, written);
   }
 
-  getJob<D extends JobDocument<object> = JobDocument>(vaultKey: string, id: string): Promise<D | undefined> {
-    return this.read<D>(this.jobs, id, vaultKey, `job '${id}'`);
+  async getJob<D extends JobDocument<object> = JobDocument>(vaultKey: string, id: string): Promise<D | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const doc = await this.read<D>(this.jobs, id, vaultKey, `job '${id}'`);
+      const whole = doc && await this.joinedJob(doc);
+      if (whole !== null) return whole;
+      // Its chunks were replaced under us: the job was written since the read.
+      if (attempt === 3) throw new ServiceError('MetadataUnavailable', `job '${id}' kept changing while it was read; retry`, { retryable: true });
+    }
   }
 
-  listJobs<D extends JobDocument<object> = JobDocument>(vaultKey: string, page?: PageOptions): Promise<Page<D>> {
-    return this.page<D>(this.jobs, { orderBy: 'c.createdAt DESC' }, vaultKey, page, 'the list of jobs');
+  async listJobs<D extends JobDocument<object> = JobDocument>(vaultKey: string, page?: PageOptions): Promise<Page<D>> {
+    const listed = await this.page<D>(this.jobs, { orderBy: 'c.createdAt DESC' }, vaultKey, page, 'the list of jobs');
+    return { ...listed, items: await this.wholeJobs(vaultKey, listed.items) };
+  }
+
+  /** Listed jobs whole (a job written since the listing is read again; one deleted since is left out). */
+  private async wholeJobs<D extends JobDocument<object>>(vaultKey: string, docs: D[]): Promise<D[]> {
+    const whole: (D | undefined)[] = await Promise.all(docs.map(async (doc): Promise<D | undefined> => (await this.joinedJob(doc)) ?? this.getJob<D>(vaultKey, doc.id)));
+    return whole.filter((d): d is D => d !== undefined);
+  }
+
+  /** The job whole; `null` if a chunk it names is gone (the job was written since it was read). */
+  private async joinedJob<D extends JobDocument<object>>(doc: D): Promise<D | null> {
+    const spill = (doc as SpillableJob).tasksSpill;
+    if (!spill) return doc;
+    const chunks = await Promise.all(spill.chunks.map((id) => this.read<JobTasksChunkDocument>(this.jobTasks, id, doc.vaultKey, `tasks of job '${doc.name}'`)));
+    if (chunks.some((c) => !c)) return null;
+    return joinJobTasks(doc as D & SpillableJob, chunks as JobTasksChunkDocument[]);
+  }
+
+  /** What a job write returns: the stored fields (ETag, spill) with the tasks the writer gave. */
+  private withTasksOf<D extends JobDocument<object>>(doc: D, written: D & CosmosSystemFields): D & CosmosSystemFields {
+    return (written as SpillableJob).tasksSpill ? { ...written, properties: doc.properties } : written;
+  }
+
+  private async putChunks(chunks: JobTasksChunkDocument[], jobName: string): Promise<void> {
+    await Promise.all(chunks.map(async (chunk) => {
+      try {
+        await this.jobTasks.items.create(chunk);
+      } catch (err) {
+        if ((err as { code?: number }).code === 409) return; // a retried create of the same chunk
+        throw translateCosmosError(err, `tasks of job '${jobName}'`);
+      }
+    }));
+  }
+
+  /** Best effort: a chunk left behind expires with the job's TTL. */
+  private async removeChunks(vaultKey: string, ids: string[]): Promise<void> {
+    await Promise.all(ids.map((id) => this.jobTasks.item(id, vaultKey).delete().catch(() => undefined)));
   }
 
   async putJobTaskReport<E>(doc: JobTaskReportDocument<E>): Promise<void> {
@@ -318,7 +384,8 @@ export class CosmosMetadataStore implements MetadataStore {
       this.page<ResourceDocument>(this.resources, { where, orderBy: 'c.id' }, vaultKey, { maxItemCount: limit }, 'pending events of resources'),
       this.page<JobDocument>(this.jobs, { where, orderBy: 'c.id' }, vaultKey, { maxItemCount: limit }, 'pending events of jobs'),
     ]);
-    return { resources: resources.items, jobs: jobs.items };
+    // Whole: the outbox writes the job back without its events (a spilled job's tasks must be in it).
+    return { resources: resources.items, jobs: await this.wholeJobs(vaultKey, jobs.items) };
   }
 
   async listVaultsWithPendingOutboxes(limit: number): Promise<string[]> {

@@ -69,8 +69,8 @@ export interface PendingOutboxes {
 
 /**
  * The vault's metadata. Implementations throw `ServiceError`s with codes `NotFound`,
- * `Conflict`, `PreconditionFailed`, `Throttled` (retryable) or `MetadataUnavailable`
- * (retryable), never HTTP codes. Reads return `undefined` only when the document is absent.
+ * `Conflict`, `PreconditionFailed`, `Throttled` (retryable), `MetadataDocumentTooLarge` or
+ * `MetadataUnavailable` (retryable), never HTTP codes. Reads return `undefined` only when the document is absent.
  * Every query is scoped to one partition: a vault (or, for vault lists, a subscription).
  */
 export interface MetadataStore {

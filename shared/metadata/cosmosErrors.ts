@@ -22,6 +22,9 @@ export function translateCosmosError(err: unknown, what: string): ServiceError {
     case 412:
       return new ServiceError('PreconditionFailed',
         `${what} was changed by someone else since you read it; read it again and retry your change`, { cause: err });
+    case 413:
+      // Cosmos DB's item limit (2 MB); a retry cannot help, the writer must store less in one document.
+      return new ServiceError('MetadataDocumentTooLarge', `${what} is larger than the metadata store takes in one document (2 MB)`, { cause: err });
     case 429:
       return new ServiceError('Throttled', `the metadata store is busy; retry ${what} shortly`, { retryable: true, cause: err });
     default:

@@ -4,6 +4,7 @@ import {
   ensureMetadataStore, recoveryPointDocumentId, vaultRelativeSegments, type MetadataStore, type ResourceDocument, type VaultDocument,
 } from '../../../shared/metadata';
 import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
+import { JOB_SPILL_AT_BYTES } from '../../../shared/metadata/jobTaskSpill';
 
 const VK = '00000000-0000-0000-0000-000000000000/rg/vault1';
 
@@ -183,6 +184,65 @@ describe('CosmosMetadataStore over a real Cosmos DB protocol server', () => {
     await store.appendAudit({ id: 'a2', vaultKey: VK, at: '2026-01-02T00:00:00Z', principal: 'u', action: 'DELETE x', resourceId: '/x', result: { status: 409, code: 'Conflict' } });
     expect((await store.listAudit(VK)).items.map((e) => e.id)).toEqual(['a2', 'a1']);
   });
+
+  describe('a job larger than one Cosmos DB item (2 MB)', () => {
+    // About what a 2,000-machine plan's job holds once recovered: 1.7 KB per machine task.
+    const tasks = (tag: string) => Array.from({ length: 2000 }, (_, n) => ({ taskId: `m${n}`, name: `machine-${n}`, state: 'Succeeded', tag, details: 'x'.repeat(1600) }));
+    const job = (id: string, t: unknown[]) => ({ id, vaultKey: VK, name: id, armId: `/jobs/${id}`, createdAt: new Date().toISOString(), properties: { state: 'InProgress', tasks: t } });
+    type Job = ReturnType<typeof job> & { _etag?: string };
+    const cosmosJobs = () => new CosmosClient({ endpoint: cosmos.endpoint, key: cosmos.key }).database('meta');
+    const chunksOf = async (jobId: string) => (await cosmosJobs().container('jobTasks').items.query({ query: 'SELECT c.id FROM c WHERE c.jobId = @j AND c.kind = @k', parameters: [{ name: '@j', value: jobId }, { name: '@k', value: 'jobTasksChunk' }] }).fetchAll()).resources.map((r: { id: string }) => r.id);
+
+    it('is refused by the local server as Azure refuses it, when written whole', async () => {
+      const { container } = await cosmosJobs().containers.createIfNotExists({ id: 'whole', partitionKey: { paths: ['/vaultKey'] } });
+      const err = await container.items.create(job('whole', tasks('a'))).catch((e: { code?: number }) => e);
+      expect((err as { code?: number }).code).toBe(413);
+      expect((await container.items.create(job('fits', tasks('a').slice(0, 1000)))).statusCode).toBe(201);
+    });
+
+    it('keeps its tasks in chunks beside it and reads back whole; a replace swaps the chunks, a lost race leaves none', async () => {
+      const created = await store.createJob(job('big-job', tasks('v1')));
+      expect(created.properties.tasks).toEqual(tasks('v1'));
+      const raw = (await cosmosJobs().container('jobs').item('big-job', VK).read()).resource as { properties: { tasks: unknown[] }; tasksSpill: { chunks: string[] } };
+      expect(raw.properties.tasks).toEqual([]);
+      expect(JSON.stringify(raw).length).toBeLessThan(JOB_SPILL_AT_BYTES);
+      expect(raw.tasksSpill.chunks.length).toBe(5);
+      expect(await chunksOf('big-job')).toHaveLength(5);
+
+      const read = (await store.getJob<Job>(VK, 'big-job'))!;
+      expect(read.properties.tasks).toEqual(tasks('v1'));
+      const replaced = await store.replaceJob({ ...read, properties: { ...read.properties, tasks: tasks('v2') } }, { ifMatch: read._etag });
+      expect(replaced.properties.tasks).toEqual(tasks('v2'));
+      expect((await store.getJob<Job>(VK, 'big-job'))!.properties.tasks).toEqual(tasks('v2'));
+      // The first version's chunks are gone, only the second's remain.
+      const now = await chunksOf('big-job');
+      expect(now).toHaveLength(5);
+      expect(now.some((id) => raw.tasksSpill.chunks.includes(id))).toBe(false);
+
+      // A writer holding the first version loses the ETag race: 412, and its chunks are not left behind.
+      expect(await codeOf(store.replaceJob({ ...read, properties: { ...read.properties, tasks: tasks('v3') } }, { ifMatch: read._etag }))).toBe('PreconditionFailed');
+      expect((await chunksOf('big-job')).sort()).toEqual(now.sort());
+      expect((await store.getJob<Job>(VK, 'big-job'))!.properties.tasks).toEqual(tasks('v2'));
+
+      // Listed whole as well; a job that fits is stored as it is.
+      await store.createJob(job('small-job', tasks('s').slice(0, 3)));
+      const listed = (await store.listJobs<Job>(VK, { maxItemCount: 50 })).items;
+      expect(listed.find((j) => j.id === 'big-job')!.properties.tasks).toEqual(tasks('v2'));
+      expect(listed.find((j) => j.id === 'small-job')!.properties.tasks).toEqual(tasks('s').slice(0, 3));
+      expect(await chunksOf('small-job')).toEqual([]);
+
+      // Its outbox is listed whole too, so clearing the outbox keeps the tasks.
+      const current = (await store.getJob<Job>(VK, 'big-job'))!;
+      await store.replaceJob({ ...current, outbox: [{ id: 'ev1' }] } as Job, { ifMatch: current._etag });
+      const pending = (await store.listPendingOutboxes(VK, 10)).jobs.find((j) => j.id === 'big-job')!;
+      expect((pending.properties as { tasks: unknown[] }).tasks).toEqual(tasks('v2'));
+      await store.replaceJob({ ...pending, outbox: [] }, { ifMatch: pending._etag });
+      expect((await store.getJob<Job>(VK, 'big-job'))!.properties.tasks).toEqual(tasks('v2'));
+      // A job as stored (its tasks in chunks) is never written back as if it had none.
+      const raw2 = (await cosmosJobs().container('jobs').item('big-job', VK).read()).resource as Job;
+      await expect(store.replaceJob(raw2)).rejects.toThrow(/read it whole first/);
+    });
+  });
 });
 
 describe('document ids', () => {
@@ -193,4 +253,5 @@ describe('document ids', () => {
     expect(vaultRelativeSegments('/subscriptions/s/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v')).toBeUndefined();
     expect(() => recoveryPointDocumentId('/not/an/item', 'x')).toThrow(/not the ARM id/);
   });
+
 });
