@@ -265,6 +265,12 @@ export class CosmosMetadataStore implements MetadataStore {
     }
   }
 
+  async getJobFields<T extends object>(vaultKey: string, id: string, fields: readonly string[]): Promise<T | undefined> {
+    const { items: [found] } = await this.page<T>(this.jobs, { select: projectionOf(fields), where: 'c.id = @id', parameters: [{ name: '@id', value: id }] },
+      vaultKey, { maxItemCount: 1 }, `job '${id}'`);
+    return found;
+  }
+
   async listJobs<D extends JobDocument<object> = JobDocument>(vaultKey: string, page?: PageOptions): Promise<Page<D>> {
     const listed = await this.page<D>(this.jobs, { orderBy: 'c.createdAt DESC' }, vaultKey, page, 'the list of jobs');
     return { ...listed, items: await this.wholeJobs(vaultKey, listed.items) };

@@ -107,6 +107,8 @@ export interface MetadataStore {
   createJob<D extends JobDocument<object>>(doc: D): Promise<D & CosmosSystemFields>;
   replaceJob<D extends JobDocument<object>>(doc: D, options?: WriteOptions): Promise<D & CosmosSystemFields>;
   getJob<D extends JobDocument<object> = JobDocument>(vaultKey: string, id: string): Promise<D | undefined>;
+  /** Only these fields of a job (dotted paths, nested as stored): what a check of its state reads, not its tasks. */
+  getJobFields<T extends object>(vaultKey: string, id: string, fields: readonly string[]): Promise<T | undefined>;
   listJobs<D extends JobDocument<object> = JobDocument>(vaultKey: string, page?: PageOptions): Promise<Page<D>>;
   /** Writes a machine task's report unless one with its id exists (a retried write changes nothing). */
   putJobTaskReport<E>(doc: JobTaskReportDocument<E>): Promise<void>;

@@ -20,8 +20,11 @@ interface PendingRecord {
  * Shared by every recorder on the same store, so the activities of one host all join it.
  */
 const waitingByStore = new WeakMap<MetadataStore, Map<string, PendingRecord[]>>();
-/** Per store, per job: the read of the job in flight, which machine reports of the moment share. */
-const readsByStore = new WeakMap<MetadataStore, Map<string, Promise<RecoveryJobDocument>>>();
+/** What a machine report needs of its job: whether it runs on or was asked to stop. */
+type JobStateFields = { properties: Pick<RecoveryJobDocument['properties'], 'state' | 'cancelRequested'> };
+const JOB_STATE_FIELDS = ['properties.state', 'properties.cancelRequested'] as const;
+/** Per store, per job: the read of the job's state in flight, which machine reports of the moment share. */
+const readsByStore = new WeakMap<MetadataStore, Map<string, Promise<JobStateFields>>>();
 
 /**
  * Applies job events to the stored job with optimistic concurrency: read, apply, replace with
@@ -65,13 +68,17 @@ export class JobRecorder {
     return { state: job.properties.state, cancelRequested: !!job.properties.cancelRequested };
   }
 
-  private sharedRead(vaultKey: string, jobId: string): Promise<RecoveryJobDocument> {
+  /** The job's state and cancel request only (a 2,000-machine job is megabytes with its tasks; a report reads two fields). */
+  private sharedRead(vaultKey: string, jobId: string): Promise<JobStateFields> {
     let reads = readsByStore.get(this.store);
     if (!reads) readsByStore.set(this.store, reads = new Map());
     const key = `${vaultKey}\n${jobId}`;
     let read = reads.get(key);
     if (!read) {
-      read = this.get(vaultKey, jobId).finally(() => reads.delete(key));
+      read = this.store.getJobFields<JobStateFields>(vaultKey, jobId, JOB_STATE_FIELDS).then((job) => {
+        if (!job) throw new ServiceError('NotFound', `job '${jobId}' does not exist in this vault; list jobs with 'asr job list'`);
+        return job;
+      }).finally(() => reads.delete(key));
       reads.set(key, read);
     }
     return read;

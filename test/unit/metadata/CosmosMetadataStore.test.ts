@@ -209,6 +209,9 @@ describe('CosmosMetadataStore over a real Cosmos DB protocol server', () => {
       expect(raw.tasksSpill.chunks.length).toBe(5);
       expect(await chunksOf('big-job')).toHaveLength(5);
 
+      // A check of its state reads two fields, not megabytes of tasks.
+      expect(await store.getJobFields(VK, 'big-job', ['properties.state', 'properties.cancelRequested'])).toEqual({ properties: { state: 'InProgress' } });
+      expect(await store.getJobFields(VK, 'no-such-job', ['properties.state'])).toBeUndefined();
       const read = (await store.getJob<Job>(VK, 'big-job'))!;
       expect(read.properties.tasks).toEqual(tasks('v1'));
       const replaced = await store.replaceJob({ ...read, properties: { ...read.properties, tasks: tasks('v2') } }, { ifMatch: read._etag });
