@@ -7,7 +7,7 @@ import { METADATA_CONTAINERS } from './MetadataStoreConfig';
 import { ServiceError } from '../errors';
 import { translateCosmosError } from './cosmosErrors';
 import { projectionOf } from './projectionOf';
-import { joinJobTasks, spillJobTasks, type JobTasksChunkDocument, type SpillableJob } from './jobTaskSpill';
+import { JobChunkCache, joinJobTasks, spillJobTasks, type JobTasksChunkDocument, type SpillableJob } from './jobTaskSpill';
 
 const DEFAULT_PAGE = 100;
 
@@ -22,6 +22,8 @@ export class CosmosMetadataStore implements MetadataStore {
   private readonly points: Container;
   private readonly jobs: Container;
   private readonly jobTasks: Container;
+  /** Chunks of spilled jobs as read: immutable by id, so kept parsed (jobTaskSpill). */
+  private readonly jobChunks = new JobChunkCache();
   private readonly audit: Container;
   private readonly events: Container;
   private readonly alertTriggers: Container;
@@ -286,7 +288,12 @@ export class CosmosMetadataStore implements MetadataStore {
   private async joinedJob<D extends JobDocument<object>>(doc: D): Promise<D | null> {
     const spill = (doc as SpillableJob).tasksSpill;
     if (!spill) return doc;
-    const chunks = await Promise.all(spill.chunks.map((id) => this.read<JobTasksChunkDocument>(this.jobTasks, id, doc.vaultKey, `tasks of job '${doc.name}'`)));
+    const chunks = await Promise.all(spill.chunks.map(async (id) => {
+      const kept = this.jobChunks.get(id);
+      if (kept) return kept;
+      const read = await this.read<JobTasksChunkDocument>(this.jobTasks, id, doc.vaultKey, `tasks of job '${doc.name}'`);
+      return read && this.jobChunks.keep(read);
+    }));
     if (chunks.some((c) => !c)) return null;
     return joinJobTasks(doc as D & SpillableJob, chunks as JobTasksChunkDocument[]);
   }

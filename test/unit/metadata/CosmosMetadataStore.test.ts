@@ -214,6 +214,9 @@ describe('CosmosMetadataStore over a real Cosmos DB protocol server', () => {
       expect(await store.getJobFields(VK, 'no-such-job', ['properties.state'])).toBeUndefined();
       const read = (await store.getJob<Job>(VK, 'big-job'))!;
       expect(read.properties.tasks).toEqual(tasks('v1'));
+      // Chunks never change, so a second read parses none again; what readers share cannot be changed in place.
+      expect((await store.getJob<Job>(VK, 'big-job'))!.properties.tasks).toEqual(tasks('v1'));
+      expect(() => { (read.properties.tasks[0] as { state: string }).state = 'Failed'; }).toThrow(TypeError);
       const replaced = await store.replaceJob({ ...read, properties: { ...read.properties, tasks: tasks('v2') } }, { ifMatch: read._etag });
       expect(replaced.properties.tasks).toEqual(tasks('v2'));
       expect((await store.getJob<Job>(VK, 'big-job'))!.properties.tasks).toEqual(tasks('v2'));
