@@ -34,5 +34,11 @@ export async function withRunningGroups(store: MetadataStore, vaultKey: string, 
   if (running.length === 0) return job;
   const events = (await Promise.all(running.map((g) => machineTaskEvents(store, vaultKey, jobId, g.taskId)))).flat();
   // A report of a task the job does not hold (a job recreated under its name) is not this job's.
-  return applyJobEvents(job, events, { skipUnknownTasks: true });
+  if (job.state === 'Suspended') return applyJobEvents(job, events, { skipUnknownTasks: true });
+  // The reports change only their running groups (a job that is not Suspended looks at no other
+  // task for them): those are copied and changed, the other groups shared as they are. A
+  // 2,000-machine job copied whole for every GET was 4 % of the host during a failover.
+  const changed = applyJobEvents({ ...job, tasks: running }, events, { skipUnknownTasks: true });
+  const byId = new Map(changed.tasks.map((t) => [t.taskId, t]));
+  return { ...changed, tasks: job.tasks.map((t) => byId.get(t.taskId) ?? t) };
 }

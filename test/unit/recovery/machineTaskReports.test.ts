@@ -1,5 +1,8 @@
 import { ensureMetadataStore, type MetadataStore } from '../../../shared/metadata';
 import { JobRecorder } from '../../../shared/recovery/jobs/JobRecorder';
+import { putMachineTaskReport, withRunningGroups } from '../../../shared/recovery/jobs/machineTaskReports';
+import { applyJobEvents, type RecoveryJobState } from '../../../shared/recovery/plan/applyJobEvent';
+import type { JobEvent } from '../../../shared/recovery/plan/JobEvent';
 import type { RecoveryJobDocument } from '../../../shared/recovery/jobs/RecoveryJobDocument';
 import type { AsrTask } from '../../../shared/recovery/plan/AsrJob';
 import { startTestCosmos, type TestCosmos } from '../../support/cosmos';
@@ -79,5 +82,32 @@ describe('JobRecorder: machine tasks report beside the job and their group folds
     await recorder.record(VAULT_KEY, job.name, [{ type: 'jobCancelled', at: END, error: { code: 'JobCancelled', message: 'cancelled', possibleCauses: 'x', recommendedAction: 'y' } }]);
     const seen = await recorder.view(VAULT_KEY, job.name);
     expect(seen.properties.tasks[1].groupTaskCustomDetails!.childTasks[0].state).toBe('NotStarted');
+  });
+
+  it('applies the running group\'s reports as the whole job would, copying that group only (the others are shared, unchanged)', async () => {
+    const done = (t: AsrTask): AsrTask => ({ ...t, state: 'Succeeded', stateDescription: 'Succeeded', startTime: AT, endTime: END });
+    const finished = { ...done(task('g0', [done(task('g0-vm0')), done(task('g0-vm1'))])) };
+    const running = { ...task('g1', [task('g1-vm0'), task('g1-vm1')]), state: 'InProgress' as const, stateDescription: 'InProgress', startTime: AT };
+    const job = {
+      activityId: 'a', scenarioName: 'TestFailover', friendlyName: 'f', state: 'InProgress', stateDescription: 'InProgress', errors: [], startTime: AT, allowedActions: ['Cancel'],
+      targetObjectId: 'x', targetObjectName: 'x', targetInstanceType: 'RecoveryPlan', customDetails: {},
+      tasks: [done(task('prereq')), finished, running, task('g2', [task('g2-vm0')])],
+    } as unknown as RecoveryJobState;
+    const reports: [string, JobEvent[]][] = [
+      ['g1-vm0', [{ type: 'taskStarted', taskId: 'g1-vm0', at: AT }, { type: 'taskSucceeded', taskId: 'g1-vm0', at: END, description: 'g1-vm0 is running' }]],
+      ['g1-vm1', [{ type: 'taskStarted', taskId: 'g1-vm1', at: AT }]],
+    ];
+    for (const [taskId, events] of reports) await putMachineTaskReport(store, VAULT_KEY, 'narrow', 'g1', taskId, events);
+    // Frozen as a spilled job's shared chunks are: changing them would throw.
+    Object.freeze(finished); Object.freeze(finished.groupTaskCustomDetails!.childTasks); finished.groupTaskCustomDetails!.childTasks.forEach((t) => Object.freeze(t));
+    const seen = await withRunningGroups(store, VAULT_KEY, 'narrow', job);
+    expect(seen).toEqual(applyJobEvents(job, reports.flatMap(([, e]) => e), { skipUnknownTasks: true }));
+    expect(seen.tasks[1]).toBe(finished);
+    expect(seen.tasks[2]).not.toBe(running);
+    expect(seen.tasks[2].groupTaskCustomDetails!.childTasks.map((t) => t.state)).toEqual(['Succeeded', 'InProgress']);
+    expect(running.groupTaskCustomDetails!.childTasks[0].state).toBe('NotStarted');
+    // A Suspended job is judged on all its tasks: the same answer as the whole job's.
+    const suspended = { ...job, state: 'Suspended' } as RecoveryJobState;
+    expect(await withRunningGroups(store, VAULT_KEY, 'narrow', suspended)).toEqual(applyJobEvents(suspended, reports.flatMap(([, e]) => e), { skipUnknownTasks: true }));
   });
 });
