@@ -67,7 +67,8 @@ const updateInput = z.object({ properties: z.object({ groups }) });
 
 /** Up to this many items a plan's GET reads one by one; a bigger plan lists the vault's items in pages instead. */
 const POINT_READS_UP_TO = 32;
-const LIST_PAGE = 1000;
+/** A page holds the largest plan's items (about 300 bytes each with only the roll-up's fields): one round trip for a vault of that plan alone. */
+const LIST_PAGE = PLAN_LIMITS.machinesPerPlan;
 
 /**
  * The plan's protected items, in plan order, for the health roll-up. A 2,000-machine plan read
