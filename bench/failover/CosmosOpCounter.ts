@@ -3,14 +3,15 @@
  * reports no `x-ms-request-charge`, so the bench counts operations instead (issue 17). Counts
  * each request by kind (read, write, query, query plan, other) between `reset()` and `snapshot()`.
  */
-import { Agent, createServer, request, type Server } from 'node:http';
+import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { isQueryPlanRequest, isQueryRequest } from '../../devhost/emulators/cosmosRequests';
 
 export type CosmosOpKind = 'read' | 'write' | 'query' | 'plan' | 'other';
 
-function kindOf(method: string, path: string, headers: Record<string, unknown>): CosmosOpKind {
+function kindOf(method: string, path: string, headers: IncomingHttpHeaders): CosmosOpKind {
   // The SDK asks the gateway for a query's plan before each query page; it reads no documents.
-  if (String(headers['x-ms-cosmos-is-query-plan-request']).toLowerCase() === 'true') return 'plan';
-  if (method === 'POST' && (headers['x-ms-documentdb-isquery'] === 'True' || headers['x-ms-documentdb-isquery'] === 'true' || headers['content-type'] === 'application/query+json')) return 'query';
+  if (isQueryPlanRequest(headers)) return 'plan';
+  if (isQueryRequest(method, headers)) return 'query';
   if (!/\/docs(\/|$)/.test(path)) return 'other';
   if (method === 'GET') return 'read';
   if (method === 'PUT' || method === 'POST' || method === 'DELETE' || method === 'PATCH') return 'write';

@@ -5,7 +5,8 @@ import { CosmosAccountJournal } from './CosmosAccountJournal';
 import { CosmosDataDir, CosmosRecoveryStats } from './CosmosDataDir';
 import { AccountClass, CosmosAccount, matchRoute } from './cosmosInternals';
 import { installLinearQueries } from './cosmosQueryHelpers';
-import { drain, isQueryPlanRequest, localQueryPlan } from './cosmosQueryPlan';
+import { localQueryPlan } from './cosmosQueryPlan';
+import { drainRequest, isQueryPlanRequest } from './cosmosRequests';
 import { isOversizedItemWrite, ITEM_TOO_LARGE } from './cosmosItemLimit';
 import { JournalWriter } from './JournalWriter';
 import { listenOn } from './listenOn';
@@ -48,11 +49,11 @@ async function serve(account: CosmosAccount, journal: JournalWriter | undefined,
   res: ServerResponse, log: (line: string) => void): Promise<void> {
   const route = matchRoute(req);
   let body: unknown;
-  if (route && req.method === 'POST' && isQueryPlanRequest(req)) {
-    await drain(req);
+  if (route && req.method === 'POST' && isQueryPlanRequest(req.headers)) {
+    await drainRequest(req);
     body = localQueryPlan();
   } else if (route && isOversizedItemWrite(req)) {
-    await drain(req);
+    await drainRequest(req);
     res.statusCode = 413;
     body = { ...ITEM_TOO_LARGE };
   } else if (!route) {

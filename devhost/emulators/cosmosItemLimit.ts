@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { isQueryRequest } from './cosmosRequests';
 
 /** Cosmos DB's largest item: 2 MB of UTF-8 JSON (Azure Cosmos DB service quotas, "Per-item limits"). */
 export const COSMOS_MAX_ITEM_BYTES = 2 * 1024 * 1024;
@@ -13,9 +14,7 @@ const ITEM_WRITE = /^\/dbs\/[^/]+\/colls\/[^/]+\/docs(\/[^/]+)?\/?$/;
 export function isOversizedItemWrite(req: IncomingMessage): boolean {
   if (req.method !== 'POST' && req.method !== 'PUT') return false;
   if (!ITEM_WRITE.test((req.url ?? '').split('?')[0])) return false;
-  const isQuery = String(req.headers['x-ms-documentdb-isquery'] ?? '').toLowerCase() === 'true'
-    || String(req.headers['content-type'] ?? '').startsWith('application/query+json');
-  return !isQuery && Number(req.headers['content-length'] ?? 0) > COSMOS_MAX_ITEM_BYTES;
+  return !isQueryRequest(req.method, req.headers) && Number(req.headers['content-length'] ?? 0) > COSMOS_MAX_ITEM_BYTES;
 }
 
 /** The answer Azure gives (status 413). */

@@ -1,13 +1,3 @@
-import type { IncomingMessage } from 'node:http';
-
-/** The header the Cosmos DB SDK sets on the request that asks the gateway for a query's plan. */
-const QUERY_PLAN_HEADER = 'x-ms-cosmos-is-query-plan-request';
-
-/** Whether a request asks for a query plan rather than the query's documents. */
-export function isQueryPlanRequest(req: IncomingMessage): boolean {
-  return String(req.headers[QUERY_PLAN_HEADER] ?? '').toLowerCase() === 'true';
-}
-
 /**
  * The plan the local server gives for any query. @azure/cosmos 4.x asks for a plan before every
  * query page (it uses the plan only when the partition answers that it needs one, which this
@@ -27,13 +17,4 @@ export function localQueryPlan(): Record<string, unknown> {
     },
     queryRanges: [{ min: '', max: 'FF', isMinInclusive: true, isMaxInclusive: false }],
   };
-}
-
-/** Reads and drops a request's body (the plan does not depend on it). */
-export function drain(req: IncomingMessage): Promise<void> {
-  return new Promise((resolve, reject) => {
-    req.on('data', () => undefined);
-    req.on('end', () => resolve());
-    req.on('error', reject);
-  });
 }
