@@ -55,6 +55,11 @@ async function loadItem(store: MetadataStore, vaultKey: string, itemId: string):
   return doc;
 }
 
+/** Where a test failover puts every NIC (its test network, if it names one); undefined for the other scenarios. */
+function testNetworkOf(input: { scenario?: string; testNetworkId?: string }): { testNetworkId?: string } | undefined {
+  return input.scenario === 'TestFailover' ? { testNetworkId: input.testNetworkId } : undefined;
+}
+
 /** Runs `work`; expected failures become a job error value, transient ones are thrown for the retry policy. */
 async function outcome<T>(work: () => Promise<T>, context?: string): Promise<StepOutcome<T>> {
   try {
@@ -86,7 +91,7 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
     const test = input.scenario === 'TestFailover';
     const recoveryName = d.recoveryAzureVmName ?? item.name;
     const ref: MachineRef = { resourceGroup: recoveryGroupOf(item), name: test ? `${recoveryName}-test` : recoveryName };
-    const network = test ? { testNetworkId: input.testNetworkId } : undefined;
+    const network = testNetworkOf(input);
     const mappings = needsNetworkMappings(item.properties, network) ? await loadNetworkMappings(deps.store, input.vaultKey) : [];
     const nics = resolveRecoveryNics(item, mappings, network);
     const tags: FabricTags = { vault: vaultSegmentOf(input.vaultKey), job: input.jobId, item: item.name, scenario: input.scenario, ...(input.planName ? { plan: input.planName } : {}) };
@@ -213,7 +218,7 @@ export function createRecoveryActivities(deps: RecoveryDeps): RecoveryActivityHa
       return outcome(async () => {
         const key = input.wrappedKey ? deps.keys.unwrap(input.wrappedKey, input.jobId) : undefined;
         const bringsUpMachines = input.scenario !== undefined && isFailover(input.scenario);
-        const network = input.scenario === 'TestFailover' ? { testNetworkId: input.testNetworkId } : undefined;
+        const network = testNetworkOf(input);
         let mappings: NetworkMappingEntry[] | undefined; // read once, by the first item that can use them
         const machines: { resourceGroup: string; nics: MachineSpec['nics'] }[] = [];
         for (const ref of input.items) {

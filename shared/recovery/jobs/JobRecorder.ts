@@ -26,6 +26,10 @@ const JOB_STATE_FIELDS = ['properties.state', 'properties.cancelRequested'] as c
 /** Per store, per job: the read of the job's state in flight, which machine reports of the moment share. */
 const readsByStore = new WeakMap<MetadataStore, Map<string, Promise<JobStateFields>>>();
 
+function jobNotFound(jobId: string): ServiceError {
+  return new ServiceError('NotFound', `job '${jobId}' does not exist in this vault; list jobs with 'asr job list'`);
+}
+
 /**
  * Applies job events to the stored job with optimistic concurrency: read, apply, replace with
  * If-Match, and on a lost race read again. Machines of a group report at the same time: within
@@ -47,7 +51,7 @@ export class JobRecorder {
 
   async get(vaultKey: string, jobId: string): Promise<RecoveryJobDocument> {
     const doc = await this.store.getJob<RecoveryJobDocument>(vaultKey, jobId);
-    if (!doc) throw new ServiceError('NotFound', `job '${jobId}' does not exist in this vault; list jobs with 'asr job list'`);
+    if (!doc) throw jobNotFound(jobId);
     return doc;
   }
 
@@ -76,7 +80,7 @@ export class JobRecorder {
     let read = reads.get(key);
     if (!read) {
       read = this.store.getJobFields<JobStateFields>(vaultKey, jobId, JOB_STATE_FIELDS).then((job) => {
-        if (!job) throw new ServiceError('NotFound', `job '${jobId}' does not exist in this vault; list jobs with 'asr job list'`);
+        if (!job) throw jobNotFound(jobId);
         return job;
       }).finally(() => reads.delete(key));
       reads.set(key, read);
