@@ -71,6 +71,27 @@ export class PageBlobWriter {
     this.throwIfFailed();
   }
 
+  /**
+   * Like {@link flush}, but the last Put Page goes alone, after every other call finished, and its
+   * ETag is returned: for a caller holding the blob's lease (no other writer) that is the blob's
+   * ETag after all of them, so a conditional write can follow without reading the blob again.
+   * `undefined` when nothing was left to send last (nothing written, or the last piece already
+   * went with the others): the caller then knows no newer ETag.
+   */
+  async flushWithEtag(): Promise<string | undefined> {
+    // write() sends every full-size piece as it fills, so what is buffered is one call's worth.
+    const last = this.pending;
+    this.pending = undefined;
+    while (this.inFlight.size > 0) await Promise.race(this.inFlight);
+    this.throwIfFailed();
+    if (!last) return undefined;
+    const body = last.parts.length === 1 ? last.parts[0] : Buffer.concat(last.parts);
+    const r = await this.client.uploadPages(body, last.offset, body.length, { conditions: this.options.conditions, abortSignal: this.options.abortSignal });
+    this.stats.putPageCalls++;
+    this.stats.bytesSent += body.length;
+    return r.etag;
+  }
+
   /** Sends full-size pieces of the pending run, and the remainder too when `all`. */
   private async sendPending(all: boolean): Promise<void> {
     const p = this.pending;

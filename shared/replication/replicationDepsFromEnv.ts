@@ -9,6 +9,7 @@ import { REPLICA_CONTAINERS } from '../contracts/ReplicaBlobLayout';
 import { metadataReplicaLocator, rememberLocations } from './adapters/ReplicaLocator';
 import { ReplicationDeps } from './core/ReplicationDeps';
 import { ReplicationTuning } from './core/ReplicationTuning';
+import { ReplicaStateCache } from './core/ReplicaStateCache';
 
 /** How long a merge's recovery point records and progress reuse the item its settings read found, and merges reuse a policy read. */
 const LOCATION_REUSE_MS = 10_000;
@@ -53,6 +54,7 @@ async function build(storage: string | undefined, env: NodeJS.ProcessEnv): Promi
     // Merge progress is written over the item the round's settings read found (a 412 reads it again).
     health: new MetadataHealthReporter(store, locate.fresh, undefined, locate.recent),
     settings: new MetadataReplicationSettings(store, locate.fresh, LOCATION_REUSE_MS),
+    replicaStates: new ReplicaStateCache(),
   };
 }
 

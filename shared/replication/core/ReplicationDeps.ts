@@ -3,6 +3,7 @@ import { RecoveryPointRecorder } from './RecoveryPointRecorder';
 import { ReplicationHealthReporter } from './ReplicationHealthReporter';
 import { ReplicationSettingsSource } from './ReplicationSettingsSource';
 import { ReplicationTuning } from './ReplicationTuning';
+import type { ReplicaStateCache } from './ReplicaStateCache';
 
 /** Something that writes a line to the host's log. */
 export type ReplicationLog = (message: string, details?: Record<string, unknown>) => void;
@@ -15,6 +16,11 @@ export interface ReplicationDeps {
   settings: ReplicationSettingsSource;
   tuning?: Partial<ReplicationTuning>;
   log?: ReplicationLog;
+  /**
+   * Replica states this process last read or wrote, by ETag: a merge whose lease reports the same
+   * ETag skips reading the replica. Without it every merge reads the replica's state.
+   */
+  replicaStates?: ReplicaStateCache;
   /** Wall clock, for quarantine names, lag and lease timing (default `new Date()`). */
   now?: () => Date;
   /**

@@ -22,16 +22,26 @@ export function journalContainer(deps: ReplicationDeps): ContainerClient {
 
 /**
  * Copies a pending log into the journal (server-side copy, same account) with its cut time and
- * consistency in metadata. Done before the sequence advances, so every applied log is in the
- * journal; a replay copies it again, over the same bytes.
+ * consistency in metadata. Done before the log's pages are written, so every applied log is in
+ * the journal; a replay copies it again, over the same bytes. With `sourceEtag` (bare) the copy
+ * is made only from that version of the pending blob, so the journal holds the bytes the merge
+ * validated; false when the blob is another version or gone (nothing was copied).
  */
-export async function journalLog(deps: ReplicationDeps, disk: DiskRef, pendingBlobName: string, header: HrlHeader): Promise<void> {
+export async function journalLog(deps: ReplicationDeps, disk: DiskRef, pendingBlobName: string, header: HrlHeader, sourceEtag?: string): Promise<boolean> {
   const source = deps.blobs.getContainerClient(REPLICA_CONTAINERS.pending).getBlobClient(pendingBlobName);
   const target = journalContainer(deps).getBlobClient(journalBlob(disk, header.epoch, header.sequence));
-  const poller = await target.beginCopyFromURL(source.url, {
-    metadata: { cuttime: String(header.cutTimeMs), consistency: header.consistency, epoch: header.epoch.toString(), sequence: header.sequence.toString() },
-  });
-  await poller.pollUntilDone();
+  try {
+    const poller = await target.beginCopyFromURL(source.url, {
+      metadata: { cuttime: String(header.cutTimeMs), consistency: header.consistency, epoch: header.epoch.toString(), sequence: header.sequence.toString() },
+      ...(sourceEtag ? { sourceConditions: { ifMatch: `"${sourceEtag}"` } } : {}),
+    });
+    await poller.pollUntilDone();
+    return true;
+  } catch (err) {
+    const status = (err as { statusCode?: number }).statusCode;
+    if (sourceEtag && (status === 412 || status === 404)) return false;
+    throw err;
+  }
 }
 
 /** The disk's journal (one epoch, or all), ascending by epoch then sequence. */

@@ -14,9 +14,10 @@ export interface AdvancedReplica {
  * same last applied sequence): If-Match on the ETag just read plus the lease. Anything else
  * means another writer got in, and the merge must stop rather than claim progress.
  *
- * `written`: what the advance that wrote `expected` returned. Its ETag still matching proves the
- * blob says `expected`, so the read is skipped (the advance that records a recovery point right
- * after the log's advance: a snapshot does not change the base blob); a 412 falls back to reading.
+ * `written`: the blob's ETag and metadata as this lease holder last left them: what the advance
+ * that wrote `expected` returned (a snapshot does not change the base blob), or the ETag of the
+ * log's last Put Page with the metadata read under the lease. Its ETag still matching proves the
+ * blob says `expected`, so the read is skipped; a 412 falls back to reading.
  */
 export async function advanceReplica(blob: PageBlobClient, leaseId: string, expected: ReplicaState, next: ReplicaState, written?: AdvancedReplica): Promise<AdvancedReplica> {
   if (written) {

@@ -22,6 +22,9 @@ export interface DeliveredLog {
   blobName: string;
   etag: string;
   bytes: Buffer;
+  /** The blob's metadata and last change as delivered; without them the merge lists the disk's logs. */
+  metadata?: Record<string, string>;
+  lastModified?: Date;
 }
 
 /**
@@ -59,15 +62,18 @@ function withHook(blob: PageBlobClient, deps: ReplicationDeps, sequence: bigint)
 
 /**
  * Writes a validated log's records to the replica under the lease: adjacent records coalesce
- * into Put Page calls of up to 4 MiB, several in flight. Writes are absolute, so writing the same
- * log twice leaves the same bytes.
+ * into Put Page calls of up to 4 MiB, several in flight, the last alone. Writes are absolute, so
+ * writing the same log twice leaves the same bytes. Returns the replica's ETag after the writes
+ * (the last call's: no one else writes under the lease), `unchanged` when the log wrote nothing,
+ * or `undefined` when the ETag is not known (the caller reads it).
  */
-export async function writeLogPages(deps: ReplicationDeps, blob: PageBlobClient, leaseId: string, log: ParsedHrl, tuning: ReplicationTuning): Promise<void> {
+export async function writeLogPages(deps: ReplicationDeps, blob: PageBlobClient, leaseId: string, log: ParsedHrl, tuning: ReplicationTuning): Promise<string | 'unchanged' | undefined> {
   const writer = new PageBlobWriter(withHook(blob, deps, log.header.sequence), {
     maxInFlight: tuning.putConcurrency,
     maxPutBytes: tuning.maxPutBytes,
     conditions: { leaseId },
   });
   for (const r of log.records) await writer.write(r.offset, r.payload);
-  await writer.flush();
+  const etag = await writer.flushWithEtag();
+  return etag ?? (writer.stats.putPageCalls === 0 ? 'unchanged' : undefined);
 }

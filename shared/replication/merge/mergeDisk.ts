@@ -7,10 +7,12 @@ import { createReplicaIfAbsent, initializeReplica, replicaClient } from '../core
 import { readReplica } from '../../contracts/readReplica';
 import { ReplicaState, withAppliedLog } from '../../contracts/ReplicaState';
 import { ReplicationDeps } from '../core/ReplicationDeps';
+import type { RememberedReplica } from '../core/ReplicaStateCache';
 import { ReplicationError } from '../core/ReplicationError';
 import { ReplicationSettings } from '../core/ReplicationSettingsSource';
 import { ReplicationTuning, tuningOf } from '../core/ReplicationTuning';
-import { advanceReplica } from './advanceReplica';
+import { AdvancedReplica, advanceReplica } from './advanceReplica';
+import { deliveredNextLog } from './deliveredNextLog';
 import { expectationFor } from '../journal/logExpectation';
 import { DeliveredLog, readPendingLog, ReadLogResult, writeLogPages } from './applyLog';
 import { cutRecoveryPointOrReport } from './cutRecoveryPoint';
@@ -67,36 +69,70 @@ function recordMergeMetrics(result: MergeResult, ms: number): void {
   }
 }
 
+/** How a pass under the lease ended: whether it applied a log, how long it held the lease, and whether to go again at once. */
+interface RoundEnd {
+  progressed: boolean;
+  heldMs: number;
+  /**
+   * `stale`: this process's remembered replica state was behind (another writer); `changed`: the
+   * log being applied is no longer the version read. Either way the next pass reads afresh.
+   */
+  again?: 'stale' | 'changed';
+}
+
+/** How a pass may take its shortcuts; each is dropped for the rest of the call once it misled. */
+interface RoundMode {
+  /** Use the replica state this process remembers (ReplicaStateCache). */
+  remembered: boolean;
+  /** Apply the delivered log without listing the disk's logs when it is the next one. */
+  delivered: boolean;
+}
+
 async function mergeRounds(deps: ReplicationDeps, disk: DiskRef, options: MergeDiskOptions): Promise<MergeResult> {
   const result: MergeResult = { disk, outcome: 'idle', applied: [], appliedBytes: 0, pointsCut: [] };
+  const mode: RoundMode = { remembered: true, delivered: true };
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const progressed = await mergeRound(deps, disk, options, result);
-    // The lease is released: look once more, so a log that arrived while we held the lease (and
-    // whose trigger gave up on it) is not left for the sweep.
-    if (!progressed || result.outcome === 'quarantined' || result.outcome === 'busy') break;
+    const end = await mergeRound(deps, disk, options, result, mode);
+    if (end.again === 'stale') mode.remembered = false;
+    if (end.again) {
+      mode.delivered = false;
+      continue;
+    }
+    if (!end.progressed || result.outcome === 'quarantined' || result.outcome === 'busy') break;
     const next = (result.lastAppliedSequence ?? 0n) + 1n;
     if (options.upTo !== undefined && next > options.upTo) break;
+    // A log that arrived during the pass has a trigger waiting up to leaseWaitMs for the lease,
+    // which then merges it. Only a pass that held the lease about that long can have outlasted
+    // such a trigger (it gave up, leaving its log to the sweep): then look once more. Otherwise
+    // the look is a listing per merge for nothing (issue 17: 2 of 15 storage calls per small log).
+    if (end.heldMs < tuningOf(deps).leaseWaitMs / 2) break;
+    mode.delivered = false;
     const pending = await listPendingLogs(pendingContainer(deps), disk);
     if (!pending.some((p) => p.sequence === next)) break;
   }
   return result;
 }
 
-/** One lease-holding pass. Returns true if it applied at least one log. */
-async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDiskOptions, result: MergeResult): Promise<boolean> {
+/** One lease-holding pass. */
+async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDiskOptions, result: MergeResult, mode: RoundMode): Promise<RoundEnd> {
   const tuning = tuningOf(deps);
   const blob = replicaClient(deps, disk);
-  let existing = await readReplica(blob);
+  const idle: RoundEnd = { progressed: false, heldMs: 0 };
+  const remembered = mode.remembered ? deps.replicaStates?.get(blob.url) : undefined;
+  let existing: RememberedReplica | undefined = remembered?.state ? remembered : await readReplica(blob);
+  const fromMemory = () => remembered !== undefined && existing === remembered;
   // Listed before the lease only where it decides something there (no replica yet, or one to
-  // retire); a replica in use is listed once, under its lease.
+  // retire); a replica in use is listed once, under its lease (or not at all: deliveredNextLog).
   let pending: PendingLog[] = existing?.state ? [] : await listPendingLogs(pendingContainer(deps), disk);
-  if (!existing && pending.length === 0) return false;
+  if (!existing && pending.length === 0) return idle;
   const settings = await deps.settings.settingsFor(disk);
   if (!settings.replicationStopped && replicaOfEndedProtection(existing?.state, settings.protectionId)) {
+    // Retiring a replica is decided on what the blob says now, never on a remembered state.
+    if (fromMemory()) return { ...idle, again: 'stale' };
     pending = await listPendingLogs(pendingContainer(deps), disk);
     // Only the current protection's own logs retire the old replica; foreign ones go to quarantine.
     pending = await refuseForeignLogs(deps, disk, pending, settings, result);
-    if (pending.length === 0) return false;
+    if (pending.length === 0) return idle;
     await retireReplica(deps, disk, blob, tuning, existing!.state!.protectionId!);
     existing = undefined;
   }
@@ -106,7 +142,7 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
     result.epoch = existing?.state?.epoch;
     result.lastAppliedSequence = existing?.state?.lastAppliedSequence;
     deps.log?.(`merge of ${diskKey(disk)} held: ${settings.replicationStopped}`);
-    return false;
+    return idle;
   }
   /** The first log, read early when it must seed a replica that does not exist yet. */
   let firstLog: ReadLogResult | undefined;
@@ -114,10 +150,10 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
     pending = await refuseForeignLogs(deps, disk, pending, settings, result);
     const first = pending.find((p) => p.sequence === 1n);
     if (!first) {
-      if (result.refused?.length) return false;
+      if (result.refused?.length) return idle;
       result.outcome = pending.length > 0 ? 'gap' : 'idle';
       result.waitingFor = 1n;
-      return false;
+      return idle;
     }
     // Read before the lease (the replica it seeds does not exist yet): another merge of the same
     // disk (the trigger beside the sweep, two instances) may have applied and deleted it since
@@ -126,12 +162,12 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
     if (!read) {
       result.outcome = 'busy';
       deps.log?.(`merge of ${diskKey(disk)}: its first log was taken by another merge`);
-      return false;
+      return idle;
     }
     firstLog = read;
     if (!firstLog.ok) {
       await quarantine(deps, disk, first, firstLog.reason, result);
-      return false;
+      return idle;
     }
     await createReplicaIfAbsent(blob, firstLog.log.header.virtualSize);
   }
@@ -140,25 +176,41 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
   try {
     lease = await DiskLease.acquire(blob, tuning.leaseDurationSeconds, options.leaseWaitMs ?? tuning.leaseWaitMs);
   } catch (err) {
+    if (fromMemory()) deps.replicaStates?.forget(blob.url);
     if (err instanceof ReplicationError && err.code === 'ReplicaBusy') {
       result.outcome = 'busy';
       deps.log?.(`merge of ${diskKey(disk)} left to the merge holding the lease`);
-      return false;
+      return idle;
     }
+    // The blob a remembered state described is gone: decide again from what is there.
+    if ((err as { statusCode?: number }).statusCode === 404 && fromMemory()) return { ...idle, again: 'stale' };
     throw err;
   }
-  let progressed = false;
+  const leased = performance.now();
+  const end: RoundEnd = { progressed: false, heldMs: 0 };
+  /** The replica's ETag and metadata as this pass last read or wrote them; unknown after a write that did not say. */
+  let known: AdvancedReplica | undefined;
+  let state: ReplicaState | undefined;
   try {
-    // List again under the lease: a merge that held it before us may have applied, deleted or
-    // quarantined logs of the listing taken while we waited.
-    pending = await refuseForeignLogs(deps, disk, await listPendingLogs(pendingContainer(deps), disk), settings, result);
-    // Unchanged since the read before the lease (same ETag: a lease does not change it, a metadata
-    // write does): no need to read it again.
-    let state = existing?.state && lease.etag === existing.etag ? existing.state : (await readReplica(blob, lease.leaseId))?.state;
-    if (!state && !firstLog) return false; // the seed log we read was another protection's
+    // Unchanged since the read before the lease, or since this process last wrote it (same ETag:
+    // a lease does not change it, any write does): no need to read it again.
+    if (existing?.state && lease.etag === existing.etag) {
+      state = existing.state;
+      known = { etag: existing.etag, metadata: existing.metadata };
+    } else if (fromMemory()) {
+      // Another writer got in since: what was decided before the lease is decided again.
+      end.again = 'stale';
+      return end;
+    } else {
+      const read = await readReplica(blob, lease.leaseId);
+      state = read?.state;
+      known = read && { etag: read.etag, metadata: read.metadata };
+    }
+    if (!state && !firstLog) return end; // the seed log we read was another protection's
     if (!state) {
       const seed = firstLog!.ok ? firstLog!.log.header : undefined;
       state = await initializeReplica(blob, disk, lease.leaseId, { epoch: seed!.epoch, sourceVirtualSize: seed!.virtualSize, cutTimeMs: seed!.cutTimeMs });
+      known = undefined;
     }
     /** Logs being read ahead; a failed read surfaces when (and if) its turn comes. */
     const prefetched = new Map<bigint, Promise<ReadLogResult>>();
@@ -167,6 +219,15 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
       r.catch(() => undefined);
       return r;
     };
+    // The delivered log when it is simply the next one; otherwise list under the lease: a merge
+    // that held it before us may have applied, deleted or quarantined logs of an earlier listing.
+    const delivered = mode.delivered && !firstLog ? await deliveredNextLog(deps, disk, state, settings, tuning, options.delivered) : undefined;
+    if (delivered) {
+      pending = [delivered.log];
+      prefetched.set(delivered.log.sequence, Promise.resolve(delivered.read));
+    } else {
+      pending = await refuseForeignLogs(deps, disk, await listPendingLogs(pendingContainer(deps), disk), settings, result);
+    }
     result.epoch = state.epoch;
     result.lastAppliedSequence = state.lastAppliedSequence;
     // Logs at or below the applied sequence, judged by content (judgeLogIdentity): the log
@@ -182,7 +243,7 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
       }
       if (verdict.stopsDisk) {
         await quarantine(deps, disk, p, verdict.reason, result);
-        return progressed;
+        return end;
       }
       await refuse(deps, disk, p, verdict.reason, result);
     }
@@ -212,22 +273,28 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
       if (read.ok && ahead && (options.upTo === undefined || ahead.sequence <= options.upTo)) prefetched.set(ahead.sequence, readLog(ahead, state));
       if (!read.ok) {
         await quarantine(deps, disk, log, read.reason, result);
-        return progressed;
+        return end;
       }
       if (read.log.header.partialSeed && state.seedComplete) {
         await quarantine(deps, disk, log, {
           code: 'HrlIdentityMismatch',
           message: `log ${next} is flagged as part of a seed, but the seed of epoch ${state.epoch} is complete: a new seed starts with a resync`,
         }, result);
-        return progressed;
+        return end;
       }
-      state = await applyValidatedLog(deps, disk, lease, state, log, read, settings, result);
-      progressed = true;
+      const applied = await applyValidatedLog(deps, disk, lease, state, known, log, read, settings, result);
+      if (applied === 'changed') {
+        deps.log?.(`merge of ${diskKey(disk)}: log ${next} changed while it was merged; reading the disk's logs again`);
+        end.again = 'changed';
+        break;
+      }
+      ({ state, known } = applied);
+      end.progressed = true;
     }
-    // Logs that arrived during this pass are found by the look after the lease is released
-    // (mergeRounds), or by their own trigger, which waits for this lease: one listing less per merge.
-    if (progressed && result.outcome !== 'gap') result.outcome = 'merged';
-    if (progressed) {
+    // Logs that arrived during this pass are found by their own trigger, which waits for this
+    // lease (or by the look after it is released: mergeRounds).
+    if (end.progressed && result.outcome !== 'gap') result.outcome = 'merged';
+    if (end.progressed) {
       const point = result.pointsCut[result.pointsCut.length - 1];
       await deps.health.recordMerged(disk, {
         epoch: Number(state.epoch),
@@ -241,10 +308,17 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
         ...(point && !result.pointCutFailed ? ['RecoveryPointCutFailed' as const] : []),
       ]);
     }
+  } catch (err) {
+    known = undefined;
+    throw err;
   } finally {
+    end.heldMs = performance.now() - leased;
     await lease.release();
+    // What this pass leaves behind, for the next merge of this disk in this process.
+    if (known && state) deps.replicaStates?.set(blob.url, { state, etag: known.etag, metadata: known.metadata });
+    else deps.replicaStates?.forget(blob.url);
   }
-  return progressed;
+  return end;
 }
 
 async function quarantine(deps: ReplicationDeps, disk: DiskRef, log: PendingLog, reason: { code: string; message: string }, result: MergeResult): Promise<void> {
@@ -270,24 +344,29 @@ async function refuseForeignLogs(deps: ReplicationDeps, disk: DiskRef, pending: 
   return kept;
 }
 
-/** Pages, journal, advance, delete, recovery point: the order that makes a crash harmless. */
+/** Journal, pages, advance, delete, recovery point: the order that makes a crash harmless. */
 async function applyValidatedLog(
   deps: ReplicationDeps,
   disk: DiskRef,
   lease: DiskLease,
   state: ReplicaState,
+  known: AdvancedReplica | undefined,
   log: PendingLog,
   read: { log: ParsedHrl; bytes: Buffer },
   settings: ReplicationSettings,
   result: MergeResult,
-): Promise<ReplicaState> {
+): Promise<{ state: ReplicaState; known: AdvancedReplica | undefined } | 'changed'> {
   const tuning = tuningOf(deps);
   const blob = replicaClient(deps, disk);
   const parsed = read.log;
   const h = parsed.header;
-  await writeLogPages(deps, blob, lease.leaseId, parsed, tuning);
+  // Copied from the version that was read and validated, or not at all: the journal then holds
+  // exactly what is applied, and a log replaced or taken since is left to a fresh look.
+  if (!(await journalLog(deps, disk, log.blobName, h, log.etag || undefined))) return 'changed';
+  const written = await writeLogPages(deps, blob, lease.leaseId, parsed, tuning);
   lease.assertHeld();
-  await journalLog(deps, disk, log.blobName, h);
+  // Under the lease the last Put Page's ETag is the blob's: the advance needs no read before it.
+  const afterPages = written === 'unchanged' ? known : written && known ? { etag: written, metadata: known.metadata } : undefined;
   // A seed's last log makes the replica a whole disk; until then it holds part of one.
   const completesSeed = !state.seedComplete && !h.partialSeed;
   // The log's checksum joins the applied window in the same conditional write that advances the
@@ -300,11 +379,12 @@ async function applyValidatedLog(
     appliedLogs: withAppliedLog(state, { sequence: h.sequence, sha256: logChecksum(read.bytes) }),
     ...(settings.protectionId ? { protectionId: settings.protectionId } : {}),
   };
-  const advanced = await advanceReplica(blob, lease.leaseId, state, next);
+  let advanced = await advanceReplica(blob, lease.leaseId, state, next, afterPages);
   result.applied.push(h.sequence);
   result.appliedBytes += log.sizeBytes;
   result.lastAppliedSequence = h.sequence;
-  await ignoreNotFound(pendingContainer(deps).getBlobClient(log.blobName).delete());
+  // Only the version applied: one the agent put there since is judged by its own trigger.
+  await ignoreGone(pendingContainer(deps).getBlobClient(log.blobName).delete(log.etag ? { conditions: { ifMatch: `"${log.etag}"` } } : {}));
 
   // No point inside a seed; the log that completes one always gets the epoch's first point (a
   // failover needs a snapshot to start from), then the policy decides.
@@ -317,7 +397,7 @@ async function applyValidatedLog(
   if (kind) {
     lease.assertHeld();
     const point = await cutRecoveryPointOrReport(deps, disk, blob, next, h, kind, result);
-    if (!point) return next;
+    if (!point) return { state: next, known: advanced };
     result.pointsCut.push(point);
     const withPoint: ReplicaState = {
       ...next,
@@ -325,9 +405,19 @@ async function applyValidatedLog(
       lastAppPointCutTimeMs: kind === 'AppConsistent' ? h.cutTimeMs : next.lastAppPointCutTimeMs,
     };
     // Right after the advance above, under the lease: its ETag spares reading the state again.
-    await advanceReplica(blob, lease.leaseId, next, withPoint, advanced);
+    advanced = await advanceReplica(blob, lease.leaseId, next, withPoint, advanced);
     next = withPoint;
     await pruneRecoveryPoints(deps, disk, settings.policy, next.epoch);
   }
-  return next;
+  return { state: next, known: advanced };
+}
+
+/** A delete that found the blob gone (404) or already another version (412): nothing of ours to remove. */
+async function ignoreGone(call: Promise<unknown>): Promise<void> {
+  try {
+    await call;
+  } catch (err) {
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status !== 404 && status !== 412) throw err;
+  }
 }

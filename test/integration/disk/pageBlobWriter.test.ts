@@ -12,18 +12,18 @@ const MIB = 1024 * 1024;
 
 /**
  * The real client, observed: every Put Page that reaches Azurite is recorded with how many
- * were in flight when it started.
+ * were in flight when it started (itself included).
  */
-function observed(client: PageBlobClient): { client: PageBlobClient; calls: { offset: number; count: number }[]; maxInFlight: () => number } {
-  const calls: { offset: number; count: number }[] = [];
+function observed(client: PageBlobClient): { client: PageBlobClient; calls: { offset: number; count: number; inFlight: number }[]; maxInFlight: () => number } {
+  const calls: { offset: number; count: number; inFlight: number }[] = [];
   let inFlight = 0;
   let max = 0;
   const proxy = new Proxy(client, {
     get(target, prop, receiver) {
       if (prop !== 'uploadPages') return Reflect.get(target, prop, receiver);
       return async (...args: Parameters<PageBlobClient['uploadPages']>) => {
-        calls.push({ offset: args[1], count: args[2] });
         max = Math.max(max, ++inFlight);
+        calls.push({ offset: args[1], count: args[2], inFlight });
         try {
           return await target.uploadPages(...args);
         } finally {
@@ -93,6 +93,22 @@ describe('PageBlobWriter against Azurite', () => {
     expect((await blob.downloadToBuffer()).equals(expected)).toBe(true);
   });
 
+  it('flushWithEtag sends the last piece alone after the others and returns the blob\'s ETag after all of them; undefined when nothing was left to send', async () => {
+    const blob = await newBlob(16 * MIB);
+    const o = observed(blob);
+    const writer = new PageBlobWriter(o.client, { maxInFlight: 4 });
+    // Eight separate runs: seven go out together, the eighth after they all returned.
+    for (let i = 0; i < 8; i++) await writer.write(i * 2 * MIB, randomBytes(64 * 1024));
+    const etag = await writer.flushWithEtag();
+    expect(o.calls).toHaveLength(8);
+    expect(o.calls[7]).toMatchObject({ offset: 14 * MIB, inFlight: 1 });
+    expect(o.maxInFlight()).toBe(4);
+    expect(etag).toBe((await blob.getProperties()).etag);
+    expect(writer.stats).toEqual({ putPageCalls: 8, bytesSent: 8 * 64 * 1024 });
+    // Nothing buffered: nothing sent last, no ETag to report.
+    expect(await new PageBlobWriter(blob).flushWithEtag()).toBeUndefined();
+  });
+
   it('passes the lease through: without it Put Page fails and flush reports it', async () => {
     const blob = await newBlob(MIB);
     const lease = blob.getBlobLeaseClient();
@@ -121,7 +137,7 @@ describe('PageBlobWriter against Azurite', () => {
       const result = await uploadFixedVhdToPageBlob(image, o.client);
       expect(result.virtualSize).toBe(6 * MIB);
       // Only stored, non-zero data travels; the footer is the last call.
-      expect(o.calls.at(-1)).toEqual({ offset: 6 * MIB, count: 512 });
+      expect(o.calls.at(-1)).toMatchObject({ offset: 6 * MIB, count: 512 });
       expect(result.bytesSent).toBeLessThan(2 * MIB);
       // Second seed of the same blob is refused rather than overwriting a replica.
       await expect(uploadFixedVhdToPageBlob(image, blob)).rejects.toMatchObject({ statusCode: 409 });

@@ -8,6 +8,7 @@ import {
 import { startAzurite, TestAzurite } from '../../support/azurite';
 import { startTestCosmos, TestCosmos } from '../../support/cosmos';
 import { tempDir } from '../../support/tempDir';
+import { ReplicaStateCache } from '../../../shared/replication/core/ReplicaStateCache';
 
 export const VAULT_KEY = '00000000-0000-0000-0000-00000000aaaa/rg-dr/vault1';
 const VAULT_ARM = '/subscriptions/00000000-0000-0000-0000-00000000aaaa/resourceGroups/rg-dr/providers/Microsoft.RecoveryServices/vaults/vault1';
@@ -39,6 +40,8 @@ export async function startReplicationHarness(): Promise<ReplicationHarness> {
     recorder: new CosmosRecoveryPointRecorder(store, locate, cosmosRecoveryPointDeleter(client.database(config.databaseId))),
     health: new MetadataHealthReporter(store, locate),
     settings: new MetadataReplicationSettings(store, locate),
+    // As in the host: merges remember the replica states they leave (one process, one memory).
+    replicaStates: new ReplicaStateCache(),
   };
   const itemDocId = (item: string) => `replicationfabrics|f1|replicationprotectioncontainers|c1|replicationprotecteditems|${item}`.toLowerCase();
   return {
