@@ -45,12 +45,17 @@ export function spillJobTasks<D extends SpillableJob>(doc: D, limitBytes = JOB_S
     // The job as stored, not as read whole: writing it would drop its tasks.
     throw new Error(`job '${doc.id}' is written without the tasks it keeps in chunks; read it whole first`);
   }
-  if (!Array.isArray(tasks) || Buffer.byteLength(JSON.stringify(whole)) <= limitBytes) return { stored: whole, chunks: [] };
+  if (!Array.isArray(tasks)) return { stored: whole, chunks: [] };
+  // Each task is measured once; the job's size is the rest plus the tasks and their commas (the
+  // same text JSON.stringify of the whole job makes), so a large job is not stringified twice.
+  const sizes = tasks.map((task) => Buffer.byteLength(JSON.stringify(task)));
+  const withoutTasks = Buffer.byteLength(JSON.stringify({ ...whole, properties: { ...doc.properties, tasks: [] } }));
+  if (withoutTasks + sizes.reduce((a, b) => a + b, 0) + Math.max(0, tasks.length - 1) <= limitBytes) return { stored: whole, chunks: [] };
   const write = randomUUID();
   const groups: unknown[][] = [];
   let bytes = 0;
-  for (const task of tasks) {
-    const size = Buffer.byteLength(JSON.stringify(task));
+  for (const [i, task] of tasks.entries()) {
+    const size = sizes[i];
     if (groups.length === 0 || bytes + size > chunkBytes) {
       groups.push([]);
       bytes = 0;

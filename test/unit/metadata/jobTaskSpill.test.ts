@@ -9,6 +9,14 @@ describe('spillJobTasks', () => {
     expect(spillJobTasks(doc, 10_000, 1_000)).toEqual({ stored: doc, chunks: [] });
   });
 
+  it('spills a job one byte over the limit and keeps one at the limit whole (its size is its JSON\'s, multi-byte characters included)', () => {
+    const doc = job([task(1, 200), { taskId: 't2', note: 'réplica ✓' }, task(3, 50)]);
+    const size = Buffer.byteLength(JSON.stringify(doc));
+    expect(spillJobTasks(doc, size, 1_000).chunks).toEqual([]);
+    expect(spillJobTasks(doc, size - 1, 1_000).chunks).toHaveLength(1);
+    expect(spillJobTasks(job([]), Buffer.byteLength(JSON.stringify(job([]))), 1_000).chunks).toEqual([]);
+  });
+
   it('packs consecutive tasks into chunks, a task larger than a chunk alone, and joins them back in order', () => {
     const tasks = [task(1, 300), task(2, 300), task(3, 2_500), task(4, 300), task(5, 300), task(6, 300)];
     const { stored, chunks } = spillJobTasks(job(tasks), 1_000, 1_000);
