@@ -12,6 +12,8 @@ const PATHS = [
   '/', '/devstoreaccount1', '/devstoreaccount1/', '/devstoreaccount1/hrl', '/devstoreaccount1/hrl/', '/devstoreaccount1/hrl/v/item/os/00000001.hrl',
   '/devstoreaccount1/$logs', '/devstoreaccount1/$root/b', '/devstoreaccount1/q/messages', '/devstoreaccount1/q/messages/abc',
   "/devstoreaccount1/Tables('t1')", "/devstoreaccount1/t1(PartitionKey='a',RowKey='b')", '/devstoreaccount1/Tables', '/devstoreaccount1//b',
+  // What the blob service's context middleware hands its dispatch instead of the names.
+  '/container/blob', '/container',
 ];
 
 describe('Azurite dispatch with compiled URI templates', () => {
@@ -39,5 +41,21 @@ describe('Azurite dispatch with compiled URI templates', () => {
     const installed = azuriteGeneratedUtils('blob').isURITemplateMatch;
     installAzuriteTemplateCache();
     expect(azuriteGeneratedUtils('blob').isURITemplateMatch).toBe(installed);
+  });
+
+  it('keeps answering right past the answers it keeps (paths that carry names: table entities)', () => {
+    installAzuriteTemplateCache();
+    // Azurite's own helper, from a copy of its module the cache was not installed in.
+    let original!: (url: string, template: string) => boolean;
+    jest.isolateModules(() => {
+      original = (require(`${azuriteDir}/dist/src/table/generated/utils/utils`) as { isURITemplateMatch: typeof original }).isURITemplateMatch;
+    });
+    expect(original).not.toBe(azuriteGeneratedUtils('table').isURITemplateMatch);
+    const patched = azuriteGeneratedUtils('table').isURITemplateMatch;
+    const template = templatesOf('table').find((t) => t.includes('PartitionKey'))!;
+    for (let i = 0; i < 5000; i++) {
+      const path = i % 2 ? `/t${i}(PartitionKey='p${i}',RowKey='r')` : `/t${i}`;
+      expect(patched(path, template)).toBe(original(path, template));
+    }
   });
 });
