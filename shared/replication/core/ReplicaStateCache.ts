@@ -1,10 +1,15 @@
 import type { ReplicaSnapshotOfState } from '../../contracts/readReplica';
+import { readReplicaState } from '../../contracts/ReplicaState';
 
 /** What is remembered of a replica: its state, metadata and the ETag they were current at. */
 export type RememberedReplica = Pick<ReplicaSnapshotOfState, 'state' | 'etag' | 'metadata'>;
 
-/** Entries kept at most: a few KB each, for more disks than one host merges. */
-const DEFAULT_CAPACITY = 20_000;
+/**
+ * Entries kept at most. Each is the blob's metadata, 2.4 KB of heap with a full applied-log
+ * window (measured; the state is parsed again when used: kept parsed too it was 6 KB), so
+ * 10,000 replicas are about 24 MB.
+ */
+const DEFAULT_CAPACITY = 10_000;
 
 /**
  * The state each replica was last read or left in by this process, with the ETag it had then.
@@ -14,17 +19,18 @@ const DEFAULT_CAPACITY = 20_000;
  * Least recently stored entries go first beyond the capacity.
  */
 export class ReplicaStateCache {
-  private readonly entries = new Map<string, RememberedReplica>();
+  private readonly entries = new Map<string, { etag: string; metadata: Record<string, string> }>();
 
   constructor(private readonly capacity = DEFAULT_CAPACITY) {}
 
   get(replicaUrl: string): RememberedReplica | undefined {
-    return this.entries.get(replicaUrl);
+    const e = this.entries.get(replicaUrl);
+    return e && { state: readReplicaState(e.metadata), etag: e.etag, metadata: e.metadata };
   }
 
-  set(replicaUrl: string, snapshot: RememberedReplica): void {
+  set(replicaUrl: string, remembered: Pick<RememberedReplica, 'etag' | 'metadata'>): void {
     this.entries.delete(replicaUrl);
-    this.entries.set(replicaUrl, snapshot);
+    this.entries.set(replicaUrl, { etag: remembered.etag, metadata: remembered.metadata });
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
   }
 

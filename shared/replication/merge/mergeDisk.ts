@@ -315,7 +315,7 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
     end.heldMs = performance.now() - leased;
     await lease.release();
     // What this pass leaves behind, for the next merge of this disk in this process.
-    if (known && state) deps.replicaStates?.set(blob.url, { state, etag: known.etag, metadata: known.metadata });
+    if (known && state) deps.replicaStates?.set(blob.url, known);
     else deps.replicaStates?.forget(blob.url);
   }
   return end;
