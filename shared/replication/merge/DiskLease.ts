@@ -21,7 +21,14 @@ export class DiskLease {
    * @param etag The blob's ETag when the lease was taken (a lease does not change it), so a state
    *   read before the lease with the same ETag is still the state.
    */
-  private constructor(private readonly client: BlobLeaseClient, readonly leaseId: string, durationSeconds: number, readonly etag?: string) {
+  private constructor(
+    private readonly client: BlobLeaseClient,
+    readonly leaseId: string,
+    durationSeconds: number,
+    readonly etag?: string,
+    /** Whether another holder had to be waited for: other merges of the disk are at work (a backlog). */
+    readonly contended = false,
+  ) {
     this.timer = setInterval(() => {
       this.client.renewLease().catch((err) => (this.lost = err));
     }, (durationSeconds * 1000) / 3);
@@ -35,11 +42,12 @@ export class DiskLease {
   static async acquire(blob: PageBlobClient, durationSeconds: number, waitMs: number): Promise<DiskLease> {
     const deadline = Date.now() + waitMs;
     let delay = 50;
+    let contended = false;
     for (;;) {
       const client = blob.getBlobLeaseClient();
       try {
         const taken = await client.acquireLease(durationSeconds);
-        return new DiskLease(client, client.leaseId, durationSeconds, taken.etag);
+        return new DiskLease(client, client.leaseId, durationSeconds, taken.etag, contended);
       } catch (err) {
         if (statusOf(err) !== 409) throw err;
         if (Date.now() >= deadline) {
@@ -48,6 +56,7 @@ export class DiskLease {
             cause: err,
           });
         }
+        contended = true;
         await sleep(delay);
         delay = Math.min(delay * 2, 1000);
       }

@@ -221,7 +221,9 @@ async function mergeRound(deps: ReplicationDeps, disk: DiskRef, options: MergeDi
     };
     // The delivered log when it is simply the next one; otherwise list under the lease: a merge
     // that held it before us may have applied, deleted or quarantined logs of an earlier listing.
-    const delivered = mode.delivered && !firstLog ? await deliveredNextLog(deps, disk, state, settings, tuning, options.delivered) : undefined;
+    // A lease that had to be waited for means other merges of the disk are at work, a backlog
+    // (an agent catching up): listing then applies every waiting log in this one pass.
+    const delivered = mode.delivered && !firstLog && !lease.contended ? await deliveredNextLog(deps, disk, state, settings, tuning, options.delivered) : undefined;
     if (delivered) {
       pending = [delivered.log];
       prefetched.set(delivered.log.sequence, Promise.resolve(delivered.read));

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { buildHrl } from '../../../shared/hrl';
-import { mergeDisk, pendingLogBlob, REPLICA_CONTAINERS, type DiskRef } from '../../../shared/replication';
+import { mergeDisk, pendingLogBlob, REPLICA_CONTAINERS, replicaBlob, type DiskRef } from '../../../shared/replication';
 import { ReplicaStateCache } from '../../../shared/replication/core/ReplicaStateCache';
 import type { DeliveredLog } from '../../../shared/replication/merge/applyLog';
 import { recordingBlobs } from '../../support/recordingBlobs';
@@ -100,6 +100,27 @@ describe('storage calls of a merge', () => {
 
     expect(await mergeDisk(deps, disk, { delivered: stale })).toMatchObject({ applied: [2n], lastAppliedSequence: 2n });
     expect(await replicaMatches(src, 'replaced')).toBe(true);
+  });
+
+  it('a delivered log whose lease had to be waited for (a backlog: an agent catching up) is merged with every log waiting behind it', async () => {
+    const disk = await suite.h.protect('vm-backlog', POLICY);
+    const src = new SourceDisk(suite.tmp, disk, 4 * MIB);
+    const deps = suite.h.deps({ replicaStates: new ReplicaStateCache() });
+    src.io('write -P 0x91 0 64k');
+    await mergeDisk(deps, disk, { delivered: await deliver(disk, 1n, src.cutLog({ cutTimeMs: T0 }).bytes) });
+    const backlog: DeliveredLog[] = [];
+    for (let i = 2; i <= 5; i++) {
+      src.io(`write -P 0x9${i} ${i}00k 64k`);
+      backlog.push(await deliver(disk, BigInt(i), src.cutLog({ cutTimeMs: T0 + i * 60_000 }).bytes));
+    }
+    // Another merge holds the lease for 300 ms when log 2's trigger arrives.
+    const held = suite.h.blobs.getContainerClient(REPLICA_CONTAINERS.replicas).getPageBlobClient(replicaBlob(disk)).getBlobLeaseClient();
+    await held.acquireLease(15);
+    const release = new Promise((r) => setTimeout(r, 300)).then(() => held.releaseLease());
+    const r = await mergeDisk(deps, disk, { delivered: backlog[0] });
+    await release;
+    expect(r.applied).toEqual([2n, 3n, 4n, 5n]);
+    expect(await replicaMatches(src, 'backlog')).toBe(true);
   });
 
   it.each([
