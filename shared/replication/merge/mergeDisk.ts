@@ -94,10 +94,8 @@ async function mergeRounds(deps: ReplicationDeps, disk: DiskRef, options: MergeD
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const end = await mergeRound(deps, disk, options, result, mode);
     if (end.again === 'stale') mode.remembered = false;
-    if (end.again) {
-      mode.delivered = false;
-      continue;
-    }
+    if (end.again === 'changed') mode.delivered = false;
+    if (end.again) continue;
     if (!end.progressed || result.outcome === 'quarantined' || result.outcome === 'busy') break;
     const next = (result.lastAppliedSequence ?? 0n) + 1n;
     if (options.upTo !== undefined && next > options.upTo) break;
