@@ -1,29 +1,24 @@
-import { ParsedHrl } from '../../hrl';
 import { DiskRef, diskKey } from '../../contracts/DiskRef';
 import { DiskLease } from './DiskLease';
 import { MergeResult } from './MergeResult';
 import { listPendingLogs, PendingLog, pendingContainer } from './PendingLog';
 import { createReplicaIfAbsent, initializeReplica, replicaClient } from '../core/ReplicaBlob';
 import { readReplica } from '../../contracts/readReplica';
-import { ReplicaState, withAppliedLog } from '../../contracts/ReplicaState';
+import { ReplicaState } from '../../contracts/ReplicaState';
 import { ReplicationDeps } from '../core/ReplicationDeps';
 import type { RememberedReplica } from '../core/ReplicaStateCache';
 import { ReplicationError } from '../core/ReplicationError';
 import { ReplicationSettings } from '../core/ReplicationSettingsSource';
-import { ReplicationTuning, tuningOf } from '../core/ReplicationTuning';
-import { AdvancedReplica, advanceReplica } from './advanceReplica';
+import { tuningOf } from '../core/ReplicationTuning';
+import { AdvancedReplica } from './advanceReplica';
 import { deliveredNextLog } from './deliveredNextLog';
+import { applyValidatedLog } from './applyValidatedLog';
 import { expectationFor } from '../journal/logExpectation';
-import { DeliveredLog, readPendingLog, ReadLogResult, writeLogPages } from './applyLog';
-import { cutRecoveryPointOrReport } from './cutRecoveryPoint';
+import { DeliveredLog, readPendingLog, ReadLogResult } from './applyLog';
 import { ignoreNotFound } from '../core/ignoreNotFound';
 import { foreignProtection, judgeAppliedSequenceLog } from './judgeLogIdentity';
-import { logChecksum } from '../../contracts/logChecksum';
-import { journalLog } from '../journal/ReplicaJournal';
-import { pruneRecoveryPoints } from './pruneRecoveryPoints';
 import { QuarantineReason, quarantineLog } from './quarantineLog';
 import { replicaOfEndedProtection, retireReplica } from './retireReplica';
-import { recoveryPointWanted } from '../core/ReplicationPolicy';
 import { inSpan, METRICS, recordMetric, SPANS, traceMessage } from '../../telemetry';
 
 export interface MergeDiskOptions {
@@ -342,82 +337,4 @@ async function refuseForeignLogs(deps: ReplicationDeps, disk: DiskRef, pending: 
     else kept.push(p);
   }
   return kept;
-}
-
-/** Journal, pages, advance, delete, recovery point: the order that makes a crash harmless. */
-async function applyValidatedLog(
-  deps: ReplicationDeps,
-  disk: DiskRef,
-  lease: DiskLease,
-  state: ReplicaState,
-  known: AdvancedReplica | undefined,
-  log: PendingLog,
-  read: { log: ParsedHrl; bytes: Buffer },
-  settings: ReplicationSettings,
-  result: MergeResult,
-): Promise<{ state: ReplicaState; known: AdvancedReplica | undefined } | 'changed'> {
-  const tuning = tuningOf(deps);
-  const blob = replicaClient(deps, disk);
-  const parsed = read.log;
-  const h = parsed.header;
-  // Copied from the version that was read and validated, or not at all: the journal then holds
-  // exactly what is applied, and a log replaced or taken since is left to a fresh look.
-  if (!(await journalLog(deps, disk, log.blobName, h, log.etag || undefined))) return 'changed';
-  const written = await writeLogPages(deps, blob, lease.leaseId, parsed, tuning);
-  lease.assertHeld();
-  // Under the lease the last Put Page's ETag is the blob's: the advance needs no read before it.
-  const afterPages = written === 'unchanged' ? known : written && known ? { etag: written, metadata: known.metadata } : undefined;
-  // A seed's last log makes the replica a whole disk; until then it holds part of one.
-  const completesSeed = !state.seedComplete && !h.partialSeed;
-  // The log's checksum joins the applied window in the same conditional write that advances the
-  // sequence: a crash can lose neither without the other.
-  let next: ReplicaState = {
-    ...state,
-    lastAppliedSequence: h.sequence,
-    lastAppliedCutTimeMs: h.cutTimeMs,
-    seedComplete: state.seedComplete || !h.partialSeed,
-    appliedLogs: withAppliedLog(state, { sequence: h.sequence, sha256: logChecksum(read.bytes) }),
-    ...(settings.protectionId ? { protectionId: settings.protectionId } : {}),
-  };
-  let advanced = await advanceReplica(blob, lease.leaseId, state, next, afterPages);
-  result.applied.push(h.sequence);
-  result.appliedBytes += log.sizeBytes;
-  result.lastAppliedSequence = h.sequence;
-  // Only the version applied: one the agent put there since is judged by its own trigger.
-  await ignoreGone(pendingContainer(deps).getBlobClient(log.blobName).delete(log.etag ? { conditions: { ifMatch: `"${log.etag}"` } } : {}));
-
-  // No point inside a seed; the log that completes one always gets the epoch's first point (a
-  // failover needs a snapshot to start from), then the policy decides.
-  const kind = !next.seedComplete ? undefined : recoveryPointWanted(
-    settings.policy,
-    { cutTimeMs: h.cutTimeMs, consistency: h.consistency },
-    completesSeed ? {} : { pointCutTimeMs: next.lastPointCutTimeMs, appPointCutTimeMs: next.lastAppPointCutTimeMs },
-    tuning.crashPointIntervalMs,
-  );
-  if (kind) {
-    lease.assertHeld();
-    const point = await cutRecoveryPointOrReport(deps, disk, blob, next, h, kind, result);
-    if (!point) return { state: next, known: advanced };
-    result.pointsCut.push(point);
-    const withPoint: ReplicaState = {
-      ...next,
-      lastPointCutTimeMs: h.cutTimeMs,
-      lastAppPointCutTimeMs: kind === 'AppConsistent' ? h.cutTimeMs : next.lastAppPointCutTimeMs,
-    };
-    // Right after the advance above, under the lease: its ETag spares reading the state again.
-    advanced = await advanceReplica(blob, lease.leaseId, next, withPoint, advanced);
-    next = withPoint;
-    await pruneRecoveryPoints(deps, disk, settings.policy, next.epoch);
-  }
-  return { state: next, known: advanced };
-}
-
-/** A delete that found the blob gone (404) or already another version (412): nothing of ours to remove. */
-async function ignoreGone(call: Promise<unknown>): Promise<void> {
-  try {
-    await call;
-  } catch (err) {
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status !== 404 && status !== 412) throw err;
-  }
 }
