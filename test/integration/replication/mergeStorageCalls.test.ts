@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { buildHrl } from '../../../shared/hrl';
-import { mergeDisk, pendingLogBlob, REPLICA_CONTAINERS, replicaBlob, type DiskRef } from '../../../shared/replication';
+import { mergeDisk, pendingLogBlob, REPLICA_CONTAINERS, replicaBlob, type DiskRef, type ReplicationDeps } from '../../../shared/replication';
 import { ReplicaStateCache } from '../../../shared/replication/core/ReplicaStateCache';
 import type { DeliveredLog } from '../../../shared/replication/merge/applyLog';
 import { recordingBlobs } from '../../support/recordingBlobs';
@@ -27,6 +27,15 @@ describe('storage calls of a merge', () => {
     return { blobName, etag: p.etag!, bytes, metadata: p.metadata ?? {}, lastModified: p.lastModified! };
   }
 
+  /** A protected disk whose first log (64 KiB at 0) is merged by `deps`: its replica exists, with a recovery point. */
+  async function seededDisk(item: string, deps: ReplicationDeps): Promise<{ disk: DiskRef; src: SourceDisk }> {
+    const disk = await suite.h.protect(item, POLICY);
+    const src = new SourceDisk(suite.tmp, disk, 4 * MIB);
+    src.io('write -P 0x51 0 64k');
+    expect(await mergeDisk(deps, disk, { delivered: await deliver(disk, 1n, src.cutLog({ cutTimeMs: T0 }).bytes) })).toMatchObject({ applied: [1n] });
+    return { disk, src };
+  }
+
   async function replicaMatches(src: SourceDisk, name: string): Promise<boolean> {
     const vhd = join(suite.tmp, `${name}.vhd`);
     await downloadReplica(suite.h.blobs, src.disk, vhd);
@@ -34,13 +43,9 @@ describe('storage calls of a merge', () => {
   }
 
   it('the next log, delivered, costs a lease, a journal copy, its Put Page calls, one state write and one delete: no listing, no read of a replica this process left', async () => {
-    const disk = await suite.h.protect('vm-calls', POLICY);
-    const src = new SourceDisk(suite.tmp, disk, 4 * MIB);
     const recorded = recordingBlobs(suite.h.azurite.connectionString);
     const deps = suite.h.deps({ blobs: recorded.blobs, replicaStates: new ReplicaStateCache() });
-    src.io('write -P 0x51 0 128k');
-    const seed = src.cutLog({ cutTimeMs: T0 });
-    expect(await mergeDisk(deps, disk, { delivered: await deliver(disk, 1n, seed.bytes) })).toMatchObject({ applied: [1n] });
+    const { disk, src } = await seededDisk('vm-calls', deps);
 
     // Two separate runs of 64 KiB: two Put Page calls (the last one alone, for its ETag).
     src.io('write -P 0x52 1M 64k', 'write -P 0x53 3M 64k');
@@ -61,13 +66,10 @@ describe('storage calls of a merge', () => {
   });
 
   it('a replica another process advanced since is read again before anything is decided, and merged right', async () => {
-    const disk = await suite.h.protect('vm-stale', POLICY);
-    const src = new SourceDisk(suite.tmp, disk, 4 * MIB);
     const recorded = recordingBlobs(suite.h.azurite.connectionString);
     const here = suite.h.deps({ blobs: recorded.blobs, replicaStates: new ReplicaStateCache() });
     const elsewhere = suite.h.deps({ replicaStates: new ReplicaStateCache() });
-    src.io('write -P 0x61 0 64k');
-    await mergeDisk(here, disk, { delivered: await deliver(disk, 1n, src.cutLog({ cutTimeMs: T0 }).bytes) });
+    const { disk, src } = await seededDisk('vm-stale', here);
     src.io('write -P 0x62 1M 64k');
     await mergeDisk(here, disk, { delivered: await deliver(disk, 2n, src.cutLog({ cutTimeMs: T0 + 60_000 }).bytes) });
     // Another instance merges log 3: what `here` remembers (log 2) is now behind.
@@ -87,11 +89,8 @@ describe('storage calls of a merge', () => {
   });
 
   it('a log replaced after its delivery is applied as it is now, not from the delivered bytes', async () => {
-    const disk = await suite.h.protect('vm-replaced', POLICY);
-    const src = new SourceDisk(suite.tmp, disk, 4 * MIB);
     const deps = suite.h.deps({ replicaStates: new ReplicaStateCache() });
-    src.io('write -P 0x71 0 64k');
-    await mergeDisk(deps, disk, { delivered: await deliver(disk, 1n, src.cutLog({ cutTimeMs: T0 }).bytes) });
+    const { disk, src } = await seededDisk('vm-replaced', deps);
     // A valid log 2 the source never had (0xEE at 2 MiB), delivered; then the blob is replaced by the real log 2.
     const stale = await deliver(disk, 2n, buildHrl({
       vaultId: disk.vault, protectedItemId: disk.item, diskId: disk.disk, sequence: 2n, epoch: 1n, virtualSize: 4 * MIB,
@@ -105,11 +104,8 @@ describe('storage calls of a merge', () => {
   });
 
   it('a delivered log whose lease had to be waited for (a backlog: an agent catching up) is merged with every log waiting behind it', async () => {
-    const disk = await suite.h.protect('vm-backlog', POLICY);
-    const src = new SourceDisk(suite.tmp, disk, 4 * MIB);
     const deps = suite.h.deps({ replicaStates: new ReplicaStateCache() });
-    src.io('write -P 0x91 0 64k');
-    await mergeDisk(deps, disk, { delivered: await deliver(disk, 1n, src.cutLog({ cutTimeMs: T0 }).bytes) });
+    const { disk, src } = await seededDisk('vm-backlog', deps);
     const backlog: DeliveredLog[] = [];
     for (let i = 2; i <= 5; i++) {
       src.io(`write -P 0x9${i} ${i}00k 64k`);
@@ -129,10 +125,7 @@ describe('storage calls of a merge', () => {
     { leaseWaitMs: 1000, looks: true },
     { leaseWaitMs: 5000, looks: false },
   ])('a pass that held the lease 600 ms looks for logs once more after letting go when a trigger waits $leaseWaitMs ms for it: $looks', async ({ leaseWaitMs, looks }) => {
-    const disk = await suite.h.protect(`vm-outlasted-${leaseWaitMs}`, POLICY);
-    const src = new SourceDisk(suite.tmp, disk, 4 * MIB);
-    src.io('write -P 0x81 0 64k');
-    await mergeDisk(suite.h.deps(), disk, { delivered: await deliver(disk, 1n, src.cutLog({ cutTimeMs: T0 }).bytes) });
+    const { disk, src } = await seededDisk(`vm-outlasted-${leaseWaitMs}`, suite.h.deps());
     src.io('write -P 0x82 1M 64k');
     const second = await deliver(disk, 2n, src.cutLog({ cutTimeMs: T0 + 60_000 }).bytes);
     src.io('write -P 0x83 2M 64k');
