@@ -1,5 +1,4 @@
-import { BlobServiceClient, newPipeline, StorageSharedKeyCredential, type RequestPolicy, type RequestPolicyFactory, type WebResource } from '@azure/storage-blob';
-
+import { BlobServiceClient, newPipeline, type RequestPolicy, type RequestPolicyFactory, type WebResource } from '@azure/storage-blob';
 
 /** One request a blob client sent: method, container, whether it named a blob, and its `comp` / lease action. */
 export interface RecordedRequest {
@@ -16,8 +15,8 @@ export interface RecordedRequest {
  * piece of work costs, the unit that Azure bills and that bounded the merge rate (issue 17).
  */
 export function recordingBlobs(connectionString: string): { blobs: BlobServiceClient; requests: RecordedRequest[]; count(filter: Partial<RecordedRequest>): number } {
-  const parts = Object.fromEntries(connectionString.split(';').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-  const pipeline = newPipeline(new StorageSharedKeyCredential(parts.AccountName, parts.AccountKey));
+  const plain = BlobServiceClient.fromConnectionString(connectionString);
+  const pipeline = newPipeline(plain.credential);
   const requests: RecordedRequest[] = [];
   const recorder: RequestPolicyFactory = {
     create: (next: RequestPolicy): RequestPolicy => ({
@@ -28,7 +27,7 @@ export function recordingBlobs(connectionString: string): { blobs: BlobServiceCl
     }),
   };
   pipeline.factories.unshift(recorder);
-  const blobs = new BlobServiceClient(parts.BlobEndpoint, pipeline);
+  const blobs = new BlobServiceClient(plain.url, pipeline);
   const count = (f: Partial<RecordedRequest>) => requests.filter((r) => Object.entries(f).every(([k, v]) => r[k as keyof RecordedRequest] === v)).length;
   return { blobs, requests, count };
 }
