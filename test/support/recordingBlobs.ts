@@ -10,8 +10,8 @@ export interface RecordedRequest {
 }
 
 /**
- * A blob service client on the same account whose every HTTP request is recorded as it leaves the
- * SDK's pipeline (after retries' own policy: each try counts): to show how many storage calls a
+ * A blob service client on the same account whose every request is recorded as it enters the
+ * SDK's pipeline (once per call: a retry happens further in): to show how many storage calls a
  * piece of work costs, the unit that Azure bills and that bounded the merge rate (issue 17).
  */
 export function recordingBlobs(connectionString: string): { blobs: BlobServiceClient; requests: RecordedRequest[]; count(filter: Partial<RecordedRequest>): number } {
