@@ -3,7 +3,7 @@ import { HrlHeader } from '../../hrl';
 import { DiskRef } from '../../contracts/DiskRef';
 import { journalBlob, journalPrefix, REPLICA_CONTAINERS } from '../../contracts/ReplicaBlobLayout';
 import { ReplicationDeps } from '../core/ReplicationDeps';
-import { ignoreNotFound } from '../core/ignoreNotFound';
+import { ignoreGone, ignoreNotFound } from '../core/ignoreNotFound';
 
 /** A merged log kept in `hrl-journal/` for any-point-in-time recovery. */
 export interface JournalEntry {
@@ -30,18 +30,15 @@ export function journalContainer(deps: ReplicationDeps): ContainerClient {
 export async function journalLog(deps: ReplicationDeps, disk: DiskRef, pendingBlobName: string, header: HrlHeader, sourceEtag?: string): Promise<boolean> {
   const source = deps.blobs.getContainerClient(REPLICA_CONTAINERS.pending).getBlobClient(pendingBlobName);
   const target = journalContainer(deps).getBlobClient(journalBlob(disk, header.epoch, header.sequence));
-  try {
+  const copy = async (): Promise<true> => {
     const poller = await target.beginCopyFromURL(source.url, {
       metadata: { cuttime: String(header.cutTimeMs), consistency: header.consistency, epoch: header.epoch.toString(), sequence: header.sequence.toString() },
       ...(sourceEtag ? { sourceConditions: { ifMatch: `"${sourceEtag}"` } } : {}),
     });
     await poller.pollUntilDone();
     return true;
-  } catch (err) {
-    const status = (err as { statusCode?: number }).statusCode;
-    if (sourceEtag && (status === 412 || status === 404)) return false;
-    throw err;
-  }
+  };
+  return sourceEtag ? (await ignoreGone(copy())) ?? false : copy();
 }
 
 /** The disk's journal (one epoch, or all), ascending by epoch then sequence. */

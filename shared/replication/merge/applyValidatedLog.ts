@@ -7,6 +7,7 @@ import { ReplicationDeps } from '../core/ReplicationDeps';
 import { recoveryPointWanted } from '../core/ReplicationPolicy';
 import { ReplicationSettings } from '../core/ReplicationSettingsSource';
 import { tuningOf } from '../core/ReplicationTuning';
+import { ignoreGone } from '../core/ignoreNotFound';
 import { journalLog } from '../journal/ReplicaJournal';
 import { AdvancedReplica, advanceReplica } from './advanceReplica';
 import { writeLogPages } from './applyLog';
@@ -87,14 +88,4 @@ export async function applyValidatedLog(
     await pruneRecoveryPoints(deps, disk, settings.policy, next.epoch);
   }
   return { state: next, known: advanced };
-}
-
-/** A delete that found the blob gone (404) or already another version (412): nothing of ours to remove. */
-async function ignoreGone(call: Promise<unknown>): Promise<void> {
-  try {
-    await call;
-  } catch (err) {
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status !== 404 && status !== 412) throw err;
-  }
 }
